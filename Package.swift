@@ -1,0 +1,131 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode plus the upcoming features the codebase is written for.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "balcao",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "balcao", targets: ["balcao"]),
+        .library(name: "BalcaoTesting", targets: ["BalcaoTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    ],
+    targets: [
+        // MARK: Vector search (standard library only, plus runtime-dispatched C kernels)
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels"], swiftSettings: swiftSettings),
+
+        // MARK: Embeddings
+        .target(name: "CEmbeddingKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(
+            name: "Embedding",
+            dependencies: [
+                "CEmbeddingKernels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Document extraction
+        .systemLibrary(
+            name: "CPoppler",
+            pkgConfig: "poppler-glib",
+            providers: [.apt(["libpoppler-glib-dev"])]
+        ),
+        .target(
+            name: "Extraction",
+            dependencies: ["CPoppler", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Storage, ingestion, retrieval
+        .target(
+            name: "Storage",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Ingestion",
+            dependencies: [
+                "Extraction", "Embedding", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Retrieval",
+            dependencies: ["Storage", "Embedding", "VectorIndex"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The daemon
+        .target(
+            name: "BalcaoApp",
+            dependencies: [
+                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "balcao",
+            dependencies: [
+                "BalcaoApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BalcaoTesting",
+            dependencies: [
+                "BalcaoApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Benchmarks and scoring tools (run by `make bench-*` / `make score-*`)
+        .executableTarget(name: "ANNBenchmark", dependencies: ["VectorIndex"], path: "Benchmarks/ANNBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "EmbedBenchmark", dependencies: ["Embedding"], path: "Benchmarks/EmbedBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "ExtractBenchmark", dependencies: ["Extraction"], path: "Benchmarks/ExtractBenchmark", swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BalcaoAppTests",
+            dependencies: [
+                "BalcaoApp", "BalcaoTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+#include "CEmbeddingKernels.h"
+int balcao_embedding_kernels_version(void) { return 0; }

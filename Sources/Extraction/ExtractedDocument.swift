@@ -1,0 +1,87 @@
+/// The kinds of files Balcão reads, decided by content (magic bytes), never by file name.
+public enum DocumentFormat: String, Sendable, Hashable, Codable {
+    case pdf
+    case docx
+    case text
+}
+
+/// One unit of extracted text: a heading, a paragraph, a list item or a table row.
+public struct TextBlock: Sendable, Hashable {
+    /// What the block is in the document's structure.
+    public enum Kind: Sendable, Hashable {
+        /// A heading; level 1 is the top.
+        case heading(level: Int)
+        /// Running text.
+        case paragraph
+        /// An item of a (possibly numbered) list; level 0 is the outermost.
+        case listItem(level: Int)
+        /// One row of a table, cells joined by " | ".
+        case tableRow
+    }
+
+    /// What the block is.
+    public var kind: Kind
+    /// The normalized text (NFKC, no control characters, de-hyphenated), without a trailing newline.
+    public var text: String
+    /// The 1-based page the block starts on, where the format has pages (PDF); `nil` otherwise.
+    public var page: Int?
+
+    /// Creates a block.
+    public init(kind: Kind, text: String, page: Int? = nil) {
+        self.kind = kind
+        self.text = text
+        self.page = page
+    }
+}
+
+/// The text of one document, in reading order, ready to be chunked.
+public struct ExtractedDocument: Sendable, Hashable {
+    /// The format the content was recognised as.
+    public var format: DocumentFormat
+    /// Number of pages (PDF); `nil` for formats without pages.
+    public var pageCount: Int?
+    /// The blocks in reading order.
+    public var blocks: [TextBlock]
+    /// Human-readable remarks about the extraction (characters dropped, encoding guessed, …), for the document's detail view.
+    public var warnings: [String]
+
+    /// Creates a document.
+    public init(format: DocumentFormat, pageCount: Int?, blocks: [TextBlock], warnings: [String] = []) {
+        self.format = format
+        self.pageCount = pageCount
+        self.blocks = blocks
+        self.warnings = warnings
+    }
+
+    /// All text, blocks separated by blank lines (for scoring and debugging).
+    public var plainText: String {
+        blocks.map(\.text).joined(separator: "\n\n")
+    }
+}
+
+/// Why a document could not be turned into text.
+///
+/// Each case carries a sentence meant for the business owner, in plain words.
+public enum ExtractionError: Error, Sendable, Hashable {
+    /// The file is encrypted and no (or a wrong) password was given.
+    case passwordProtected(String)
+    /// The pages are images with no text layer: the document needs OCR.
+    case needsOCR(String)
+    /// The file opened but its text is unusable (broken font encoding, zero pages, garbage).
+    case unreadable(String)
+    /// The content is not a PDF, DOCX or text file.
+    case unsupportedFormat(String)
+    /// The file is larger than the configured limit, or expands beyond the limits (zip bombs).
+    case tooLarge(String)
+    /// The file is damaged or malformed (truncated archive, bad XML, …).
+    case malformed(String)
+
+    /// The human-readable reason.
+    public var reason: String {
+        switch self {
+        case .passwordProtected(let reason), .needsOCR(let reason), .unreadable(let reason),
+            .unsupportedFormat(let reason), .tooLarge(let reason), .malformed(let reason):
+            return reason
+        }
+    }
+}
