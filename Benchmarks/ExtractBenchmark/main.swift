@@ -1,1 +1,148 @@
-print("not yet implemented")
+// ExtractBenchmark: runs Balcão's extractor over the shared corpus.
+//
+//   ExtractBenchmark score --corpus DIR --out FILE.json   per-file/page text, errors and timings (scored by scripts/extract/score.py)
+//   ExtractBenchmark bench --corpus DIR [--runs N]        PDF pages/s over the non-hostile corpus PDFs (JSON on stdout)
+//   ExtractBenchmark dump FILE [--password P]             print the blocks of one file
+import Extraction
+import Foundation
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+func option(_ name: String, in args: [String]) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+func errorKind(_ error: ExtractionError) -> String {
+    switch error {
+    case .passwordProtected: return "password_protected"
+    case .needsOCR: return "needs_ocr"
+    case .unreadable: return "unreadable"
+    case .unsupportedFormat: return "unsupported_format"
+    case .tooLarge: return "too_large"
+    case .malformed: return "malformed"
+    }
+}
+
+func loadManifest(_ corpus: URL) -> [[String: Any]] {
+    guard let data = try? Data(contentsOf: corpus.appendingPathComponent("manifest.json")),
+        let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+    else { fail("cannot read manifest.json in \(corpus.path)") }
+    return list
+}
+
+func pagesText(_ doc: ExtractedDocument) -> [String] {
+    guard let count = doc.pageCount, doc.format == .pdf else { return [doc.plainText] }
+    var pages = Array(repeating: [String](), count: count)
+    for block in doc.blocks {
+        let p = max(1, min(count, block.page ?? 1)) - 1
+        pages[p].append(block.text)
+    }
+    return pages.map { $0.joined(separator: "\n\n") }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func runOne(_ extractor: DocumentExtractor, _ url: URL, password: String?) -> [String: Any] {
+    let t0 = now()
+    do {
+        let doc = try extractor.extract(fileAt: url, password: password)
+        return ["ok": true, "seconds": now() - t0, "pages": pagesText(doc), "page_count": doc.pageCount ?? 0,
+                "warnings": doc.warnings, "format": doc.format.rawValue,
+                "kinds": doc.blocks.map { "\($0.kind)" }]
+    } catch {
+        return ["ok": false, "seconds": now() - t0, "error": errorKind(error), "reason": error.reason]
+    }
+}
+
+func score(_ args: [String]) {
+    guard let corpusPath = option("--corpus", in: args), let out = option("--out", in: args) else {
+        fail("usage: ExtractBenchmark score --corpus DIR --out FILE")
+    }
+    let corpus = URL(fileURLWithPath: corpusPath)
+    let extractor = DocumentExtractor()
+    var results: [String: Any] = [:]
+    for entry in loadManifest(corpus) {
+        guard let file = entry["file"] as? String else { continue }
+        let url = corpus.appendingPathComponent(file)
+        var record: [String: Any] = ["nopw": runOne(extractor, url, password: nil)]
+        if let password = entry["password"] as? String {
+            record["pw"] = runOne(extractor, url, password: password)
+            record["wrongpw"] = runOne(extractor, url, password: password + "-wrong")
+        }
+        if entry["kind"] as? String == "txt", let data = try? Data(contentsOf: url) {
+            let t0 = now()
+            let decoded = DocumentExtractor.decodeText(data)
+            record["decoded"] = ["text": decoded.text, "encoding": decoded.encoding, "seconds": now() - t0]
+        }
+        results[file] = record
+        FileHandle.standardError.write(Data("\(file)\n".utf8))
+    }
+    guard let json = try? JSONSerialization.data(withJSONObject: results, options: [.sortedKeys]) else { fail("json") }
+    do { try json.write(to: URL(fileURLWithPath: out)) } catch { fail("cannot write \(out)") }
+}
+
+func bench(_ args: [String]) {
+    guard let corpusPath = option("--corpus", in: args) else { fail("usage: ExtractBenchmark bench --corpus DIR") }
+    let runs = Int(option("--runs", in: args) ?? "3") ?? 3
+    let corpus = URL(fileURLWithPath: corpusPath)
+    let extractor = DocumentExtractor()
+    var files: [String] = []
+    for entry in loadManifest(corpus) where entry["kind"] as? String == "pdf" && entry["hostile"] == nil {
+        if let file = entry["file"] as? String { files.append(file) }
+    }
+    var perFile: [[String: Any]] = []
+    var totalPages = 0
+    var totalSeconds = 0.0
+    for file in files {
+        let url = corpus.appendingPathComponent(file)
+        var best = Double.infinity
+        var pages = 0
+        var status = "ok"
+        for _ in 0..<runs {
+            let t0 = now()
+            do {
+                let doc = try extractor.extract(fileAt: url)
+                pages = doc.pageCount ?? 0
+            } catch {
+                status = errorKind(error)
+                pages = 0
+            }
+            best = min(best, now() - t0)
+        }
+        if status == "ok" {
+            totalPages += pages
+            totalSeconds += best
+        }
+        perFile.append(["file": file, "pages": pages, "seconds": best, "status": status])
+    }
+    let result: [String: Any] = ["files": perFile, "pages": totalPages, "seconds": totalSeconds,
+                                 "pages_per_second": totalSeconds > 0 ? Double(totalPages) / totalSeconds : 0]
+    guard let json = try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]) else { fail("json") }
+    print(String(decoding: json, as: UTF8.self))
+}
+
+func dump(_ args: [String]) {
+    guard args.count >= 3 else { fail("usage: ExtractBenchmark dump FILE [--password P]") }
+    let url = URL(fileURLWithPath: args[2])
+    do {
+        let doc = try DocumentExtractor().extract(fileAt: url, password: option("--password", in: args))
+        print("format=\(doc.format) pages=\(doc.pageCount.map(String.init) ?? "-") blocks=\(doc.blocks.count)")
+        for w in doc.warnings { print("warning: \(w)") }
+        for b in doc.blocks { print("[p\(b.page.map(String.init) ?? "-") \(b.kind)] \(b.text)") }
+    } catch {
+        print("error \(errorKind(error)): \(error.reason)")
+        exit(1)
+    }
+}
+
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "score": score(args)
+case "bench": bench(args)
+case "dump": dump(args)
+default: fail("usage: ExtractBenchmark score|bench|dump …")
+}

@@ -36,19 +36,110 @@ public struct DocumentExtractor: Sendable {
     }
 
     /// Recognises the format from the first bytes of a file; `nil` when it is none Balcão reads.
+    ///
+    /// An OLE/CFB container (`D0 CF 11 E0`, how Office stores an encrypted DOCX) is reported as `.docx`; extraction
+    /// then explains that password-protected DOCX files are not supported.
     public static func sniff(_ prefix: Data) -> DocumentFormat? {
-        if prefix.starts(with: Array("%PDF-".utf8)) { return .pdf }
-        if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .docx }
-        return .text
+        let bytes = [UInt8](prefix.prefix(4096))
+        if bytes.isEmpty { return nil }
+        if bytes.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .docx }
+        if bytes.starts(with: Self.oleMagic) { return .docx }
+        // PDF allows up to 1 KB of junk before the header.
+        if let at = firstIndex(of: Array("%PDF-".utf8), in: bytes.prefix(1024)), at >= 0 { return .pdf }
+        if TextDecoder.looksLikeText(bytes) { return .text }
+        return nil
+    }
+
+    static let oleMagic: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+
+    private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        let base = haystack.startIndex
+        outer: for i in base...(haystack.endIndex - needle.count) {
+            for j in 0..<needle.count where haystack[i + j] != needle[j] { continue outer }
+            return i - base
+        }
+        return nil
     }
 
     /// Extracts the text of the file at `url`, using `password` for encrypted PDFs.
     ///
+    /// The size limit is checked from the file's attributes before anything is read; the format is decided by the
+    /// content (magic bytes), never by the file name.
+    ///
     /// - Throws: ``ExtractionError`` with a human-readable reason.
     public func extract(fileAt url: URL, password: String? = nil) throws(ExtractionError) -> ExtractedDocument {
-        guard let data = try? Data(contentsOf: url) else { throw .malformed("The file could not be read.") }
-        let text = String(decoding: data, as: UTF8.self)
-        let blocks = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { TextBlock(kind: .paragraph, text: $0) }
-        return ExtractedDocument(format: .text, pageCount: nil, blocks: blocks)
+        let path = url.path
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw .malformed("The file could not be read.")
+        }
+        if let type = attributes[.type] as? FileAttributeType, type != .typeRegular {
+            throw .unsupportedFormat("This is not a regular file.")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        if size > limits.maxFileBytes {
+            throw .tooLarge("The file is \(Self.megabytes(size)), larger than the \(Self.megabytes(limits.maxFileBytes)) limit.")
+        }
+        if size == 0 {
+            throw .unreadable("The file is empty.")
+        }
+        let prefix: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            prefix = try handle.read(upToCount: 4096) ?? Data()
+        } catch {
+            throw .malformed("The file could not be read.")
+        }
+        guard let format = Self.sniff(prefix) else {
+            throw .unsupportedFormat("This file type is not supported: Balcão reads PDF, Word (.docx) and plain-text files.")
+        }
+        switch format {
+        case .pdf:
+            return try PDFExtractor().extract(url: url, password: password)
+        case .docx:
+            if [UInt8](prefix.prefix(8)) == Self.oleMagic {
+                throw Self.oleError(url: url)
+            }
+            return try DOCXExtractor(limits: limits).extract(url: url)
+        case .text:
+            let data: Data
+            do {
+                data = try Data(contentsOf: url)
+            } catch {
+                throw .malformed("The file could not be read.")
+            }
+            let flavor: TextExtractor.Flavor
+            switch url.pathExtension.lowercased() {
+            case "md", "markdown": flavor = .markdown
+            case "csv": flavor = .csv
+            default: flavor = .plain
+            }
+            return TextExtractor().extract(data, flavor: flavor)
+        }
+    }
+
+    /// An OLE container: an encrypted OOXML package (has an `EncryptedPackage` stream) or a legacy binary document.
+    private static func oleError(url: URL) -> ExtractionError {
+        let marker = Array("EncryptedPackage".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        if let data = try? Data(contentsOf: url, options: .alwaysMapped) {
+            let bytes = [UInt8](data)
+            if firstIndex(of: marker, in: bytes[...]) != nil {
+                return .passwordProtected("This Word document is password-protected: password-protected DOCX is not supported. Save it without a password and upload it again.")
+            }
+            return .unsupportedFormat("This is a legacy Office (97–2003) file: save it as .docx or PDF and upload it again.")
+        }
+        return .passwordProtected("This Word document is password-protected: password-protected DOCX is not supported.")
+    }
+
+    private static func megabytes(_ bytes: Int) -> String {
+        if bytes >= 1024 * 1024 {
+            return String(format: "%.1f MB", Double(bytes) / 1_048_576)
+        }
+        return "\(bytes) bytes"
     }
 }

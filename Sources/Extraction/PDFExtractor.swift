@@ -1,0 +1,239 @@
+import Foundation
+
+/// One visual line of a PDF page, in poppler's text coordinates.
+struct PDFLine: Sendable {
+    var text: String
+    var box: Box
+    var fontSize: Double
+    var bold: Bool
+}
+
+/// PDF text extraction: poppler's text layer → lines → running headers/footers removed → reading order
+/// (columns, full-width headings, tables) → paragraphs → normalized blocks.
+struct PDFExtractor: Sendable {
+    var detectHeadings = true
+
+    func extract(url: URL, password: String?) throws(ExtractionError) -> ExtractedDocument {
+        let document: PopplerDocument
+        do {
+            document = try PopplerDocument(url: url, password: password)
+        } catch {
+            switch error {
+            case .encrypted:
+                if password == nil || password?.isEmpty == true {
+                    throw .passwordProtected("This PDF is password-protected: upload it again with its password.")
+                }
+                throw .passwordProtected("This PDF is password-protected and the password given is not correct.")
+            case .damaged(let message):
+                throw .malformed("This PDF is damaged and could not be opened (\(message)).")
+            }
+        }
+        let pageCount = document.pageCount
+        guard pageCount > 0 else {
+            throw .unreadable("The PDF has no readable pages: the file appears truncated or damaged.")
+        }
+
+        var pages: [[PDFLine]] = []
+        var pageSizes: [(Double, Double)] = []
+        pages.reserveCapacity(pageCount)
+        var geometryOK = true
+        for index in 0..<pageCount {
+            guard let raw = document.page(index, withFonts: detectHeadings) else {
+                pages.append([])
+                pageSizes.append((0, 0))
+                continue
+            }
+            if !raw.layoutMatches { geometryOK = false }
+            pages.append(Self.lines(of: raw))
+            pageSizes.append((raw.width, raw.height))
+        }
+
+        var warnings: [String] = []
+        // Scanned documents: (almost) no text on any page.
+        let charsPerPage = pages.map { page in page.reduce(0) { $0 + $1.text.unicodeScalars.count { !$0.properties.isWhitespace } } }
+        let textPages = charsPerPage.filter { $0 >= 8 }.count
+        if textPages == 0 {
+            throw .needsOCR(
+                pageCount == 1
+                    ? "The PDF's page is an image with no text layer (a scan): it needs OCR before it can be used."
+                    : "The PDF's \(pageCount) pages are images with no text layer (a scan): it needs OCR before it can be used.")
+        }
+        let emptyPages = pageCount - textPages
+        if emptyPages > 0 {
+            warnings.append("\(emptyPages) of \(pageCount) pages have no text layer (images or scans) and were skipped.")
+        }
+
+        let removed = RunningLines.remove(from: &pages, pageSizes: pageSizes)
+        if removed > 0 {
+            warnings.append("Removed \(removed) running header/footer lines repeated across pages.")
+        }
+
+        let bodySize = Self.bodyFontSize(pages)
+        let headingSizes = Self.headingSizes(pages, bodySize: bodySize)
+
+        var blocks: [TextBlock] = []
+        var dropped = TextNormalization.DroppedCounts()
+        for (index, lines) in pages.enumerated() where !lines.isEmpty {
+            let ordered: [[PDFLine]] = geometryOK ? ReadingOrder.leafGroups(lines) : [lines]
+            var pageBlocks: [TextBlock] = []
+            for group in ordered {
+                for paragraph in Paragraphs.split(group) {
+                    var text = ""
+                    for line in paragraph { TextNormalization.appendLine(line.text, to: &text) }
+                    text = TextNormalization.normalize(text, dropped: &dropped)
+                    if text.isEmpty { continue }
+                    let kind = classify(paragraph, text: text, bodySize: bodySize, headingSizes: headingSizes)
+                    // Join a paragraph that continues in the next column: hyphenated word or a lowercase continuation.
+                    if let last = pageBlocks.last, last.kind == .paragraph || isList(last.kind), kind == .paragraph,
+                        TextNormalization.startsWithLowercase(text)
+                    {
+                        var joined = last.text
+                        if TextNormalization.endsWithHyphenatedWord(joined) || !Self.endsSentence(joined) {
+                            TextNormalization.appendLine(text, to: &joined)
+                            pageBlocks[pageBlocks.count - 1].text = joined
+                            continue
+                        }
+                    }
+                    pageBlocks.append(TextBlock(kind: kind, text: text, page: index + 1))
+                }
+            }
+            blocks += pageBlocks
+        }
+        if dropped.total > 0 {
+            warnings.append("Dropped \(dropped.total) unmapped or control characters (\(dropped.control) control, \(dropped.replacement) U+FFFD, \(dropped.privateUse) private-use glyphs).")
+        }
+        if let reason = Plausibility.garbageReason(blocks.lazy.map(\.text)) {
+            throw .unreadable(reason)
+        }
+        return ExtractedDocument(format: .pdf, pageCount: pageCount, blocks: blocks, warnings: warnings)
+    }
+
+    private func isList(_ kind: TextBlock.Kind) -> Bool {
+        if case .listItem = kind { return true }
+        return false
+    }
+
+    private static func endsSentence(_ text: String) -> Bool {
+        guard let last = text.unicodeScalars.last else { return true }
+        return ".:;!?)»\"”".unicodeScalars.contains(last)
+    }
+
+    private func classify(_ paragraph: [PDFLine], text: String, bodySize: Double, headingSizes: [Double]) -> TextBlock.Kind {
+        if detectHeadings, bodySize > 0, paragraph.count <= 3, text.count <= 160 {
+            let size = paragraph[0].fontSize
+            if size >= bodySize * 1.15, let rank = headingSizes.firstIndex(where: { abs($0 - size) < 0.6 }) {
+                return .heading(level: min(rank + 1, 4))
+            }
+        }
+        if Lists.looksLikeListItem(text) { return .listItem(level: 0) }
+        return .paragraph
+    }
+
+    // MARK: lines
+
+    /// Splits poppler's page text into lines with boxes; a line is also cut where a wide horizontal gap separates
+    /// two runs of glyphs (table cells or columns poppler put on one line).
+    static func lines(of raw: RawPage) -> [PDFLine] {
+        var result: [PDFLine] = []
+        let scalars = raw.scalars
+        let boxes = raw.boxes
+        let hasBoxes = raw.layoutMatches
+        let fonts = raw.fonts
+        var fontIndex = 0
+
+        var current = String.UnicodeScalarView()
+        var box: Box? = nil
+        var lastGlyph: Box? = nil
+        var firstGlyphIndex = -1
+
+        func fontAt(_ index: Int) -> (Double, Bool) {
+            guard !fonts.isEmpty, index >= 0 else { return (0, false) }
+            while fontIndex < fonts.count - 1 && fonts[fontIndex].end < index { fontIndex += 1 }
+            let run = fonts[fontIndex]
+            return (run.size, run.bold)
+        }
+
+        func flush() {
+            if let b = box, !current.isEmpty {
+                let (size, bold) = fontAt(firstGlyphIndex)
+                result.append(PDFLine(text: String(current), box: b, fontSize: size, bold: bold))
+            } else if !hasBoxes, !current.isEmpty {
+                let (size, bold) = fontAt(firstGlyphIndex)
+                result.append(PDFLine(text: String(current), box: Box(x1: 0, y1: Double(result.count), x2: 1, y2: Double(result.count) + 1), fontSize: size, bold: bold))
+            }
+            current = String.UnicodeScalarView()
+            box = nil
+            lastGlyph = nil
+            firstGlyphIndex = -1
+        }
+
+        for i in 0..<scalars.count {
+            let s = scalars[i]
+            if s == "\n" {
+                flush()
+                continue
+            }
+            if s == " " || s == "\t" {
+                if !current.isEmpty { current.append(" ") }
+                continue
+            }
+            if hasBoxes {
+                let g = boxes[i]
+                if let last = lastGlyph {
+                    let h = max(g.height, last.height, 1)
+                    let gap = g.x1 - last.x2
+                    // A wide gap on one baseline, or the text jumping back left / to another row: a new line.
+                    if gap > 2.5 * h || g.x2 < last.x1 - h || abs(g.y1 - last.y1) > 1.5 * h {
+                        while current.last == " " { current.removeLast() }
+                        flush()
+                    }
+                }
+                box = box.map { $0.union(g) } ?? g
+                lastGlyph = g
+            }
+            if firstGlyphIndex < 0 { firstGlyphIndex = i }
+            current.append(s)
+        }
+        flush()
+        return result
+    }
+
+    static func bodyFontSize(_ pages: [[PDFLine]]) -> Double {
+        var weight: [Int: Int] = [:]
+        for page in pages {
+            for line in page where line.fontSize > 0 {
+                weight[Int((line.fontSize * 2).rounded()), default: 0] += line.text.utf8.count
+            }
+        }
+        guard let best = weight.max(by: { $0.value < $1.value }) else { return 0 }
+        return Double(best.key) / 2
+    }
+
+    /// Distinct font sizes clearly larger than the body text, largest first (heading levels).
+    static func headingSizes(_ pages: [[PDFLine]], bodySize: Double) -> [Double] {
+        guard bodySize > 0 else { return [] }
+        var sizes = Set<Int>()
+        for page in pages {
+            for line in page where line.fontSize >= bodySize * 1.15 {
+                sizes.insert(Int((line.fontSize * 2).rounded()))
+            }
+        }
+        return sizes.sorted(by: >).map { Double($0) / 2 }
+    }
+}
+
+/// Finds list markers at the start of a paragraph.
+enum Lists {
+    static func looksLikeListItem(_ text: String) -> Bool {
+        let s = Array(text.unicodeScalars.prefix(8))
+        guard let first = s.first else { return false }
+        if "•·▪●◦‣∙".unicodeScalars.contains(first) { return true }
+        if (first == "-" || first == "–") && s.count > 1 && s[1] == " " { return true }
+        // a) b) ... or 1) 1. 12.
+        var i = 0
+        while i < s.count && s[i].properties.numericType != nil { i += 1 }
+        if i > 0 && i <= 3 && i + 1 < s.count && (s[i] == ")" || s[i] == ".") && s[i + 1] == " " { return true }
+        if s.count >= 3 && first.properties.isLowercase && s[1] == ")" && s[2] == " " { return true }
+        return false
+    }
+}

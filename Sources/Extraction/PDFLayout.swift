@@ -1,0 +1,284 @@
+import Foundation
+
+/// Reading order by recursive XY-cut over line boxes: columns are read one after the other, full-width headings and
+/// tables split the page into bands read top to bottom, table rows are read left to right.
+enum ReadingOrder {
+    /// Returns groups of lines; each group is one column fragment (or table cell), top to bottom.
+    static func leafGroups(_ lines: [PDFLine]) -> [[PDFLine]] {
+        guard !lines.isEmpty else { return [] }
+        let heights = lines.map { $0.box.height }.sorted()
+        let h = max(heights[heights.count / 2], 4)
+        var out: [[PDFLine]] = []
+        cut(lines, lineHeight: h, depth: 0, into: &out)
+        return out
+    }
+
+    private static func cut(_ lines: [PDFLine], lineHeight h: Double, depth: Int, into out: inout [[PDFLine]]) {
+        if lines.count <= 1 || depth > 40 {
+            out.append(sortedTopDown(lines))
+            return
+        }
+        let bands = horizontalBands(lines, minGap: 0.45 * h)
+        let gutters = verticalGaps(lines, minGap: 0.9 * h)
+
+        if let gutter = gutters.first {
+            // Table: several thin bands, most of which have cells on both sides of the gutter → read row by row.
+            if bands.count >= 3 {
+                let thin = bands.filter { band in band.count <= 6 }
+                let spanning = bands.filter { band in
+                    band.contains { $0.box.x2 <= gutter.0 } && band.contains { $0.box.x1 >= gutter.1 }
+                }
+                if Double(thin.count) >= 0.8 * Double(bands.count) && Double(spanning.count) >= 0.6 * Double(bands.count) {
+                    for band in bands { cut(band, lineHeight: h, depth: depth + 1, into: &out) }
+                    return
+                }
+            }
+            // Columns: split at every gutter, left to right.
+            var columns: [[PDFLine]] = Array(repeating: [], count: gutters.count + 1)
+            for line in lines {
+                var column = 0
+                while column < gutters.count && line.box.x1 >= gutters[column].1 - 0.01 { column += 1 }
+                columns[column].append(line)
+            }
+            for column in columns where !column.isEmpty {
+                cut(column, lineHeight: h, depth: depth + 1, into: &out)
+            }
+            return
+        }
+
+        guard bands.count > 1 else {
+            out.append(sortedTopDown(lines))
+            return
+        }
+        // Merge consecutive bands as long as the merged region still has a column gutter (a two-column region
+        // interrupted by nothing full-width); full-width bands stay alone.
+        var groups: [[PDFLine]] = []
+        var current: [PDFLine] = bands[0]
+        for band in bands.dropFirst() {
+            let merged = current + band
+            if (hasGutter(current, h) || hasGutter(band, h)) && !verticalGaps(merged, minGap: 0.9 * h).isEmpty {
+                current = merged
+            } else {
+                groups.append(current)
+                current = band
+            }
+        }
+        groups.append(current)
+        if groups.count == 1 {
+            out.append(sortedTopDown(lines))
+            return
+        }
+        for group in groups { cut(group, lineHeight: h, depth: depth + 1, into: &out) }
+    }
+
+    private static func hasGutter(_ lines: [PDFLine], _ h: Double) -> Bool {
+        lines.count > 1 && !verticalGaps(lines, minGap: 0.9 * h).isEmpty
+    }
+
+    private static func sortedTopDown(_ lines: [PDFLine]) -> [PDFLine] {
+        lines.sorted { a, b in
+            let overlap = min(a.box.y2, b.box.y2) - max(a.box.y1, b.box.y1)
+            if overlap > 0.5 * min(a.box.height, b.box.height) { return a.box.x1 < b.box.x1 }
+            return a.box.y1 < b.box.y1
+        }
+    }
+
+    /// Splits lines into bands separated by empty horizontal strips at least `minGap` high, top to bottom.
+    static func horizontalBands(_ lines: [PDFLine], minGap: Double) -> [[PDFLine]] {
+        let sorted = lines.sorted { $0.box.y1 < $1.box.y1 }
+        var bands: [[PDFLine]] = []
+        var current: [PDFLine] = []
+        var bottom = -Double.infinity
+        for line in sorted {
+            if !current.isEmpty && line.box.y1 - bottom >= minGap {
+                bands.append(current)
+                current = []
+            }
+            current.append(line)
+            bottom = current.count == 1 ? line.box.y2 : max(bottom, line.box.y2)
+        }
+        if !current.isEmpty { bands.append(current) }
+        return bands
+    }
+
+    /// Empty vertical strips at least `minGap` wide with lines on both sides, left to right, as (left edge, right edge).
+    static func verticalGaps(_ lines: [PDFLine], minGap: Double) -> [(Double, Double)] {
+        guard lines.count > 1 else { return [] }
+        let sorted = lines.sorted { $0.box.x1 < $1.box.x1 }
+        var gaps: [(Double, Double)] = []
+        var right = sorted[0].box.x2
+        for line in sorted.dropFirst() {
+            if line.box.x1 - right >= minGap {
+                gaps.append((right, line.box.x1))
+            }
+            right = max(right, line.box.x2)
+        }
+        return gaps
+    }
+}
+
+/// Splits one column fragment into paragraphs.
+enum Paragraphs {
+    static func split(_ lines: [PDFLine]) -> [[PDFLine]] {
+        guard lines.count > 1 else { return lines.isEmpty ? [] : [lines] }
+        let left = lines.map(\.box.x1).min() ?? 0
+        let right = lines.map(\.box.x2).max() ?? 0
+        let width = max(right - left, 1)
+        var paragraphs: [[PDFLine]] = []
+        var current: [PDFLine] = [lines[0]]
+        for line in lines.dropFirst() {
+            let prev = current[current.count - 1]
+            let h = max(min(prev.box.height, line.box.height), 1)
+            let gap = line.box.y1 - prev.box.y2
+            var breakHere = false
+            if gap > 0.6 * h || gap < -1.5 * h { breakHere = true }
+            if prev.fontSize > 0 && line.fontSize > 0 && abs(prev.fontSize - line.fontSize) > 0.15 * max(prev.fontSize, line.fontSize) {
+                breakHere = true
+            }
+            if prev.bold != line.bold && (prev.text.count < 120 || line.text.count < 120) && !prev.text.hasSuffix("-") { breakHere = true }
+            // First-line indent after a full line.
+            if line.box.x1 > left + 0.6 * h && line.box.x1 - prev.box.x1 > 0.6 * h && prev.box.x2 > right - 0.1 * width
+                && line.box.x1 < left + 0.3 * width
+            {
+                breakHere = true
+            }
+            // Short previous line ending a sentence.
+            if prev.box.x2 < right - 0.2 * width, let last = prev.text.unicodeScalars.last, ".:;!?".unicodeScalars.contains(last) {
+                breakHere = true
+            }
+            if breakHere {
+                paragraphs.append(current)
+                current = [line]
+            } else {
+                current.append(line)
+            }
+        }
+        paragraphs.append(current)
+        return paragraphs
+    }
+}
+
+/// Running headers and footers: lines near the top or bottom edge whose text (digits ignored) repeats on most pages.
+enum RunningLines {
+    static func key(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for s in text.lowercased().unicodeScalars {
+            if s.properties.numericType != nil {
+                if out.last != "#" { out.append("#") }
+            } else if s.properties.isWhitespace {
+                continue
+            } else {
+                out.append(s)
+            }
+        }
+        return String(out)
+    }
+
+    static func isPageNumber(_ text: String) -> Bool {
+        let k = key(text)
+        if k == "#" { return true }
+        let stripped = k.filter { !"-–—#/|.,()[]".contains($0) }
+        if stripped.isEmpty && k.contains("#") { return true }
+        for word in ["page#", "página#", "pag.#", "pág.#", "p.#", "seite#", "page#of#", "página#de#", "#de#", "#of#"] where k == word {
+            return true
+        }
+        return false
+    }
+
+    /// Removes running lines in place; returns how many were removed.
+    static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)]) -> Int {
+        let n = pages.count
+        var zoneIndexes: [[Int]] = Array(repeating: [], count: n)
+        var counts: [String: Int] = [:]
+        for (p, lines) in pages.enumerated() where !lines.isEmpty {
+            let height = pageSizes[p].1 > 0 ? pageSizes[p].1 : (lines.map(\.box.y2).max() ?? 1)
+            let top = lines.map(\.box.y1).min() ?? 0
+            let bottom = lines.map(\.box.y2).max() ?? 0
+            var seen = Set<String>()
+            for (i, line) in lines.enumerated() {
+                let nearTop = line.box.y1 <= top + 2.5 * max(line.box.height, 8) && line.box.y2 < 0.15 * height
+                let nearBottom = line.box.y2 >= bottom - 2.5 * max(line.box.height, 8) && line.box.y1 > 0.85 * height
+                guard nearTop || nearBottom else { continue }
+                zoneIndexes[p].append(i)
+                let k = key(line.text)
+                if seen.insert(k).inserted { counts[k, default: 0] += 1 }
+            }
+        }
+        let pagesWithText = pages.filter { !$0.isEmpty }.count
+        let threshold = pagesWithText >= 3 ? max(2, Int((Double(pagesWithText) * 0.4).rounded(.up))) : pagesWithText
+        var removed = 0
+        for p in 0..<n where !zoneIndexes[p].isEmpty {
+            var drop = Set<Int>()
+            for i in zoneIndexes[p] {
+                let line = pages[p][i]
+                let k = key(line.text)
+                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || isPageNumber(line.text) {
+                    drop.insert(i)
+                }
+            }
+            if !drop.isEmpty {
+                removed += drop.count
+                pages[p] = pages[p].enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+            }
+        }
+        return removed
+    }
+}
+
+/// Detects text that decodes to garbage (a font whose glyphs map to the wrong characters).
+enum Plausibility {
+    /// Returns a reason when most words look like encoding garbage (`3HQČåQtSURV…`).
+    static func garbageReason<S: Sequence>(_ texts: S) -> String? where S.Element == String {
+        var letters = 0
+        var badLetters = 0
+        for text in texts {
+            for word in text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
+                var upper = 0
+                var lower = 0
+                var digits = 0
+                var caseChanges = 0
+                var lastWasUpper: Bool? = nil
+                var letterCount = 0
+                var digitAfterLetter = false
+                var letterAfterDigit = false
+                var seenLetter = false
+                var seenDigit = false
+                for c in word {
+                    if c.isNumber {
+                        digits += 1
+                        if seenLetter { digitAfterLetter = true }
+                        seenDigit = true
+                        continue
+                    }
+                    letterCount += 1
+                    if seenDigit { letterAfterDigit = true }
+                    seenLetter = true
+                    if c.isUppercase {
+                        upper += 1
+                        if lastWasUpper == false { caseChanges += 1 }
+                        lastWasUpper = true
+                    } else if c.isLowercase {
+                        lower += 1
+                        if lastWasUpper == true && upper > 1 { caseChanges += 1 }
+                        lastWasUpper = false
+                    }
+                }
+                letters += letterCount
+                guard letterCount > 0 else { continue }
+                var bad = false
+                // Mixed case beyond "Word", "WORD", "word", "McDonald"/"iPhone" (at most one change back to upper).
+                if upper > 0 && lower > 0 && caseChanges >= 2 { bad = true }
+                // Digits wedged between letters on both sides ("3HQ4x").
+                if digitAfterLetter && letterAfterDigit && digits > 0 && letterCount > 2 { bad = true }
+                // A digit followed by mixed-case letters ("3HQČå").
+                if letterAfterDigit && upper > 0 && lower > 0 { bad = true }
+                if bad { badLetters += letterCount }
+            }
+        }
+        guard letters >= 10 else { return nil }
+        if Double(badLetters) / Double(letters) > 0.3 {
+            return "The PDF's text layer uses a broken font encoding (it decodes to garbage such as scrambled letters): it needs OCR to be read."
+        }
+        return nil
+    }
+}
