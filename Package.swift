@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Extraction", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [

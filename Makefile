@@ -1,0 +1,39 @@
+# Balcão — the two commands are `make run` and `make test`; see README.md.
+SWIFT ?= swift
+JOBS ?= $(shell nproc)
+RELEASE_BIN := .build/release/balcao
+
+.PHONY: setup build release run test bench-ann bench-embed bench-extract score-extract score-retrieval clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -j $(JOBS)
+
+release: setup
+	$(SWIFT) build -c release -j $(JOBS) --product balcao
+
+## Runs the daemon on embedded defaults: http://127.0.0.1:8080, data in ./balcao-data.
+run: release
+	$(RELEASE_BIN) serve
+
+## The whole test suite.
+test: setup
+	$(SWIFT) build --build-tests -j $(JOBS)
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench-ann:
+	@bash scripts/bench-ann.sh
+
+bench-embed: setup
+	@bash scripts/bench-embed.sh
+
+bench-extract: setup
+	@bash scripts/bench-extract.sh
+
+score-extract: setup
+	@bash scripts/score-extract.sh
+
+clean:
+	rm -rf .build bench-results

@@ -1,0 +1,54 @@
+import Foundation
+public import Hummingbird
+import Ingestion
+import Logging
+import NIOCore
+import Storage
+
+/// The request context of every route.
+public typealias BalcaoRequestContext = BasicRequestContext
+
+/// Builds the daemon's HTTP application: the router, the background services and the start-up work.
+///
+/// `balcao serve` and the tests call this same function; only the configuration differs.
+public func buildApplication(_ balcao: Balcao) throws -> some ApplicationProtocol {
+    let router = try buildRouter(balcao)
+    var app = Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(balcao.configuration.server.host, port: balcao.configuration.server.port),
+            serverName: "balcao"),
+        logger: balcao.logger)
+    app.addServices(
+        IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers))
+    return app
+}
+
+/// The routes: health checks, the OpenAPI document and the token-protected `/api/v1`.
+public func buildRouter(_ balcao: Balcao) throws -> Router<BalcaoRequestContext> {
+    let token = try balcao.apiToken()
+    let router = Router(context: BalcaoRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.get("healthz") { _, _ in HealthStatus(status: "ok") }
+    router.get("readyz") { _, _ -> EditedResponse<HealthStatus> in
+        do {
+            _ = try balcao.database.pendingJobCount()
+            return EditedResponse(status: .ok, response: HealthStatus(status: "ready"))
+        } catch {
+            return EditedResponse(status: .serviceUnavailable, response: HealthStatus(status: "database unavailable: \(error)"))
+        }
+    }
+    router.get("api/v1/openapi.json") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+    let api = router.group("api/v1").add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
+    DocumentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
+    return router
+}
+
+/// The body of `/healthz` and `/readyz`.
+struct HealthStatus: ResponseEncodable, Sendable {
+    var status: String
+}

@@ -1,0 +1,77 @@
+public import Embedding
+import Extraction
+import Foundation
+public import Ingestion
+public import Logging
+public import Retrieval
+public import Storage
+
+/// The daemon's parts, wired once from a configuration and shared by `balcao serve`, every CLI command and the tests.
+///
+/// Explicit constructor injection: each part receives what it uses; nothing is looked up from a container.
+public struct Balcao: Sendable {
+    /// The configuration it was built from.
+    public let configuration: BalcaoConfiguration
+    /// The data directory.
+    public let directory: DataDirectory
+    /// The database.
+    public let database: AppDatabase
+    /// Seals secrets stored in the database.
+    public let secrets: SecretBox
+    /// The embedder, or `nil` when none is available (keyword-only search).
+    public let embedder: (any Embedder)?
+    /// The vector index.
+    public let vectorIndex: any VectorSearchIndex
+    /// Document uploads, listing and deletion.
+    public let library: DocumentLibrary
+    /// The ingestion pipeline.
+    public let pipeline: IngestionPipeline
+    /// Hybrid search.
+    public let search: SearchService
+    /// The logger.
+    public let logger: Logger
+
+    /// Opens the data directory and database and builds every part.
+    ///
+    /// - Parameters:
+    ///   - embedder: overrides the configured embedder (tests inject a small deterministic one); `.some(nil)` disables it.
+    public static func open(
+        configuration: BalcaoConfiguration, logger: Logger = Logger(label: "balcao"), embedder override: (any Embedder)?? = nil
+    ) throws -> Balcao {
+        let directory = DataDirectory(root: configuration.dataDirectoryURL)
+        try directory.create()
+        let database = try AppDatabase.open(at: directory.database)
+        let secrets = try SecretBox(keyFile: directory.secretKey)
+        let embedder: (any Embedder)? = try override ?? EmbedderFactory.make(configuration: configuration, directory: directory, logger: logger)
+        let vectorIndex: any VectorSearchIndex = NoVectorIndex()
+        let extractor = DocumentExtractor(limits: ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes))
+        let originals = OriginalStore(directory: directory)
+        let pipeline = IngestionPipeline(
+            database: database, originals: originals, extractor: extractor, embedder: embedder, vectorIndex: vectorIndex,
+            secrets: secrets, maxAttempts: configuration.storage.ingestionMaxAttempts, logger: logger)
+        let library = DocumentLibrary(
+            database: database, originals: originals, secrets: secrets, vectorIndex: vectorIndex,
+            maxUploadBytes: configuration.server.maxUploadBytes)
+        let search = SearchService(database: database, embedder: embedder, vectorIndex: vectorIndex)
+        return Balcao(
+            configuration: configuration, directory: directory, database: database, secrets: secrets, embedder: embedder,
+            vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, logger: logger)
+    }
+
+    /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).
+    public func apiToken() throws -> String {
+        if let token = configuration.server.apiToken { return token }
+        let file = directory.root.appendingPathComponent("api_token")
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !existing.isEmpty
+        {
+            return existing
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        guard FileManager.default.createFile(atPath: file.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ConfigurationError(description: "Cannot write the API token file \(file.path)") }
+        logger.notice("generated an API token", metadata: ["file": "\(file.path)"])
+        return token
+    }
+}

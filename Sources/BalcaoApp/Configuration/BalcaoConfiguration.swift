@@ -1,0 +1,207 @@
+public import Foundation
+
+/// Everything the daemon can be told, with the defaults that make `balcao serve` work with no configuration at all:
+/// `127.0.0.1:8080`, data in `./balcao-data`, the local embedder when its model is present, extractive answers.
+///
+/// Read from one TOML file (sections `[server] [storage] [llm] [embedding] [whatsapp] [credits]`); any key can be
+/// overridden by an environment variable `BALCAO_<SECTION>_<KEY>` (`BALCAO_SERVER_PORT=9000`), and every secret may be
+/// given as a file instead (`api_token_file = "/run/credentials/balcao.service/api_token"`).
+public struct BalcaoConfiguration: Sendable, Hashable {
+    /// The HTTP server.
+    public struct Server: Sendable, Hashable {
+        /// Address to listen on.
+        public var host = "127.0.0.1"
+        /// Port to listen on.
+        public var port = 8080
+        /// Bearer token for `/api/v1`; when unset, one is generated in the data directory on first start.
+        public var apiToken: String?
+        /// Largest accepted upload.
+        public var maxUploadBytes = 50 * 1024 * 1024
+    }
+
+    /// Where data lives and how documents are processed.
+    public struct Storage: Sendable, Hashable {
+        /// The data directory.
+        public var dataDirectory = "./balcao-data"
+        /// Documents processed at once.
+        public var ingestionWorkers = 2
+        /// A failing ingestion job is retried until it has run this many times.
+        public var ingestionMaxAttempts = 3
+    }
+
+    /// The embedding model.
+    public struct Embedding: Sendable, Hashable {
+        /// `local` (in-process multilingual-e5-small), `openai` (an OpenAI-compatible `/embeddings` API) or `none`.
+        public var provider = "local"
+        /// The local model file; by default looked for in `<data_dir>/models` and `/usr/share/balcao/models`.
+        public var modelPath: String?
+        /// Base URL of the remote API (`openai` provider).
+        public var baseURL: String?
+        /// API key of the remote API.
+        public var apiKey: String?
+        /// Model name of the remote API.
+        public var model: String?
+    }
+
+    /// The OpenAI-compatible chat model.
+    public struct LLM: Sendable, Hashable {
+        /// Base URL (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`, …); unset means extractive answers only.
+        public var baseURL: String?
+        /// API key.
+        public var apiKey: String?
+        /// Model name.
+        public var model: String?
+        /// Request timeout.
+        public var timeoutSeconds = 60.0
+    }
+
+    /// The WhatsApp Cloud API.
+    public struct WhatsApp: Sendable, Hashable {
+        /// Token Meta echoes when verifying the webhook.
+        public var verifyToken: String?
+        /// App secret that signs webhook bodies.
+        public var appSecret: String?
+        /// Access token for the Graph API.
+        public var accessToken: String?
+        /// Graph API base URL.
+        public var graphBaseURL = "https://graph.facebook.com/v25.0"
+    }
+
+    /// The HTTP server.
+    public var server = Server()
+    /// Storage and ingestion.
+    public var storage = Storage()
+    /// Embeddings.
+    public var embedding = Embedding()
+    /// The chat model.
+    public var llm = LLM()
+    /// WhatsApp.
+    public var whatsapp = WhatsApp()
+
+    /// The embedded defaults.
+    public init() {}
+
+    /// The data directory, resolved against the current directory.
+    public var dataDirectoryURL: URL {
+        URL(fileURLWithPath: storage.dataDirectory, isDirectory: true).standardizedFileURL
+    }
+}
+
+/// A configuration problem, with what to fix.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong.
+    public var description: String
+}
+
+extension BalcaoConfiguration {
+    /// Every key the file may contain, by section; a key not listed is reported, since it is almost always a typo.
+    static let knownKeys: [String: Set<String>] = [
+        "server": ["host", "port", "api_token", "max_upload_bytes"],
+        "storage": ["data_dir", "ingestion_workers", "ingestion_max_attempts"],
+        "embedding": ["provider", "model_path", "base_url", "api_key", "model"],
+        "llm": ["base_url", "api_key", "model", "timeout_seconds"],
+        "whatsapp": ["verify_token", "app_secret", "access_token", "graph_base_url"],
+        "credits": [],
+    ]
+
+    /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
+    public static func load(file: URL?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BalcaoConfiguration {
+        var values: [String: String] = [:]
+        if let file {
+            let text: String
+            do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+                throw ConfigurationError(description: "Cannot read the configuration file \(file.path): \(error.localizedDescription)")
+            }
+            let table: TOMLTable
+            do { table = try TOMLTable(parsing: text) } catch {
+                throw ConfigurationError(description: "\(file.path): \(error)")
+            }
+            for (section, entries) in table.sections {
+                guard let known = knownKeys[section] else {
+                    throw ConfigurationError(description: "\(file.path): unknown section [\(section)]")
+                }
+                for (key, value) in entries {
+                    let base = key.hasSuffix("_file") ? String(key.dropLast(5)) : key
+                    guard known.contains(base) else {
+                        throw ConfigurationError(description: "\(file.path): unknown key \"\(key)\" in [\(section)]")
+                    }
+                    values["\(section).\(key)"] = value.text
+                }
+            }
+        }
+        for (section, keys) in knownKeys {
+            for key in keys {
+                for name in [key, key + "_file"] {
+                    if let value = environment["BALCAO_\(section.uppercased())_\(name.uppercased())"] {
+                        values["\(section).\(name)"] = value
+                    }
+                }
+            }
+        }
+        return try BalcaoConfiguration(values: values)
+    }
+
+    init(values: [String: String]) throws {
+        let reader = ValueReader(values: values)
+        server.host = reader.string("server.host") ?? server.host
+        server.port = try reader.integer("server.port", in: 0...65535) ?? server.port
+        server.apiToken = try reader.secret("server.api_token")
+        server.maxUploadBytes = try reader.integer("server.max_upload_bytes", in: 1...(1 << 40)) ?? server.maxUploadBytes
+        storage.dataDirectory = reader.string("storage.data_dir") ?? storage.dataDirectory
+        storage.ingestionWorkers = try reader.integer("storage.ingestion_workers", in: 1...64) ?? storage.ingestionWorkers
+        storage.ingestionMaxAttempts = try reader.integer("storage.ingestion_max_attempts", in: 1...100) ?? storage.ingestionMaxAttempts
+        embedding.provider = reader.string("embedding.provider") ?? embedding.provider
+        guard ["local", "openai", "none"].contains(embedding.provider) else {
+            throw ConfigurationError(description: "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\"")
+        }
+        embedding.modelPath = reader.string("embedding.model_path")
+        embedding.baseURL = reader.string("embedding.base_url")
+        embedding.apiKey = try reader.secret("embedding.api_key")
+        embedding.model = reader.string("embedding.model")
+        llm.baseURL = reader.string("llm.base_url")
+        llm.apiKey = try reader.secret("llm.api_key")
+        llm.model = reader.string("llm.model")
+        llm.timeoutSeconds = try reader.double("llm.timeout_seconds") ?? llm.timeoutSeconds
+        whatsapp.verifyToken = try reader.secret("whatsapp.verify_token")
+        whatsapp.appSecret = try reader.secret("whatsapp.app_secret")
+        whatsapp.accessToken = try reader.secret("whatsapp.access_token")
+        whatsapp.graphBaseURL = reader.string("whatsapp.graph_base_url") ?? whatsapp.graphBaseURL
+    }
+
+    private struct ValueReader {
+        let values: [String: String]
+
+        func string(_ key: String) -> String? {
+            guard let value = values[key], !value.isEmpty else { return nil }
+            return value
+        }
+
+        func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let text = string(key) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigurationError(description: "\(key) must be a whole number between \(range.lowerBound) and \(range.upperBound), not \"\(text)\"")
+            }
+            return value
+        }
+
+        func double(_ key: String) throws -> Double? {
+            guard let text = string(key) else { return nil }
+            guard let value = Double(text), value > 0 else {
+                throw ConfigurationError(description: "\(key) must be a positive number, not \"\(text)\"")
+            }
+            return value
+        }
+
+        /// A secret given inline or, with the `_file` suffix, as a file to read (systemd credentials).
+        func secret(_ key: String) throws -> String? {
+            if let path = string(key + "_file") {
+                do {
+                    return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                } catch {
+                    throw ConfigurationError(description: "Cannot read \(key)_file \(path): \(error.localizedDescription)")
+                }
+            }
+            return string(key)
+        }
+    }
+}

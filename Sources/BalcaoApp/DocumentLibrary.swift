@@ -1,0 +1,86 @@
+import Extraction
+public import Foundation
+public import Storage
+
+/// Why a document operation was refused, with a message for the person who asked.
+public enum DocumentLibraryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The content is not a PDF, DOCX or text file.
+    case unsupportedType
+    /// No such document.
+    case notFound(Int64)
+    /// The document is being processed right now.
+    case busy(Int64)
+
+    public var description: String {
+        switch self {
+        case .unsupportedType: return "This file is not a PDF, DOCX or text file (the type is recognised from its content)."
+        case .notFound(let id): return "There is no document \(id)."
+        case .busy(let id): return "Document \(id) is being processed right now; try again when it has finished."
+        }
+    }
+}
+
+/// Adds, lists and deletes documents: the one place that knows an upload is an original plus a row plus a job.
+public struct DocumentLibrary: Sendable {
+    /// The database.
+    public let database: AppDatabase
+    /// The originals.
+    public let originals: OriginalStore
+    /// Seals document passwords.
+    public let secrets: SecretBox
+    /// Kept in step on deletion.
+    public let vectorIndex: any VectorSearchIndex
+    /// Largest accepted file.
+    public let maxUploadBytes: Int
+
+    /// Creates the library.
+    public init(database: AppDatabase, originals: OriginalStore, secrets: SecretBox, vectorIndex: any VectorSearchIndex, maxUploadBytes: Int) {
+        self.database = database
+        self.originals = originals
+        self.secrets = secrets
+        self.vectorIndex = vectorIndex
+        self.maxUploadBytes = maxUploadBytes
+    }
+
+    /// Stores a received file and queues it, or returns the existing document when the same content was uploaded before.
+    ///
+    /// The type is recognised from the content; an unsupported file is refused and its bytes discarded.
+    public func add(_ staged: StagedUpload, filename: String, agent: String?, password: String?) throws -> RegisteredUpload {
+        guard let format = DocumentExtractor.sniff(staged.prefix) else {
+            try? FileManager.default.removeItem(at: staged.file)
+            throw DocumentLibraryError.unsupportedType
+        }
+        _ = try originals.commit(staged)
+        let sealed = try password.flatMap { $0.isEmpty ? nil : try secrets.seal($0) }
+        let name = Self.cleanFilename(filename)
+        return try database.registerUpload(
+            filename: name, sha256: staged.sha256, bytes: staged.bytes, format: format.rawValue, sealedPassword: sealed,
+            agentName: agent.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// Copies a local file in (for `balcao ingest`).
+    public func add(fileAt url: URL, agent: String?, password: String?) throws -> RegisteredUpload {
+        let staged = try originals.stage(fileAt: url, limit: maxUploadBytes)
+        return try add(staged, filename: url.lastPathComponent, agent: agent, password: password)
+    }
+
+    /// Deletes a document, its chunks, vectors and original. Refused while a worker is processing it.
+    @discardableResult
+    public func delete(id: Int64) async throws -> Document {
+        guard let document = try database.document(id: id) else { throw DocumentLibraryError.notFound(id) }
+        if [.extracting, .chunking, .embedding].contains(document.status) { throw DocumentLibraryError.busy(id) }
+        guard let (deleted, chunkIDs) = try database.deleteDocument(id: id) else { throw DocumentLibraryError.notFound(id) }
+        try await vectorIndex.remove(chunkIDs: chunkIDs)
+        originals.remove(sha256: deleted.sha256)
+        return deleted
+    }
+
+    /// A file name safe to show: the last path component, without control characters, at most 255 characters.
+    static func cleanFilename(_ name: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        let trimmed = cleaned.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? "document" : String(trimmed.prefix(255))
+    }
+}
+

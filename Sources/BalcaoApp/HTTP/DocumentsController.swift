@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Retrieval
+import Storage
+
+/// `/api/v1/documents` and `/api/v1/search`.
+struct DocumentsController<Context: RequestContext>: Sendable {
+    let balcao: Balcao
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("documents", use: upload)
+        group.get("documents", use: list)
+        group.get("documents/:id", use: show)
+        group.delete("documents/:id", use: delete)
+        group.get("search", use: search)
+    }
+
+    @Sendable func upload(_ request: Request, context: Context) async throws -> EditedResponse<APIDocument> {
+        let upload = try await MultipartUpload.read(request, originals: balcao.library.originals, limit: balcao.library.maxUploadBytes)
+        do {
+            let registered = try balcao.library.add(
+                upload.file, filename: upload.filename, agent: upload.fields["agent"], password: upload.fields["password"])
+            return EditedResponse(status: registered.isDuplicate ? .ok : .created, response: APIDocument(registered.document))
+        } catch DocumentLibraryError.unsupportedType {
+            throw APIError(.unsupportedMediaType, code: "unsupported_type", message: DocumentLibraryError.unsupportedType.description)
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> APIDocumentList {
+        APIDocumentList(documents: try balcao.database.documents().map(APIDocument.init))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> APIDocument {
+        let id = try documentID(context)
+        guard let document = try balcao.database.document(id: id) else { throw APIError.notFound(DocumentLibraryError.notFound(id).description) }
+        return APIDocument(document)
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> APIDocument {
+        let id = try documentID(context)
+        do {
+            return APIDocument(try await balcao.library.delete(id: id))
+        } catch let error as DocumentLibraryError {
+            switch error {
+            case .notFound: throw APIError.notFound(error.description)
+            case .busy: throw APIError(.conflict, code: "busy", message: error.description)
+            case .unsupportedType: throw APIError.badRequest(error.description)
+            }
+        }
+    }
+
+    @Sendable func search(_ request: Request, context: Context) async throws -> APISearchResponse {
+        let query = request.uri.queryParameters
+        guard let question = query["q"].map(String.init), !question.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError.badRequest("Give the text to search for as ?q=…")
+        }
+        var limit = 5
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...50).contains(value) else { throw APIError.badRequest("limit must be between 1 and 50.") }
+            limit = value
+        }
+        do {
+            let results = try await balcao.search.search(question, limit: limit, agent: query["agent"].map(String.init))
+            return APISearchResponse(results: results.map(APISearchResult.init))
+        } catch let error as SearchService.SearchError {
+            throw APIError.notFound(error.description)
+        }
+    }
+
+    private func documentID(_ context: Context) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.notFound("There is no such document.") }
+        return id
+    }
+}

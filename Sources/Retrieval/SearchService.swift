@@ -1,0 +1,108 @@
+public import Embedding
+import Foundation
+public import Storage
+
+/// One passage found for a question, with its source.
+public struct SearchResult: Sendable, Hashable, Codable {
+    /// The chunk's id.
+    public var chunkID: Int64
+    /// The document it comes from.
+    public var documentID: Int64
+    /// That document's file name.
+    public var filename: String
+    /// First page of the passage, when the document has pages.
+    public var page: Int?
+    /// Section path.
+    public var section: String
+    /// The passage.
+    public var text: String
+    /// Relevance; comparable within one result list only (BM25 for keyword search, fused rank score for hybrid).
+    public var score: Double
+}
+
+/// Finds the passages that answer a question: keyword search (FTS5 BM25) and, when a model is available, vector search,
+/// fused by reciprocal rank fusion.
+public struct SearchService: Sendable {
+    /// The store of chunks and their keyword index.
+    public let database: AppDatabase
+    /// Embeds questions; `nil` means keyword-only.
+    public let embedder: (any Embedder)?
+    /// The vector index over the stored chunk vectors.
+    public let vectorIndex: any VectorSearchIndex
+    /// The `k` of reciprocal rank fusion: larger values flatten the difference between ranks.
+    public let fusionK: Double
+
+    /// Creates a search service.
+    public init(database: AppDatabase, embedder: (any Embedder)?, vectorIndex: any VectorSearchIndex, fusionK: Double = 60) {
+        self.database = database
+        self.embedder = embedder
+        self.vectorIndex = vectorIndex
+        self.fusionK = fusionK
+    }
+
+    /// Whether vector search takes part.
+    public var isHybrid: Bool { embedder != nil }
+
+    /// Why a search could not run.
+    public enum SearchError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// No agent has that name.
+        case unknownAgent(String)
+
+        public var description: String {
+            switch self {
+            case .unknownAgent(let name): return "There is no agent named “\(name)”."
+            }
+        }
+    }
+
+    /// The best `limit` passages for `question`, restricted to an agent's documents when `agent` is given.
+    public func search(_ question: String, limit: Int = 5, agent: String? = nil) async throws -> [SearchResult] {
+        var scope: Set<Int64>? = nil
+        if let agent {
+            guard let record = try database.agent(named: agent) else { throw SearchError.unknownAgent(agent) }
+            scope = Set(try database.documentIDs(ofAgent: record.id!))
+        }
+        let depth = max(limit * 4, 20)
+        let keyword = try database.searchChunks(question, limit: depth, documentIDs: scope)
+        guard let embedder else {
+            return keyword.prefix(limit).map(Self.result(from:))
+        }
+        let vector = try await embedder.embed([question], role: .query)[0]
+        let allowedChunks: Set<Int64>? = try scope.map { ids in
+            Set(try ids.flatMap { try database.chunks(ofDocument: $0).compactMap(\.id) })
+        }
+        let nearest = try await vectorIndex.nearest(to: vector, limit: depth, among: allowedChunks)
+        return try fuse(keyword: keyword, vector: nearest, limit: limit)
+    }
+
+    private func fuse(keyword: [KeywordHit], vector: [VectorMatch], limit: Int) throws -> [SearchResult] {
+        var scores: [Int64: Double] = [:]
+        for (rank, hit) in keyword.enumerated() { scores[hit.chunkID, default: 0] += 1 / (fusionK + Double(rank + 1)) }
+        for (rank, hit) in vector.enumerated() { scores[hit.chunkID, default: 0] += 1 / (fusionK + Double(rank + 1)) }
+        let best = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit)
+        var known = Dictionary(keyword.map { ($0.chunkID, Self.result(from: $0)) }, uniquingKeysWith: { first, _ in first })
+        let missing = best.map(\.key).filter { known[$0] == nil }
+        if !missing.isEmpty {
+            let chunks = try database.chunks(ids: missing)
+            let documents = try Dictionary(
+                Set(chunks.map(\.documentId)).compactMap { try database.document(id: $0) }.map { ($0.id!, $0.filename) },
+                uniquingKeysWith: { first, _ in first })
+            for chunk in chunks {
+                known[chunk.id!] = SearchResult(
+                    chunkID: chunk.id!, documentID: chunk.documentId, filename: documents[chunk.documentId] ?? "",
+                    page: chunk.pageStart, section: chunk.section, text: chunk.text, score: 0)
+            }
+        }
+        return best.compactMap { entry in
+            guard var result = known[entry.key] else { return nil }
+            result.score = entry.value
+            return result
+        }
+    }
+
+    static func result(from hit: KeywordHit) -> SearchResult {
+        SearchResult(
+            chunkID: hit.chunkID, documentID: hit.documentID, filename: hit.filename, page: hit.page, section: hit.section,
+            text: hit.text, score: hit.score)
+    }
+}

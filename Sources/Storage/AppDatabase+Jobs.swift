@@ -1,0 +1,112 @@
+public import Foundation
+import GRDB
+
+/// A job handed to a worker, with the document it is about.
+public struct ClaimedJob: Sendable, Hashable {
+    /// The job, already marked running with its attempt counted.
+    public var job: Job
+    /// The document to process.
+    public var document: Document
+}
+
+extension AppDatabase {
+    /// Queues a new ingestion of an existing document (re-processing, re-indexing) and moves it back to `queued`.
+    @discardableResult
+    public func enqueueIngestion(documentID: Int64, now: Date = Date()) throws -> Job {
+        try writer.write { db in
+            // One live job per document is enough: a pending or running one will pick up the current original.
+            if let live = try Job.filter(Column("documentId") == documentID && ["pending", "running"].contains(Column("state")))
+                .fetchOne(db)
+            {
+                return live
+            }
+            var job = Job(kind: .ingest, documentId: documentID, now: now)
+            try job.insert(db)
+            try db.execute(
+                sql: "UPDATE document SET status = 'queued', reason = NULL, updatedAt = ? WHERE id = ?", arguments: [now, documentID])
+            return job
+        }
+    }
+
+    /// Atomically claims the oldest runnable job (optionally only among `documentIDs`), marking it running.
+    public func claimNextJob(among documentIDs: Set<Int64>? = nil, now: Date = Date()) throws -> ClaimedJob? {
+        try writer.write { db in
+            var request = Job.filter(Column("state") == Job.State.pending.rawValue && Column("runAfter") <= now)
+            if let documentIDs { request = request.filter(documentIDs.contains(Column("documentId"))) }
+            guard var job = try request.order(Column("id")).fetchOne(db),
+                let document = try Document.fetchOne(db, key: job.documentId)
+            else { return nil }
+            job.state = .running
+            job.attempts += 1
+            job.updatedAt = now
+            try job.update(db)
+            return ClaimedJob(job: job, document: document)
+        }
+    }
+
+    /// Marks a job finished.
+    public func finishJob(id: Int64, now: Date = Date()) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE job SET state = 'done', updatedAt = ? WHERE id = ?", arguments: [now, id])
+        }
+    }
+
+    /// Puts a job back in the queue to be retried after `delay`, remembering the error.
+    public func retryJob(id: Int64, error: String, after delay: TimeInterval, now: Date = Date()) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = 'pending', lastError = ?, runAfter = ?, updatedAt = ? WHERE id = ?",
+                arguments: [error, now.addingTimeInterval(delay), now, id])
+        }
+    }
+
+    /// Gives up on a job; its document ends `failed` with `reason`.
+    public func failJob(id: Int64, documentID: Int64, reason: String, now: Date = Date()) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, id])
+            try db.execute(
+                sql: "UPDATE document SET status = 'failed', reason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [reason, now, documentID])
+        }
+    }
+
+    /// After a restart (or a crash), returns every job a worker had claimed to the queue; returns how many.
+    ///
+    /// Their documents go back to `queued`: the work restarts from the stored original, and because every step replaces
+    /// what an earlier attempt wrote, nothing is duplicated.
+    @discardableResult
+    public func requeueInterruptedJobs(now: Date = Date()) throws -> Int {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE document SET status = 'queued', updatedAt = ?
+                    WHERE id IN (SELECT documentId FROM job WHERE state = 'running')
+                    """, arguments: [now])
+            try db.execute(sql: "UPDATE job SET state = 'pending', updatedAt = ? WHERE state = 'running'", arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    /// Number of jobs waiting or running (the ingestion queue depth).
+    public func pendingJobCount() throws -> Int {
+        try reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running')") ?? 0
+        }
+    }
+
+    /// Number of jobs of one document that are waiting or running.
+    public func pendingJobCount(documentID: Int64) throws -> Int {
+        try reader.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM job WHERE documentId = ? AND state IN ('pending', 'running')", arguments: [documentID]) ?? 0
+        }
+    }
+
+    /// The earliest time a pending job becomes runnable, if any is waiting.
+    public func nextJobTime() throws -> Date? {
+        try reader.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(runAfter) FROM job WHERE state = 'pending'")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+public import Foundation
+import Crypto
+
+/// Uploaded files, stored once each under their SHA-256 and never modified.
+public struct OriginalStore: Sendable {
+    /// The data directory whose `originals/` and `tmp/` are used.
+    public let directory: DataDirectory
+
+    /// Creates the store.
+    public init(directory: DataDirectory) {
+        self.directory = directory
+    }
+
+    /// Where the original with this digest lives: `originals/ab/abcdef…`.
+    public func url(forSHA256 sha256: String) -> URL {
+        directory.originals.appendingPathComponent(String(sha256.prefix(2)), isDirectory: true).appendingPathComponent(sha256)
+    }
+
+    /// Moves a fully written temporary file into place under its digest (or drops it when that content is already stored).
+    public func commit(_ upload: StagedUpload) throws -> URL {
+        let destination = url(forSHA256: upload.sha256)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: destination.path) {
+            try? manager.removeItem(at: upload.file)
+            return destination
+        }
+        try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try manager.moveItem(at: upload.file, to: destination)
+        try? manager.setAttributes([.posixPermissions: 0o400], ofItemAtPath: destination.path)
+        return destination
+    }
+
+    /// Deletes the original with this digest, if present.
+    public func remove(sha256: String) {
+        try? FileManager.default.removeItem(at: url(forSHA256: sha256))
+    }
+
+    /// Starts writing a new upload into the temporary area; the bytes are hashed as they arrive.
+    public func stage(limit: Int) throws -> UploadStager {
+        try UploadStager(directory: directory.temporary, limit: limit)
+    }
+
+    /// Copies a local file into a staged upload (used by `balcao ingest`), refusing files over `limit` before reading them.
+    public func stage(fileAt source: URL, limit: Int) throws -> StagedUpload {
+        let size = (try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? NSNumber)?.intValue ?? 0
+        if size > limit { throw UploadError.tooLarge(limit: limit) }
+        let stager = try stage(limit: limit)
+        let handle = try FileHandle(forReadingFrom: source)
+        defer { try? handle.close() }
+        do {
+            while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+                try stager.append(data)
+            }
+            return try stager.finish()
+        } catch {
+            stager.discard()
+            throw error
+        }
+    }
+}
+
+/// A file written to the temporary area, with its digest and size.
+public struct StagedUpload: Sendable, Hashable {
+    /// The temporary file.
+    public var file: URL
+    /// Lower-case hex SHA-256.
+    public var sha256: String
+    /// Size in bytes.
+    public var bytes: Int64
+    /// The first bytes, for sniffing the type.
+    public var prefix: Data
+}
+
+/// Errors while receiving a file.
+public enum UploadError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file exceeds the configured limit.
+    case tooLarge(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .tooLarge(let limit): return "The file is larger than the limit of \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file))."
+        }
+    }
+}
+
+/// Receives the bytes of one upload into a temporary file, hashing them and enforcing the size limit as they arrive.
+///
+/// Not thread-safe: one request or command owns it.
+public final class UploadStager {
+    private let file: URL
+    private let handle: FileHandle
+    private let limit: Int
+    private var hasher = SHA256()
+    private var count = 0
+    private var prefix = Data()
+    private var finished = false
+
+    init(directory: URL, limit: Int) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        file = directory.appendingPathComponent("upload-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
+        handle = try FileHandle(forWritingTo: file)
+        self.limit = limit
+    }
+
+    /// Appends bytes; throws ``UploadError/tooLarge(limit:)`` (and discards the file) once the limit is passed.
+    public func append<Bytes: DataProtocol>(_ bytes: Bytes) throws {
+        count += bytes.count
+        if count > limit {
+            discard()
+            throw UploadError.tooLarge(limit: limit)
+        }
+        if prefix.count < 4096 { prefix.append(contentsOf: bytes.prefix(4096 - prefix.count)) }
+        hasher.update(data: bytes)
+        try handle.write(contentsOf: bytes)
+    }
+
+    /// Flushes the file to disk and returns it with its digest.
+    public func finish() throws -> StagedUpload {
+        try handle.synchronize()
+        try handle.close()
+        finished = true
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return StagedUpload(file: file, sha256: digest, bytes: Int64(count), prefix: prefix)
+    }
+
+    /// Deletes the partial file.
+    public func discard() {
+        if !finished { try? handle.close() }
+        finished = true
+        try? FileManager.default.removeItem(at: file)
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import BalcaoApp
+
+/// `balcao`: the daemon and its command-line tools.
+@main
+struct BalcaoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balcao",
+        abstract: "Balcão: a self-hosted assistant that answers customers from the business's own documents.",
+        version: BalcaoVersion.current,
+        subcommands: [Serve.self, Ingest.self, Search.self, Documents.self, Reindex.self],
+        defaultSubcommand: nil)
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+@Suite("Job queue")
+struct JobQueueTests {
+    @Test("a job is claimed by exactly one of many concurrent workers")
+    func claimIsAtomic() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try AppDatabase.open(at: directory.url.appendingPathComponent("db.sqlite"))
+        for index in 0..<20 {
+            _ = try database.registerUpload(
+                filename: "\(index).txt", sha256: "\(index)", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        }
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while let job = try database.claimNextJob() { mine.append(job.job.id!) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(claimed.count == 20)
+        #expect(Set(claimed).count == 20)
+    }
+
+    @Test("after a crash, running jobs go back to the queue and their documents to queued")
+    func requeueAfterCrash() throws {
+        let database = try AppDatabase.inMemory()
+        let upload = try database.registerUpload(filename: "a", sha256: "a", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let claimed = try #require(try database.claimNextJob())
+        try database.setStatus(documentID: upload.document.id!, .extracting)
+        #expect(try database.claimNextJob() == nil)
+        #expect(try database.requeueInterruptedJobs() == 1)
+        #expect(try database.document(id: upload.document.id!)?.status == .queued)
+        let again = try #require(try database.claimNextJob())
+        #expect(again.job.id == claimed.job.id)
+        #expect(again.job.attempts == 2)
+    }
+
+    @Test("a retried job waits for its back-off; a failed one ends the document failed with the reason")
+    func retryAndFail() throws {
+        let database = try AppDatabase.inMemory()
+        let upload = try database.registerUpload(filename: "a", sha256: "a", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let now = Date()
+        let claimed = try #require(try database.claimNextJob(now: now))
+        try database.retryJob(id: claimed.job.id!, error: "disk full", after: 60, now: now)
+        #expect(try database.claimNextJob(now: now.addingTimeInterval(30)) == nil)
+        let retried = try #require(try database.claimNextJob(now: now.addingTimeInterval(61)))
+        try database.failJob(id: retried.job.id!, documentID: upload.document.id!, reason: "gave up")
+        let document = try #require(try database.document(id: upload.document.id!))
+        #expect(document.status == .failed)
+        #expect(document.reason == "gave up")
+        #expect(try database.pendingJobCount() == 0)
+    }
+
+    @Test("re-queueing a document that already has a live job adds no second job")
+    func enqueueIsIdempotent() throws {
+        let database = try AppDatabase.inMemory()
+        let upload = try database.registerUpload(filename: "a", sha256: "a", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        try database.enqueueIngestion(documentID: upload.document.id!)
+        #expect(try database.pendingJobCount() == 1)
+    }
+}

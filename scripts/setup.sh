@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Balcão needs to build, test and run, and nothing that is already there.
+# Idempotent: a second run checks and returns in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  pkg-config
+  libpoppler-glib-dev   # PDF text extraction
+  poppler-utils         # pdftotext: the benchmark anchor
+  libsqlite3-dev        # the database (FTS5 keyword index)
+  libxml2-dev
+  libssl-dev
+  libcurl4-openssl-dev
+  zlib1g-dev            # DOCX (zip) decompression
+  python3-venv          # benchmark and scoring helpers
+  python3-pip
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v swift >/dev/null || { echo "Swift 6 is required: install the Swift toolchain (swift.org) and put it on PATH." >&2; exit 1; }
+
+# The local embedding model (multilingual-e5-small, 4-bit), verified by SHA-256.
+if [ -f scripts/fetch-model.sh ]; then
+  bash scripts/fetch-model.sh "${BALCAO_MODEL_DIR:-balcao-data/models}"
+fi
