@@ -38,7 +38,8 @@ struct PDFExtractor: Sendable {
         pages.reserveCapacity(pageCount)
         var geometryOK = true
         for index in 0..<pageCount {
-            guard let raw = document.page(index, withFonts: detectHeadings) else {
+            // Font sizes come from glyph box heights: poppler's text attributes would cost a third walk of the page.
+            guard let raw = document.page(index, withFonts: false) else {
                 pages.append([])
                 pageSizes.append((0, 0))
                 continue
@@ -50,8 +51,8 @@ struct PDFExtractor: Sendable {
 
         var warnings: [String] = []
         // Scanned documents: (almost) no text on any page.
-        let charsPerPage = pages.map { page in page.reduce(0) { $0 + $1.text.unicodeScalars.count { !$0.properties.isWhitespace } } }
-        let textPages = charsPerPage.filter { $0 >= 8 }.count
+        let charsPerPage = pages.map { page in page.reduce(0) { $0 + $1.text.utf8.count { $0 != 0x20 } } }
+        let textPages = charsPerPage.filter { $0 > 0 }.count
         if textPages == 0 {
             throw .needsOCR(
                 pageCount == 1
@@ -147,6 +148,10 @@ struct PDFExtractor: Sendable {
         var firstGlyphIndex = -1
 
         func fontAt(_ index: Int) -> (Double, Bool) {
+            if fonts.isEmpty, hasBoxes, index >= 0 {
+                // Glyph box height tracks the font size (poppler boxes span the font's ascent to descent).
+                return ((boxes[index].height * 2).rounded() / 2, false)
+            }
             guard !fonts.isEmpty, index >= 0 else { return (0, false) }
             while fontIndex < fonts.count - 1 && fonts[fontIndex].end < index { fontIndex += 1 }
             let run = fonts[fontIndex]

@@ -162,21 +162,30 @@ enum Paragraphs {
 enum RunningLines {
     static func key(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for s in text.lowercased().unicodeScalars {
-            if s.properties.numericType != nil {
-                if out.last != "#" { out.append("#") }
-            } else if s.properties.isWhitespace {
+        var lastHash = false
+        for s in text.unicodeScalars {
+            let v = s.value
+            if v >= 0x30 && v <= 0x39 {
+                if !lastHash { out.append("#") }
+                lastHash = true
                 continue
-            } else {
+            }
+            lastHash = false
+            if v == 0x20 || v == 0x09 || v == 0xA0 { continue }
+            if v >= 0x41 && v <= 0x5A {
+                out.append(Unicode.Scalar(v + 0x20)!)
+            } else if v < 0x80 {
                 out.append(s)
+            } else {
+                out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
             }
         }
         return String(out)
     }
 
-    static func isPageNumber(_ text: String) -> Bool {
-        let k = key(text)
+    static func isPageNumber(key k: String) -> Bool {
         if k == "#" { return true }
+        if k.utf8.count > 16 { return false }
         let stripped = k.filter { !"-–—#/|.,()[]".contains($0) }
         if stripped.isEmpty && k.contains("#") { return true }
         for word in ["page#", "página#", "pag.#", "pág.#", "p.#", "seite#", "page#of#", "página#de#", "#de#", "#of#"] where k == word {
@@ -188,7 +197,7 @@ enum RunningLines {
     /// Removes running lines in place; returns how many were removed.
     static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)]) -> Int {
         let n = pages.count
-        var zoneIndexes: [[Int]] = Array(repeating: [], count: n)
+        var zoneIndexes: [[(Int, String)]] = Array(repeating: [], count: n)
         var counts: [String: Int] = [:]
         for (p, lines) in pages.enumerated() where !lines.isEmpty {
             let height = pageSizes[p].1 > 0 ? pageSizes[p].1 : (lines.map(\.box.y2).max() ?? 1)
@@ -199,8 +208,8 @@ enum RunningLines {
                 let nearTop = line.box.y1 <= top + 2.5 * max(line.box.height, 8) && line.box.y2 < 0.15 * height
                 let nearBottom = line.box.y2 >= bottom - 2.5 * max(line.box.height, 8) && line.box.y1 > 0.85 * height
                 guard nearTop || nearBottom else { continue }
-                zoneIndexes[p].append(i)
                 let k = key(line.text)
+                zoneIndexes[p].append((i, k))
                 if seen.insert(k).inserted { counts[k, default: 0] += 1 }
             }
         }
@@ -209,10 +218,8 @@ enum RunningLines {
         var removed = 0
         for p in 0..<n where !zoneIndexes[p].isEmpty {
             var drop = Set<Int>()
-            for i in zoneIndexes[p] {
-                let line = pages[p][i]
-                let k = key(line.text)
-                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || isPageNumber(line.text) {
+            for (i, k) in zoneIndexes[p] {
+                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || isPageNumber(key: k) {
                     drop.insert(i)
                 }
             }
@@ -227,58 +234,90 @@ enum RunningLines {
 
 /// Detects text that decodes to garbage (a font whose glyphs map to the wrong characters).
 enum Plausibility {
-    /// Returns a reason when most words look like encoding garbage (`3HQČåQtSURV…`).
+    /// Returns a reason when most words look like encoding garbage (`3HQČåQtSURV…`). Looks at up to 50,000 letters.
     static func garbageReason<S: Sequence>(_ texts: S) -> String? where S.Element == String {
         var letters = 0
         var badLetters = 0
-        for text in texts {
-            for word in text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
-                var upper = 0
-                var lower = 0
-                var digits = 0
-                var caseChanges = 0
-                var lastWasUpper: Bool? = nil
-                var letterCount = 0
-                var digitAfterLetter = false
-                var letterAfterDigit = false
-                var seenLetter = false
-                var seenDigit = false
-                for c in word {
-                    if c.isNumber {
-                        digits += 1
-                        if seenLetter { digitAfterLetter = true }
-                        seenDigit = true
-                        continue
+        var word = WordShape()
+        func endWord() {
+            letters += word.letters
+            if word.isBad { badLetters += word.letters }
+            word = WordShape()
+        }
+        outer: for text in texts {
+            for scalar in text.unicodeScalars {
+                let v = scalar.value
+                if v < 0x80 {
+                    if v >= 0x61 && v <= 0x7A {
+                        word.add(letter: true, upper: false, lower: true)
+                    } else if v >= 0x41 && v <= 0x5A {
+                        word.add(letter: true, upper: true, lower: false)
+                    } else if v >= 0x30 && v <= 0x39 {
+                        word.addDigit()
+                    } else {
+                        endWord()
                     }
-                    letterCount += 1
-                    if seenDigit { letterAfterDigit = true }
-                    seenLetter = true
-                    if c.isUppercase {
-                        upper += 1
-                        if lastWasUpper == false { caseChanges += 1 }
-                        lastWasUpper = true
-                    } else if c.isLowercase {
-                        lower += 1
-                        if lastWasUpper == true && upper > 1 { caseChanges += 1 }
-                        lastWasUpper = false
+                } else {
+                    let p = scalar.properties
+                    if p.isAlphabetic {
+                        word.add(letter: true, upper: p.isUppercase, lower: p.isLowercase)
+                    } else if p.numericType != nil {
+                        word.addDigit()
+                    } else {
+                        endWord()
                     }
                 }
-                letters += letterCount
-                guard letterCount > 0 else { continue }
-                var bad = false
-                // Mixed case beyond "Word", "WORD", "word", "McDonald"/"iPhone" (at most one change back to upper).
-                if upper > 0 && lower > 0 && caseChanges >= 2 { bad = true }
-                // Digits wedged between letters on both sides ("3HQ4x").
-                if digitAfterLetter && letterAfterDigit && digits > 0 && letterCount > 2 { bad = true }
-                // A digit followed by mixed-case letters ("3HQČå").
-                if letterAfterDigit && upper > 0 && lower > 0 { bad = true }
-                if bad { badLetters += letterCount }
+                if letters > 50_000 { break outer }
             }
+            endWord()
         }
+        endWord()
         guard letters >= 10 else { return nil }
         if Double(badLetters) / Double(letters) > 0.3 {
             return "The PDF's text layer uses a broken font encoding (it decodes to garbage such as scrambled letters): it needs OCR to be read."
         }
         return nil
+    }
+
+    /// Case and digit pattern of one word.
+    struct WordShape {
+        var letters = 0
+        var upper = 0
+        var lower = 0
+        var digits = 0
+        var caseChanges = 0
+        var lastWasUpper: Bool? = nil
+        var digitAfterLetter = false
+        var letterAfterDigit = false
+
+        mutating func addDigit() {
+            digits += 1
+            if letters > 0 { digitAfterLetter = true }
+        }
+
+        mutating func add(letter: Bool, upper isUpper: Bool, lower isLower: Bool) {
+            letters += 1
+            if digits > 0 { letterAfterDigit = true }
+            if isUpper {
+                upper += 1
+                if lastWasUpper == false { caseChanges += 1 }
+                lastWasUpper = true
+            } else if isLower {
+                lower += 1
+                if lastWasUpper == true && upper > 1 { caseChanges += 1 }
+                lastWasUpper = false
+            }
+        }
+
+        var isBad: Bool {
+            guard letters > 0 else { return false }
+            // Mixed case beyond "Word", "WORD", "word", "McDonald"/"iPhone" (at most one change back to upper).
+            if upper > 0 && lower > 0 && caseChanges >= 2 { return true }
+            // Digits wedged between letters on both sides ("3HQ4x").
+            if digitAfterLetter && letterAfterDigit && letters > 2 { return true }
+            // A digit followed by mixed-case letters ("3HQČå").
+            if letterAfterDigit && upper > 0 && lower > 0 { return true }
+            return false
+        }
     }
 }

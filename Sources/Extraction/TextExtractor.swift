@@ -178,6 +178,10 @@ enum TextDecoder {
     ]
 
     private static func legacy(_ bytes: [UInt8]) -> DecodedText {
+        // EBCDIC text has its spaces at 0x40 and almost no 0x20 bytes.
+        if looksLikeEBCDIC(bytes), let ebcdic = candidates.last, let text = ebcdic.decode(bytes) {
+            return DecodedText(text: text, encoding: ebcdic.name, repairedMojibake: false)
+        }
         var best: (score: Double, text: String, name: String)? = nil
         for candidate in candidates {
             guard let text = candidate.decode(bytes) else { continue }
@@ -215,6 +219,7 @@ enum Plausible {
         default: break
         }
         let v = s.value
+        if v == 0x85 { return 0 }  // NEL: the EBCDIC line end
         if v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D && v != 0x0C { return -10 }
         if v >= 0x7F && v < 0xA0 { return -10 }
         if v >= 0x2500 && v <= 0x259F { return -5 }  // box drawing, blocks
@@ -244,6 +249,12 @@ enum Plausible {
                 }
                 if isLetter, let n = next, n.properties.isAlphabetic, n.properties.isUppercase, s.properties.isLowercase {
                     w -= 1
+                }
+                // Runs of accented Latin letters ("óúñäü") are a sign of a wrong codepage; Cyrillic runs are normal.
+                if isLetter, s.value < 0x0400, let p = prev, p.value >= 0x80, p.value < 0x0400, p.properties.isAlphabetic,
+                    let n = next, n.value >= 0x80, n.value < 0x0400, n.properties.isAlphabetic
+                {
+                    w -= 3
                 }
                 total += w
             } else if s.value < 0x20 && s.value != 0x09 && s.value != 0x0A && s.value != 0x0D && s.value != 0x0C {
@@ -333,6 +344,7 @@ struct TextExtractor: Sendable {
             paragraph = ""
         }
         let normalizedNewlines = decoded.text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .replacingOccurrences(of: "\u{85}", with: "\n")
         for rawLine in normalizedNewlines.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(rawLine)
             let trimmed = line.trimmingCharacters(in: .whitespaces)

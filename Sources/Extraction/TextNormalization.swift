@@ -21,12 +21,49 @@ enum TextNormalization {
     /// Applies NFKC (ligatures, `º` → `o`, full-width forms) when the text is not plain ASCII.
     static func nfkc(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        if text.unicodeScalars.allSatisfy(isNFKCStable) { return text }
         return text.precomposedStringWithCompatibilityMapping
+    }
+
+    /// Scalars NFKC leaves alone and that never combine with a neighbour: ASCII, and precomposed Latin-1 /
+    /// Latin Extended-A letters and signs (a fast path for Portuguese and most European text).
+    @inline(__always)
+    static func isNFKCStable(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0xA0 { return true }
+        if v < 0x100 {
+            switch v {
+            case 0xA0, 0xA8, 0xAA, 0xAF, 0xB2, 0xB3, 0xB4, 0xB5, 0xB8, 0xB9, 0xBA, 0xBC, 0xBD, 0xBE: return false
+            default: return true
+            }
+        }
+        if v < 0x17F { return v != 0x132 && v != 0x133 && v != 0x13F && v != 0x140 && v != 0x149 }
+        switch v {
+        case 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x20AC: return true  // dashes, quotes, bullet, euro
+        default: return false
+        }
     }
 
     /// Removes control characters (except tab and newline, which become spaces unless `keepNewlines`),
     /// U+FFFD, private-use glyphs, soft hyphens and bidi embedding marks; collapses runs of spaces.
     static func clean(_ text: String, dropped: inout DroppedCounts, keepNewlines: Bool = false) -> String {
+        // Fast path: printable ASCII and precomposed Latin text with single inner spaces needs no work.
+        var clean = true
+        var previousSpace = true
+        for b in text.utf8 {
+            if b == 0x20 {
+                if previousSpace { clean = false; break }
+                previousSpace = true
+            } else if b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xEF || b == 0xE2 {
+                // control characters; C2 starts U+0080–U+00BF (C1 controls, NBSP, soft hyphen); EF/E2 start
+                // U+F000–U+FFFF (private use, U+FFFD, BOM) and U+2000–U+2FFF (spaces, bidi marks)
+                clean = false
+                break
+            } else {
+                previousSpace = false
+            }
+        }
+        if clean && !previousSpace { return text }
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
@@ -83,8 +120,19 @@ enum TextNormalization {
 
     /// Joins `line` to `accumulated`: a word split by a line-end hyphen is rejoined when the next line starts with a
     /// lowercase letter (`regulamen-` + `to`), while a real compound keeps its hyphen (`Decreto-` + `Lei`).
+    static func trimSpaces(_ line: String) -> String {
+        let s = line.unicodeScalars
+        guard let first = s.first, let last = s.last else { return line }
+        if first != " " && first != "\t" && last != " " && last != "\t" { return line }
+        var start = s.startIndex
+        var end = s.endIndex
+        while start < end && (s[start] == " " || s[start] == "\t") { start = s.index(after: start) }
+        while end > start && (s[s.index(before: end)] == " " || s[s.index(before: end)] == "\t") { end = s.index(before: end) }
+        return String(s[start..<end])
+    }
+
     static func appendLine(_ line: String, to accumulated: inout String) {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimSpaces(line)
         if trimmed.isEmpty { return }
         if accumulated.isEmpty {
             accumulated = trimmed

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make bench-extract: PDF pages/s of Balcão's full extraction + normalization over the non-hostile corpus PDFs,
+# against pdftotext (poppler-utils) over the same files in the same run. Prints a table and writes
+# bench-results/extract.json with goals.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS="${CORPUS:-$(cd .. && pwd)/shared/corpus}"
+[ -f "$CORPUS/manifest.json" ] || { echo "corpus not found at $CORPUS (set CORPUS=…)" >&2; exit 1; }
+RUNS="${RUNS:-3}"
+source scripts/extract/env.sh
+mkdir -p bench-results
+swift build -c release --product ExtractBenchmark ${SWIFT_BUILD_FLAGS:-}
+BIN="$(swift build -c release --show-bin-path)/ExtractBenchmark"
+"$BIN" bench --corpus "$CORPUS" --runs "$RUNS" > bench-results/extract-balcao.json
+python3 scripts/extract/bench.py --corpus "$CORPUS" --runs "$RUNS" --balcao bench-results/extract-balcao.json \
+    --out bench-results/extract.json
