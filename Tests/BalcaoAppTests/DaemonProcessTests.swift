@@ -1,0 +1,171 @@
+import BalcaoApp
+import BalcaoTesting
+import Foundation
+import Storage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real executable: defaults, signals, `kill -9`, the data directory lock and the CLI's exit codes.
+@Suite("balcao executable", .serialized)
+struct DaemonProcessTests {
+    final class Scratch {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-proc-\(UUID().uuidString)", isDirectory: true)
+        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
+    }
+
+    static func environment(dataDirectory: URL, port: Int) -> [String: String] {
+        [
+            "BALCAO_STORAGE_DATA_DIR": dataDirectory.path, "BALCAO_SERVER_PORT": String(port),
+            "BALCAO_SERVER_API_TOKEN": "t0ken", "BALCAO_EMBEDDING_PROVIDER": "none",
+        ]
+    }
+
+    @Test("`balcao serve` with no configuration listens on 127.0.0.1:8080, keeps data in ./balcao-data, and stops cleanly on SIGTERM")
+    func embeddedDefaults() async throws {
+        let scratch = try Scratch()
+        let daemon = try BalcaoProcess(workingDirectory: scratch.url).start(["serve"], log: scratch.url.appendingPathComponent("log"))
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        let up = await LoopbackHTTP.waitUntilUp(URL(string: "http://127.0.0.1:8080/healthz")!)
+        let log = (try? String(contentsOf: scratch.url.appendingPathComponent("log"), encoding: .utf8)) ?? ""
+        #expect(up, "daemon did not answer on 127.0.0.1:8080; log:\n\(log)")
+        #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("balcao-data/balcao.sqlite").path))
+        // A second daemon on the same data directory is refused.
+        let second = try BalcaoProcess(workingDirectory: scratch.url, environment: ["BALCAO_SERVER_PORT": "0"]).run(["serve"])
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("Another Balcão process"))
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
+
+    @Test("kill -9 in the middle of ingestion loses nothing and duplicates nothing after restart")
+    func killDuringIngestion() async throws {
+        let scratch = try Scratch()
+        let dataDirectory = scratch.url.appendingPathComponent("data")
+        let files = ["pdf/pysf_GeoTopo-komprimiert.pdf", "pdf/ptlaw_01060115.pdf", "pdf/docling_redp5110_sampled.pdf", "docx/docling_word_sample.docx"]
+
+        // Reference chunk counts from an uninterrupted run.
+        var expected: [String: Int] = [:]
+        do {
+            let reference = try TestDaemon()
+            for file in files {
+                let registered = try reference.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
+                await reference.balcao.pipeline.run(try #require(try reference.balcao.database.claimNextJob()))
+                expected[registered.document.sha256] = try reference.balcao.database.document(id: registered.document.id!)?.chunks
+            }
+        }
+
+        // Queue the files in the data directory, as an upload would.
+        do {
+            var configuration = BalcaoConfiguration()
+            configuration.storage.dataDirectory = dataDirectory.path
+            configuration.embedding.provider = "none"
+            let balcao = try Balcao.open(configuration: configuration)
+            for file in files { _ = try balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil) }
+        }
+
+        let port = LoopbackHTTP.freePort()
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: port))
+        let first = try process.start(["serve", "--log-level", "debug"], log: scratch.url.appendingPathComponent("first.log"))
+        let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
+        // Wait until a worker is inside a job, then kill without warning.
+        var sawWork = false
+        for _ in 0..<600 {
+            if try database.documents().contains(where: { [.extracting, .chunking, .embedding].contains($0.status) }) {
+                sawWork = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(sawWork, "the daemon never started a job")
+
+        let second = try process.start(["serve"], log: scratch.url.appendingPathComponent("second.log"))
+        defer {
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+        }
+        var documents: [Document] = []
+        for _ in 0..<1200 {
+            documents = try database.documents()
+            if try documents.allSatisfy({ $0.status.isFinal }) && database.pendingJobCount() == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(documents.count == files.count)
+        for document in documents {
+            #expect(document.status == .indexed, "\(document.filename): \(document.status) \(document.reason ?? "")")
+            #expect(document.chunks == expected[document.sha256], "\(document.filename)")
+            let stored = try database.chunks(ofDocument: document.id!)
+            #expect(stored.count == document.chunks)
+            #expect(stored.map(\.ordinal) == Array(0..<stored.count))
+        }
+    }
+
+    @Test("`balcao ingest` shows a line per file and fails when one fails; `search --json` and `documents` read the result")
+    func ingestAndSearchCommands() throws {
+        let scratch = try Scratch()
+        let environment = Self.environment(dataDirectory: scratch.url.appendingPathComponent("data"), port: 0)
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: environment)
+        let good = try process.run(["ingest", "--agent", "leis", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path])
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+        #expect(good.stdout.contains("✓ ptlaw_01060115.pdf: indexed as document 1"))
+
+        let mixed = try process.run([
+            "ingest", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path, SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf").path,
+            scratch.url.appendingPathComponent("missing.pdf").path,
+        ])
+        #expect(mixed.status != 0)
+        #expect(mixed.stdout.contains("= ptlaw_01060115.pdf: already stored as document 1 (indexed)"))
+        #expect(mixed.stdout.contains("✗ docling_ocr_test_scanned.pdf: needs_ocr"))
+        #expect(mixed.stdout.contains("✗ missing.pdf"))
+
+        let search = try process.run(["search", "--json", "--agent", "leis", "--limit", "3", "reprivatizacao"])
+        #expect(search.status == 0, "\(search.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [String: Any])
+        let results = try #require(json["results"] as? [[String: Any]])
+        #expect(!results.isEmpty)
+        #expect(results.allSatisfy { $0["filename"] as? String == "ptlaw_01060115.pdf" })
+        #expect(results.allSatisfy { ($0["text"] as? String)?.lowercased().contains("reprivatização") == true })
+
+        let list = try process.run(["documents", "list"])
+        #expect(list.stdout.contains("needs_ocr"))
+        #expect(list.stdout.contains("indexed"))
+        let show = try process.run(["documents", "show", "1"])
+        #expect(show.stdout.contains("Document 1: ptlaw_01060115.pdf"))
+        let version = try process.run(["--version"])
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == BalcaoVersion.current)
+    }
+
+    @Test("`balcao reindex` refuses while a daemon holds the data directory, then rebuilds every document")
+    func reindex() async throws {
+        let scratch = try Scratch()
+        let dataDirectory = scratch.url.appendingPathComponent("data")
+        let port = LoopbackHTTP.freePort()
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: port))
+        let ingest = try process.run(["ingest", SharedFixtures.corpus("pdf/ptlaw_0045800458.pdf").path, SharedFixtures.corpus("docx/pandoc_headers.docx").path])
+        #expect(ingest.status == 0, "\(ingest.stdout)")
+        let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
+        let before = try database.documents().map { try database.chunks(ofDocument: $0.id!) }
+
+        let daemon = try process.start(["serve"], log: scratch.url.appendingPathComponent("log"))
+        #expect(await LoopbackHTTP.waitUntilUp(URL(string: "http://127.0.0.1:\(port)/healthz")!))
+        let refused = try process.run(["reindex"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("Stop it first"))
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+
+        let rebuilt = try process.run(["reindex"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stdout)\(rebuilt.stderr)")
+        #expect(rebuilt.stdout.contains("Re-indexed 2 of 2 documents."))
+        let after = try database.documents().map { try database.chunks(ofDocument: $0.id!) }
+        #expect(after.map { $0.map(\.text) } == before.map { $0.map(\.text) })
+        #expect(after.flatMap { $0.map(\.id) } != before.flatMap { $0.map(\.id) })
+        #expect(try database.documents().allSatisfy { $0.status == .indexed })
+    }
+}

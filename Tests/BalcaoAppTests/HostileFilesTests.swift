@@ -1,0 +1,74 @@
+import BalcaoApp
+import BalcaoTesting
+import Foundation
+import Storage
+import Testing
+
+/// Every hostile file of the corpus goes through the real pipeline and ends in a defined state with a reason.
+@Suite("Hostile files through the pipeline")
+struct HostileFilesTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var file: String
+        var password: String?
+        var status: DocumentStatus
+        var reasonContains: String?
+        var testDescription: String { file + (password.map { " (password \($0))" } ?? "") }
+    }
+
+    static let cases: [Case] = [
+        Case(file: "pdf/derived_truncated_half.pdf", status: .unreadable, reasonContains: nil),
+        Case(file: "pdf/docling_ocr_test_scanned.pdf", status: .needsOCR, reasonContains: nil),
+        Case(file: "pdf/pdfminer_issue-791-non-unicode-cmap.pdf", status: .unreadable, reasonContains: nil),
+        Case(file: "pdf/docling_password_2206.01062_pg3.pdf", status: .failed, reasonContains: "password"),
+        Case(file: "pdf/docling_password_2206.01062_pg3.pdf", password: "wrong", status: .failed, reasonContains: "password"),
+        Case(file: "pdf/docling_password_2206.01062_pg3.pdf", password: "1234", status: .indexed),
+        Case(file: "pdf/pdfminer_aes-256.pdf", password: "foo", status: .indexed),
+        Case(file: "pdf/pysf_libreoffice-writer-password.pdf", password: "openpassword", status: .indexed),
+        Case(file: "pdf/pdfminer_zen_of_python_corrupted.pdf", status: .indexed),
+        Case(file: "docx/msoff_example_password.docx", status: .failed, reasonContains: "password-protected"),
+        Case(file: "docx/derived_truncated_half.docx", status: .failed, reasonContains: nil),
+        Case(file: "docx/derived_malformed_document_xml.docx", status: .failed, reasonContains: nil),
+        Case(file: "docx/derived_pdf_renamed.docx", status: .indexed),
+    ]
+
+    @Test("ends in the expected state with a reason", arguments: cases)
+    func hostile(_ testCase: Case) async throws {
+        let daemon = try TestDaemon()
+        let balcao = daemon.balcao
+        let registered = try balcao.library.add(fileAt: SharedFixtures.corpus(testCase.file), agent: nil, password: testCase.password)
+        let claimed = try #require(try balcao.database.claimNextJob())
+        await balcao.pipeline.run(claimed)
+        let document = try #require(try balcao.database.document(id: registered.document.id!))
+        #expect(document.status == testCase.status, "\(document.reason ?? "")")
+        if testCase.status == .indexed {
+            #expect(document.chunks > 0)
+            #expect(document.reason == nil)
+        } else {
+            let reason = try #require(document.reason)
+            #expect(reason.count > 10)
+            if let expected = testCase.reasonContains { #expect(reason.lowercased().contains(expected), "\(reason)") }
+            #expect(document.chunks == 0)
+        }
+        #expect(try balcao.database.pendingJobCount() == 0)
+    }
+
+    @Test("an empty file and an image are refused at the door as unsupported", arguments: ["pdf/derived_empty.pdf", "pdf/derived_jpeg_renamed.pdf"])
+    func refusedAtUpload(_ file: String) throws {
+        let daemon = try TestDaemon()
+        #expect(throws: DocumentLibraryError.unsupportedType) {
+            try daemon.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
+        }
+        #expect(try daemon.balcao.database.documents().isEmpty)
+    }
+
+    @Test("the document password is sealed in the database, never stored in clear")
+    func passwordSealed() throws {
+        let daemon = try TestDaemon()
+        let registered = try daemon.balcao.library.add(
+            fileAt: SharedFixtures.corpus("pdf/pdfminer_aes-256.pdf"), agent: nil, password: "foo-secret-password")
+        let sealed = try #require(registered.document.sealedPassword)
+        #expect(!sealed.contains(Data("foo-secret-password".utf8)))
+        let raw = try Data(contentsOf: daemon.balcao.directory.database)
+        #expect(!raw.contains(Data("foo-secret-password".utf8)))
+    }
+}
