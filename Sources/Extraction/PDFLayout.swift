@@ -18,6 +18,12 @@ enum ReadingOrder {
             out.append(sortedTopDown(lines))
             return
         }
+        // Wide empty strips (stacked tables, a section break across the page) separate parts read one after another.
+        let strong = horizontalBands(lines, minGap: 1.8 * h)
+        if strong.count > 1 {
+            for band in strong { cut(band, lineHeight: h, depth: depth + 1, into: &out) }
+            return
+        }
         let bands = horizontalBands(lines, minGap: 0.45 * h)
         let gutters = verticalGaps(lines, minGap: 0.9 * h)
 
@@ -47,6 +53,12 @@ enum ReadingOrder {
         }
 
         guard bands.count > 1 else {
+            // One band and no clean gutter: full-width lines (a title touching a drop cap, a caption) may bridge
+            // the columns. Without them, is there a gutter? Then they separate the region into stacked parts.
+            if let parts = splitAtWideLines(lines, lineHeight: h) {
+                for part in parts { cut(part, lineHeight: h, depth: depth + 1, into: &out) }
+                return
+            }
             out.append(sortedTopDown(lines))
             return
         }
@@ -69,6 +81,34 @@ enum ReadingOrder {
             return
         }
         for group in groups { cut(group, lineHeight: h, depth: depth + 1, into: &out) }
+    }
+
+    /// Splits `lines` at lines spanning most of the region's width, when the remaining lines have a column gutter.
+    /// Returns the parts top to bottom (each wide line a part of its own), or nil.
+    private static func splitAtWideLines(_ lines: [PDFLine], lineHeight h: Double) -> [[PDFLine]]? {
+        guard lines.count >= 4 else { return nil }
+        let left = lines.map(\.box.x1).min() ?? 0
+        let right = lines.map(\.box.x2).max() ?? 0
+        let width = right - left
+        guard width > 0 else { return nil }
+        let wide = lines.filter { $0.box.width > 0.6 * width }
+        let narrow = lines.filter { $0.box.width <= 0.6 * width }
+        guard !wide.isEmpty, wide.count * 4 <= lines.count, narrow.count >= 2,
+            !verticalGaps(narrow, minGap: 0.9 * h).isEmpty
+        else { return nil }
+        let separators = wide.sorted { $0.box.y1 < $1.box.y1 }
+        var parts: [[PDFLine]] = Array(repeating: [], count: separators.count + 1)
+        for line in narrow {
+            let center = (line.box.y1 + line.box.y2) / 2
+            let k = separators.count { ($0.box.y1 + $0.box.y2) / 2 < center }
+            parts[k].append(line)
+        }
+        var result: [[PDFLine]] = []
+        for (k, part) in parts.enumerated() {
+            if !part.isEmpty { result.append(part) }
+            if k < separators.count { result.append([separators[k]]) }
+        }
+        return result.count > 1 ? result : nil
     }
 
     private static func hasGutter(_ lines: [PDFLine], _ h: Double) -> Bool {
