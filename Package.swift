@@ -79,11 +79,55 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Answering customers
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LLM",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Credits",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Answering",
+            dependencies: ["Retrieval", "LLM", "Storage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Conversations",
+            dependencies: [
+                "Answering", "Credits", "WhatsApp", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The daemon
         .target(
             name: "BalcaoApp",
             dependencies: [
-                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
+                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "VectorIndex",
+                "WhatsApp", "LLM", "Credits", "Answering", "Conversations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,9 +146,8 @@ let package = Package(
         .target(
             name: "BalcaoTesting",
             dependencies: [
-                "BalcaoApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,6 +163,9 @@ let package = Package(
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Extraction", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "CreditsTests", dependencies: ["Credits", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [

@@ -101,6 +101,9 @@ public struct AppDatabase: Sendable {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        // Later capabilities own their tables; each registers its migrations in order (never reorder shipped ones).
+        registerConversationsSchema(&migrator)
+        registerCreditsSchema(&migrator)
         return migrator
     }
 }

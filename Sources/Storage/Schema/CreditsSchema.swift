@@ -1,0 +1,7 @@
+import GRDB
+
+extension AppDatabase {
+    /// Tables of the prepaid credit ledger.
+    static func registerCreditsSchema(_ migrator: inout DatabaseMigrator) {
+    }
+}
