@@ -31,6 +31,8 @@ static int bek_isa_cached = -1; /* accessed with __atomic builtins */
 static int bek_isa_forced = -1;
 
 static int bek_detect(void) {
+    const char *env = getenv("BALCAO_EMBED_KERNELS");
+    if (env && strcmp(env, "portable") == 0) return 0;
 #if BEK_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;

@@ -6,7 +6,8 @@
  * Every entry point dispatches at run time: an AVX2+FMA build of the function is used when the CPU
  * has both (checked once with __builtin_cpu_supports), a portable build otherwise. Nothing in this
  * target is compiled for a newer baseline than the toolchain's default, so the binary runs on any
- * x86-64 (and builds on other architectures with the portable path only).
+ * x86-64 (and builds on other architectures with the portable path only). Setting the environment
+ * variable BALCAO_EMBED_KERNELS=portable before the first call selects the portable build.
  *
  * Matrices are row-major float32. "Packed" right-hand sides are laid out in panels of 16 output
  * columns: panel j holds, for k = 0..<K, the 16 values B[j*16 + c][k] contiguously, so element

@@ -32,6 +32,10 @@ public final class LocalE5Embedder: Embedder {
     /// Which SIMD kernels this machine uses (`avx2+fma` or `portable`).
     public static var kernelImplementation: String { Kernels.activeISA }
 
+    /// Forces the portable kernels process-wide (`true`), or returns to the best the CPU supports (`false`).
+    /// A diagnostic aid; the environment variable `BALCAO_EMBED_KERNELS=portable` does the same at start-up.
+    public static func usePortableKernels(_ portable: Bool) { Kernels.forcePortable(portable) }
+
     /// Loads a model file.
     ///
     /// - Parameters:
