@@ -1,2 +1,289 @@
 #include "CVectorKernels.h"
-int balcao_vector_kernels_version(void) { return 0; }
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define BVK_X86 1
+#endif
+
+// MARK: - Portable path: generic vector extensions (SSE2 on baseline x86-64, NEON elsewhere)
+
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline v4f load4(const float *p) { v4f v; memcpy(&v, p, sizeof v); return v; }
+static inline float hsum4(v4f v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+
+static inline float h2f(uint16_t h) {
+    // Exponent/mantissa shifted into place and rescaled by 2^112 (handles normals and subnormals).
+    union { uint32_t u; float f; } o;
+    uint32_t em = h & 0x7fffu;
+    o.u = em << 13;
+    o.f *= 0x1p112f;
+    if (em >= 0x7c00u) o.u |= 0x7f800000u; // inf / nan
+    o.u |= (uint32_t)(h & 0x8000u) << 16;
+    return o.f;
+}
+
+static inline uint16_t f2h(float f) {
+    // Round to nearest even (after F. Giesen's float_to_half_fast3_rtne).
+    union { uint32_t u; float f; } in, f32infty, f16max, denorm_magic;
+    f32infty.u = 255u << 23; f16max.u = (127u + 16u) << 23; denorm_magic.u = ((127u - 15u) + (23u - 10u) + 1u) << 23;
+    in.f = f;
+    uint32_t sign = in.u & 0x80000000u;
+    in.u ^= sign;
+    uint16_t o;
+    if (in.u >= f16max.u) {
+        o = (in.u > f32infty.u) ? 0x7e00 : 0x7c00;
+    } else if (in.u < (113u << 23)) {
+        in.f += denorm_magic.f;
+        o = (uint16_t)(in.u - denorm_magic.u);
+    } else {
+        uint32_t mant_odd = (in.u >> 13) & 1u;
+        in.u += ((uint32_t)(15 - 127) << 23) + 0xfffu;
+        in.u += mant_odd;
+        o = (uint16_t)(in.u >> 13);
+    }
+    return (uint16_t)(o | (sign >> 16));
+}
+
+static inline v4f load4h(const uint16_t *p) {
+    v4f v = { h2f(p[0]), h2f(p[1]), h2f(p[2]), h2f(p[3]) };
+    return v;
+}
+
+#define PORTABLE_KERNEL(name, TA, TB, LA, LB, SA, SB, BODY, TAIL)                   \
+    static float name(const TA *a, const TB *b, size_t n) {                        \
+        v4f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};                                \
+        size_t i = 0;                                                              \
+        for (; i + 16 <= n; i += 16) {                                             \
+            { v4f x = LA(a + i), y = LB(b + i); s0 += BODY; }                      \
+            { v4f x = LA(a + i + 4), y = LB(b + i + 4); s1 += BODY; }              \
+            { v4f x = LA(a + i + 8), y = LB(b + i + 8); s2 += BODY; }              \
+            { v4f x = LA(a + i + 12), y = LB(b + i + 12); s3 += BODY; }            \
+        }                                                                          \
+        for (; i + 4 <= n; i += 4) { v4f x = LA(a + i), y = LB(b + i); s0 += BODY; } \
+        float s = hsum4((s0 + s1) + (s2 + s3));                                    \
+        for (; i < n; i++) { float x = SA(a[i]), y = SB(b[i]); s += TAIL; }         \
+        return s;                                                                  \
+    }
+
+static inline float ident(float x) { return x; }
+
+PORTABLE_KERNEL(dot_f32_portable, float, float, load4, load4, ident, ident, x * y, x * y)
+PORTABLE_KERNEL(l2sq_f32_portable, float, float, load4, load4, ident, ident, (x - y) * (x - y), (x - y) * (x - y))
+PORTABLE_KERNEL(dot_f32_f16_portable, float, uint16_t, load4, load4h, ident, h2f, x * y, x * y)
+PORTABLE_KERNEL(l2sq_f32_f16_portable, float, uint16_t, load4, load4h, ident, h2f, (x - y) * (x - y), (x - y) * (x - y))
+PORTABLE_KERNEL(dot_f16_portable, uint16_t, uint16_t, load4h, load4h, h2f, h2f, x * y, x * y)
+PORTABLE_KERNEL(l2sq_f16_portable, uint16_t, uint16_t, load4h, load4h, h2f, h2f, (x - y) * (x - y), (x - y) * (x - y))
+
+static void f32_to_f16_portable(const float *src, uint16_t *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = f2h(src[i]);
+}
+
+static void f16_to_f32_portable(const uint16_t *src, float *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = h2f(src[i]);
+}
+
+static const bvk_kernels portable_kernels = {
+    dot_f32_portable, l2sq_f32_portable, dot_f32_f16_portable, l2sq_f32_f16_portable,
+    dot_f16_portable, l2sq_f16_portable, 0,
+};
+
+// MARK: - AVX2 + FMA + F16C path (per-function target attribute; the rest of the file stays baseline)
+
+#ifdef BVK_X86
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    __m128 sh = _mm_movehdup_ps(lo);
+    __m128 s = _mm_add_ps(lo, sh);
+    sh = _mm_movehl_ps(sh, s);
+    s = _mm_add_ss(s, sh);
+    return _mm_cvtss_f32(s);
+}
+
+AVX2 static inline __m256 loadh(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+AVX2 static float dot_f32_avx2(const float *a, const float *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+AVX2 static float l2sq_f32_avx2(const float *a, const float *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+        __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+        __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
+        __m256 d3 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+        s2 = _mm256_fmadd_ps(d2, d2, s2);
+        s3 = _mm256_fmadd_ps(d3, d3, s3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+        s0 = _mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) { float d = a[i] - b[i]; s += d * d; }
+    return s;
+}
+
+AVX2 static float dot_f32_f16_avx2(const float *a, const uint16_t *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), loadh(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), loadh(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), loadh(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), loadh(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), loadh(b + i), s0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * h2f(b[i]);
+    return s;
+}
+
+AVX2 static float l2sq_f32_f16_avx2(const float *a, const uint16_t *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), loadh(b + i));
+        __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), loadh(b + i + 8));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(a + i), loadh(b + i));
+        s0 = _mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) { float d = a[i] - h2f(b[i]); s += d * d; }
+    return s;
+}
+
+AVX2 static float dot_f16_avx2(const uint16_t *a, const uint16_t *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(loadh(a + i), loadh(b + i), s0);
+        s1 = _mm256_fmadd_ps(loadh(a + i + 8), loadh(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(loadh(a + i + 16), loadh(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(loadh(a + i + 24), loadh(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(loadh(a + i), loadh(b + i), s0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += h2f(a[i]) * h2f(b[i]);
+    return s;
+}
+
+AVX2 static float l2sq_f16_avx2(const uint16_t *a, const uint16_t *b, size_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_sub_ps(loadh(a + i), loadh(b + i));
+        __m256 d1 = _mm256_sub_ps(loadh(a + i + 8), loadh(b + i + 8));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(loadh(a + i), loadh(b + i));
+        s0 = _mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) { float d = h2f(a[i]) - h2f(b[i]); s += d * d; }
+    return s;
+}
+
+AVX2 static void f32_to_f16_avx2(const float *src, uint16_t *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) dst[i] = f2h(src[i]);
+}
+
+AVX2 static void f16_to_f32_avx2(const uint16_t *src, float *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, loadh(src + i));
+    for (; i < n; i++) dst[i] = h2f(src[i]);
+}
+
+static const bvk_kernels avx2_kernels = {
+    dot_f32_avx2, l2sq_f32_avx2, dot_f32_f16_avx2, l2sq_f32_f16_avx2, dot_f16_avx2, l2sq_f16_avx2, 1,
+};
+#endif
+
+// MARK: - Dispatch
+
+int bvk_best_level(void) {
+#ifdef BVK_X86
+    static int cached = -1;
+    int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+        __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
+    }
+    return level;
+#else
+    return 0;
+#endif
+}
+
+const bvk_kernels *bvk_get_kernels(int level) {
+    int best = bvk_best_level();
+    if (level < 0 || level > best) level = best;
+#ifdef BVK_X86
+    if (level == 1) return &avx2_kernels;
+#endif
+    return &portable_kernels;
+}
+
+void bvk_f32_to_f16(const float *src, uint16_t *dst, size_t n) {
+#ifdef BVK_X86
+    if (bvk_best_level() >= 1) { f32_to_f16_avx2(src, dst, n); return; }
+#endif
+    f32_to_f16_portable(src, dst, n);
+}
+
+void bvk_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
+#ifdef BVK_X86
+    if (bvk_best_level() >= 1) { f16_to_f32_avx2(src, dst, n); return; }
+#endif
+    f16_to_f32_portable(src, dst, n);
+}
+
+// MARK: - Checksum
+
+static const uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL, P3 = 0x165667B19E3779F9ULL;
+static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static inline uint64_t round64(uint64_t acc, uint64_t w) { return rotl64(acc + w * P2, 31) * P1; }
+
+uint64_t bvk_checksum64(const void *data, size_t n, uint64_t seed) {
+    const unsigned char *p = (const unsigned char *)data;
+    uint64_t a0 = seed + P1 + P2, a1 = seed + P2, a2 = seed, a3 = seed - P1;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        a0 = round64(a0, w[0]); a1 = round64(a1, w[1]); a2 = round64(a2, w[2]); a3 = round64(a3, w[3]);
+    }
+    uint64_t h = rotl64(a0, 1) + rotl64(a1, 7) + rotl64(a2, 12) + rotl64(a3, 18) + (uint64_t)n;
+    for (; i < n; i++) h = rotl64(h ^ (p[i] * P3), 11) * P1;
+    h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32;
+    return h;
+}

@@ -1,0 +1,319 @@
+import CVectorKernels
+
+/// Which slots a layer search may return (all slots are traversed).
+protocol SlotFilter {
+    func admits(_ graph: Graph, _ slot: UInt32) -> Bool
+}
+
+/// Admits every present, not deleted slot.
+struct LiveFilter: SlotFilter {
+    @inline(__always)
+    func admits(_ graph: Graph, _ slot: UInt32) -> Bool { graph.isLive(slot) }
+}
+
+/// Admits every present slot, tombstones included (graph construction links through tombstones, which keeps the
+/// graph connected until compaction).
+struct PresentFilter: SlotFilter {
+    @inline(__always)
+    func admits(_ graph: Graph, _ slot: UInt32) -> Bool { true }
+}
+
+/// Admits live slots whose external id is in a caller's set.
+struct IDSetFilter: SlotFilter {
+    let allowed: Set<Int64>
+
+    @inline(__always)
+    func admits(_ graph: Graph, _ slot: UInt32) -> Bool {
+        graph.isLive(slot) && allowed.contains(graph.ids[Int(slot)])
+    }
+}
+
+extension Graph {
+    /// Distance from a Float32 query to a stored vector.
+    @inline(__always)
+    func distance(_ kernels: Kernels, _ query: UnsafePointer<Float>, _ slot: UInt32) -> Float {
+        kernels.sign * kernels.query(query, vector(slot), dimension)
+    }
+
+    /// Distance between two stored vectors.
+    @inline(__always)
+    func distance(_ kernels: Kernels, _ a: UInt32, _ b: UInt32) -> Float {
+        kernels.sign * kernels.pair(vector(a), vector(b), dimension)
+    }
+
+    /// Cache lines of a vector prefetched ahead of its distance computation.
+    @inline(__always)
+    var prefetchLines: Int32 { Int32(min(vectorStride / 64, 8)) }
+
+    /// Greedy descent: from `start` on `fromLevel` down to `toLevel` (inclusive), always moving to a closer neighbour.
+    func greedyDescent(
+        _ kernels: Kernels, _ query: UnsafePointer<Float>, start: UInt32, startDistance: Float, fromLevel: Int, toLevel: Int
+    ) -> (slot: UInt32, distance: Float) {
+        var current = start
+        var best = startDistance
+        var level = fromLevel
+        while level >= toLevel {
+            var changed = true
+            while changed {
+                changed = false
+                let list = self.list(current, level: level)
+                let n = min(Int(bvk_load_acquire_u32(list)), level == 0 ? maxM0 : maxM)
+                var j = 1
+                while j <= n {
+                    let candidate = bvk_load_acquire_u32(list + j)
+                    let d = distance(kernels, query, candidate)
+                    if d < best {
+                        best = d
+                        current = candidate
+                        changed = true
+                    }
+                    j += 1
+                }
+            }
+            level -= 1
+        }
+        return (current, best)
+    }
+
+    /// Beam search of width `ef` on one level from one entry point. Leaves up to `ef` admitted slots in
+    /// `context.results` (a max-heap; see ``SearchContext/drainSorted()``).
+    ///
+    /// `restricted` (deletions or a filter present) keeps the search going until `ef` admitted results are found,
+    /// as hnswlib does.
+    func searchLayer<F: SlotFilter>(
+        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>,
+        entry: UInt32, entryDistance: Float, ef: Int, level: Int, filter: F, restricted: Bool
+    ) {
+        let epoch = context.nextEpoch()
+        let visited = context.visited
+        let gathered = context.gathered
+        var candidates = KeyHeap(storage: context.candidates, max: false)
+        var results = KeyHeap(storage: context.results, max: true)
+        let maxCount = level == 0 ? maxM0 : maxM
+        let lines = prefetchLines
+
+        visited[Int(entry)] = epoch
+        let entryKey = packKey(entryDistance, entry)
+        candidates.push(entryKey)
+        var lowerBound = Float.infinity
+        if filter.admits(self, entry) {
+            results.push(entryKey)
+            lowerBound = entryDistance
+        }
+
+        while candidates.count > 0 {
+            let top = candidates.top
+            if keyDistance(top) > lowerBound && (results.count >= ef || !restricted) { break }
+            candidates.pop()
+            let list = self.list(keySlot(top), level: level)
+            let n = min(Int(bvk_load_acquire_u32(list)), maxCount)
+            // Gather the unvisited neighbours first and prefetch their vectors, so their memory loads overlap.
+            var m = 0
+            var j = 1
+            while j <= n {
+                let neighbour = bvk_load_acquire_u32(list + j)
+                if visited[Int(neighbour)] != epoch {
+                    visited[Int(neighbour)] = epoch
+                    gathered[m] = neighbour
+                    m += 1
+                    bvk_prefetch(vector(neighbour), lines)
+                }
+                j += 1
+            }
+            var i = 0
+            while i < m {
+                let neighbour = gathered[i]
+                let d = distance(kernels, query, neighbour)
+                if results.count < ef || d < lowerBound {
+                    let key = packKey(d, neighbour)
+                    candidates.push(key)
+                    if filter.admits(self, neighbour) {
+                        results.push(key)
+                        if results.count > ef { results.pop() }
+                        lowerBound = keyDistance(results.top)
+                    }
+                }
+                i += 1
+            }
+        }
+        context.resultCount = results.count
+    }
+
+    /// The hnswlib neighbour-selection heuristic: walking candidates from the closest, keep one only if it is
+    /// closer to the base than to every neighbour kept so far; at most `limit`. `keys` are ascending (distance, slot).
+    /// Writes the kept slots to `out` and returns their number.
+    func selectNeighbours(
+        _ kernels: Kernels, keys: UnsafePointer<UInt64>, count: Int, limit: Int, exclude: UInt32,
+        out: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        var kept = 0
+        var i = 0
+        if count <= limit {
+            while i < count && kept < limit {
+                let s = keySlot(keys[i])
+                if s != exclude {
+                    out[kept] = s
+                    kept += 1
+                }
+                i += 1
+            }
+            return kept
+        }
+        while i < count && kept < limit {
+            let key = keys[i]
+            i += 1
+            let candidate = keySlot(key)
+            if candidate == exclude { continue }
+            let toBase = keyDistance(key)
+            var good = true
+            var j = 0
+            while j < kept {
+                if distance(kernels, candidate, out[j]) < toBase {
+                    good = false
+                    break
+                }
+                j += 1
+            }
+            if good {
+                out[kept] = candidate
+                kept += 1
+            }
+        }
+        return kept
+    }
+
+    /// Links `newSlot` into `neighbour`'s list on `level`, re-selecting the list with the heuristic when it is full.
+    func link(_ kernels: Kernels, _ context: SearchContext, neighbour: UInt32, newSlot: UInt32, level: Int) {
+        let maxCount = level == 0 ? maxM0 : maxM
+        lock(neighbour)
+        defer { unlock(neighbour) }
+        let list = self.list(neighbour, level: level)
+        let n = Int(list[0])
+        var j = 1
+        while j <= n {
+            if list[j] == newSlot { return }
+            j += 1
+        }
+        if n < maxCount {
+            bvk_store_release_u32(list + n + 1, newSlot)
+            bvk_store_release_u32(list, UInt32(n + 1))
+            return
+        }
+        let keys = context.linkKeys
+        j = 0
+        while j < n {
+            let s = list[j + 1]
+            keys[j] = packKey(distance(kernels, neighbour, s), s)
+            j += 1
+        }
+        keys[n] = packKey(distance(kernels, neighbour, newSlot), newSlot)
+        insertionSort(keys, count: n + 1)
+        let kept = selectNeighbours(kernels, keys: keys, count: n + 1, limit: maxCount, exclude: neighbour, out: context.selected)
+        j = 0
+        while j < kept {
+            bvk_store_release_u32(list + j + 1, context.selected[j])
+            j += 1
+        }
+        bvk_store_release_u32(list, UInt32(kept))
+    }
+
+    /// Inserts a prepared slot (see ``prepareSlot(_:id:level:)``; its vector already stored) into the graph.
+    /// `query` is the Float32 form of the vector. Safe to run on several threads for different slots.
+    func insert(
+        _ kernels: Kernels, _ context: SearchContext, slot: UInt32, query: UnsafePointer<Float>,
+        efConstruction: Int
+    ) {
+        let level = Int(levels[Int(slot)])
+        bvk_store_release_u8(flags + Int(slot), SlotFlag.present)
+        context.prepare(capacity: capacity, ef: efConstruction)
+
+        var packed = packedEntry
+        if packed == Graph.noEntry {
+            if bvk_cas_u64(atomics + 1, Graph.noEntry, UInt64(level) << 32 | UInt64(slot)) != 0 { return }
+            packed = packedEntry
+        }
+        let entrySlot = UInt32(truncatingIfNeeded: packed)
+        let entryLevel = Int(packed >> 32)
+
+        var current = entrySlot
+        var currentDistance = distance(kernels, query, entrySlot)
+        if level < entryLevel {
+            (current, currentDistance) = greedyDescent(
+                kernels, query, start: current, startDistance: currentDistance, fromLevel: entryLevel, toLevel: level + 1)
+        }
+        var l = min(level, entryLevel)
+        while l >= 0 {
+            searchLayer(
+                kernels, context, query, entry: current, entryDistance: currentDistance, ef: efConstruction, level: l,
+                filter: PresentFilter(), restricted: false)
+            let found = context.drainSorted()
+            if found > 0 {
+                current = keySlot(context.sorted[0])
+                currentDistance = keyDistance(context.sorted[0])
+            }
+            let kept = selectNeighbours(
+                kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: context.selected)
+            // Copy: `link` reuses `context.selected`.
+            let list = self.list(slot, level: l)
+            lock(slot)
+            var j = 0
+            while j < kept {
+                bvk_store_release_u32(list + j + 1, context.selected[j])
+                j += 1
+            }
+            bvk_store_release_u32(list, UInt32(kept))
+            unlock(slot)
+            j = 0
+            while j < kept {
+                link(kernels, context, neighbour: list[j + 1], newSlot: slot, level: l)
+                j += 1
+            }
+            l -= 1
+        }
+        if level > entryLevel { raiseEntry(slot: slot, level: level) }
+    }
+
+    /// Exact search over the given slots (or all slots when `slots` is nil); leaves results like ``searchLayer``.
+    func exactScan<F: SlotFilter>(
+        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, k: Int, slots: [UInt32]?, filter: F
+    ) {
+        var results = KeyHeap(storage: context.results, max: true)
+        @inline(__always) func consider(_ s: UInt32) {
+            guard filter.admits(self, s) else { return }
+            let d = distance(kernels, query, s)
+            if results.count < k {
+                results.push(packKey(d, s))
+            } else if d < keyDistance(results.top) {
+                results.pop()
+                results.push(packKey(d, s))
+            }
+        }
+        if let slots {
+            for s in slots { consider(s) }
+        } else {
+            let n = slotCount
+            var s = 0
+            while s < n {
+                consider(UInt32(s))
+                s += 1
+            }
+        }
+        context.resultCount = results.count
+    }
+}
+
+/// Sorts a few keys ascending (neighbour lists hold at most 2·M + 1).
+@inline(__always)
+func insertionSort(_ keys: UnsafeMutablePointer<UInt64>, count: Int) {
+    var i = 1
+    while i < count {
+        let key = keys[i]
+        var j = i - 1
+        while j >= 0 && keys[j] > key {
+            keys[j + 1] = keys[j]
+            j -= 1
+        }
+        keys[j + 1] = key
+        i += 1
+    }
+}

@@ -1,0 +1,84 @@
+import Testing
+@testable import VectorIndex
+
+@Suite("Recall against exact search")
+struct RecallTests {
+    static let combinations: [(DataKind, VectorMetric, VectorStorage)] = DataKind.allCases.flatMap { kind in
+        VectorMetric.allCases.flatMap { metric in VectorStorage.allCases.map { (kind, metric, $0) } }
+    }
+
+    @Test("recall@10 ≥ 0.95", arguments: RecallTests.combinations)
+    func recallAtTen(kind: DataKind, metric: VectorMetric, storage: VectorStorage) throws {
+        let data = items(makeData(kind, n: 1500, d: 32, seed: 7))
+        let queries = makeData(kind, n: 40, d: 32, seed: 99)
+        let index = try HNSWIndex(dimension: 32, metric: metric, storage: storage, m: 12, efConstruction: 100)
+        try index.addBatch(data, threads: 2)
+        #expect(index.count == data.count)
+        let r = try recall(index, data, queries: queries, ef: 96, metric: metric)
+        print("recall \(kind) \(metric) \(storage): \(r)")
+        #expect(r >= 0.95, "recall \(r) for \(kind) \(metric) \(storage)")
+    }
+
+    @Test("exact search matches the independent ground truth")
+    func exactSearch() throws {
+        let data = items(makeData(.random, n: 500, d: 24, seed: 3))
+        for metric in VectorMetric.allCases {
+            let index = try HNSWIndex(dimension: 24, metric: metric, storage: .float32)
+            try index.addBatch(data)
+            for q in makeData(.random, n: 10, d: 24, seed: 4) {
+                let pool = metric == .cosine ? data.map { ($0.id, normalized($0.vector)) } : data
+                let truth = groundTruth(pool, q, k: 5, metric: metric)
+                #expect(try index.exactSearch(q, k: 5).map(\.id) == truth)
+            }
+        }
+    }
+
+    @Test("portable and AVX2 kernels agree")
+    func kernelsAgree() throws {
+        let data = items(makeData(.clustered, n: 300, d: 67, seed: 5))
+        let q = makeData(.clustered, n: 1, d: 67, seed: 6)[0]
+        for storage in VectorStorage.allCases {
+            for metric in VectorMetric.allCases {
+                let portable = try HNSWIndex(dimension: 67, metric: metric, storage: storage, kernelLevel: 0)
+                let best = try HNSWIndex(dimension: 67, metric: metric, storage: storage)
+                #expect(portable.kernelLevel == 0)
+                try portable.addBatch(data, threads: 1)
+                try best.addBatch(data, threads: 1)
+                let a = try portable.exactSearch(q, k: 20)
+                let b = try best.exactSearch(q, k: 20)
+                for (x, y) in zip(a, b) {
+                    #expect(abs(x.score - y.score) <= 1e-3 * max(1, abs(x.score)), "\(metric) \(storage)")
+                }
+            }
+        }
+    }
+
+    @Test("scores: cosine in [-1, 1], L2 is the negated squared distance")
+    func scores() throws {
+        let cosine = try HNSWIndex(dimension: 3, metric: .cosine)
+        try cosine.add(id: 1, vector: [2, 0, 0])
+        try cosine.add(id: 2, vector: [0, 3, 0])
+        let hits = try cosine.search([1, 0, 0], k: 2)
+        #expect(hits.map(\.id) == [1, 2])
+        #expect(abs(hits[0].score - 1) < 1e-6 && abs(hits[1].score) < 1e-6)
+        let l2 = try HNSWIndex(dimension: 2, metric: .l2, storage: .float16)
+        try l2.add(id: 9, vector: [1, 1])
+        #expect(try l2.search([4, 5], k: 1) == [VectorSearchResult(id: 9, score: -25)])
+    }
+
+    @Test("edge cases: empty index, wrong dimension, replace")
+    func edgeCases() throws {
+        let index = try HNSWIndex(dimension: 4)
+        #expect(try index.search([1, 2, 3, 4], k: 5).isEmpty)
+        #expect(throws: VectorIndexError.dimensionMismatch(expected: 4, got: 3)) { try index.search([1, 2, 3], k: 1) }
+        #expect(throws: VectorIndexError.self) { try index.add(id: 1, vector: [1]) }
+        try index.add(id: 1, vector: [1, 0, 0, 0])
+        try index.add(id: 1, vector: [0, 1, 0, 0])
+        #expect(index.count == 1)
+        #expect(try index.search([0, 1, 0, 0], k: 3).map(\.id) == [1])
+        #expect(index.vector(id: 1) == [0, 1, 0, 0])
+        #expect(index.remove(id: 1))
+        #expect(!index.remove(id: 1))
+        #expect(try index.search([0, 1, 0, 0], k: 3).isEmpty)
+    }
+}
