@@ -6,11 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS="${CORPUS:-$(cd .. && pwd)/shared/corpus}"
 [ -f "$CORPUS/manifest.json" ] || { echo "corpus not found at $CORPUS (set CORPUS=…)" >&2; exit 1; }
-RUNS="${RUNS:-3}"
+RUNS="${RUNS:-5}"
 source scripts/extract/env.sh
 mkdir -p bench-results
 swift build -c release --product ExtractBenchmark ${SWIFT_BUILD_FLAGS:-}
 BIN="$(swift build -c release --show-bin-path)/ExtractBenchmark"
-"$BIN" bench --corpus "$CORPUS" --runs "$RUNS" > bench-results/extract-balcao.json
-python3 scripts/extract/bench.py --corpus "$CORPUS" --runs "$RUNS" --balcao bench-results/extract-balcao.json \
-    --out bench-results/extract.json
+"$BIN" bench --corpus "$CORPUS" --runs "$RUNS" > bench-results/extract-raw-speed.json 2>/dev/null
+python3 scripts/extract/bench.py --raw bench-results/extract-raw-speed.json --out bench-results/extract.json

@@ -1,5 +1,18 @@
 import Foundation
 
+/// Per-page results filled from several threads: each index is written once, read after all writers finished.
+final class PageSlots<Value: Sendable>: @unchecked Sendable {
+    private var values: [Value?]
+    private let lock = NSLock()
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    subscript(index: Int) -> Value? {
+        get { lock.withLock { values[index] } }
+        set { lock.withLock { values[index] = newValue } }
+    }
+}
+
 /// One visual line of a PDF page, in poppler's text coordinates.
 struct PDFLine: Sendable {
     var text: String
@@ -33,20 +46,30 @@ struct PDFExtractor: Sendable {
             throw .unreadable("The PDF has no readable pages: the file appears truncated or damaged.")
         }
 
+        // Poppler reads page N+1 on this thread while page N's glyphs are turned into lines on another.
+        let slots = PageSlots<(lines: [PDFLine], width: Double, height: Double, geometry: Bool)>(count: pageCount)
+        let layoutQueue = DispatchQueue(label: "balcao.extraction.pdf-lines")
+        for index in 0..<pageCount {
+            // Font sizes come from glyph box heights: poppler's text attributes would cost a third walk of the page.
+            guard let raw = document.page(index, withFonts: false) else { continue }
+            layoutQueue.async {
+                slots[index] = (Self.lines(of: raw), raw.width, raw.height, raw.layoutMatches)
+            }
+        }
+        layoutQueue.sync {}
         var pages: [[PDFLine]] = []
         var pageSizes: [(Double, Double)] = []
         pages.reserveCapacity(pageCount)
         var geometryOK = true
         for index in 0..<pageCount {
-            // Font sizes come from glyph box heights: poppler's text attributes would cost a third walk of the page.
-            guard let raw = document.page(index, withFonts: false) else {
+            if let page = slots[index] {
+                pages.append(page.lines)
+                pageSizes.append((page.width, page.height))
+                if !page.geometry { geometryOK = false }
+            } else {
                 pages.append([])
                 pageSizes.append((0, 0))
-                continue
             }
-            if !raw.layoutMatches { geometryOK = false }
-            pages.append(Self.lines(of: raw))
-            pageSizes.append((raw.width, raw.height))
         }
 
         var warnings: [String] = []
@@ -72,33 +95,22 @@ struct PDFExtractor: Sendable {
         let bodySize = Self.bodyFontSize(pages)
         let headingSizes = Self.headingSizes(pages, bodySize: bodySize)
 
+        // Reading order, paragraphs and normalization are independent per page: spread them over the cores.
+        let perPage = PageSlots<([TextBlock], TextNormalization.DroppedCounts)>(count: pageCount)
+        let frozenPages = pages
+        let useGeometry = geometryOK
+        DispatchQueue.concurrentPerform(iterations: pageCount) { index in
+            let lines = frozenPages[index]
+            guard !lines.isEmpty else { return }
+            perPage[index] = self.pageBlocks(lines, page: index + 1, geometryOK: useGeometry, bodySize: bodySize,
+                                             headingSizes: headingSizes)
+        }
         var blocks: [TextBlock] = []
         var dropped = TextNormalization.DroppedCounts()
-        for (index, lines) in pages.enumerated() where !lines.isEmpty {
-            let ordered: [[PDFLine]] = geometryOK ? ReadingOrder.leafGroups(lines) : [lines]
-            var pageBlocks: [TextBlock] = []
-            for group in ordered {
-                for paragraph in Paragraphs.split(group) {
-                    var text = ""
-                    for line in paragraph { TextNormalization.appendLine(line.text, to: &text) }
-                    text = TextNormalization.normalize(text, dropped: &dropped)
-                    if text.isEmpty { continue }
-                    let kind = classify(paragraph, text: text, bodySize: bodySize, headingSizes: headingSizes)
-                    // Join a paragraph that continues in the next column: hyphenated word or a lowercase continuation.
-                    if let last = pageBlocks.last, last.kind == .paragraph || isList(last.kind), kind == .paragraph,
-                        TextNormalization.startsWithLowercase(text)
-                    {
-                        var joined = last.text
-                        if TextNormalization.endsWithHyphenatedWord(joined) || !Self.endsSentence(joined) {
-                            TextNormalization.appendLine(text, to: &joined)
-                            pageBlocks[pageBlocks.count - 1].text = joined
-                            continue
-                        }
-                    }
-                    pageBlocks.append(TextBlock(kind: kind, text: text, page: index + 1))
-                }
-            }
+        for index in 0..<pageCount {
+            guard let (pageBlocks, pageDropped) = perPage[index] else { continue }
             blocks += pageBlocks
+            dropped.add(pageDropped)
         }
         if dropped.total > 0 {
             warnings.append("Dropped \(dropped.total) unmapped or control characters (\(dropped.control) control, \(dropped.replacement) U+FFFD, \(dropped.privateUse) private-use glyphs).")
@@ -107,6 +119,37 @@ struct PDFExtractor: Sendable {
             throw .unreadable(reason)
         }
         return ExtractedDocument(format: .pdf, pageCount: pageCount, blocks: blocks, warnings: warnings)
+    }
+
+    /// The blocks of one page, in reading order.
+    private func pageBlocks(_ lines: [PDFLine], page: Int, geometryOK: Bool, bodySize: Double, headingSizes: [Double])
+        -> ([TextBlock], TextNormalization.DroppedCounts)
+    {
+        var dropped = TextNormalization.DroppedCounts()
+        let ordered: [[PDFLine]] = geometryOK ? ReadingOrder.leafGroups(lines) : [lines]
+        var pageBlocks: [TextBlock] = []
+        for group in ordered {
+            for paragraph in Paragraphs.split(group) {
+                var text = ""
+                for line in paragraph { TextNormalization.appendLine(line.text, to: &text) }
+                text = TextNormalization.normalize(text, dropped: &dropped)
+                if text.isEmpty { continue }
+                let kind = classify(paragraph, text: text, bodySize: bodySize, headingSizes: headingSizes)
+                // Join a paragraph that continues in the next column: hyphenated word or a lowercase continuation.
+                if let last = pageBlocks.last, last.kind == .paragraph || isList(last.kind), kind == .paragraph,
+                    TextNormalization.startsWithLowercase(text)
+                {
+                    var joined = last.text
+                    if TextNormalization.endsWithHyphenatedWord(joined) || !Self.endsSentence(joined) {
+                        TextNormalization.appendLine(text, to: &joined)
+                        pageBlocks[pageBlocks.count - 1].text = joined
+                        continue
+                    }
+                }
+                pageBlocks.append(TextBlock(kind: kind, text: text, page: page))
+            }
+        }
+        return (pageBlocks, dropped)
     }
 
     private func isList(_ kind: TextBlock.Kind) -> Bool {
@@ -142,10 +185,13 @@ struct PDFExtractor: Sendable {
         let fonts = raw.fonts
         var fontIndex = 0
 
-        var current = String.UnicodeScalarView()
+        let utf8 = raw.utf8
+        let offsets = raw.offsets
+        // The current line runs from scalar `first` to scalar `last` (inclusive); its text is a slice of the UTF-8.
+        var first = -1
+        var last = -1
         var box: Box? = nil
         var lastGlyph: Box? = nil
-        var firstGlyphIndex = -1
 
         func fontAt(_ index: Int) -> (Double, Bool) {
             if fonts.isEmpty, hasBoxes, index >= 0 {
@@ -159,45 +205,60 @@ struct PDFExtractor: Sendable {
         }
 
         func flush() {
-            if let b = box, !current.isEmpty {
-                let (size, bold) = fontAt(firstGlyphIndex)
-                result.append(PDFLine(text: String(current), box: b, fontSize: size, bold: bold))
-            } else if !hasBoxes, !current.isEmpty {
-                let (size, bold) = fontAt(firstGlyphIndex)
-                result.append(PDFLine(text: String(current), box: Box(x1: 0, y1: Double(result.count), x2: 1, y2: Double(result.count) + 1), fontSize: size, bold: bold))
+            guard first >= 0 else { return }
+            let text = utf8.withUnsafeBufferPointer { buffer in
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(offsets[first])..<Int(offsets[last + 1])]), as: UTF8.self)
             }
-            current = String.UnicodeScalarView()
+            let (size, bold) = fontAt(first)
+            let b = box ?? Box(x1: 0, y1: Double(result.count), x2: 1, y2: Double(result.count) + 1)
+            result.append(PDFLine(text: text, box: b, fontSize: size, bold: bold))
+            first = -1
+            last = -1
             box = nil
             lastGlyph = nil
-            firstGlyphIndex = -1
         }
 
+        // Right-to-left lines keep poppler's logical order: glyph boxes run leftwards there.
+        var rtl = false
+        var lineStart = true
         for i in 0..<scalars.count {
             let s = scalars[i]
             if s == "\n" {
                 flush()
+                lineStart = true
                 continue
             }
+            if lineStart {
+                lineStart = false
+                rtl = false
+                var j = i
+                while j < scalars.count && scalars[j] != "\n" {
+                    let v = scalars[j].value
+                    if v >= 0x0590 && ((v <= 0x08FF) || (v >= 0xFB1D && v <= 0xFEFC)) {
+                        rtl = true
+                        break
+                    }
+                    j += 1
+                }
+            }
             if s == " " || s == "\t" {
-                if !current.isEmpty { current.append(" ") }
                 continue
             }
             if hasBoxes {
                 let g = boxes[i]
-                if let last = lastGlyph {
-                    let h = max(g.height, last.height, 1)
-                    let gap = g.x1 - last.x2
+                if !rtl, let previous = lastGlyph {
+                    let h = max(g.height, previous.height, 1)
+                    let gap = g.x1 - previous.x2
                     // A wide gap on one baseline, or the text jumping back left / to another row: a new line.
-                    if gap > 2.5 * h || g.x2 < last.x1 - h || abs(g.y1 - last.y1) > 1.5 * h {
-                        while current.last == " " { current.removeLast() }
+                    if gap > 2.5 * h || g.x2 < previous.x1 - h || abs(g.y1 - previous.y1) > 1.5 * h {
                         flush()
                     }
                 }
                 box = box.map { $0.union(g) } ?? g
                 lastGlyph = g
             }
-            if firstGlyphIndex < 0 { firstGlyphIndex = i }
-            current.append(s)
+            if first < 0 { first = i }
+            last = i
         }
         flush()
         return result

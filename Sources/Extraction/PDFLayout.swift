@@ -2,158 +2,178 @@ import Foundation
 
 /// Reading order by recursive XY-cut over line boxes: columns are read one after the other, full-width headings and
 /// tables split the page into bands read top to bottom, table rows are read left to right.
+/// Works on indices into the page's boxes (no string copies while sorting).
 enum ReadingOrder {
     /// Returns groups of lines; each group is one column fragment (or table cell), top to bottom.
     static func leafGroups(_ lines: [PDFLine]) -> [[PDFLine]] {
         guard !lines.isEmpty else { return [] }
-        let heights = lines.map { $0.box.height }.sorted()
+        let boxes = lines.map(\.box)
+        let heights = boxes.map(\.height).sorted()
         let h = max(heights[heights.count / 2], 4)
-        var out: [[PDFLine]] = []
-        cut(lines, lineHeight: h, depth: 0, into: &out)
-        return out
+        var out: [[Int]] = []
+        let cutter = Cutter(boxes: boxes, h: h)
+        cutter.cut(Array(lines.indices), depth: 0, into: &out)
+        return out.map { group in group.map { lines[$0] } }
     }
 
-    private static func cut(_ lines: [PDFLine], lineHeight h: Double, depth: Int, into out: inout [[PDFLine]]) {
-        if lines.count <= 1 || depth > 40 {
-            out.append(sortedTopDown(lines))
-            return
-        }
-        // Wide empty strips (stacked tables, a section break across the page) separate parts read one after another.
-        let strong = horizontalBands(lines, minGap: 1.8 * h)
-        if strong.count > 1 {
-            for band in strong { cut(band, lineHeight: h, depth: depth + 1, into: &out) }
-            return
-        }
-        let bands = horizontalBands(lines, minGap: 0.45 * h)
-        let gutters = verticalGaps(lines, minGap: 0.9 * h)
+    struct Cutter {
+        let boxes: [Box]
+        let h: Double
 
-        if let gutter = gutters.first {
-            // Table: several thin bands, most of which have cells on both sides of the gutter → read row by row.
-            if bands.count >= 3 {
-                let thin = bands.filter { band in band.count <= 6 }
-                let spanning = bands.filter { band in
-                    band.contains { $0.box.x2 <= gutter.0 } && band.contains { $0.box.x1 >= gutter.1 }
-                }
-                if Double(thin.count) >= 0.8 * Double(bands.count) && Double(spanning.count) >= 0.6 * Double(bands.count) {
-                    for band in bands { cut(band, lineHeight: h, depth: depth + 1, into: &out) }
-                    return
-                }
-            }
-            // Columns: split at every gutter, left to right.
-            var columns: [[PDFLine]] = Array(repeating: [], count: gutters.count + 1)
-            for line in lines {
-                var column = 0
-                while column < gutters.count && line.box.x1 >= gutters[column].1 - 0.01 { column += 1 }
-                columns[column].append(line)
-            }
-            for column in columns where !column.isEmpty {
-                cut(column, lineHeight: h, depth: depth + 1, into: &out)
-            }
-            return
-        }
-
-        guard bands.count > 1 else {
-            // One band and no clean gutter: full-width lines (a title touching a drop cap, a caption) may bridge
-            // the columns. Without them, is there a gutter? Then they separate the region into stacked parts.
-            if let parts = splitAtWideLines(lines, lineHeight: h) {
-                for part in parts { cut(part, lineHeight: h, depth: depth + 1, into: &out) }
+        func cut(_ lines: [Int], depth: Int, into out: inout [[Int]]) {
+            if lines.count <= 1 || depth > 40 {
+                out.append(sortedTopDown(lines))
                 return
             }
-            out.append(sortedTopDown(lines))
-            return
+            // Wide empty strips (stacked tables, a section break across the page) separate parts read in turn.
+            let strong = horizontalBands(lines, minGap: 1.8 * h)
+            if strong.count > 1 {
+                for band in strong { cut(band, depth: depth + 1, into: &out) }
+                return
+            }
+            let bands = horizontalBands(lines, minGap: 0.45 * h)
+            let gutters = verticalGaps(lines, minGap: 0.9 * h)
+
+            if let gutter = gutters.first {
+                // Table: several thin bands, most with cells on both sides of the gutter → read row by row.
+                if bands.count >= 3 {
+                    let thin = bands.count { $0.count <= 6 }
+                    let spanning = bands.count { band in
+                        band.contains { boxes[$0].x2 <= gutter.0 } && band.contains { boxes[$0].x1 >= gutter.1 }
+                    }
+                    if Double(thin) >= 0.8 * Double(bands.count) && Double(spanning) >= 0.6 * Double(bands.count) {
+                        for band in bands { cut(band, depth: depth + 1, into: &out) }
+                        return
+                    }
+                }
+                // Columns: split at every gutter, left to right.
+                var columns: [[Int]] = Array(repeating: [], count: gutters.count + 1)
+                for line in lines {
+                    var column = 0
+                    while column < gutters.count && boxes[line].x1 >= gutters[column].1 - 0.01 { column += 1 }
+                    columns[column].append(line)
+                }
+                for column in columns where !column.isEmpty {
+                    cut(column, depth: depth + 1, into: &out)
+                }
+                return
+            }
+
+            guard bands.count > 1 else {
+                // One band and no clean gutter: full-width lines (a title touching a drop cap, a caption) may
+                // bridge the columns. Without them, is there a gutter? Then they separate stacked parts.
+                if let parts = splitAtWideLines(lines) {
+                    for part in parts { cut(part, depth: depth + 1, into: &out) }
+                    return
+                }
+                out.append(sortedTopDown(lines))
+                return
+            }
+            // Merge consecutive bands as long as the merged region still has a column gutter (a two-column
+            // region interrupted by nothing full-width); full-width bands stay alone.
+            var groups: [[Int]] = []
+            var current: [Int] = bands[0]
+            var currentHasGutter = hasGutter(current)
+            for band in bands.dropFirst() {
+                let bandHasGutter = hasGutter(band)
+                let merged = current + band
+                if (currentHasGutter || bandHasGutter) && !verticalGaps(merged, minGap: 0.9 * h).isEmpty {
+                    current = merged
+                    currentHasGutter = true
+                } else {
+                    groups.append(current)
+                    current = band
+                    currentHasGutter = bandHasGutter
+                }
+            }
+            groups.append(current)
+            if groups.count == 1 {
+                out.append(sortedTopDown(lines))
+                return
+            }
+            for group in groups { cut(group, depth: depth + 1, into: &out) }
         }
-        // Merge consecutive bands as long as the merged region still has a column gutter (a two-column region
-        // interrupted by nothing full-width); full-width bands stay alone.
-        var groups: [[PDFLine]] = []
-        var current: [PDFLine] = bands[0]
-        for band in bands.dropFirst() {
-            let merged = current + band
-            if (hasGutter(current, h) || hasGutter(band, h)) && !verticalGaps(merged, minGap: 0.9 * h).isEmpty {
-                current = merged
-            } else {
-                groups.append(current)
-                current = band
+
+        /// Splits at lines spanning most of the region's width, when the remaining lines have a column gutter.
+        /// Returns the parts top to bottom (each wide line a part of its own), or nil.
+        private func splitAtWideLines(_ lines: [Int]) -> [[Int]]? {
+            guard lines.count >= 4 else { return nil }
+            var left = Double.infinity
+            var right = -Double.infinity
+            for i in lines {
+                left = min(left, boxes[i].x1)
+                right = max(right, boxes[i].x2)
+            }
+            let width = right - left
+            guard width > 0 else { return nil }
+            let wide = lines.filter { boxes[$0].width > 0.6 * width }
+            let narrow = lines.filter { boxes[$0].width <= 0.6 * width }
+            guard !wide.isEmpty, wide.count * 4 <= lines.count, narrow.count >= 2,
+                !verticalGaps(narrow, minGap: 0.9 * h).isEmpty
+            else { return nil }
+            let separators = wide.sorted { boxes[$0].y1 < boxes[$1].y1 }
+            let centers = separators.map { (boxes[$0].y1 + boxes[$0].y2) / 2 }
+            var parts: [[Int]] = Array(repeating: [], count: separators.count + 1)
+            for line in narrow {
+                let center = (boxes[line].y1 + boxes[line].y2) / 2
+                parts[centers.count { $0 < center }].append(line)
+            }
+            var result: [[Int]] = []
+            for (k, part) in parts.enumerated() {
+                if !part.isEmpty { result.append(part) }
+                if k < separators.count { result.append([separators[k]]) }
+            }
+            return result.count > 1 ? result : nil
+        }
+
+        private func hasGutter(_ lines: [Int]) -> Bool {
+            lines.count > 1 && !verticalGaps(lines, minGap: 0.9 * h).isEmpty
+        }
+
+        private func sortedTopDown(_ lines: [Int]) -> [Int] {
+            lines.sorted { i, j in
+                let a = boxes[i]
+                let b = boxes[j]
+                let overlap = min(a.y2, b.y2) - max(a.y1, b.y1)
+                if overlap > 0.5 * min(a.height, b.height) { return a.x1 < b.x1 }
+                return a.y1 < b.y1
             }
         }
-        groups.append(current)
-        if groups.count == 1 {
-            out.append(sortedTopDown(lines))
-            return
-        }
-        for group in groups { cut(group, lineHeight: h, depth: depth + 1, into: &out) }
-    }
 
-    /// Splits `lines` at lines spanning most of the region's width, when the remaining lines have a column gutter.
-    /// Returns the parts top to bottom (each wide line a part of its own), or nil.
-    private static func splitAtWideLines(_ lines: [PDFLine], lineHeight h: Double) -> [[PDFLine]]? {
-        guard lines.count >= 4 else { return nil }
-        let left = lines.map(\.box.x1).min() ?? 0
-        let right = lines.map(\.box.x2).max() ?? 0
-        let width = right - left
-        guard width > 0 else { return nil }
-        let wide = lines.filter { $0.box.width > 0.6 * width }
-        let narrow = lines.filter { $0.box.width <= 0.6 * width }
-        guard !wide.isEmpty, wide.count * 4 <= lines.count, narrow.count >= 2,
-            !verticalGaps(narrow, minGap: 0.9 * h).isEmpty
-        else { return nil }
-        let separators = wide.sorted { $0.box.y1 < $1.box.y1 }
-        var parts: [[PDFLine]] = Array(repeating: [], count: separators.count + 1)
-        for line in narrow {
-            let center = (line.box.y1 + line.box.y2) / 2
-            let k = separators.count { ($0.box.y1 + $0.box.y2) / 2 < center }
-            parts[k].append(line)
-        }
-        var result: [[PDFLine]] = []
-        for (k, part) in parts.enumerated() {
-            if !part.isEmpty { result.append(part) }
-            if k < separators.count { result.append([separators[k]]) }
-        }
-        return result.count > 1 ? result : nil
-    }
-
-    private static func hasGutter(_ lines: [PDFLine], _ h: Double) -> Bool {
-        lines.count > 1 && !verticalGaps(lines, minGap: 0.9 * h).isEmpty
-    }
-
-    private static func sortedTopDown(_ lines: [PDFLine]) -> [PDFLine] {
-        lines.sorted { a, b in
-            let overlap = min(a.box.y2, b.box.y2) - max(a.box.y1, b.box.y1)
-            if overlap > 0.5 * min(a.box.height, b.box.height) { return a.box.x1 < b.box.x1 }
-            return a.box.y1 < b.box.y1
-        }
-    }
-
-    /// Splits lines into bands separated by empty horizontal strips at least `minGap` high, top to bottom.
-    static func horizontalBands(_ lines: [PDFLine], minGap: Double) -> [[PDFLine]] {
-        let sorted = lines.sorted { $0.box.y1 < $1.box.y1 }
-        var bands: [[PDFLine]] = []
-        var current: [PDFLine] = []
-        var bottom = -Double.infinity
-        for line in sorted {
-            if !current.isEmpty && line.box.y1 - bottom >= minGap {
-                bands.append(current)
-                current = []
+        /// Splits lines into bands separated by empty horizontal strips at least `minGap` high, top to bottom.
+        func horizontalBands(_ lines: [Int], minGap: Double) -> [[Int]] {
+            let sorted = lines.sorted { boxes[$0].y1 < boxes[$1].y1 }
+            var bands: [[Int]] = []
+            var current: [Int] = []
+            var bottom = -Double.infinity
+            for line in sorted {
+                let b = boxes[line]
+                if !current.isEmpty && b.y1 - bottom >= minGap {
+                    bands.append(current)
+                    current = []
+                }
+                current.append(line)
+                bottom = current.count == 1 ? b.y2 : max(bottom, b.y2)
             }
-            current.append(line)
-            bottom = current.count == 1 ? line.box.y2 : max(bottom, line.box.y2)
+            if !current.isEmpty { bands.append(current) }
+            return bands
         }
-        if !current.isEmpty { bands.append(current) }
-        return bands
-    }
 
-    /// Empty vertical strips at least `minGap` wide with lines on both sides, left to right, as (left edge, right edge).
-    static func verticalGaps(_ lines: [PDFLine], minGap: Double) -> [(Double, Double)] {
-        guard lines.count > 1 else { return [] }
-        let sorted = lines.sorted { $0.box.x1 < $1.box.x1 }
-        var gaps: [(Double, Double)] = []
-        var right = sorted[0].box.x2
-        for line in sorted.dropFirst() {
-            if line.box.x1 - right >= minGap {
-                gaps.append((right, line.box.x1))
+        /// Empty vertical strips at least `minGap` wide with lines on both sides, left to right.
+        func verticalGaps(_ lines: [Int], minGap: Double) -> [(Double, Double)] {
+            guard lines.count > 1 else { return [] }
+            let sorted = lines.sorted { boxes[$0].x1 < boxes[$1].x1 }
+            var gaps: [(Double, Double)] = []
+            var right = boxes[sorted[0]].x2
+            for line in sorted.dropFirst() {
+                let b = boxes[line]
+                if b.x1 - right >= minGap {
+                    gaps.append((right, b.x1))
+                }
+                right = max(right, b.x2)
             }
-            right = max(right, line.box.x2)
+            return gaps
         }
-        return gaps
     }
 }
 
@@ -274,7 +294,7 @@ enum RunningLines {
 
 /// Detects text that decodes to garbage (a font whose glyphs map to the wrong characters).
 enum Plausibility {
-    /// Returns a reason when most words look like encoding garbage (`3HQČåQtSURV…`). Looks at up to 50,000 letters.
+    /// Returns a reason when most words look like encoding garbage (`3HQČåQtSURV…`). Looks at up to 20,000 letters.
     static func garbageReason<S: Sequence>(_ texts: S) -> String? where S.Element == String {
         var letters = 0
         var badLetters = 0
@@ -307,7 +327,7 @@ enum Plausibility {
                         endWord()
                     }
                 }
-                if letters > 50_000 { break outer }
+                if letters > 20_000 { break outer }
             }
             endWord()
         }

@@ -30,6 +30,9 @@ struct RawPage: Sendable {
     var width: Double
     var height: Double
     var scalars: [Unicode.Scalar]
+    /// The page text as UTF-8, and the byte offset of each scalar (one more entry: the end).
+    var utf8: [UInt8]
+    var offsets: [Int32]
     var boxes: [Box]  // same count as `scalars` when `layoutMatches`
     var layoutMatches: Bool
     var fonts: [FontRun]
@@ -75,6 +78,44 @@ final class PopplerDocument {
 
     var pageCount: Int { Int(poppler_document_get_n_pages(doc)) }
 
+    /// Decodes UTF-8 (GLib hands out valid UTF-8; anything else becomes U+FFFD) into scalars and their byte offsets.
+    static func decodeUTF8(_ bytes: [UInt8]) -> ([Unicode.Scalar], [Int32]) {
+        var scalars: [Unicode.Scalar] = []
+        var offsets: [Int32] = []
+        scalars.reserveCapacity(bytes.count)
+        offsets.reserveCapacity(bytes.count + 1)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b0 = UInt32(bytes[i])
+            var value: UInt32 = 0xFFFD
+            var length = 1
+            if b0 < 0x80 {
+                value = b0
+            } else if b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n {
+                value = (b0 & 0x1F) << 6 | (UInt32(bytes[i + 1]) & 0x3F)
+                length = 2
+            } else if b0 >= 0xE0 && b0 < 0xF0 && i + 2 < n {
+                value = (b0 & 0x0F) << 12 | (UInt32(bytes[i + 1]) & 0x3F) << 6 | (UInt32(bytes[i + 2]) & 0x3F)
+                length = 3
+            } else if b0 >= 0xF0 && b0 < 0xF5 && i + 3 < n {
+                value = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6
+                    | (UInt32(bytes[i + 3]) & 0x3F)
+                length = 4
+            }
+            offsets.append(Int32(i))
+            scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+            i += length
+        }
+        offsets.append(Int32(n))
+        return (scalars, offsets)
+    }
+
+    static func isBidiMark(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        return (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069) || v == 0x200E || v == 0x200F
+    }
+
     /// Reads the text layer of page `index` (0-based).
     func page(_ index: Int, withFonts: Bool) -> RawPage? {
         guard let page = poppler_document_get_page(doc, Int32(index)) else { return nil }
@@ -84,10 +125,13 @@ final class PopplerDocument {
         poppler_page_get_size(page, &width, &height)
 
         var scalars: [Unicode.Scalar] = []
+        var utf8: [UInt8] = []
+        var offsets: [Int32] = []
         if let cText = poppler_page_get_text(page) {
-            let text = String(cString: cText)
+            let length = strlen(cText)
+            utf8 = cText.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
             g_free(cText)
-            scalars = Array(text.unicodeScalars)
+            (scalars, offsets) = Self.decodeUTF8(utf8)
         }
 
         var boxes: [Box] = []
@@ -122,8 +166,39 @@ final class PopplerDocument {
             poppler_page_free_text_attributes(list)
         }
 
+        if boxes.count != scalars.count && !boxes.isEmpty {
+            // Right-to-left text: get_text wraps runs in bidi embedding marks that have no glyph box.
+            let marks = scalars.count { Self.isBidiMark($0) }
+            if scalars.count - marks == boxes.count {
+                // Drop the marks, but keep a space where a mark pair was the only separator between two words.
+                var alignedScalars: [Unicode.Scalar] = []
+                var alignedBoxes: [Box] = []
+                alignedScalars.reserveCapacity(boxes.count)
+                alignedBoxes.reserveCapacity(boxes.count)
+                var b = 0
+                var sawMark = false
+                for s in scalars {
+                    if Self.isBidiMark(s) {
+                        sawMark = true
+                        continue
+                    }
+                    if sawMark, let last = alignedScalars.last, last != " ", last != "\n", s != " ", s != "\n" {
+                        alignedScalars.append(" ")
+                        alignedBoxes.append(alignedBoxes[alignedBoxes.count - 1])
+                    }
+                    sawMark = false
+                    alignedScalars.append(s)
+                    alignedBoxes.append(boxes[b])
+                    b += 1
+                }
+                scalars = alignedScalars
+                boxes = alignedBoxes
+                utf8 = Array(String(String.UnicodeScalarView(scalars)).utf8)
+                (scalars, offsets) = Self.decodeUTF8(utf8)
+            }
+        }
         return RawPage(
-            width: width, height: height, scalars: scalars, boxes: boxes,
+            width: width, height: height, scalars: scalars, utf8: utf8, offsets: offsets, boxes: boxes,
             layoutMatches: boxes.count == scalars.count, fonts: fonts)
     }
 }

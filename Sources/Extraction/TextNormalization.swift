@@ -48,22 +48,7 @@ enum TextNormalization {
     /// U+FFFD, private-use glyphs, soft hyphens and bidi embedding marks; collapses runs of spaces.
     static func clean(_ text: String, dropped: inout DroppedCounts, keepNewlines: Bool = false) -> String {
         // Fast path: printable ASCII and precomposed Latin text with single inner spaces needs no work.
-        var clean = true
-        var previousSpace = true
-        for b in text.utf8 {
-            if b == 0x20 {
-                if previousSpace { clean = false; break }
-                previousSpace = true
-            } else if b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xEF || b == 0xE2 {
-                // control characters; C2 starts U+0080–U+00BF (C1 controls, NBSP, soft hyphen); EF/E2 start
-                // U+F000–U+FFFF (private use, U+FFFD, BOM) and U+2000–U+2FFF (spaces, bidi marks)
-                clean = false
-                break
-            } else {
-                previousSpace = false
-            }
-        }
-        if clean && !previousSpace { return text }
+        if isAlreadyClean(text) { return text }
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
@@ -90,9 +75,12 @@ enum TextNormalization {
                 dropped.privateUse += 1
                 continue
             }
-            if v == 0xAD || v == 0x200B || v == 0xFEFF || (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069)
-                || v == 0x200E || v == 0x200F
-            {
+            if (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069) {
+                // Bidi embeddings delimit runs (poppler puts one around each right-to-left word).
+                pendingSpace = true
+                continue
+            }
+            if v == 0xAD || v == 0x200B || v == 0xFEFF || v == 0x200E || v == 0x200F {
                 continue
             }
             if pendingSpace {
@@ -102,6 +90,44 @@ enum TextNormalization {
             out.append(scalar)
         }
         return String(out)
+    }
+
+    /// True when `clean` would return `text` unchanged: no control, private-use, replacement or invisible
+    /// characters, no special spaces, single spaces between words and none at the ends.
+    static func isAlreadyClean(_ text: String) -> Bool {
+        var previousSpace = true
+        var utf8 = text.utf8.makeIterator()
+        while let b = utf8.next() {
+            if b == 0x20 {
+                if previousSpace { return false }
+                previousSpace = true
+                continue
+            }
+            previousSpace = false
+            if b < 0x80 {
+                if b < 0x20 || b == 0x7F { return false }
+                continue
+            }
+            switch b {
+            case 0xC2:
+                // U+0080–U+00BF: C1 controls, NBSP and soft hyphen are not clean.
+                guard let b1 = utf8.next(), b1 >= 0xA1, b1 != 0xAD else { return false }
+            case 0xE2:
+                // U+2000–U+206F holds special spaces, zero-width and bidi marks; dashes, quotes, bullets and
+                // the ellipsis (U+2010–U+2027) are fine.
+                guard let b1 = utf8.next(), let b2 = utf8.next() else { return false }
+                if b1 == 0x80 && (b2 < 0x90 || b2 > 0xA7) { return false }
+                if b1 == 0x81 && b2 >= 0xA0 { return false }
+            case 0xE3:
+                guard let b1 = utf8.next(), let b2 = utf8.next() else { return false }
+                if b1 == 0x80 && b2 == 0x80 { return false }  // ideographic space
+            case 0xEE, 0xEF, 0xF3, 0xF4:
+                return false  // private use (U+E000–U+F8FF, planes 15–16), BOM, U+FFFD
+            default:
+                break
+            }
+        }
+        return !previousSpace
     }
 
     /// Full normalization of one block's text: NFKC, then cleaning.
