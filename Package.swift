@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Conversations",
             dependencies: [
-                "Answering", "Credits", "WhatsApp", "Storage",
+                "Answering", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,100 @@
 import GRDB
 
 extension AppDatabase {
-    /// Tables of the WhatsApp conversation flow: inbox, messages, conversations, outbox, answers.
+    /// Tables of the WhatsApp conversation flow: the durable webhook inbox, conversations, messages, turns, the outbox
+    /// and the record of every answer.
     static func registerConversationsSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2: conversations, inbox, outbox, answers") { db in
+            // Agents gain what answering needs; all optional so existing agents keep working.
+            try db.alter(table: "agent") { t in
+                t.add(column: "persona", .text).notNull().defaults(to: "")
+                t.add(column: "instructions", .text).notNull().defaults(to: "")
+                t.add(column: "language", .text).notNull().defaults(to: "pt-BR")
+                t.add(column: "phoneNumberIDs", .text).notNull().defaults(to: "[]")
+                t.add(column: "handoffKeywords", .text).notNull().defaults(to: "[]")
+                t.add(column: "outOfCreditsMessage", .text)
+                t.add(column: "outOfScopeMessage", .text)
+                t.add(column: "isDefault", .boolean).notNull().defaults(to: false)
+            }
+            // Every webhook body exactly as received, stored before the 200 goes out.
+            try db.create(table: "webhookInbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("receivedAt", .datetime).notNull()
+                t.column("body", .blob).notNull()
+                t.column("processedAt", .datetime).indexed()
+                t.column("error", .text)
+            }
+            try db.create(table: "conversation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("phoneNumberID", .text).notNull()
+                t.column("customerID", .text).notNull()
+                t.column("addressing", .text).notNull()
+                t.column("customerName", .text)
+                t.belongsTo("agent", onDelete: .setNull)
+                t.column("mode", .text).notNull().defaults(to: "assistant")
+                t.column("humanUntil", .datetime)
+                t.column("consecutiveUnanswered", .integer).notNull().defaults(to: 0)
+                t.column("lastInboundAt", .datetime)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull().indexed()
+                t.uniqueKey(["phoneNumberID", "customerID"])
+            }
+            try db.create(table: "turn") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("dueAt", .datetime).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "message") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.belongsTo("turn", onDelete: .setNull)
+                t.column("direction", .text).notNull()
+                t.column("author", .text).notNull()
+                // WhatsApp's id: unique, so a delivery seen twice (at once or after a restart) is stored once.
+                t.column("wamid", .text).unique()
+                t.column("kind", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("status", .text)
+                t.column("statusReason", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("message", onDelete: .cascade).notNull()
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("lastError", .text)
+                t.column("lastAttemptAt", .datetime)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "answer") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.belongsTo("turn", onDelete: .setNull)
+                t.column("question", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("outcome", .text).notNull().indexed()
+                t.column("sources", .text).notNull()
+                t.column("latencyMs", .integer).notNull()
+                t.column("promptTokens", .integer).notNull().defaults(to: 0)
+                t.column("completionTokens", .integer).notNull().defaults(to: 0)
+                t.column("cost", .integer).notNull().defaults(to: 0)
+                t.column("createdAt", .datetime).notNull().indexed()
+            }
+            try db.create(table: "alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("resolvedAt", .datetime)
+            }
+        }
     }
 }

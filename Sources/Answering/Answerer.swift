@@ -1,0 +1,139 @@
+import Foundation
+public import LLM
+public import Retrieval
+public import Storage
+
+/// One earlier message of the conversation, for the prompt.
+public struct ConversationLine: Sendable, Hashable {
+    /// Who said it.
+    public enum Speaker: String, Sendable { case customer, assistant, staff }
+    /// Who said it.
+    public var speaker: Speaker
+    /// What was said.
+    public var text: String
+
+    /// Creates a line.
+    public init(speaker: Speaker, text: String) {
+        self.speaker = speaker
+        self.text = text
+    }
+}
+
+/// An answer written by the language model.
+public struct GeneratedAnswer: Sendable, Hashable {
+    /// The answer in Markdown.
+    public var text: String
+    /// Tokens read.
+    public var promptTokens: Int
+    /// Tokens written.
+    public var completionTokens: Int
+    /// The model that answered.
+    public var model: String
+}
+
+/// Builds answers from the business's documents: retrieval, then the language model, or a quoted (extractive) answer
+/// when there is no model or it is down.
+public struct Answerer: Sendable {
+    /// Hybrid search over the documents.
+    public let search: SearchService
+    /// The chat model; `nil` means extractive answers only.
+    public let chatModel: (any ChatModel)?
+    /// How many passages the prompt carries.
+    public let passageCount: Int
+    /// Share of the question's meaningful words a keyword hit must contain to count as relevant.
+    public let minimumCoverage: Double
+
+    /// Creates an answerer.
+    public init(search: SearchService, chatModel: (any ChatModel)?, passageCount: Int = 5, minimumCoverage: Double = 0.5) {
+        self.search = search
+        self.chatModel = chatModel
+        self.passageCount = passageCount
+        self.minimumCoverage = minimumCoverage
+    }
+
+    /// The passages for a question, restricted to the agent's documents when there is an agent.
+    public func retrieve(_ question: String, agent: Agent?) async throws -> RetrievedPassages {
+        let results: [SearchResult]
+        do {
+            results = try await search.search(question, limit: passageCount, agent: agent?.name)
+        } catch SearchService.SearchError.unknownAgent {
+            results = []
+        }
+        let passages = results.map(Passage.init)
+        let relevant = passages.contains { Self.coverage(of: question, in: $0.text + " " + $0.section) >= minimumCoverage }
+        return RetrievedPassages(passages: passages, isRelevant: relevant)
+    }
+
+    /// Asks the language model, with the agent's persona, the passages and the recent conversation.
+    public func generate(
+        question: String, agent: Agent?, passages: [Passage], history: [ConversationLine]
+    ) async throws -> GeneratedAnswer {
+        guard let chatModel else { throw AnsweringError.noModel }
+        let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history)
+        let completion = try await chatModel.complete(ChatRequest(messages: messages, temperature: 0.2, maxTokens: 700))
+        let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw AnsweringError.emptyAnswer }
+        return GeneratedAnswer(
+            text: text, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens,
+            model: completion.model)
+    }
+
+    /// An answer quoted from the best passages, each with its source.
+    public func extractive(passages: [Passage], language: String) -> String {
+        let phrases = Phrases.forLanguage(language)
+        var lines = [phrases.extractiveIntro]
+        for passage in passages.prefix(2) {
+            let excerpt = Self.excerpt(passage.text, limit: 600)
+            lines.append("")
+            lines.append(excerpt.split(separator: "\n").map { "> " + $0 }.joined(separator: "\n"))
+            lines.append("— _\(passage.citation(pageWord: phrases.page))_")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The share of the question's meaningful words (accents and case ignored) that occur in `text`.
+    static func coverage(of question: String, in text: String) -> Double {
+        let words = Set(fold(question).split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { $0.count > 2 && !stopWords.contains($0) })
+        guard !words.isEmpty else { return 0 }
+        let haystack = Set(fold(text).split { !($0.isLetter || $0.isNumber) }.map(String.init))
+        let found = words.filter { word in haystack.contains(word) || haystack.contains { $0.count > 4 && word.count > 4 && $0.prefix(5) == word.prefix(5) } }
+        return Double(found.count) / Double(words.count)
+    }
+
+    static func fold(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    static let stopWords: Set<String> = [
+        "que", "qual", "quais", "como", "para", "por", "com", "uma", "uns", "umas", "dos", "das", "nos", "nas", "sao", "ser",
+        "tem", "voce", "voces", "seu", "sua", "meu", "minha", "isso", "esse", "essa", "este", "esta", "onde", "quando",
+        "quanto", "quanta", "mais", "sobre", "pode", "posso", "ola", "bom", "boa", "dia", "tarde", "noite", "obrigado",
+        "the", "what", "which", "how", "for", "with", "are", "you", "your", "can", "does", "about", "and", "there",
+    ]
+
+    /// At most `limit` characters, cut at a sentence or word end.
+    static func excerpt(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let prefix = String(text.prefix(limit))
+        if let end = prefix.lastIndex(where: { ".!?".contains($0) }), prefix.distance(from: prefix.startIndex, to: end) > limit / 2 {
+            return String(prefix[...end])
+        }
+        if let space = prefix.lastIndex(of: " ") { return String(prefix[..<space]) + "…" }
+        return prefix + "…"
+    }
+}
+
+/// Why an answer could not be generated.
+public enum AnsweringError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No chat model is configured.
+    case noModel
+    /// The model returned nothing.
+    case emptyAnswer
+
+    public var description: String {
+        switch self {
+        case .noModel: return "No language model is configured."
+        case .emptyAnswer: return "The language model returned an empty answer."
+        }
+    }
+}

@@ -1,0 +1,40 @@
+public import Foundation
+
+/// How conversations behave.
+public struct ConversationSettings: Sendable, Hashable {
+    /// An approved message template.
+    public struct Template: Sendable, Hashable {
+        /// Its name.
+        public var name: String
+        /// Its language code (`pt_BR`).
+        public var language: String
+
+        /// Creates a template reference.
+        public init(name: String, language: String) {
+            self.name = name
+            self.language = language
+        }
+    }
+
+    /// Messages of one customer closer together than this form one turn and get one answer.
+    public var quietPeriod: TimeInterval = 2.5
+    /// Turns answered at once (of different customers; one customer's turns are always in order).
+    public var turnConcurrency = 4
+    /// Messages sent at once (of different conversations).
+    public var sendConcurrency = 2
+    /// After a handoff, the assistant answers again by itself after this long, unless an operator released it sooner.
+    public var humanTimeout: TimeInterval = 4 * 3600
+    /// Consecutive questions without a good passage before the conversation is handed to a person.
+    public var unansweredBeforeHandoff = 2
+    /// An approved template sent instead of a free-form message outside the 24-hour window (`nil`: mark failed).
+    public var windowTemplate: Template?
+    /// A send that got no answer is retried after this long unless a status webhook confirmed it.
+    public var reconcileAfter: TimeInterval = 90
+    /// How long the sender pauses after an error that needs the operator (invalid token).
+    public var alertPause: TimeInterval = 600
+    /// How often idle workers look for work.
+    public var pollInterval: Duration = .milliseconds(20)
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,134 @@
+public import Answering
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import Storage
+
+/// The background work of answering customers: applying webhook deliveries from the durable inbox, answering turns
+/// once their quiet period passes, and sending replies from the outbox.
+///
+/// Everything it does is driven by rows in the database, so a crash or `kill -9` at any point loses nothing: on start,
+/// turns that were being answered are answered again (their replies had not been written), and sends whose outcome is
+/// unknown wait for a status webhook before they are retried.
+public struct ConversationsService: Service {
+    /// The store.
+    public let database: AppDatabase
+    /// Decodes webhook bodies.
+    public let decoder: any WebhookDecoding
+    /// Answers turns.
+    public let turns: TurnProcessor
+    /// Sends replies.
+    public let sender: OutboxSender
+    /// Behaviour.
+    public let settings: ConversationSettings
+    /// Where work is logged.
+    public let logger: Logger
+
+    /// Creates the service.
+    public init(
+        database: AppDatabase, decoder: any WebhookDecoding, answerer: Answerer, credits: any CreditGate, channel: any OutboundChannel,
+        settings: ConversationSettings, logger: Logger
+    ) {
+        self.database = database
+        self.decoder = decoder
+        self.turns = TurnProcessor(database: database, answerer: answerer, credits: credits, channel: channel, settings: settings, logger: logger)
+        self.sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws {
+        let requeued = try database.requeueInterruptedTurns()
+        if requeued > 0 { logger.notice("answering interrupted turns again", metadata: ["count": "\(requeued)"]) }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await inboxLoop() }
+                for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop() } }
+                for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop() } }
+                group.addTask { await reconcileLoop() }
+            }
+        }
+    }
+
+    /// Applies every unprocessed inbox entry, oldest first; returns how many were applied.
+    @discardableResult
+    public func drainInbox() throws -> Int {
+        var applied = 0
+        while true {
+            let batch = try database.unprocessedWebhooks(limit: 50)
+            if batch.isEmpty { return applied }
+            for entry in batch {
+                let events: [InboundEvent]
+                do {
+                    events = try decoder.events(from: entry.body)
+                } catch {
+                    logger.warning("webhook body could not be read; kept in the inbox", metadata: ["inbox": "\(entry.id)", "error": "\(error)"])
+                    try database.rejectWebhook(id: entry.id, error: "\(error)")
+                    continue
+                }
+                let result = try database.applyWebhook(
+                    id: entry.id, events: events, quietPeriod: settings.quietPeriod,
+                    textOnlyReply: { [database] conversation in
+                        let agent = conversation.agentId.flatMap { try? database.agent(id: $0) }
+                        return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
+                    })
+                if result.duplicates > 0 { logger.info("duplicate deliveries ignored", metadata: ["count": "\(result.duplicates)"]) }
+                applied += 1
+            }
+        }
+    }
+
+    private func inboxLoop() async {
+        while !Task.isCancelled {
+            do {
+                if try drainInbox() > 0 { continue }
+            } catch {
+                logger.error("inbox unavailable", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.pollInterval)
+        }
+    }
+
+    private func turnLoop() async {
+        while !Task.isCancelled {
+            do {
+                if let claimed = try database.claimDueTurn() {
+                    try await turns.process(claimed)
+                    continue
+                }
+            } catch {
+                logger.error("could not answer a turn", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.pollInterval)
+        }
+    }
+
+    private func sendLoop() async {
+        while !Task.isCancelled {
+            do {
+                if let claimed = try database.claimSend() {
+                    if try await sender.send(claimed) == .paused {
+                        try? await Task.sleep(for: .seconds(settings.alertPause))
+                    }
+                    continue
+                }
+            } catch {
+                logger.error("could not send a reply", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.pollInterval)
+        }
+    }
+
+    private func reconcileLoop() async {
+        while !Task.isCancelled {
+            do {
+                let retried = try database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(-settings.reconcileAfter))
+                if retried > 0 { logger.notice("unconfirmed sends will be retried", metadata: ["count": "\(retried)"]) }
+            } catch {
+                logger.error("could not reconcile sends", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(max(1, settings.reconcileAfter / 4)))
+        }
+    }
+}

@@ -1,0 +1,94 @@
+public import Foundation
+
+/// What a webhook delivery means for the conversation flow, independent of the wire format.
+public enum InboundEvent: Sendable, Hashable {
+    /// A customer's message.
+    case message(InboundMessage)
+    /// A delivery status of one of our messages.
+    case status(InboundStatus)
+}
+
+/// A customer's message.
+public struct InboundMessage: Sendable, Hashable {
+    /// What the message holds, as far as answering is concerned.
+    public enum Content: Sendable, Hashable {
+        /// Text to answer (typed text, or the title of a tapped button or list row).
+        case text(String)
+        /// Media or another kind the assistant cannot read; answered with a polite "text only" reply.
+        case unreadable(kind: String)
+        /// Recorded but never answered (reactions, system notices).
+        case recordOnly(kind: String, text: String)
+    }
+
+    /// WhatsApp's message id.
+    public var id: String
+    /// The business number that received it.
+    public var phoneNumberID: String
+    /// The customer (WhatsApp id, or business-scoped user id).
+    public var customerID: String
+    /// `to` or `recipient`: the field a reply is addressed with.
+    public var addressing: String
+    /// The customer's profile name.
+    public var customerName: String?
+    /// When the customer sent it.
+    public var timestamp: Date
+    /// Its kind as WhatsApp names it (`text`, `interactive`, `image`, …).
+    public var kind: String
+    /// What it holds.
+    public var content: Content
+
+    /// Creates a message.
+    public init(
+        id: String, phoneNumberID: String, customerID: String, addressing: String, customerName: String?, timestamp: Date,
+        kind: String, content: Content
+    ) {
+        self.id = id
+        self.phoneNumberID = phoneNumberID
+        self.customerID = customerID
+        self.addressing = addressing
+        self.customerName = customerName
+        self.timestamp = timestamp
+        self.kind = kind
+        self.content = content
+    }
+}
+
+/// A delivery status of an outgoing message.
+public struct InboundStatus: Sendable, Hashable {
+    /// Delivery states in the order they happen.
+    public enum State: String, Sendable, Hashable, Comparable {
+        case sent, delivered, read, failed
+
+        /// Statuses only move forward; `failed` may follow `sent` but not `delivered` or `read`.
+        var rank: Int {
+            switch self {
+            case .sent: return 1
+            case .failed: return 2
+            case .delivered: return 3
+            case .read: return 4
+            }
+        }
+
+        public static func < (lhs: State, rhs: State) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    /// The id of our message.
+    public var messageID: String
+    /// The business number.
+    public var phoneNumberID: String
+    /// The customer it was sent to.
+    public var recipientID: String
+    /// The new state.
+    public var state: State
+    /// For `failed`: WhatsApp's reason.
+    public var errorDescription: String?
+
+    /// Creates a status.
+    public init(messageID: String, phoneNumberID: String, recipientID: String, state: State, errorDescription: String?) {
+        self.messageID = messageID
+        self.phoneNumberID = phoneNumberID
+        self.recipientID = recipientID
+        self.state = state
+        self.errorDescription = errorDescription
+    }
+}

@@ -1,0 +1,73 @@
+public import Foundation
+public import Logging
+public import Storage
+
+/// Sends queued replies: one conversation's messages strictly in order, the 24-hour window checked right before each
+/// send, and the Graph API's errors handled by policy (retry with back-off, give up with the reason, or stop and alert).
+public struct OutboxSender: Sendable {
+    /// The store.
+    public let database: AppDatabase
+    /// The channel.
+    public let channel: any OutboundChannel
+    /// Behaviour.
+    public let settings: ConversationSettings
+    /// Where problems are logged.
+    public let logger: Logger
+
+    /// Creates a sender.
+    public init(database: AppDatabase, channel: any OutboundChannel, settings: ConversationSettings, logger: Logger) {
+        self.database = database
+        self.channel = channel
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Result of one send, for the caller's pacing.
+    public enum Result: Sendable, Equatable {
+        /// Sent or settled either way.
+        case done
+        /// The operator must act; the caller pauses sending.
+        case paused
+    }
+
+    /// Sends one claimed item and records what happened.
+    public func send(_ claimed: ClaimedSend, now: @Sendable () -> Date = Date.init) async throws -> Result {
+        let conversation = claimed.conversation
+        let item = claimed.item
+        let windowOpen = conversation.lastInboundAt.map { now().timeIntervalSince($0) < 24 * 3600 } ?? false
+        let outcome: SendOutcome
+        var kind = "text"
+        if windowOpen {
+            outcome = await channel.sendText(claimed.message.text, to: conversation)
+        } else if let template = settings.windowTemplate {
+            kind = "template"
+            outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation)
+        } else {
+            try database.failSend(item, reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.", now: now())
+            return .done
+        }
+        switch outcome {
+        case .sent(let messageID):
+            try database.markSent(item, messageID: messageID, kind: kind, now: now())
+            return .done
+        case .unknown(let reason):
+            logger.warning("send outcome unknown; waiting for a status webhook before retrying", metadata: ["outbox": "\(item.id!)", "error": "\(reason)"])
+            try database.markUncertain(item, error: reason, now: now())
+            return .done
+        case .refused(.retry, let code, let reason):
+            let delay = channel.retryDelay(attempt: item.attempts)
+            logger.notice("send refused; will retry", metadata: ["code": "\(code.map(String.init) ?? "-")", "delay_s": "\(delay)"])
+            try database.retrySend(item, error: reason, after: delay, now: now())
+            return .done
+        case .refused(.doNotRetry, let code, let reason):
+            logger.notice("send refused for good", metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"])
+            try database.failSend(item, reason: reason, now: now())
+            return .done
+        case .refused(.stopAndAlert, let code, let reason):
+            logger.error("WhatsApp refused the send; sending is paused until this is fixed", metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"])
+            try database.raiseAlert(kind: "whatsapp", message: "WhatsApp error \(code.map(String.init) ?? "?"): \(reason)", now: now())
+            try database.retrySend(item, error: reason, after: settings.alertPause, now: now())
+            return .paused
+        }
+    }
+}

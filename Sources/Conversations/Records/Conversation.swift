@@ -1,0 +1,190 @@
+public import Foundation
+public import GRDB
+
+/// A customer's thread with the business on one WhatsApp number.
+public struct Conversation: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    /// Who is answering.
+    public enum Mode: String, Codable, Sendable, DatabaseValueConvertible {
+        /// The assistant answers.
+        case assistant
+        /// A person took over (or was asked for); the assistant stays silent.
+        case human
+    }
+
+    /// Row id.
+    public var id: Int64?
+    /// The business number (`metadata.phone_number_id`).
+    public var phoneNumberID: String
+    /// The customer: the WhatsApp id, or the business-scoped user id when the number is hidden.
+    public var customerID: String
+    /// The request field replies are addressed with: `to` (phone number) or `recipient` (business-scoped id).
+    public var addressing: String
+    /// The customer's profile name.
+    public var customerName: String?
+    /// The agent answering.
+    public var agentId: Int64?
+    /// Who is answering.
+    public var mode: Mode
+    /// In human mode, when the assistant takes over again by itself.
+    public var humanUntil: Date?
+    /// Consecutive turns the assistant could not answer.
+    public var consecutiveUnanswered: Int
+    /// The customer's last message: free-form replies are allowed for 24 hours after it.
+    public var lastInboundAt: Date?
+    /// Created.
+    public var createdAt: Date
+    /// Last activity.
+    public var updatedAt: Date
+
+    public static let databaseTableName = "conversation"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One message in or out of a conversation.
+public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    /// Row id.
+    public var id: Int64?
+    /// The conversation.
+    public var conversationId: Int64
+    /// The turn an incoming message belongs to (or an outgoing one answers).
+    public var turnId: Int64?
+    /// `in` or `out`.
+    public var direction: String
+    /// `customer`, `assistant`, `operator` or `system`.
+    public var author: String
+    /// WhatsApp's message id (unique), once known.
+    public var wamid: String?
+    /// `text`, `interactive`, `reaction`, `system`, `image`, … for incoming; `text` or `template` for outgoing.
+    public var kind: String
+    /// The text (for media, a description).
+    public var text: String
+    /// Outgoing: `queued`, `sending`, `sent`, `delivered`, `read`, `failed`.
+    public var status: String?
+    /// Why an outgoing message failed.
+    public var statusReason: String?
+    /// Created.
+    public var createdAt: Date
+    /// Last change.
+    public var updatedAt: Date
+
+    public static let databaseTableName = "message"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A group of a customer's messages answered together (a burst), processed strictly in order per conversation.
+public struct Turn: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    /// Where a turn is.
+    public enum State: String, Codable, Sendable, DatabaseValueConvertible {
+        /// Still gathering messages until the quiet period passes.
+        case collecting
+        /// Being answered.
+        case processing
+        /// Answered (or deliberately left unanswered).
+        case done
+    }
+
+    /// Row id.
+    public var id: Int64?
+    /// The conversation.
+    public var conversationId: Int64
+    /// Where it is.
+    public var state: State
+    /// When the quiet period ends.
+    public var dueAt: Date
+    /// Created.
+    public var createdAt: Date
+    /// Last change.
+    public var updatedAt: Date
+
+    public static let databaseTableName = "turn"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A message waiting to be sent, retried until sent or given up.
+public struct OutboxItem: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    /// Where an item is.
+    public enum State: String, Codable, Sendable, DatabaseValueConvertible {
+        /// Waiting (or waiting for a retry).
+        case pending
+        /// A send was attempted and its fate is unknown (timeout): reconciled by status webhooks, else retried.
+        case uncertain
+        /// Sent.
+        case sent
+        /// Given up, with the reason.
+        case failed
+    }
+
+    /// Row id.
+    public var id: Int64?
+    /// The outgoing message.
+    public var messageId: Int64
+    /// Its conversation.
+    public var conversationId: Int64
+    /// Where it is.
+    public var state: State
+    /// Attempts so far.
+    public var attempts: Int
+    /// Not before.
+    public var nextAttemptAt: Date
+    /// The last error.
+    public var lastError: String?
+    /// When the last attempt started.
+    public var lastAttemptAt: Date?
+    /// Created.
+    public var createdAt: Date
+    /// Last change.
+    public var updatedAt: Date
+
+    public static let databaseTableName = "outbox"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// What an answer was built from, how long it took and what it cost.
+public struct AnswerRecord: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    /// How a turn ended.
+    public enum Outcome: String, Codable, Sendable, DatabaseValueConvertible {
+        /// Written by the language model.
+        case generated
+        /// Quoted from the documents (no model, or the model failed).
+        case extractive
+        /// No passage answered the question.
+        case unanswered
+        /// Handed to a person.
+        case handoff
+        /// No credit left.
+        case outOfCredits = "out_of_credits"
+    }
+
+    /// Row id.
+    public var id: Int64?
+    /// The conversation.
+    public var conversationId: Int64
+    /// The turn answered.
+    public var turnId: Int64?
+    /// The customer's text.
+    public var question: String
+    /// The reply.
+    public var text: String
+    /// How it ended.
+    public var outcome: Outcome
+    /// JSON list of `{"chunk_id", "score"}`.
+    public var sources: String
+    /// From the end of the quiet period to the reply being queued.
+    public var latencyMs: Int
+    /// Tokens read by the model.
+    public var promptTokens: Int
+    /// Tokens written by the model.
+    public var completionTokens: Int
+    /// Credits debited, in the ledger's unit.
+    public var cost: Int64
+    /// Created.
+    public var createdAt: Date
+
+    public static let databaseTableName = "answer"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
