@@ -30,12 +30,23 @@
 static int bek_isa_cached = -1; /* accessed with __atomic builtins */
 static int bek_isa_forced = -1;
 
+static int bek_detect_cpu(void);
 static int bek_detect(void) {
     const char *env = getenv("BALCAO_EMBED_KERNELS");
     if (env && strcmp(env, "portable") == 0) return 0;
+    int cap = env && strcmp(env, "avx2") == 0 ? 1 : 2;
+    int best = bek_detect_cpu();
+    return best < cap ? best : cap;
+}
+
+static int bek_detect_cpu(void) {
 #if BEK_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
+            return 2;
+        return 1;
+    }
 #endif
     return 0;
 }

@@ -2,6 +2,10 @@ import Embedding
 import Foundation
 import Testing
 
+/// Tests that run the encoder, one at a time: some of them cap the kernels process-wide, which must not
+/// change what a neighbouring test computes.
+@Suite(.serialized) enum EncoderTests {}
+
 /// Shared fixtures: the model files (loaded once per test process) and the parity reference.
 enum TestSupport {
     /// `BALCAO_MODEL_DIR`, else `<repo>/balcao-data/models` (the repo root derived from this file's path).

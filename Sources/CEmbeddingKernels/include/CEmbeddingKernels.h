@@ -21,9 +21,9 @@
 extern "C" {
 #endif
 
-/// Which implementation the dispatcher chose: 0 = portable, 1 = AVX2+FMA.
+/// Which implementation the dispatcher chose: 0 = portable, 1 = AVX2+FMA, 2 = AVX-512 VNNI (int8 GEMM) + AVX2+FMA.
 int bek_active_isa(void);
-/// Forces an implementation (0 = portable, 1 = AVX2+FMA if supported, -1 = automatic). For tests and benchmarks.
+/// Caps the implementation (0 = portable, 1 = AVX2+FMA, 2 = AVX-512 VNNI; -1 = best supported). For tests and benchmarks.
 void bek_force_isa(int isa);
 
 /// Floats needed to pack an N x K right-hand side (N rounded up to 16).
@@ -50,6 +50,22 @@ void bek_gelu(float *x, size_t count);
 
 /// Softmax of each of `rows` rows of length `cols` (row stride ld), scaled by `scale` first.
 void bek_softmax_rows(float *x, int rows, int cols, int ld, float scale);
+
+/* ---- int8 path: weights 4-bit -> u8 (w + 8) in VNNI panels, activations quantized to s8 per 32-block ----
+ * Weight panels of 16 output columns: for each 32-block kb of K and each group g of 4 k's, 64 bytes holding
+ * w[c][kb*32 + g*4 + 0..3] + 8 for c = 0..15; scales in a parallel float array [panel][kb][16].
+ * Activations: row t has K int8 values (stride K), per-block scale xs[t][kb] and correction xc[t][kb] = -8 * sum(q). */
+
+/// Bytes of u8 weight panels for N x K (N rounded up to 16); floats of its scale array.
+size_t bek_q8_weight_bytes(int n, int k);
+size_t bek_q8_scale_count(int n, int k);
+/// Repacks N x K Q4_0 weights (rows of K/32 blocks, like a torch Linear [out][in]) into the VNNI panel layout.
+void bek_q8_pack_q4_0(const uint8_t *q4, int n, int k, uint8_t *packed, float *scales);
+/// Quantizes M rows of K floats (stride ldx) to int8 per 32-block.
+void bek_q8_quantize_rows(const float *x, int m, int k, int ldx, int8_t *xq, float *xs, int32_t *xc);
+/// C[m][n] = bias[n] + sum_k x[m][k] * w[n][k] with quantized operands. Uses VNNI when the active ISA is 2.
+void bek_q8_gemm(const int8_t *xq, const float *xs, const int32_t *xc, int m, int k, const uint8_t *packed,
+                 const float *scales, int n, const float *bias, float *c, int ldc);
 
 /// erf(x) elementwise, as used by bek_gelu (exposed for tests).
 void bek_erf(const float *x, float *out, size_t count);

@@ -3,14 +3,25 @@
 /// Linear weights are dequantized from Q4_0 once at load and packed in 16-column panels (about 85 MB);
 /// the 4-bit word-embedding table stays memory-mapped and only the rows of tokens seen are read.
 final class E5Encoder: Sendable {
+    /// A linear layer's weight matrix in the form the chosen kernels read.
+    enum Weights: Sendable {
+        /// Dequantized float panels (AVX2/FMA or portable GEMM).
+        case float(AlignedFloats)
+        /// u8 VNNI panels with per-block scales (int8 GEMM).
+        case int8(AlignedFloats, scales: AlignedFloats)
+    }
+
     struct Layer: Sendable {
-        let qkv: AlignedFloats, qkvBias: AlignedFloats  // fused Q, K, V: 1152 x 384
-        let attnOut: AlignedFloats, attnOutBias: AlignedFloats
+        let qkv: Weights, qkvBias: AlignedFloats  // fused Q, K, V: 1152 x 384
+        let attnOut: Weights, attnOutBias: AlignedFloats
         let attnNormWeight: AlignedFloats, attnNormBias: AlignedFloats
-        let ffnIn: AlignedFloats, ffnInBias: AlignedFloats
-        let ffnOut: AlignedFloats, ffnOutBias: AlignedFloats
+        let ffnIn: Weights, ffnInBias: AlignedFloats
+        let ffnOut: Weights, ffnOutBias: AlignedFloats
         let outNormWeight: AlignedFloats, outNormBias: AlignedFloats
     }
+
+    /// Whether linear layers run on int8 (chosen at load: when the CPU has AVX-512 VNNI).
+    let usesInt8: Bool
 
     let hidden = 384
     let heads = 12
@@ -26,8 +37,9 @@ final class E5Encoder: Sendable {
     private let positions: AlignedFloats  // maxPositions x hidden, token type 0 added
     private let embNormWeight: AlignedFloats, embNormBias: AlignedFloats
 
-    init(model: E5ModelFile) {
+    init(model: E5ModelFile, int8: Bool = Kernels.level >= 2) {
         let h = hidden, ff = ffn
+        usesInt8 = int8
         file = model.file
         eps = model.header.eps
         maxPositions = model.header.maxPositions
@@ -41,15 +53,27 @@ final class E5Encoder: Sendable {
         embNormWeight = AlignedFloats(model.floats("emb.ln.w", count: h))
         embNormBias = AlignedFloats(model.floats("emb.ln.b", count: h))
 
-        func packed(_ names: [String], rows: Int, cols: Int) -> AlignedFloats {
+        func packed(_ names: [String], rows: Int, cols: Int) -> Weights {
             let total = rows * names.count
+            if int8 {
+                // Q4_0 rows are contiguous per tensor, so stacked tensors are just consecutive rows.
+                let q4 = AlignedFloats(count: (total * cols / 32 * 18 + 3) / 4)
+                let raw = UnsafeMutableRawPointer(q4.pointer)
+                for (i, name) in names.enumerated() {
+                    raw.advanced(by: i * rows * cols / 32 * 18).copyMemory(from: model.bytes(name), byteCount: rows * cols / 32 * 18)
+                }
+                let packed = AlignedFloats(count: (Kernels.q8WeightBytes(n: total, k: cols) + 3) / 4)
+                let scales = AlignedFloats(count: Kernels.q8ScaleCount(n: total, k: cols))
+                Kernels.q8Pack(raw, n: total, k: cols, into: UnsafeMutableRawPointer(packed.pointer), scales: scales.pointer)
+                return .int8(packed, scales: scales)
+            }
             let dense = AlignedFloats(count: total * cols)
             for (i, name) in names.enumerated() {
                 Kernels.dequantizeQ4(model.bytes(name), rows: rows, cols: cols, into: dense.pointer + i * rows * cols)
             }
             let out = AlignedFloats(count: Kernels.packedCount(n: total, k: cols))
             Kernels.packNK(dense.pointer, n: total, k: cols, ldb: cols, into: out.pointer)
-            return out
+            return .float(out)
         }
         func vector(_ names: [String], count: Int) -> AlignedFloats {
             AlignedFloats(names.flatMap { model.floats($0, count: count) })
@@ -74,6 +98,8 @@ final class E5Encoder: Sendable {
     final class Scratch {
         let rows: Int
         let x, qkv, ctx, tmp, ffnBuf, scores, packedK, packedV: AlignedFloats
+        let quantized: Kernels.Q8Rows
+        private let q8Storage: AlignedFloats
 
         init(rows: Int, maxLength: Int) {
             self.rows = rows
@@ -86,6 +112,13 @@ final class E5Encoder: Sendable {
             scores = AlignedFloats(count: maxLength * padded)
             packedK = AlignedFloats(count: padded * 32)
             packedV = AlignedFloats(count: max(maxLength, 1) * 32)
+            // int8 activations for K up to 1536: values, then per-block scales, then per-block corrections.
+            let blocks = rows * 1536 / 32
+            q8Storage = AlignedFloats(count: rows * 1536 / 4 + 2 * blocks)
+            let base = UnsafeMutableRawPointer(q8Storage.pointer)
+            quantized = Kernels.Q8Rows(
+                values: base, scales: (base + rows * 1536).assumingMemoryBound(to: Float.self),
+                corrections: base + rows * 1536 + blocks * 4)
         }
     }
 
@@ -116,23 +149,39 @@ final class E5Encoder: Sendable {
 
         let scale = 1 / Float(headDim).squareRoot()
         for layer in layers {
-            Kernels.gemm(x, lda: h, m: rows, k: h, packed: layer.qkv.pointer, n: 3 * h, bias: layer.qkvBias.pointer, qkv, ldc: 3 * h)
+            linear(x, rows: rows, k: h, layer.qkv, n: 3 * h, bias: layer.qkvBias, out: qkv, scratch: scratch)
             var start = 0
             for seq in sequences {
                 attention(qkv: qkv + start * 3 * h, length: seq.count, ctx: ctx + start * h, scale: scale, scratch: scratch)
                 start += seq.count
             }
-            Kernels.gemm(ctx, lda: h, m: rows, k: h, packed: layer.attnOut.pointer, n: h, bias: layer.attnOutBias.pointer, tmp, ldc: h)
+            linear(ctx, rows: rows, k: h, layer.attnOut, n: h, bias: layer.attnOutBias, out: tmp, scratch: scratch)
             Kernels.addLayerNorm(
                 x, tmp, weight: layer.attnNormWeight.pointer, bias: layer.attnNormBias.pointer, rows: rows, cols: h, eps: eps)
-            Kernels.gemm(x, lda: h, m: rows, k: h, packed: layer.ffnIn.pointer, n: ffn, bias: layer.ffnInBias.pointer, ffnBuf, ldc: ffn)
+            linear(x, rows: rows, k: h, layer.ffnIn, n: ffn, bias: layer.ffnInBias, out: ffnBuf, scratch: scratch)
             Kernels.gelu(ffnBuf, count: rows * ffn)
-            Kernels.gemm(ffnBuf, lda: ffn, m: rows, k: ffn, packed: layer.ffnOut.pointer, n: h, bias: layer.ffnOutBias.pointer, tmp, ldc: h)
+            linear(ffnBuf, rows: rows, k: ffn, layer.ffnOut, n: h, bias: layer.ffnOutBias, out: tmp, scratch: scratch)
             Kernels.addLayerNorm(
                 x, tmp, weight: layer.outNormWeight.pointer, bias: layer.outNormBias.pointer, rows: rows, cols: h, eps: eps)
         }
         // Mean pooling over every token (specials included), then L2 normalization.
         pool(sequences: sequences, x: x, out: out)
+    }
+
+    /// out[rows x n] = input[rows x k] · Wᵀ + bias.
+    private func linear(
+        _ input: UnsafeMutablePointer<Float>, rows: Int, k: Int, _ weights: Weights, n: Int, bias: AlignedFloats,
+        out: UnsafeMutablePointer<Float>, scratch: Scratch
+    ) {
+        switch weights {
+        case .float(let packed):
+            Kernels.gemm(input, lda: k, m: rows, k: k, packed: packed.pointer, n: n, bias: bias.pointer, out, ldc: n)
+        case .int8(let packed, let scales):
+            Kernels.q8Quantize(input, m: rows, k: k, ldx: k, into: scratch.quantized)
+            Kernels.q8Gemm(
+                scratch.quantized, m: rows, k: k, packed: UnsafeRawPointer(packed.pointer), scales: scales.pointer, n: n, bias: bias.pointer,
+                out, ldc: n)
+        }
     }
 
     private func pool(sequences: [[Int32]], x: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {

@@ -2,11 +2,49 @@ import CEmbeddingKernels
 
 /// The only file that calls the C kernels; everything else works with Swift buffers.
 enum Kernels {
-    /// Name of the kernel implementation in use.
-    static var activeISA: String { bek_active_isa() >= 1 ? "avx2+fma" : "portable" }
+    /// 0 = portable, 1 = AVX2+FMA, 2 = AVX-512 VNNI int8 GEMM (plus AVX2+FMA elsewhere).
+    static var level: Int { Int(bek_active_isa()) }
 
-    /// Forces the portable kernels (`true`) or returns to automatic selection (`false`).
-    static func forcePortable(_ portable: Bool) { bek_force_isa(portable ? 0 : -1) }
+    /// Name of the kernel implementation in use.
+    static var activeISA: String {
+        switch level {
+        case 2: "avx512-vnni+avx2+fma"
+        case 1: "avx2+fma"
+        default: "portable"
+        }
+    }
+
+    /// Caps the implementation level (`nil` = the best the CPU has).
+    static func cap(_ level: Int?) { bek_force_isa(Int32(level ?? -1)) }
+
+    static func q8WeightBytes(n: Int, k: Int) -> Int { bek_q8_weight_bytes(Int32(n), Int32(k)) }
+    static func q8ScaleCount(n: Int, k: Int) -> Int { bek_q8_scale_count(Int32(n), Int32(k)) }
+
+    static func q8Pack(_ q4: UnsafeRawPointer, n: Int, k: Int, into packed: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<Float>) {
+        bek_q8_pack_q4_0(q4.assumingMemoryBound(to: UInt8.self), Int32(n), Int32(k), packed.assumingMemoryBound(to: UInt8.self), scales)
+    }
+
+    /// Quantized activations: int8 values, per-32-block scales and corrections.
+    struct Q8Rows {
+        let values: UnsafeMutableRawPointer
+        let scales: UnsafeMutablePointer<Float>
+        let corrections: UnsafeMutableRawPointer
+    }
+
+    static func q8Quantize(_ x: UnsafePointer<Float>, m: Int, k: Int, ldx: Int, into q: Q8Rows) {
+        bek_q8_quantize_rows(
+            x, Int32(m), Int32(k), Int32(ldx), q.values.assumingMemoryBound(to: Int8.self), q.scales,
+            q.corrections.assumingMemoryBound(to: Int32.self))
+    }
+
+    static func q8Gemm(
+        _ q: Q8Rows, m: Int, k: Int, packed: UnsafeRawPointer, scales: UnsafePointer<Float>, n: Int, bias: UnsafePointer<Float>?,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        bek_q8_gemm(
+            q.values.assumingMemoryBound(to: Int8.self), q.scales, q.corrections.assumingMemoryBound(to: Int32.self), Int32(m), Int32(k),
+            packed.assumingMemoryBound(to: UInt8.self), scales, Int32(n), bias, c, Int32(ldc))
+    }
 
     static func packedCount(n: Int, k: Int) -> Int { bek_packed_count(Int32(n), Int32(k)) }
 

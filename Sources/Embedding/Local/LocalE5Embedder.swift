@@ -29,12 +29,27 @@ public final class LocalE5Embedder: Embedder {
     /// The number of threads used when none is given: the machine's cores, at most 2.
     public static var defaultThreads: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    /// Which SIMD kernels this machine uses (`avx2+fma` or `portable`).
+    /// Which SIMD kernels this process uses now (`avx512-vnni+avx2+fma`, `avx2+fma` or `portable`).
     public static var kernelImplementation: String { Kernels.activeISA }
 
-    /// Forces the portable kernels process-wide (`true`), or returns to the best the CPU supports (`false`).
-    /// A diagnostic aid; the environment variable `BALCAO_EMBED_KERNELS=portable` does the same at start-up.
-    public static func usePortableKernels(_ portable: Bool) { Kernels.forcePortable(portable) }
+    /// Kernel families, from the most portable up.
+    public enum KernelLevel: Int, Sendable, CaseIterable {
+        /// Plain C, any CPU.
+        case portable = 0
+        /// x86-64 AVX2 + FMA float kernels.
+        case avx2 = 1
+        /// AVX-512 VNNI int8 matrix products (weights prepared as int8 at load) plus AVX2 + FMA.
+        case avx512VNNI = 2
+    }
+
+    /// Caps the kernels process-wide at `level` (`nil`: the best the CPU supports). A diagnostic and test aid;
+    /// the environment variable `BALCAO_EMBED_KERNELS=portable|avx2` does the same at start-up. Models loaded
+    /// under a cap below `.avx512VNNI` keep float weights; models loaded above it keep int8 weights and fall
+    /// back to a portable int8 product when capped later.
+    public static func capKernels(at level: KernelLevel?) { Kernels.cap(level?.rawValue) }
+
+    /// Whether this instance's linear layers run in int8 (AVX-512 VNNI machines) rather than float.
+    public var usesInt8MatrixProducts: Bool { encoder.usesInt8 }
 
     /// Loads a model file.
     ///
