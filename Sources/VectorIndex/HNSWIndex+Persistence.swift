@@ -5,13 +5,14 @@ import Glibc
 ///
 /// A 256-byte header, then sections each starting on a 64-byte boundary: vectors (`slots × stride`), level-0 lists
 /// (`slots × (2M + 1)` UInt32), upper-list offsets (`slots` UInt32), the upper-list arena (`upperUsed` UInt32), levels
-/// (`slots` UInt8), ids (`slots` Int64), flags (`slots` UInt8), the model identity (UTF-8).
+/// (`slots` UInt8), ids (`slots` Int64), flags (`slots` UInt8), the model identity (UTF-8). Padding is zero.
 ///
 /// Header: `0` magic "BALCVIX\0" · `8` version u32 · `12` header size u32 · `16` dimension u32 · `20` metric u8 ·
 /// `21` storage u8 · `24` M u32 · `28` efConstruction u32 · `32` slots u64 · `40` live count u64 · `48` entry point u64
 /// (`level << 32 | slot`, or `0xFFFF_FFFF` when empty) · `56` last sequence u64 · `64` upperUsed u64 · `72` identity
 /// bytes u64 · `80` vector stride u64 · `88` file size u64 · `96` payload checksum u64 · `248` header checksum u64
-/// (over bytes 0..<248). Checksums are `bvk_checksum64`; the payload checksum chains over the sections in order.
+/// (over bytes 0..<248). Checksums are `bvk_checksum64`; the payload checksum chains over everything after the
+/// header in file order, section by section, padding included (see `Layout.pieces`).
 enum SnapshotFormat {
     static let magic: [UInt8] = Array("BALCVIX".utf8) + [0]
     static let version: UInt32 = 1
@@ -31,6 +32,19 @@ enum SnapshotFormat {
                 offset += length
             }
             fileSize = offset
+        }
+
+        /// Everything after the header, in file order, as the checksum covers it: each section and the zero padding
+        /// before it (`section == nil`). Empty pieces are left out.
+        var pieces: [(offset: Int, length: Int, section: Int?)] {
+            var result: [(offset: Int, length: Int, section: Int?)] = []
+            var position = SnapshotFormat.headerSize
+            for (i, s) in sections.enumerated() {
+                if s.offset > position { result.append((position, s.offset - position, nil)) }
+                if s.length > 0 { result.append((s.offset, s.length, i)) }
+                position = s.offset + s.length
+            }
+            return result
         }
     }
 }
@@ -59,9 +73,13 @@ extension HNSWIndex {
                     UnsafeRawPointer(graph.upperLinks), UnsafeRawPointer(graph.levels), UnsafeRawPointer(graph.ids),
                     UnsafeRawPointer(graph.flags), UnsafeRawPointer(identityBuffer),
                 ]
+                let zeros = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+                defer { zeros.deallocate() }
+                zeros.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
                 var checksum: UInt64 = 0
-                for (i, section) in layout.sections.enumerated() where section.length > 0 {
-                    checksum = bvk_checksum64(pointers[i], section.length, checksum)
+                for piece in layout.pieces {
+                    let p = piece.section.map { pointers[$0]! } ?? UnsafeRawPointer(zeros)
+                    checksum = bvk_checksum64(p, piece.length, checksum)
                 }
                 let headerBuffer = UnsafeMutableRawPointer.allocate(byteCount: SnapshotFormat.headerSize, alignment: 64)
                 defer { headerBuffer.deallocate() }
@@ -99,8 +117,7 @@ extension HNSWIndex {
                 position = SnapshotFormat.headerSize
                 for (i, section) in layout.sections.enumerated() {
                     if section.offset > position {
-                        // The header buffer's tail is zero: use it as padding.
-                        try writeAll(fd, headerBuffer + 128, section.offset - position, path: temporary)
+                        try writeAll(fd, zeros, section.offset - position, path: temporary)
                     }
                     if section.length > 0 { try writeAll(fd, pointers[i]!, section.length, path: temporary) }
                     position = section.offset + section.length
@@ -181,8 +198,8 @@ extension HNSWIndex {
         guard size >= fileSize else { throw .truncated(path: path, expectedBytes: fileSize, actualBytes: size) }
         guard size == fileSize else { throw .corrupt(path: path, reason: "\(size - fileSize) trailing bytes") }
         var checksum: UInt64 = 0
-        for section in layout.sections where section.length > 0 {
-            checksum = bvk_checksum64(base + section.offset, section.length, checksum)
+        for piece in layout.pieces {
+            checksum = bvk_checksum64(base + piece.offset, piece.length, checksum)
         }
         guard checksum == u64(96) else { throw .corrupt(path: path, reason: "payload checksum mismatch") }
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Combines the hnswlib and VectorIndex results of `make bench-ann` into a table and bench-results/ann.json.
+
+    python3 report.py HNSWLIB.json SWIFT_F32.json SWIFT_F16.json OUT.json
+
+Goal comparisons use, for each library, the best single-thread QPS among the efSearch settings whose recall@10 is at
+least 0.95 (so both sides are compared at recall >= 0.95, each at its own cheapest sufficient efSearch).
+"""
+import json, sys
+
+RECALL = 0.95
+
+
+def best_qps(result, threads=1):
+    ok = [r for r in result["runs"] if r["threads"] == threads and r["recall"] >= RECALL]
+    return max(ok, key=lambda r: r["qps"]) if ok else None
+
+
+def main():
+    hn, f32, f16 = (json.load(open(p)) for p in sys.argv[1:4])
+    out_path = sys.argv[4]
+    libs = [("hnswlib f32", hn), ("swift f32", f32), ("swift f16", f16)]
+
+    lines = []
+    lines.append(f"ANN benchmark: n={hn['n']} dim={hn['dim']} M={hn['m']} efConstruction={hn['ef_construction']} "
+                 f"build threads={hn['build_threads']}")
+    lines.append("")
+    lines.append(f"{'library':<12} {'build s':>9} {'index MiB':>10}")
+    for name, r in libs:
+        lines.append(f"{name:<12} {r['build_seconds']:>9.1f} {r['rss_index_mb']:>10.1f}")
+    lines.append("")
+    header = f"{'thr':>3} {'ef':>4} | " + " | ".join(f"{n:>11} rec {'qps':>7}" for n, _ in libs) + " | f32/hn  f16/hn"
+    lines.append(header)
+    lines.append("-" * len(header))
+    keys = sorted({(r["threads"], r["ef"]) for r in hn["runs"]})
+    for t, ef in keys:
+        row = []
+        qps = []
+        for _, res in libs:
+            m = next((r for r in res["runs"] if r["threads"] == t and r["ef"] == ef), None)
+            row.append(f"{m['recall']:>15.4f} {m['qps']:>7.0f}" if m else f"{'-':>15} {'-':>7}")
+            qps.append(m["qps"] if m else None)
+        ratios = "  ".join(f"{q / qps[0]:>6.2f}" if q and qps[0] else f"{'-':>6}" for q in qps[1:])
+        lines.append(f"{t:>3} {ef:>4} | " + " | ".join(row) + " | " + ratios)
+
+    goals = []
+    hb = best_qps(hn)
+    for name, res, target in [("float32", f32, 1.2), ("float16", f16, 2.0)]:
+        sb = best_qps(res)
+        measured = (sb["qps"] / hb["qps"]) if (sb and hb) else None
+        goals.append({
+            "goal": f"single-thread QPS at recall@10 >= {RECALL}, {name} vs hnswlib (ratio; ours ef={sb['ef'] if sb else None}, "
+                    f"hnswlib ef={hb['ef'] if hb else None})",
+            "measured": round(measured, 3) if measured is not None else None,
+            "target": f">= {target}",
+            "met": bool(measured is not None and measured >= target),
+        })
+    for name, res in [("float32", f32), ("float16", f16)]:
+        ratio = res["build_seconds"] / hn["build_seconds"]
+        goals.append({"goal": f"build time {name} / hnswlib (same thread count)", "measured": round(ratio, 3),
+                      "target": "<= 1.0", "met": ratio <= 1.0})
+    for name, res, target in [("float32", f32, 1.0), ("float16", f16, 0.6)]:
+        ratio = res["rss_index_mb"] / hn["rss_index_mb"]
+        goals.append({"goal": f"resident memory of the index {name} / hnswlib", "measured": round(ratio, 3),
+                      "target": f"<= {target}", "met": ratio <= target})
+
+    lines.append("")
+    for g in goals:
+        lines.append(f"[{'MET' if g['met'] else 'NOT MET'}] {g['goal']}: {g['measured']} (target {g['target']})")
+    text = "\n".join(lines)
+    print(text)
+    json.dump({"hnswlib": hn, "swift_float32": f32, "swift_float16": f16, "goals": goals, "table": text},
+              open(out_path, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
