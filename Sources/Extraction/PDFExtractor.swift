@@ -128,13 +128,14 @@ struct PDFExtractor: Sendable {
         var dropped = TextNormalization.DroppedCounts()
         let ordered: [[PDFLine]] = geometryOK ? ReadingOrder.leafGroups(lines) : [lines]
         var pageBlocks: [TextBlock] = []
+        let pageBoxes = lines.map(\.box)
         for group in ordered {
             for paragraph in Paragraphs.split(group) {
                 var text = ""
                 for line in paragraph { TextNormalization.appendLine(line.text, to: &text) }
                 text = TextNormalization.normalize(text, dropped: &dropped)
                 if text.isEmpty { continue }
-                let kind = classify(paragraph, text: text, bodySize: bodySize, headingSizes: headingSizes)
+                let kind = classify(paragraph, text: text, bodySize: bodySize, headingSizes: headingSizes, pageBoxes: pageBoxes)
                 // Join a paragraph that continues in the next column: hyphenated word or a lowercase continuation.
                 if let last = pageBlocks.last, last.kind == .paragraph || isList(last.kind), kind == .paragraph,
                     TextNormalization.startsWithLowercase(text)
@@ -162,11 +163,60 @@ struct PDFExtractor: Sendable {
         return ".:;!?)»\"”".unicodeScalars.contains(last)
     }
 
-    private func classify(_ paragraph: [PDFLine], text: String, bodySize: Double, headingSizes: [Double]) -> TextBlock.Kind {
-        if detectHeadings, bodySize > 0, paragraph.count <= 3, text.count <= 160 {
+    /// Headings are mostly letters, at least three of them, and do not end like a sentence or a clause.
+    private static func looksLikeHeadingText(_ text: String) -> Bool {
+        guard let last = text.unicodeScalars.last, !".,;:".unicodeScalars.contains(last) else { return false }
+        var letters = 0
+        var others = 0
+        for s in text.unicodeScalars where s != " " {
+            if s.properties.isAlphabetic { letters += 1 } else { others += 1 }
+        }
+        return letters >= 3 && letters >= 2 * others
+    }
+
+    /// The column a short paragraph sits in: median edges of the page's lines at least twice as wide that run
+    /// under its centre.
+    private static func column(of box: Box, in pageBoxes: [Box]) -> (left: Double, right: Double)? {
+        let center = (box.x1 + box.x2) / 2
+        var lefts: [Double] = []
+        var rights: [Double] = []
+        for b in pageBoxes where b.x1 <= center && b.x2 >= center && b.width >= 2 * box.width {
+            lefts.append(b.x1)
+            rights.append(b.x2)
+        }
+        guard lefts.count >= 3 else { return nil }
+        lefts.sort()
+        rights.sort()
+        return (lefts[lefts.count / 2], rights[rights.count / 2])
+    }
+
+    private func classify(_ paragraph: [PDFLine], text: String, bodySize: Double, headingSizes: [Double],
+                          pageBoxes: [Box]) -> TextBlock.Kind {
+        if detectHeadings, bodySize > 0, paragraph.count <= 3, text.utf8.count <= 200, Self.looksLikeHeadingText(text) {
             let size = paragraph[0].fontSize
             if size >= bodySize * 1.15, let rank = headingSizes.firstIndex(where: { abs($0 - size) < 0.6 }) {
                 return .heading(level: min(rank + 1, 4))
+            }
+            // Same-size headings set apart by layout: short, not ending a sentence, and either all capitals
+            // ("CAPÍTULO III") or centred in their column ("Artigo 18.º" over its title).
+            let sizeLevels = min(headingSizes.count, 3)
+            if paragraph.count <= 2, text.utf8.count <= 120, !Lists.looksLikeListItem(text) {
+                let letters = text.unicodeScalars.filter { $0.properties.isAlphabetic }
+                let upper = letters.filter { $0.properties.isUppercase }.count
+                if letters.count >= 3 && upper == letters.count {
+                    return .heading(level: sizeLevels + 1)
+                }
+                let box = paragraph.map(\.box).reduce(paragraph[0].box) { $0.union($1) }
+                if let column = Self.column(of: box, in: pageBoxes) {
+                    let width = column.right - column.left
+                    let leftMargin = box.x1 - column.left
+                    let rightMargin = column.right - box.x2
+                    if box.width < 0.75 * width && leftMargin > 0.08 * width && rightMargin > 0.08 * width
+                        && abs(leftMargin - rightMargin) < 0.06 * width
+                    {
+                        return .heading(level: sizeLevels + 2)
+                    }
+                }
             }
         }
         if Lists.looksLikeListItem(text) { return .listItem(level: 0) }
@@ -290,6 +340,16 @@ struct PDFExtractor: Sendable {
 
 /// Finds list markers at the start of a paragraph.
 enum Lists {
+    /// "1 — ", "12 - ", "a) ", "3) ", "2. " and bullets: the start of a numbered item or clause.
+    static func startsNumberedItem(_ text: String) -> Bool {
+        if looksLikeListItem(text) { return true }
+        let s = Array(text.unicodeScalars.prefix(8))
+        var i = 0
+        while i < s.count && s[i].value >= 0x30 && s[i].value <= 0x39 { i += 1 }
+        return i > 0 && i <= 3 && i + 2 < s.count && s[i] == " " && (s[i + 1] == "—" || s[i + 1] == "–" || s[i + 1] == "-")
+            && s[i + 2] == " "
+    }
+
     static func looksLikeListItem(_ text: String) -> Bool {
         let s = Array(text.unicodeScalars.prefix(8))
         guard let first = s.first else { return false }

@@ -195,7 +195,11 @@ enum Paragraphs {
             if prev.fontSize > 0 && line.fontSize > 0 && abs(prev.fontSize - line.fontSize) > 0.15 * max(prev.fontSize, line.fontSize) {
                 breakHere = true
             }
-            if prev.bold != line.bold && (prev.text.count < 120 || line.text.count < 120) && !prev.text.hasSuffix("-") { breakHere = true }
+            if prev.bold != line.bold && !prev.text.hasSuffix("-") { breakHere = true }
+            // A numbered item starting after a line that ends a sentence or clause ("…tácita." / "9 — A …").
+            if let last = prev.text.unicodeScalars.last, ".:;!?".unicodeScalars.contains(last), Lists.startsNumberedItem(line.text) {
+                breakHere = true
+            }
             // First-line indent after a full line.
             if line.box.x1 > left + 0.6 * h && line.box.x1 - prev.box.x1 > 0.6 * h && prev.box.x2 > right - 0.1 * width
                 && line.box.x1 < left + 0.3 * width
@@ -255,21 +259,50 @@ enum RunningLines {
     }
 
     /// Removes running lines in place; returns how many were removed.
+    /// Row rank of each line counted from the top (or the bottom) of the page: lines overlapping vertically share a row.
+    static func rowRanks(_ lines: [PDFLine], fromBottom: Bool) -> [Int] {
+        var ranks = Array(repeating: Int.max, count: lines.count)
+        let order = lines.indices.sorted {
+            fromBottom ? lines[$0].box.y2 > lines[$1].box.y2 : lines[$0].box.y1 < lines[$1].box.y1
+        }
+        var row = -1
+        var edge = 0.0
+        for i in order {
+            let b = lines[i].box
+            let starts = row < 0 || (fromBottom ? b.y2 < edge + 0.3 * b.height : b.y1 > edge - 0.3 * b.height)
+            if starts {
+                row += 1
+                if row > 3 { break }
+                edge = fromBottom ? b.y1 : b.y2
+            } else {
+                edge = fromBottom ? min(edge, b.y1) : max(edge, b.y2)
+            }
+            ranks[i] = row
+        }
+        return ranks
+    }
+
+    /// Removes running lines in place; returns how many were removed.
     static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)]) -> Int {
         let n = pages.count
-        var zoneIndexes: [[(Int, String)]] = Array(repeating: [], count: n)
+        // (line index, key, edge row: 0 is the first or last row of the page)
+        var zoneIndexes: [[(Int, String, Int)]] = Array(repeating: [], count: n)
         var counts: [String: Int] = [:]
         for (p, lines) in pages.enumerated() where !lines.isEmpty {
             let height = pageSizes[p].1 > 0 ? pageSizes[p].1 : (lines.map(\.box.y2).max() ?? 1)
-            let top = lines.map(\.box.y1).min() ?? 0
-            let bottom = lines.map(\.box.y2).max() ?? 0
+            let topRanks = rowRanks(lines, fromBottom: false)
+            let bottomRanks = rowRanks(lines, fromBottom: true)
             var seen = Set<String>()
             for (i, line) in lines.enumerated() {
-                let nearTop = line.box.y1 <= top + 2.5 * max(line.box.height, 8) && line.box.y2 < 0.15 * height
-                let nearBottom = line.box.y2 >= bottom - 2.5 * max(line.box.height, 8) && line.box.y1 > 0.85 * height
+                let nearTop = topRanks[i] <= 2 && line.box.y2 < 0.2 * height
+                let nearBottom = bottomRanks[i] <= 2 && line.box.y1 > 0.8 * height
                 guard nearTop || nearBottom else { continue }
                 let k = key(line.text)
-                zoneIndexes[p].append((i, k))
+                // Bare numbers count as page numbers only on the outermost row, in the outer tenth of the page.
+                let outer = line.box.y2 < 0.1 * height || line.box.y1 > 0.9 * height
+                let row = min(topRanks[i], bottomRanks[i])
+                if k == "#" && !(row == 0 && outer) { continue }
+                zoneIndexes[p].append((i, k, row))
                 if seen.insert(k).inserted { counts[k, default: 0] += 1 }
             }
         }
@@ -278,8 +311,8 @@ enum RunningLines {
         var removed = 0
         for p in 0..<n where !zoneIndexes[p].isEmpty {
             var drop = Set<Int>()
-            for (i, k) in zoneIndexes[p] {
-                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || isPageNumber(key: k) {
+            for (i, k, row) in zoneIndexes[p] {
+                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || (row == 0 && isPageNumber(key: k)) {
                     drop.insert(i)
                 }
             }

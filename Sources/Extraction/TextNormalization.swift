@@ -172,7 +172,8 @@ enum TextNormalization {
         {
             let beforeHyphen = scalars.index(before: scalars.endIndex)
             if beforeHyphen > scalars.startIndex, isLetter(scalars[scalars.index(before: beforeHyphen)]) {
-                if isLowercaseLetter(first) && last != "\u{2010}" && !startsWithClitic(trimmed) {
+                let before = scalars[scalars.index(before: beforeHyphen)]
+                if isLowercaseLetter(first) && last != "\u{2010}" && !startsWithClitic(trimmed, after: before) {
                     // regulamen- + to -> regulamento
                     accumulated.unicodeScalars.removeLast()
                 } else if last == "\u{00AD}" {
@@ -196,18 +197,23 @@ enum TextNormalization {
         return isLetter(s[s.index(before: i)])
     }
 
-    /// Portuguese (and Spanish) enclitic pronouns written after a hyphen: `procede-se`, `dá-lhe`, `praticar-se-ão`.
-    static let clitics: Set<String> = ["se", "lhe", "lhes", "lo", "la", "los", "las", "me", "te", "nos", "vos", "o", "os", "a", "as"]
-
-    static func startsWithClitic(_ text: String) -> Bool {
+    /// Portuguese enclitic pronouns written after a hyphen (`procede-se`, `dá-lhe`, `fazê-lo`, `praticar-se-ão`),
+    /// told apart from ordinary syllables (`clas-se`, `Car-los`, `administrati-vos`) by the letter before the hyphen.
+    static func startsWithClitic(_ text: String, after previous: Unicode.Scalar) -> Bool {
         var word = ""
         for scalar in text.unicodeScalars {
             if isLetter(scalar) { word.unicodeScalars.append(scalar) } else { break }
             if word.unicodeScalars.count > 4 { return false }
         }
-        guard clitics.contains(word) else { return false }
-        // A clitic ends the word (space, punctuation, or another hyphen as in "se-ão").
-        return true
+        let p = Character(previous).lowercased()
+        switch word {
+        case "se": return p != "s"
+        case "lhe", "lhes", "o", "a", "os", "as": return true
+        case "lo", "la", "los", "las": return "áéíóúâêôã".contains(p)
+        case "me", "te": return "aeiouáéíóúâêôãr".contains(p)
+        case "nos", "vos": return "mrsuz".contains(p)
+        default: return false
+        }
     }
 
     static func startsWithLowercase(_ text: String) -> Bool {

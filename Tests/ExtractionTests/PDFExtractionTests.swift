@@ -148,6 +148,15 @@ struct NormalizationTests {
         text = "procede-"
         TextNormalization.appendLine("se à abertura", to: &text)
         #expect(text == "procede-se à abertura")
+        text = "o senhor Car-"
+        TextNormalization.appendLine("los Silva", to: &text)
+        #expect(text == "o senhor Carlos Silva")
+        text = "nesta clas-"
+        TextNormalization.appendLine("se de", to: &text)
+        #expect(text == "nesta classe de")
+        text = "deve fazê-"
+        TextNormalization.appendLine("lo hoje", to: &text)
+        #expect(text == "deve fazê-lo hoje")
         text = "1 —"
         TextNormalization.appendLine("Cumprido", to: &text)
         #expect(text == "1 — Cumprido")
