@@ -297,10 +297,11 @@ enum RunningLines {
                 let nearTop = topRanks[i] <= 2 && line.box.y2 < 0.2 * height
                 let nearBottom = bottomRanks[i] <= 2 && line.box.y1 > 0.8 * height
                 guard nearTop || nearBottom else { continue }
-                let k = key(line.text)
+                // On the outermost row numbers are ignored (page numbers, dates); further in, only exact repeats count.
+                let row = min(topRanks[i], bottomRanks[i])
+                let k = row == 0 ? key(line.text) : "=" + line.text.lowercased()
                 // Bare numbers count as page numbers only on the outermost row, in the outer tenth of the page.
                 let outer = line.box.y2 < 0.1 * height || line.box.y1 > 0.9 * height
-                let row = min(topRanks[i], bottomRanks[i])
                 if k == "#" && !(row == 0 && outer) { continue }
                 zoneIndexes[p].append((i, k, row))
                 if seen.insert(k).inserted { counts[k, default: 0] += 1 }
