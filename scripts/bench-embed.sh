@@ -5,6 +5,8 @@
 # passages/s and tokens/s at 1 and 2 threads, single-query latency and the loaded model's memory, prints a
 # table and writes bench-results/embed.json (raw figures plus goals).
 #   FAQUAD_DIR=...  (default ../shared/retrieval/faquad)   MODEL=... (default balcao-data/models/e5-small-q4.bin)
+#   EMBED_BENCH_BIN=path  use an already built EmbedBenchmark instead of building one
+#   SWIFT_BUILD_FLAGS="..."  extra flags for swift build (e.g. --scratch-path .build-bench)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,9 +18,16 @@ QUERIES="$FAQUAD_DIR/queries.jsonl"
 
 bash scripts/fetch-model.sh "$(dirname "$MODEL")"
 
-echo "bench-embed: building EmbedBenchmark (release)" >&2
-swift build -c release --product EmbedBenchmark >&2
-BIN="$(swift build -c release --show-bin-path)/EmbedBenchmark"
+if [[ -n "${EMBED_BENCH_BIN:-}" ]]; then
+  BIN="$EMBED_BENCH_BIN"
+else
+  echo "bench-embed: building EmbedBenchmark (release)" >&2
+  # shellcheck disable=SC2086
+  swift build -c release --product EmbedBenchmark ${SWIFT_BUILD_FLAGS:-} >&2
+  # shellcheck disable=SC2086
+  BIN="$(swift build -c release --show-bin-path ${SWIFT_BUILD_FLAGS:-})/EmbedBenchmark"
+fi
+[[ -x "$BIN" ]] || { echo "bench-embed: EmbedBenchmark not found at $BIN" >&2; exit 1; }
 
 if [[ ! -x .venv-bench/bin/python ]]; then
   python3 -m venv .venv-bench

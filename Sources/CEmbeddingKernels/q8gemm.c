@@ -63,34 +63,6 @@ void bek_q8_pack_q4_0(const uint8_t *q4, int n, int k, uint8_t *packed, float *s
     }
 }
 
-void bek_q8_quantize_rows(const float *x, int m, int k, int ldx, int8_t *xq, float *xs, int32_t *xc) {
-    int kbs = k / 32;
-    for (int r = 0; r < m; r++) {
-        const float *row = x + (size_t)r * ldx;
-        for (int kb = 0; kb < kbs; kb++) {
-            const float *v = row + kb * 32;
-            float amax = 0.0f;
-            for (int i = 0; i < 32; i++) {
-                float a = v[i] < 0 ? -v[i] : v[i];
-                amax = a > amax ? a : amax;
-            }
-            float d = amax / 127.0f;
-            float id = amax > 0.0f ? 127.0f / amax : 0.0f;
-            int32_t sum = 0;
-            int8_t *q = xq + (size_t)r * k + kb * 32;
-            for (int i = 0; i < 32; i++) {
-                float s = v[i] * id;
-                int qi = (int)(s + (s >= 0.0f ? 0.5f : -0.5f));
-                qi = qi > 127 ? 127 : (qi < -127 ? -127 : qi);
-                q[i] = (int8_t)qi;
-                sum += qi;
-            }
-            xs[(size_t)r * kbs + kb] = d;
-            xc[(size_t)r * kbs + kb] = -8 * sum;
-        }
-    }
-}
-
 /* Portable micro-kernel: up to 8 rows x 16 columns of one panel. */
 static void q8_kernel_portable(const int8_t *xq, const float *xs, const int32_t *xc, int k, int mr, const uint8_t *wp,
                                const float *ws, float *c, int ldc, int nc, const float *bias) {
