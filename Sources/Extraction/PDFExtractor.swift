@@ -300,7 +300,7 @@ struct PDFExtractor: Sendable {
                     let h = max(g.height, previous.height, 1)
                     let gap = g.x1 - previous.x2
                     // A wide gap on one baseline, or the text jumping back left / to another row: a new line.
-                    if gap > 2.5 * h || g.x2 < previous.x1 - h || abs(g.y1 - previous.y1) > 1.5 * h {
+                    if gap > 1.5 * h || g.x2 < previous.x1 - h || abs(g.y1 - previous.y1) > 1.5 * h {
                         flush()
                     }
                 }

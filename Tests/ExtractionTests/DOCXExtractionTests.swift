@@ -149,3 +149,44 @@ struct DOCXStructureTests {
         #expect(doc.blocks.map(\.text) == ["Corpo[1]", "[1] Nota de rodapé."])
     }
 }
+
+@Suite("DOCX: hostile XML")
+struct DOCXHostileXMLTests {
+    @Test func entityExpansionBombDoesNotExplode() throws {
+        // "Billion laughs": nested internal entities in document.xml.
+        var entities = #"<!ENTITY lol0 "lollollollollollollollollollol">"#
+        for i in 1...9 {
+            let refs = String(repeating: "&lol\(i - 1);", count: 10)
+            entities += #"<!ENTITY lol\#(i) "\#(refs)">"#
+        }
+        let document = """
+        <?xml version="1.0"?><!DOCTYPE w:document [\(entities)]>\
+        <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
+        <w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>
+        """
+        var zip = ZipBuilder()
+        zip.addStored("word/document.xml", document)
+        let url = try temporaryFile("lol.docx", zip.build())
+        let start = Date()
+        let outcome = extract(url)
+        #expect(Date().timeIntervalSince(start) < 20)
+        if let doc = outcome.document {
+            #expect(doc.plainText.utf8.count < 10_000_000)
+        }
+    }
+
+    @Test func externalEntitiesAreNotResolved() throws {
+        let document = """
+        <?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>\
+        <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
+        <w:p><w:r><w:t>a&xxe;b</w:t></w:r></w:p></w:body></w:document>
+        """
+        var zip = ZipBuilder()
+        zip.addStored("word/document.xml", document)
+        let url = try temporaryFile("xxe.docx", zip.build())
+        let hostname = (try? String(contentsOfFile: "/etc/hostname", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "\u{0}"
+        if let doc = extract(url).document {
+            #expect(!doc.plainText.contains(hostname))
+        }
+    }
+}

@@ -188,3 +188,26 @@ struct NormalizationTests {
         #expect(Plausibility.garbageReason(["O iPhone e a McDonald's na GmbH: 2305.03393v1, 5.o ano."]) == nil)
     }
 }
+
+@Suite("PDF: concurrency")
+struct PDFConcurrencyTests {
+    @Test func documentsExtractConcurrentlyWithTheSameResult() async throws {
+        let files = ["pdf/ptlaw_131287.pdf", "pdf/docling_multi_page.pdf", "pdf/qd_multiple_columns.pdf", "pdf/pysf_multicolumn.pdf"]
+        let expected = files.map { corpus($0).document?.plainText }
+        let results = await withTaskGroup(of: (Int, String?).self) { group in
+            for _ in 0..<3 {
+                for (i, file) in files.enumerated() {
+                    group.addTask { (i, corpus(file).document?.plainText) }
+                }
+            }
+            var out: [(Int, String?)] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        #expect(results.count == 12)
+        for (i, text) in results {
+            #expect(text != nil)
+            #expect(text == expected[i])
+        }
+    }
+}
