@@ -9,7 +9,8 @@ CORPUS="${CORPUS:-$(cd .. && pwd)/shared/corpus}"
 RUNS="${RUNS:-5}"
 source scripts/extract/env.sh
 mkdir -p bench-results
-swift build -c release --product ExtractBenchmark ${SWIFT_BUILD_FLAGS:-}
-BIN="$(swift build -c release --show-bin-path)/ExtractBenchmark"
+# SWIFTPM_FLAGS (e.g. "--build-path /tmp/b -j 1") is passed to both swift build calls.
+swift build -c release ${SWIFTPM_FLAGS:-} --product ExtractBenchmark
+BIN="$(swift build -c release ${SWIFTPM_FLAGS:-} --show-bin-path)/ExtractBenchmark"
 "$BIN" bench --corpus "$CORPUS" --runs "$RUNS" > bench-results/extract-raw-speed.json 2>/dev/null
 python3 scripts/extract/bench.py --raw bench-results/extract-raw-speed.json --out bench-results/extract.json

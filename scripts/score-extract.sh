@@ -7,8 +7,9 @@ CORPUS="${CORPUS:-$(cd .. && pwd)/shared/corpus}"
 [ -f "$CORPUS/manifest.json" ] || { echo "corpus not found at $CORPUS (set CORPUS=…)" >&2; exit 1; }
 source scripts/extract/env.sh
 mkdir -p bench-results
-swift build -c release --product ExtractBenchmark ${SWIFT_BUILD_FLAGS:-}
-BIN="$(swift build -c release --show-bin-path)/ExtractBenchmark"
+# SWIFTPM_FLAGS (e.g. "--build-path /tmp/b -j 1") is passed to both swift build calls.
+swift build -c release ${SWIFTPM_FLAGS:-} --product ExtractBenchmark
+BIN="$(swift build -c release ${SWIFTPM_FLAGS:-} --show-bin-path)/ExtractBenchmark"
 "$BIN" score --corpus "$CORPUS" --out bench-results/extract-raw.json 2>/dev/null
 "$VENV/bin/python" scripts/extract/score.py --corpus "$CORPUS" --raw bench-results/extract-raw.json \
     --out bench-results/extract-score.json

@@ -10,18 +10,22 @@ public struct ExtractionLimits: Sendable, Hashable {
     public var maxUncompressedBytes: Int
     /// DOCX: highest compression ratio of an entry before it is treated as a zip bomb.
     public var maxCompressionRatio: Int
+    /// PDF: most pages a document may have.
+    public var maxPages: Int
 
     /// Creates limits; the defaults suit a small business's documents.
     public init(
         maxFileBytes: Int = 50 * 1024 * 1024,
         maxArchiveEntries: Int = 10_000,
         maxUncompressedBytes: Int = 512 * 1024 * 1024,
-        maxCompressionRatio: Int = 200
+        maxCompressionRatio: Int = 200,
+        maxPages: Int = 5_000
     ) {
         self.maxFileBytes = maxFileBytes
         self.maxArchiveEntries = maxArchiveEntries
         self.maxUncompressedBytes = maxUncompressedBytes
         self.maxCompressionRatio = maxCompressionRatio
+        self.maxPages = maxPages
     }
 }
 
@@ -100,7 +104,7 @@ public struct DocumentExtractor: Sendable {
         }
         switch format {
         case .pdf:
-            return try PDFExtractor().extract(url: url, password: password)
+            return try PDFExtractor(maxPages: limits.maxPages).extract(url: url, password: password)
         case .docx:
             if [UInt8](prefix.prefix(8)) == Self.oleMagic {
                 throw Self.oleError(url: url)

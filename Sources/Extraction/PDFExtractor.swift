@@ -24,6 +24,7 @@ struct PDFLine: Sendable {
 /// PDF text extraction: poppler's text layer → lines → running headers/footers removed → reading order
 /// (columns, full-width headings, tables) → paragraphs → normalized blocks.
 struct PDFExtractor: Sendable {
+    var maxPages = 5_000
     var detectHeadings = true
 
     func extract(url: URL, password: String?) throws(ExtractionError) -> ExtractedDocument {
@@ -44,6 +45,9 @@ struct PDFExtractor: Sendable {
         let pageCount = document.pageCount
         guard pageCount > 0 else {
             throw .unreadable("The PDF has no readable pages: the file appears truncated or damaged.")
+        }
+        guard pageCount <= maxPages else {
+            throw .tooLarge("The PDF has \(pageCount) pages, more than the \(maxPages)-page limit.")
         }
 
         // Poppler reads page N+1 on this thread while page N's glyphs are turned into lines on another.

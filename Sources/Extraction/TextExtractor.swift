@@ -182,15 +182,24 @@ enum TextDecoder {
         if looksLikeEBCDIC(bytes), let ebcdic = candidates.last, let text = ebcdic.decode(bytes) {
             return DecodedText(text: text, encoding: ebcdic.name, repairedMojibake: false)
         }
-        var best: (score: Double, text: String, name: String)? = nil
+        // Score the candidates on a sample (the first 256 KB, cut at a line end), decode the file with the winner.
+        var sample = bytes
+        if bytes.count > 262_144 {
+            var end = 262_144
+            while end > 200_000 && bytes[end - 1] != 0x0A { end -= 1 }
+            sample = Array(bytes[..<end])
+        }
+        var best: (score: Double, candidate: Codepage)? = nil
         for candidate in candidates {
-            guard let text = candidate.decode(bytes) else { continue }
+            guard let text = candidate.decode(sample) else { continue }
             let score = Plausible.score(text)
             if best == nil || score > best!.score + 1e-9 {
-                best = (score, text, candidate.name)
+                best = (score, candidate)
             }
         }
-        if let best { return DecodedText(text: best.text, encoding: best.name, repairedMojibake: false) }
+        if let best, let text = best.candidate.decode(bytes) {
+            return DecodedText(text: text, encoding: best.candidate.name, repairedMojibake: false)
+        }
         return DecodedText(text: String(decoding: bytes, as: UTF8.self), encoding: "utf-8 (lossy)", repairedMojibake: false)
     }
 }

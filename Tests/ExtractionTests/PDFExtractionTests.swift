@@ -81,6 +81,14 @@ struct PDFHostileTests {
         #expect(reason.contains("limit"))
     }
 
+    @Test func pageLimit() {
+        guard case .tooLarge(let reason)? = extract(Corpus.url("pdf/ptlaw_01060115.pdf"), limits: ExtractionLimits(maxPages: 5)).error else {
+            Issue.record("expected tooLarge")
+            return
+        }
+        #expect(reason.contains("10 pages"))
+    }
+
     @Test func formatComesFromContentNotName() throws {
         // A PDF named .docx is read as a PDF.
         let doc = try #require(corpus("docx/derived_pdf_renamed.docx").document)

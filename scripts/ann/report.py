@@ -5,15 +5,20 @@
 
 Goal comparisons use, for each library, the best single-thread QPS among the efSearch settings whose recall@10 is at
 least 0.95 (so both sides are compared at recall >= 0.95, each at its own cheapest sufficient efSearch).
+
+Two clocks are reported. Wall-clock QPS and build seconds are what a user sees, but on a shared machine (several
+builds running on 2 cores) they swing by 2-3x between two runs of the same binary. CPU-time figures (queries per
+CPU-second; build CPU-seconds) are much steadier, so the goals are judged on them; the wall-clock ratio is printed
+beside each goal as well.
 """
 import json, sys
 
 RECALL = 0.95
 
 
-def best_qps(result, threads=1):
+def best_run(result, key, threads=1):
     ok = [r for r in result["runs"] if r["threads"] == threads and r["recall"] >= RECALL]
-    return max(ok, key=lambda r: r["qps"]) if ok else None
+    return max(ok, key=lambda r: r[key]) if ok else None
 
 
 def main():
@@ -25,11 +30,12 @@ def main():
     lines.append(f"ANN benchmark: n={hn['n']} dim={hn['dim']} M={hn['m']} efConstruction={hn['ef_construction']} "
                  f"build threads={hn['build_threads']}")
     lines.append("")
-    lines.append(f"{'library':<12} {'build s':>9} {'index MiB':>10}")
+    lines.append(f"{'library':<12} {'build s':>9} {'build cpu-s':>12} {'index MiB':>10}")
     for name, r in libs:
-        lines.append(f"{name:<12} {r['build_seconds']:>9.1f} {r['rss_index_mb']:>10.1f}")
+        lines.append(f"{name:<12} {r['build_seconds']:>9.1f} {r['build_cpu_seconds']:>12.1f} {r['rss_index_mb']:>10.1f}")
     lines.append("")
-    header = f"{'thr':>3} {'ef':>4} | " + " | ".join(f"{n:>11} rec {'qps':>7}" for n, _ in libs) + " | f32/hn  f16/hn"
+    lines.append("qps = queries/s wall clock; cpu = queries per CPU-second (x threads); ratios on cpu")
+    header = f"{'thr':>3} {'ef':>4} | " + " | ".join(f"{n:>11} rec {'qps':>6} {'cpu':>6}" for n, _ in libs) + " | f32/hn  f16/hn"
     lines.append(header)
     lines.append("-" * len(header))
     keys = sorted({(r["threads"], r["ef"]) for r in hn["runs"]})
@@ -38,31 +44,34 @@ def main():
         qps = []
         for _, res in libs:
             m = next((r for r in res["runs"] if r["threads"] == t and r["ef"] == ef), None)
-            row.append(f"{m['recall']:>15.4f} {m['qps']:>7.0f}" if m else f"{'-':>15} {'-':>7}")
-            qps.append(m["qps"] if m else None)
+            row.append(f"{m['recall']:>15.4f} {m['qps']:>6.0f} {m['cpu_qps']:>6.0f}" if m else f"{'-':>15} {'-':>6} {'-':>6}")
+            qps.append(m["cpu_qps"] if m else None)
         ratios = "  ".join(f"{q / qps[0]:>6.2f}" if q and qps[0] else f"{'-':>6}" for q in qps[1:])
         lines.append(f"{t:>3} {ef:>4} | " + " | ".join(row) + " | " + ratios)
 
     goals = []
-    hb = best_qps(hn)
+    hb, hw = best_run(hn, "cpu_qps"), best_run(hn, "qps")
     for name, res, target in [("float32", f32, 1.2), ("float16", f16, 2.0)]:
-        sb = best_qps(res)
-        measured = (sb["qps"] / hb["qps"]) if (sb and hb) else None
+        sb, sw = best_run(res, "cpu_qps"), best_run(res, "qps")
+        measured = (sb["cpu_qps"] / hb["cpu_qps"]) if (sb and hb) else None
+        wall = (sw["qps"] / hw["qps"]) if (sw and hw) else None
         goals.append({
-            "goal": f"single-thread QPS at recall@10 >= {RECALL}, {name} vs hnswlib (ratio; ours ef={sb['ef'] if sb else None}, "
-                    f"hnswlib ef={hb['ef'] if hb else None})",
+            "goal": f"single-thread QPS at recall@10 >= {RECALL}, {name} vs hnswlib float32 (CPU-time ratio; "
+                    f"ours ef={sb['ef'] if sb else None}, hnswlib ef={hb['ef'] if hb else None}; "
+                    f"wall-clock ratio {round(wall, 3) if wall else None})",
             "measured": round(measured, 3) if measured is not None else None,
             "target": f">= {target}",
             "met": bool(measured is not None and measured >= target),
         })
     for name, res in [("float32", f32), ("float16", f16)]:
-        ratio = res["build_seconds"] / hn["build_seconds"]
-        goals.append({"goal": f"build time {name} / hnswlib (same thread count)", "measured": round(ratio, 3),
-                      "target": "<= 1.0", "met": ratio <= 1.0})
+        ratio = res["build_cpu_seconds"] / hn["build_cpu_seconds"]
+        wall = res["build_seconds"] / hn["build_seconds"]
+        goals.append({"goal": f"build time {name} / hnswlib, {hn['build_threads']} threads (CPU-time ratio; wall-clock ratio {round(wall, 3)})",
+                      "measured": round(ratio, 3), "target": "<= 1.0", "met": ratio <= 1.0})
     for name, res, target in [("float32", f32, 1.0), ("float16", f16, 0.6)]:
         ratio = res["rss_index_mb"] / hn["rss_index_mb"]
-        goals.append({"goal": f"resident memory of the index {name} / hnswlib", "measured": round(ratio, 3),
-                      "target": f"<= {target}", "met": ratio <= target})
+        goals.append({"goal": f"resident memory of the index {name} / hnswlib (RSS growth during the build)",
+                      "measured": round(ratio, 3), "target": f"<= {target}", "met": ratio <= target})
 
     lines.append("")
     for g in goals:
