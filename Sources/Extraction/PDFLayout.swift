@@ -53,6 +53,13 @@ enum ReadingOrder {
                     while column < gutters.count && boxes[line].x1 >= gutters[column].1 - 0.01 { column += 1 }
                     columns[column].append(line)
                 }
+                // A small grid (every column the same few lines, rows on shared baselines) is a table: by rows.
+                if let rows = alignedRows(columns) {
+                    for row in rows {
+                        for cell in row { out.append([cell]) }
+                    }
+                    return
+                }
                 for column in columns where !column.isEmpty {
                     cut(column, depth: depth + 1, into: &out)
                 }
@@ -124,6 +131,23 @@ enum ReadingOrder {
                 if k < separators.count { result.append([separators[k]]) }
             }
             return result.count > 1 ? result : nil
+        }
+
+        /// Rows of a small grid: every column holds the same number (at most 3) of lines, and the i-th lines of all
+        /// columns share a baseline.
+        private func alignedRows(_ columns: [[Int]]) -> [[Int]]? {
+            guard columns.count >= 2, let n = columns.first?.count, n >= 1, n <= 3,
+                columns.allSatisfy({ $0.count == n })
+            else { return nil }
+            let sorted = columns.map { column in column.sorted { boxes[$0].y1 < boxes[$1].y1 } }
+            var rows: [[Int]] = []
+            for r in 0..<n {
+                let row = sorted.map { $0[r] }
+                let y = boxes[row[0]].y2
+                guard row.allSatisfy({ abs(boxes[$0].y2 - y) <= 0.3 * h }) else { return nil }
+                rows.append(row)
+            }
+            return rows
         }
 
         private func hasGutter(_ lines: [Int]) -> Bool {
