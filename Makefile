@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
 
-.PHONY: setup build release run test bench-ann bench-embed bench-extract score-extract score-retrieval clean
+.PHONY: setup build release run test bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -34,6 +34,12 @@ bench-extract: setup
 
 score-extract: setup
 	@bash scripts/score-extract.sh
+
+score-retrieval: setup
+	@bash scripts/score-retrieval.sh
+
+bench-webhook: setup
+	@bash scripts/bench-webhook.sh
 
 clean:
 	rm -rf .build bench-results
