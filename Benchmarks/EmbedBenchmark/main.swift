@@ -93,6 +93,12 @@ func cpuTime() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+func threadCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 func emit(_ object: [String: Any]) {
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     print(String(decoding: data, as: UTF8.self))
@@ -152,14 +158,17 @@ case "speed":
     let sample = Array(queries.prefix(options.latencyQueries))
     _ = embedder.embedBlocking([sample[0]], role: .query, threads: 1)
     var latencies: [Double] = []
+    var cpuLatencies: [Double] = []
     var queryTokens = 0
     for q in sample {
         queryTokens += embedder.inputIDs(for: q, role: .query).count
-        let t0 = now()
-        _ = embedder.embedBlocking([q], role: .query, threads: 1)
+        let (t0, c0) = (now(), threadCPUTime())
+        _ = embedder.embedBlocking([q], role: .query, threads: 1)  // one thread: runs on this thread
         latencies.append((now() - t0) * 1000)
+        cpuLatencies.append((threadCPUTime() - c0) * 1000)
     }
     latencies.sort()
+    cpuLatencies.sort()
     let mem = memoryMB()
     emit([
         "engine": "swift", "model": options.model, "identity": embedder.modelIdentity, "kernels": LocalE5Embedder.kernelImplementation,
@@ -167,6 +176,7 @@ case "speed":
         "query_latency_ms": [
             "median": latencies[latencies.count / 2], "p90": latencies[min(latencies.count - 1, latencies.count * 9 / 10)],
             "min": latencies[0], "queries": latencies.count, "mean_tokens": Double(queryTokens) / Double(latencies.count),
+            "cpu_median": cpuLatencies[cpuLatencies.count / 2],
         ],
         "rss_mb_end": mem.rss, "peak_rss_mb_end": mem.peak,
     ])

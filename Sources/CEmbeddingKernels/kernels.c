@@ -71,14 +71,12 @@ void bek_pack_nk(const float *b, int n, int k, int ldb, float *packed) {
     int np = (n + 15) / 16;
     for (int j = 0; j < np; j++) {
         float *panel = packed + (size_t)j * k * 16;
-        for (int c = 0; c < 16; c++) {
-            int row = j * 16 + c;
-            if (row < n) {
-                const float *src = b + (size_t)row * ldb;
-                for (int kk = 0; kk < k; kk++) panel[(size_t)kk * 16 + c] = src[kk];
-            } else {
-                for (int kk = 0; kk < k; kk++) panel[(size_t)kk * 16 + c] = 0.0f;
-            }
+        int nc = n - j * 16 < 16 ? n - j * 16 : 16;
+        const float *rows[16];
+        for (int c = 0; c < 16; c++) rows[c] = b + (size_t)(j * 16 + (c < nc ? c : 0)) * ldb;
+        for (int kk = 0; kk < k; kk++) {
+            float *dst = panel + (size_t)kk * 16;
+            for (int c = 0; c < 16; c++) dst[c] = c < nc ? rows[c][kk] : 0.0f;
         }
     }
 }

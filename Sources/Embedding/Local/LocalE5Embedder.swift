@@ -161,7 +161,8 @@ public final class LocalE5Embedder: Embedder {
             let maxRows = mine.map { grouped[$0].reduce(0) { $0 + ids[$1].count } }.max() ?? 1
             let maxLength = mine.flatMap { grouped[$0].map { ids[$0].count } }.max() ?? 1
             let scratch = E5Encoder.Scratch(rows: maxRows, maxLength: maxLength)
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: Self.rowsPerGroup * dim + 512 * dim)
+            let maxMembers = mine.map { grouped[$0].count }.max() ?? 1
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: maxMembers * dim)
             defer { tmp.deallocate() }
             for g in mine {
                 let members = grouped[g]
