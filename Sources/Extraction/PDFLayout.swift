@@ -310,12 +310,31 @@ enum RunningLines {
     static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)]) -> Int {
         let n = pages.count
         // (line index, key, edge row: 0 is the first or last row of the page)
-        var zoneIndexes: [[(Int, String, Int)]] = Array(repeating: [], count: n)
+        var zoneIndexes: [[(index: Int, key: String, top: Int, bottom: Int)]] = Array(repeating: [], count: n)
         var counts: [String: Int] = [:]
         for (p, lines) in pages.enumerated() where !lines.isEmpty {
             let height = pageSizes[p].1 > 0 ? pageSizes[p].1 : (lines.map(\.box.y2).max() ?? 1)
             let topRanks = rowRanks(lines, fromBottom: false)
             let bottomRanks = rowRanks(lines, fromBottom: true)
+            // Is the outermost row set apart from the next one (a header or footer), or part of the body (a table)?
+            func separated(_ ranks: [Int], fromBottom: Bool) -> Bool {
+                var outerEdge = fromBottom ? Double.infinity : -Double.infinity
+                var nextEdge = fromBottom ? -Double.infinity : Double.infinity
+                var outerHeight = 0.0
+                for (i, r) in ranks.enumerated() {
+                    let b = lines[i].box
+                    if r == 0 {
+                        outerEdge = fromBottom ? min(outerEdge, b.y1) : max(outerEdge, b.y2)
+                        outerHeight = max(outerHeight, b.height)
+                    } else if r == 1 {
+                        nextEdge = fromBottom ? max(nextEdge, b.y2) : min(nextEdge, b.y1)
+                    }
+                }
+                let gap = fromBottom ? outerEdge - nextEdge : nextEdge - outerEdge
+                return gap >= 0.8 * max(outerHeight, 4)
+            }
+            let topSeparated = separated(topRanks, fromBottom: false)
+            let bottomSeparated = separated(bottomRanks, fromBottom: true)
             var seen = Set<String>()
             for (i, line) in lines.enumerated() {
                 let nearTop = topRanks[i] <= 2 && line.box.y2 < 0.2 * height
@@ -324,10 +343,12 @@ enum RunningLines {
                 // On the outermost row numbers are ignored (page numbers, dates); further in, only exact repeats count.
                 let row = min(topRanks[i], bottomRanks[i])
                 let k = row == 0 ? key(line.text) : "=" + line.text.lowercased()
-                // Bare numbers count as page numbers only on the outermost row, in the outer tenth of the page.
-                let outer = line.box.y2 < 0.1 * height || line.box.y1 > 0.9 * height
-                if k == "#" && !(row == 0 && outer) { continue }
-                zoneIndexes[p].append((i, k, row))
+                // Bare numbers count as page numbers only on an outermost row set apart from the body, in the outer
+                // tenth of the page.
+                let outerTop = topRanks[i] == 0 && topSeparated && line.box.y2 < 0.1 * height
+                let outerBottom = bottomRanks[i] == 0 && bottomSeparated && line.box.y1 > 0.9 * height
+                if k == "#" && !(outerTop || outerBottom) { continue }
+                zoneIndexes[p].append((i, k, topRanks[i], bottomRanks[i]))
                 if seen.insert(k).inserted { counts[k, default: 0] += 1 }
             }
         }
@@ -336,10 +357,20 @@ enum RunningLines {
         var removed = 0
         for p in 0..<n where !zoneIndexes[p].isEmpty {
             var drop = Set<Int>()
-            for (i, k, row) in zoneIndexes[p] {
-                if (pagesWithText >= 2 && (counts[k] ?? 0) >= threshold) || (row == 0 && isPageNumber(key: k)) {
-                    drop.insert(i)
+            var headerRow = false
+            var footerRow = false
+            for line in zoneIndexes[p] {
+                let row = min(line.top, line.bottom)
+                if (pagesWithText >= 2 && (counts[line.key] ?? 0) >= threshold) || (row == 0 && isPageNumber(key: line.key)) {
+                    drop.insert(line.index)
                 }
+                // A bare page number on the outermost row makes the whole row a running header or footer
+                // ("458   Diário da República, 1.ª série — N.º 15"), even on a single page.
+                if line.key == "#" && line.top == 0 { headerRow = true }
+                if line.key == "#" && line.bottom == 0 { footerRow = true }
+            }
+            for line in zoneIndexes[p] where (headerRow && line.top == 0) || (footerRow && line.bottom == 0) {
+                drop.insert(line.index)
             }
             if !drop.isEmpty {
                 removed += drop.count

@@ -190,6 +190,18 @@ struct NormalizationTests {
         #expect(pages.allSatisfy { $0.count == 2 && $0[0].text.hasPrefix("Body text") })
     }
 
+    @Test func singlePageHeaderRowWithPageNumber() throws {
+        let doc = try #require(corpus("pdf/ptlaw_0045800458.pdf").document)
+        #expect(!doc.plainText.contains("Diário da República"))
+        #expect(doc.blocks.first?.text != "458")
+        #expect(doc.plainText.contains("MINISTÉRIO DA ADMINISTRAÇÃO INTERNA"))
+    }
+
+    @Test func tableRowAtPageBottomIsNotAFooter() throws {
+        let doc = try #require(corpus("pdf/ptlaw_116008.pdf").document)
+        #expect(doc.blocks.contains { $0.page == 8 && $0.text.contains("Língua e Cultura Espanhola IV") })
+    }
+
     @Test func garbageDetector() {
         #expect(Plausibility.garbageReason(["3HQČåQtSURVWĜHGN\\QD~þWHFK"]) != nil)
         #expect(Plausibility.garbageReason(["Peněžní prostředky na účtech"]) == nil)
