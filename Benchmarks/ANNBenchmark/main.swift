@@ -2,7 +2,7 @@
 // kill a process in the middle of saving.
 //
 //   ANNBenchmark bench DATADIR OUT.json [--storage f32|f16] [--m 16] [--efc 200] [--efs 16,32,64,128,256]
-//                [--threads 1,2] [--build-threads 2] [--k 10]
+//                [--threads 1,2] [--build-threads 2] [--k 10] [--save FILE | --load FILE]
 //   ANNBenchmark save-loop PATH
 import Dispatch
 import Glibc
@@ -11,6 +11,13 @@ import VectorIndex
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// CPU seconds used by the whole process so far (all threads).
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
@@ -88,23 +95,38 @@ func runBench(_ args: [String]) {
     let rssBefore = rssMiB()
 
     let start = now()
+    let startCPU = cpuNow()
     let index: HNSWIndex
+    let loadPath = option(args, "--load", "")
+    let savePath = option(args, "--save", "")
     do {
-        index = try HNSWIndex(
-            dimension: dim, metric: .cosine, storage: storage, m: m, efConstruction: efc, initialCapacity: base.count)
-        try index.addBatch(items, threads: buildThreads)
+        if !loadPath.isEmpty {
+            index = try HNSWIndex.load(from: loadPath).index
+        } else {
+            index = try HNSWIndex(
+                dimension: dim, metric: .cosine, storage: storage, m: m, efConstruction: efc, initialCapacity: base.count)
+            try index.addBatch(items, threads: buildThreads)
+        }
     } catch { fail("build failed: \(error)") }
     let buildSeconds = now() - start
+    let buildCPUSeconds = cpuNow() - startCPU
     let rssAfter = rssMiB()
+    if !savePath.isEmpty {
+        do { try index.save(to: savePath, lastSequence: UInt64(base.count), modelIdentity: "ann-benchmark") } catch {
+            fail("save failed: \(error)")
+        }
+    }
     logLine("swift \(storage): built \(base.count) in \(buildSeconds) s, rss +\(rssAfter - rssBefore) MiB")
 
     var runs = [String]()
     for threads in threadCounts {
         for ef in efs {
             var best = Double.infinity
+            var bestCPU = Double.infinity
             var found = [[Int64]](repeating: [], count: queries.count)
             for _ in 0..<2 {
                 let t0 = now()
+                let c0 = cpuNow()
                 if threads == 1 {
                     for (i, q) in queries.enumerated() { found[i] = (try? index.search(q, k: k, ef: ef))!.map(\.id) }
                 } else {
@@ -119,6 +141,7 @@ func runBench(_ args: [String]) {
                     found = box.values
                 }
                 best = min(best, now() - t0)
+                bestCPU = min(bestCPU, cpuNow() - c0)
             }
             var hits = 0
             for i in 0..<queries.count {
@@ -127,14 +150,16 @@ func runBench(_ args: [String]) {
             }
             let recall = Double(hits) / Double(queries.count * k)
             let qps = Double(queries.count) / best
-            logLine("swift \(storage) threads=\(threads) ef=\(ef): recall \(recall) qps \(qps)")
-            runs.append("{\"threads\": \(threads), \"ef\": \(ef), \"recall\": \(recall), \"qps\": \(qps)}")
+            // Queries per CPU-second of one core: robust on a shared, loaded machine.
+            let cpuQPS = Double(queries.count) * Double(threads) / bestCPU
+            logLine("swift \(storage) threads=\(threads) ef=\(ef): recall \(recall) qps \(qps) cpu-qps \(cpuQPS)")
+            runs.append("{\"threads\": \(threads), \"ef\": \(ef), \"recall\": \(recall), \"qps\": \(qps), \"cpu_qps\": \(cpuQPS)}")
         }
     }
     let json = """
         {"library": "balcao-vectorindex", "storage": "\(storage == .float16 ? "float16" : "float32")", \
         "kernel_level": \(index.kernelLevel), "n": \(base.count), "dim": \(dim), "m": \(m), "ef_construction": \(efc), \
-        "build_threads": \(buildThreads), "build_seconds": \(buildSeconds), "rss_before_mb": \(rssBefore), \
+        "build_threads": \(buildThreads), "build_seconds": \(buildSeconds), "build_cpu_seconds": \(buildCPUSeconds), "rss_before_mb": \(rssBefore), \
         "rss_after_mb": \(rssAfter), "rss_index_mb": \(rssAfter - rssBefore), "index_bytes": \(index.memoryFootprint), \
         "runs": [\(runs.joined(separator: ", "))]}
 

@@ -225,6 +225,57 @@ AVX2 static void f16_to_f32_avx2(const uint16_t *src, float *dst, size_t n) {
 static const bvk_kernels avx2_kernels = {
     dot_f32_avx2, l2sq_f32_avx2, dot_f32_f16_avx2, l2sq_f32_f16_avx2, dot_f16_avx2, l2sq_f16_avx2, 1,
 };
+
+// MARK: - AVX-512 path (AVX-512F/VL/BW + F16C; per-function target attribute, chosen at run time)
+
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx2,fma,f16c")))
+
+AVX512 static inline __m512 loadh16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+
+AVX512 static inline __m512 tailmask_f32(const float *p, size_t rem) {
+    return _mm512_maskz_loadu_ps((__mmask16)((1u << rem) - 1u), p);
+}
+
+AVX512 static inline __m512 tailmask_f16(const uint16_t *p, size_t rem) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16((__mmask16)((1u << rem) - 1u), p));
+}
+
+#define AVX512_KERNEL(name, TA, TB, LA, LB, TLA, TLB, DOT)                                                   \
+    AVX512 static float name(const TA *a, const TB *b, size_t n) {                                          \
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps(); \
+        size_t i = 0;                                                                                        \
+        for (; i + 64 <= n; i += 64) {                                                                       \
+            __m512 x0 = LA(a + i), y0 = LB(b + i), x1 = LA(a + i + 16), y1 = LB(b + i + 16);                 \
+            __m512 x2 = LA(a + i + 32), y2 = LB(b + i + 32), x3 = LA(a + i + 48), y3 = LB(b + i + 48);       \
+            if (DOT) {                                                                                       \
+                s0 = _mm512_fmadd_ps(x0, y0, s0); s1 = _mm512_fmadd_ps(x1, y1, s1);                         \
+                s2 = _mm512_fmadd_ps(x2, y2, s2); s3 = _mm512_fmadd_ps(x3, y3, s3);                         \
+            } else {                                                                                         \
+                __m512 d0 = _mm512_sub_ps(x0, y0), d1 = _mm512_sub_ps(x1, y1);                              \
+                __m512 d2 = _mm512_sub_ps(x2, y2), d3 = _mm512_sub_ps(x3, y3);                              \
+                s0 = _mm512_fmadd_ps(d0, d0, s0); s1 = _mm512_fmadd_ps(d1, d1, s1);                         \
+                s2 = _mm512_fmadd_ps(d2, d2, s2); s3 = _mm512_fmadd_ps(d3, d3, s3);                         \
+            }                                                                                                \
+        }                                                                                                    \
+        for (; i < n; i += 16) {                                                                             \
+            size_t rem = n - i;                                                                              \
+            __m512 x = rem >= 16 ? LA(a + i) : TLA(a + i, rem), y = rem >= 16 ? LB(b + i) : TLB(b + i, rem); \
+            if (DOT) s0 = _mm512_fmadd_ps(x, y, s0);                                                         \
+            else { __m512 d = _mm512_sub_ps(x, y); s0 = _mm512_fmadd_ps(d, d, s0); }                         \
+        }                                                                                                    \
+        return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));           \
+    }
+
+AVX512_KERNEL(dot_f32_avx512, float, float, _mm512_loadu_ps, _mm512_loadu_ps, tailmask_f32, tailmask_f32, 1)
+AVX512_KERNEL(l2sq_f32_avx512, float, float, _mm512_loadu_ps, _mm512_loadu_ps, tailmask_f32, tailmask_f32, 0)
+AVX512_KERNEL(dot_f32_f16_avx512, float, uint16_t, _mm512_loadu_ps, loadh16, tailmask_f32, tailmask_f16, 1)
+AVX512_KERNEL(l2sq_f32_f16_avx512, float, uint16_t, _mm512_loadu_ps, loadh16, tailmask_f32, tailmask_f16, 0)
+AVX512_KERNEL(dot_f16_avx512, uint16_t, uint16_t, loadh16, loadh16, tailmask_f16, tailmask_f16, 1)
+AVX512_KERNEL(l2sq_f16_avx512, uint16_t, uint16_t, loadh16, loadh16, tailmask_f16, tailmask_f16, 0)
+
+static const bvk_kernels avx512_kernels = {
+    dot_f32_avx512, l2sq_f32_avx512, dot_f32_f16_avx512, l2sq_f32_f16_avx512, dot_f16_avx512, l2sq_f16_avx512, 2,
+};
 #endif
 
 // MARK: - Dispatch
@@ -236,6 +287,9 @@ int bvk_best_level(void) {
     if (level < 0) {
         __builtin_cpu_init();
         level = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) ? 1 : 0;
+        if (level == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw"))
+            level = 2;
         __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
     }
     return level;
@@ -248,6 +302,7 @@ const bvk_kernels *bvk_get_kernels(int level) {
     int best = bvk_best_level();
     if (level < 0 || level > best) level = best;
 #ifdef BVK_X86
+    if (level == 2) return &avx512_kernels;
     if (level == 1) return &avx2_kernels;
 #endif
     return &portable_kernels;

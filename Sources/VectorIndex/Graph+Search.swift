@@ -43,7 +43,7 @@ extension Graph {
 
     /// Cache lines of a vector prefetched ahead of its distance computation.
     @inline(__always)
-    var prefetchLines: Int32 { Int32(min(vectorStride / 64, 8)) }
+    var prefetchLines: Int32 { Int32(min(vectorStride / 64, 24)) }
 
     /// Greedy descent: from `start` on `fromLevel` down to `toLevel` (inclusive), always moving to a closer neighbour.
     func greedyDescent(
@@ -120,6 +120,8 @@ extension Graph {
                 }
                 j += 1
             }
+            // The next candidate's list is likely read next.
+            if candidates.count > 0 { bvk_prefetch(self.list(keySlot(candidates.top), level: level), 1) }
             var i = 0
             while i < m {
                 let neighbour = gathered[i]

@@ -5,7 +5,8 @@ import Synchronization
 /// An in-process approximate nearest-neighbour index (HNSW) over vectors keyed by `Int64` ids.
 ///
 /// - Vectors live in one contiguous, cache-line aligned buffer, as Float32 or Float16 (``VectorStorage``); distances
-///   use SIMD kernels chosen at run time (AVX2/FMA/F16C where the CPU has them, a portable SIMD path otherwise).
+///   use SIMD kernels chosen at run time (AVX-512 or AVX2/FMA/F16C where the CPU has them, a portable SIMD path
+///   otherwise).
 /// - Any number of threads may search while one writer adds or removes; searches never see a half-linked node.
 ///   Mutating calls are serialized by an internal writer lock; ``addBatch(_:threads:)`` inserts on several threads.
 /// - Removal tombstones a vector (it is still traversed, never returned); ``compact()`` rebuilds without tombstones
@@ -69,7 +70,8 @@ public final class HNSWIndex: @unchecked Sendable {
     ///   - exactFilterMinimum: see ``exactFilterMinimum``.
     ///   - autoCompactFraction: see ``autoCompactFraction``.
     ///   - seed: seed of the level generator (the same inserts in the same order give the same graph on one thread).
-    ///   - kernelLevel: force a kernel level (0 portable, 1 AVX2); `nil` picks the best the CPU supports.
+    ///   - kernelLevel: force a kernel level (0 portable, 1 AVX2, 2 AVX-512; clamped to what the CPU has); `nil` picks
+    ///     the best the CPU supports.
     public init(
         dimension: Int, metric: VectorMetric = .cosine, storage: VectorStorage = .float32, m: Int = 16,
         efConstruction: Int = 200, efSearch: Int = 64, initialCapacity: Int = 1024,
@@ -133,7 +135,7 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Whether `id` is in the index.
     public func contains(id: Int64) -> Bool { shared.withLock { $0.idToSlot[id] != nil } }
 
-    /// Kernel level in use: 0 portable SIMD, 1 AVX2+FMA+F16C.
+    /// Kernel level in use: 0 portable SIMD, 1 AVX2+FMA+F16C, 2 AVX-512.
     public var kernelLevel: Int { kernels.level }
 
     /// The best kernel level this CPU supports.

@@ -14,7 +14,7 @@ struct Kernels: @unchecked Sendable {
     let pair: PairKernel
     /// `-1` for inner-product metrics (distance = −dot), `+1` for L2.
     let sign: Float
-    /// 0 portable, 1 AVX2+FMA+F16C.
+    /// 0 portable, 1 AVX2+FMA+F16C, 2 AVX-512.
     let level: Int
 
     init(metric: VectorMetric, storage: VectorStorage, level requested: Int = -1) {
@@ -33,7 +33,7 @@ struct Kernels: @unchecked Sendable {
         }
     }
 
-    /// The best kernel level this CPU supports (0 portable, 1 AVX2+FMA+F16C).
+    /// The best kernel level this CPU supports (0 portable, 1 AVX2+FMA+F16C, 2 AVX-512).
     static var bestLevel: Int { Int(bvk_best_level()) }
 }
 

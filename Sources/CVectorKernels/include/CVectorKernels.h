@@ -7,8 +7,8 @@
 /// Distance kernels for the vector index, chosen at run time.
 ///
 /// Every kernel exists in a portable version (generic vector extensions, baseline x86-64 / any CPU) and, on x86-64,
-/// in an AVX2+FMA+F16C version compiled with a per-function target attribute and picked with
-/// `__builtin_cpu_supports`, so one binary runs everywhere and uses AVX2 where present.
+/// in an AVX2+FMA+F16C version and an AVX-512 (F/VL/BW) version, each compiled with a per-function target attribute
+/// and picked with `__builtin_cpu_supports`, so one binary runs everywhere and uses the widest SIMD present.
 /// Float16 values travel as their IEEE 754 binary16 bit patterns (`uint16_t`).
 
 /// Inner product or squared L2 distance of two Float32 vectors.
@@ -26,11 +26,11 @@ typedef struct bvk_kernels {
     bvk_f32_f16_fn l2sq_f32_f16;
     bvk_f16_fn dot_f16;
     bvk_f16_fn l2sq_f16;
-    /// 0 = portable, 1 = AVX2+FMA+F16C.
+    /// 0 = portable, 1 = AVX2+FMA+F16C, 2 = AVX-512.
     int level;
 } bvk_kernels;
 
-/// The best level this CPU supports (0 portable, 1 AVX2+FMA+F16C).
+/// The best level this CPU supports (0 portable, 1 AVX2+FMA+F16C, 2 AVX-512).
 int bvk_best_level(void);
 /// The kernel table for `level` (clamped to what the CPU supports); `level < 0` means the best available.
 const bvk_kernels *bvk_get_kernels(int level);
