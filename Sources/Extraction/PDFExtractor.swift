@@ -64,13 +64,14 @@ struct PDFExtractor: Sendable {
         var pages: [[PDFLine]] = []
         var pageSizes: [(Double, Double)] = []
         pages.reserveCapacity(pageCount)
-        var geometryOK = true
+        var geometry: [Bool] = []
         for index in 0..<pageCount {
             if let page = slots[index] {
                 pages.append(page.lines)
                 pageSizes.append((page.width, page.height))
-                if !page.geometry { geometryOK = false }
+                geometry.append(page.geometry)
             } else {
+                geometry.append(false)
                 pages.append([])
                 pageSizes.append((0, 0))
             }
@@ -91,7 +92,7 @@ struct PDFExtractor: Sendable {
             warnings.append("\(emptyPages) of \(pageCount) pages have no text layer (images or scans) and were skipped.")
         }
 
-        let removed = RunningLines.remove(from: &pages, pageSizes: pageSizes)
+        let removed = RunningLines.remove(from: &pages, pageSizes: pageSizes, geometry: geometry)
         if removed > 0 {
             warnings.append("Removed \(removed) running header/footer lines repeated across pages.")
         }
@@ -102,11 +103,11 @@ struct PDFExtractor: Sendable {
         // Reading order, paragraphs and normalization are independent per page: spread them over the cores.
         let perPage = PageSlots<([TextBlock], TextNormalization.DroppedCounts)>(count: pageCount)
         let frozenPages = pages
-        let useGeometry = geometryOK
+        let useGeometry = geometry
         DispatchQueue.concurrentPerform(iterations: pageCount) { index in
             let lines = frozenPages[index]
             guard !lines.isEmpty else { return }
-            perPage[index] = self.pageBlocks(lines, page: index + 1, geometryOK: useGeometry, bodySize: bodySize,
+            perPage[index] = self.pageBlocks(lines, page: index + 1, geometryOK: useGeometry[index], bodySize: bodySize,
                                              headingSizes: headingSizes)
         }
         var blocks: [TextBlock] = []

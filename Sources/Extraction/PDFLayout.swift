@@ -307,12 +307,12 @@ enum RunningLines {
     }
 
     /// Removes running lines in place; returns how many were removed.
-    static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)]) -> Int {
+    static func remove(from pages: inout [[PDFLine]], pageSizes: [(Double, Double)], geometry: [Bool]? = nil) -> Int {
         let n = pages.count
         // (line index, key, edge row: 0 is the first or last row of the page)
         var zoneIndexes: [[(index: Int, key: String, top: Int, bottom: Int)]] = Array(repeating: [], count: n)
         var counts: [String: Int] = [:]
-        for (p, lines) in pages.enumerated() where !lines.isEmpty {
+        for (p, lines) in pages.enumerated() where !lines.isEmpty && (geometry?[p] ?? true) {
             let height = pageSizes[p].1 > 0 ? pageSizes[p].1 : (lines.map(\.box.y2).max() ?? 1)
             let topRanks = rowRanks(lines, fromBottom: false)
             let bottomRanks = rowRanks(lines, fromBottom: true)
