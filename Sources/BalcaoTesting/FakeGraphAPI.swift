@@ -1,0 +1,380 @@
+public import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A stand-in for the WhatsApp Cloud API (`graph.facebook.com`): a real HTTP server on `127.0.0.1` with an OS-assigned
+/// port, speaking Meta's wire format.
+///
+/// It accepts `POST /{version}/{phone_number_id}/messages` (the version segment is optional), checks
+/// `Authorization: Bearer {accessToken}` (else 401 with error 190), records every request, and answers like Meta:
+/// `{"messaging_product":"whatsapp","contacts":[{"input":…,"wa_id":…}],"messages":[{"id":"wamid.…"}]}` for sends,
+/// `{"success":true}` for mark-as-read. Invalid bodies get Meta's 400 / code 100. Tests script failures and delays with
+/// ``failNext(_:with:)``, ``delayNext(_:by:)`` and ``enqueue(_:)``.
+///
+/// ```swift
+/// let graph = try await FakeGraphAPI.start()
+/// defer { Task { await graph.stop() } }
+/// graph.failNext(1, with: .rateLimit)              // the first send gets 429 / 130429
+/// // … point the daemon's graph_base_url at graph.baseURL …
+/// let sent = await graph.waitForRequests(2)
+/// ```
+///
+/// Deliberately independent of the `WhatsApp` module.
+public final class FakeGraphAPI: Sendable {
+    /// An error Meta returns: `{"error":{"message","type","code","error_subcode","error_data":{"details"},"fbtrace_id"}}`.
+    public struct GraphError: Sendable, Equatable {
+        /// The HTTP status it is sent with.
+        public var httpStatus: Int
+        /// `error.code`.
+        public var code: Int
+        /// `error.error_subcode`, omitted when `nil`.
+        public var subcode: Int?
+        /// `error.message`.
+        public var message: String
+        /// `error.type`.
+        public var type: String
+        /// `error.error_data.details`, omitted when `nil`.
+        public var details: String?
+
+        /// Creates an error.
+        public init(httpStatus: Int, code: Int, subcode: Int? = nil, message: String, type: String = "OAuthException", details: String? = nil) {
+            self.httpStatus = httpStatus
+            self.code = code
+            self.subcode = subcode
+            self.message = message
+            self.type = type
+            self.details = details
+        }
+
+        /// 131047, HTTP 400: outside the 24-hour customer service window.
+        public static let reEngagement = GraphError(
+            httpStatus: 400, code: 131047, message: "(#131047) Re-engagement message",
+            details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+        /// 190 / 463, HTTP 401: the access token expired.
+        public static let expiredToken = GraphError(
+            httpStatus: 401, code: 190, subcode: 463,
+            message: "Error validating access token: Session has expired on Friday, 26-Apr-24 06:00:00 PDT.")
+        /// 190, HTTP 401: the access token is invalid.
+        public static let invalidToken = GraphError(
+            httpStatus: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
+        /// 130429, HTTP 429: throughput rate limit.
+        public static let rateLimit = GraphError(
+            httpStatus: 429, code: 130429, subcode: 2_494_055, message: "(#130429) Rate limit hit",
+            details: "Message failed to send because there were too many messages sent from this phone number in a short period of time")
+        /// 131056, HTTP 400: pair rate limit (too many messages to one user).
+        public static let pairRateLimit = GraphError(
+            httpStatus: 400, code: 131056, subcode: 2_494_071, message: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            details: "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.")
+        /// 131026, HTTP 400: message undeliverable.
+        public static let undeliverable = GraphError(
+            httpStatus: 400, code: 131026, message: "(#131026) Message Undeliverable", details: "Message Undeliverable.")
+        /// 100, HTTP 400: invalid parameter.
+        public static let invalidParameter = GraphError(httpStatus: 400, code: 100, message: "(#100) Invalid parameter")
+        /// 131000, HTTP 500: something went wrong.
+        public static let somethingWentWrong = GraphError(
+            httpStatus: 500, code: 131000, message: "(#131000) Something went wrong", details: "Something went wrong")
+        /// 2, HTTP 503: temporary service downtime.
+        public static let serviceUnavailable = GraphError(
+            httpStatus: 503, code: 2, message: "(#2) Service temporarily unavailable")
+        /// 131048, HTTP 400: spam rate limit.
+        public static let spamRateLimit = GraphError(
+            httpStatus: 400, code: 131048, message: "(#131048) Spam rate limit hit",
+            details: "Message failed to send because there are restrictions on how many messages can be sent from this phone number.")
+        /// 368, HTTP 403: temporarily blocked for policy violations.
+        public static let policyBlocked = GraphError(
+            httpStatus: 403, code: 368, message: "(#368) Temporarily blocked for policies violations")
+        /// 131031, HTTP 403: account locked.
+        public static let accountLocked = GraphError(
+            httpStatus: 403, code: 131031, message: "(#131031) Business Account locked")
+    }
+
+    /// What to do with one upcoming request: wait, then answer normally or fail.
+    public struct ScriptedResponse: Sendable {
+        /// How long to wait before answering (a client with a shorter timeout sees a timeout).
+        public var delay: Duration
+        /// The Graph error to answer with; `nil` answers normally.
+        public var error: GraphError?
+        /// A raw answer (status and body) instead; wins over `error`.
+        public var raw: (status: Int, body: String)?
+
+        /// Creates a scripted response.
+        public init(delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil) {
+            self.delay = delay
+            self.error = error
+            self.raw = raw
+        }
+    }
+
+    /// One request the fake received.
+    public struct RecordedRequest: Sendable {
+        /// The HTTP method.
+        public var method: String
+        /// The path, e.g. `/v25.0/106540352242922/messages`.
+        public var path: String
+        /// The version segment (`v25.0`), `nil` when the path had none.
+        public var apiVersion: String?
+        /// The `{phone_number_id}` segment.
+        public var phoneNumberID: String
+        /// Headers with lowercase names (repeated headers joined with `, `).
+        public var headers: [String: String]
+        /// The body as received.
+        public var body: Data
+        /// The HTTP status the fake answered with.
+        public var responseStatus: Int
+        /// The message id the fake returned for an accepted send.
+        public var responseMessageID: String?
+
+        /// The body parsed as a JSON object, or `nil`.
+        public var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        }
+
+        /// The `Authorization` header.
+        public var authorization: String? { headers["authorization"] }
+
+        /// `true` for a mark-as-read (`"status":"read"`) request.
+        public var isMarkAsRead: Bool { json?["status"] as? String == "read" }
+
+        /// `text.body` of a text message.
+        public var textBody: String? { (json?["text"] as? [String: Any])?["body"] as? String }
+    }
+
+    private struct State {
+        var requests: [RecordedRequest] = []
+        var script: [ScriptedResponse] = []
+        var nextID = 1
+    }
+
+    /// `http://127.0.0.1:{port}/{apiVersion}`: the `graph_base_url` to configure.
+    public let baseURL: String
+    /// The bound port.
+    public let port: Int
+    /// The only bearer token accepted.
+    public let accessToken: String
+    private let state: Mutex<State>
+    private let task: Task<Void, Never>
+
+    private init(baseURL: String, port: Int, accessToken: String, task: Task<Void, Never>) {
+        self.baseURL = baseURL
+        self.port = port
+        self.accessToken = accessToken
+        self.state = Mutex(State())
+        self.task = task
+    }
+
+    deinit { task.cancel() }
+
+    /// Why the server could not start.
+    public struct StartError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// Starts a server on `127.0.0.1` with a port chosen by the OS.
+    /// - Parameters:
+    ///   - accessToken: The token requests must carry.
+    ///   - apiVersion: The version segment of ``baseURL``.
+    public static func start(accessToken: String = "test-access-token", apiVersion: String = "v25.0") async throws -> FakeGraphAPI {
+        let holder = Holder()
+        let router = Router()
+        // The trie router wants one parameter name per level: `first` is the version, or the phone number id when alone.
+        router.post(":first/:second/messages") { request, context in
+            let version = context.parameters.get("first")
+            let phone = context.parameters.get("second")
+            return try await holder.fake?.handle(request, version: version, phone: phone) ?? Response(status: .serviceUnavailable)
+        }
+        router.post(":first/messages") { request, context in
+            let phone = context.parameters.get("first")
+            return try await holder.fake?.handle(request, version: nil, phone: phone) ?? Response(status: .serviceUnavailable)
+        }
+        let logger = {
+            var logger = Logger(label: "FakeGraphAPI")
+            logger.logLevel = .critical  // cancellation on stop() logs errors that mean nothing here
+            return logger
+        }()
+        let (ports, continuation) = AsyncStream<Int?>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port)
+                continuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            do { try await app.run() } catch { logger.error("fake Graph API stopped: \(error)") }
+            continuation.finish()
+        }
+        var bound: Int?
+        for await port in ports {
+            bound = port
+            break
+        }
+        guard let port = bound else {
+            task.cancel()
+            throw StartError(description: "the fake Graph API did not start listening")
+        }
+        let fake = FakeGraphAPI(
+            baseURL: "http://127.0.0.1:\(port)/\(apiVersion)", port: port, accessToken: accessToken, task: task)
+        holder.fake = fake
+        return fake
+    }
+
+    /// Stops the server and waits until it has closed.
+    public func stop() async {
+        task.cancel()
+        await task.value
+    }
+
+    /// Every request received so far, in arrival order.
+    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// The send requests received so far (mark-as-read excluded).
+    public var sentMessages: [RecordedRequest] { requests.filter { !$0.isMarkAsRead } }
+
+    /// Makes the next `count` requests fail with `error`.
+    public func failNext(_ count: Int = 1, with error: GraphError) {
+        state.withLock { $0.script += Array(repeating: ScriptedResponse(error: error), count: count) }
+    }
+
+    /// Makes the next `count` requests answer `status` with `body` as is (e.g. a proxy's 502 HTML page).
+    public func failNext(_ count: Int = 1, status: Int, body: String) {
+        state.withLock { $0.script += Array(repeating: ScriptedResponse(raw: (status, body)), count: count) }
+    }
+
+    /// Makes the next `count` requests wait `delay` before answering normally.
+    public func delayNext(_ count: Int = 1, by delay: Duration) {
+        state.withLock { $0.script += Array(repeating: ScriptedResponse(delay: delay), count: count) }
+    }
+
+    /// Appends one scripted response; scripted responses are used in order, one per request.
+    public func enqueue(_ response: ScriptedResponse) {
+        state.withLock { $0.script.append(response) }
+    }
+
+    /// Forgets recorded requests and pending scripts.
+    public func reset() {
+        state.withLock { $0 = State(requests: [], script: [], nextID: $0.nextID) }
+    }
+
+    /// Waits until at least `count` requests matching `filter` arrived (or `timeout` passed), and returns those received.
+    public func waitForRequests(
+        _ count: Int, timeout: Duration = .seconds(10), where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
+    ) async -> [RecordedRequest] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let matching = requests.filter(filter)
+            if matching.count >= count || ContinuousClock.now >= deadline { return matching }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: Handling
+
+    private func handle(_ request: Request, version: String?, phone: String?) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 4 << 20)
+        let body = Data(buffer.readableBytesView)
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let authorized = headers["authorization"] == "Bearer \(accessToken)"
+        let scripted: ScriptedResponse? =
+            authorized ? state.withLock { $0.script.isEmpty ? nil : $0.script.removeFirst() } : nil
+        if let scripted, scripted.delay > .zero { try? await Task.sleep(for: scripted.delay) }
+
+        var status = 200
+        var answer: String
+        var messageID: String?
+        if !authorized {
+            status = 401
+            answer = Self.errorBody(
+                GraphError(httpStatus: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token"))
+        } else if let raw = scripted?.raw {
+            status = raw.status
+            answer = raw.body
+        } else if let error = scripted?.error {
+            status = error.httpStatus
+            answer = Self.errorBody(error)
+        } else {
+            (status, answer, messageID) = accept(body)
+        }
+        let record = RecordedRequest(
+            method: request.method.rawValue, path: request.uri.path, apiVersion: version, phoneNumberID: phone ?? "",
+            headers: headers, body: body, responseStatus: status, responseMessageID: messageID)
+        state.withLock { $0.requests.append(record) }
+        var responseHeaders: HTTPFields = [.contentType: "application/json"]
+        if status == 401 {
+            responseHeaders[.wwwAuthenticate] = #"OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token""#
+        }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: answer)))
+    }
+
+    /// Validates a well-authorised body as Meta would and builds the success answer.
+    private func accept(_ body: Data) -> (Int, String, String?) {
+        func invalid(_ details: String) -> (Int, String, String?) {
+            (400, Self.errorBody(GraphError(httpStatus: 400, code: 100, message: "(#100) Invalid parameter", details: details)), nil)
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            return invalid("The request body is not a JSON object")
+        }
+        guard json["messaging_product"] as? String == "whatsapp" else {
+            return invalid("The parameter messaging_product is required.")
+        }
+        if let status = json["status"] {
+            guard status as? String == "read", let id = json["message_id"] as? String, !id.isEmpty else {
+                return invalid("status must be read and message_id is required")
+            }
+            return (200, #"{"success":true}"#, nil)
+        }
+        let to = json["to"] as? String
+        let recipient = json["recipient"] as? String
+        guard let address = to ?? recipient, !address.isEmpty else { return invalid("The parameter to is required.") }
+        switch json["type"] as? String ?? "text" {
+        case "text":
+            guard let text = (json["text"] as? [String: Any])?["body"] as? String, !text.isEmpty else {
+                return invalid("The parameter text['body'] is required.")
+            }
+            guard text.count <= 4096 else { return invalid("Param text['body'] must be at most 4096 characters long.") }
+        case "template":
+            guard let template = json["template"] as? [String: Any], template["name"] as? String != nil,
+                (template["language"] as? [String: Any])?["code"] as? String != nil
+            else { return invalid("The parameters template['name'] and template['language']['code'] are required.") }
+        default:
+            break
+        }
+        let id = state.withLock { state -> String in
+            defer { state.nextID += 1 }
+            return "wamid.FAKE\(String(format: "%06d", state.nextID))"
+        }
+        let contact: [String: Any] = to != nil ? ["input": address, "wa_id": address] : ["input": address, "user_id": address]
+        let answer: [String: Any] = ["messaging_product": "whatsapp", "contacts": [contact], "messages": [["id": id]]]
+        let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
+        return (200, String(decoding: data, as: UTF8.self), id)
+    }
+
+    private static func errorBody(_ error: GraphError) -> String {
+        var object: [String: Any] = [
+            "message": error.message, "type": error.type, "code": error.code,
+            "fbtrace_id": "AFakeTrace\(error.code)",
+        ]
+        if let subcode = error.subcode { object["error_subcode"] = subcode }
+        if let details = error.details { object["error_data"] = ["messaging_product": "whatsapp", "details": details] }
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": object], options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Lets the routes reach the fake created after them.
+private final class Holder: Sendable {
+    private let storage = Mutex<FakeGraphAPI?>(nil)
+
+    var fake: FakeGraphAPI? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

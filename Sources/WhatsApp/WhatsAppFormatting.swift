@@ -1,0 +1,223 @@
+import Foundation
+
+/// Converts the Markdown an LLM writes into WhatsApp's own formatting (PROTOCOL.md §5.2): `*bold*`, `_italic_`,
+/// `~strike~`, `` `code` `` and ```` ```blocks``` ````; WhatsApp renders neither headings nor links.
+///
+/// | Markdown | WhatsApp |
+/// |---|---|
+/// | `**x**`, `__x__` | `*x*` |
+/// | `*x*`, `_x_` | `_x_` |
+/// | `***x***` | `*_x_*` |
+/// | `~~x~~` | `~x~` |
+/// | `# Title` (any level), `Title` underlined with `===`/`---` | `*Title*` |
+/// | `[text](url)`, `![alt](url)` | `text (url)`, or `url` alone when the text is the URL |
+/// | `<https://…>` | `https://…` |
+/// | `` `code` ``, fenced blocks | kept (the fence's language tag is dropped); nothing inside is touched |
+/// | `- item`, `* item`, `+ item` | `- item` |
+/// | `1. item`, `> quote` | kept |
+/// | `---`, `***` rules | dropped |
+/// | `\*` and other backslash escapes | the character itself |
+public enum WhatsAppFormatter {
+    /// `markdown` in WhatsApp formatting.
+    public static func format(markdown: String) -> String {
+        var output: [String] = []
+        var fence: String?
+        var previousWasParagraph = false
+        let lines = markdown.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let patterns = Patterns()
+        for lineSubstring in lines {
+            let line = String(lineSubstring)
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if let open = fence {
+                if trimmed.hasPrefix(open) && trimmed.allSatisfy({ $0 == open.first }) {
+                    output.append("```")
+                    fence = nil
+                } else {
+                    output.append(line)
+                }
+                previousWasParagraph = false
+                continue
+            }
+            if let marker = fenceMarker(trimmed) {
+                fence = marker
+                output.append("```")
+                previousWasParagraph = false
+                continue
+            }
+            if previousWasParagraph, !trimmed.isEmpty, trimmed.allSatisfy({ $0 == "=" }) || (trimmed.count >= 2 && trimmed.allSatisfy({ $0 == "-" })) {
+                // Setext heading: the previous line was its text.
+                let title = output.removeLast()
+                output.append(heading(title, patterns: patterns))
+                previousWasParagraph = false
+                continue
+            }
+            if patterns.matches(patterns.rule, trimmed) {
+                previousWasParagraph = false
+                continue
+            }
+            if let match = patterns.firstMatch(patterns.heading, line) {
+                output.append(bold(inline(match[0], patterns: patterns, stripEmphasis: true)))
+                previousWasParagraph = false
+                continue
+            }
+            if let match = patterns.firstMatch(patterns.bullet, line) {
+                output.append(match[0] + "- " + inline(match[1], patterns: patterns))
+                previousWasParagraph = false
+                continue
+            }
+            if let match = patterns.firstMatch(patterns.quote, line) {
+                output.append("> " + inline(match[0], patterns: patterns))
+                previousWasParagraph = false
+                continue
+            }
+            let converted = inline(line, patterns: patterns)
+            output.append(converted)
+            previousWasParagraph = !trimmed.isEmpty && patterns.firstMatch(patterns.numbered, line) == nil
+        }
+        if fence != nil { output.append("```") }
+        return output.joined(separator: "\n")
+    }
+
+    /// The fence (```` ``` ```` or `~~~`, three or more) that opens a code block on this line, if it does.
+    private static func fenceMarker(_ trimmed: String) -> String? {
+        for mark: Character in ["`", "~"] {
+            let run = trimmed.prefix { $0 == mark }
+            if run.count >= 3, mark == "~" || !trimmed.dropFirst(run.count).contains("`") { return String(run) }
+        }
+        return nil
+    }
+
+    private static func heading(_ converted: String, patterns: Patterns) -> String {
+        // Already-converted text: drop emphasis markers so the title is one bold run.
+        let plain = converted.filter { $0 != "*" && $0 != "_" }.trimmingCharacters(in: .whitespaces)
+        return plain.isEmpty ? "" : "*\(plain)*"
+    }
+
+    private static func bold(_ text: String) -> String {
+        let plain = text.trimmingCharacters(in: .whitespaces)
+        return plain.isEmpty ? "" : "*\(plain)*"
+    }
+
+    // Private-use placeholders, so converted markers are not converted again.
+    private static let boldMark = "\u{E000}"
+    private static let italicMark = "\u{E001}"
+    private static let escapeBase: UInt32 = 0xE100
+
+    /// Converts one line's inline Markdown, leaving code spans untouched.
+    private static func inline(_ line: String, patterns: Patterns, stripEmphasis: Bool = false) -> String {
+        var result = ""
+        var rest = Substring(line)
+        while let open = rest.firstIndex(of: "`") {
+            let run = rest[open...].prefix { $0 == "`" }
+            let afterOpen = rest.index(open, offsetBy: run.count)
+            if let close = rest[afterOpen...].range(of: String(run)) {
+                result += convertText(String(rest[..<open]), patterns: patterns, stripEmphasis: stripEmphasis)
+                result += rest[open..<close.upperBound]
+                rest = rest[close.upperBound...]
+            } else {
+                break
+            }
+        }
+        result += convertText(String(rest), patterns: patterns, stripEmphasis: stripEmphasis)
+        return result
+    }
+
+    private static func convertText(_ input: String, patterns: Patterns, stripEmphasis: Bool) -> String {
+        guard !input.isEmpty else { return input }
+        var text = input
+        // Backslash escapes become placeholders, restored at the end.
+        text = patterns.replace(patterns.escape, in: text) { groups in
+            String(UnicodeScalar(escapeBase + (groups[0].unicodeScalars.first?.value ?? 0)) ?? " ")
+        }
+        text = patterns.replace(patterns.image, in: text) { link(text: $0[0], url: $0[1]) }
+        text = patterns.replace(patterns.link, in: text) { link(text: $0[0], url: $0[1]) }
+        text = patterns.replace(patterns.autolink, in: text) { $0[0] }
+        let strong = stripEmphasis ? "" : boldMark
+        let emphasis = stripEmphasis ? "" : italicMark
+        text = patterns.replace(patterns.boldItalicStars, in: text) { strong + emphasis + $0[0] + emphasis + strong }
+        text = patterns.replace(patterns.boldItalicUnderscores, in: text) { strong + emphasis + $0[0] + emphasis + strong }
+        text = patterns.replace(patterns.boldStars, in: text) { strong + $0[0] + strong }
+        text = patterns.replace(patterns.boldUnderscores, in: text) { strong + $0[0] + strong }
+        text = patterns.replace(patterns.italicStars, in: text) { emphasis + $0[0] + emphasis }
+        text = patterns.replace(patterns.italicUnderscores, in: text) { emphasis + $0[0] + emphasis }
+        text = patterns.replace(patterns.strike, in: text) { (stripEmphasis ? "" : "~") + $0[0] + (stripEmphasis ? "" : "~") }
+        text = text.replacingOccurrences(of: boldMark, with: "*").replacingOccurrences(of: italicMark, with: "_")
+        var restored = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar.value >= escapeBase, scalar.value < escapeBase + 128, let original = UnicodeScalar(scalar.value - escapeBase) {
+                restored.append(original)
+            } else {
+                restored.append(scalar)
+            }
+        }
+        return String(restored)
+    }
+
+    private static func link(text: String, url: String) -> String {
+        let label = text.trimmingCharacters(in: .whitespaces)
+        if label.isEmpty || label == url || "mailto:" + label == url || url.hasSuffix("//" + label) || url.hasSuffix("//" + label + "/") {
+            return url
+        }
+        return "\(label) (\(url))"
+    }
+
+    /// The regular expressions, compiled once per call (NSRegularExpression is not `Sendable`, and answers are short).
+    private struct Patterns {
+        let rule = regex(#"^ {0,3}([-*_])( *\1){2,} *$"#)
+        let heading = regex(#"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$"#)
+        let bullet = regex(#"^([ \t]*)[-*+][ \t]+(.*)$"#)
+        let numbered = regex(#"^[ \t]*\d+[.)][ \t]+"#)
+        let quote = regex(#"^ {0,3}>[ \t]?(.*)$"#)
+        let escape = regex(#"\\([\\`*_{}\[\]()#+\-.!~>|])"#)
+        let image = regex(#"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#)
+        let link = regex(#"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#)
+        let autolink = regex(#"<((?:https?|mailto):[^>\s]+)>"#)
+        let boldItalicStars = regex(#"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*"#)
+        let boldItalicUnderscores = regex(#"(?<![\p{L}\p{N}_])___(?=\S)(.+?)(?<=\S)___(?![\p{L}\p{N}_])"#)
+        let boldStars = regex(#"\*\*(?=\S)(.+?)(?<=\S)\*\*"#)
+        let boldUnderscores = regex(#"(?<![\p{L}\p{N}_])__(?=\S)(.+?)(?<=\S)__(?![\p{L}\p{N}_])"#)
+        let italicStars = regex(#"(?<!\*)\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?!\*)"#)
+        let italicUnderscores = regex(#"(?<![\p{L}\p{N}_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\p{L}\p{N}_])"#)
+        let strike = regex(#"~~(?=\S)(.+?)(?<=\S)~~"#)
+
+        private static func regex(_ pattern: String) -> NSRegularExpression {
+            do {
+                return try NSRegularExpression(pattern: pattern)
+            } catch {
+                // The patterns are constants: a failure is a programming error, caught by the tests.
+                preconditionFailure("invalid pattern \(pattern): \(error)")
+            }
+        }
+
+        func matches(_ regex: NSRegularExpression, _ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
+
+        /// The capture groups of the first match (missing groups as "").
+        func firstMatch(_ regex: NSRegularExpression, _ text: String) -> [String]? {
+            guard let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+            return (1..<match.numberOfRanges).map { index in
+                Range(match.range(at: index), in: text).map { String(text[$0]) } ?? ""
+            }
+        }
+
+        /// Replaces every match with `transform(capture groups)`.
+        func replace(_ regex: NSRegularExpression, in text: String, _ transform: ([String]) -> String) -> String {
+            let matches = regex.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            guard !matches.isEmpty else { return text }
+            var result = ""
+            var cursor = text.startIndex
+            for match in matches {
+                guard let range = Range(match.range, in: text) else { continue }
+                result += text[cursor..<range.lowerBound]
+                let groups = (1..<match.numberOfRanges).map { index in
+                    Range(match.range(at: index), in: text).map { String(text[$0]) } ?? ""
+                }
+                result += transform(groups)
+                cursor = range.upperBound
+            }
+            result += text[cursor...]
+            return result
+        }
+    }
+}
