@@ -133,6 +133,10 @@ struct OpenAICompatibleEmbedderTests {
         c.dimension = 0
         let discovered = try await OpenAICompatibleEmbedder.discover(c)
         #expect(discovered.dimension == 3)
+        let learning = OpenAICompatibleEmbedder(configuration: c)
+        #expect(learning.dimension == 0)
+        _ = try await learning.embed(["a"], role: .passage)
+        #expect(learning.dimension == 3)
         c.dimension = 5
         await #expect(throws: OpenAIEmbeddingError.dimensionMismatch(expected: 5, got: 3)) {
             try await OpenAICompatibleEmbedder(configuration: c).embed(["a"], role: .passage)

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import Foundation
 public import Logging
+import Synchronization
 
 /// Embeddings from an OpenAI-compatible HTTP API (OpenAI, Ollama's `/v1`, vLLM, LocalAI, …).
 ///
@@ -16,7 +17,8 @@ public struct OpenAICompatibleEmbedder: Embedder {
         public var apiKey: String?
         /// The `model` field of the request.
         public var model: String
-        /// The vectors' length; every answer is checked against it. ``OpenAICompatibleEmbedder/discover(_:httpClient:)`` finds it.
+        /// The vectors' length; every answer is checked against it. 0 means "learn it from the first answer" (after which
+        /// ``OpenAICompatibleEmbedder/dimension`` reports it); ``OpenAICompatibleEmbedder/discover(_:httpClient:)`` asks up front.
         public var dimension: Int
         /// Texts per request.
         public var batchSize: Int
@@ -52,12 +54,13 @@ public struct OpenAICompatibleEmbedder: Embedder {
 
     /// `openai:<model>`.
     public var modelIdentity: String { "openai:\(configuration.model)" }
-    /// The configured vector length.
-    public var dimension: Int { configuration.dimension }
+    /// The configured vector length, or the one learned from the first answer when configured as 0 (0 until then).
+    public var dimension: Int { configuration.dimension > 0 ? configuration.dimension : learned.withLock { $0 } }
     /// The configuration in use.
     public let configuration: Configuration
     private let httpClient: HTTPClient
     private let logger: Logger
+    private let learned = LearnedDimension()
 
     /// Creates an embedder using `httpClient` (default: the shared client).
     public init(configuration: Configuration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "balcao.embedding.openai")) {
@@ -168,9 +171,11 @@ public struct OpenAICompatibleEmbedder: Embedder {
         let ordered = parsed.data.enumerated().sorted { ($0.element.index ?? $0.offset) < ($1.element.index ?? $1.offset) }
         return try ordered.map { item in
             let v = item.element.embedding
-            if configuration.dimension > 0 && v.count != configuration.dimension {
-                throw OpenAIEmbeddingError.dimensionMismatch(expected: configuration.dimension, got: v.count)
+            let expected = dimension
+            if expected > 0 && v.count != expected {
+                throw OpenAIEmbeddingError.dimensionMismatch(expected: expected, got: v.count)
             }
+            if expected == 0 { learned.withLock { if $0 == 0 { $0 = v.count } } }
             guard !v.isEmpty else { throw OpenAIEmbeddingError.invalidResponse("empty embedding") }
             return normalized(v)
         }
@@ -197,6 +202,12 @@ public enum OpenAIEmbeddingError: Error, Sendable, Equatable, CustomStringConver
         case .dimensionMismatch(let expected, let got): "embeddings API returned \(got)-dimensional vectors, configured \(expected)"
         }
     }
+}
+
+/// The dimension an embedder configured with 0 learns from its first answer; shared by copies of the embedder.
+private final class LearnedDimension: Sendable {
+    private let value = Mutex(0)
+    func withLock<R: Sendable>(_ body: (inout Int) -> R) -> R { value.withLock { body(&$0) } }
 }
 
 /// `v / ‖v‖` (a zero vector stays zero).
