@@ -121,9 +121,22 @@ func runPdftotext(_ executable: URL, _ url: URL) -> Int? {
     }
     close(fds[0])
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    lastChildCPU = seconds(usage.ru_utime) + seconds(usage.ru_stime)
     guard status == 0 else { return nil }
     return formFeeds + (lastByte == 0x0C ? 0 : 1)
+}
+
+nonisolated(unsafe) var lastChildCPU = 0.0
+
+func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+
+/// CPU time (user + system) of this process so far, all threads.
+func processCPU() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 func findExecutable(_ name: String) -> URL? {
@@ -151,11 +164,14 @@ func bench(_ args: [String]) {
         let url = corpus.appendingPathComponent(file)
         var best = Double.infinity
         var bestTool = Double.infinity
+        var bestCPU = Double.infinity
+        var bestToolCPU = Double.infinity
         var pages = 0
         var toolPages: Int? = nil
         var status = "ok"
         for _ in 0..<runs {
             let t0 = now()
+            let c0 = processCPU()
             do {
                 let doc = try extractor.extract(fileAt: url)
                 pages = doc.pageCount ?? 0
@@ -164,11 +180,14 @@ func bench(_ args: [String]) {
                 pages = 0
             }
             best = min(best, now() - t0)
+            bestCPU = min(bestCPU, processCPU() - c0)
             let t1 = now()
             toolPages = runPdftotext(pdftotext, url)
             bestTool = min(bestTool, now() - t1)
+            bestToolCPU = min(bestToolCPU, lastChildCPU)
         }
-        var row: [String: Any] = ["file": file, "pages": pages, "balcao_s": best, "balcao_status": status]
+        var row: [String: Any] = ["file": file, "pages": pages, "balcao_s": best, "balcao_cpu_s": bestCPU,
+                                  "pdftotext_cpu_s": bestToolCPU, "balcao_status": status]
         row["pdftotext_s"] = toolPages == nil ? NSNull() : bestTool
         row["pdftotext_pages"] = toolPages ?? NSNull()
         perFile.append(row)
