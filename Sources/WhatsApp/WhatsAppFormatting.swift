@@ -18,6 +18,26 @@ import Foundation
 /// | `---`, `***` rules | dropped |
 /// | `\*` and other backslash escapes | the character itself |
 public enum WhatsAppFormatter {
+    /// An LLM answer ready to send: `markdown` converted with ``format(markdown:)``, then split with
+    /// ``MessageSplitter/split(_:limit:)`` into parts of at most `limit` UTF-16 code units. A code block cut by a split is
+    /// closed at the end of its part and reopened at the start of the next, so each message renders on its own.
+    public static func messages(fromMarkdown markdown: String, limit: Int = OutgoingMessage.maximumTextLength) -> [String] {
+        let text = format(markdown: markdown)
+        guard text.contains("```") else { return MessageSplitter.split(text, limit: limit) }
+        // Room for the "```\n" / "\n```" added around a cut code block.
+        let parts = MessageSplitter.split(text, limit: max(1, limit - 8))
+        var result: [String] = []
+        var insideCode = false
+        for part in parts {
+            var message = insideCode ? "```\n" + part : part
+            let fences = message.components(separatedBy: "```").count - 1
+            insideCode = fences % 2 == 1
+            if insideCode { message += "\n```" }
+            result.append(message)
+        }
+        return result
+    }
+
     /// `markdown` in WhatsApp formatting.
     public static func format(markdown: String) -> String {
         var output: [String] = []

@@ -88,6 +88,26 @@ struct FormattingTests {
         #expect(WhatsAppFormatter.format(markdown: markdown) == expected)
     }
 
+    @Test func messagesFormatAndSplit() {
+        let markdown = "# Título\n\n" + String(repeating: "Uma **frase** curta. ", count: 400)
+        let messages = WhatsAppFormatter.messages(fromMarkdown: markdown)
+        #expect(messages.count == 2)
+        #expect(messages[0].hasPrefix("*Título*\n\nUma *frase* curta."))
+        #expect(messages.allSatisfy { $0.utf16.count <= 4096 && !$0.contains("**") })
+    }
+
+    @Test func codeBlockCutBySplitIsReopened() {
+        let code = (1...200).map { "let value\($0) = \($0)" }.joined(separator: "\n")
+        let markdown = "Veja:\n\n```swift\n" + code + "\n```\n\nFim."
+        let messages = WhatsAppFormatter.messages(fromMarkdown: markdown, limit: 1000)
+        #expect(messages.count > 2)
+        for message in messages {
+            #expect(message.utf16.count <= 1000)
+            #expect((message.components(separatedBy: "```").count - 1) % 2 == 0, "\(message)")
+        }
+        #expect(messages.last?.hasSuffix("Fim.") == true)
+    }
+
     @Test func windowsLineEndings() {
         #expect(WhatsAppFormatter.format(markdown: "# T\r\n**b**") == "*T*\n*b*")
     }
