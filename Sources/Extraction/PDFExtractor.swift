@@ -50,17 +50,25 @@ struct PDFExtractor: Sendable {
             throw .tooLarge("The PDF has \(pageCount) pages, more than the \(maxPages)-page limit.")
         }
 
-        // Poppler reads page N+1 on this thread while page N's glyphs are turned into lines on another.
+        // Pages are read by up to two workers, each with its own poppler document (poppler objects are not shared
+        // across threads); a short document is read here with the document already open.
         let slots = PageSlots<(lines: [PDFLine], width: Double, height: Double, geometry: Bool)>(count: pageCount)
-        let layoutQueue = DispatchQueue(label: "balcao.extraction.pdf-lines")
-        for index in 0..<pageCount {
-            // Font sizes come from glyph box heights: poppler's text attributes would cost a third walk of the page.
-            guard let raw = document.page(index, withFonts: false) else { continue }
-            layoutQueue.async {
+        let workers = pageCount >= 4 ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+        if workers <= 1 {
+            for index in 0..<pageCount {
+                // Font sizes come from glyph box heights: poppler's text attributes would cost another walk.
+                guard let raw = document.page(index, withFonts: false) else { continue }
                 slots[index] = (Self.lines(of: raw), raw.width, raw.height, raw.layoutMatches)
             }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                guard let own = try? PopplerDocument(url: url, password: password) else { return }
+                for index in stride(from: worker, to: pageCount, by: workers) {
+                    guard let raw = own.page(index, withFonts: false) else { continue }
+                    slots[index] = (Self.lines(of: raw), raw.width, raw.height, raw.layoutMatches)
+                }
+            }
         }
-        layoutQueue.sync {}
         var pages: [[PDFLine]] = []
         var pageSizes: [(Double, Double)] = []
         pages.reserveCapacity(pageCount)
