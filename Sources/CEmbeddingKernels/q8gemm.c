@@ -124,16 +124,83 @@ static void q8_kernel_vnni(const int8_t *xq, const float *xs, const int32_t *xc,
     __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps();
     for (int r = 0; r < mr; r++) _mm512_mask_storeu_ps(c + (size_t)r * ldc, mask, _mm512_add_ps(f[r], b));
 }
+
+/* AVX2 micro-kernel (no VNNI): vpmaddubsw on u8 weights x s8 activations gives pair sums of at most
+ * 2 * 15 * 127 = 3810, so the 8 groups of a 32-block add up in int16 without saturation (|sum| <= 30480);
+ * vpmaddwd widens to int32 once per block. Up to 4 rows, one 8-column half of the panel at a time. */
+__attribute__((target("avx2,fma")))
+static void q8_kernel_avx2(const int8_t *xq, const float *xs, const int32_t *xc, int k, int mr, const uint8_t *wp,
+                           const float *ws, float *c, int ldc, int nc, const float *bias) {
+    enum { R = 4 };
+    int kbs = k / 32;
+    const int8_t *xr[R];
+    const float *sr[R];
+    const int32_t *cr_[R];
+    for (int r = 0; r < R; r++) {
+        int rr = r < mr ? r : mr - 1;
+        xr[r] = xq + (size_t)rr * k;
+        sr[r] = xs + (size_t)rr * kbs;
+        cr_[r] = xc + (size_t)rr * kbs;
+    }
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int half = 0; half < 2; half++) {
+        int cols = nc - half * 8;
+        if (cols <= 0) break;
+        if (cols > 8) cols = 8;
+        __m256 f[R];
+        for (int r = 0; r < R; r++) f[r] = _mm256_setzero_ps();
+        for (int kb = 0; kb < kbs; kb++) {
+            __m256i a16[R];
+            for (int r = 0; r < R; r++) a16[r] = _mm256_setzero_si256();
+            const uint8_t *wb = wp + (size_t)kb * 512 + half * 32;
+            for (int g = 0; g < 8; g++) {
+                __m256i w = _mm256_loadu_si256((const __m256i *)(wb + g * 64));
+                for (int r = 0; r < R; r++) {
+                    int32_t xv;
+                    memcpy(&xv, xr[r] + kb * 32 + g * 4, 4);
+                    a16[r] = _mm256_add_epi16(a16[r], _mm256_maddubs_epi16(w, _mm256_set1_epi32(xv)));
+                }
+            }
+            __m256 d = _mm256_loadu_ps(ws + kb * 16 + half * 8);
+            for (int r = 0; r < R; r++) {
+                __m256i a32 = _mm256_add_epi32(_mm256_madd_epi16(a16[r], ones), _mm256_set1_epi32(cr_[r][kb]));
+                f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a32), _mm256_mul_ps(d, _mm256_set1_ps(sr[r][kb])), f[r]);
+            }
+        }
+        for (int r = 0; r < mr; r++) {
+            float out[8];
+            __m256 b = _mm256_setzero_ps();
+            if (bias) {
+                float bb[8] = {0};
+                for (int j = 0; j < cols; j++) bb[j] = bias[half * 8 + j];
+                b = _mm256_loadu_ps(bb);
+            }
+            _mm256_storeu_ps(out, _mm256_add_ps(f[r], b));
+            float *dst = c + (size_t)r * ldc + half * 8;
+            if (cols == 8) {
+                memcpy(dst, out, sizeof out);
+            } else {
+                for (int j = 0; j < cols; j++) dst[j] = out[j];
+            }
+        }
+    }
+}
 #endif
 
 void bek_q8_gemm(const int8_t *xq, const float *xs, const int32_t *xc, int m, int k, const uint8_t *packed,
                  const float *scales, int n, const float *bias, float *c, int ldc) {
-    enum { MC = 64, MR = 8 };
-    int np = (n + 15) / 16, kbs = k / 32;
+    enum { MC = 64 };
+    int np = (n + 15) / 16, kbs = k / 32, MR = 8;
     void (*kern)(const int8_t *, const float *, const int32_t *, int, int, const uint8_t *, const float *, float *, int, int,
                  const float *) = q8_kernel_portable;
 #if BEK_Q8_X86
-    if (bek_active_isa() >= 2) kern = q8_kernel_vnni;
+    int isa = bek_active_isa();
+    if (isa >= 2) {
+        kern = q8_kernel_vnni;
+    } else if (isa == 1) {
+        kern = q8_kernel_avx2;
+        MR = 4;
+    }
 #endif
     for (int m0 = 0; m0 < m; m0 += MC) {
         int mc = m - m0 < MC ? m - m0 : MC;

@@ -1,7 +1,8 @@
 /// The post-LayerNorm BERT encoder of multilingual-e5-small with weights prepared for the GEMM kernels.
 ///
-/// Linear weights are dequantized from Q4_0 once at load and packed in 16-column panels (about 85 MB);
-/// the 4-bit word-embedding table stays memory-mapped and only the rows of tokens seen are read.
+/// On x86-64 with AVX2, linear weights are widened from Q4_0 to u8 once at load (about 24 MB) and multiplied with
+/// activations quantized to int8 per 32-block (AVX-512 VNNI or AVX2 kernels); elsewhere they are dequantized to
+/// float panels (about 85 MB). The 4-bit word-embedding table stays memory-mapped and only the rows of tokens seen are read.
 final class E5Encoder: Sendable {
     /// A linear layer's weight matrix in the form the chosen kernels read.
     enum Weights: Sendable {
@@ -20,7 +21,7 @@ final class E5Encoder: Sendable {
         let outNormWeight: AlignedFloats, outNormBias: AlignedFloats
     }
 
-    /// Whether linear layers run on int8 (chosen at load: when the CPU has AVX-512 VNNI).
+    /// Whether linear layers run on int8 (chosen at load: when the CPU has AVX2 or better; float on the portable path).
     let usesInt8: Bool
 
     let hidden = 384
@@ -37,7 +38,7 @@ final class E5Encoder: Sendable {
     private let positions: AlignedFloats  // maxPositions x hidden, token type 0 added
     private let embNormWeight: AlignedFloats, embNormBias: AlignedFloats
 
-    init(model: E5ModelFile, int8: Bool = Kernels.level >= 2) {
+    init(model: E5ModelFile, int8: Bool = Kernels.level >= 1) {
         let h = hidden, ff = ffn
         usesInt8 = int8
         file = model.file

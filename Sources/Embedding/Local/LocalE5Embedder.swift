@@ -34,21 +34,21 @@ public final class LocalE5Embedder: Embedder {
 
     /// Kernel families, from the most portable up.
     public enum KernelLevel: Int, Sendable, CaseIterable {
-        /// Plain C, any CPU.
+        /// Plain C, any CPU: float weights and products.
         case portable = 0
-        /// x86-64 AVX2 + FMA float kernels.
+        /// x86-64 AVX2 + FMA: int8 matrix products (vpmaddubsw), float attention.
         case avx2 = 1
-        /// AVX-512 VNNI int8 matrix products (weights prepared as int8 at load) plus AVX2 + FMA.
+        /// AVX-512 VNNI int8 matrix products (vpdpbusd), AVX2 + FMA elsewhere.
         case avx512VNNI = 2
     }
 
     /// Caps the kernels process-wide at `level` (`nil`: the best the CPU supports). A diagnostic and test aid;
-    /// the environment variable `BALCAO_EMBED_KERNELS=portable|avx2` does the same at start-up. Models loaded
-    /// under a cap below `.avx512VNNI` keep float weights; models loaded above it keep int8 weights and fall
-    /// back to a portable int8 product when capped later.
+    /// the environment variable `BALCAO_EMBED_KERNELS=portable|avx2` does the same at start-up. A model loaded under
+    /// the `.portable` cap keeps float weights; one loaded above it keeps int8 weights and falls back to a portable
+    /// int8 product when capped to `.portable` later.
     public static func capKernels(at level: KernelLevel?) { Kernels.cap(level?.rawValue) }
 
-    /// Whether this instance's linear layers run in int8 (AVX-512 VNNI machines) rather than float.
+    /// Whether this instance's linear layers run in int8 (x86-64 with AVX2) rather than float.
     public var usesInt8MatrixProducts: Bool { encoder.usesInt8 }
 
     /// Loads a model file.
