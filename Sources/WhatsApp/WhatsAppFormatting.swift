@@ -16,6 +16,7 @@ import Foundation
 /// | `- item`, `* item`, `+ item` | `- item` |
 /// | `1. item`, `> quote` | kept |
 /// | `---`, `***` rules | dropped |
+/// | table rows `\| a \| b \|` | `a \| b` (the `\|---\|` separator row is dropped) |
 /// | `\*` and other backslash escapes | the character itself |
 public enum WhatsAppFormatter {
     /// An LLM answer ready to send: `markdown` converted with ``format(markdown:)``, then split with
@@ -72,6 +73,17 @@ public enum WhatsAppFormatter {
                 continue
             }
             if patterns.matches(patterns.rule, trimmed) {
+                previousWasParagraph = false
+                continue
+            }
+            if patterns.matches(patterns.tableSeparator, trimmed) {
+                previousWasParagraph = false
+                continue
+            }
+            if trimmed.count >= 2, trimmed.hasPrefix("|"), trimmed.hasSuffix("|") {
+                // A table row: WhatsApp has no tables, so the cells become one line separated by " | ".
+                let cells = trimmed.dropFirst().dropLast().split(separator: "|", omittingEmptySubsequences: false)
+                output.append(cells.map { inline($0.trimmingCharacters(in: .whitespaces), patterns: patterns) }.joined(separator: " | "))
                 previousWasParagraph = false
                 continue
             }
@@ -175,7 +187,8 @@ public enum WhatsAppFormatter {
 
     private static func link(text: String, url: String) -> String {
         let label = text.trimmingCharacters(in: .whitespaces)
-        if label.isEmpty || label == url || "mailto:" + label == url || url.hasSuffix("//" + label) || url.hasSuffix("//" + label + "/") {
+        if "mailto:" + label == url { return label }
+        if label.isEmpty || label == url || url.hasSuffix("//" + label) || url.hasSuffix("//" + label + "/") {
             return url
         }
         return "\(label) (\(url))"
@@ -183,6 +196,7 @@ public enum WhatsAppFormatter {
 
     /// The regular expressions, compiled once per call (NSRegularExpression is not `Sendable`, and answers are short).
     private struct Patterns {
+        let tableSeparator = regex(#"^\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?\s*)?\|?$"#)
         let rule = regex(#"^ {0,3}([-*_])( *\1){2,} *$"#)
         let heading = regex(#"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$"#)
         let bullet = regex(#"^([ \t]*)[-*+][ \t]+(.*)$"#)

@@ -31,6 +31,12 @@ struct FormattingTests {
         ("Preço: **R$ 10,00** à vista, *sem juros*.", "Preço: *R$ 10,00* à vista, _sem juros_."),
         ("**bold** and *it* and ~~s~~", "*bold* and _it_ and ~s~"),
         ("plain text", "plain text"),
+        ("Email: [contato@loja.com](mailto:contato@loja.com)", "Email: contato@loja.com"),
+        ("| Plano | **Preço** |", "Plano | *Preço*"),
+        ("|---|:---:|", ""),
+        ("1. **Passo um**: abra", "1. *Passo um*: abra"),
+        ("**Atenção:** o prazo é de *7 dias*!", "*Atenção:* o prazo é de _7 dias_!"),
+        ("solto * e _ e 5*3=15", "solto * e _ e 5*3=15"),
         ("", ""),
     ])
     func conversions(markdown: String, expected: String) {
