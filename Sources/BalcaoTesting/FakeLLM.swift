@@ -205,7 +205,9 @@ public final class FakeLLM: Sendable {
     /// Starts a server answering `reply` (or whatever `responder` returns) and waits until it listens.
     public static func start(reply: String = "Resposta de teste.", responder: Responder? = nil) async throws -> FakeLLM {
         let shared = Shared()
-        shared.state.withLock { $0.reply = reply; $0.responder = responder }
+        shared.state.withLock {
+            $0.reply = reply; $0.responder = responder
+        }
         let router = Router()
         router.post("v1/chat/completions") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 64 << 20)
@@ -246,7 +248,11 @@ public final class FakeLLM: Sendable {
     /// Stops the server gracefully (it stops listening, finishes requests in progress, closes idle connections) and
     /// waits until it has closed. Calling it again does nothing.
     public func stop() async {
-        guard let server = server.withLock({ s -> Server? in defer { s = nil }; return s }) else { return }
+        guard
+            let server = server.withLock({ s -> Server? in
+                defer { s = nil }; return s
+            })
+        else { return }
         await server.group.triggerGracefulShutdown()
         await server.task.value
     }
@@ -255,7 +261,9 @@ public final class FakeLLM: Sendable {
 
     /// Answers every later request (not otherwise scripted) with a completion of `text`.
     public func setReply(_ text: String) {
-        shared.state.withLock { $0.reply = text; $0.responder = nil }
+        shared.state.withLock {
+            $0.reply = text; $0.responder = nil
+        }
     }
 
     /// Computes later answers with `responder` (`nil` goes back to the fixed reply).
@@ -290,6 +298,8 @@ public final class FakeLLM: Sendable {
 
     /// Forgets recorded requests and scripted replies, and removes the delay (the fixed reply and responder stay).
     public func reset() {
-        shared.state.withLock { $0.requests = []; $0.queue = []; $0.delay = .zero }
+        shared.state.withLock {
+            $0.requests = []; $0.queue = []; $0.delay = .zero
+        }
     }
 }

@@ -20,7 +20,8 @@ public struct CreditAmount: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     /// A whole number of credits.
     public init(credits: Int) {
-        self.micros = Int64(credits).multipliedReportingOverflow(by: Self.microsPerCredit).overflow
+        self.micros =
+            Int64(credits).multipliedReportingOverflow(by: Self.microsPerCredit).overflow
             ? (credits < 0 ? .min : .max) : Int64(credits) * Self.microsPerCredit
     }
 

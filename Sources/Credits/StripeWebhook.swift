@@ -13,7 +13,7 @@ public import Foundation
 /// `data.object.metadata.credits` (``metadataKey``): a decimal number of credits as a string, e.g. `"100"` or
 /// `"12.5"` — set it on the Checkout Session (or Payment Link) when creating it. Every other event type, and sessions
 /// without that metadata key (other products sold through the same Stripe account), are acknowledged and ignored.
-/// The top-up's external id is the event id, so redeliveries credit once.
+/// The top-up's external id is ``externalID(forEvent:)`` (`stripe:<event id>`), so redeliveries credit once.
 public struct StripeWebhook: Sendable {
     /// Accepted signing secrets (`whsec_…`); more than one while rolling a secret.
     public var secrets: [String]
@@ -24,16 +24,26 @@ public struct StripeWebhook: Sendable {
     private let now: @Sendable () -> Date
 
     /// A verifier for one signing secret.
-    public init(secret: String, tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        secret: String, tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.init(secrets: [secret], tolerance: tolerance, metadataKey: metadataKey, now: now)
     }
 
     /// A verifier accepting any of several signing secrets.
-    public init(secrets: [String], tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        secrets: [String], tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.secrets = secrets.filter { !$0.isEmpty }
         self.tolerance = tolerance
         self.metadataKey = metadataKey
         self.now = now
+    }
+
+    /// The ledger external id of the top-up an event pays for: `stripe:<event id>` (namespaced so that it never
+    /// collides with other idempotency keys).
+    public static func externalID(forEvent eventID: String) -> String {
+        "stripe:\(eventID)"
     }
 
     /// Checks the `Stripe-Signature` header against the raw body bytes exactly as received. Returns the signed timestamp.
@@ -242,8 +252,9 @@ public enum StripeWebhookOutcome: Sendable, Hashable, CustomStringConvertible {
 
 extension CreditLedger {
     /// Handles one Stripe webhook delivery end to end: verifies the signature over the raw body, reads the event and
-    /// records the top-up (external id = event id, actor `stripe`). Answer Stripe with ``StripeWebhookOutcome/httpStatus``;
-    /// a thrown error is a database failure (answer 500 so that Stripe retries).
+    /// records the top-up (external id ``StripeWebhook/externalID(forEvent:)``, actor `stripe`, reference the session
+    /// id). Answer Stripe with ``StripeWebhookOutcome/httpStatus``; a thrown error is a database failure (answer 500 so
+    /// that Stripe retries).
     public func handleStripeWebhook(payload: some DataProtocol, signatureHeader: String?, webhook: StripeWebhook) async throws
         -> StripeWebhookOutcome
     {
@@ -259,7 +270,8 @@ extension CreditLedger {
             return .ignored(eventType: type, reason: reason)
         case .credit(let eventID, _, let amount, let sessionID):
             let result = try await topUp(
-                amount: amount, reason: "Stripe checkout" + (sessionID.map { " \($0)" } ?? ""), actor: "stripe", externalID: eventID,
+                amount: amount, reason: "Stripe checkout" + (sessionID.map { " \($0)" } ?? ""), actor: "stripe",
+                externalID: StripeWebhook.externalID(forEvent: eventID),
                 reference: sessionID)
             return result.isNew ? .credited(amount: amount, eventID: eventID, entry: result.entry) : .duplicate(eventID: eventID)
         }

@@ -1,4 +1,3 @@
-
 /// A chat language model: the seam between the answering pipeline and whatever produces the text.
 ///
 /// ``OpenAIChatClient`` is the production implementation; tests may supply their own. Implementations throw ``LLMError``

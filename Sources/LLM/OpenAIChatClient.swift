@@ -162,7 +162,8 @@ public struct OpenAIChatClient: ChatModel {
                 var delay = backoff(afterAttempt: attempt)
                 if let asked = failure.retryAfter {
                     if asked > configuration.maxRetryAfter {
-                        error.message += "; the server asked to wait \(CircuitBreaker.format(asked)), more than the \(CircuitBreaker.format(configuration.maxRetryAfter)) allowed"
+                        let allowed = CircuitBreaker.format(configuration.maxRetryAfter)
+                        error.message += "; the server asked to wait \(CircuitBreaker.format(asked)), more than the \(allowed) allowed"
                         throw error
                     }
                     delay = max(delay, asked)

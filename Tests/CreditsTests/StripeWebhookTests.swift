@@ -102,7 +102,7 @@ import Testing
             }
             #expect(amount == CreditAmount(parsing: "250.5"))
             #expect(eventID == "evt_paid")
-            #expect(entry.externalId == "evt_paid" && entry.actor == "stripe" && entry.reference == "cs_test_1" && entry.kind == .topUp)
+            #expect(entry.externalId == "stripe:evt_paid" && entry.actor == "stripe" && entry.reference == "cs_test_1" && entry.kind == .topUp)
             #expect(outcome.httpStatus == 200)
 
             let again = try await ledger.handleStripeWebhook(payload: body, signatureHeader: sign(body), webhook: webhook)
@@ -157,9 +157,10 @@ import Testing
             let missing = try await ledger.handleStripeWebhook(payload: body, signatureHeader: nil, webhook: webhook)
             #expect(missing == .invalidSignature(.missingHeader))
 
-            for bad in [Data("not json".utf8), Data(#"{"type":"checkout.session.completed"}"#.utf8), Self.event(id: "evt_b", credits: "-5"),
-                Self.event(id: "evt_c", credits: "lots"), Self.event(id: "evt_d", credits: "0")]
-            {
+            for bad in [
+                Data("not json".utf8), Data(#"{"type":"checkout.session.completed"}"#.utf8), Self.event(id: "evt_b", credits: "-5"),
+                Self.event(id: "evt_c", credits: "lots"), Self.event(id: "evt_d", credits: "0"),
+            ] {
                 let outcome = try await ledger.handleStripeWebhook(payload: bad, signatureHeader: sign(bad), webhook: webhook)
                 #expect({ if case .malformed = outcome { true } else { false } }(), "\(outcome)")
                 #expect(outcome.httpStatus == 400)

@@ -1,7 +1,8 @@
 import BalcaoTesting
 import Foundation
-@testable import LLM
 import Testing
+
+@testable import LLM
 
 @Suite struct CircuitBreakerTests {
     @Test func opensAfterConsecutiveFailuresFailsFastAndRecoversAfterCoolDown() async throws {

@@ -1,8 +1,9 @@
 import BalcaoTesting
 import Foundation
-@testable import LLM
 import Synchronization
 import Testing
+
+@testable import LLM
 
 /// A clock whose sleeps return at once and advance its reading, so backoff and cool-downs cost no real time.
 final class TestClock: LLMClock {
@@ -15,7 +16,9 @@ final class TestClock: LLMClock {
     }
     func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
-        state.withLock { $0.now += duration; $0.sleeps.append(duration) }
+        state.withLock {
+            $0.now += duration; $0.sleeps.append(duration)
+        }
     }
     func advance(by duration: Duration) { state.withLock { $0.now += duration } }
     var sleeps: [Duration] { state.withLock { $0.sleeps } }
@@ -89,10 +92,11 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
             #expect(request.authorization == "Bearer sk-test")
             #expect(request.headers["content-type"] == "application/json")
             #expect(request.model == "gpt-test")
-            #expect(request.messages == [
-                FakeLLM.Message(role: "system", content: "Responda só com base nos trechos.\nTrecho 1: abrimos às 9h."),
-                FakeLLM.Message(role: "user", content: "Que horas abrem?"),
-            ])
+            #expect(
+                request.messages == [
+                    FakeLLM.Message(role: "system", content: "Responda só com base nos trechos.\nTrecho 1: abrimos às 9h."),
+                    FakeLLM.Message(role: "user", content: "Que horas abrem?"),
+                ])
             #expect(request.prompt.contains("abrimos às 9h"))
             #expect(request.temperature == 0.2)
             #expect(request.maxTokens == 300)
@@ -306,5 +310,39 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
         #expect(OpenAIChatClient.retryAfter(seconds: "-1", milliseconds: nil, now: now) == nil)
         #expect(OpenAIChatClient.retryAfter(seconds: "soon", milliseconds: nil, now: now) == nil)
         #expect(OpenAIChatClient.retryAfter(seconds: nil, milliseconds: nil, now: now) == nil)
+    }
+}
+
+@Suite struct OpenAIChatClientConcurrencyTests {
+    @Test func concurrentCallsShareOneClient() async throws {
+        try await withFakeLLM { llm in
+            llm.setResponder { request in .completion("eco: \(request.messages.last?.content ?? "")") }
+            let model: any ChatModel = client(llm)
+            let texts = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<20 {
+                    group.addTask { try await model.complete(ChatRequest(messages: [.user("pergunta \(i)")])).text }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(texts == Set((0..<20).map { "eco: pergunta \($0)" }))
+            #expect(llm.requestCount == 20)
+        }
+    }
+
+    @Test func fakeServerScriptingAndStop() async throws {
+        let llm = try await FakeLLM.start(reply: "fixa")
+        #expect(llm.baseURL.hasPrefix("http://127.0.0.1:") && llm.baseURL.hasSuffix("/v1"))
+        let model = client(llm, maxAttempts: 1)
+        llm.enqueue(.completion("primeira"))
+        #expect(try await model.complete(question).text == "primeira")
+        #expect(try await model.complete(question).text == "fixa")
+        llm.setReply("outra")
+        #expect(try await model.complete(question).text == "outra")
+        #expect(llm.requestCount == 3)
+        llm.reset()
+        #expect(llm.requestCount == 0)
+        await llm.stop()
+        await llm.stop()  // idempotent
+        #expect(await expectLLMError { try await model.complete(question) }?.kind == .transport)
     }
 }
