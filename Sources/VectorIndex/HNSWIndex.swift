@@ -1,6 +1,5 @@
 import CVectorKernels
 import Glibc
-import Synchronization
 
 /// An in-process approximate nearest-neighbour index (HNSW) over vectors keyed by `Int64` ids.
 ///
@@ -13,7 +12,7 @@ import Synchronization
 ///   and runs by itself when more than ``autoCompactFraction`` of the slots are tombstones.
 /// - ``save(to:lastSequence:modelIdentity:)`` writes an atomic, checksummed snapshot; ``load(from:)`` maps it back.
 ///
-/// `@unchecked Sendable`: all mutable state sits behind `Mutex`es (`shared`: the current graph and the id map;
+/// `@unchecked Sendable`: all mutable state sits behind mutexes (`shared`: the current graph and the id map;
 /// `writer`: the single-writer section and its random generator; `pool`: scratch contexts), and the graph itself
 /// follows the single-writer / atomic-publication protocol documented on `Graph`.
 public final class HNSWIndex: @unchecked Sendable {
@@ -52,9 +51,9 @@ public final class HNSWIndex: @unchecked Sendable {
         var rng: SplitMix64
     }
 
-    private let shared: Mutex<Shared>
-    private let writer: Mutex<WriterState>
-    private let pool = Mutex<[SearchContext]>([])
+    private let shared: Locked<Shared>
+    private let writer: Locked<WriterState>
+    private let pool = Locked<[SearchContext]>([])
 
     /// Creates an empty index.
     ///
@@ -97,8 +96,8 @@ public final class HNSWIndex: @unchecked Sendable {
         let graph = Graph(
             dimension: dimension, metric: metric, storage: storage, m: m, capacity: capacity,
             upperCapacity: HNSWIndex.upperEstimate(capacity: capacity, m: m))
-        shared = Mutex(Shared(graph: graph, idToSlot: [:], deletedCount: 0))
-        writer = Mutex(WriterState(rng: SplitMix64(seed: seed)))
+        shared = Locked(Shared(graph: graph, idToSlot: [:], deletedCount: 0))
+        writer = Locked(WriterState(rng: SplitMix64(seed: seed)))
     }
 
     /// An index around a graph loaded from a snapshot.
@@ -115,8 +114,8 @@ public final class HNSWIndex: @unchecked Sendable {
         kernels = Kernels(metric: graph.metric, storage: graph.storage)
         buildKernels = Kernels(metric: graph.metric == .innerProduct ? .l2 : graph.metric, storage: graph.storage)
         levelMultiplier = 1 / log(Double(graph.maxM))
-        shared = Mutex(Shared(graph: graph, idToSlot: idToSlot, deletedCount: deletedCount))
-        writer = Mutex(WriterState(rng: SplitMix64(seed: 0x5EED_1DE5 &+ UInt64(graph.slotCount))))
+        shared = Locked(Shared(graph: graph, idToSlot: idToSlot, deletedCount: deletedCount))
+        writer = Locked(WriterState(rng: SplitMix64(seed: 0x5EED_1DE5 &+ UInt64(graph.slotCount))))
     }
 
     private static func upperEstimate(capacity: Int, m: Int) -> Int {

@@ -61,3 +61,33 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
     body()
     for thread in threads { pthread_join(thread, nil) }
 }
+
+/// A value behind a `pthread_mutex_t`.
+///
+/// Used instead of `Synchronization.Mutex` so that the thread sanitizer (which intercepts pthreads) sees the
+/// synchronization; the cost is the same uncontended futex path.
+/// `@unchecked Sendable`: `value` is only reached inside `withLock`, under the mutex.
+final class Locked<Value>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
+
+    init(_ value: Value) {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        self.value = value
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with exclusive access to the value.
+    @inline(__always)
+    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
