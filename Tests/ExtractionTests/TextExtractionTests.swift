@@ -82,4 +82,18 @@ struct TextDecodingTests {
             #expect(!doc.blocks.isEmpty, "\(name)")
         }
     }
+
+    @Test func binaryAndDirectoriesAreRefused() throws {
+        let elf = try temporaryFile("tool.txt", Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0]))
+        guard case .unsupportedFormat? = extract(elf).error else {
+            Issue.record("expected unsupportedFormat for an ELF binary named .txt")
+            return
+        }
+        guard case .unsupportedFormat? = extract(elf.deletingLastPathComponent()).error else {
+            Issue.record("expected unsupportedFormat for a directory")
+            return
+        }
+        #expect(DocumentExtractor.sniff(Data()) == nil)
+        #expect(DocumentExtractor.sniff(Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])) == .docx)
+    }
 }
