@@ -17,9 +17,9 @@ struct PersistenceTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for metric in VectorMetric.allCases {
             let data = items(makeData(.clustered, n: 800, d: 24, seed: 51))
-            let queries = makeData(.clustered, n: 10, d: 24, seed: 52)
+            let queries = makeData(.clustered, n: 20, d: 24, seed: 52)
             let index = try HNSWIndex(dimension: 24, metric: metric, storage: storage, m: 8, efConstruction: 60)
-            try index.addBatch(data)
+            try index.addBatch(data, threads: 1)
             index.remove(ids: [3, 5, 8])
             let path = dir + "/index-\(metric).vix"
             try index.save(to: path, lastSequence: 4242, modelIdentity: "model/é-v1")
@@ -37,7 +37,7 @@ struct PersistenceTests {
             }
             // The loaded index keeps working: it grows out of the mapping, removes and saves again.
             let more = items(makeData(.clustered, n: 300, d: 24, seed: 53), firstID: 10_000)
-            try loaded.addBatch(more)
+            try loaded.addBatch(more, threads: 1)
             loaded.remove(id: 6)
             #expect(loaded.count == 797 + 300 - 1)
             try loaded.save(to: path, lastSequence: 4243, modelIdentity: "model/é-v1")
@@ -137,8 +137,16 @@ struct PersistenceTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Let it save a few times (a first save needs the index built), then kill it mid-stream.
-            usleep(UInt32(round == 0 ? 1_500_000 : Int.random(in: 50_000...400_000, using: &rng)))
+            // The first round waits for a first snapshot (however slow the machine), so there is an old file to keep;
+            // then every round kills the child at a random moment while it saves over and over.
+            if round == 0 {
+                var waited = 0
+                while !FileManager.default.fileExists(atPath: path) && waited < 120_000 {
+                    usleep(10_000)
+                    waited += 10
+                }
+            }
+            usleep(UInt32(Int.random(in: 20_000...400_000, using: &rng)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)

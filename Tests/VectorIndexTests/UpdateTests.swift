@@ -10,7 +10,7 @@ struct UpdateTests {
         let data = items(vectors)
         let queries = makeData(.clustered, n: 40, d: 32, seed: 12)
         let index = try HNSWIndex(dimension: 32, metric: metric, storage: .float32, m: 12, efConstruction: 100)
-        try index.addBatch(data)
+        try index.addBatch(data, threads: 1)
 
         // Delete every id ≡ 0, 3, 6 (mod 10): 30%.
         let deleted = data.filter { [0, 3, 6].contains($0.id % 10) }
@@ -29,7 +29,7 @@ struct UpdateTests {
         let readded: [(id: Int64, vector: [Float])] = makeData(.clustered, n: deleted.count, d: 32, seed: 13).enumerated().map {
             (deleted[$0.offset].id, $0.element)
         }
-        try index.addBatch(readded)
+        try index.addBatch(readded, threads: 1)
         #expect(index.count == data.count)
         let all = live + readded
         let afterReinsert = try recall(index, all, queries: queries, ef: 96, metric: metric)
@@ -72,7 +72,7 @@ struct UpdateTests {
             let index = try HNSWIndex(
                 dimension: 32, metric: .l2, storage: .float16, m: 12, efConstruction: 100, exactFilterFraction: fraction,
                 exactFilterMinimum: minimum)
-            try index.addBatch(data)
+            try index.addBatch(data, threads: 1)
             let r = try recall(index, data, queries: queries, ef: 96, metric: .l2, filter: allowed)
             #expect(r >= 0.95, "filtered recall \(r) at \(selectivity), exact below \(fraction)")
         }
