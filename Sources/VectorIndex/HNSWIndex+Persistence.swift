@@ -138,7 +138,16 @@ extension HNSWIndex {
     ///   ``VectorIndexError/notAnIndexFile(path:)`` or ``VectorIndexError/unsupportedVersion(_:)`` when the file cannot
     ///   be trusted (the caller then rebuilds from its database), ``VectorIndexError/io(operation:path:errno:)`` when it
     ///   cannot be read.
-    public static func load(from path: String) throws(VectorIndexError) -> (index: HNSWIndex, info: VectorIndexSnapshotInfo) {
+    /// - Parameters: `efSearch`, `exactFilterFraction`, `exactFilterMinimum`, `autoCompactFraction`: the run-time
+    ///   settings of ``init(dimension:metric:storage:m:efConstruction:efSearch:initialCapacity:exactFilterFraction:exactFilterMinimum:autoCompactFraction:seed:kernelLevel:)``
+    ///   (the file keeps only what shapes the graph).
+    public static func load(
+        from path: String, efSearch: Int = 64, exactFilterFraction: Double = 0.1, exactFilterMinimum: Int = 2048,
+        autoCompactFraction: Double = 0.5
+    ) throws(VectorIndexError) -> (index: HNSWIndex, info: VectorIndexSnapshotInfo) {
+        let settings = LoadSettings(
+            efSearch: max(efSearch, 1), exactFilterFraction: exactFilterFraction, exactFilterMinimum: exactFilterMinimum,
+            autoCompactFraction: autoCompactFraction)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
@@ -157,14 +166,14 @@ extension HNSWIndex {
             throw .io(operation: "mmap", path: path, errno: errno)
         }
         do {
-            return try parse(base: base, size: size, path: path)
+            return try parse(base: base, size: size, path: path, settings: settings)
         } catch {
             munmap(base, size)
             throw error
         }
     }
 
-    private static func parse(base: UnsafeMutableRawPointer, size: Int, path: String) throws(VectorIndexError)
+    private static func parse(base: UnsafeMutableRawPointer, size: Int, path: String, settings: LoadSettings) throws(VectorIndexError)
         -> (index: HNSWIndex, info: VectorIndexSnapshotInfo)
     {
         func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
@@ -252,7 +261,8 @@ extension HNSWIndex {
             mappedDimension: dimension, metric: metric, storage: storage, m: m, slotCount: slots, upperUsed: upperUsed,
             entry: entry, vectors: base + s[0].offset, links0: links0, upperOffsets: upperOffsets, upperLinks: upperLinks,
             levels: levels, ids: ids, flags: flags, mapping: (base, size))
-        let index = HNSWIndex(loaded: graph, efConstruction: max(efConstruction, m), idToSlot: idToSlot, deletedCount: deleted)
+        let index = HNSWIndex(
+            loaded: graph, efConstruction: max(efConstruction, m), idToSlot: idToSlot, deletedCount: deleted, settings: settings)
         let info = VectorIndexSnapshotInfo(
             lastSequence: lastSequence, modelIdentity: identity, dimension: dimension, metric: metric, storage: storage,
             count: liveCount)

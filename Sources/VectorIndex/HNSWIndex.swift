@@ -101,16 +101,16 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// An index around a graph loaded from a snapshot.
-    init(loaded graph: Graph, efConstruction: Int, idToSlot: [Int64: UInt32], deletedCount: Int) {
+    init(loaded graph: Graph, efConstruction: Int, idToSlot: [Int64: UInt32], deletedCount: Int, settings: LoadSettings) {
         dimension = graph.dimension
         metric = graph.metric
         storage = graph.storage
         m = graph.maxM
         self.efConstruction = efConstruction
-        defaultEfSearch = 64
-        exactFilterFraction = 0.1
-        exactFilterMinimum = 2048
-        autoCompactFraction = 0.5
+        defaultEfSearch = settings.efSearch
+        exactFilterFraction = settings.exactFilterFraction
+        exactFilterMinimum = settings.exactFilterMinimum
+        autoCompactFraction = settings.autoCompactFraction
         kernels = Kernels(metric: graph.metric, storage: graph.storage)
         buildKernels = Kernels(metric: graph.metric == .innerProduct ? .l2 : graph.metric, storage: graph.storage)
         levelMultiplier = 1 / log(Double(graph.maxM))
@@ -426,6 +426,14 @@ public final class HNSWIndex: @unchecked Sendable {
             return try body(graph, live)
         }
     }
+}
+
+/// Run-time settings given to ``HNSWIndex/load(from:efSearch:exactFilterFraction:exactFilterMinimum:autoCompactFraction:)``.
+struct LoadSettings {
+    var efSearch: Int
+    var exactFilterFraction: Double
+    var exactFilterMinimum: Int
+    var autoCompactFraction: Double
 }
 
 /// Scales `v` to unit length (zero vectors stay zero).

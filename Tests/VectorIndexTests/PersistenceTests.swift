@@ -57,8 +57,9 @@ struct PersistenceTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try HNSWIndex(dimension: 8)
         try index.save(to: dir + "/empty.vix", lastSequence: 0, modelIdentity: "")
-        let (loaded, info) = try HNSWIndex.load(from: dir + "/empty.vix")
+        let (loaded, info) = try HNSWIndex.load(from: dir + "/empty.vix", efSearch: 10, exactFilterMinimum: 5)
         #expect(loaded.count == 0 && info.modelIdentity == "")
+        #expect(loaded.defaultEfSearch == 10 && loaded.exactFilterMinimum == 5 && loaded.exactFilterFraction == 0.1)
         #expect(try loaded.search([1, 0, 0, 0, 0, 0, 0, 0], k: 3).isEmpty)
         try loaded.add(id: 1, vector: [1, 0, 0, 0, 0, 0, 0, 0])
         #expect(try loaded.search([1, 0, 0, 0, 0, 0, 0, 0], k: 3).map(\.id) == [1])
