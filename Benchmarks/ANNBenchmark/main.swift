@@ -5,7 +5,11 @@
 //                [--threads 1,2] [--build-threads 2] [--k 10] [--save FILE | --load FILE]
 //   ANNBenchmark save-loop PATH
 import Dispatch
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VectorIndex
 
 func now() -> Double {

@@ -1,5 +1,9 @@
 import CVectorKernels
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Per-slot state bits in ``Graph/flags``.
 enum SlotFlag {
@@ -144,7 +148,9 @@ final class Graph: @unchecked Sendable {
         if bytes >= hugePage {
             let size = (bytes + hugePage - 1) & ~(hugePage - 1)
             guard posix_memalign(&raw, hugePage, size) == 0, let raw else { fatalError("VectorIndex: out of memory (\(size) bytes)") }
+            #if os(Linux)
             _ = madvise(raw, size, Int32(MADV_HUGEPAGE))
+            #endif
             return raw
         }
         let size = max((bytes + 63) & ~63, 64)

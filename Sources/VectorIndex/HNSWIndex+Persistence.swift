@@ -1,5 +1,9 @@
 import CVectorKernels
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The snapshot file format (little-endian, version 1).
 ///

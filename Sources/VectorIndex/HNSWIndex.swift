@@ -1,5 +1,9 @@
 import CVectorKernels
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An in-process approximate nearest-neighbour index (HNSW) over vectors keyed by `Int64` ids.
 ///

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Scratch memory for one search or one insertion: the epoch-stamped visited array, the two heaps, and small
 /// buffers. Contexts are pooled by the index and used by one thread at a time, so no search allocates per node.
