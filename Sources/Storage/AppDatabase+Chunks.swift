@@ -79,11 +79,12 @@ extension AppDatabase {
         try reader.read { db in try Chunk.fetchAll(db, keys: ids) }
     }
 
-    /// Full-text search over chunks, accent- and case-insensitive, best first.
+    /// Full-text search over chunks, accent- and case-insensitive and Portuguese-aware, best first.
     ///
-    /// The question is split into words (stop words dropped unless nothing else is left) and any of them may match;
-    /// BM25 ranks chunks that contain more, and rarer, words higher. `documentIDs` restricts the search (an agent's
-    /// documents); `nil` searches everything.
+    /// Words are compared by their Snowball Portuguese stems (``StemmingTokenizer``), so "devoluções" finds "devolução"
+    /// and "trocar" finds "trocas". The question is split into words (stop words dropped unless nothing else is left)
+    /// and any of them may match; BM25 ranks chunks that contain more, and rarer, words higher. `documentIDs` restricts
+    /// the search (an agent's documents); `nil` searches everything.
     public func searchChunks(_ question: String, limit: Int, documentIDs: Set<Int64>? = nil) throws -> [KeywordHit] {
         guard let pattern = KeywordQuery.ftsPattern(for: question), limit > 0 else { return [] }
         return try reader.read { db in

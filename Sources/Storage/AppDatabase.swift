@@ -21,6 +21,7 @@ public struct AppDatabase: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            db.add(tokenizer: StemmingTokenizer.self)
         }
         let pool = try DatabasePool(path: url.path, configuration: configuration)
         return try AppDatabase(pool)
@@ -30,6 +31,7 @@ public struct AppDatabase: Sendable {
     public static func inMemory() throws -> AppDatabase {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in db.add(tokenizer: StemmingTokenizer.self) }
         return try AppDatabase(DatabaseQueue(configuration: configuration))
     }
 
@@ -104,6 +106,18 @@ public struct AppDatabase: Sendable {
         // Later capabilities own their tables; each registers its migrations in order (never reorder shipped ones).
         registerConversationsSchema(&migrator)
         registerCreditsSchema(&migrator)
+        migrator.registerMigration("v3: Portuguese stemming in the keyword index") { db in
+            // Same columns and triggers as v1's index, now through the stemming tokenizer. Creating a synchronized table
+            // fills it from `chunk` (GRDB runs FTS5's 'rebuild' command), so every stored chunk is re-tokenized.
+            try db.dropFTS5SynchronizationTriggers(forTable: "chunkFTS")
+            try db.drop(table: "chunkFTS")
+            try db.create(virtualTable: "chunkFTS", using: FTS5()) { t in
+                t.synchronize(withTable: "chunk")
+                t.tokenizer = StemmingTokenizer.tokenizerDescriptor()
+                t.column("text")
+                t.column("section")
+            }
+        }
         return migrator
     }
 }
