@@ -40,10 +40,21 @@ struct PortugueseSearchTests {
 
     @Test("documents get the unaccented spelling's stem as a synonym only when it differs")
     func synonyms() {
-        #expect(StemmingTokenizer.terms(of: "informação", forDocument: true) == ("inform", "informaca"))
-        #expect(StemmingTokenizer.terms(of: "informação", forDocument: false) == ("inform", nil))
+        #expect(StemmingTokenizer.terms(of: "experiência", forDocument: true) == ("experient", "experienc"))
+        #expect(StemmingTokenizer.terms(of: "experiência", forDocument: false) == ("experient", nil))
+        // With its tilde restored, the unaccented spelling stems like the accented one: no synonym needed.
+        #expect(StemmingTokenizer.terms(of: "informação", forDocument: true) == ("inform", nil))
+        #expect(StemmingTokenizer.terms(of: "informacao", forDocument: false) == ("inform", nil))
         #expect(StemmingTokenizer.terms(of: "trocas", forDocument: true) == ("troc", nil))
         #expect(StemmingTokenizer.terms(of: "é", forDocument: true) == ("e", nil))
+    }
+
+    @Test("nasal endings typed without their tilde are restored", arguments: [
+        ("devolucao", "devolução"), ("devolucoes", "devoluções"), ("nao", "não"), ("maes", "mães"), ("botoes", "botões"),
+        ("ao", "ao"), ("casa", "casa"), ("refund", "refund"),
+    ])
+    func nasalEndings(_ typed: String, _ restored: String) {
+        #expect(StemmingTokenizer.restoringNasalEnding(typed) == restored)
     }
 
     private func database(with texts: [String]) throws -> (AppDatabase, [Int64]) {
@@ -60,6 +71,10 @@ struct PortugueseSearchTests {
         ("devoluções", "Política de devolução de produtos."),
         ("devolução", "Aceitamos devoluções em até 7 dias."),
         ("informacao", "Mais informação no site."),
+        ("informacoes", "Mais informação no site."),
+        ("devolucoes", "Política de devolução de produtos."),
+        ("devolucao", "Aceitamos devolucoes em até 7 dias."),
+        ("experiencia", "Experiência de compra."),
         ("INFORMAÇÕES", "Mais informação no site."),
         ("trocar", "Trocas só com nota fiscal."),
         ("trocar", "A troca é gratuita."),
