@@ -57,6 +57,7 @@ struct Ingest: AsyncParsableCommand {
                 print("✗ \(entry.name): \(document.status.rawValue) — \(document.reason ?? "no reason given")")
             }
         }
+        balcao.saveVectorIndex()
         if failures > 0 { throw ExitCode.failure }
     }
 

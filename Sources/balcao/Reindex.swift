@@ -47,6 +47,7 @@ struct Reindex: AsyncParsableCommand {
             }
         }
         progress.clear()
+        balcao.saveVectorIndex()
         print("Re-indexed \(done - failed) of \(done) documents.")
         if failed > 0 { throw ExitCode.failure }
     }
