@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "balcao",
             dependencies: [
-                "BalcaoApp",
+                "BalcaoApp", "Answering", "Credits", "Retrieval", "Storage", "Ingestion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -148,6 +148,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -156,6 +158,12 @@ let package = Package(
         .executableTarget(name: "ANNBenchmark", dependencies: ["VectorIndex"], path: "Benchmarks/ANNBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "EmbedBenchmark", dependencies: ["Embedding"], path: "Benchmarks/EmbedBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "ExtractBenchmark", dependencies: ["Extraction"], path: "Benchmarks/ExtractBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RetrievalScore",
+            dependencies: ["Storage", "Embedding", "Retrieval", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/RetrievalScore",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"], swiftSettings: swiftSettings),
@@ -165,7 +173,8 @@ let package = Package(
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Extraction", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "CreditsTests", dependencies: ["Credits", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CreditsTests", dependencies: ["Credits", "Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [

@@ -60,8 +60,7 @@ public struct Answerer: Sendable {
             results = []
         }
         let passages = results.map(Passage.init)
-        let relevant = passages.contains { Self.coverage(of: question, in: $0.text + " " + $0.section) >= minimumCoverage }
-        return RetrievedPassages(passages: passages, isRelevant: relevant)
+        return RetrievedPassages(passages: passages, isRelevant: try isRelevant(passages, to: question))
     }
 
     /// Asks the language model, with the agent's persona, the passages and the recent conversation.
@@ -91,13 +90,22 @@ public struct Answerer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The share of the question's meaningful words (accents and case ignored) that occur in `text`.
-    static func coverage(of question: String, in text: String) -> Double {
-        let words = Set(fold(question).split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { $0.count > 2 && !stopWords.contains($0) })
-        guard !words.isEmpty else { return 0 }
-        let haystack = Set(fold(text).split { !($0.isLetter || $0.isNumber) }.map(String.init))
-        let found = words.filter { word in haystack.contains(word) || haystack.contains { $0.count > 4 && word.count > 4 && $0.prefix(5) == word.prefix(5) } }
-        return Double(found.count) / Double(words.count)
+    /// Whether the best passages are about the question: one of them holds at least ``minimumCoverage`` of the
+    /// question's meaningful words *that the documents know at all*. Words no document contains ("queria", "saber",
+    /// greetings) neither help nor hurt; a question whose words the documents never use is not relevant.
+    func isRelevant(_ passages: [Passage], to question: String) throws -> Bool {
+        guard !passages.isEmpty else { return false }
+        let database = search.database
+        let known = try database.indexedWords(Self.meaningfulWords(question))
+        guard !known.isEmpty else { return false }
+        let present = try database.words(Array(known), in: passages.map(\.chunkID))
+        let best = present.values.map(\.count).max() ?? 0
+        return Double(best) / Double(known.count) >= minimumCoverage
+    }
+
+    /// The question's words that carry meaning: folded, longer than two letters, not function words.
+    static func meaningfulWords(_ question: String) -> [String] {
+        fold(question).split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { $0.count > 2 && !stopWords.contains($0) }
     }
 
     static func fold(_ text: String) -> String {

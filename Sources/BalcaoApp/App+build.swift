@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 import Ingestion
+import Retrieval
 import Logging
 import NIOCore
 import Storage
@@ -21,6 +22,15 @@ public func buildApplication(_ balcao: Balcao) throws -> some ApplicationProtoco
         logger: balcao.logger)
     app.addServices(
         IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers))
+    app.addServices(balcao.conversations)
+    app.beforeServerStarts {
+        // Holds left by a crash would otherwise keep credit out of reach until they expire.
+        let released = try await balcao.ledger.releaseAllOpenReservations()
+        if released > 0 { balcao.logger.notice("released credit holds left by an earlier run", metadata: ["count": "\(released)"]) }
+    }
+    if let index = balcao.vectorIndex as? HNSWChunkIndex {
+        app.addServices(VectorIndexSnapshotService(index: index, interval: .seconds(30), logger: balcao.logger))
+    }
     return app
 }
 
@@ -45,6 +55,10 @@ public func buildRouter(_ balcao: Balcao) throws -> Router<BalcaoRequestContext>
     }
     let api = router.group("api/v1").add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
     DocumentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
+    AgentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
+    ConversationsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
+    CreditsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api, router: router)
+    WhatsAppWebhookController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: router)
     return router
 }
 

@@ -1,10 +1,15 @@
+public import Answering
+public import Conversations
+public import Credits
 public import Embedding
 import Extraction
 import Foundation
 public import Ingestion
+import LLM
 public import Logging
 public import Retrieval
 public import Storage
+import WhatsApp
 
 /// The daemon's parts, wired once from a configuration and shared by `balcao serve`, every CLI command and the tests.
 ///
@@ -28,6 +33,14 @@ public struct Balcao: Sendable {
     public let pipeline: IngestionPipeline
     /// Hybrid search.
     public let search: SearchService
+    /// Builds answers (the language model when configured, quoted passages otherwise).
+    public let answerer: Answerer
+    /// The prepaid credit ledger.
+    public let ledger: CreditLedger
+    /// Prices of model answers.
+    public let pricing: CreditPricing
+    /// The background work of answering customers.
+    public let conversations: ConversationsService
     /// The logger.
     public let logger: Logger
 
@@ -43,7 +56,9 @@ public struct Balcao: Sendable {
         let database = try AppDatabase.open(at: directory.database)
         let secrets = try SecretBox(keyFile: directory.secretKey)
         let embedder: (any Embedder)? = try override ?? EmbedderFactory.make(configuration: configuration, directory: directory, logger: logger)
-        let vectorIndex: any VectorSearchIndex = NoVectorIndex()
+        let vectorIndex: any VectorSearchIndex = try embedder.map {
+            try HNSWChunkIndex(database: database, directory: directory, modelIdentity: $0.modelIdentity, dimension: $0.dimension, logger: logger)
+        } ?? NoVectorIndex()
         let extractor = DocumentExtractor(limits: ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes))
         let originals = OriginalStore(directory: directory)
         let pipeline = IngestionPipeline(
@@ -53,9 +68,40 @@ public struct Balcao: Sendable {
             database: database, originals: originals, secrets: secrets, vectorIndex: vectorIndex,
             maxUploadBytes: configuration.server.maxUploadBytes)
         let search = SearchService(database: database, embedder: embedder, vectorIndex: vectorIndex)
+        let chatModel: (any ChatModel)? = configuration.llm.baseURL.map { baseURL in
+            OpenAIChatClient(
+                configuration: .init(
+                    baseURL: baseURL, apiKey: configuration.llm.apiKey, model: configuration.llm.model ?? "gpt-4o-mini",
+                    timeout: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000)),
+                    totalDeadline: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000 * 2))),
+                logger: logger)
+        }
+        if chatModel == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
+        let answerer = Answerer(search: search, chatModel: chatModel)
+        let credits = configuration.credits
+        let ledger = CreditLedger(
+            database: database,
+            configuration: .init(floor: CreditAmount(credits: credits.floor), lowBalanceThreshold: CreditAmount(credits: credits.lowBalanceThreshold)))
+        let pricing = CreditPricing(
+            pricePer1kInputTokens: CreditAmount(credits: credits.pricePer1kInputTokens),
+            pricePer1kOutputTokens: CreditAmount(credits: credits.pricePer1kOutputTokens),
+            pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer))
+        let gate: any CreditGate = pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, pricing: pricing, database: database)
+        let graph = GraphAPIClient(
+            baseURL: configuration.whatsapp.graphBaseURL, accessToken: configuration.whatsapp.accessToken ?? "", logger: logger)
+        var settings = ConversationSettings()
+        settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
+        settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
+        settings.windowTemplate = configuration.whatsapp.templateName.map {
+            ConversationSettings.Template(name: $0, language: configuration.whatsapp.templateLanguage)
+        }
+        let conversations = ConversationsService(
+            database: database, decoder: WhatsAppWebhookDecoder(), answerer: answerer, credits: gate,
+            channel: WhatsAppChannel(api: graph, logger: logger), settings: settings, logger: logger)
         return Balcao(
             configuration: configuration, directory: directory, database: database, secrets: secrets, embedder: embedder,
-            vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, logger: logger)
+            vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,
+            pricing: pricing, conversations: conversations, logger: logger)
     }
 
     /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).

@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,8 +43,8 @@ public struct BalcaoProcess: Sendable {
         return process
     }
 
-    /// Runs a command to completion.
-    public func run(_ arguments: [String]) throws -> Output {
+    /// Runs a command to completion without blocking a thread of the concurrency pool while it runs.
+    public func run(_ arguments: [String]) async throws -> Output {
         let process = makeProcess(arguments)
         let stdout = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-out-\(UUID().uuidString)")
         let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-err-\(UUID().uuidString)")
@@ -55,11 +58,25 @@ public struct BalcaoProcess: Sendable {
         process.standardError = try FileHandle(forWritingTo: stderr)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        await Self.waitForExit(process)
         return Output(
             status: process.terminationStatus,
             stdout: (try? String(contentsOf: stdout, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits for a child to end by polling, so that no thread of the concurrency pool is blocked meanwhile.
+    public static func waitForExit(_ process: Process, timeout: Duration = .seconds(120)) async {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            process.interrupt()
+            try? await Task.sleep(for: .milliseconds(500))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
     }
 
     /// Starts a long-running command (`serve`); its output goes to `log`.
@@ -86,6 +103,17 @@ public enum LoopbackHTTP {
     public static func status(of url: URL, headers: [String: String] = [:]) async -> Int? {
         var request = URLRequest(url: url)
         request.timeoutInterval = 2
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    /// POST `body` to `url`, returning the status (or `nil` when nothing answers).
+    public static func post(_ body: Data, to url: URL, headers: [String: String] = [:]) async -> Int? {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = 5
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
         return (response as? HTTPURLResponse)?.statusCode

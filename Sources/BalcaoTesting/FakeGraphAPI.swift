@@ -98,12 +98,15 @@ public final class FakeGraphAPI: Sendable {
         public var error: GraphError?
         /// A raw answer (status and body) instead; wins over `error`.
         public var raw: (status: Int, body: String)?
+        /// Whether it answers a mark-as-read call instead of a message send.
+        public var forMarkAsRead: Bool
 
-        /// Creates a scripted response.
-        public init(delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil) {
+        /// Creates a scripted response (for the next message send, or the next mark-as-read call).
+        public init(delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil, forMarkAsRead: Bool = false) {
             self.delay = delay
             self.error = error
             self.raw = raw
+            self.forMarkAsRead = forMarkAsRead
         }
     }
 
@@ -234,14 +237,15 @@ public final class FakeGraphAPI: Sendable {
     /// The send requests received so far (mark-as-read excluded).
     public var sentMessages: [RecordedRequest] { requests.filter { !$0.isMarkAsRead } }
 
-    /// Makes the next `count` requests fail with `error`.
-    public func failNext(_ count: Int = 1, with error: GraphError) {
-        state.withLock { $0.script += Array(repeating: ScriptedResponse(error: error), count: count) }
+    /// Makes the next `count` message sends (or mark-as-read calls) fail with `error`.
+    public func failNext(_ count: Int = 1, with error: GraphError, forMarkAsRead: Bool = false) {
+        state.withLock { $0.script += Array(repeating: ScriptedResponse(error: error, forMarkAsRead: forMarkAsRead), count: count) }
     }
 
-    /// Makes the next `count` requests answer `status` with `body` as is (e.g. a proxy's 502 HTML page).
-    public func failNext(_ count: Int = 1, status: Int, body: String) {
-        state.withLock { $0.script += Array(repeating: ScriptedResponse(raw: (status, body)), count: count) }
+    /// Makes the next `count` message sends (or mark-as-read calls) answer `status` with `body` as is (e.g. a proxy's
+    /// 502 HTML page).
+    public func failNext(_ count: Int = 1, status: Int, body: String, forMarkAsRead: Bool = false) {
+        state.withLock { $0.script += Array(repeating: ScriptedResponse(raw: (status, body), forMarkAsRead: forMarkAsRead), count: count) }
     }
 
     /// Makes the next `count` requests wait `delay` before answering normally.
@@ -249,7 +253,8 @@ public final class FakeGraphAPI: Sendable {
         state.withLock { $0.script += Array(repeating: ScriptedResponse(delay: delay), count: count) }
     }
 
-    /// Appends one scripted response; scripted responses are used in order, one per request.
+    /// Appends one scripted response; scripted responses are used in order, each by the next request of its kind
+    /// (message send, or mark-as-read call).
     public func enqueue(_ response: ScriptedResponse) {
         state.withLock { $0.script.append(response) }
     }
@@ -282,8 +287,14 @@ public final class FakeGraphAPI: Sendable {
             headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
         let authorized = headers["authorization"] == "Bearer \(accessToken)"
+        // A script answers the next request of its kind, so that a daemon's mark-as-read call (made before each answer)
+        // does not use up a failure meant for the send.
+        let isMarkAsRead = ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read"
         let scripted: ScriptedResponse? =
-            authorized ? state.withLock { $0.script.isEmpty ? nil : $0.script.removeFirst() } : nil
+            authorized
+            ? state.withLock { state in
+                state.script.firstIndex { $0.forMarkAsRead == isMarkAsRead }.map { state.script.remove(at: $0) }
+            } : nil
         if let scripted, scripted.delay > .zero { try? await Task.sleep(for: scripted.delay) }
 
         var status = 200

@@ -375,6 +375,13 @@ extension AppDatabase {
         try reader.read { db in try AnswerRecord.filter(Column("conversationId") == id).order(Column("id")).fetchAll(db) }
     }
 
+    /// Recent answers with one outcome (the "unanswered" list), newest first.
+    public func answers(outcome: AnswerRecord.Outcome, limit: Int) throws -> [AnswerRecord] {
+        try reader.read { db in
+            try AnswerRecord.filter(Column("outcome") == outcome.rawValue).order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
     /// Changes who answers a conversation (`human` until `until`, or back to the assistant).
     public func setMode(conversationID: Int64, _ mode: Conversation.Mode, until: Date?, now: Date = Date()) throws -> Conversation? {
         try writer.write { db in

@@ -34,11 +34,11 @@ struct DaemonProcessTests {
         #expect(up, "daemon did not answer on 127.0.0.1:8080; log:\n\(log)")
         #expect(FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("balcao-data/balcao.sqlite").path))
         // A second daemon on the same data directory is refused.
-        let second = try BalcaoProcess(workingDirectory: scratch.url, environment: ["BALCAO_SERVER_PORT": "0"]).run(["serve"])
+        let second = try await BalcaoProcess(workingDirectory: scratch.url, environment: ["BALCAO_SERVER_PORT": "0"]).run(["serve"])
         #expect(second.status != 0)
         #expect(second.stderr.contains("Another Balcão process"))
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await BalcaoProcess.waitForExit(daemon)
         #expect(daemon.terminationStatus == 0)
     }
 
@@ -82,14 +82,11 @@ struct DaemonProcessTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await BalcaoProcess.waitForExit(first)
         #expect(sawWork, "the daemon never started a job")
 
         let second = try process.start(["serve"], log: scratch.url.appendingPathComponent("second.log"))
-        defer {
-            kill(second.processIdentifier, SIGTERM)
-            second.waitUntilExit()
-        }
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         var documents: [Document] = []
         for _ in 0..<1200 {
             documents = try database.documents()
@@ -104,18 +101,20 @@ struct DaemonProcessTests {
             #expect(stored.count == document.chunks)
             #expect(stored.map(\.ordinal) == Array(0..<stored.count))
         }
+        kill(second.processIdentifier, SIGTERM)
+        await BalcaoProcess.waitForExit(second)
     }
 
     @Test("`balcao ingest` shows a line per file and fails when one fails; `search --json` and `documents` read the result")
-    func ingestAndSearchCommands() throws {
+    func ingestAndSearchCommands() async throws {
         let scratch = try Scratch()
         let environment = Self.environment(dataDirectory: scratch.url.appendingPathComponent("data"), port: 0)
         let process = BalcaoProcess(workingDirectory: scratch.url, environment: environment)
-        let good = try process.run(["ingest", "--agent", "leis", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path])
+        let good = try await process.run(["ingest", "--agent", "leis", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         #expect(good.stdout.contains("✓ ptlaw_01060115.pdf: indexed as document 1"))
 
-        let mixed = try process.run([
+        let mixed = try await process.run([
             "ingest", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path, SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf").path,
             scratch.url.appendingPathComponent("missing.pdf").path,
         ])
@@ -124,7 +123,7 @@ struct DaemonProcessTests {
         #expect(mixed.stdout.contains("✗ docling_ocr_test_scanned.pdf: needs_ocr"))
         #expect(mixed.stdout.contains("✗ missing.pdf"))
 
-        let search = try process.run(["search", "--json", "--agent", "leis", "--limit", "3", "reprivatizacao"])
+        let search = try await process.run(["search", "--json", "--agent", "leis", "--limit", "3", "reprivatizacao"])
         #expect(search.status == 0, "\(search.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [String: Any])
         let results = try #require(json["results"] as? [[String: Any]])
@@ -132,12 +131,12 @@ struct DaemonProcessTests {
         #expect(results.allSatisfy { $0["filename"] as? String == "ptlaw_01060115.pdf" })
         #expect(results.allSatisfy { ($0["text"] as? String)?.lowercased().contains("reprivatização") == true })
 
-        let list = try process.run(["documents", "list"])
+        let list = try await process.run(["documents", "list"])
         #expect(list.stdout.contains("needs_ocr"))
         #expect(list.stdout.contains("indexed"))
-        let show = try process.run(["documents", "show", "1"])
+        let show = try await process.run(["documents", "show", "1"])
         #expect(show.stdout.contains("Document 1: ptlaw_01060115.pdf"))
-        let version = try process.run(["--version"])
+        let version = try await process.run(["--version"])
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == BalcaoVersion.current)
     }
 
@@ -147,25 +146,63 @@ struct DaemonProcessTests {
         let dataDirectory = scratch.url.appendingPathComponent("data")
         let port = LoopbackHTTP.freePort()
         let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: port))
-        let ingest = try process.run(["ingest", SharedFixtures.corpus("pdf/ptlaw_0045800458.pdf").path, SharedFixtures.corpus("docx/pandoc_headers.docx").path])
+        let ingest = try await process.run(["ingest", SharedFixtures.corpus("pdf/ptlaw_0045800458.pdf").path, SharedFixtures.corpus("docx/pandoc_headers.docx").path])
         #expect(ingest.status == 0, "\(ingest.stdout)")
         let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
         let before = try database.documents().map { try database.chunks(ofDocument: $0.id!) }
 
         let daemon = try process.start(["serve"], log: scratch.url.appendingPathComponent("log"))
         #expect(await LoopbackHTTP.waitUntilUp(URL(string: "http://127.0.0.1:\(port)/healthz")!))
-        let refused = try process.run(["reindex"])
+        let refused = try await process.run(["reindex"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("Stop it first"))
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await BalcaoProcess.waitForExit(daemon)
 
-        let rebuilt = try process.run(["reindex"])
+        let rebuilt = try await process.run(["reindex"])
         #expect(rebuilt.status == 0, "\(rebuilt.stdout)\(rebuilt.stderr)")
         #expect(rebuilt.stdout.contains("Re-indexed 2 of 2 documents."))
         let after = try database.documents().map { try database.chunks(ofDocument: $0.id!) }
         #expect(after.map { $0.map(\.text) } == before.map { $0.map(\.text) })
         #expect(after.flatMap { $0.map(\.id) } != before.flatMap { $0.map(\.id) })
         #expect(try database.documents().allSatisfy { $0.status == .indexed })
+    }
+
+    @Test("kill -9 right after a webhook was accepted: the reply is still sent, once, after restart")
+    func killAfterWebhookAccepted() async throws {
+        let scratch = try Scratch()
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { await graph.stop() } }
+        let dataDirectory = scratch.url.appendingPathComponent("data")
+        let port = LoopbackHTTP.freePort()
+        var environment = Self.environment(dataDirectory: dataDirectory, port: port)
+        environment["BALCAO_WHATSAPP_APP_SECRET"] = WhatsAppHarness.appSecret
+        environment["BALCAO_WHATSAPP_ACCESS_TOKEN"] = graph.accessToken
+        environment["BALCAO_WHATSAPP_GRAPH_BASE_URL"] = graph.baseURL
+        environment["BALCAO_WHATSAPP_QUIET_PERIOD_SECONDS"] = "1.5"
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: environment)
+        let policy = scratch.url.appendingPathComponent("politica.txt")
+        try Data(WhatsAppHarness.policy.utf8).write(to: policy)
+        #expect(try await process.run(["ingest", "--agent", "loja", policy.path]).status == 0)
+
+        let first = try process.start(["serve"], log: scratch.url.appendingPathComponent("first.log"))
+        #expect(await LoopbackHTTP.waitUntilUp(URL(string: "http://127.0.0.1:\(port)/healthz")!))
+        let body = WhatsAppHarness.textWebhook("Qual o prazo para devolução?", id: "wamid.KILL-9")
+        let status = await LoopbackHTTP.post(
+            body, to: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!,
+            headers: ["Content-Type": "application/json", WebhookSigner.headerName: WebhookSigner.sign(body: body, appSecret: WhatsAppHarness.appSecret)])
+        #expect(status == 200)
+        kill(first.processIdentifier, SIGKILL)
+        await BalcaoProcess.waitForExit(first)
+        #expect(graph.sentMessages.isEmpty, "the reply must not have gone out before the quiet period")
+
+        let second = try process.start(["serve"], log: scratch.url.appendingPathComponent("second.log"))
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        _ = await graph.waitForRequests(1, timeout: .seconds(20)) { !$0.isMarkAsRead }
+        try await Task.sleep(for: .seconds(2))
+        #expect(graph.sentMessages.count == 1)
+        #expect(graph.sentMessages.first?.textBody?.contains("7 dias") == true)
+        kill(second.processIdentifier, SIGTERM)
+        await BalcaoProcess.waitForExit(second)
     }
 }

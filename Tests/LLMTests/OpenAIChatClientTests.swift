@@ -246,8 +246,8 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
 
     @Test func timeoutsAreRetried() async throws {
         try await withFakeLLM(reply: "enfim") { llm in
-            llm.enqueue(FakeLLM.Reply.completion("tarde demais").delayed(by: .seconds(1)))
-            let completion = try await client(llm, timeout: .milliseconds(300), maxAttempts: 2).complete(question)
+            llm.enqueue(FakeLLM.Reply.completion("tarde demais").delayed(by: .seconds(3)))
+            let completion = try await client(llm, timeout: .milliseconds(1500), maxAttempts: 2).complete(question)
             #expect(completion.text == "enfim")
             #expect(completion.attempts == 2)
             #expect(llm.requestCount == 2)

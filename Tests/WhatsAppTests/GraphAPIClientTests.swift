@@ -213,7 +213,7 @@ struct GraphAPIClientTests {
 
     @Test func errorInsideA200IsStillAnError() async throws {
         try await withFake { fake, client in
-            fake.failNext(1, status: 200, body: #"{"error":{"message":"(#131009) Parameter value is not valid","code":131009}}"#)
+            fake.failNext(1, status: 200, body: #"{"error":{"message":"(#131009) Parameter value is not valid","code":131009}}"#, forMarkAsRead: true)
             let error = await failure { try await client.markAsRead(messageID: "bad", phoneNumberID: Self.phoneNumberID, typingIndicator: true) }
             #expect(error?.code == 131009)
             #expect(error?.policy == .doNotRetry)

@@ -41,6 +41,10 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var apiKey: String?
         /// Model name of the remote API.
         public var model: String?
+        /// Vector length of the remote model (`openai` provider).
+        public var dimension: Int?
+        /// Threads the local model uses for a batch.
+        public var threads = 2
     }
 
     /// The OpenAI-compatible chat model.
@@ -65,6 +69,32 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var accessToken: String?
         /// Graph API base URL.
         public var graphBaseURL = "https://graph.facebook.com/v25.0"
+        /// Messages of one customer closer together than this form one turn and get one answer.
+        public var quietPeriodSeconds = 2.5
+        /// After a handoff the assistant answers again by itself after this many minutes.
+        public var handoffTimeoutMinutes = 240.0
+        /// Largest accepted webhook body.
+        public var maxBodyBytes = 1024 * 1024
+        /// Approved template sent outside the 24-hour window (unset: such replies are marked failed).
+        public var templateName: String?
+        /// Language code of that template.
+        public var templateLanguage = "pt_BR"
+    }
+
+    /// The prepaid credit balance that pays for language-model answers.
+    public struct Credits: Sendable, Hashable {
+        /// Price of 1,000 prompt tokens, in credits.
+        public var pricePer1kInputTokens = 0.0
+        /// Price of 1,000 completion tokens, in credits.
+        public var pricePer1kOutputTokens = 0.0
+        /// A flat price per answer, in credits (added to the token prices).
+        public var pricePerAnswer = 0.0
+        /// The balance never goes below this (concurrent answers included).
+        public var floor = 0.0
+        /// Below this balance an alert is raised.
+        public var lowBalanceThreshold = 10.0
+        /// Signing secret of the Stripe webhook (`whsec_…`).
+        public var stripeWebhookSecret: String?
     }
 
     /// The HTTP server.
@@ -77,6 +107,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var llm = LLM()
     /// WhatsApp.
     public var whatsapp = WhatsApp()
+    /// Credits.
+    public var credits = Credits()
 
     /// The embedded defaults.
     public init() {}
@@ -98,10 +130,16 @@ extension BalcaoConfiguration {
     static let knownKeys: [String: Set<String>] = [
         "server": ["host", "port", "api_token", "max_upload_bytes"],
         "storage": ["data_dir", "ingestion_workers", "ingestion_max_attempts"],
-        "embedding": ["provider", "model_path", "base_url", "api_key", "model"],
+        "embedding": ["provider", "model_path", "base_url", "api_key", "model", "dimension", "threads"],
         "llm": ["base_url", "api_key", "model", "timeout_seconds"],
-        "whatsapp": ["verify_token", "app_secret", "access_token", "graph_base_url"],
-        "credits": [],
+        "whatsapp": [
+            "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
+            "max_body_bytes", "template_name", "template_language",
+        ],
+        "credits": [
+            "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
+            "stripe_webhook_secret",
+        ],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -158,6 +196,11 @@ extension BalcaoConfiguration {
         embedding.baseURL = reader.string("embedding.base_url")
         embedding.apiKey = try reader.secret("embedding.api_key")
         embedding.model = reader.string("embedding.model")
+        embedding.dimension = try reader.integer("embedding.dimension", in: 1...65536)
+        embedding.threads = try reader.integer("embedding.threads", in: 1...256) ?? embedding.threads
+        if embedding.provider == "openai" && (embedding.baseURL == nil || embedding.model == nil || embedding.dimension == nil) {
+            throw ConfigurationError(description: "[embedding] provider = \"openai\" needs base_url, model and dimension")
+        }
         llm.baseURL = reader.string("llm.base_url")
         llm.apiKey = try reader.secret("llm.api_key")
         llm.model = reader.string("llm.model")
@@ -166,6 +209,17 @@ extension BalcaoConfiguration {
         whatsapp.appSecret = try reader.secret("whatsapp.app_secret")
         whatsapp.accessToken = try reader.secret("whatsapp.access_token")
         whatsapp.graphBaseURL = reader.string("whatsapp.graph_base_url") ?? whatsapp.graphBaseURL
+        whatsapp.quietPeriodSeconds = try reader.double("whatsapp.quiet_period_seconds", allowZero: true) ?? whatsapp.quietPeriodSeconds
+        whatsapp.handoffTimeoutMinutes = try reader.double("whatsapp.handoff_timeout_minutes") ?? whatsapp.handoffTimeoutMinutes
+        whatsapp.maxBodyBytes = try reader.integer("whatsapp.max_body_bytes", in: 1024...(64 << 20)) ?? whatsapp.maxBodyBytes
+        whatsapp.templateName = reader.string("whatsapp.template_name")
+        whatsapp.templateLanguage = reader.string("whatsapp.template_language") ?? whatsapp.templateLanguage
+        credits.pricePer1kInputTokens = try reader.double("credits.price_per_1k_input_tokens", allowZero: true) ?? credits.pricePer1kInputTokens
+        credits.pricePer1kOutputTokens = try reader.double("credits.price_per_1k_output_tokens", allowZero: true) ?? credits.pricePer1kOutputTokens
+        credits.pricePerAnswer = try reader.double("credits.price_per_answer", allowZero: true) ?? credits.pricePerAnswer
+        credits.floor = try reader.double("credits.floor", allowZero: true) ?? credits.floor
+        credits.lowBalanceThreshold = try reader.double("credits.low_balance_threshold", allowZero: true) ?? credits.lowBalanceThreshold
+        credits.stripeWebhookSecret = try reader.secret("credits.stripe_webhook_secret")
     }
 
     private struct ValueReader {
@@ -184,10 +238,10 @@ extension BalcaoConfiguration {
             return value
         }
 
-        func double(_ key: String) throws -> Double? {
+        func double(_ key: String, allowZero: Bool = false) throws -> Double? {
             guard let text = string(key) else { return nil }
-            guard let value = Double(text), value > 0 else {
-                throw ConfigurationError(description: "\(key) must be a positive number, not \"\(text)\"")
+            guard let value = Double(text), value.isFinite, allowZero ? value >= 0 : value > 0 else {
+                throw ConfigurationError(description: "\(key) must be a \(allowZero ? "non-negative" : "positive") number, not \"\(text)\"")
             }
             return value
         }

@@ -1,0 +1,114 @@
+import Credits
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// One ledger entry as the API shows it.
+struct APICreditEntry: ResponseEncodable, Sendable {
+    var id: Int64
+    var kind: String
+    var amount: String
+    var reason: String
+    var actor: String
+    var externalID: String?
+    var reference: String?
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, amount, reason, actor, reference
+        case externalID = "external_id"
+        case createdAt = "created_at"
+    }
+
+    init(_ entry: CreditEntry) {
+        id = entry.id ?? 0
+        kind = entry.kind.rawValue
+        amount = entry.amount.formatted
+        reason = entry.reason
+        actor = entry.actor
+        externalID = entry.externalId
+        reference = entry.reference
+        createdAt = APIDocument.timestamp(entry.createdAt)
+    }
+}
+
+/// `GET /api/v1/credits`.
+struct APICredits: ResponseEncodable, Sendable {
+    var balance: String
+    var reserved: String
+    var lowBalanceThreshold: String?
+    var isLow: Bool
+    var ledger: [APICreditEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case balance, reserved, ledger
+        case lowBalanceThreshold = "low_balance_threshold"
+        case isLow = "is_low"
+    }
+}
+
+/// `/api/v1/credits`, `/api/v1/credits/topups` and the payment provider's webhook.
+struct CreditsController<Context: RequestContext>: Sendable {
+    let balcao: Balcao
+
+    func addRoutes(to group: RouterGroup<Context>, router: Router<Context>) {
+        group.get("credits", use: show)
+        group.post("credits/topups", use: topUp)
+        router.post("webhooks/payments/stripe", use: stripe)
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> APICredits {
+        let status = try await balcao.ledger.status()
+        let entries = try await balcao.ledger.recentEntries(limit: 50)
+        return APICredits(
+            balance: status.balance.formatted, reserved: status.reserved.formatted, lowBalanceThreshold: status.lowBalanceThreshold?.formatted,
+            isLow: status.isLow, ledger: entries.map(APICreditEntry.init))
+    }
+
+    struct TopUpBody: Decodable {
+        var amount: Double
+        var reason: String
+        var externalID: String?
+        enum CodingKeys: String, CodingKey {
+            case amount, reason
+            case externalID = "external_id"
+        }
+    }
+
+    @Sendable func topUp(_ request: Request, context: Context) async throws -> EditedResponse<APICreditEntry> {
+        let body: TopUpBody
+        do { body = try await request.decode(as: TopUpBody.self, context: context) } catch {
+            throw APIError.badRequest("The body must be {\"amount\": 100, \"reason\": \"…\"}.")
+        }
+        guard body.amount > 0, body.amount.isFinite else { throw APIError.badRequest("amount must be a positive number of credits.") }
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw APIError.badRequest("A top-up needs a reason.") }
+        let result = try await balcao.ledger.topUp(amount: CreditAmount(credits: body.amount), reason: reason, actor: "api", externalID: body.externalID)
+        balcao.logger.notice("credits topped up", metadata: ["amount": "\(result.entry.amount)", "actor": "api", "new": "\(result.isNew)"])
+        return EditedResponse(status: result.isNew ? .created : .ok, response: APICreditEntry(result.entry))
+    }
+
+    @Sendable func stripe(_ request: Request, context: Context) async throws -> Response {
+        guard let secret = balcao.configuration.credits.stripeWebhookSecret else {
+            throw APIError(.serviceUnavailable, code: "not_configured", message: "Payments are not configured: set [credits] stripe_webhook_secret.")
+        }
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let payload = Data(buffer: buffer, byteTransferStrategy: .noCopy)
+        let outcome = try await balcao.ledger.handleStripeWebhook(
+            payload: payload, signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!], webhook: StripeWebhook(secret: secret))
+        switch outcome {
+        case .credited(let amount, let eventID, _):
+            balcao.logger.notice("credits bought", metadata: ["amount": "\(amount)", "event": "\(eventID)"])
+        case .duplicate(let eventID):
+            balcao.logger.info("payment event already credited", metadata: ["event": "\(eventID)"])
+        case .ignored(let type, let reason):
+            balcao.logger.info("payment event ignored", metadata: ["type": "\(type)", "reason": "\(reason)"])
+        case .invalidSignature(let error):
+            throw APIError(.badRequest, code: "invalid_signature", message: "\(error)")
+        case .malformed(let reason):
+            throw APIError.badRequest(reason)
+        }
+        return Response(status: .ok)
+    }
+}

@@ -1,0 +1,62 @@
+import Conversations
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WhatsApp
+
+/// `GET|POST /webhooks/whatsapp`: Meta's verification handshake and signed deliveries.
+///
+/// A delivery is checked against `X-Hub-Signature-256` on the raw bytes exactly as received, stored in the durable inbox
+/// and acknowledged; all the work happens later, outside the request.
+struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
+    let balcao: Balcao
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("webhooks/whatsapp", use: verify)
+        router.post("webhooks/whatsapp", use: receive)
+    }
+
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let expected = balcao.configuration.whatsapp.verifyToken,
+            let challenge = WebhookVerification.challenge(
+                mode: query["hub.mode"].map(String.init), verifyToken: query["hub.verify_token"].map(String.init),
+                challenge: query["hub.challenge"].map(String.init), expectedToken: expected)
+        else {
+            return Response(status: .forbidden)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: challenge)))
+    }
+
+    @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
+        guard let appSecret = balcao.configuration.whatsapp.appSecret else {
+            throw APIError(.serviceUnavailable, code: "not_configured", message: "WhatsApp is not configured: set [whatsapp] app_secret.")
+        }
+        let limit = balcao.configuration.whatsapp.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError(.contentTooLarge, code: "too_large", message: "The body is larger than \(limit) bytes.")
+        }
+        var body = ByteBuffer()
+        for try await part in request.body {
+            guard body.readableBytes + part.readableBytes <= limit else {
+                throw APIError(.contentTooLarge, code: "too_large", message: "The body is larger than \(limit) bytes.")
+            }
+            var part = part
+            body.writeBuffer(&part)
+        }
+        let bytes = Data(buffer: body, byteTransferStrategy: .noCopy)
+        switch WebhookSignature.verify(body: bytes, header: request.headers[HTTPField.Name("X-Hub-Signature-256")!], appSecret: appSecret) {
+        case .valid:
+            break
+        case .missing:
+            throw APIError(.unauthorized, code: "missing_signature", message: "The X-Hub-Signature-256 header is missing.")
+        case .invalid:
+            throw APIError(.forbidden, code: "invalid_signature", message: "The X-Hub-Signature-256 header does not match the body.")
+        }
+        try balcao.database.storeWebhook(body: bytes)
+        return Response(status: .ok)
+    }
+}

@@ -1,0 +1,104 @@
+import Conversations
+import Foundation
+import Logging
+import WhatsApp
+
+/// Reads WhatsApp Cloud API webhook bodies into the conversation flow's events.
+struct WhatsAppWebhookDecoder: WebhookDecoding {
+    func events(from body: Data) throws -> [InboundEvent] {
+        let payload = try WebhookDecoder.decode(body)
+        return payload.events.map { event in
+            switch event {
+            case .message(let message):
+                return .message(
+                    InboundMessage(
+                        id: message.id, phoneNumberID: message.phoneNumberID, customerID: message.customer.key,
+                        addressing: message.customer.phone != nil ? "to" : "recipient", customerName: message.profileName,
+                        timestamp: message.timestamp, kind: message.type, content: Self.content(message.content)))
+            case .status(let status):
+                let error = status.errors.first.map { detail in
+                    [String(detail.code), detail.title, detail.message, detail.details].compactMap { $0 }.joined(separator: " — ")
+                }
+                return .status(
+                    InboundStatus(
+                        messageID: status.messageID, phoneNumberID: status.phoneNumberID, recipientID: status.recipient.key,
+                        state: InboundStatus.State(rawValue: status.status.rawValue) ?? .sent, errorDescription: error))
+            }
+        }
+    }
+
+    static func content(_ content: MessageContent) -> InboundMessage.Content {
+        if let text = content.answerableText, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .text(text) }
+        switch content {
+        case .reaction(let emoji, let messageID): return .recordOnly(kind: "reaction", text: "\(emoji ?? "") → \(messageID)")
+        case .system(let text): return .recordOnly(kind: "system", text: text)
+        case .media(let type), .unsupported(let type): return .unreadable(kind: type)
+        case .text, .interactive, .quickReply: return .recordOnly(kind: "text", text: "")
+        }
+    }
+}
+
+/// Sends replies through the Graph API, formatted for WhatsApp and split at its length limit.
+struct WhatsAppChannel: OutboundChannel {
+    let api: any GraphAPI
+    let backoff = RetryBackoff()
+    let logger: Logger
+
+    func prepare(_ markdown: String) -> [String] {
+        WhatsAppFormatter.messages(fromMarkdown: markdown)
+    }
+
+    func sendText(_ text: String, to conversation: Conversation) async -> SendOutcome {
+        await send(.text(text, to: Self.recipient(conversation)), from: conversation.phoneNumberID)
+    }
+
+    func sendTemplate(name: String, language: String, to conversation: Conversation) async -> SendOutcome {
+        await send(.template(name, languageCode: language, to: Self.recipient(conversation)), from: conversation.phoneNumberID)
+    }
+
+    func markRead(messageID: String, in conversation: Conversation) async {
+        do {
+            try await api.markAsRead(messageID: messageID, phoneNumberID: conversation.phoneNumberID, typingIndicator: true)
+        } catch {
+            logger.debug("could not mark a message read", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func retryDelay(attempt: Int) -> TimeInterval {
+        let delay = backoff.delay(forAttempt: attempt)
+        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+    }
+
+    private func send(_ message: OutgoingMessage, from phoneNumberID: String) async -> SendOutcome {
+        do {
+            return .sent(messageID: try await api.send(message, from: phoneNumberID).messageID)
+        } catch {
+            switch error {
+            case .api(let response):
+                let policy = SendFailurePolicy.forError(code: response.code, httpStatus: response.httpStatus)
+                let reason = [response.message, response.details].compactMap { $0 }.joined(separator: " — ")
+                return .refused(Self.refusal(policy), code: response.code, reason: reason.isEmpty ? "\(error)" : reason)
+            case .timeout(true), .transport(_, true):
+                return .unknown(reason: "\(error)")
+            case .httpStatus(let status, _), .invalidResponse(let status, _):
+                return .refused(Self.refusal(SendFailurePolicy.forError(code: nil, httpStatus: status)), code: nil, reason: "\(error)")
+            case .timeout(false), .transport(_, false), .cancelled:
+                return .refused(.retry, code: nil, reason: "\(error)")
+            case .invalidRequest:
+                return .refused(.doNotRetry, code: nil, reason: "\(error)")
+            }
+        }
+    }
+
+    static func refusal(_ policy: SendFailurePolicy) -> SendRefusal {
+        switch policy {
+        case .retry: return .retry
+        case .doNotRetry: return .doNotRetry
+        case .stopAndAlert: return .stopAndAlert
+        }
+    }
+
+    static func recipient(_ conversation: Conversation) -> Recipient {
+        conversation.addressing == "recipient" ? .userID(conversation.customerID) : .phone(conversation.customerID)
+    }
+}

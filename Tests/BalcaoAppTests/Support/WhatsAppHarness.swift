@@ -1,0 +1,137 @@
+import BalcaoApp
+import BalcaoTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Storage
+import Testing
+
+/// A daemon wired to a fake Graph API (and optionally a fake LLM) over loopback, with one agent that knows the store's
+/// return policy.
+final class WhatsAppHarness: Sendable {
+    static let appSecret = "app-secret-for-tests"
+    static let verifyToken = "verify-me"
+    static let phoneNumberID = "106540352242922"
+    static let policy = """
+        Política de Trocas e Devoluções
+
+        A devolução de produtos pode ser pedida em até 7 dias corridos após a entrega, com a nota fiscal. O reembolso \
+        é feito no mesmo meio de pagamento em até 10 dias úteis.
+
+        Horário de atendimento: de segunda a sexta, das 9h às 18h, pelo telefone 0800 123 4567.
+        """
+
+    let daemon: TestDaemon
+    let graph: FakeGraphAPI
+    let llm: FakeLLM?
+
+    /// Starts the fakes and opens a daemon; `configure` adjusts the configuration last.
+    static func start(withLLM: Bool = true, configure: @Sendable (inout BalcaoConfiguration) -> Void = { _ in }) async throws -> WhatsAppHarness {
+        let graph = try await FakeGraphAPI.start()
+        let llm = withLLM ? try await FakeLLM.start(reply: "Você pode devolver em até **7 dias** após a entrega (politica.txt).") : nil
+        let daemon = try TestDaemon { configuration in
+            configuration.whatsapp.appSecret = appSecret
+            configuration.whatsapp.verifyToken = verifyToken
+            configuration.whatsapp.accessToken = graph.accessToken
+            configuration.whatsapp.graphBaseURL = graph.baseURL
+            configuration.whatsapp.quietPeriodSeconds = 0.3
+            configuration.llm.baseURL = llm?.baseURL
+            configuration.llm.model = "fake-model"
+            configuration.llm.timeoutSeconds = 5
+            configure(&configuration)
+        }
+        let harness = WhatsAppHarness(daemon: daemon, graph: graph, llm: llm)
+        try await harness.addKnowledge()
+        return harness
+    }
+
+    private init(daemon: TestDaemon, graph: FakeGraphAPI, llm: FakeLLM?) {
+        self.daemon = daemon
+        self.graph = graph
+        self.llm = llm
+    }
+
+    private func addKnowledge() async throws {
+        let balcao = daemon.balcao
+        let file = daemon.dataDirectory.appendingPathComponent("politica.txt")
+        try Data(Self.policy.utf8).write(to: file)
+        let registered = try balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+        var agent = try #require(try balcao.database.agent(named: "loja"))
+        agent.isDefault = true
+        agent.persona = "Você é a assistente da Loja Exemplo."
+        try balcao.database.save(&agent)
+        #expect(try balcao.database.document(id: registered.document.id!)?.status == .indexed)
+    }
+
+    func stop() async {
+        await graph.stop()
+        await llm?.stop()
+    }
+
+    /// Runs `body` against the live daemon.
+    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = try buildApplication(daemon.balcao)
+        try await app.test(.live) { client in try await body(client) }
+    }
+
+    /// POSTs a signed webhook body (or one with the given signature header).
+    @discardableResult
+    func deliver(_ body: Data, client: some TestClientProtocol, signature: String?? = .none) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        let header: String? = signature ?? WebhookSigner.sign(body: body, appSecret: Self.appSecret)
+        if let header { headers[HTTPField.Name(WebhookSigner.headerName)!] = header }
+        return try await client.execute(uri: "/webhooks/whatsapp", method: .post, headers: headers, body: ByteBuffer(data: body))
+    }
+
+    /// A text message webhook from a customer, timestamped now.
+    static func textWebhook(_ text: String, from customer: String = "5511999990001", id: String = "wamid.\(UUID().uuidString)", name: String = "Maria") -> Data {
+        let object: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [[
+                "id": "102290129340398",
+                "changes": [[
+                    "field": "messages",
+                    "value": [
+                        "messaging_product": "whatsapp",
+                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
+                        "contacts": [["profile": ["name": name], "wa_id": customer]],
+                        "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]],
+                    ],
+                ]],
+            ]],
+        ]
+        return try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// A status webhook for one of our messages.
+    static func statusWebhook(messageID: String, status: String, recipient: String = "5511999990001") -> Data {
+        let object: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [[
+                "id": "102290129340398",
+                "changes": [[
+                    "field": "messages",
+                    "value": [
+                        "messaging_product": "whatsapp",
+                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
+                        "statuses": [["id": messageID, "status": status, "timestamp": String(Int(Date().timeIntervalSince1970)), "recipient_id": recipient]],
+                    ],
+                ]],
+            ]],
+        ]
+        return try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// Text messages sent to customers so far (mark-as-read calls excluded).
+    var sentTexts: [FakeGraphAPI.RecordedRequest] { graph.sentMessages }
+
+    /// Waits for `count` sent messages, then a little longer to catch any extra one; returns all sent.
+    func waitForSends(_ count: Int, settle: Duration = .milliseconds(700), timeout: Duration = .seconds(20)) async -> [FakeGraphAPI.RecordedRequest] {
+        _ = await graph.waitForRequests(count, timeout: timeout) { !$0.isMarkAsRead }
+        try? await Task.sleep(for: settle)
+        return graph.sentMessages
+    }
+}
