@@ -21,7 +21,7 @@ run: release
 ## The whole test suite.
 test: setup
 	$(SWIFT) build --build-tests -j $(JOBS)
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build
 
 bench-ann:
 	@bash scripts/bench-ann.sh
