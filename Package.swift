@@ -159,6 +159,16 @@ let package = Package(
         .executableTarget(name: "EmbedBenchmark", dependencies: ["Embedding"], path: "Benchmarks/EmbedBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "ExtractBenchmark", dependencies: ["Extraction"], path: "Benchmarks/ExtractBenchmark", swiftSettings: swiftSettings),
         .executableTarget(
+            name: "WebhookBenchmark",
+            dependencies: [
+                "BalcaoApp", "BalcaoTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/WebhookBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "RetrievalScore",
             dependencies: ["Storage", "Embedding", "Retrieval", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/RetrievalScore",

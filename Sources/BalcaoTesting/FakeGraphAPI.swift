@@ -128,6 +128,8 @@ public final class FakeGraphAPI: Sendable {
         public var responseStatus: Int
         /// The message id the fake returned for an accepted send.
         public var responseMessageID: String?
+        /// When the request arrived (for latency measurements).
+        public var receivedAt = ContinuousClock.now
 
         /// The body parsed as a JSON object, or `nil`.
         public var json: [String: Any]? {
@@ -279,6 +281,7 @@ public final class FakeGraphAPI: Sendable {
     // MARK: Handling
 
     private func handle(_ request: Request, version: String?, phone: String?) async throws -> Response {
+        let arrived = ContinuousClock.now
         let buffer = try await request.body.collect(upTo: 4 << 20)
         let body = Data(buffer.readableBytesView)
         var headers: [String: String] = [:]
@@ -315,7 +318,7 @@ public final class FakeGraphAPI: Sendable {
         }
         let record = RecordedRequest(
             method: request.method.rawValue, path: request.uri.path, apiVersion: version, phoneNumberID: phone ?? "",
-            headers: headers, body: body, responseStatus: status, responseMessageID: messageID)
+            headers: headers, body: body, responseStatus: status, responseMessageID: messageID, receivedAt: arrived)
         state.withLock { $0.requests.append(record) }
         var responseHeaders: HTTPFields = [.contentType: "application/json"]
         if status == 401 {

@@ -1,0 +1,210 @@
+// Webhook throughput and latency: signed WhatsApp deliveries against the real daemon (in process, on loopback) with a
+// zero-latency fake LLM and fake Graph API, and the same load against a bare Hummingbird endpoint as the ceiling.
+//
+//   WebhookBenchmark [--messages N] [--concurrency C] [--output bench-results/webhook.json]
+import AsyncHTTPClient
+import BalcaoApp
+import BalcaoTesting
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+struct Options {
+    var messages = 1000
+    var concurrency = 32
+    var output = "bench-results/webhook.json"
+
+    init() {
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = arguments.next() {
+            switch argument {
+            case "--messages": messages = Int(arguments.next() ?? "") ?? messages
+            case "--concurrency": concurrency = Int(arguments.next() ?? "") ?? concurrency
+            case "--output": output = arguments.next() ?? output
+            default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
+            }
+        }
+    }
+}
+
+let appSecret = "bench-app-secret"
+let phoneNumberID = "106540352242922"
+
+func webhook(customer: String, id: String) -> Data {
+    let now = Int(Date().timeIntervalSince1970)
+    return Data(
+        #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":[{"profile":{"name":"Cliente"},"wa_id":"\#(customer)"}],"messages":[{"from":"\#(customer)","id":"\#(id)","timestamp":"\#(now)","type":"text","text":{"body":"Qual o prazo para devolução?"}}]}}]}]}"#
+            .utf8)
+}
+
+/// Sends `count` signed deliveries with `concurrency` in flight; returns per-request latencies (seconds), send start
+/// times by customer, and the wall time.
+func load(port: Int, count: Int, concurrency: Int, prefix: String) async throws -> (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int) {
+    let client = HTTPClient.shared
+    let url = "http://127.0.0.1:\(port)/webhooks/whatsapp"
+    let bodies = (0..<count).map { index -> (String, Data) in
+        let customer = "\(prefix)\(String(format: "%07d", index))"
+        return (customer, webhook(customer: customer, id: "wamid.\(prefix).\(index)"))
+    }
+    let started = ContinuousClock.now
+    var latencies: [Double] = []
+    var starts: [String: ContinuousClock.Instant] = [:]
+    var failures = 0
+    try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant, Double, Bool).self) { group in
+        var next = 0
+        func submit() {
+            let (customer, body) = bodies[next]
+            next += 1
+            group.addTask {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "X-Hub-Signature-256", value: WebhookSigner.sign(body: body, appSecret: appSecret))
+                request.body = .bytes(ByteBuffer(data: body))
+                let begin = ContinuousClock.now
+                let response = try await client.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 1 << 16)
+                let elapsed = ContinuousClock.now - begin
+                return (customer, begin, Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds), response.status == .ok)
+            }
+        }
+        for _ in 0..<min(concurrency, count) { submit() }
+        while let (customer, begin, latency, ok) = try await group.next() {
+            latencies.append(latency)
+            starts[customer] = begin
+            if !ok { failures += 1 }
+            if next < count { submit() }
+        }
+    }
+    let wall = ContinuousClock.now - started
+    return (latencies, starts, Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18, failures)
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((p / 100) * Double(sorted.count - 1) + 0.5))]
+}
+
+/// Runs an application on a free port until `body` returns.
+func withRunning<App: ApplicationProtocol>(_ app: App, portPromise: PortBox, _ body: @Sendable (Int) async throws -> Void) async throws {
+    let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let port = try await portPromise.wait()
+        try await body(port)
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
+/// The port a server bound to, handed from its start-up callback to the load generator.
+final class PortBox: Sendable {
+    private let port = Mutex<Int?>(nil)
+    func set(_ value: Int) { port.withLock { $0 = value } }
+    func wait() async throws -> Int {
+        for _ in 0..<2000 {
+            if let value = port.withLock({ $0 }) { return value }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw CancellationError()
+    }
+}
+
+let options = Options()
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+
+// 1. The ceiling: a bare Hummingbird endpoint that reads the body and answers 200.
+let barePort = PortBox()
+let bareRouter = Router()
+bareRouter.post("webhooks/whatsapp") { request, _ -> HTTPResponse.Status in
+    _ = try await request.body.collect(upTo: 1 << 20)
+    return .ok
+}
+let bare = Application(router: bareRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
+    barePort.set(channel.localAddress?.port ?? 0)
+}, logger: logger)
+nonisolated(unsafe) var bareResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
+try await withRunning(bare, portPromise: barePort) { port in
+    bareResult = try await load(port: port, count: options.messages, concurrency: options.concurrency, prefix: "5511")
+}
+
+// 2. The daemon, with the fakes.
+let graph = try await FakeGraphAPI.start()
+let llm = try await FakeLLM.start(reply: "Até 7 dias após a entrega (politica.txt).")
+let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-bench-\(UUID().uuidString)")
+defer { try? FileManager.default.removeItem(at: dataDirectory) }
+var configuration = BalcaoConfiguration()
+configuration.storage.dataDirectory = dataDirectory.path
+configuration.server.port = 0
+configuration.server.apiToken = "bench"
+configuration.embedding.provider = "none"
+configuration.whatsapp.appSecret = appSecret
+configuration.whatsapp.accessToken = graph.accessToken
+configuration.whatsapp.graphBaseURL = graph.baseURL
+configuration.whatsapp.quietPeriodSeconds = 0
+configuration.llm.baseURL = llm.baseURL
+configuration.llm.model = "fake"
+let balcao = try Balcao.open(configuration: configuration, logger: logger)
+let policy = dataDirectory.appendingPathComponent("politica.txt")
+try Data("A devolução de produtos pode ser pedida em até 7 dias após a entrega. O prazo conta da data de entrega.".utf8).write(to: policy)
+_ = try balcao.library.add(fileAt: policy, agent: "loja", password: nil)
+while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+
+let daemonPort = PortBox()
+let router = try buildRouter(balcao)
+var daemon = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
+    daemonPort.set(channel.localAddress?.port ?? 0)
+}, logger: logger)
+daemon.addServices(balcao.conversations)
+nonisolated(unsafe) var daemonResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
+nonisolated(unsafe) var replyLatencies: [Double] = []
+try await withRunning(daemon, portPromise: daemonPort) { port in
+    daemonResult = try await load(port: port, count: options.messages, concurrency: options.concurrency, prefix: "5521")
+    let replies = await graph.waitForRequests(options.messages, timeout: .seconds(300)) { !$0.isMarkAsRead }
+    for reply in replies {
+        guard let to = reply.json?["to"] as? String, let start = daemonResult.starts[to] else { continue }
+        let elapsed = reply.receivedAt - start
+        replyLatencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
+await graph.stop()
+await llm.stop()
+
+// 3. Report.
+let daemonRate = Double(options.messages) / daemonResult.seconds
+let bareRate = Double(options.messages) / bareResult.seconds
+let rows: [(String, Double, Double, Double, String, String, Int)] = [
+    ("bare Hummingbird endpoint", bareRate, percentile(bareResult.latencies, 50) * 1000, percentile(bareResult.latencies, 99) * 1000, "-", "-", bareResult.failures),
+    ("balcao webhook", daemonRate, percentile(daemonResult.latencies, 50) * 1000, percentile(daemonResult.latencies, 99) * 1000,
+     String(format: "%.1f", percentile(replyLatencies, 50) * 1000), String(format: "%.1f", percentile(replyLatencies, 99) * 1000), daemonResult.failures),
+]
+print("webhook benchmark: \(options.messages) signed deliveries, \(options.concurrency) in flight, quiet period 0 s, zero-latency fakes")
+print("| endpoint | accepted/s | webhook p50 ms | webhook p99 ms | message→reply p50 ms | message→reply p99 ms | non-200 |")
+print("|---|---|---|---|---|---|---|")
+for row in rows {
+    print("| \(row.0) | \(String(format: "%.0f", row.1)) | \(String(format: "%.2f", row.2)) | \(String(format: "%.2f", row.3)) | \(row.4) | \(row.5) | \(row.6) |")
+}
+print("replies received: \(replyLatencies.count) of \(options.messages)")
+let goals: [[String: Any]] = [
+    ["goal": "webhook p99 latency (ms)", "measured": percentile(daemonResult.latencies, 99) * 1000, "target": 50, "met": percentile(daemonResult.latencies, 99) * 1000 < 50],
+    ["goal": "every delivery accepted (non-200 count)", "measured": daemonResult.failures, "target": 0, "met": daemonResult.failures == 0],
+    ["goal": "every delivery answered exactly once (replies)", "measured": replyLatencies.count, "target": options.messages, "met": replyLatencies.count == options.messages],
+    ["goal": "accepted/s as a share of the bare endpoint", "measured": daemonRate / bareRate, "target": "reported", "met": true],
+]
+let report: [String: Any] = [
+    "messages": options.messages, "concurrency": options.concurrency,
+    "bare": ["accepted_per_s": bareRate, "p50_ms": percentile(bareResult.latencies, 50) * 1000, "p99_ms": percentile(bareResult.latencies, 99) * 1000],
+    "daemon": [
+        "accepted_per_s": daemonRate, "p50_ms": percentile(daemonResult.latencies, 50) * 1000, "p99_ms": percentile(daemonResult.latencies, 99) * 1000,
+        "reply_p50_ms": percentile(replyLatencies, 50) * 1000, "reply_p99_ms": percentile(replyLatencies, 99) * 1000, "replies": replyLatencies.count,
+    ],
+    "goals": goals,
+]
+try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: options.output).deletingLastPathComponent().path, withIntermediateDirectories: true)
+try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: options.output))
+print("wrote \(options.output)")
