@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "balcao",
             dependencies: [
-                "BalcaoApp", "Answering", "Credits", "Retrieval", "Storage", "Ingestion",
+                "BalcaoApp", "Answering", "Credits", "Embedding", "Retrieval", "Storage", "Ingestion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -86,7 +86,7 @@ public struct Balcao: Sendable {
             pricePer1kInputTokens: CreditAmount(credits: credits.pricePer1kInputTokens),
             pricePer1kOutputTokens: CreditAmount(credits: credits.pricePer1kOutputTokens),
             pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer))
-        let gate: any CreditGate = pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, pricing: pricing, database: database)
+        let gate: any CreditGate = pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, logger: logger, pricing: pricing, database: database)
         let graph = GraphAPIClient(
             baseURL: configuration.whatsapp.graphBaseURL, accessToken: configuration.whatsapp.accessToken ?? "", logger: logger)
         var settings = ConversationSettings()

@@ -1,12 +1,14 @@
 import Conversations
 import Credits
 import GRDB
+import Logging
 import Storage
 
 /// The credit ledger as the conversation flow's gate: hold the most an answer may cost before calling the model, debit
 /// the real cost in the transaction that records the answer, release the hold when the model fails.
 struct LedgerCreditGate: CreditGate {
     let ledger: CreditLedger
+    let logger: Logger
     let pricing: CreditPricing
     let database: AppDatabase
     /// The largest prompt and completion an answer may use (the hold covers them).
@@ -26,7 +28,10 @@ struct LedgerCreditGate: CreditGate {
     func settle(_ hold: CreditHold, promptTokens: Int, completionTokens: Int, reference: String, in db: Database) throws -> Int64 {
         guard let reservation = try CreditReservation.fetchOne(db, key: hold.id) else { throw CreditError.unknownReservation(hold.id) }
         let cost = pricing.cost(promptTokens: promptTokens, completionTokens: completionTokens)
-        try ledger.settle(reservation, actualCost: cost, reference: reference, in: db)
+        let settlement = try ledger.settle(reservation, actualCost: cost, reference: reference, in: db)
+        if settlement.crossedLowBalanceThreshold {
+            logger.warning("credit balance is low", metadata: ["balance": "\(settlement.balance)"])
+        }
         return cost.micros
     }
 

@@ -1,0 +1,101 @@
+import BalcaoApp
+import BalcaoTesting
+import Credits
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Agents and credits API")
+struct AgentsAndCreditsAPITests {
+    func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test("agents: create, read, update (partial), conflict on a taken name, delete")
+    func agentsCRUD() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        let headers: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
+        try await app.test(.router) { client in
+            let created = try await client.execute(
+                uri: "/api/v1/agents", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"name": "Vendas", "persona": "Você é a vendedora.", "phone_number_ids": ["111"], "handoff_keywords": ["gerente"], "is_default": true}"#))
+            #expect(created.status == .created)
+            let agent = try json(created)
+            let id = try #require(agent["id"] as? Int)
+            #expect(agent["language"] as? String == "pt-BR")
+            #expect(agent["phone_number_ids"] as? [String] == ["111"])
+            #expect(agent["documents"] as? [Int] == [])
+
+            let conflict = try await client.execute(uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"name": "Vendas"}"#))
+            #expect(conflict.status == .conflict)
+            let invalid = try await client.execute(uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"persona": "x"}"#))
+            #expect(invalid.status == .badRequest)
+
+            let updated = try await client.execute(
+                uri: "/api/v1/agents/\(id)", method: .put, headers: headers, body: ByteBuffer(string: #"{"name": "Vendas", "language": "en"}"#))
+            #expect(updated.status == .ok)
+            let after = try json(updated)
+            #expect(after["language"] as? String == "en")
+            #expect(after["persona"] as? String == "Você é a vendedora.")
+            #expect(try daemon.balcao.database.agent(forPhoneNumberID: "111")?.name == "Vendas")
+
+            let list = try json(try await client.execute(uri: "/api/v1/agents", method: .get, headers: headers))
+            #expect((list["agents"] as? [[String: Any]])?.count == 1)
+            #expect(try await client.execute(uri: "/api/v1/agents/\(id)", method: .delete, headers: headers).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/agents/\(id)", method: .get, headers: headers).status == .notFound)
+        }
+    }
+
+    @Test("credits: top-ups are idempotent by external id and show in the ledger")
+    func topUps() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        let headers: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
+        try await app.test(.router) { client in
+            let body = #"{"amount": 25.5, "reason": "Pix recebido", "external_id": "pix-1"}"#
+            #expect(try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .created)
+            #expect(try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .ok)
+            let bad = try await client.execute(
+                uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: #"{"amount": -1, "reason": "x"}"#))
+            #expect(bad.status == .badRequest)
+            let credits = try json(try await client.execute(uri: "/api/v1/credits", method: .get, headers: headers))
+            #expect(credits["balance"] as? String == CreditAmount(credits: 25.5).formatted)
+            let ledger = try #require(credits["ledger"] as? [[String: Any]])
+            #expect(ledger.count == 1)
+            #expect(ledger.first?["actor"] as? String == "api")
+            #expect(ledger.first?["reason"] as? String == "Pix recebido")
+        }
+    }
+
+    @Test("Stripe: a signed checkout.session.completed credits once; forged or stale signatures are refused")
+    func stripeWebhook() async throws {
+        let secret = "whsec_test_secret"
+        let daemon = try TestDaemon { $0.credits.stripeWebhookSecret = secret }
+        let app = try buildApplication(daemon.balcao)
+        let event = Data(
+            #"{"id": "evt_123", "type": "checkout.session.completed", "data": {"object": {"id": "cs_1", "payment_status": "paid", "metadata": {"credits": "100"}}}}"#.utf8)
+        @Sendable func post(_ client: some TestClientProtocol, signature: String) async throws -> TestResponse {
+            try await client.execute(
+                uri: "/webhooks/payments/stripe", method: .post,
+                headers: [.contentType: "application/json", HTTPField.Name("Stripe-Signature")!: signature], body: ByteBuffer(data: event))
+        }
+        try await app.test(.router) { client in
+            let valid = StripeWebhook.signatureHeader(payload: event, secret: secret, timestamp: Date())
+            #expect(try await post(client, signature: valid).status == .ok)
+            #expect(try await post(client, signature: valid).status == .ok)
+            let balance = try await daemon.balcao.ledger.balance()
+            #expect(balance == CreditAmount(credits: 100))
+
+            let forged = StripeWebhook.signatureHeader(payload: event, secret: "whsec_other", timestamp: Date())
+            #expect(try await post(client, signature: forged).status == .badRequest)
+            let stale = StripeWebhook.signatureHeader(payload: event, secret: secret, timestamp: Date().addingTimeInterval(-600))
+            #expect(try await post(client, signature: stale).status == .badRequest)
+            let after = try await daemon.balcao.ledger.balance()
+            #expect(after == CreditAmount(credits: 100))
+        }
+    }
+}
