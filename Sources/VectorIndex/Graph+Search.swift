@@ -41,9 +41,10 @@ extension Graph {
         kernels.sign * kernels.pair(vector(a), vector(b), dimension)
     }
 
-    /// Cache lines of a vector prefetched ahead of its distance computation.
+    /// Cache lines of a vector prefetched ahead of its distance computation: the first two start the DRAM pages
+    /// and the hardware streamer; prefetching whole vectors measured slower (100k × 384: −13% QPS, +15% build time).
     @inline(__always)
-    var prefetchLines: Int32 { Int32(min(vectorStride / 64, 24)) }
+    var prefetchLines: Int32 { Int32(min(vectorStride / 64, 2)) }
 
     /// Greedy descent: from `start` on `fromLevel` down to `toLevel` (inclusive), always moving to a closer neighbour.
     func greedyDescent(
