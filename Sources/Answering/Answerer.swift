@@ -59,7 +59,7 @@ public struct Answerer: Sendable {
         } catch SearchService.SearchError.unknownAgent {
             results = []
         }
-        let passages = results.map(Passage.init)
+        let passages = results
         return RetrievedPassages(passages: passages, isRelevant: try isRelevant(passages, to: question))
     }
 

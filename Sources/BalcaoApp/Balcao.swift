@@ -92,6 +92,7 @@ public struct Balcao: Sendable {
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
         settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
+        settings.textOnlyMessage = configuration.whatsapp.textOnlyMessage
         settings.windowTemplate = configuration.whatsapp.templateName.map {
             ConversationSettings.Template(name: $0, language: configuration.whatsapp.templateLanguage)
         }

@@ -32,6 +32,9 @@ public struct ConversationSettings: Sendable, Hashable {
     public var reconcileAfter: TimeInterval = 90
     /// How long the sender pauses after an error that needs the operator (invalid token).
     public var alertPause: TimeInterval = 600
+    /// The reply to images, audio, video, documents, stickers, locations and contacts; `nil` uses the agent language's
+    /// default ("Por enquanto eu só consigo ler mensagens de texto…").
+    public var textOnlyMessage: String?
     /// How often idle workers look for work.
     public var pollInterval: Duration = .milliseconds(20)
 

@@ -69,7 +69,8 @@ public struct ConversationsService: Service {
                 }
                 let result = try database.applyWebhook(
                     id: entry.id, events: events, quietPeriod: settings.quietPeriod,
-                    textOnlyReply: { [database] conversation in
+                    textOnlyReply: { [database, settings] conversation in
+                        if let configured = settings.textOnlyMessage { return configured }
                         let agent = conversation.agentId.flatMap { try? database.agent(id: $0) }
                         return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
                     })

@@ -230,4 +230,15 @@ struct WhatsAppFlowTests {
             #expect(answers.first?["question"] as? String == "Vocês vendem bicicletas elétricas aro 29?")
         }
     }
+
+    @Test("the reply to media can be configured")
+    func configuredTextOnlyReply() async throws {
+        let harness = try await WhatsAppHarness.start(withLLM: false) { $0.whatsapp.textOnlyMessage = "Só leio texto, desculpe!" }
+        defer { Task { await harness.stop() } }
+        try await harness.run { client in
+            try await harness.deliver(try Self.freshened("image_message.json"), client: client)
+            let sent = await harness.waitForSends(1)
+            #expect(sent.map(\.textBody) == ["Só leio texto, desculpe!"])
+        }
+    }
 }

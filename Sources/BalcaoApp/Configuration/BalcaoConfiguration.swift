@@ -79,6 +79,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var templateName: String?
         /// Language code of that template.
         public var templateLanguage = "pt_BR"
+        /// Reply to media the assistant cannot read (unset: the localized default).
+        public var textOnlyMessage: String?
     }
 
     /// The prepaid credit balance that pays for language-model answers.
@@ -134,7 +136,7 @@ extension BalcaoConfiguration {
         "llm": ["base_url", "api_key", "model", "timeout_seconds"],
         "whatsapp": [
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
-            "max_body_bytes", "template_name", "template_language",
+            "max_body_bytes", "template_name", "template_language", "text_only_message",
         ],
         "credits": [
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
@@ -214,6 +216,7 @@ extension BalcaoConfiguration {
         whatsapp.maxBodyBytes = try reader.integer("whatsapp.max_body_bytes", in: 1024...(64 << 20)) ?? whatsapp.maxBodyBytes
         whatsapp.templateName = reader.string("whatsapp.template_name")
         whatsapp.templateLanguage = reader.string("whatsapp.template_language") ?? whatsapp.templateLanguage
+        whatsapp.textOnlyMessage = reader.string("whatsapp.text_only_message")
         credits.pricePer1kInputTokens = try reader.double("credits.price_per_1k_input_tokens", allowZero: true) ?? credits.pricePer1kInputTokens
         credits.pricePer1kOutputTokens = try reader.double("credits.price_per_1k_output_tokens", allowZero: true) ?? credits.pricePer1kOutputTokens
         credits.pricePerAnswer = try reader.double("credits.price_per_answer", allowZero: true) ?? credits.pricePerAnswer

@@ -88,39 +88,27 @@ final class WhatsAppHarness: Sendable {
 
     /// A text message webhook from a customer, timestamped now.
     static func textWebhook(_ text: String, from customer: String = "5511999990001", id: String = "wamid.\(UUID().uuidString)", name: String = "Maria") -> Data {
-        let object: [String: Any] = [
-            "object": "whatsapp_business_account",
-            "entry": [[
-                "id": "102290129340398",
-                "changes": [[
-                    "field": "messages",
-                    "value": [
-                        "messaging_product": "whatsapp",
-                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
-                        "contacts": [["profile": ["name": name], "wa_id": customer]],
-                        "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]],
-                    ],
-                ]],
-            ]],
-        ]
-        return try! JSONSerialization.data(withJSONObject: object)
+        envelope([
+            "contacts": [["profile": ["name": name], "wa_id": customer]],
+            "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]],
+        ])
     }
 
     /// A status webhook for one of our messages.
     static func statusWebhook(messageID: String, status: String, recipient: String = "5511999990001") -> Data {
+        envelope([
+            "statuses": [["id": messageID, "status": status, "timestamp": String(Int(Date().timeIntervalSince1970)), "recipient_id": recipient]]
+        ])
+    }
+
+    /// A `messages` change for the test number around `value`'s entries, as Meta sends it.
+    private static func envelope(_ value: [String: Any]) -> Data {
+        var change = value
+        change["messaging_product"] = "whatsapp"
+        change["metadata"] = ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID]
         let object: [String: Any] = [
             "object": "whatsapp_business_account",
-            "entry": [[
-                "id": "102290129340398",
-                "changes": [[
-                    "field": "messages",
-                    "value": [
-                        "messaging_product": "whatsapp",
-                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
-                        "statuses": [["id": messageID, "status": status, "timestamp": String(Int(Date().timeIntervalSince1970)), "recipient_id": recipient]],
-                    ],
-                ]],
-            ]],
+            "entry": [["id": "102290129340398", "changes": [["field": "messages", "value": change]]]],
         ]
         return try! JSONSerialization.data(withJSONObject: object)
     }
