@@ -36,15 +36,22 @@ public struct DataDirectory: Sendable, Hashable {
     /// Held by the running daemon.
     public var lockFile: URL { root.appendingPathComponent("balcao.lock") }
 
-    /// Creates the directory tree (owner-only permissions) and clears leftovers of interrupted uploads.
+    /// Creates the directory tree (owner-only permissions).
     public func create() throws {
         let manager = FileManager.default
         for directory in [root, originals, index, models, temporary] {
             try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+    }
+
+    /// Deletes uploads a crash left half-written. Only the holder of the ``DataDirectoryLock`` may call this: another
+    /// process's uploads in progress live in the same folder.
+    public func removeLeftoverUploads(lock: DataDirectoryLock) {
+        let manager = FileManager.default
         for leftover in (try? manager.contentsOfDirectory(at: temporary, includingPropertiesForKeys: nil)) ?? [] {
             try? manager.removeItem(at: leftover)
         }
+        withExtendedLifetime(lock) {}
     }
 }
 

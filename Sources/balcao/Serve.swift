@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
         try directory.create()
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock(directory: directory) } catch { throw ValidationError("\(error)") }
+        directory.removeLeftoverUploads(lock: lock)
         let balcao = try Balcao.open(configuration: configuration, logger: logger)
         logger.info("data directory", metadata: ["path": "\(directory.root.path)"])
         let app = try buildApplication(balcao)

@@ -65,4 +65,17 @@ struct FileStorageTests {
         lock = nil
         _ = try DataDirectoryLock(directory: directory)
     }
+
+    @Test("opening a data directory leaves another process's upload alone; the lock holder clears crash leftovers")
+    func leftoverUploads() throws {
+        let temporary = try TemporaryDirectory()
+        let directory = DataDirectory(root: temporary.url)
+        try directory.create()
+        let inFlight = directory.temporary.appendingPathComponent("upload-in-flight")
+        try Data("partial".utf8).write(to: inFlight)
+        try directory.create()
+        #expect(FileManager.default.fileExists(atPath: inFlight.path))
+        directory.removeLeftoverUploads(lock: try DataDirectoryLock(directory: directory))
+        #expect(!FileManager.default.fileExists(atPath: inFlight.path))
+    }
 }
