@@ -18,16 +18,8 @@ QUERIES="$FAQUAD_DIR/queries.jsonl"
 
 bash scripts/fetch-model.sh "$(dirname "$MODEL")"
 
-if [[ -n "${EMBED_BENCH_BIN:-}" ]]; then
-  BIN="$EMBED_BENCH_BIN"
-else
-  echo "bench-embed: building EmbedBenchmark (release)" >&2
-  # shellcheck disable=SC2086
-  swift build -c release --product EmbedBenchmark ${SWIFT_BUILD_FLAGS:-} >&2
-  # shellcheck disable=SC2086
-  BIN="$(swift build -c release --show-bin-path ${SWIFT_BUILD_FLAGS:-})/EmbedBenchmark"
-fi
-[[ -x "$BIN" ]] || { echo "bench-embed: EmbedBenchmark not found at $BIN" >&2; exit 1; }
+source scripts/lib.sh
+BIN="$(release_binary EmbedBenchmark "${EMBED_BENCH_BIN:-}")"
 
 if [[ ! -x .venv-bench/bin/python ]]; then
   python3 -m venv .venv-bench

@@ -3,7 +3,7 @@
 # endpoint in the same run. Prints a table and writes bench-results/webhook.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product WebhookBenchmark ${SWIFT_BUILD_FLAGS:-}
-bin=$(swift build -c release --show-bin-path ${SWIFT_BUILD_FLAGS:-})/WebhookBenchmark
+source scripts/lib.sh
+bin="$(release_binary WebhookBenchmark "${WEBHOOK_BENCH_BIN:-}")"
 mkdir -p bench-results
 "$bin" --messages "${MESSAGES:-1000}" --concurrency "${CONCURRENCY:-32}" --output bench-results/webhook.json

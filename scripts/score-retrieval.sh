@@ -21,16 +21,8 @@ QUERIES="$FAQUAD_DIR/queries.jsonl"
 
 bash scripts/fetch-model.sh "$(dirname "$MODEL")"
 
-if [[ -n "${RETRIEVAL_SCORE_BIN:-}" ]]; then
-  BIN="$RETRIEVAL_SCORE_BIN"
-else
-  echo "score-retrieval: building RetrievalScore (release)" >&2
-  # shellcheck disable=SC2086
-  swift build -c release --product RetrievalScore ${SWIFT_BUILD_FLAGS:-} >&2
-  # shellcheck disable=SC2086
-  BIN="$(swift build -c release --show-bin-path ${SWIFT_BUILD_FLAGS:-})/RetrievalScore"
-fi
-[[ -x "$BIN" ]] || { echo "score-retrieval: RetrievalScore not found at $BIN" >&2; exit 1; }
+source scripts/lib.sh
+BIN="$(release_binary RetrievalScore "${RETRIEVAL_SCORE_BIN:-}")"
 
 mkdir -p bench-results
 "$BIN" --dataset faquad --corpus "$CORPUS" --queries "$QUERIES" --model "$MODEL" --threads "${THREADS:-2}" \
