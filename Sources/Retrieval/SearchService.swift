@@ -82,9 +82,7 @@ public struct SearchService: Sendable {
             return keyword.prefix(limit).map(Self.result(from:))
         }
         let vector = try await embedder.embed([question], role: .query)[0]
-        let allowedChunks: Set<Int64>? = try scope.map { ids in
-            Set(try ids.flatMap { try database.chunks(ofDocument: $0).compactMap(\.id) })
-        }
+        let allowedChunks: Set<Int64>? = try scope.map { try database.chunkIDs(ofDocuments: $0) }
         let nearest = try await vectorIndex.nearest(to: vector, limit: depth, among: allowedChunks)
         return try fuse(keyword: keyword, vector: nearest, limit: limit)
     }

@@ -74,6 +74,17 @@ extension AppDatabase {
         }
     }
 
+    /// The ids of the chunks of these documents (one query, no chunk text read).
+    public func chunkIDs(ofDocuments documentIDs: Set<Int64>) throws -> Set<Int64> {
+        guard !documentIDs.isEmpty else { return [] }
+        return try reader.read { db in
+            Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT id FROM chunk WHERE documentId IN (\(databaseQuestionMarks(count: documentIDs.count)))",
+                    arguments: StatementArguments(Array(documentIDs))))
+        }
+    }
+
     /// Chunks by id (in no particular order); unknown ids are skipped.
     public func chunks(ids: [Int64]) throws -> [Chunk] {
         try reader.read { db in try Chunk.fetchAll(db, keys: ids) }

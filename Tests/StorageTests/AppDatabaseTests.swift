@@ -115,4 +115,19 @@ struct AppDatabaseTests {
         _ = try database.deleteDocument(id: doc.document.id!)
         #expect(try database.vectorChunkIDs().isEmpty)
     }
+
+    @Test("chunk ids of a set of documents, for scoping vector search")
+    func chunkIDsOfDocuments() throws {
+        let database = try AppDatabase.inMemory()
+        let first = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let second = try database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let a = try database.replaceChunks(
+            documentID: first.document.id!, with: (0..<3).map { NewChunk(text: "a\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
+        ).stored
+        _ = try database.replaceChunks(
+            documentID: second.document.id!, with: [NewChunk(text: "b", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)])
+        #expect(try database.chunkIDs(ofDocuments: [first.document.id!]) == Set(a.map { $0.id! }))
+        #expect(try database.chunkIDs(ofDocuments: [first.document.id!, second.document.id!]).count == 4)
+        #expect(try database.chunkIDs(ofDocuments: []).isEmpty)
+    }
 }
