@@ -220,17 +220,16 @@ extension AppDatabase {
         try reader.read { db in try Date.fetchOne(db, sql: "SELECT MIN(dueAt) FROM turn WHERE state = 'collecting'") }
     }
 
-    /// Ends a turn: records the answer, queues the replies (already formatted for WhatsApp), applies conversation changes,
-    /// and runs `inTransaction` (the credit debit) — all in one transaction.
+    /// Ends a turn: records the answer (its cost is what `debit` charges), queues the replies (already formatted for
+    /// WhatsApp) and applies conversation changes — all in one transaction.
     public func finishTurn(
         _ claimed: ClaimedTurn, answer: AnswerRecord?, replies: [String], conversationChanges: (inout Conversation) -> Void = { _ in },
-        now: Date = Date(), inTransaction: (Database, Int64?) throws -> Void = { _, _ in }
+        now: Date = Date(), debit: (Database) throws -> Int64 = { _ in 0 }
     ) throws {
         try writer.write { db in
-            var answerID: Int64?
             if var answer {
+                answer.cost = try debit(db)
                 try answer.insert(db)
-                answerID = answer.id
             }
             for reply in replies {
                 try enqueueReply(conversationID: claimed.conversation.id!, text: reply, author: "assistant", turnID: claimed.turn.id, db: db, now: now)
@@ -241,7 +240,6 @@ extension AppDatabase {
                 try conversation.update(db)
             }
             try db.execute(sql: "UPDATE turn SET state = 'done', updatedAt = ? WHERE id = ?", arguments: [now, claimed.turn.id])
-            try inTransaction(db, answerID)
         }
     }
 

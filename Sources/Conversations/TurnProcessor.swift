@@ -47,19 +47,16 @@ public struct TurnProcessor: Sendable {
         func finish(
             _ outcome: AnswerRecord.Outcome, text: String?, passages: [Passage] = [], promptTokens: Int = 0, completionTokens: Int = 0,
             changes: @escaping (inout Conversation) -> Void = { _ in },
-            inTransaction: @escaping (Database, Int64?) throws -> Int64 = { _, _ in 0 }
+            debit: @escaping (Database) throws -> Int64 = { _ in 0 }
         ) throws {
             let replies = text.map(channel.prepare) ?? []
             let latency = Int((ContinuousClock.now - started) / .milliseconds(1))
             let sources = "[" + passages.map { "{\"chunk_id\":\($0.chunkID),\"score\":\($0.score)}" }.joined(separator: ",") + "]"
-            var record = AnswerRecord(
+            let record = AnswerRecord(
                 conversationId: conversation.id!, turnId: claimed.turn.id, question: question, text: text ?? "", outcome: outcome,
                 sources: sources, latencyMs: latency, promptTokens: promptTokens, completionTokens: completionTokens, cost: 0,
                 createdAt: now())
-            try database.finishTurn(claimed, answer: nil, replies: replies, conversationChanges: changes, now: now()) { db, _ in
-                record.cost = try inTransaction(db, nil)
-                try record.insert(db)
-            }
+            try database.finishTurn(claimed, answer: record, replies: replies, conversationChanges: changes, now: now(), debit: debit)
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
         }
 
@@ -120,7 +117,7 @@ public struct TurnProcessor: Sendable {
             try finish(
                 .generated, text: generated.text, passages: passages, promptTokens: generated.promptTokens,
                 completionTokens: generated.completionTokens, changes: answered
-            ) { [credits] db, _ in
+            ) { [credits] db in
                 try credits.settle(
                     reservation, promptTokens: generated.promptTokens, completionTokens: generated.completionTokens,
                     reference: "turn:\(claimed.turn.id!)", in: db)
