@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
 
-.PHONY: setup build release run test bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
+.PHONY: setup build release run test test-browser bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,11 @@ run: release
 test: setup
 	$(SWIFT) build --build-tests -j $(JOBS)
 	$(SWIFT) test --skip-build
+	@bash scripts/test-browser.sh
+
+## Only the browser tests (headless Chromium against .build/debug/balcao); screenshots in test-artifacts/browser/.
+test-browser: setup
+	@bash scripts/test-browser.sh
 
 bench-ann:
 	@bash scripts/bench-ann.sh

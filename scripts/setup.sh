@@ -15,6 +15,7 @@ packages=(
   zlib1g-dev            # DOCX (zip) decompression
   python3-venv          # benchmark and scoring helpers
   python3-pip
+  chromium              # browser tests (headless, driven by Python Playwright)
 )
 
 missing=()
@@ -36,4 +37,15 @@ command -v swift >/dev/null || { echo "Swift 6 is required: install the Swift to
 # The local embedding model (multilingual-e5-small, 4-bit), verified by SHA-256.
 if [ -f scripts/fetch-model.sh ]; then
   bash scripts/fetch-model.sh "${BALCAO_MODEL_DIR:-balcao-data/models}"
+fi
+
+# Browser tests and admin benchmark: Python Playwright (its bundled driver needs no npm) and pytest, pinned in
+# Tests/Browser/requirements.txt, in .venv-browser/. Reinstalled only when the requirements file changed.
+venv=.venv-browser
+requirements=Tests/Browser/requirements.txt
+if [ -f "$requirements" ] && ! cmp -s "$requirements" "$venv/.requirements" 2>/dev/null; then
+  echo "Preparing $venv (Python Playwright, pytest)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/.requirements"
 fi

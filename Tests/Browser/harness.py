@@ -1,0 +1,371 @@
+"""The real `balcao` daemon as a child process, with fake external APIs speaking their real wire formats.
+
+Used by the browser tests (Tests/Browser) and the admin benchmark (scripts/admin). Nothing of Balcão is stubbed: the
+daemon is the real executable on a loopback port with a temporary data directory; only the two remote services are
+replaced, each by a small HTTP server on 127.0.0.1:
+
+- FakeLLM: an OpenAI-compatible `POST /v1/chat/completions` (as Sources/BalcaoTesting/FakeLLM.swift) that answers by
+  quoting the first passage of the prompt.
+- FakeGraphAPI: the WhatsApp Cloud API `POST /{version}/{phone_number_id}/messages` (as
+  Sources/BalcaoTesting/FakeGraphAPI.swift): checks the bearer token, records every request, answers like Meta.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SHARED = REPOSITORY.parent / "shared"
+
+APP_SECRET = "browser-test-app-secret"
+VERIFY_TOKEN = "browser-test-verify"
+ACCESS_TOKEN = "browser-test-access-token"
+PHONE_NUMBER_ID = "106540352242922"
+DISPLAY_PHONE_NUMBER = "15550783881"
+
+SETUP_CODE = re.compile(r"admin setup code: ([A-Z0-9-]{8,})")
+
+
+def free_port() -> int:
+    """A loopback port the OS had free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _FakeServer:
+    """A ThreadingHTTPServer on 127.0.0.1 with an OS-chosen port, served from a background thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        handler.fake = self  # type: ignore[attr-defined]
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self.port = self._server.server_address[1]
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, sort_keys=True).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _LLMHandler(_Handler):
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self._body()
+        fake: FakeLLM = self.fake  # type: ignore[attr-defined]
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error", "code": 404}})
+            return
+        try:
+            request = json.loads(body)
+            messages = request["messages"]
+        except (ValueError, KeyError, TypeError):
+            self._send_json(400, {"error": {"message": "malformed request", "type": "invalid_request_error", "code": 400}})
+            return
+        with fake.lock:
+            fake.requests.append({"path": self.path, "headers": dict(self.headers), "json": request})
+        text = fake.answer(messages)
+        prompt_tokens = sum(4 + (len(m.get("content", "").encode()) + 3) // 4 for m in messages) + 3
+        completion_tokens = (len(text.encode()) + 3) // 4
+        self._send_json(200, {
+            "id": f"chatcmpl-fake-{len(fake.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.get("model") or "fake-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        })
+
+
+class FakeLLM(_FakeServer):
+    """An OpenAI-compatible chat server that answers by quoting the first passage it was given."""
+
+    def __init__(self):
+        super().__init__(_LLMHandler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @staticmethod
+    def answer(messages: list[dict]) -> str:
+        prompt = "\n\n".join(str(m.get("content", "")) for m in messages)
+        # Passages are quoted in the prompt; cite the first sentence of the longest paragraph after the question.
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", prompt) if len(p.strip()) > 60]
+        if not paragraphs:
+            return "Não encontrei essa informação nos documentos."
+        quote = re.split(r"(?<=[.;:])\s", max(paragraphs, key=len).replace("\n", " "))[0][:240]
+        return f"Segundo o documento: “{quote}” [1]"
+
+
+class _GraphHandler(_Handler):
+    def do_POST(self):  # noqa: N802
+        body = self._body()
+        fake: FakeGraphAPI = self.fake  # type: ignore[attr-defined]
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        if len(parts) not in (2, 3) or parts[-1] != "messages":
+            self._send_json(404, {"error": {"message": "Unknown path components", "type": "OAuthException", "code": 2500}})
+            return
+        phone = parts[-2]
+        record = {"path": self.path, "phone_number_id": phone, "headers": dict(self.headers), "body": body}
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        record["json"] = payload
+        if self.headers.get("Authorization") != f"Bearer {fake.access_token}":
+            record["status"] = 401
+            with fake.lock:
+                fake.requests.append(record)
+            self._send_json(401, {"error": {"message": "Invalid OAuth access token - Cannot parse access token",
+                                            "type": "OAuthException", "code": 190, "fbtrace_id": "AFakeTrace190"}},
+                            {"WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"'})
+            return
+        status, answer = fake.accept(payload)
+        record["status"] = status
+        with fake.lock:
+            fake.requests.append(record)
+        self._send_json(status, answer)
+
+
+class FakeGraphAPI(_FakeServer):
+    """The WhatsApp Cloud API's send endpoint, answering as Meta does."""
+
+    def __init__(self, access_token: str = ACCESS_TOKEN, api_version: str = "v25.0"):
+        self.access_token = access_token
+        self.api_version = api_version
+        self._next_id = 1
+        super().__init__(_GraphHandler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{self.api_version}"
+
+    def accept(self, payload: object) -> tuple[int, dict]:
+        def invalid(details: str) -> tuple[int, dict]:
+            return 400, {"error": {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100,
+                                   "error_data": {"messaging_product": "whatsapp", "details": details},
+                                   "fbtrace_id": "AFakeTrace100"}}
+
+        if not isinstance(payload, dict):
+            return invalid("The request body is not a JSON object")
+        if payload.get("messaging_product") != "whatsapp":
+            return invalid("The parameter messaging_product is required.")
+        if "status" in payload:
+            if payload.get("status") != "read" or not payload.get("message_id"):
+                return invalid("status must be read and message_id is required")
+            return 200, {"success": True}
+        to = payload.get("to")
+        if not to:
+            return invalid("The parameter to is required.")
+        if payload.get("type", "text") == "text":
+            text = (payload.get("text") or {}).get("body")
+            if not text:
+                return invalid("The parameter text['body'] is required.")
+            if len(text) > 4096:
+                return invalid("Param text['body'] must be at most 4096 characters long.")
+        with self.lock:
+            message_id = f"wamid.FAKE{self._next_id:06d}"
+            self._next_id += 1
+        return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                     "messages": [{"id": message_id}]}
+
+    def sent_texts(self) -> list[str]:
+        """`text.body` of every accepted text send (mark-as-read calls excluded)."""
+        with self.lock:
+            return [r["json"]["text"]["body"] for r in self.requests
+                    if r.get("status") == 200 and isinstance(r.get("json"), dict)
+                    and r["json"].get("type", "text") == "text" and "text" in r["json"]]
+
+    def wait_for_text(self, predicate, timeout: float = 20) -> str | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for text in self.sent_texts():
+                if predicate(text):
+                    return text
+            time.sleep(0.1)
+        return None
+
+
+def sign(body: bytes, app_secret: str = APP_SECRET) -> str:
+    """The `X-Hub-Signature-256` value Meta sends: `sha256=` + hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def text_webhook(text: str, customer: str = "5511999990001", name: str = "Maria", message_id: str | None = None) -> bytes:
+    """A `messages` webhook for one customer text, shaped like /work/shared/whatsapp/fixtures/text_message.json."""
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
+                    "contacts": [{"profile": {"name": name}, "wa_id": customer}],
+                    "messages": [{
+                        "from": customer,
+                        "id": message_id or f"wamid.browser-{time.time_ns()}",
+                        "timestamp": str(int(time.time())),
+                        "type": "text",
+                        "text": {"body": text},
+                    }],
+                },
+            }],
+        }],
+    }
+    return json.dumps(payload).encode()
+
+
+@dataclass
+class Daemon:
+    """`balcao serve` on a free loopback port with its own data directory and configuration file."""
+
+    binary: Path
+    llm: FakeLLM | None = None
+    graph: FakeGraphAPI | None = None
+    data_dir: Path | None = None
+    port: int = 0
+    extra_config: str = ""
+    log_level: str = "info"
+    process: subprocess.Popen | None = None
+    scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="balcao-browser-")))
+
+    def __post_init__(self):
+        if self.data_dir is None:
+            self.data_dir = self.scratch / "data"
+        if not self.port:
+            self.port = free_port()
+        self.log_path = self.scratch / "daemon.log"
+        self.config_path = self.scratch / "balcao.toml"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_config(self) -> None:
+        llm = ""
+        if self.llm:
+            llm = f'base_url = "{self.llm.base_url}"\nmodel = "fake-model"\napi_key = "fake-key"\ntimeout_seconds = 10\n'
+        whatsapp = ""
+        if self.graph:
+            whatsapp = (f'verify_token = "{VERIFY_TOKEN}"\napp_secret = "{APP_SECRET}"\n'
+                        f'access_token = "{self.graph.access_token}"\ngraph_base_url = "{self.graph.base_url}"\n'
+                        "quiet_period_seconds = 0.3\n")
+        self.config_path.write_text(
+            "[server]\n"
+            f'host = "127.0.0.1"\nport = {self.port}\napi_token = "browser-test-api-token"\n'
+            "[storage]\n"
+            f'data_dir = "{self.data_dir}"\ningestion_workers = 1\n'
+            "[embedding]\n"
+            'provider = "none"\n'
+            f"[llm]\n{llm}"
+            f"[whatsapp]\n{whatsapp}"
+            f"{self.extra_config}"
+        )
+
+    def start(self, timeout: float = 120) -> "Daemon":
+        self.write_config()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BALCAO_")}
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(self.binary), "serve", "--config", str(self.config_path), "--log-level", self.log_level],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.scratch, env=env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"balcao exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"balcao did not answer /healthz within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def setup_code(self, timeout: float = 10) -> str | None:
+        """The one-time code the daemon logs while no user exists (`admin setup code: CODE`), or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = SETUP_CODE.findall(self.log())
+            if found:
+                return found[-1]
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 30) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def post_webhook(self, body: bytes, signature: str | None = None) -> int:
+        """POSTs a webhook body with Meta's signature (or `signature` as given) and returns the HTTP status."""
+        request = urllib.request.Request(
+            f"{self.base_url}/webhooks/whatsapp", data=body, method="POST",
+            headers={"Content-Type": "application/json",
+                     "X-Hub-Signature-256": signature if signature is not None else sign(body)})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
