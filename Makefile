@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
 
-.PHONY: setup build release run test test-browser bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
+.PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -42,6 +42,9 @@ score-extract: setup
 
 score-retrieval: setup
 	@bash scripts/score-retrieval.sh
+
+bench-admin: setup
+	@bash scripts/bench-admin.sh
 
 bench-webhook: setup
 	@bash scripts/bench-webhook.sh

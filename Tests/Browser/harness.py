@@ -369,3 +369,81 @@ class Daemon:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
+
+
+class AdminClient:
+    """A signed-in admin session over plain HTTP (keep-alive, cookies, the CSRF token of the last page), for the
+    benchmark and for checks that need no browser."""
+
+    CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"|name="csrf-token"\s+content="([^"]+)"')
+
+    def __init__(self, base_url: str):
+        import http.client
+        import urllib.parse
+        parsed = urllib.parse.urlsplit(base_url)
+        self._connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+        self.cookies: dict[str, str] = {}
+        self.csrf: str | None = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+        """One request; returns (status, headers as a dict with lowercase names, body bytes, wall-clock ms)."""
+        import http.client
+        all_headers = dict(headers or {})
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in range(2):
+            begun = time.perf_counter()
+            try:
+                self._connection.request(method, path, body=body, headers=all_headers)
+                response = self._connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self._connection.close()
+                if attempt:
+                    raise
+        wall = (time.perf_counter() - begun) * 1000
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                key, _, cookie = pair.partition("=")
+                if cookie and "max-age=0" not in value.lower():
+                    self.cookies[key.strip()] = cookie.strip()
+                else:
+                    self.cookies.pop(key.strip(), None)
+        lowered = {name.lower(): value for name, value in response.getheaders()}
+        if "text/html" in lowered.get("content-type", ""):
+            found = self.CSRF.search(data.decode("utf-8", "replace"))
+            if found:
+                self.csrf = found.group(1) or found.group(2)
+        return response.status, lowered, data, wall
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post_form(self, path: str, fields: dict[str, str]):
+        import urllib.parse
+        if self.csrf and "csrf_token" not in fields:
+            fields = {**fields, "csrf_token": self.csrf}
+        return self.request("POST", path, urllib.parse.urlencode(fields).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def first_run(self, setup_code: str, username: str, password: str) -> int:
+        """Creates the first owner through /admin/setup; returns the status of the POST (303 on success)."""
+        self.get("/admin/setup")
+        status, _, _, _ = self.post_form("/admin/setup", {"setup_code": setup_code, "username": username, "password": password})
+        return status
+
+    def sign_in(self, username: str, password: str) -> int:
+        self.get("/admin/login")
+        status, _, _, _ = self.post_form("/admin/login", {"username": username, "password": password})
+        return status
+
+
+SERVER_TIMING = re.compile(r"(?:^|,)\s*app;dur=([0-9.]+)")
+
+
+def server_ms(headers: dict[str, str]) -> float | None:
+    """The `app;dur=` figure of a Server-Timing header, in milliseconds."""
+    found = SERVER_TIMING.search(headers.get("server-timing", ""))
+    return float(found.group(1)) if found else None
