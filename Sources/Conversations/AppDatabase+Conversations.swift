@@ -222,6 +222,10 @@ extension AppDatabase {
 
     /// Ends a turn: records the answer (its cost is what `debit` charges), queues the replies (already formatted for
     /// WhatsApp) and applies conversation changes — all in one transaction.
+    ///
+    /// When a person took the conversation over while the answer was being written (it is in human mode now, and was
+    /// not — or not until the same time — when the turn was claimed), the answer is recorded but nothing is sent and the
+    /// conversation is left in the person's hands.
     public func finishTurn(
         _ claimed: ClaimedTurn, answer: AnswerRecord?, replies: [String], conversationChanges: (inout Conversation) -> Void = { _ in },
         now: Date = Date(), debit: (Database) throws -> Int64 = { _ in 0 }
@@ -231,11 +235,18 @@ extension AppDatabase {
                 answer.cost = try debit(db)
                 try answer.insert(db)
             }
-            for reply in replies {
-                try enqueueReply(conversationID: claimed.conversation.id!, text: reply, author: "assistant", turnID: claimed.turn.id, db: db, now: now)
+            let current = try Conversation.fetchOne(db, key: claimed.conversation.id)
+            let takenOver = current.map { current in
+                current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
+            } ?? false
+            if !takenOver {
+                for reply in replies {
+                    try enqueueReply(
+                        conversationID: claimed.conversation.id!, text: reply, author: "assistant", turnID: claimed.turn.id, db: db, now: now)
+                }
             }
-            if var conversation = try Conversation.fetchOne(db, key: claimed.conversation.id) {
-                conversationChanges(&conversation)
+            if var conversation = current {
+                if !takenOver { conversationChanges(&conversation) }
                 conversation.updatedAt = now
                 try conversation.update(db)
             }

@@ -118,6 +118,7 @@ public struct AppDatabase: Sendable {
                 t.column("section")
             }
         }
+        registerAdminPagesSchema(&migrator)
         return migrator
     }
 }
