@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// One page of the document list, with the totals the list header shows.
