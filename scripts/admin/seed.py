@@ -73,7 +73,7 @@ def paragraph(rng: random.Random, tokens: int) -> str:
 
 
 def seed(db: sqlite3.Connection, conversations: int, documents: int, chunks_per_document: int, days: int,
-         rng: random.Random) -> dict:
+         rng: random.Random, audit_entries: int = 5_000) -> dict:
     now = datetime.now(timezone.utc)
     start = now - timedelta(days=days)
     counts = {"agents": 0, "documents": 0, "chunks": 0, "conversations": 0, "turns": 0, "messages": 0, "answers": 0,
@@ -236,6 +236,18 @@ def seed(db: sqlite3.Connection, conversations: int, documents: int, chunks_per_
                     'updatedAt = ? WHERE id = ?',
                     (mode, human_until, consecutive_unanswered, stamp(last_inbound), stamp(updated), conversation_id))
         counts["conversations"] += 1
+    # The audit log (admin-core's table, when this build has it): a few hundred actions a day would be busy.
+    if cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'auditEntry'").fetchone():
+        actions = [("auth.sign_in", None), ("auth.sign_in_failed", "senha incorreta"), ("conversation.takeover", None),
+                   ("conversation.release", None), ("document.delete", None), ("credits.top_up", "Recarga manual"),
+                   ("settings.update", "llm_model")]
+        for number in range(audit_entries):
+            action, detail = rng.choice(actions)
+            cur.execute('INSERT INTO auditEntry (createdAt, actor, address, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)',
+                        (stamp(start + timedelta(seconds=days * 86400 * number / audit_entries)),
+                         rng.choice(["dona.rita", "joao.operador", "ana.operadora"]), f"192.168.0.{rng.randint(2, 250)}",
+                         action, f"conversation:{rng.randint(1, max(1, conversations))}", detail))
+        counts["audit_entries"] = audit_entries
     cur.execute("INSERT INTO alert (kind, message, createdAt) VALUES (?, ?, ?)",
                 ("whatsapp", "WhatsApp error 131026: Message Undeliverable", stamp(now - timedelta(hours=3))))
     counts["balance_micros"] = balance
