@@ -230,7 +230,7 @@ def conversation(browser, daemon, fakes, owner_state, agent):
     _, graph = fakes
     status = daemon.post_webhook(harness.text_webhook("O que diz o decreto sobre a reprivatização?", CUSTOMER, CUSTOMER_NAME))
     assert status == 200, f"the signed webhook was refused with {status}"
-    answered = graph.wait_for_text(lambda text: True, timeout=30)
+    answered = graph.wait_for_text(to=CUSTOMER, timeout=30)
     assert answered, f"the assistant never answered the customer:\n{daemon.log()[-3000:]}"
     watched = new_owner_page(browser, daemon, owner_state)
     try:

@@ -213,17 +213,20 @@ class FakeGraphAPI(_FakeServer):
         return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                      "messages": [{"id": message_id}]}
 
-    def sent_texts(self) -> list[str]:
-        """`text.body` of every accepted text send (mark-as-read calls excluded)."""
+    def sent_texts(self, to: str | None = None) -> list[str]:
+        """`text.body` of every accepted text send (mark-as-read calls excluded), to one customer when given."""
         with self.lock:
             return [r["json"]["text"]["body"] for r in self.requests
                     if r.get("status") == 200 and isinstance(r.get("json"), dict)
-                    and r["json"].get("type", "text") == "text" and "text" in r["json"]]
+                    and r["json"].get("type", "text") == "text" and "text" in r["json"]
+                    and (to is None or r["json"].get("to") == to)]
 
-    def wait_for_text(self, predicate, timeout: float = 20) -> str | None:
+    def wait_for_text(self, predicate=lambda text: True, to: str | None = None, skip: int = 0,
+                      timeout: float = 20) -> str | None:
+        """The first text sent (to `to`, after the first `skip` of them) that `predicate` accepts, or None."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for text in self.sent_texts():
+            for text in self.sent_texts(to)[skip:]:
                 if predicate(text):
                     return text
             time.sleep(0.1)
