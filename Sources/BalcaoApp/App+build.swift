@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Hummingbird
 import Ingestion
 import Retrieval
@@ -11,8 +11,9 @@ public typealias BalcaoRequestContext = BasicRequestContext
 
 /// Builds the daemon's HTTP application: the router, the background services and the start-up work.
 ///
-/// `balcao serve` and the tests call this same function; only the configuration differs.
-public func buildApplication(_ balcao: Balcao) throws -> some ApplicationProtocol {
+/// `balcao serve` and the tests call this same function; only the configuration differs. `configurationFile` is the file
+/// the configuration was read from, included in scheduled backups.
+public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil) throws -> some ApplicationProtocol {
     let router = try buildRouter(balcao)
     var app = Application(
         router: router,
@@ -20,14 +21,16 @@ public func buildApplication(_ balcao: Balcao) throws -> some ApplicationProtoco
             address: .hostname(balcao.configuration.server.host, port: balcao.configuration.server.port),
             serverName: "balcao"),
         logger: balcao.logger)
-    app.addServices(
-        IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers))
+    var ingestion = IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers)
+    ingestion.onJobFinished = { [metrics = balcao.metrics] outcome, duration in metrics.ingestion(outcome: outcome.metricLabel, duration: duration) }
+    app.addServices(ingestion)
     app.addServices(balcao.conversations)
     app.beforeServerStarts {
         // Holds left by a crash would otherwise keep credit out of reach until they expire.
         let released = try await balcao.ledger.releaseAllOpenReservations()
         if released > 0 { balcao.logger.notice("released credit holds left by an earlier run", metadata: ["count": "\(released)"]) }
     }
+    if let backups = balcao.backupService(configurationFile: configurationFile) { app.addServices(backups) }
     if let index = balcao.vectorIndex as? HNSWChunkIndex {
         app.addServices(VectorIndexSnapshotService(index: index, interval: .seconds(30), logger: balcao.logger))
     }
@@ -38,16 +41,8 @@ public func buildApplication(_ balcao: Balcao) throws -> some ApplicationProtoco
 public func buildRouter(_ balcao: Balcao) throws -> Router<BalcaoRequestContext> {
     let token = try balcao.apiToken()
     let router = Router(context: BalcaoRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
-    router.get("healthz") { _, _ in HealthStatus(status: "ok") }
-    router.get("readyz") { _, _ -> EditedResponse<HealthStatus> in
-        do {
-            _ = try balcao.database.pendingJobCount()
-            return EditedResponse(status: .ok, response: HealthStatus(status: "ready"))
-        } catch {
-            return EditedResponse(status: .serviceUnavailable, response: HealthStatus(status: "database unavailable: \(error)"))
-        }
-    }
+    router.add(middleware: LogRequestsMiddleware(.info))
+    addOperationsRoutes(to: router, balcao: balcao)
     router.get("api/v1/openapi.json") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "application/json"

@@ -43,6 +43,8 @@ public struct Balcao: Sendable {
     public let conversations: ConversationsService
     /// The logger.
     public let logger: Logger
+    /// The Prometheus metrics served at `/metrics` (this daemon's own registry).
+    public let metrics: BalcaoMetrics
 
     /// Opens the data directory and database and builds every part.
     ///
@@ -51,6 +53,7 @@ public struct Balcao: Sendable {
     public static func open(
         configuration: BalcaoConfiguration, logger: Logger = Logger(label: "balcao"), embedder override: (any Embedder)?? = nil
     ) throws -> Balcao {
+        let metrics = BalcaoMetrics()
         let directory = DataDirectory(root: configuration.dataDirectoryURL)
         try directory.create()
         let database = try AppDatabase.open(at: directory.database)
@@ -67,14 +70,16 @@ public struct Balcao: Sendable {
         let library = DocumentLibrary(
             database: database, originals: originals, secrets: secrets, vectorIndex: vectorIndex,
             maxUploadBytes: configuration.server.maxUploadBytes)
-        let search = SearchService(database: database, embedder: embedder, vectorIndex: vectorIndex)
+        let search = SearchService(
+            database: database, embedder: embedder, vectorIndex: InstrumentedVectorIndex(base: vectorIndex, metrics: metrics))
         let chatModel: (any ChatModel)? = configuration.llm.baseURL.map { baseURL in
-            OpenAIChatClient(
+            let client = OpenAIChatClient(
                 configuration: .init(
                     baseURL: baseURL, apiKey: configuration.llm.apiKey, model: configuration.llm.model ?? "gpt-4o-mini",
                     timeout: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000)),
                     totalDeadline: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000 * 2))),
                 logger: logger)
+            return InstrumentedChatModel(base: client, metrics: metrics)
         }
         if chatModel == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
         let answerer = Answerer(search: search, chatModel: chatModel)
@@ -98,11 +103,11 @@ public struct Balcao: Sendable {
         }
         let conversations = ConversationsService(
             database: database, decoder: WhatsAppWebhookDecoder(), answerer: answerer, credits: gate,
-            channel: WhatsAppChannel(api: graph, logger: logger), settings: settings, logger: logger)
+            channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics), settings: settings, logger: logger)
         return Balcao(
             configuration: configuration, directory: directory, database: database, secrets: secrets, embedder: embedder,
             vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,
-            pricing: pricing, conversations: conversations, logger: logger)
+            pricing: pricing, conversations: conversations, logger: logger, metrics: metrics)
     }
 
     /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).

@@ -43,6 +43,7 @@ struct WhatsAppChannel: OutboundChannel {
     let api: any GraphAPI
     let backoff = RetryBackoff()
     let logger: Logger
+    var metrics: BalcaoMetrics?
 
     func prepare(_ markdown: String) -> [String] {
         WhatsAppFormatter.messages(fromMarkdown: markdown)
@@ -70,6 +71,20 @@ struct WhatsAppChannel: OutboundChannel {
     }
 
     private func send(_ message: OutgoingMessage, from phoneNumberID: String) async -> SendOutcome {
+        let outcome = await attempt(message, from: phoneNumberID)
+        if let metrics {
+            switch outcome {
+            case .sent: metrics.graphSend(result: "sent")
+            case .unknown: metrics.graphSend(result: "unknown")
+            case .refused(.retry, _, _): metrics.graphSend(result: "retry")
+            case .refused(.doNotRetry, _, _): metrics.graphSend(result: "do_not_retry")
+            case .refused(.stopAndAlert, _, _): metrics.graphSend(result: "stop_and_alert")
+            }
+        }
+        return outcome
+    }
+
+    private func attempt(_ message: OutgoingMessage, from phoneNumberID: String) async -> SendOutcome {
         do {
             return .sent(messageID: try await api.send(message, from: phoneNumberID).messageID)
         } catch {

@@ -194,6 +194,18 @@ public final class FakeGraphAPI: Sendable {
             let phone = context.parameters.get("first")
             return try await holder.fake?.handle(request, version: nil, phone: phone) ?? Response(status: .serviceUnavailable)
         }
+        // `GET /{version}/me`: what a token check (`balcao doctor`) calls; 401 with a Graph error for a wrong token.
+        router.get(":first/me") { request, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            guard let fake = holder.fake else { return Response(status: .serviceUnavailable) }
+            let authorized = request.headers[.authorization] == "Bearer \(fake.accessToken)"
+            let body =
+                authorized
+                ? #"{"id":"102290129340398","name":"Fake Business"}"#
+                : #"{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"fbtrace_id":"fake"}}"#
+            return Response(status: authorized ? .ok : .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         let logger = {
             var logger = Logger(label: "FakeGraphAPI")
             logger.logLevel = .critical  // cancellation on stop() logs errors that mean nothing here

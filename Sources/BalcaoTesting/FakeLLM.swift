@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// A fake OpenAI-compatible LLM server for tests: a real Hummingbird HTTP server on `127.0.0.1` with an OS-assigned
-/// port, answering `POST /v1/chat/completions` in the OpenAI wire format.
+/// port, answering `POST /v1/chat/completions` in the OpenAI wire format (and `POST /v1/embeddings` with
+/// ``FakeEmbeddings``' deterministic vectors, `GET /v1/models` with one model).
 ///
 /// By default every request is answered with a fixed reply (``setReply(_:)``); a ``Responder`` closure can compute the
 /// answer from the request instead. Failures are scripted with ``failNext(_:status:retryAfter:message:)``, one-off
@@ -150,6 +151,8 @@ public final class FakeLLM: Sendable {
         var queue: [Reply] = []
         var delay: Duration = .zero
         var requests: [RecordedRequest] = []
+        var embeddingDelay: Duration = .zero
+        var embeddingRequests = 0
     }
 
     /// The state the request handler and the test share.
@@ -221,6 +224,25 @@ public final class FakeLLM: Sendable {
             }
             return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
+        router.post("v1/embeddings") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 64 << 20)
+            let delay = shared.state.withLock { state in
+                state.embeddingRequests += 1
+                return state.embeddingDelay
+            }
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            let (status, body) = FakeEmbeddings.answer(Data(buffer.readableBytesView))
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("v1/models") { _, _ -> Response in
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            return Response(
+                status: .ok, headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"fake-model","object":"model","owned_by":"fake"}]}"#)))
+        }
         var logger = Logger(label: "balcao.testing.fake-llm")
         logger.logLevel = .error
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -286,6 +308,14 @@ public final class FakeLLM: Sendable {
     public func setDelay(_ delay: Duration) {
         shared.state.withLock { $0.delay = delay }
     }
+
+    /// Waits `delay` before answering each later `POST /v1/embeddings` (`.zero` for none).
+    public func setEmbeddingDelay(_ delay: Duration) {
+        shared.state.withLock { $0.embeddingDelay = delay }
+    }
+
+    /// How many `POST /v1/embeddings` requests were received.
+    public var embeddingRequestCount: Int { shared.state.withLock { $0.embeddingRequests } }
 
     /// Every request received so far, oldest first.
     public var requests: [RecordedRequest] { shared.state.withLock { $0.requests } }

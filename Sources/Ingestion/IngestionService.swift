@@ -14,6 +14,8 @@ public struct IngestionService: Service {
     public let concurrency: Int
     /// How long an idle worker waits before looking for work again.
     public let pollInterval: Duration
+    /// Told the outcome and duration of every job run (metrics).
+    public var onJobFinished: (@Sendable (IngestionOutcome, Duration) -> Void)?
 
     /// Creates the service.
     public init(pipeline: IngestionPipeline, concurrency: Int = 2, pollInterval: Duration = .milliseconds(200)) {
@@ -39,7 +41,9 @@ public struct IngestionService: Service {
         while !Task.isCancelled {
             do {
                 if let claimed = try pipeline.database.claimNextJob() {
-                    await pipeline.run(claimed)
+                    let start = ContinuousClock.now
+                    let outcome = await pipeline.run(claimed)
+                    onJobFinished?(outcome, ContinuousClock.now - start)
                     continue
                 }
             } catch {

@@ -24,8 +24,12 @@ struct Serve: AsyncParsableCommand {
         var configuration = try options.load()
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LogFormat.resolve(
+            configured: configuration.log.format, environment: ProcessInfo.processInfo.environment, stdoutIsTerminal: isatty(STDOUT_FILENO) != 0
+        ).bootstrap(level: level)
         var logger = Logger(label: "balcao")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = level
         let directory = DataDirectory(root: configuration.dataDirectoryURL)
         try directory.create()
         let lock: DataDirectoryLock
@@ -33,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         directory.removeLeftoverUploads(lock: lock)
         let balcao = try Balcao.open(configuration: configuration, logger: logger)
         logger.info("data directory", metadata: ["path": "\(directory.root.path)"])
-        let app = try buildApplication(balcao)
+        let app = try buildApplication(balcao, configurationFile: options.configurationFile)
         try await app.runService()
         withExtendedLifetime(lock) {}
     }

@@ -99,6 +99,22 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var stripeWebhookSecret: String?
     }
 
+    /// Scheduled backups (`balcao backup` works without them).
+    public struct Backup: Sendable, Hashable {
+        /// Hours between two scheduled backups; 0 turns them off.
+        public var intervalHours = 0.0
+        /// Scheduled backups kept; older ones are deleted.
+        public var keep = 7
+        /// Where scheduled backups are written (default `<data_dir>/backups`).
+        public var directory: String?
+    }
+
+    /// Logging.
+    public struct Log: Sendable, Hashable {
+        /// `json` (one object per line) or `text`; unset: JSON when standard output is not a terminal or under systemd.
+        public var format: String?
+    }
+
     /// The HTTP server.
     public var server = Server()
     /// Storage and ingestion.
@@ -111,6 +127,10 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var whatsapp = WhatsApp()
     /// Credits.
     public var credits = Credits()
+    /// Scheduled backups.
+    public var backup = Backup()
+    /// Logging.
+    public var log = Log()
 
     /// The embedded defaults.
     public init() {}
@@ -142,6 +162,8 @@ extension BalcaoConfiguration {
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
             "stripe_webhook_secret",
         ],
+        "backup": ["interval_hours", "keep", "directory"],
+        "log": ["format"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -223,6 +245,13 @@ extension BalcaoConfiguration {
         credits.floor = try reader.double("credits.floor", allowZero: true) ?? credits.floor
         credits.lowBalanceThreshold = try reader.double("credits.low_balance_threshold", allowZero: true) ?? credits.lowBalanceThreshold
         credits.stripeWebhookSecret = try reader.secret("credits.stripe_webhook_secret")
+        backup.intervalHours = try reader.double("backup.interval_hours", allowZero: true) ?? backup.intervalHours
+        backup.keep = try reader.integer("backup.keep", in: 1...10_000) ?? backup.keep
+        backup.directory = reader.string("backup.directory")
+        log.format = reader.string("log.format")
+        if let format = log.format, !["json", "text"].contains(format) {
+            throw ConfigurationError(description: "[log] format must be \"json\" or \"text\", not \"\(format)\"")
+        }
     }
 
     private struct ValueReader {

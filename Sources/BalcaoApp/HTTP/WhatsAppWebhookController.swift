@@ -32,6 +32,17 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
+        do {
+            let response = try await accept(request)
+            balcao.metrics.webhookReceived()
+            return response
+        } catch let error as APIError {
+            balcao.metrics.webhookRejected(reason: error.code)
+            throw error
+        }
+    }
+
+    private func accept(_ request: Request) async throws -> Response {
         guard let appSecret = balcao.configuration.whatsapp.appSecret else {
             throw APIError(.serviceUnavailable, code: "not_configured", message: "WhatsApp is not configured: set [whatsapp] app_secret.")
         }

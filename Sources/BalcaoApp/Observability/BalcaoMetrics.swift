@@ -1,0 +1,221 @@
+import Foundation
+import GRDB
+import Ingestion
+import LLM
+public import Prometheus
+import Retrieval
+public import Storage
+import Synchronization
+
+/// The daemon's Prometheus metrics, served at `/metrics`.
+///
+/// Each ``Balcao`` owns its own registry (no global bootstrap), so daemons built in one process (tests) never share
+/// figures. Events are counted where they happen (webhooks, LLM calls, Graph API sends, searches, ingestion jobs);
+/// what the database already records (turns, answers by outcome, handoffs, credits, queue depth) is read when scraped,
+/// incrementally, so a scrape costs a few indexed queries whatever the history's size.
+public final class BalcaoMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry = PrometheusCollectorRegistry()
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+
+    /// Every metric's name and help (one place, since a name must always come with the same help text).
+    enum Name {
+        static var webhooksReceived: MetricNameDescriptor { d("webhooks_received", "total", "WhatsApp webhook deliveries accepted (signature valid, stored).") }
+        static var webhooksRejected: MetricNameDescriptor { d("webhooks_rejected", "total", "WhatsApp webhook deliveries refused, by reason.") }
+        static var turns: MetricNameDescriptor { d("turns", "total", "Conversation turns opened (customer messages answered together).") }
+        static var answers: MetricNameDescriptor { d("answers", "total", "Answers by outcome.") }
+        static var handoffs: MetricNameDescriptor { d("handoffs", "total", "Answers that handed the customer to a person.") }
+        static var llmDuration: MetricNameDescriptor { d("llm_request_duration", "seconds", "Language-model calls, retries included.") }
+        static var llmErrors: MetricNameDescriptor { d("llm_errors", "total", "Failed language-model calls by error code.") }
+        static var graphSends: MetricNameDescriptor { d("graph_api_sends", "total", "WhatsApp Graph API sends by result.") }
+        static var creditsBalance: MetricNameDescriptor { d("credits", "balance", "Prepaid credit balance, in credits.") }
+        static var creditsSpent: MetricNameDescriptor { d("credits_spent", "total", "Credits debited for answers, all time.") }
+        static var queueDepth: MetricNameDescriptor { d("ingestion_queue", "depth", "Ingestion jobs waiting or running.") }
+        static var ingestionDuration: MetricNameDescriptor { d("ingestion_duration", "seconds", "Ingestion jobs (extract, chunk, embed, index) by outcome.") }
+        static var indexSize: MetricNameDescriptor { d("vector_index", "vectors", "Vectors in the in-memory index.") }
+        static var searchDuration: MetricNameDescriptor { d("vector_search_duration", "seconds", "Vector index searches.") }
+
+        static func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "balcao", metricName: name, unitName: unit, helpText: help)
+        }
+    }
+
+    /// Creates an empty registry with every metric declared (so a scrape shows them all from the start).
+    public init() {
+        _ = registry.makeCounter(descriptor: Name.webhooksReceived)
+        for reason in ["missing_signature", "invalid_signature", "too_large", "not_configured"] { webhookRejected(reason: reason, count: 0) }
+        _ = registry.makeDurationHistogram(descriptor: Name.llmDuration, buckets: Self.latencyBuckets)
+        _ = registry.makeDurationHistogram(descriptor: Name.searchDuration, buckets: Self.latencyBuckets)
+        _ = registry.makeGauge(descriptor: Name.queueDepth)
+        _ = registry.makeGauge(descriptor: Name.indexSize)
+        _ = registry.makeGauge(descriptor: Name.creditsBalance)
+        _ = registry.makeCounter(descriptor: Name.creditsSpent)
+        _ = registry.makeCounter(descriptor: Name.turns)
+        _ = registry.makeCounter(descriptor: Name.handoffs)
+        for outcome in ["generated", "extractive", "unanswered", "handoff", "out_of_credits"] {
+            _ = registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)])
+        }
+    }
+
+    // MARK: Events
+
+    /// A webhook delivery was accepted.
+    public func webhookReceived() {
+        registry.makeCounter(descriptor: Name.webhooksReceived).increment()
+    }
+
+    /// A webhook delivery was refused.
+    public func webhookRejected(reason: String, count: Int = 1) {
+        registry.makeCounter(descriptor: Name.webhooksRejected, labels: [("reason", reason)]).increment(by: Int64(count))
+    }
+
+    /// A language-model call ended after `duration`; `code` names its failure, `nil` when it succeeded.
+    public func llmCall(duration: Duration, error code: String?) {
+        registry.makeDurationHistogram(descriptor: Name.llmDuration, buckets: Self.latencyBuckets).record(duration)
+        if let code { registry.makeCounter(descriptor: Name.llmErrors, labels: [("code", code)]).increment() }
+    }
+
+    /// A Graph API send ended with `result` (`sent`, `retry`, `do_not_retry`, `stop_and_alert`, `unknown`).
+    public func graphSend(result: String) {
+        registry.makeCounter(descriptor: Name.graphSends, labels: [("result", result)]).increment()
+    }
+
+    /// A vector search took `duration`.
+    public func search(duration: Duration) {
+        registry.makeDurationHistogram(descriptor: Name.searchDuration, buckets: Self.latencyBuckets).record(duration)
+    }
+
+    /// An ingestion job ended with `outcome` after `duration`.
+    public func ingestion(outcome: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: Name.ingestionDuration, labels: [("outcome", outcome)], buckets: Self.latencyBuckets + [.seconds(120), .seconds(300)]
+        ).record(duration)
+    }
+
+    // MARK: Scrape
+
+    private struct Cursor {
+        var answer: Int64 = 0
+        var turn: Int64 = 0
+        var creditEntry: Int64 = 0
+        var balance: Int64 = 0
+    }
+
+    private let cursor = Mutex(Cursor())
+
+    /// Reads what the database records since the last scrape into the registry, then renders it in the Prometheus text
+    /// exposition format.
+    public func render(database: AppDatabase, vectorIndexSize: Int?) throws -> String {
+        let (answers, turns, entries, depth) = try database.reader.read { db in
+            let last = cursor.withLock { $0 }
+            let answers = try Row.fetchAll(
+                db, sql: "SELECT outcome, COUNT(*) AS n, MAX(id) AS last FROM answer WHERE id > ? GROUP BY outcome", arguments: [last.answer])
+                .map { (outcome: $0["outcome"] as String, count: $0["n"] as Int, last: $0["last"] as Int64) }
+            let turns = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MAX(id) AS last FROM turn WHERE id > ?", arguments: [last.turn])
+                .map { (count: $0["n"] as Int, last: $0["last"] as Int64?) }
+            let entries = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(amount), 0) AS total, COALESCE(-SUM(CASE WHEN kind = 'debit' THEN amount ELSE 0 END), 0) AS spent,
+                           MAX(id) AS last
+                    FROM creditEntry WHERE id > ?
+                    """, arguments: [last.creditEntry]
+            ).map { (total: $0["total"] as Int64, spent: $0["spent"] as Int64, last: $0["last"] as Int64?) }
+            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running')") ?? 0
+            return (answers, turns, entries, depth)
+        }
+        let totals = cursor.withLock { cursor in
+            // Two scrapes at once: only the one that moves the cursor forward counts the rows.
+            var delta = (answers: [(String, Int)](), turns: 0, spent: Int64(0))
+            let newAnswer = answers.map(\.last).max() ?? cursor.answer
+            if newAnswer > cursor.answer {
+                delta.answers = answers.map { ($0.outcome, $0.count) }
+                cursor.answer = newAnswer
+            }
+            if let turns, let last = turns.last, last > cursor.turn {
+                delta.turns = turns.count
+                cursor.turn = last
+            }
+            if let entries, let last = entries.last, last > cursor.creditEntry {
+                cursor.balance += entries.total
+                delta.spent = entries.spent
+                cursor.creditEntry = last
+            }
+            return (delta, cursor.balance)
+        }
+        for (outcome, count) in totals.0.answers {
+            registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)]).increment(by: Int64(count))
+            if outcome == "handoff" { registry.makeCounter(descriptor: Name.handoffs).increment(by: Int64(count)) }
+        }
+        registry.makeCounter(descriptor: Name.turns).increment(by: Int64(totals.0.turns))
+        registry.makeGauge(descriptor: Name.creditsBalance).set(Double(totals.1) / 1_000_000)
+        registry.makeCounter(descriptor: Name.creditsSpent).increment(by: Double(totals.0.spent) / 1_000_000)
+        registry.makeGauge(descriptor: Name.queueDepth).set(Double(depth))
+        registry.makeGauge(descriptor: Name.indexSize).set(Double(vectorIndexSize ?? 0))
+        return registry.emitToString()
+    }
+}
+
+/// Times a chat model's calls and counts its failures by code.
+struct InstrumentedChatModel: ChatModel {
+    let base: any ChatModel
+    let metrics: BalcaoMetrics
+
+    func complete(_ request: ChatRequest) async throws -> ChatCompletion {
+        let start = ContinuousClock.now
+        do {
+            let completion = try await base.complete(request)
+            metrics.llmCall(duration: ContinuousClock.now - start, error: nil)
+            return completion
+        } catch {
+            metrics.llmCall(duration: ContinuousClock.now - start, error: Self.code(error))
+            throw error
+        }
+    }
+
+    static func code(_ error: any Error) -> String {
+        guard let error = error as? LLMError else { return "other" }
+        switch error.kind {
+        case .rateLimited: return "rate_limited"
+        case .server(let status): return "http_\(status)"
+        case .timeout: return "timeout"
+        case .unauthorized: return "unauthorized"
+        case .badRequest: return "bad_request"
+        case .transport: return "transport"
+        case .circuitOpen: return "circuit_open"
+        case .malformedResponse: return "malformed_response"
+        case .deadlineExceeded: return "deadline_exceeded"
+        case .cancelled: return "cancelled"
+        }
+    }
+}
+
+/// Times the vector searches of retrieval (ingestion and deletion use the index directly).
+struct InstrumentedVectorIndex: VectorSearchIndex {
+    let base: any VectorSearchIndex
+    let metrics: BalcaoMetrics
+
+    func add(_ vectors: [(chunkID: Int64, vector: [Float])]) async throws { try await base.add(vectors) }
+    func remove(chunkIDs: [Int64]) async throws { try await base.remove(chunkIDs: chunkIDs) }
+    func nearest(to query: [Float], limit: Int, among allowed: Set<Int64>?) async throws -> [VectorMatch] {
+        let start = ContinuousClock.now
+        defer { metrics.search(duration: ContinuousClock.now - start) }
+        return try await base.nearest(to: query, limit: limit, among: allowed)
+    }
+}
+
+extension IngestionOutcome {
+    /// The metric label of an outcome.
+    var metricLabel: String {
+        switch self {
+        case .indexed: return "indexed"
+        case .rejected: return "rejected"
+        case .willRetry: return "will_retry"
+        case .interrupted: return "interrupted"
+        }
+    }
+}
