@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
     ],
     targets: [
         // MARK: Vector search (standard library only, plus runtime-dispatched C kernels)
@@ -123,12 +125,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The admin web page (server-rendered; mounted by BalcaoApp under /admin)
+        .target(
+            name: "AdminWeb",
+            dependencies: [
+                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The daemon
         .target(
             name: "BalcaoApp",
             dependencies: [
                 "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "VectorIndex",
-                "WhatsApp", "LLM", "Credits", "Answering", "Conversations",
+                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -142,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "balcao",
             dependencies: [
-                "BalcaoApp", "Answering", "Credits", "Embedding", "Retrieval", "Storage", "Ingestion",
+                "BalcaoApp", "Answering", "Credits", "Embedding", "Retrieval", "Storage", "Ingestion", "AdminWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -189,6 +208,15 @@ let package = Package(
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CreditsTests", dependencies: ["Credits", "Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AdminWebTests",
+            dependencies: [
+                "AdminWeb", "BalcaoApp", "BalcaoTesting", "Storage", "Credits",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [

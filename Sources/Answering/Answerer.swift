@@ -36,8 +36,10 @@ public struct GeneratedAnswer: Sendable, Hashable {
 public struct Answerer: Sendable {
     /// Hybrid search over the documents.
     public let search: SearchService
-    /// The chat model; `nil` means extractive answers only.
-    public let chatModel: (any ChatModel)?
+    /// The chat model in effect now; `nil` means extractive answers only. Read at every answer, so a model changed
+    /// while the daemon runs (admin settings) is used from the next answer on.
+    public var chatModel: (any ChatModel)? { chatModelProvider() }
+    private let chatModelProvider: @Sendable () -> (any ChatModel)?
     /// How many passages the prompt carries.
     public let passageCount: Int
     /// Share of the question's meaningful words a keyword hit must contain to count as relevant.
@@ -45,8 +47,15 @@ public struct Answerer: Sendable {
 
     /// Creates an answerer.
     public init(search: SearchService, chatModel: (any ChatModel)?, passageCount: Int = 5, minimumCoverage: Double = 0.5) {
+        self.init(search: search, chatModelProvider: { chatModel }, passageCount: passageCount, minimumCoverage: minimumCoverage)
+    }
+
+    /// Creates an answerer whose chat model is looked up at every answer (`nil`: extractive answers).
+    public init(
+        search: SearchService, chatModelProvider: @escaping @Sendable () -> (any ChatModel)?, passageCount: Int = 5, minimumCoverage: Double = 0.5
+    ) {
         self.search = search
-        self.chatModel = chatModel
+        self.chatModelProvider = chatModelProvider
         self.passageCount = passageCount
         self.minimumCoverage = minimumCoverage
     }

@@ -1,3 +1,4 @@
+public import AdminWeb
 public import Foundation
 public import Hummingbird
 import Ingestion
@@ -6,15 +7,16 @@ import Logging
 import NIOCore
 import Storage
 
-/// The request context of every route.
-public typealias BalcaoRequestContext = BasicRequestContext
+/// The request context of every route (Hummingbird's basic context plus the client's address).
+public typealias BalcaoRequestContext = ServerRequestContext
 
 /// Builds the daemon's HTTP application: the router, the background services and the start-up work.
 ///
 /// `balcao serve` and the tests call this same function; only the configuration differs. `configurationFile` is the file
 /// the configuration was read from, included in scheduled backups.
-public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil) throws -> some ApplicationProtocol {
-    let router = try buildRouter(balcao)
+/// - Parameter admin: the admin web page to mount; `nil` builds one from the configuration (tests pass their own).
+public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil, admin: AdminWeb? = nil) throws -> some ApplicationProtocol {
+    let router = try buildRouter(balcao, admin: admin)
     var app = Application(
         router: router,
         configuration: .init(
@@ -37,8 +39,8 @@ public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil) th
     return app
 }
 
-/// The routes: health checks, the OpenAPI document and the token-protected `/api/v1`.
-public func buildRouter(_ balcao: Balcao) throws -> Router<BalcaoRequestContext> {
+/// The routes: health checks, the OpenAPI document, the token-protected `/api/v1` and the admin web page at `/admin`.
+public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Router<BalcaoRequestContext> {
     let token = try balcao.apiToken()
     let router = Router(context: BalcaoRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -54,6 +56,7 @@ public func buildRouter(_ balcao: Balcao) throws -> Router<BalcaoRequestContext>
     ConversationsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
     CreditsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api, router: router)
     WhatsAppWebhookController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: router)
+    try (admin ?? balcao.adminWeb()).addRoutes(to: router)
     return router
 }
 

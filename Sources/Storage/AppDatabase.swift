@@ -119,6 +119,7 @@ public struct AppDatabase: Sendable {
             }
         }
         registerAdminPagesSchema(&migrator)
+        registerAdminSchema(&migrator)
         return migrator
     }
 }

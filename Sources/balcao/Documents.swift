@@ -1,6 +1,7 @@
 import ArgumentParser
 import BalcaoApp
 import Foundation
+import Ingestion
 import Storage
 
 /// `balcao documents list|show|delete`.

@@ -1,6 +1,7 @@
 import BalcaoApp
 import BalcaoTesting
 import Foundation
+import Ingestion
 import Storage
 import Testing
 

@@ -3,7 +3,7 @@ public import Foundation
 /// Everything the daemon can be told, with the defaults that make `balcao serve` work with no configuration at all:
 /// `127.0.0.1:8080`, data in `./balcao-data`, the local embedder when its model is present, extractive answers.
 ///
-/// Read from one TOML file (sections `[server] [storage] [llm] [embedding] [whatsapp] [credits]`); any key can be
+/// Read from one TOML file (sections `[server] [storage] [llm] [embedding] [whatsapp] [credits] [admin]`); any key can be
 /// overridden by an environment variable `BALCAO_<SECTION>_<KEY>` (`BALCAO_SERVER_PORT=9000`), and every secret may be
 /// given as a file instead (`api_token_file = "/run/credentials/balcao.service/api_token"`).
 public struct BalcaoConfiguration: Sendable, Hashable {
@@ -113,6 +113,14 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public struct Log: Sendable, Hashable {
         /// `json` (one object per line) or `text`; unset: JSON when standard output is not a terminal or under systemd.
         public var format: String?
+    /// The admin web page at `/admin`.
+    public struct Admin: Sendable, Hashable {
+        /// The directory with `templates/`, `strings/` and `assets/`; unset: the installed one, else the source checkout's.
+        public var webRoot: String?
+        /// `Secure` on the admin cookies: `true`, `false`, or unset to set it when the request came over TLS.
+        public var secureCookies: Bool?
+        /// How long a sign-in lasts.
+        public var sessionHours = 12.0
     }
 
     /// The HTTP server.
@@ -131,6 +139,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var backup = Backup()
     /// Logging.
     public var log = Log()
+    /// The admin web page.
+    public var admin = Admin()
 
     /// The embedded defaults.
     public init() {}
@@ -164,6 +174,7 @@ extension BalcaoConfiguration {
         ],
         "backup": ["interval_hours", "keep", "directory"],
         "log": ["format"],
+        "admin": ["web_root", "secure_cookies", "session_hours"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -252,6 +263,12 @@ extension BalcaoConfiguration {
         if let format = log.format, !["json", "text"].contains(format) {
             throw ConfigurationError(description: "[log] format must be \"json\" or \"text\", not \"\(format)\"")
         }
+        admin.webRoot = reader.string("admin.web_root")
+        if let text = reader.string("admin.secure_cookies"), text != "auto" {
+            guard let value = Bool(text) else { throw ConfigurationError(description: "admin.secure_cookies must be true, false or \"auto\", not \"\(text)\"") }
+            admin.secureCookies = value
+        }
+        admin.sessionHours = try reader.double("admin.session_hours") ?? admin.sessionHours
     }
 
     private struct ValueReader {

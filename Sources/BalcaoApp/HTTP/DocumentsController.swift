@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Ingestion
 import Retrieval
 import Storage
 
