@@ -113,6 +113,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public struct Log: Sendable, Hashable {
         /// `json` (one object per line) or `text`; unset: JSON when standard output is not a terminal or under systemd.
         public var format: String?
+    }
+
     /// The admin web page at `/admin`.
     public struct Admin: Sendable, Hashable {
         /// The directory with `templates/`, `strings/` and `assets/`; unset: the installed one, else the source checkout's.
