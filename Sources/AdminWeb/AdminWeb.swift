@@ -70,12 +70,19 @@ public struct AdminEnvironment: Sendable {
     public var conversations: ConversationsService
     /// The logger.
     public var logger: Logger
+    /// The effective LLM and WhatsApp settings (the settings page saves into it); `nil` hides the settings page.
+    public var liveSettings: LiveSettings?
+    /// The Graph API base URL ("test connection" reads the phone number there).
+    public var graphBaseURL: String
 
     /// The parts.
     public init(
         database: AppDatabase, secrets: SecretBox, ledger: CreditLedger, library: DocumentLibrary, search: SearchService,
-        answerer: Answerer, conversations: ConversationsService, logger: Logger
+        answerer: Answerer, conversations: ConversationsService, logger: Logger, liveSettings: LiveSettings? = nil,
+        graphBaseURL: String = "https://graph.facebook.com/v25.0"
     ) {
+        self.liveSettings = liveSettings
+        self.graphBaseURL = graphBaseURL
         self.database = database
         self.secrets = secrets
         self.ledger = ledger
@@ -117,6 +124,10 @@ public final class AdminWeb: Sendable {
     static let pageModules: [any AdminPageModule.Type] = [
         AuthPages.self,
         DashboardPages.self,
+        CreditsPages.self,
+        SettingsPages.self,
+        UsersPages.self,
+        AuditPages.self,
     ]
 
     /// Loads the web files and, while no user exists, creates the one-time setup code and logs it

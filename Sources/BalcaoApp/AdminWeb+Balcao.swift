@@ -11,7 +11,7 @@ extension Balcao {
         configure(&settings)
         let environment = AdminEnvironment(
             database: database, secrets: secrets, ledger: ledger, library: library, search: search, answerer: answerer,
-            conversations: conversations, logger: logger)
+            conversations: conversations, logger: logger, liveSettings: liveSettings, graphBaseURL: configuration.whatsapp.graphBaseURL)
         return try AdminWeb(environment: environment, configuration: settings)
     }
 }

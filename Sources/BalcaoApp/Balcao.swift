@@ -23,6 +23,8 @@ public struct Balcao: Sendable {
     public let database: AppDatabase
     /// Seals secrets stored in the database.
     public let secrets: SecretBox
+    /// The effective LLM and WhatsApp settings: the configuration file's, overridden by those saved on the admin page.
+    public let liveSettings: LiveSettings
     /// The embedder, or `nil` when none is available (keyword-only search).
     public let embedder: (any Embedder)?
     /// The vector index.
@@ -72,17 +74,16 @@ public struct Balcao: Sendable {
             maxUploadBytes: configuration.server.maxUploadBytes)
         let search = SearchService(
             database: database, embedder: embedder, vectorIndex: InstrumentedVectorIndex(base: vectorIndex, metrics: metrics))
-        let chatModel: (any ChatModel)? = configuration.llm.baseURL.map { baseURL in
-            let client = OpenAIChatClient(
-                configuration: .init(
-                    baseURL: baseURL, apiKey: configuration.llm.apiKey, model: configuration.llm.model ?? "gpt-4o-mini",
-                    timeout: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000)),
-                    totalDeadline: .milliseconds(Int64(configuration.llm.timeoutSeconds * 1000 * 2))),
-                logger: logger)
-            return InstrumentedChatModel(base: client, metrics: metrics)
-        }
-        if chatModel == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
-        let answerer = Answerer(search: search, chatModel: chatModel)
+        let liveSettings = try LiveSettings(
+            base: ConnectionSettings(
+                llmBaseURL: configuration.llm.baseURL, llmModel: configuration.llm.model, llmAPIKey: configuration.llm.apiKey,
+                whatsappAccessToken: configuration.whatsapp.accessToken, whatsappAppSecret: configuration.whatsapp.appSecret,
+                whatsappVerifyToken: configuration.whatsapp.verifyToken),
+            database: database, secrets: secrets)
+        // The chat model and the Graph API client follow the live settings: saved on the admin page, used by the next answer.
+        let chatModel = LiveChatModel(settings: liveSettings, timeoutSeconds: configuration.llm.timeoutSeconds, metrics: metrics, logger: logger)
+        if chatModel.current() == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
+        let answerer = Answerer(search: search, chatModelProvider: { chatModel.current() })
         let credits = configuration.credits
         let ledger = CreditLedger(
             database: database,
@@ -92,8 +93,7 @@ public struct Balcao: Sendable {
             pricePer1kOutputTokens: CreditAmount(credits: credits.pricePer1kOutputTokens),
             pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer))
         let gate: any CreditGate = pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, logger: logger, pricing: pricing, database: database)
-        let graph = GraphAPIClient(
-            baseURL: configuration.whatsapp.graphBaseURL, accessToken: configuration.whatsapp.accessToken ?? "", logger: logger)
+        let graph = LiveGraphAPI(settings: liveSettings, baseURL: configuration.whatsapp.graphBaseURL, logger: logger)
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
         settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
@@ -105,7 +105,7 @@ public struct Balcao: Sendable {
             database: database, decoder: WhatsAppWebhookDecoder(), answerer: answerer, credits: gate,
             channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics), settings: settings, logger: logger)
         return Balcao(
-            configuration: configuration, directory: directory, database: database, secrets: secrets, embedder: embedder,
+            configuration: configuration, directory: directory, database: database, secrets: secrets, liveSettings: liveSettings, embedder: embedder,
             vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,
             pricing: pricing, conversations: conversations, logger: logger, metrics: metrics)
     }

@@ -206,6 +206,13 @@ public final class FakeGraphAPI: Sendable {
                 : #"{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"fbtrace_id":"fake"}}"#
             return Response(status: authorized ? .ok : .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        // `GET /{phone_number_id}` (what a "test connection" reads): the number's display fields, with the token checked.
+        router.get(":first/:second") { request, context in
+            holder.fake?.phoneNumber(request, phone: context.parameters.get("second")) ?? Response(status: .serviceUnavailable)
+        }
+        router.get(":first") { request, context in
+            holder.fake?.phoneNumber(request, phone: context.parameters.get("first")) ?? Response(status: .serviceUnavailable)
+        }
         let logger = {
             var logger = Logger(label: "FakeGraphAPI")
             logger.logLevel = .critical  // cancellation on stop() logs errors that mean nothing here
@@ -237,6 +244,22 @@ public final class FakeGraphAPI: Sendable {
             baseURL: "http://127.0.0.1:\(port)/\(apiVersion)", port: port, accessToken: accessToken, task: task)
         holder.fake = fake
         return fake
+    }
+
+    /// The display phone number `GET /{phone_number_id}` reports.
+    public static let displayPhoneNumber = "+55 11 4000-0000"
+    /// The verified business name `GET /{phone_number_id}` reports.
+    public static let verifiedName = "Balcão Teste"
+
+    /// Answers `GET /{phone_number_id}` like Meta: 401 / code 190 without the right token, else the number's fields.
+    func phoneNumber(_ request: Request, phone: String?) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        guard request.headers[.authorization] == "Bearer \(accessToken)" else {
+            return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.errorBody(.invalidToken))))
+        }
+        let body = #"{"display_phone_number":"\#(Self.displayPhoneNumber)","verified_name":"\#(Self.verifiedName)","id":"\#(phone ?? "")"}"#
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// Stops the server and waits until it has closed.

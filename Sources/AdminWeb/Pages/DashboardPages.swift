@@ -1,14 +1,67 @@
 import Foundation
 import Hummingbird
 
-/// `/admin/dashboard`: today and the last 30 days at a glance.
+/// `/admin/dashboard`: today and the last 30 days at a glance, with server-drawn SVG charts.
 enum DashboardPages: AdminPageModule {
     static func register(on routes: AdminRoutes) {
         let admin = routes.admin
         routes.get("dashboard") { _, context in
-            let balance = try await admin.environment.ledger.balance()
-            let data: [String: Any] = ["balance": balance.formatted]
-            return admin.renderer.page("dashboard", titleKey: "dashboard_title", data: data, context: context)
+            let now = admin.configuration.now()
+            let stats = try await admin.environment.database.reader.read { db in try DashboardStats.load(db, now: now) }
+            let threshold = try await CreditsPages.effectiveThreshold(admin)
+            return admin.renderer.page("dashboard", titleKey: "dashboard_title", data: data(stats, threshold: threshold, admin: admin, context: context), context: context)
         }
+    }
+
+    static func data(_ stats: DashboardStats, threshold: Int64?, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
+        let language = context.language
+        func t(_ key: String) -> String { admin.text(key, context) }
+        func period(_ period: DashboardStats.Period) -> [String: Any] {
+            let total = period.answered + period.handedOff + period.unanswered
+            func share(_ value: Int) -> String {
+                total == 0 ? "—" : AdminFormat.decimal(Double(value) * 100 / Double(total), places: 0, language) + "%"
+            }
+            return [
+                "conversations": AdminFormat.number(period.conversations, language),
+                "messagesIn": AdminFormat.number(period.messagesIn, language),
+                "messagesOut": AdminFormat.number(period.messagesOut, language),
+                "answered": AdminFormat.number(period.answered, language), "answeredShare": share(period.answered),
+                "handedOff": AdminFormat.number(period.handedOff, language), "handedOffShare": share(period.handedOff),
+                "unanswered": AdminFormat.number(period.unanswered, language), "unansweredShare": share(period.unanswered),
+                "median": period.medianReplyMs.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—",
+                "p95": period.p95ReplyMs.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—",
+                "spent": AdminFormat.credits(micros: period.creditsSpentMicros, language),
+            ]
+        }
+        let labels = stats.days.map(\.date)
+        let messagesChart = SVGChart.stackedBars(
+            labels: labels,
+            series: [
+                .init(className: "bar-in", label: t("dashboard_messages_in"), values: stats.days.map(\.messagesIn)),
+                .init(className: "bar-out", label: t("dashboard_messages_out"), values: stats.days.map(\.messagesOut)),
+            ], title: t("dashboard_chart_messages"))
+        let outcomesChart = SVGChart.stackedBars(
+            labels: labels,
+            series: [
+                .init(className: "bar-answered", label: t("dashboard_answered"), values: stats.days.map(\.answered)),
+                .init(className: "bar-handoff", label: t("dashboard_handed_off"), values: stats.days.map(\.handedOff)),
+                .init(className: "bar-unanswered", label: t("dashboard_unanswered"), values: stats.days.map(\.unanswered)),
+            ], title: t("dashboard_chart_outcomes"))
+        var data: [String: Any] = [
+            "today": period(stats.today),
+            "month": period(stats.month),
+            "balance": AdminFormat.credits(micros: stats.balanceMicros, language),
+            "documentsIndexed": AdminFormat.number(stats.documentsIndexed, language),
+            "documentsTotal": AdminFormat.number(stats.documentsTotal, language),
+            "documentsFailed": stats.documentsFailed > 0 ? AdminFormat.number(stats.documentsFailed, language) : false,
+            "messagesChart": messagesChart,
+            "outcomesChart": outcomesChart,
+            "lowBalance": threshold.map { stats.balanceMicros <= $0 } ?? false,
+            "hasActivity": stats.month.messagesIn + stats.month.messagesOut > 0,
+        ]
+        if let days = stats.daysOfBalanceLeft {
+            data["daysLeft"] = days >= 999 ? "999+" : AdminFormat.decimal(days, places: days < 10 ? 1 : 0, language)
+        }
+        return data
     }
 }

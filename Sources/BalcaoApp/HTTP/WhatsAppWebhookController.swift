@@ -19,7 +19,7 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let expected = balcao.configuration.whatsapp.verifyToken,
+        guard let expected = balcao.liveSettings.current.whatsappVerifyToken,
             let challenge = WebhookVerification.challenge(
                 mode: query["hub.mode"].map(String.init), verifyToken: query["hub.verify_token"].map(String.init),
                 challenge: query["hub.challenge"].map(String.init), expectedToken: expected)
@@ -43,7 +43,7 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
     }
 
     private func accept(_ request: Request) async throws -> Response {
-        guard let appSecret = balcao.configuration.whatsapp.appSecret else {
+        guard let appSecret = balcao.liveSettings.current.whatsappAppSecret else {
             throw APIError(.serviceUnavailable, code: "not_configured", message: "WhatsApp is not configured: set [whatsapp] app_secret.")
         }
         let limit = balcao.configuration.whatsapp.maxBodyBytes

@@ -48,5 +48,11 @@ extension AppDatabase {
                 t.column("updatedBy", .text).notNull()
             }
         }
+        // The dashboard counts by time range: covering indexes keep those counts off the tables (10,000s of rows).
+        migrator.registerMigration("admin v2: dashboard indexes") { db in
+            try db.create(index: "message_dashboard", on: "message", columns: ["createdAt", "direction", "conversationId"])
+            try db.create(index: "answer_dashboard", on: "answer", columns: ["createdAt", "outcome", "latencyMs"])
+            try db.create(index: "creditEntry_dashboard", on: "creditEntry", columns: ["kind", "createdAt", "amount"])
+        }
     }
 }

@@ -1,0 +1,184 @@
+import Credits
+import Foundation
+import GRDB
+import Hummingbird
+import NIOCore
+import Storage
+
+/// `/admin/credits`: balance, ledger with filters and CSV export, owner-only top-up/adjustment and the low-balance
+/// threshold.
+enum CreditsPages: AdminPageModule {
+    static let pageSize = 50
+    static let thresholdKey = "credits.low_balance_threshold"
+
+    /// The ledger filter of a request (`kind`, `from`, `to` as local dates, `before` as an entry id for paging).
+    struct Filter {
+        var kind: CreditEntry.Kind?
+        var from: Date?
+        var to: Date?
+        var fromText = ""
+        var toText = ""
+        var before: Int64?
+
+        init(_ request: Request) {
+            let query = request.uri.queryParameters
+            kind = query["kind"].flatMap { CreditEntry.Kind(rawValue: String($0)) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = .current
+            formatter.dateFormat = "yyyy-MM-dd"
+            if let text = query["from"].map(String.init), let date = formatter.date(from: text) {
+                from = date
+                fromText = text
+            }
+            if let text = query["to"].map(String.init), let date = formatter.date(from: text) {
+                to = Calendar.current.date(byAdding: .day, value: 1, to: date)
+                toText = text
+            }
+            before = query["before"].flatMap { Int64(String($0)) }
+        }
+
+        func request() -> QueryInterfaceRequest<CreditEntry> {
+            var request = CreditEntry.all()
+            if let kind { request = request.filter(Column("kind") == kind.rawValue) }
+            if let from { request = request.filter(Column("createdAt") >= from) }
+            if let to { request = request.filter(Column("createdAt") < to) }
+            return request
+        }
+
+        var queryString: String {
+            var items: [String] = []
+            if let kind { items.append("kind=\(kind.rawValue)") }
+            if !fromText.isEmpty { items.append("from=\(fromText)") }
+            if !toText.isEmpty { items.append("to=\(toText)") }
+            return items.joined(separator: "&")
+        }
+    }
+
+    /// The threshold in effect (micro-credits): the one saved here, else the configuration's; `nil` for none.
+    static func effectiveThreshold(_ admin: AdminWeb) async throws -> Int64? {
+        let saved = try await admin.environment.database.reader.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [thresholdKey])
+        }
+        if let saved, let amount = CreditAmount(parsing: saved) { return amount.micros }
+        return admin.environment.ledger.configuration.lowBalanceThreshold?.micros
+    }
+
+    static func register(on routes: AdminRoutes) {
+        let admin = routes.admin
+
+        routes.get("credits") { request, context in
+            let filter = Filter(request)
+            let language = context.language
+            let (entries, status) = try await admin.environment.database.reader.read { db -> ([CreditEntry], (Int64, Int64)) in
+                var query = filter.request()
+                if let before = filter.before { query = query.filter(Column("id") < before) }
+                let entries = try query.order(Column("id").desc).limit(pageSize + 1).fetchAll(db)
+                let balance = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditEntry") ?? 0
+                let reserved =
+                    try Int64.fetchOne(
+                        db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditReservation WHERE state = 'open' AND expiresAt > ?",
+                        arguments: [Date()]) ?? 0
+                return (entries, (balance, reserved))
+            }
+            let threshold = try await effectiveThreshold(admin)
+            let page = entries.prefix(pageSize)
+            let rows: [[String: Any]] = page.map { entry in
+                [
+                    "id": entry.id ?? 0, "date": AdminFormat.dateTime(entry.createdAt, language),
+                    "kind": admin.text("credits_kind_\(entry.kind.rawValue)", context), "kindClass": entry.kind == .debit ? "" : "badge-accent",
+                    "amount": (entry.amount.micros > 0 ? "+" : "") + AdminFormat.credits(micros: entry.amount.micros, language),
+                    "amountClass": entry.amount.micros >= 0 ? "positive" : "negative",
+                    "reason": entry.reason, "actor": entry.actor, "reference": entry.reference ?? "",
+                ]
+            }
+            let kinds: [[String: Any]] = [("", "credits_kind_all"), ("topUp", "credits_kind_topUp"), ("debit", "credits_kind_debit"), ("adjustment", "credits_kind_adjustment")]
+                .map { ["value": $0.0, "label": admin.text($0.1, context), "selected": (filter.kind?.rawValue ?? "") == $0.0] }
+            var data: [String: Any] = [
+                "balance": AdminFormat.credits(micros: status.0, language),
+                "reserved": AdminFormat.credits(micros: status.1, language),
+                "available": AdminFormat.credits(micros: max(0, status.0 - status.1), language),
+                "threshold": threshold.map { AdminFormat.credits(micros: $0, language) } ?? "—",
+                "thresholdValue": threshold.map { CreditAmount(micros: $0).formatted } ?? "",
+                "lowBalance": threshold.map { status.0 <= $0 } ?? false,
+                "entries": rows, "hasEntries": !rows.isEmpty,
+                "kinds": kinds, "from": filter.fromText, "to": filter.toText,
+                "filtered": filter.kind != nil || filter.from != nil || filter.to != nil,
+                "csvHref": "/admin/credits.csv" + (filter.queryString.isEmpty ? "" : "?" + filter.queryString),
+            ]
+            if entries.count > pageSize, let last = page.last?.id {
+                data["nextHref"] = "/admin/credits?" + (filter.queryString.isEmpty ? "" : filter.queryString + "&") + "before=\(last)"
+            }
+            if filter.before != nil {
+                data["firstHref"] = "/admin/credits" + (filter.queryString.isEmpty ? "" : "?" + filter.queryString)
+            }
+            return admin.renderer.page("credits", titleKey: "credits_title", data: data, context: context)
+        }
+
+        routes.get("credits.csv") { request, context in
+            let filter = Filter(request)
+            let entries = try await admin.environment.database.reader.read { db in
+                try filter.request().order(Column("id").desc).fetchAll(db)
+            }
+            var csv = "id,created_at,kind,amount,reason,actor,reference\r\n"
+            for entry in entries {
+                let fields = [
+                    "\(entry.id ?? 0)", AdminFormat.iso8601(entry.createdAt), entry.kind.rawValue, entry.amount.formatted, entry.reason, entry.actor,
+                    entry.reference ?? "",
+                ]
+                csv += fields.map(csvField).joined(separator: ",") + "\r\n"
+            }
+            var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
+            headers[.contentDisposition] = "attachment; filename=\"balcao-credits.csv\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+
+        routes.post("credits/topup", access: .owner) { _, context, form in
+            let reason = form.text("reason")
+            let kind = form.text("kind") == "adjustment" ? CreditEntry.Kind.adjustment : .topUp
+            guard let amount = CreditAmount(parsing: form.text("amount").replacingOccurrences(of: ",", with: ".")), amount.micros != 0,
+                kind == .adjustment || amount.micros > 0
+            else {
+                return .redirect(to: "/admin/credits", flash: Flash(.error, admin.text("credits_invalid_amount", context)))
+            }
+            guard !reason.isEmpty, reason.count <= 500 else {
+                return .redirect(to: "/admin/credits", flash: Flash(.error, admin.text("credits_reason_required", context)))
+            }
+            let ledger = admin.environment.ledger
+            let actor = context.actorName
+            if kind == .topUp {
+                try await admin.environment.database.writer.write { db in
+                    _ = try ledger.topUp(amount: amount, reason: reason, actor: actor, in: db)
+                    try AdminAudit.record("credits.top_up", target: amount.formatted, detail: reason, context: context, in: db)
+                }
+            } else {
+                _ = try await ledger.adjust(amount: amount, reason: reason, actor: actor)
+                try await admin.audit.record("credits.adjust", target: amount.formatted, detail: reason, context: context)
+            }
+            let text = admin.text(kind == .topUp ? "credits_topped_up" : "credits_adjusted", context, ["amount": AdminFormat.credits(micros: amount.micros, context.language)])
+            return .redirect(to: "/admin/credits", flash: Flash(.success, text))
+        }
+
+        routes.post("credits/threshold", access: .owner) { _, context, form in
+            let text = form.text("threshold").replacingOccurrences(of: ",", with: ".")
+            guard let amount = CreditAmount(parsing: text), amount.micros >= 0 else {
+                return .redirect(to: "/admin/credits", flash: Flash(.error, admin.text("credits_invalid_threshold", context)))
+            }
+            try await admin.environment.database.writer.write { db in
+                try StoredSetting(key: thresholdKey, value: amount.formatted, sealed: nil, updatedAt: Date(), updatedBy: context.actorName).save(db)
+                try AdminAudit.record("settings.update", target: thresholdKey, detail: amount.formatted, context: context, in: db)
+            }
+            return .redirect(to: "/admin/credits", flash: Flash(.success, admin.text("credits_threshold_saved", context)))
+        }
+    }
+
+    /// A CSV field: quoted when needed; a leading `= + - @` is prefixed with `'` so spreadsheets do not run it.
+    static func csvField(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+}
