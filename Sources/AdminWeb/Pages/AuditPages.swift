@@ -26,14 +26,16 @@ enum AuditPages: AdminPageModule {
             let language = context.language
             let page = entries.prefix(pageSize)
             let rows: [[String: Any]] = page.map { entry in
-                [
+                var row: [String: Any] = [
                     "id": entry.id ?? 0, "date": AdminFormat.dateTime(entry.createdAt, language), "actor": entry.actor,
                     "address": entry.address.isEmpty ? "—" : entry.address, "action": entry.action,
                     "actionLabel": admin.renderer.localizer.contains("audit_action_\(entry.action)")
                         ? admin.text("audit_action_\(entry.action)", context) : entry.action,
                     "failed": entry.action.hasSuffix("_failed"),
-                    "target": entry.target ?? "", "detail": entry.detail ?? "",
+                    "target": entry.target ?? "",
                 ]
+                if let detail = entry.detail, !detail.isEmpty { row["detail"] = detail }
+                return row
             }
             var filterQuery: [String] = []
             if !area.isEmpty { filterQuery.append("area=\(area.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }

@@ -84,13 +84,15 @@ enum CreditsPages: AdminPageModule {
             let threshold = try await effectiveThreshold(admin)
             let page = entries.prefix(pageSize)
             let rows: [[String: Any]] = page.map { entry in
-                [
+                var row: [String: Any] = [
                     "id": entry.id ?? 0, "date": AdminFormat.dateTime(entry.createdAt, language),
                     "kind": admin.text("credits_kind_\(entry.kind.rawValue)", context), "kindClass": entry.kind == .debit ? "" : "badge-accent",
                     "amount": (entry.amount.micros > 0 ? "+" : "") + AdminFormat.credits(micros: entry.amount.micros, language),
                     "amountClass": entry.amount.micros >= 0 ? "positive" : "negative",
-                    "reason": entry.reason, "actor": entry.actor, "reference": entry.reference ?? "",
+                    "reason": entry.reason, "actor": entry.actor,
                 ]
+                if let reference = entry.reference, !reference.isEmpty { row["reference"] = reference }
+                return row
             }
             let kinds: [[String: Any]] = [("", "credits_kind_all"), ("topUp", "credits_kind_topUp"), ("debit", "credits_kind_debit"), ("adjustment", "credits_kind_adjustment")]
                 .map { ["value": $0.0, "label": admin.text($0.1, context), "selected": (filter.kind?.rawValue ?? "") == $0.0] }
