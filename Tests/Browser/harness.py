@@ -37,6 +37,7 @@ VERIFY_TOKEN = "browser-test-verify"
 ACCESS_TOKEN = "browser-test-access-token"
 PHONE_NUMBER_ID = "106540352242922"
 DISPLAY_PHONE_NUMBER = "15550783881"
+API_TOKEN = "browser-test-api-token"
 
 SETUP_CODE = re.compile(r"admin setup code: ([A-Z0-9-]{8,})")
 
@@ -301,7 +302,7 @@ class Daemon:
                         "quiet_period_seconds = 0.3\n")
         self.config_path.write_text(
             "[server]\n"
-            f'host = "127.0.0.1"\nport = {self.port}\napi_token = "browser-test-api-token"\n'
+            f'host = "127.0.0.1"\nport = {self.port}\napi_token = "{API_TOKEN}"\n'
             "[storage]\n"
             f'data_dir = "{self.data_dir}"\ningestion_workers = 1\n'
             "[embedding]\n"
