@@ -133,12 +133,14 @@ class FakeLLM(_FakeServer):
 
     @staticmethod
     def answer(messages: list[dict]) -> str:
-        prompt = "\n\n".join(str(m.get("content", "")) for m in messages)
-        # Passages are quoted in the prompt; cite the first sentence of the longest paragraph after the question.
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", prompt) if len(p.strip()) > 60]
-        if not paragraphs:
+        prompt = "\n".join(str(m.get("content", "")) for m in messages)
+        # Balcão's prompt lists the passages as "[n] <document, page>" followed by the passage's text: quote the first.
+        lines = [line.strip() for line in prompt.splitlines()]
+        starts = [i for i, line in enumerate(lines) if re.match(r"\[1\] ", line)]
+        passage = next((line for line in lines[starts[0] + 1:] if line), None) if starts else None
+        if not passage:
             return "Não encontrei essa informação nos documentos."
-        quote = re.split(r"(?<=[.;:])\s", max(paragraphs, key=len).replace("\n", " "))[0][:240]
+        quote = re.split(r"(?<=[.;])\s", passage)[0][:240]
         return f"Segundo o documento: “{quote}” [1]"
 
 
