@@ -94,7 +94,8 @@ extension AppDatabase {
         case .all: break
         case .waiting: conditions.append("c.mode = 'human'")
         case .unanswered:
-            conditions.append("c.id IN (SELECT conversationId FROM answer WHERE outcome = 'unanswered')")
+            // Probes the (conversationId, outcome) index per conversation: the page stops after `limit` matches.
+            conditions.append("EXISTS (SELECT 1 FROM answer a WHERE a.conversationId = c.id AND a.outcome = 'unanswered')")
         }
         if let from = filter.from {
             conditions.append("c.updatedAt >= ?")
