@@ -128,6 +128,9 @@ public final class AdminWeb: Sendable {
         SettingsPages.self,
         UsersPages.self,
         AuditPages.self,
+        AgentsPages.self,
+        DocumentsPages.self,
+        ConversationsPages.self,
     ]
 
     /// Loads the web files and, while no user exists, creates the one-time setup code and logs it

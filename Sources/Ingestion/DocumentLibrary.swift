@@ -75,9 +75,12 @@ public struct DocumentLibrary: Sendable {
         return deleted
     }
 
-    /// A file name safe to show: the last path component, without control characters, at most 255 characters.
+    /// A file name to show: without control characters, at most 255 characters, and without the directory old
+    /// browsers put before it (`C:\fakepath\nota.pdf` → `nota.pdf`). The name is only ever displayed (originals are
+    /// stored by digest), so other slashes are kept: `<script>alert(1)</script>.pdf` is shown as it was sent.
     static func cleanFilename(_ name: String) -> String {
-        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let isWindowsPath = name.range(of: #"^[A-Za-z]:\\"#, options: .regularExpression) != nil || name.hasPrefix("\\\\")
+        let last = isWindowsPath ? (name.split(separator: "\\").last.map(String.init) ?? "") : name
         let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
         let trimmed = cleaned.trimmingCharacters(in: .whitespaces)
         return trimmed.isEmpty ? "document" : String(trimmed.prefix(255))
