@@ -109,7 +109,7 @@ enum ConversationsPages: AdminPageModule {
         var data: [String: Any] = [
             "conversations": rows, "hasConversations": !rows.isEmpty, "filters": filters, "from": fromText, "to": toText,
             "filtered": kind != .all || from != nil || to != nil,
-            "total": admin.text("conversations_total", context, ["count": PageSupport.number(result.total, context)]),
+            "total": admin.text(result.total == 1 ? "conversations_total_one" : "conversations_total", context, ["count": PageSupport.number(result.total, context)]),
         ]
         if result.total > pageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
@@ -205,7 +205,7 @@ enum ConversationsPages: AdminPageModule {
                 }
                 row["sources"] = cited
                 row["hasSources"] = !cited.isEmpty
-                row["sourcesLabel"] = admin.text("conversations_sources", context, ["count": String(cited.count)])
+                row["sourcesLabel"] = admin.text(cited.count == 1 ? "conversations_sources_one" : "conversations_sources", context, ["count": String(cited.count)])
             }
             return PageSupport.compact(row)
         }
@@ -333,16 +333,16 @@ enum ConversationsPages: AdminPageModule {
         let (questions, total) = try admin.environment.database.unansweredQuestions(
             limit: unansweredPageSize, offset: (page - 1) * unansweredPageSize)
         let rows = questions.map { question -> [String: Any] in
-            [
+            PageSupport.compact([
                 "id": String(question.id), "question": question.question,
                 "customer": question.customerName.flatMap { $0.isEmpty ? nil : $0 } ?? "+" + question.customerID,
-                "agent": question.agentName ?? "—", "asked": PageSupport.dateTime(question.askedAt, context),
+                "agent": question.agentName ?? "", "asked": PageSupport.dateTime(question.askedAt, context),
                 "askedISO": PageSupport.iso(question.askedAt), "conversationURL": "/admin/conversations/\(question.conversationID)",
-            ]
+            ])
         }
         var data: [String: Any] = [
             "questions": rows, "hasQuestions": !rows.isEmpty,
-            "total": admin.text("unanswered_total", context, ["count": PageSupport.number(total, context)]),
+            "total": admin.text(total == 1 ? "unanswered_total_one" : "unanswered_total", context, ["count": PageSupport.number(total, context)]),
         ]
         if total > unansweredPageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
