@@ -77,7 +77,8 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
             let batch = try database.vectors(after: sequence, limit: 4096)
             guard let last = batch.last else { return added }
             let current = batch.filter { $0.model == model }
-            try index.addBatch(current.map { (id: $0.chunkID, vector: $0.vector) }, threads: 1)
+            // Rebuilds and replays insert on both cores (incremental adds below stay on the caller's thread).
+            try index.addBatch(current.map { (id: $0.chunkID, vector: $0.vector) }, threads: 2)
             added += current.count
             sequence = last.seq
         }

@@ -222,6 +222,18 @@ extension Graph {
 
     /// Inserts a prepared slot (see ``prepareSlot(_:id:level:)``; its vector already stored) into the graph.
     /// `query` is the Float32 form of the vector. Safe to run on several threads for different slots.
+    ///
+    /// Two phases, so that concurrent inserters only ever meet complete nodes:
+    /// 1. Search every level from the top down and write the new node's own lists while no other thread can reach
+    ///    it (nothing points to it yet), keeping a private copy of each level's selection.
+    /// 2. Publish: link the node into its selected neighbours' lists. From the first such link on, other threads
+    ///    may find the node, start their searches from it and link themselves into its lists; its lists are
+    ///    complete by then and this insert never writes them again (writing them level by level, as a serial
+    ///    build may, let a second thread find the node with empty lower lists, link itself only to it, and then
+    ///    lose that link when the lists were overwritten: a vector nothing points to).
+    ///
+    /// A node whose level is above the entry point's holds the graph's raise lock for its whole insert, so two
+    /// such nodes cannot both link only below the old top level and leave the new upper levels disconnected.
     func insert(
         _ kernels: Kernels, _ context: SearchContext, slot: UInt32, query: UnsafePointer<Float>,
         efConstruction: Int
@@ -235,6 +247,13 @@ extension Graph {
             if bvk_cas_u64(atomics + 1, Graph.noEntry, UInt64(level) << 32 | UInt64(slot)) != 0 { return }
             packed = packedEntry
         }
+        var raising = false
+        if level > Int(packed >> 32) {
+            bvk_spin_lock(raiseLock)
+            packed = packedEntry
+            raising = level > Int(packed >> 32)
+            if !raising { bvk_spin_unlock(raiseLock) }
+        }
         let entrySlot = UInt32(truncatingIfNeeded: packed)
         let entryLevel = Int(packed >> 32)
 
@@ -244,7 +263,11 @@ extension Graph {
             (current, currentDistance) = greedyDescent(
                 kernels, query, start: current, startDistance: currentDistance, fromLevel: entryLevel, toLevel: level + 1)
         }
-        var l = min(level, entryLevel)
+        let top = min(level, entryLevel)
+        let selections = context.levelSelections
+        let selectionStride = maxM + 1
+        // Phase 1: search and fill the node's own lists (unreachable to other threads).
+        var l = top
         while l >= 0 {
             searchLayer(
                 kernels, context, query, entry: current, entryDistance: currentDistance, ef: efConstruction, level: l,
@@ -254,26 +277,78 @@ extension Graph {
                 current = keySlot(context.sorted[0])
                 currentDistance = keyDistance(context.sorted[0])
             }
+            let selection = selections + l * selectionStride
             let kept = selectNeighbours(
-                kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: context.selected)
-            // Copy: `link` reuses `context.selected`.
+                kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: selection + 1)
+            selection[0] = UInt32(kept)
             let list = self.list(slot, level: l)
             lock(slot)
             var j = 0
             while j < kept {
-                bvk_store_release_u32(list + j + 1, context.selected[j])
+                bvk_store_release_u32(list + j + 1, selection[j + 1])
                 j += 1
             }
             bvk_store_release_u32(list, UInt32(kept))
             unlock(slot)
-            j = 0
-            while j < kept {
-                link(kernels, context, neighbour: list[j + 1], newSlot: slot, level: l)
+            l -= 1
+        }
+        // Phase 2: publish (`link` reuses `context.selected`, so it reads the private copies).
+        l = top
+        while l >= 0 {
+            let selection = selections + l * selectionStride
+            var j = 0
+            while j < Int(selection[0]) {
+                link(kernels, context, neighbour: selection[j + 1], newSlot: slot, level: l)
                 j += 1
             }
             l -= 1
         }
-        if level > entryLevel { raiseEntry(slot: slot, level: level) }
+        if raising {
+            setEntry(slot: slot, level: level)
+            bvk_spin_unlock(raiseLock)
+        }
+    }
+
+    /// Whether one of `slot`'s level-0 neighbours lists it (the entry point, or a node with no neighbours, counts
+    /// as linked).
+    func hasBacklink(_ slot: UInt32) -> Bool {
+        if entry?.slot == slot { return true }
+        let own = list(slot, level: 0)
+        let n = Int(bvk_load_acquire_u32(own))
+        if n == 0 { return true }
+        var j = 1
+        while j <= n {
+            let other = list(bvk_load_acquire_u32(own + j), level: 0)
+            let count = Int(bvk_load_acquire_u32(other))
+            var k = 1
+            while k <= count {
+                if bvk_load_acquire_u32(other + k) == slot { return true }
+                k += 1
+            }
+            j += 1
+        }
+        return false
+    }
+
+    /// Links `slot` (already in the graph) into the level-0 lists of the nodes a fresh search selects for it, as an
+    /// insert would now that every other node is in place (see `HNSWIndex.relinkOrphans`).
+    func relink(_ kernels: Kernels, _ context: SearchContext, slot: UInt32, query: UnsafePointer<Float>, efConstruction: Int) {
+        guard let entry, entry.slot != slot else { return }
+        context.prepare(capacity: capacity, ef: efConstruction)
+        let (start, startDistance) = greedyDescent(
+            kernels, query, start: entry.slot, startDistance: distance(kernels, query, entry.slot), fromLevel: entry.level,
+            toLevel: 1)
+        searchLayer(
+            kernels, context, query, entry: start, entryDistance: startDistance, ef: efConstruction, level: 0,
+            filter: PresentFilter(), restricted: false)
+        let found = context.drainSorted()
+        let selection = context.levelSelections
+        let kept = selectNeighbours(kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: selection)
+        var j = 0
+        while j < kept {
+            link(kernels, context, neighbour: selection[j], newSlot: slot, level: 0)
+            j += 1
+        }
     }
 
     /// Exact search over the given slots (or all slots when `slots` is nil); leaves results like ``searchLayer``.

@@ -50,6 +50,8 @@ final class Graph: @unchecked Sendable {
     let ids: UnsafeMutablePointer<Int64>
     let flags: UnsafeMutablePointer<UInt8>
     let locks: UnsafeMutablePointer<UInt8>
+    /// A spin lock held by an insert that raises the entry point's level, for its whole insert.
+    let raiseLock: UnsafeMutablePointer<UInt8>
     /// Atomics: [0] slots in use, [1] entry point (`level << 32 | slot`, or ``noEntry``), [2] upper arena in use.
     let atomics: UnsafeMutablePointer<UInt64>
 
@@ -85,6 +87,8 @@ final class Graph: @unchecked Sendable {
         atomics = Graph.allocate(64).bindMemory(to: UInt64.self, capacity: 8)
         memset(flags, 0, n)
         memset(locks, 0, n)
+        raiseLock = Graph.allocate(64).bindMemory(to: UInt8.self, capacity: 64)
+        raiseLock.initialize(repeating: 0, count: 64)
         atomics.initialize(repeating: 0, count: 8)
         atomics[1] = Graph.noEntry
         mapping = nil
@@ -116,6 +120,8 @@ final class Graph: @unchecked Sendable {
         self.mapping = mapping
         locks = Graph.allocate(max(slotCount, 1)).bindMemory(to: UInt8.self, capacity: max(slotCount, 1))
         memset(locks, 0, max(slotCount, 1))
+        raiseLock = Graph.allocate(64).bindMemory(to: UInt8.self, capacity: 64)
+        raiseLock.initialize(repeating: 0, count: 64)
         atomics = Graph.allocate(64).bindMemory(to: UInt64.self, capacity: 8)
         atomics.initialize(repeating: 0, count: 8)
         atomics[0] = UInt64(slotCount)
@@ -136,6 +142,7 @@ final class Graph: @unchecked Sendable {
             free(flags)
         }
         free(locks)
+        free(raiseLock)
         free(atomics)
     }
 
@@ -179,16 +186,6 @@ final class Graph: @unchecked Sendable {
     func setEntry(slot: UInt32, level: Int) { bvk_store_release_u64(atomics + 1, UInt64(level) << 32 | UInt64(slot)) }
 
     func clearEntry() { bvk_store_release_u64(atomics + 1, Graph.noEntry) }
-
-    /// Sets the entry point to `slot` if it is higher than the current one (or there is none); returns whether it did.
-    @discardableResult
-    func raiseEntry(slot: UInt32, level: Int) -> Bool {
-        while true {
-            let current = bvk_load_acquire_u64(atomics + 1)
-            if current != Graph.noEntry && Int(current >> 32) >= level { return false }
-            if bvk_cas_u64(atomics + 1, current, UInt64(level) << 32 | UInt64(slot)) != 0 { return true }
-        }
-    }
 
     /// Upper-arena `UInt32`s in use.
     var upperUsed: Int { Int(bvk_load_acquire_u64(atomics + 2)) }
@@ -256,5 +253,30 @@ final class Graph: @unchecked Sendable {
         g.atomics[1] = packedEntry
         g.atomics[2] = UInt64(upper)
         return g
+    }
+}
+
+extension Graph {
+    /// Present slots that a search cannot reach: not connected to the entry point through level-0 lists (graph
+    /// diagnostics for tests; a correctly built graph has none). Single-threaded; call with no writer running.
+    func unreachableAtLevelZero() -> Int {
+        let n = slotCount
+        guard let entry else { return 0 }
+        var seen = [Bool](repeating: false, count: n)
+        var stack = [entry.slot]
+        seen[Int(entry.slot)] = true
+        while let s = stack.popLast() {
+            let list = self.list(s, level: 0)
+            for j in 0..<Int(bvk_load_acquire_u32(list)) {
+                let t = Int(bvk_load_acquire_u32(list + 1 + j))
+                if !seen[t] {
+                    seen[t] = true
+                    stack.append(UInt32(t))
+                }
+            }
+        }
+        var missing = 0
+        for s in 0..<n where !seen[s] && flags[s] & SlotFlag.present != 0 { missing += 1 }
+        return missing
     }
 }

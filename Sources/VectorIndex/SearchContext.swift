@@ -26,6 +26,8 @@ final class SearchContext: @unchecked Sendable {
     let linkKeys: UnsafeMutablePointer<UInt64>
     /// Selected neighbours.
     let selected: UnsafeMutablePointer<UInt32>
+    /// An insert's selection per level (32 levels × (count, up to M ids)), kept until the node is published.
+    let levelSelections: UnsafeMutablePointer<UInt32>
     /// The (normalized) Float32 query.
     let query: UnsafeMutablePointer<Float>
     /// A Float32 copy of a stored vector (compaction of Float16 indexes).
@@ -43,6 +45,7 @@ final class SearchContext: @unchecked Sendable {
         gathered = .allocate(capacity: maxM0 + 2)
         linkKeys = .allocate(capacity: maxM0 + 2)
         selected = .allocate(capacity: maxM0 + 2)
+        levelSelections = .allocate(capacity: 32 * (maxM0 / 2 + 1))
         query = .allocate(capacity: max(dimension, 1) + 16)
         convert = .allocate(capacity: max(dimension, 1) + 16)
     }
@@ -55,6 +58,7 @@ final class SearchContext: @unchecked Sendable {
         gathered.deallocate()
         linkKeys.deallocate()
         selected.deallocate()
+        levelSelections.deallocate()
         query.deallocate()
         convert.deallocate()
     }

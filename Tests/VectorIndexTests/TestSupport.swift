@@ -58,7 +58,6 @@ func groundTruth(_ data: [(id: Int64, vector: [Float])], _ query: [Float], k: In
     return scored.prefix(k).map(\.0)
 }
 
-/// Mean recall@k of the index's search against `groundTruth`.
 /// Mean recall@k of the index's search against `groundTruth` (which expects unit vectors for cosine).
 func recall(
     _ index: HNSWIndex, _ data: [(id: Int64, vector: [Float])], queries: [[Float]], k: Int = 10, ef: Int,
