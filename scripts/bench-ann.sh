@@ -2,8 +2,8 @@
 # `make bench-ann`: the Swift VectorIndex and hnswlib side by side on the same data, in one run.
 #
 # Builds ANNBenchmark (release), makes a virtual environment with hnswlib and numpy (.venv-bench/), generates the
-# data set with ../shared/ann/make_dataset.py (cached in .build-data/ann/), runs both libraries (Float32 and Float16
-# for the Swift index), prints the table and writes bench-results/ann.json (raw figures and goals).
+# data set with ../shared/ann/make_dataset.py (cached in .build-data/ann/), runs both libraries (Float32, Float16 and
+# int8 for the Swift index), prints the table and writes bench-results/ann.json (raw figures and goals).
 #
 # Knobs (environment): ANN_N (base vectors, default 100000), ANN_NQ (queries, 1000), ANN_EFS (16,32,64,128,256),
 # ANN_THREADS (1,2), ANN_BUILD_THREADS (2), PYTHON (python3).
@@ -42,5 +42,8 @@ echo "== VectorIndex Float32" >&2
 "$BIN" bench "$DATA" "$OUT/ann-swift-f32.json" --storage f32 "${COMMON[@]}"
 echo "== VectorIndex Float16" >&2
 "$BIN" bench "$DATA" "$OUT/ann-swift-f16.json" --storage f16 "${COMMON[@]}"
+echo "== VectorIndex int8" >&2
+"$BIN" bench "$DATA" "$OUT/ann-swift-i8.json" --storage i8 "${COMMON[@]}"
 
-.venv-bench/bin/python scripts/ann/report.py "$OUT/ann-hnswlib.json" "$OUT/ann-swift-f32.json" "$OUT/ann-swift-f16.json" "$OUT/ann.json"
+.venv-bench/bin/python scripts/ann/report.py "$OUT/ann-hnswlib.json" "$OUT/ann-swift-f32.json" "$OUT/ann-swift-f16.json" \
+    "$OUT/ann-swift-i8.json" "$OUT/ann.json"

@@ -1,7 +1,7 @@
 // ANNBenchmark: the Swift side of `make bench-ann` (scripts/bench-ann.sh), plus a `save-loop` mode the tests use to
 // kill a process in the middle of saving.
 //
-//   ANNBenchmark bench DATADIR OUT.json [--storage f32|f16] [--m 16] [--efc 200] [--efs 16,32,64,128,256]
+//   ANNBenchmark bench DATADIR OUT.json [--storage f32|f16|i8] [--m 16] [--efc 200] [--efs 16,32,64,128,256]
 //                [--threads 1,2] [--build-threads 2] [--k 10] [--save FILE | --load FILE]
 //   ANNBenchmark save-loop PATH
 import Dispatch
@@ -84,7 +84,8 @@ func runBench(_ args: [String]) {
     guard args.count >= 2 else { fail("usage: bench DATADIR OUT.json [options]") }
     let dataDir = args[0]
     let outPath = args[1]
-    let storage: VectorStorage = option(args, "--storage", "f32") == "f16" ? .float16 : .float32
+    let storageNames: [String: VectorStorage] = ["f32": .float32, "f16": .float16, "i8": .int8]
+    guard let storage = storageNames[option(args, "--storage", "f32")] else { fail("--storage must be f32, f16 or i8") }
     let m = Int(option(args, "--m", "16"))!
     let efc = Int(option(args, "--efc", "200"))!
     let efs = option(args, "--efs", "16,32,64,128,256").split(separator: ",").map { Int($0)! }
@@ -120,7 +121,8 @@ func runBench(_ args: [String]) {
             fail("save failed: \(error)")
         }
     }
-    logLine("swift \(storage): built \(base.count) in \(buildSeconds) s, rss +\(rssAfter - rssBefore) MiB")
+    let storageName = ["float32", "float16", "int8"][Int(index.storage.rawValue)]
+    logLine("swift \(storageName): built \(base.count) in \(buildSeconds) s, rss +\(rssAfter - rssBefore) MiB")
 
     var runs = [String]()
     for threads in threadCounts {
@@ -156,12 +158,12 @@ func runBench(_ args: [String]) {
             let qps = Double(queries.count) / best
             // Queries per CPU-second of one core: robust on a shared, loaded machine.
             let cpuQPS = Double(queries.count) * Double(threads) / bestCPU
-            logLine("swift \(storage) threads=\(threads) ef=\(ef): recall \(recall) qps \(qps) cpu-qps \(cpuQPS)")
+            logLine("swift \(storageName) threads=\(threads) ef=\(ef): recall \(recall) qps \(qps) cpu-qps \(cpuQPS)")
             runs.append("{\"threads\": \(threads), \"ef\": \(ef), \"recall\": \(recall), \"qps\": \(qps), \"cpu_qps\": \(cpuQPS)}")
         }
     }
     let json = """
-        {"library": "balcao-vectorindex", "storage": "\(storage == .float16 ? "float16" : "float32")", \
+        {"library": "balcao-vectorindex", "storage": "\(storageName)", \
         "kernel_level": \(index.kernelLevel), "n": \(base.count), "dim": \(dim), "m": \(m), "ef_construction": \(efc), \
         "build_threads": \(buildThreads), "build_seconds": \(buildSeconds), "build_cpu_seconds": \(buildCPUSeconds), "rss_before_mb": \(rssBefore), \
         "rss_after_mb": \(rssAfter), "rss_index_mb": \(rssAfter - rssBefore), "index_bytes": \(index.memoryFootprint), \

@@ -84,10 +84,84 @@ static void f16_to_f32_portable(const uint16_t *src, float *dst, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = h2f(src[i]);
 }
 
-static const bvk_kernels portable_kernels = {
-    dot_f32_portable, l2sq_f32_portable, dot_f32_f16_portable, l2sq_f32_f16_portable,
-    dot_f16_portable, l2sq_f16_portable, 0,
-};
+// int8 codes with a per-vector scale: the query stays Float32, the codes are widened and the scale applied once
+// (inner product) or per lane (L2).
+
+static inline v4f load4b(const int8_t *p) {
+    v4f v = { (float)p[0], (float)p[1], (float)p[2], (float)p[3] };
+    return v;
+}
+
+static float dot_f32_i8_portable(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    v4f s0 = {0}, s1 = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 += load4(q + i) * load4b(c + i);
+        s1 += load4(q + i + 4) * load4b(c + i + 4);
+    }
+    float s = hsum4(s0 + s1);
+    for (; i < n; i++) s += q[i] * (float)c[i];
+    return s * scale;
+}
+
+static float l2sq_f32_i8_portable(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    v4f s0 = {0}, s1 = {0}, sv = {scale, scale, scale, scale};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v4f d0 = load4(q + i) - sv * load4b(c + i), d1 = load4(q + i + 4) - sv * load4b(c + i + 4);
+        s0 += d0 * d0;
+        s1 += d1 * d1;
+    }
+    float s = hsum4(s0 + s1);
+    for (; i < n; i++) { float d = q[i] - scale * (float)c[i]; s += d * d; }
+    return s;
+}
+
+static float dot_i8_portable(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    int32_t s = 0; // |sum| <= 65536 * 127 * 127 < 2^31
+    for (size_t i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+    return (float)s * sa * sb;
+}
+
+static float l2sq_i8_portable(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    v4f s0 = {0}, xa = {sa, sa, sa, sa}, xb = {sb, sb, sb, sb};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) { v4f d = xa * load4b(a + i) - xb * load4b(b + i); s0 += d * d; }
+    float s = hsum4(s0);
+    for (; i < n; i++) { float d = sa * (float)a[i] - sb * (float)b[i]; s += d * d; }
+    return s;
+}
+
+// Adapters from the typed kernels to the table's uniform signatures (the scales are unused); `ATTR` is the
+// implementation's target attribute, so the kernel inlines into its adapter.
+#define QUERY_ADAPTER(ATTR, name, impl, TB) \
+    ATTR static float name(const float *q, const void *v, float scale, size_t n) { (void)scale; return impl(q, (const TB *)v, n); }
+#define PAIR_ADAPTER(ATTR, name, impl, T)                                                    \
+    ATTR static float name(const void *a, const void *b, float sa, float sb, size_t n) {     \
+        (void)sa; (void)sb; return impl((const T *)a, (const T *)b, n);                     \
+    }
+#define ADAPTERS(ATTR, suffix)                                                                   \
+    QUERY_ADAPTER(ATTR, q_dot_f32_##suffix, dot_f32_##suffix, float)                             \
+    QUERY_ADAPTER(ATTR, q_l2sq_f32_##suffix, l2sq_f32_##suffix, float)                           \
+    PAIR_ADAPTER(ATTR, p_dot_f32_##suffix, dot_f32_##suffix, float)                              \
+    PAIR_ADAPTER(ATTR, p_l2sq_f32_##suffix, l2sq_f32_##suffix, float)                            \
+    QUERY_ADAPTER(ATTR, q_dot_f32_f16_##suffix, dot_f32_f16_##suffix, uint16_t)                  \
+    QUERY_ADAPTER(ATTR, q_l2sq_f32_f16_##suffix, l2sq_f32_f16_##suffix, uint16_t)                \
+    PAIR_ADAPTER(ATTR, p_dot_f16_##suffix, dot_f16_##suffix, uint16_t)                           \
+    PAIR_ADAPTER(ATTR, p_l2sq_f16_##suffix, l2sq_f16_##suffix, uint16_t)
+#define TABLE(suffix, level)                                                                     \
+    {                                                                                            \
+        q_dot_f32_##suffix, q_l2sq_f32_##suffix, p_dot_f32_##suffix, p_l2sq_f32_##suffix,         \
+        q_dot_f32_f16_##suffix, q_l2sq_f32_f16_##suffix, p_dot_f16_##suffix, p_l2sq_f16_##suffix, \
+        dot_f32_i8_##suffix, l2sq_f32_i8_##suffix, dot_i8_##suffix, l2sq_i8_##suffix, level,     \
+    }
+
+ADAPTERS(, portable)
+static const bvk_kernels portable_kernels = TABLE(portable, 0);
 
 // MARK: - AVX2 + FMA + F16C path (per-function target attribute; the rest of the file stays baseline)
 
@@ -222,9 +296,90 @@ AVX2 static void f16_to_f32_avx2(const uint16_t *src, float *dst, size_t n) {
     for (; i < n; i++) dst[i] = h2f(src[i]);
 }
 
-static const bvk_kernels avx2_kernels = {
-    dot_f32_avx2, l2sq_f32_avx2, dot_f32_f16_avx2, l2sq_f32_f16_avx2, dot_f16_avx2, l2sq_f16_avx2, 1,
-};
+AVX2 static inline __m256 loadb(const int8_t *p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+AVX2 static inline int32_t hsum256i(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+AVX2 static float dot_f32_i8_avx2(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), loadb(c + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), loadb(c + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 16), loadb(c + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 24), loadb(c + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), loadb(c + i), s0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += q[i] * (float)c[i];
+    return s * scale;
+}
+
+AVX2 static float l2sq_f32_i8_avx2(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), sv = _mm256_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_fnmadd_ps(sv, loadb(c + i), _mm256_loadu_ps(q + i));
+        __m256 d1 = _mm256_fnmadd_ps(sv, loadb(c + i + 8), _mm256_loadu_ps(q + i + 8));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_fnmadd_ps(sv, loadb(c + i), _mm256_loadu_ps(q + i));
+        s0 = _mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) { float d = q[i] - scale * (float)c[i]; s += d * d; }
+    return s;
+}
+
+AVX2 static float dot_i8_avx2(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
+        __m256i a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i + 16)));
+        __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i + 16)));
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(a0, b0));
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(a1, b1));
+    }
+    int32_t s = hsum256i(_mm256_add_epi32(s0, s1));
+    for (; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+    return (float)s * sa * sb;
+}
+
+AVX2 static float l2sq_i8_avx2(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), xa = _mm256_set1_ps(sa), xb = _mm256_set1_ps(sb);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_fnmadd_ps(xb, loadb(b + i), _mm256_mul_ps(xa, loadb(a + i)));
+        __m256 d1 = _mm256_fnmadd_ps(xb, loadb(b + i + 8), _mm256_mul_ps(xa, loadb(a + i + 8)));
+        s0 = _mm256_fmadd_ps(d0, d0, s0);
+        s1 = _mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_fnmadd_ps(xb, loadb(b + i), _mm256_mul_ps(xa, loadb(a + i)));
+        s0 = _mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) { float d = sa * (float)a[i] - sb * (float)b[i]; s += d * d; }
+    return s;
+}
+
+ADAPTERS(AVX2, avx2)
+static const bvk_kernels avx2_kernels = TABLE(avx2, 1);
 
 // MARK: - AVX-512 path (AVX-512F/VL/BW + F16C; per-function target attribute, chosen at run time)
 
@@ -273,9 +428,97 @@ AVX512_KERNEL(l2sq_f32_f16_avx512, float, uint16_t, _mm512_loadu_ps, loadh16, ta
 AVX512_KERNEL(dot_f16_avx512, uint16_t, uint16_t, loadh16, loadh16, tailmask_f16, tailmask_f16, 1)
 AVX512_KERNEL(l2sq_f16_avx512, uint16_t, uint16_t, loadh16, loadh16, tailmask_f16, tailmask_f16, 0)
 
-static const bvk_kernels avx512_kernels = {
-    dot_f32_avx512, l2sq_f32_avx512, dot_f32_f16_avx512, l2sq_f32_f16_avx512, dot_f16_avx512, l2sq_f16_avx512, 2,
-};
+AVX512 static inline __m512 loadb16(const int8_t *p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)));
+}
+
+AVX512 static inline __m512 tailmask_i8(const int8_t *p, size_t rem) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8((__mmask16)((1u << rem) - 1u), p)));
+}
+
+AVX512 static float dot_f32_i8_avx512(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), loadb16(c + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), loadb16(c + i + 16), s1);
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 32), loadb16(c + i + 32), s2);
+        s3 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 48), loadb16(c + i + 48), s3);
+    }
+    for (; i < n; i += 16) {
+        size_t rem = n - i;
+        __m512 x = rem >= 16 ? _mm512_loadu_ps(q + i) : tailmask_f32(q + i, rem);
+        __m512 y = rem >= 16 ? loadb16(c + i) : tailmask_i8(c + i, rem);
+        s0 = _mm512_fmadd_ps(x, y, s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) * scale;
+}
+
+AVX512 static float l2sq_f32_i8_avx512(const float *q, const void *v, float scale, size_t n) {
+    const int8_t *c = (const int8_t *)v;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), sv = _mm512_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 d0 = _mm512_fnmadd_ps(sv, loadb16(c + i), _mm512_loadu_ps(q + i));
+        __m512 d1 = _mm512_fnmadd_ps(sv, loadb16(c + i + 16), _mm512_loadu_ps(q + i + 16));
+        s0 = _mm512_fmadd_ps(d0, d0, s0);
+        s1 = _mm512_fmadd_ps(d1, d1, s1);
+    }
+    for (; i < n; i += 16) {
+        size_t rem = n - i;
+        __m512 x = rem >= 16 ? _mm512_loadu_ps(q + i) : tailmask_f32(q + i, rem);
+        __m512 y = rem >= 16 ? loadb16(c + i) : tailmask_i8(c + i, rem);
+        __m512 d = _mm512_fnmadd_ps(sv, y, x);
+        s0 = _mm512_fmadd_ps(d, d, s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+AVX512 static float dot_i8_avx512(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i a0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i)));
+        __m512i b0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + i)));
+        __m512i a1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i + 32)));
+        __m512i b1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + i + 32)));
+        s0 = _mm512_add_epi32(s0, _mm512_madd_epi16(a0, b0));
+        s1 = _mm512_add_epi32(s1, _mm512_madd_epi16(a1, b1));
+    }
+    for (; i < n; i += 32) {
+        size_t rem = n - i;
+        __mmask32 mask = rem >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << rem) - 1u);
+        __m512i x = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mask, a + i));
+        __m512i y = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mask, b + i));
+        s0 = _mm512_add_epi32(s0, _mm512_madd_epi16(x, y));
+    }
+    return (float)_mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1)) * sa * sb;
+}
+
+AVX512 static float l2sq_i8_avx512(const void *va, const void *vb, float sa, float sb, size_t n) {
+    const int8_t *a = (const int8_t *)va, *b = (const int8_t *)vb;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), xa = _mm512_set1_ps(sa), xb = _mm512_set1_ps(sb);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 d0 = _mm512_fnmadd_ps(xb, loadb16(b + i), _mm512_mul_ps(xa, loadb16(a + i)));
+        __m512 d1 = _mm512_fnmadd_ps(xb, loadb16(b + i + 16), _mm512_mul_ps(xa, loadb16(a + i + 16)));
+        s0 = _mm512_fmadd_ps(d0, d0, s0);
+        s1 = _mm512_fmadd_ps(d1, d1, s1);
+    }
+    for (; i < n; i += 16) {
+        size_t rem = n - i;
+        __m512 x = rem >= 16 ? loadb16(a + i) : tailmask_i8(a + i, rem);
+        __m512 y = rem >= 16 ? loadb16(b + i) : tailmask_i8(b + i, rem);
+        __m512 d = _mm512_fnmadd_ps(xb, y, _mm512_mul_ps(xa, x));
+        s0 = _mm512_fmadd_ps(d, d, s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+ADAPTERS(AVX512, avx512)
+static const bvk_kernels avx512_kernels = TABLE(avx512, 2);
 #endif
 
 // MARK: - Dispatch
@@ -320,6 +563,29 @@ void bvk_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
     if (bvk_best_level() >= 1) { f16_to_f32_avx2(src, dst, n); return; }
 #endif
     f16_to_f32_portable(src, dst, n);
+}
+
+float bvk_f32_to_i8(const float *src, int8_t *dst, size_t n) {
+    float top = 0;
+    for (size_t i = 0; i < n; i++) {
+        float a = src[i] < 0 ? -src[i] : src[i];
+        if (a > top) top = a;
+    }
+    if (!(top > 0) || top > 3.0e38f) { // zero (or non-finite) vector: all codes 0
+        memset(dst, 0, n);
+        return 0;
+    }
+    float inverse = 127.0f / top;
+    for (size_t i = 0; i < n; i++) {
+        float x = src[i] * inverse;
+        int code = (int)(x + (x >= 0 ? 0.5f : -0.5f));
+        dst[i] = (int8_t)(code > 127 ? 127 : code < -127 ? -127 : code);
+    }
+    return top / 127.0f;
+}
+
+void bvk_i8_to_f32(const int8_t *src, float scale, float *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i] * scale;
 }
 
 // MARK: - Checksum

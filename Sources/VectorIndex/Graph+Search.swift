@@ -32,13 +32,15 @@ extension Graph {
     /// Distance from a Float32 query to a stored vector.
     @inline(__always)
     func distance(_ kernels: Kernels, _ query: UnsafePointer<Float>, _ slot: UInt32) -> Float {
-        kernels.sign * kernels.query(query, vector(slot), dimension)
+        kernels.sign * kernels.query(query, vector(slot), kernels.scaled ? scales[Int(slot)] : 1, dimension)
     }
 
     /// Distance between two stored vectors.
     @inline(__always)
     func distance(_ kernels: Kernels, _ a: UInt32, _ b: UInt32) -> Float {
-        kernels.sign * kernels.pair(vector(a), vector(b), dimension)
+        kernels.scaled
+            ? kernels.sign * kernels.pair(vector(a), vector(b), scales[Int(a)], scales[Int(b)], dimension)
+            : kernels.sign * kernels.pair(vector(a), vector(b), 1, 1, dimension)
     }
 
     /// Cache lines of a vector prefetched ahead of its distance computation: the first two start the DRAM pages
@@ -92,6 +94,7 @@ extension Graph {
         var results = KeyHeap(storage: context.results, max: true)
         let maxCount = level == 0 ? maxM0 : maxM
         let lines = prefetchLines
+        let scaled = kernels.scaled
 
         visited[Int(entry)] = epoch
         let entryKey = packKey(entryDistance, entry)
@@ -118,6 +121,7 @@ extension Graph {
                     gathered[m] = neighbour
                     m += 1
                     bvk_prefetch(vector(neighbour), lines)
+                    if scaled { bvk_prefetch(scales + Int(neighbour), 1) }
                 }
                 j += 1
             }

@@ -14,7 +14,7 @@ enum SlotFlag {
 }
 
 /// The index's memory: one contiguous aligned vector buffer, fixed-size level-0 neighbour slots, an arena for the
-/// upper levels, and per-slot ids, levels, flags and spin locks.
+/// upper levels, and per-slot scales, ids, levels, flags and spin locks.
 ///
 /// A `Graph` never changes size. Growing means building a bigger copy (``grown(capacity:upperCapacity:)``) and
 /// swapping the index's reference; searches that still hold the old copy finish on it undisturbed.
@@ -41,6 +41,8 @@ final class Graph: @unchecked Sendable {
     let upperCapacity: Int
 
     let vectors: UnsafeMutableRawPointer
+    /// Per slot the vector's scale (int8 storage: component = code × scale; 1 for the other types).
+    let scales: UnsafeMutablePointer<Float>
     /// `capacity × (maxM0 + 1)`: per slot a count then `maxM0` ids.
     let links0: UnsafeMutablePointer<UInt32>
     /// Per slot: where its level-1 list starts in ``upperLinks`` (levels ≥ 1 follow, `maxM + 1` apart).
@@ -77,6 +79,7 @@ final class Graph: @unchecked Sendable {
         self.upperCapacity = max(upperCapacity, 1)
         let n = self.capacity
         vectors = Graph.allocate(n * vectorStride)
+        scales = Graph.allocate(n * 4).bindMemory(to: Float.self, capacity: n)
         links0 = Graph.allocate(n * (maxM0 + 1) * 4).bindMemory(to: UInt32.self, capacity: n * (maxM0 + 1))
         upperOffsets = Graph.allocate(n * 4).bindMemory(to: UInt32.self, capacity: n)
         upperLinks = Graph.allocate(self.upperCapacity * 4).bindMemory(to: UInt32.self, capacity: self.upperCapacity)
@@ -98,7 +101,7 @@ final class Graph: @unchecked Sendable {
     init(
         mappedDimension dimension: Int, metric: VectorMetric, storage: VectorStorage, m: Int,
         slotCount: Int, upperUsed: Int, entry: UInt64,
-        vectors: UnsafeMutableRawPointer, links0: UnsafeMutablePointer<UInt32>, upperOffsets: UnsafeMutablePointer<UInt32>,
+        vectors: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<Float>, links0: UnsafeMutablePointer<UInt32>, upperOffsets: UnsafeMutablePointer<UInt32>,
         upperLinks: UnsafeMutablePointer<UInt32>, levels: UnsafeMutablePointer<UInt8>, ids: UnsafeMutablePointer<Int64>,
         flags: UnsafeMutablePointer<UInt8>, mapping: (base: UnsafeMutableRawPointer, length: Int)
     ) {
@@ -111,6 +114,7 @@ final class Graph: @unchecked Sendable {
         self.capacity = slotCount
         self.upperCapacity = upperUsed
         self.vectors = vectors
+        self.scales = scales
         self.links0 = links0
         self.upperOffsets = upperOffsets
         self.upperLinks = upperLinks
@@ -134,6 +138,7 @@ final class Graph: @unchecked Sendable {
             munmap(mapping.base, mapping.length)
         } else {
             free(vectors)
+            free(scales)
             free(links0)
             free(upperOffsets)
             free(upperLinks)
@@ -221,6 +226,7 @@ final class Graph: @unchecked Sendable {
         let s = Int(slot)
         levels[s] = UInt8(level)
         ids[s] = id
+        scales[s] = 1
         bvk_store_release_u8(flags + s, 0)
         links0[s * (maxM0 + 1)] = 0
         if level > 0 {
@@ -243,6 +249,7 @@ final class Graph: @unchecked Sendable {
         let n = slotCount
         let upper = upperUsed
         memcpy(g.vectors, vectors, n * vectorStride)
+        memcpy(g.scales, scales, n * 4)
         memcpy(g.links0, links0, n * (maxM0 + 1) * 4)
         memcpy(g.upperOffsets, upperOffsets, n * 4)
         memcpy(g.upperLinks, upperLinks, upper * 4)

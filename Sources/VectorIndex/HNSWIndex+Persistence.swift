@@ -5,9 +5,10 @@ import Glibc
 import Darwin
 #endif
 
-/// The snapshot file format (little-endian, version 1).
+/// The snapshot file format (little-endian, version 2).
 ///
-/// A 256-byte header, then sections each starting on a 64-byte boundary: vectors (`slots × stride`), level-0 lists
+/// A 256-byte header, then sections each starting on a 64-byte boundary: vectors (`slots × stride`), per-vector scales
+/// (`slots` Float32; the int8 codes' scale, 1 for the other storage types), level-0 lists
 /// (`slots × (2M + 1)` UInt32), upper-list offsets (`slots` UInt32), the upper-list arena (`upperUsed` UInt32), levels
 /// (`slots` UInt8), ids (`slots` Int64), flags (`slots` UInt8), the model identity (UTF-8). Padding is zero.
 ///
@@ -17,17 +18,23 @@ import Darwin
 /// bytes u64 · `80` vector stride u64 · `88` file size u64 · `96` payload checksum u64 · `248` header checksum u64
 /// (over bytes 0..<248). Checksums are `bvk_checksum64`; the payload checksum chains over everything after the
 /// header in file order, section by section, padding included (see `Layout.pieces`).
+///
+/// History: version 1 had no scales section (and no int8 storage); such files load as
+/// ``VectorIndexError/unsupportedVersion(_:)``, so the caller rebuilds them.
 enum SnapshotFormat {
     static let magic: [UInt8] = Array("BALCVIX".utf8) + [0]
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerSize = 256
+
+    /// The checksum stored at byte 248 of a header, over bytes `0 ..< 248`.
+    static func headerChecksum(_ header: UnsafeRawPointer) -> UInt64 { bvk_checksum64(header, 248, 0) }
 
     struct Layout {
         var sections: [(offset: Int, length: Int)]
         var fileSize: Int
 
         init(slots: Int, stride: Int, maxM0: Int, upperUsed: Int, identityBytes: Int) {
-            let lengths = [slots * stride, slots * (maxM0 + 1) * 4, slots * 4, upperUsed * 4, slots, slots * 8, slots, identityBytes]
+            let lengths = [slots * stride, slots * 4, slots * (maxM0 + 1) * 4, slots * 4, upperUsed * 4, slots, slots * 8, slots, identityBytes]
             var offset = SnapshotFormat.headerSize
             sections = []
             for length in lengths {
@@ -73,7 +80,7 @@ extension HNSWIndex {
             identityBuffer.copyMemory(from: identity, byteCount: identity.count)
             do {
                 let pointers: [UnsafeRawPointer?] = [
-                    UnsafeRawPointer(graph.vectors), UnsafeRawPointer(graph.links0), UnsafeRawPointer(graph.upperOffsets),
+                    UnsafeRawPointer(graph.vectors), UnsafeRawPointer(graph.scales), UnsafeRawPointer(graph.links0), UnsafeRawPointer(graph.upperOffsets),
                     UnsafeRawPointer(graph.upperLinks), UnsafeRawPointer(graph.levels), UnsafeRawPointer(graph.ids),
                     UnsafeRawPointer(graph.flags), UnsafeRawPointer(identityBuffer),
                 ]
@@ -107,7 +114,7 @@ extension HNSWIndex {
                     h.storeBytes(of: UInt64(graph.vectorStride).littleEndian, toByteOffset: 80, as: UInt64.self)
                     h.storeBytes(of: UInt64(layout.fileSize).littleEndian, toByteOffset: 88, as: UInt64.self)
                     h.storeBytes(of: checksum.littleEndian, toByteOffset: 96, as: UInt64.self)
-                    let headerChecksum = bvk_checksum64(h.baseAddress, 248, 0)
+                    let headerChecksum = SnapshotFormat.headerChecksum(h.baseAddress!)
                     h.storeBytes(of: headerChecksum.littleEndian, toByteOffset: 248, as: UInt64.self)
                 }
 
@@ -184,7 +191,7 @@ extension HNSWIndex {
         func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
         let magic = Array(UnsafeRawBufferPointer(start: base, count: 8))
         guard magic == SnapshotFormat.magic else { throw .notAnIndexFile(path: path) }
-        guard bvk_checksum64(base, 248, 0) == u64(248) else { throw .corrupt(path: path, reason: "header checksum mismatch") }
+        guard SnapshotFormat.headerChecksum(base) == u64(248) else { throw .corrupt(path: path, reason: "header checksum mismatch") }
         let version = u32(8)
         guard version == SnapshotFormat.version, Int(u32(12)) == SnapshotFormat.headerSize else {
             throw .unsupportedVersion(Int(version))
@@ -217,13 +224,14 @@ extension HNSWIndex {
         guard checksum == u64(96) else { throw .corrupt(path: path, reason: "payload checksum mismatch") }
 
         let s = layout.sections
-        let links0 = (base + s[1].offset).bindMemory(to: UInt32.self, capacity: max(slots * (2 * m + 1), 1))
-        let upperOffsets = (base + s[2].offset).bindMemory(to: UInt32.self, capacity: max(slots, 1))
-        let upperLinks = (base + s[3].offset).bindMemory(to: UInt32.self, capacity: max(upperUsed, 1))
-        let levels = (base + s[4].offset).bindMemory(to: UInt8.self, capacity: max(slots, 1))
-        let ids = (base + s[5].offset).bindMemory(to: Int64.self, capacity: max(slots, 1))
-        let flags = (base + s[6].offset).bindMemory(to: UInt8.self, capacity: max(slots, 1))
-        let identity = String(decoding: UnsafeRawBufferPointer(start: base + s[7].offset, count: identityBytes), as: UTF8.self)
+        let scales = (base + s[1].offset).bindMemory(to: Float.self, capacity: max(slots, 1))
+        let links0 = (base + s[2].offset).bindMemory(to: UInt32.self, capacity: max(slots * (2 * m + 1), 1))
+        let upperOffsets = (base + s[3].offset).bindMemory(to: UInt32.self, capacity: max(slots, 1))
+        let upperLinks = (base + s[4].offset).bindMemory(to: UInt32.self, capacity: max(upperUsed, 1))
+        let levels = (base + s[5].offset).bindMemory(to: UInt8.self, capacity: max(slots, 1))
+        let ids = (base + s[6].offset).bindMemory(to: Int64.self, capacity: max(slots, 1))
+        let flags = (base + s[7].offset).bindMemory(to: UInt8.self, capacity: max(slots, 1))
+        let identity = String(decoding: UnsafeRawBufferPointer(start: base + s[8].offset, count: identityBytes), as: UTF8.self)
 
         // Structural validation, so that even a file with a valid checksum cannot send a search out of bounds.
         if entry != Graph.noEntry {
@@ -236,6 +244,7 @@ extension HNSWIndex {
         for slot in 0..<slots {
             let level = Int(levels[slot])
             guard level <= 31 else { throw .corrupt(path: path, reason: "level out of range") }
+            guard scales[slot].isFinite, scales[slot] >= 0 else { throw .corrupt(path: path, reason: "bad vector scale") }
             let list0 = links0 + slot * (2 * m + 1)
             guard Int(list0[0]) <= 2 * m else { throw .corrupt(path: path, reason: "neighbour count out of range") }
             for j in 0..<Int(list0[0]) where Int(list0[1 + j]) >= slots {
@@ -263,7 +272,7 @@ extension HNSWIndex {
 
         let graph = Graph(
             mappedDimension: dimension, metric: metric, storage: storage, m: m, slotCount: slots, upperUsed: upperUsed,
-            entry: entry, vectors: base + s[0].offset, links0: links0, upperOffsets: upperOffsets, upperLinks: upperLinks,
+            entry: entry, vectors: base + s[0].offset, scales: scales, links0: links0, upperOffsets: upperOffsets, upperLinks: upperLinks,
             levels: levels, ids: ids, flags: flags, mapping: (base, size))
         let index = HNSWIndex(
             loaded: graph, efConstruction: max(efConstruction, m), idToSlot: idToSlot, deletedCount: deleted, settings: settings)

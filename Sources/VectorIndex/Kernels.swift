@@ -5,31 +5,36 @@ import CVectorKernels
 /// Internally every metric is a *distance* (lower is closer): the negated inner product for cosine and inner product,
 /// the squared Euclidean distance for L2. Public scores are the negated distances.
 struct Kernels: @unchecked Sendable {
-    typealias QueryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeRawPointer?, Int) -> Float
-    typealias PairKernel = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int) -> Float
+    typealias QueryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeRawPointer?, Float, Int) -> Float
+    typealias PairKernel = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Float, Float, Int) -> Float
 
-    /// Float32 query against a stored vector.
+    /// Float32 query against a stored vector (with the stored vector's scale; only int8 uses it).
     let query: QueryKernel
-    /// Stored vector against stored vector.
+    /// Stored vector against stored vector (with both scales).
     let pair: PairKernel
     /// `-1` for inner-product metrics (distance = −dot), `+1` for L2.
     let sign: Float
     /// 0 portable, 1 AVX2+FMA+F16C, 2 AVX-512.
     let level: Int
+    /// Whether the kernels read the per-vector scales (int8); the other types skip that load.
+    let scaled: Bool
 
     init(metric: VectorMetric, storage: VectorStorage, level requested: Int = -1) {
         let table = bvk_get_kernels(Int32(requested))!.pointee
         let dot = metric != .l2
         sign = dot ? -1 : 1
         level = Int(table.level)
+        scaled = storage == .int8
         switch storage {
         case .float32:
-            let f = dot ? table.dot_f32! : table.l2sq_f32!
-            query = unsafeBitCast(f, to: QueryKernel.self)
-            pair = unsafeBitCast(f, to: PairKernel.self)
+            query = dot ? table.dot_f32! : table.l2sq_f32!
+            pair = dot ? table.dot_f32_pair! : table.l2sq_f32_pair!
         case .float16:
-            query = unsafeBitCast(dot ? table.dot_f32_f16! : table.l2sq_f32_f16!, to: QueryKernel.self)
-            pair = unsafeBitCast(dot ? table.dot_f16! : table.l2sq_f16!, to: PairKernel.self)
+            query = dot ? table.dot_f32_f16! : table.l2sq_f32_f16!
+            pair = dot ? table.dot_f16! : table.l2sq_f16!
+        case .int8:
+            query = dot ? table.dot_f32_i8! : table.l2sq_f32_i8!
+            pair = dot ? table.dot_i8! : table.l2sq_i8!
         }
     }
 

@@ -16,9 +16,19 @@ public enum VectorStorage: UInt8, Sendable, CaseIterable {
     case float32 = 0
     /// IEEE 754 half precision: 2 bytes per component, queries stay Float32 (mixed-precision kernels).
     case float16 = 1
+    /// Signed 8-bit codes with one Float32 scale per vector (component ≈ code × scale, scale = max |component| / 127):
+    /// 1 byte per component plus 4 per vector. Queries stay Float32. The most compact and, on large collections,
+    /// the fastest type (half the memory traffic of Float16), at a small cost in recall.
+    case int8 = 2
 
     /// Bytes one component takes in the index.
-    public var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
+    public var bytesPerComponent: Int {
+        switch self {
+        case .float32: 4
+        case .float16: 2
+        case .int8: 1
+        }
+    }
 }
 
 /// One search hit: the caller's id and its similarity to the query (higher is closer; see ``VectorMetric``).

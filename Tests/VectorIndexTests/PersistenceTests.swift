@@ -111,6 +111,16 @@ struct PersistenceTests {
             return
         }
         #expect(loadError(write(Data(repeating: 7, count: 4096), "foreign.vix")) == .notAnIndexFile(path: dir + "/foreign.vix"))
+        // A file of another format version (version 1 had no scales section) with a valid header checksum: the
+        // caller is told to rebuild.
+        for version: UInt32 in [1, SnapshotFormat.version + 1] {
+            var other = good
+            other.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: version.littleEndian, toByteOffset: 8, as: UInt32.self)
+                raw.storeBytes(of: SnapshotFormat.headerChecksum(raw.baseAddress!).littleEndian, toByteOffset: 248, as: UInt64.self)
+            }
+            #expect(loadError(write(other, "v\(version).vix")) == .unsupportedVersion(Int(version)))
+        }
         guard case .io = loadError(dir + "/missing.vix") else {
             Issue.record("missing file not reported as I/O error")
             return

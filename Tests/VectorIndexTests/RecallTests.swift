@@ -55,6 +55,48 @@ struct RecallTests {
         }
     }
 
+    @Test("stored-vector (pair) kernels agree across levels and with Float32 arithmetic")
+    func pairKernelsAgree() throws {
+        let vectors = makeData(.clustered, n: 40, d: 67, seed: 8)
+        for storage in VectorStorage.allCases {
+            let graph = Graph(dimension: 67, metric: .l2, storage: storage, m: 4, capacity: 40, upperCapacity: 16)
+            for (i, v) in vectors.enumerated() {
+                graph.prepareSlot(UInt32(i), id: Int64(i), level: 0)
+                v.withUnsafeBufferPointer { graph.storeVector(UInt32(i), from: $0.baseAddress!, storage: storage) }
+            }
+            let stored = (0..<40).map { graph.floatVector(UInt32($0)) }
+            for metric in [VectorMetric.innerProduct, .l2] {
+                for level in 0...HNSWIndex.bestKernelLevel {
+                    let kernels = Kernels(metric: metric, storage: storage, level: level)
+                    for (a, b) in [(0, 1), (2, 39), (17, 18), (5, 5)] {
+                        let x = stored[a], y = stored[b]
+                        let expected = metric == .l2
+                            ? zip(x, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                            : -zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }
+                        let got = graph.distance(kernels, UInt32(a), UInt32(b))
+                        #expect(abs(got - expected) <= 1e-3 * max(1, abs(expected)), "\(storage) \(metric) level \(level)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("int8 storage: components within half a quantization step, zero vectors stay zero")
+    func int8Quantization() throws {
+        let data = makeData(.random, n: 50, d: 45, seed: 12)
+        let index = try HNSWIndex(dimension: 45, metric: .l2, storage: .int8)
+        try index.addBatch(items(data), threads: 1)
+        for (i, v) in data.enumerated() {
+            let back = try #require(index.vector(id: Int64(i)))
+            let step = v.map(abs).max()! / 127
+            #expect(zip(v, back).allSatisfy { abs($0 - $1) <= step / 2 + 1e-6 }, "vector \(i)")
+        }
+        try index.add(id: 100, vector: [Float](repeating: 0, count: 45))
+        #expect(index.vector(id: 100) == [Float](repeating: 0, count: 45))
+        let hits = try index.search([Float](repeating: 0, count: 45), k: 3)
+        #expect(hits.first?.id == 100 && hits.allSatisfy { $0.score.isFinite })
+    }
+
     @Test("scores: cosine in [-1, 1], L2 is the negated squared distance")
     func scores() throws {
         let cosine = try HNSWIndex(dimension: 3, metric: .cosine)

@@ -9,23 +9,29 @@
 /// Every kernel exists in a portable version (generic vector extensions, baseline x86-64 / any CPU) and, on x86-64,
 /// in an AVX2+FMA+F16C version and an AVX-512 (F/VL/BW) version, each compiled with a per-function target attribute
 /// and picked with `__builtin_cpu_supports`, so one binary runs everywhere and uses the widest SIMD present.
-/// Float16 values travel as their IEEE 754 binary16 bit patterns (`uint16_t`).
+/// Float16 values travel as their IEEE 754 binary16 bit patterns (`uint16_t`); int8 vectors as codes with one Float32
+/// scale per vector.
 
-/// Inner product or squared L2 distance of two Float32 vectors.
-typedef float (*bvk_f32_fn)(const float *a, const float *b, size_t n);
-/// Inner product or squared L2 distance of a Float32 vector and a Float16 vector.
-typedef float (*bvk_f32_f16_fn)(const float *a, const uint16_t *b, size_t n);
-/// Inner product or squared L2 distance of two Float16 vectors.
-typedef float (*bvk_f16_fn)(const uint16_t *a, const uint16_t *b, size_t n);
+/// Inner product or squared L2 distance between a Float32 query and a stored vector, whose per-vector scale is
+/// `scale` (int8 storage: component = code × scale; Float32 and Float16 ignore it).
+typedef float (*bvk_query_fn)(const float *q, const void *v, float scale, size_t n);
+/// Inner product or squared L2 distance between two stored vectors of the same storage type, with their scales.
+typedef float (*bvk_pair_fn)(const void *a, const void *b, float scale_a, float scale_b, size_t n);
 
 /// One implementation level's kernel table.
 typedef struct bvk_kernels {
-    bvk_f32_fn dot_f32;
-    bvk_f32_fn l2sq_f32;
-    bvk_f32_f16_fn dot_f32_f16;
-    bvk_f32_f16_fn l2sq_f32_f16;
-    bvk_f16_fn dot_f16;
-    bvk_f16_fn l2sq_f16;
+    bvk_query_fn dot_f32;
+    bvk_query_fn l2sq_f32;
+    bvk_pair_fn dot_f32_pair;
+    bvk_pair_fn l2sq_f32_pair;
+    bvk_query_fn dot_f32_f16;
+    bvk_query_fn l2sq_f32_f16;
+    bvk_pair_fn dot_f16;
+    bvk_pair_fn l2sq_f16;
+    bvk_query_fn dot_f32_i8;
+    bvk_query_fn l2sq_f32_i8;
+    bvk_pair_fn dot_i8;
+    bvk_pair_fn l2sq_i8;
     /// 0 = portable, 1 = AVX2+FMA+F16C, 2 = AVX-512.
     int level;
 } bvk_kernels;
@@ -39,6 +45,11 @@ const bvk_kernels *bvk_get_kernels(int level);
 void bvk_f32_to_f16(const float *src, uint16_t *dst, size_t n);
 /// Converts Float16 bit patterns to Float32, dispatched like the kernels.
 void bvk_f16_to_f32(const uint16_t *src, float *dst, size_t n);
+/// Quantizes Float32 to int8 codes with one scale (max |x| / 127, round to nearest); returns the scale
+/// (0 for a zero vector, whose codes are all 0).
+float bvk_f32_to_i8(const float *src, int8_t *dst, size_t n);
+/// Expands int8 codes to Float32 (code × scale).
+void bvk_i8_to_f32(const int8_t *src, float scale, float *dst, size_t n);
 
 /// A fast 64-bit checksum (xxHash64-style rounds) over `n` bytes, chained through `seed`.
 uint64_t bvk_checksum64(const void *data, size_t n, uint64_t seed);
