@@ -27,14 +27,19 @@ enum AuditPages: AdminPageModule {
             let page = entries.prefix(pageSize)
             let rows: [[String: Any]] = page.map { entry in
                 var row: [String: Any] = [
-                    "id": entry.id ?? 0, "date": AdminFormat.dateTime(entry.createdAt, language), "actor": entry.actor,
+                    "id": entry.id ?? 0, "date": AdminFormat.dateTime(entry.createdAt, language),
+                    "actor": entry.actor == "anonymous" ? admin.text("audit_actor_anonymous", context) : entry.actor,
                     "address": entry.address.isEmpty ? "—" : entry.address, "action": entry.action,
                     "actionLabel": admin.renderer.localizer.contains("audit_action_\(entry.action)")
                         ? admin.text("audit_action_\(entry.action)", context) : entry.action,
                     "failed": entry.action.hasSuffix("_failed"),
                     "target": entry.target ?? "",
                 ]
-                if let detail = entry.detail, !detail.isEmpty { row["detail"] = detail }
+                if let detail = entry.detail, !detail.isEmpty {
+                    // Details written as a code (e.g. `wrong_credentials`) read in the page's language.
+                    let key = "audit_detail_\(detail)"
+                    row["detail"] = admin.renderer.localizer.contains(key) ? admin.text(key, context) : detail
+                }
                 return row
             }
             var filterQuery: [String] = []

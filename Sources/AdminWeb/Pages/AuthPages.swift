@@ -83,7 +83,7 @@ enum AuthPages: AdminPageModule {
             }
             guard let user = try admin.users.authenticate(username: username, password: form["password"] ?? ""), let userID = user.id else {
                 admin.signInLimiter.recordFailure(address)
-                try await admin.audit.record("auth.sign_in_failed", target: username, detail: "wrong name or password", context: context)
+                try await admin.audit.record("auth.sign_in_failed", target: username, detail: "wrong_credentials", context: context)
                 return loginPage(admin, error: admin.text("login_failed", context), username: username, status: .unauthorized, context: context)
             }
             admin.signInLimiter.reset(address)

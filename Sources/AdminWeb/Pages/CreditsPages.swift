@@ -119,20 +119,33 @@ enum CreditsPages: AdminPageModule {
 
         routes.get("credits.csv") { request, context in
             let filter = Filter(request)
-            let entries = try await admin.environment.database.reader.read { db in
-                try filter.request().order(Column("id").desc).fetchAll(db)
-            }
-            var csv = "id,created_at,kind,amount,reason,actor,reference\r\n"
-            for entry in entries {
-                let fields = [
-                    "\(entry.id ?? 0)", AdminFormat.iso8601(entry.createdAt), entry.kind.rawValue, entry.amount.formatted, entry.reason, entry.actor,
-                    entry.reference ?? "",
-                ]
-                csv += fields.map(csvField).joined(separator: ",") + "\r\n"
+            // A whole-ledger export: rows are read as stored (no record or date decoding) and written straight into one buffer.
+            let csv = try await admin.environment.database.reader.read { db in
+                var csv = ByteBuffer(string: "id,created_at,kind,amount,reason,actor,reference\r\n")
+                let rows = try filter.request()
+                    .select(Column("id"), Column("createdAt"), Column("kind"), Column("amount"), Column("reason"), Column("actor"), Column("reference"))
+                    .order(Column("id").desc)
+                    .asRequest(of: Row.self)
+                    .fetchCursor(db)
+                while let row = try rows.next() {
+                    let id: Int64 = row[0]
+                    let stored: String = row[1]
+                    let kind: String = row[2]
+                    let micros: Int64 = row[3]
+                    let reason: String = row[4]
+                    let actor: String = row[5]
+                    let reference: String? = row[6]
+                    let fields: [String] = [
+                        String(id), Self.csvTimestamp(stored), kind, CreditAmount(micros: micros).formatted, reason, actor, reference ?? "",
+                    ]
+                    csv.writeString(fields.map(csvField).joined(separator: ","))
+                    csv.writeString("\r\n")
+                }
+                return csv
             }
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
             headers[.contentDisposition] = "attachment; filename=\"balcao-credits.csv\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: csv))
         }
 
         routes.post("credits/topup", access: .owner) { _, context, form in
@@ -172,6 +185,12 @@ enum CreditsPages: AdminPageModule {
             }
             return .redirect(to: "/admin/credits", flash: Flash(.success, admin.text("credits_threshold_saved", context)))
         }
+    }
+
+    /// A stored timestamp (`YYYY-MM-DD HH:MM:SS.SSS`, UTC) as ISO 8601 (`YYYY-MM-DDTHH:MM:SS.SSSZ`).
+    static func csvTimestamp(_ stored: String) -> String {
+        guard stored.utf8.count >= 19 else { return stored }
+        return String(stored.prefix(10)) + "T" + String(stored.dropFirst(11)) + "Z"
     }
 
     /// A CSV field: quoted when needed; a leading `= + - @` is prefixed with `'` so spreadsheets do not run it.

@@ -41,50 +41,47 @@ struct DashboardStats: Sendable {
     }
 
     /// Reads the figures: `now` and the server's time zone decide where "today" and each day begin.
+    ///
+    /// Each of the 30 days is counted by a range query over the covering indexes (`message_dashboard`,
+    /// `answer_dashboard`), so no row's date is parsed; the 30-day and today's totals are the sums of those days.
     static func load(_ db: Database, now: Date, timeZone: TimeZone = .current) throws -> DashboardStats {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let startOfToday = calendar.startOfDay(for: now)
         let startOfMonth = calendar.date(byAdding: .day, value: -29, to: startOfToday) ?? startOfToday
-        var stats = DashboardStats()
-        stats.today = try period(db, since: startOfToday)
-        stats.month = try period(db, since: startOfMonth)
-
-        // Daily series, grouped by local date: SQLite shifts the stored UTC time by the zone's offset.
-        let offset = "\(timeZone.secondsFromGMT(for: now)) seconds"
-        var days: [String: Day] = [:]
         let formatter = DateFormatter()
         formatter.calendar = calendar
         formatter.timeZone = timeZone
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd"
-        var order: [String] = []
+
+        var stats = DashboardStats()
+        // Day boundaries in the server's zone (a day is 23 or 25 hours when the clocks change).
+        let boundaries = (0...30).map { calendar.date(byAdding: .day, value: $0, to: startOfMonth) ?? startOfMonth }
+        let messageCounts = try db.cachedStatement(
+            sql: "SELECT direction, COUNT(*) FROM message WHERE createdAt >= ? AND createdAt < ? GROUP BY direction")
+        // `+outcome`: group without reading through the outcome index, which would visit every answer ever given.
+        let answerCounts = try db.cachedStatement(
+            sql: "SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ? AND createdAt < ? GROUP BY +outcome")
         for index in 0..<30 {
-            let date = formatter.string(from: calendar.date(byAdding: .day, value: index, to: startOfMonth) ?? startOfMonth)
-            order.append(date)
-            days[date] = Day(date: date)
-        }
-        let messageRows = try Row.fetchAll(
-            db, sql: "SELECT date(createdAt, ?) AS day, direction, COUNT(*) AS n FROM message WHERE createdAt >= ? GROUP BY day, direction",
-            arguments: [offset, startOfMonth])
-        for row in messageRows {
-            guard let day: String = row["day"], days[day] != nil else { continue }
-            let count: Int = row["n"]
-            if (row["direction"] as String?) == "in" { days[day]?.messagesIn += count } else { days[day]?.messagesOut += count }
-        }
-        let answerRows = try Row.fetchAll(
-            db, sql: "SELECT date(createdAt, ?) AS day, outcome, COUNT(*) AS n FROM answer WHERE createdAt >= ? GROUP BY day, outcome",
-            arguments: [offset, startOfMonth])
-        for row in answerRows {
-            guard let day: String = row["day"], days[day] != nil else { continue }
-            let count: Int = row["n"]
-            switch row["outcome"] as String? {
-            case "generated", "extractive": days[day]?.answered += count
-            case "handoff": days[day]?.handedOff += count
-            default: days[day]?.unanswered += count
+            var day = Day(date: formatter.string(from: boundaries[index]))
+            let range: StatementArguments = [boundaries[index], boundaries[index + 1]]
+            for row in try Row.fetchAll(messageCounts, arguments: range) {
+                let count: Int = row[1]
+                if (row[0] as String?) == "in" { day.messagesIn += count } else { day.messagesOut += count }
             }
+            for row in try Row.fetchAll(answerCounts, arguments: range) {
+                let count: Int = row[1]
+                switch row[0] as String? {
+                case "generated", "extractive": day.answered += count
+                case "handoff": day.handedOff += count
+                default: day.unanswered += count
+                }
+            }
+            stats.days.append(day)
         }
-        stats.days = order.compactMap { days[$0] }
+        stats.month = try period(db, since: startOfMonth, days: stats.days)
+        stats.today = try period(db, since: startOfToday, days: stats.days.suffix(1))
 
         stats.balanceMicros = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditEntry") ?? 0
         for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM document GROUP BY status") {
@@ -99,26 +96,23 @@ struct DashboardStats: Sendable {
         return stats
     }
 
-    static func period(_ db: Database, since start: Date) throws -> Period {
+    /// The totals of a period: the sums of its days, plus what cannot be summed (distinct conversations, percentiles).
+    static func period(_ db: Database, since start: Date, days: some Sequence<Day>) throws -> Period {
         var period = Period()
+        for day in days {
+            period.messagesIn += day.messagesIn
+            period.messagesOut += day.messagesOut
+            period.answered += day.answered
+            period.handedOff += day.handedOff
+            period.unanswered += day.unanswered
+        }
         period.conversations =
             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT conversationId) FROM message WHERE createdAt >= ?", arguments: [start]) ?? 0
-        for row in try Row.fetchAll(db, sql: "SELECT direction, COUNT(*) AS n FROM message WHERE createdAt >= ? GROUP BY direction", arguments: [start]) {
-            let count: Int = row["n"]
-            if (row["direction"] as String?) == "in" { period.messagesIn += count } else { period.messagesOut += count }
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT outcome, COUNT(*) AS n FROM answer WHERE createdAt >= ? GROUP BY outcome", arguments: [start]) {
-            let count: Int = row["n"]
-            switch row["outcome"] as String? {
-            case "generated", "extractive": period.answered += count
-            case "handoff": period.handedOff += count
-            default: period.unanswered += count
-            }
-        }
         // Time to reply of the answers sent (the assistant's own answers; handoffs wait for people).
-        let latencies = try Int.fetchAll(
-            db, sql: "SELECT latencyMs FROM answer WHERE createdAt >= ? AND outcome IN ('generated', 'extractive') ORDER BY latencyMs",
+        var latencies = try Int.fetchAll(
+            db, sql: "SELECT latencyMs FROM answer WHERE createdAt >= ? AND +outcome IN ('generated', 'extractive')",
             arguments: [start])
+        latencies.sort()
         period.medianReplyMs = percentile(latencies, 0.5)
         period.p95ReplyMs = percentile(latencies, 0.95)
         period.creditsSpentMicros =

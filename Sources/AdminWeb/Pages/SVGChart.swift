@@ -13,8 +13,9 @@ enum SVGChart {
     }
 
     /// Stacked bars, one per day, with a y axis, grid lines and every fifth day labelled.
-    static func stackedBars(labels: [String], series: [Series], title: String, width: Int = 720, height: Int = 220) -> String {
-        let left = 40.0, right = 8.0, top = 10.0, bottom = 26.0
+    static func stackedBars(labels: [String], series: [Series], title: String, width: Int = 460, height: Int = 230) -> String {
+        // Drawn at about the size a dashboard card shows it, so 12-unit text stays about 12 px on screen.
+        let left = 34.0, right = 6.0, top = 10.0, bottom = 26.0
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
         let count = max(1, labels.count)
