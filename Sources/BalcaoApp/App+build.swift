@@ -22,6 +22,7 @@ public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil, ad
         configuration: .init(
             address: .hostname(balcao.configuration.server.host, port: balcao.configuration.server.port),
             serverName: "balcao"),
+        onServerRunning: { _ in SystemdNotifier.notify("READY=1\nSTATUS=listening") },
         logger: balcao.logger)
     var ingestion = IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers)
     ingestion.onJobFinished = { [metrics = balcao.metrics] outcome, duration in metrics.ingestion(outcome: outcome.metricLabel, duration: duration) }

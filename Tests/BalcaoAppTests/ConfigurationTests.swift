@@ -54,6 +54,26 @@ struct ConfigurationTests {
         #expect(configuration.llm.timeoutSeconds == 12.5)
     }
 
+    @Test("an empty secret file counts as unset: the inline value applies, else none (the packaged unit's credential fallback)")
+    func emptySecretFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let empty = directory.appendingPathComponent("empty")
+        try Data("\n".utf8).write(to: empty)
+        let file = directory.appendingPathComponent("balcao.toml")
+        try Data("[llm]\napi_key = \"sk-inline\"\n".utf8).write(to: file)
+        let inline = try BalcaoConfiguration.load(file: file, environment: ["BALCAO_LLM_API_KEY_FILE": empty.path])
+        #expect(inline.llm.apiKey == "sk-inline")
+        let none = try BalcaoConfiguration.load(file: nil, environment: ["BALCAO_WHATSAPP_APP_SECRET_FILE": empty.path])
+        #expect(none.whatsapp.appSecret == nil)
+        let missing = directory.appendingPathComponent("missing").path
+        let error = #expect(throws: ConfigurationError.self) {
+            try BalcaoConfiguration.load(file: nil, environment: ["BALCAO_WHATSAPP_APP_SECRET_FILE": missing])
+        }
+        #expect(error?.description.contains("Cannot read whatsapp.app_secret_file \(missing)") == true)
+    }
+
     @Test(
         "mistakes are reported with what to fix",
         arguments: [

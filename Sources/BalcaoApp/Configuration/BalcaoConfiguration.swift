@@ -297,14 +297,18 @@ extension BalcaoConfiguration {
             return value
         }
 
-        /// A secret given inline or, with the `_file` suffix, as a file to read (systemd credentials).
+        /// A secret given inline or, with the `_file` suffix, as a file to read (systemd credentials). An empty file
+        /// counts as unset (the inline value, if any, applies): the packaged unit passes every secret as a credential
+        /// whose fallback, when `/etc/balcao/credentials/<name>` does not exist, is empty.
         func secret(_ key: String) throws -> String? {
             if let path = string(key + "_file") {
+                let text: String
                 do {
-                    return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
                 } catch {
                     throw ConfigurationError(description: "Cannot read \(key)_file \(path): \(error.localizedDescription)")
                 }
+                if !text.isEmpty { return text }
             }
             return string(key)
         }
