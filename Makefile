@@ -49,5 +49,15 @@ bench-admin: setup
 bench-webhook: setup
 	@bash scripts/bench-webhook.sh
 
+## The Debian package dist/balcao_<version>_<arch>.deb: static release build in .build-deb (packaging/README.md).
+deb: setup
+	@bash scripts/build-deb.sh
+
+## Builds the package, installs it on this machine (root), runs the unit's command line, then removes and purges it.
+test-deb: setup
+	@bash scripts/test-deb.sh
+
+.PHONY: deb test-deb
+
 clean:
-	rm -rf .build bench-results
+	rm -rf .build .build-deb dist bench-results
