@@ -11,8 +11,10 @@ import Glibc
 public enum SystemdNotifier {
     /// Sends `state` (e.g. `"READY=1"`) to `$NOTIFY_SOCKET`; returns whether it was sent. Never throws: a failure only
     /// means systemd will time the start out, which it reports itself.
+    /// - Parameter environment: where to read `NOTIFY_SOCKET` (default: the process's environment).
     @discardableResult
-    public static func notify(_ state: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    public static func notify(_ state: String, environment: [String: String]? = nil) -> Bool {
+        let environment = environment ?? ProcessInfo.processInfo.environment
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return false }
         // "@name" is an abstract socket: its address starts with a NUL byte instead of the "@".
         var bytes = Array(path.utf8)
