@@ -7,7 +7,8 @@
 # (.build-deb, so `make test`'s debug build is not disturbed); the embedding model (scripts/fetch-model.sh, checked by
 # SHA-256); /etc/balcao/balcao.toml from Resources/balcao.toml with the installed paths; the systemd unit; Depends:
 # from dpkg-shlibdeps. Environment: SCRATCH (default .build-deb), JOBS (default nproc), BALCAO_MODEL_DIR (where the
-# model is fetched to and read from, default balcao-data/models).
+# model is fetched to and read from, default balcao-data/models), BALCAO_DEB_BINARY (package this binary instead of
+# building one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,13 +40,17 @@ arch="$(dpkg --print-architecture)"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(dpkg-parsechangelog -l packaging/debian/changelog -STimestamp)}"
 
 # 1. The release binary.
-log "building balcao $version (release, static Swift runtime) in $SCRATCH"
-start=$(date +%s)
-swift build -c release --product balcao --static-swift-stdlib --scratch-path "$SCRATCH" -j "$JOBS" \
-  -Xswiftc -gnone -Xcc -D_FORTIFY_SOURCE=2 -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
-binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/balcao"
+if [[ -n "${BALCAO_DEB_BINARY:-}" ]]; then
+  binary="$BALCAO_DEB_BINARY"
+else
+  log "building balcao $version (release, static Swift runtime) in $SCRATCH"
+  start=$(date +%s)
+  swift build -c release --product balcao --static-swift-stdlib --scratch-path "$SCRATCH" -j "$JOBS" \
+    -Xswiftc -gnone -Xcc -D_FORTIFY_SOURCE=2 -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+  binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/balcao"
+  log "release build took $(( $(date +%s) - start )) s"
+fi
 [[ -x "$binary" ]] || die "no binary at $binary"
-log "release build took $(( $(date +%s) - start )) s"
 
 # 2. The model.
 bash scripts/fetch-model.sh "$MODEL_DIR"
@@ -101,7 +106,8 @@ shlib_dir="$(mktemp -d)"
 trap 'rm -rf "$shlib_dir"' EXIT
 mkdir -p "$shlib_dir/debian"
 printf 'Source: balcao\n\nPackage: balcao\nArchitecture: any\n' >"$shlib_dir/debian/control"
-shlibs="$(cd "$shlib_dir" && dpkg-shlibdeps -O -e "$OLDPWD/$root/usr/bin/balcao" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
+binary_abs="$(cd "$root/usr/bin" && pwd)/balcao"
+shlibs="$(cd "$shlib_dir" && dpkg-shlibdeps -O -e "$binary_abs" | sed -n 's/^shlibs:Depends=//p')" || die "dpkg-shlibdeps failed"
 [[ -n "$shlibs" ]] || die "dpkg-shlibdeps found no dependencies"
 depends="$shlibs, adduser, ca-certificates"
 find "$root" -path "$root/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
@@ -119,6 +125,6 @@ chmod 0644 "$root/DEBIAN/md5sums"
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p dist
 deb="dist/balcao_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
 log "built $deb ($(du -h "$deb" | cut -f1)); Depends: $depends"
 echo "$deb"
