@@ -95,15 +95,6 @@ check_eq "balcao --version" "$version" "$(/usr/bin/balcao --version)"
 check "the man page" test -f /usr/share/man/man1/balcao.1.gz
 check "the nginx example" test -f /usr/share/doc/balcao/examples/nginx-balcao.conf
 
-# --- balcao doctor -------------------------------------------------------------------------------------------------
-if /usr/bin/balcao help doctor >/dev/null 2>&1; then
-  if runuser -u balcao -- /usr/bin/balcao doctor >"$work/doctor.log" 2>&1; then ok "balcao doctor (as balcao, installed paths)"; else
-    bad "balcao doctor (as balcao, installed paths):"; sed 's/^/    /' "$work/doctor.log"
-  fi
-else
-  skip=$((skip + 1)); echo "SKIP balcao doctor: this build has no doctor command yet"
-fi
-
 # --- The unit's ExecStart, as systemd would run it -----------------------------------------------------------------
 unit=/lib/systemd/system/balcao.service
 execstart="$(sed -n 's/^ExecStart=//p' "$unit")"
@@ -164,6 +155,11 @@ fi
 check_eq "/readyz" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")"
 for _ in $(seq 1 50); do [[ -s "$work/notified" ]] && break; sleep 0.1; done
 check "READY=1 reached \$NOTIFY_SOCKET" grep -q "READY=1" "$work/notified"
+if [[ -d Resources/web ]]; then
+  check_eq "the admin page renders from /usr/share/balcao/web (GET /admin/setup)" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/admin/setup")"
+  check "the admin setup code is in the log" grep -q "admin setup code" "$work/daemon.log"
+fi
 check_eq "the api_token credential is used" 200 \
   "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $api_token" "http://127.0.0.1:$port/api/v1/documents")"
 check_eq "an empty credential leaves the secret unset (WhatsApp not configured: 503)" 503 \
@@ -188,7 +184,7 @@ check "the embedding model loads from /usr/share/balcao/models (the vector index
   bash -c "grep -q 'vector index ready' '$work/daemon.log' && ! grep -qi 'model is missing\|model cannot be used' '$work/daemon.log'"
 check_eq "the database is balcao's, 0600 (UMask)" "balcao 600" "$(stat -c '%U %a' /var/lib/balcao/balcao.sqlite)"
 check "no writable+executable mapping in the daemon (MemoryDenyWriteExecute)" \
-  bash -c "test -s /proc/$daemon_pid/maps && ! awk '\$2 ~ /wx/' /proc/$daemon_pid/maps | grep -q ."
+  bash -c "test -r /proc/$daemon_pid/maps && ! awk '\$2 ~ /wx/' /proc/$daemon_pid/maps | grep -q ."
 kill -TERM "$daemon_pid" 2>/dev/null || true
 for _ in $(seq 1 100); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$daemon_pid" 2>/dev/null; then bad "SIGTERM stops the daemon within 10 s"; else
@@ -196,6 +192,15 @@ if kill -0 "$daemon_pid" 2>/dev/null; then bad "SIGTERM stops the daemon within 
 fi
 daemon_pid=""
 rm -f /etc/balcao/credentials/api_token
+
+# --- balcao doctor, after the daemon made its database (as balcao, /etc/balcao/balcao.toml found by itself) ------------
+if /usr/bin/balcao help doctor >/dev/null 2>&1; then
+  if (cd / && runuser -u balcao -- /usr/bin/balcao doctor) >"$work/doctor.log" 2>&1; then ok "balcao doctor (as balcao, installed paths)"; else
+    bad "balcao doctor (as balcao, installed paths):"; sed 's/^/    /' "$work/doctor.log"
+  fi
+else
+  skip=$((skip + 1)); echo "SKIP balcao doctor: this build has no doctor command yet"
+fi
 
 # --- TLS reverse proxy against the installed binary -----------------------------------------------------------------
 if bash scripts/test-tls-proxy.sh /usr/bin/balcao >"$work/proxy.log" 2>&1; then ok "TLS proxy ($(tail -n1 "$work/proxy.log"))"; else
