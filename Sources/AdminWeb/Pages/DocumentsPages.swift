@@ -57,8 +57,8 @@ enum DocumentsPages: AdminPageModule {
             "agents": agents,
             "hasAgents": !agents.isEmpty,
             "maxBytes": String(limit),
-            "limitText": admin.text("documents_upload_limit", context, ["limit": PageSupport.bytes(Int64(limit))]),
-            "tooLargeText": admin.text("documents_error_too_large", context, ["limit": PageSupport.bytes(Int64(limit))]),
+            "limitText": admin.text("documents_upload_limit", context, ["limit": PageSupport.bytes(Int64(limit), context)]),
+            "tooLargeText": admin.text("documents_error_too_large", context, ["limit": PageSupport.bytes(Int64(limit), context)]),
         ]
         if result.total > pageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
@@ -79,7 +79,7 @@ enum DocumentsPages: AdminPageModule {
     static func upload(_ request: Request, context: AdminRequestContext, admin: AdminWeb) async throws -> Response {
         let wantsJSON = (request.headers[.accept] ?? "").contains("application/json")
         let library = admin.environment.library
-        let limit = ["limit": PageSupport.bytes(Int64(library.maxUploadBytes))]
+        let limit = ["limit": PageSupport.bytes(Int64(library.maxUploadBytes), context)]
         func refuse(_ status: HTTPResponse.Status, _ key: String) throws -> Response {
             if wantsJSON { return .json(UploadAnswer(documents: [], error: admin.text(key, context, limit)), status: status) }
             throw AdminError(status, key, limit)

@@ -60,8 +60,20 @@ enum PageSupport {
     }
 
     /// A file size ("1.2 MB").
-    static func bytes(_ count: Int64) -> String {
-        ByteCountFormatter.string(fromByteCount: count, countStyle: .file)
+    /// A size in binary units (50 MiB reads "50 MB", as the limit was configured), with the page language's decimal
+    /// separator: "1,5 MB" in Portuguese, "1.5 MB" in English.
+    static func bytes(_ count: Int64, _ context: AdminRequestContext) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(max(0, count))
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let digits = unit == 0 || value >= 10 || value == value.rounded() ? 0 : 1
+        var text = String(format: "%.\(digits)f", value)
+        if context.language == .portuguese { text = text.replacingOccurrences(of: ".", with: ",") }
+        return "\(text) \(units[unit])"
     }
 
     static func locale(_ context: AdminRequestContext) -> Locale {
@@ -129,7 +141,7 @@ enum PageSupport {
             "statusClass": statusClass(document.status),
             "pages": document.pages.map { String($0) } ?? "—",
             "chunks": String(document.chunks),
-            "size": bytes(document.bytes),
+            "size": bytes(document.bytes, context),
             "uploaded": dateTime(document.createdAt, context),
             "uploadedISO": iso(document.createdAt),
             "isFinal": document.status.isFinal,
@@ -173,7 +185,7 @@ struct DocumentStatusJSON: Encodable {
         problem = PageSupport.problem(document, admin: admin, context: context)
         pages = document.pages.map { String($0) } ?? "—"
         chunks = String(document.chunks)
-        size = PageSupport.bytes(document.bytes)
+        size = PageSupport.bytes(document.bytes, context)
         uploaded = PageSupport.dateTime(document.createdAt, context)
         self.duplicate = duplicate
     }
