@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Ingestion
 import MultipartKit
 import NIOCore
 import Storage
@@ -38,7 +39,7 @@ struct DocumentUpload {
     /// Reads the body. On failure every staged file is deleted.
     static func read(_ request: Request, originals: OriginalStore, limit: Int) async throws -> DocumentUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
-            let boundary = boundary(in: contentType)
+            let boundary = MultipartHeaders.boundary(in: contentType)
         else { throw Failure.notMultipart }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit * maxFiles + 64 * 1024 {
             throw Failure.tooLarge
@@ -64,30 +65,6 @@ struct DocumentUpload {
         }
     }
 
-    /// The `boundary` parameter of a multipart content type.
-    static func boundary(in contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, parts[0].lowercased() == "boundary" {
-                let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty ? nil : value
-            }
-        }
-        return nil
-    }
-
-    /// A parameter (`name`, `filename`) of a `Content-Disposition` header.
-    static func dispositionParameter(_ parameter: String, in header: String) -> String? {
-        for part in header.split(separator: ";").dropFirst() {
-            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pieces.count == 2, pieces[0].lowercased() == parameter {
-                var value = pieces[1]
-                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                return value.replacingOccurrences(of: "\\\"", with: "\"")
-            }
-        }
-        return nil
-    }
 
     /// Parser state; the parser's callbacks cannot throw, so the first failure is kept and rethrown by the reader.
     private final class Collector {
@@ -108,8 +85,8 @@ struct DocumentUpload {
 
         func header(name: String, value: String) {
             guard failure == nil, name.lowercased() == "content-disposition" else { return }
-            self.name = DocumentUpload.dispositionParameter("name", in: value)
-            let filename = DocumentUpload.dispositionParameter("filename", in: value)
+            self.name = MultipartHeaders.dispositionParameter("name", in: value)
+            let filename = MultipartHeaders.dispositionParameter("filename", in: value)
             // A file input left empty still sends a part, with an empty file name and no bytes: skip it.
             if self.name == "files", let filename, !filename.isEmpty {
                 guard files.count < DocumentUpload.maxFiles else {

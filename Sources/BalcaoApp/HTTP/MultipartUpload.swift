@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Ingestion
 import MultipartKit
 import NIOCore
 import Storage
@@ -17,7 +18,7 @@ struct MultipartUpload {
     /// Reads the body; throws ``APIError`` for malformed requests and oversize files (nothing is kept on error).
     static func read(_ request: Request, originals: OriginalStore, limit: Int) async throws -> MultipartUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
-            let boundary = Self.boundary(in: contentType)
+            let boundary = MultipartHeaders.boundary(in: contentType)
         else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the file as multipart/form-data with a field named “file”.")
         }
@@ -56,30 +57,6 @@ struct MultipartUpload {
         APIError(.contentTooLarge, code: "too_large", message: UploadError.tooLarge(limit: limit).description)
     }
 
-    /// The `boundary` parameter of a multipart content type.
-    static func boundary(in contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, parts[0].lowercased() == "boundary" {
-                let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty ? nil : value
-            }
-        }
-        return nil
-    }
-
-    /// A parameter (`name`, `filename`) of a `Content-Disposition` header.
-    static func dispositionParameter(_ parameter: String, in header: String) -> String? {
-        for part in header.split(separator: ";").dropFirst() {
-            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pieces.count == 2, pieces[0].lowercased() == parameter {
-                var value = pieces[1]
-                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                return value
-            }
-        }
-        return nil
-    }
 
     /// Parser state; the parser's callbacks cannot throw, so the first error is kept and rethrown by the reader.
     private final class Collector {
@@ -98,11 +75,11 @@ struct MultipartUpload {
 
         func header(name: String, value: String) {
             guard name.lowercased() == "content-disposition" else { return }
-            currentName = MultipartUpload.dispositionParameter("name", in: value)
+            currentName = MultipartHeaders.dispositionParameter("name", in: value)
             currentIsFile = currentName == "file"
             if currentIsFile {
                 sawFile = true
-                filename = MultipartUpload.dispositionParameter("filename", in: value)
+                filename = MultipartHeaders.dispositionParameter("filename", in: value)
             }
         }
 
