@@ -136,6 +136,93 @@ static float l2sq_i8_portable(const void *va, const void *vb, float sa, float sb
     return s;
 }
 
+// MARK: - Batches: one query against several stored vectors, read in step
+
+// `BATCH_GROUP` reads `G` vectors in step: per iteration one `W`-lane block of the query and of each vector, one
+// accumulator per vector. `VEC` and the operations are the implementation level's (SIMD type, zero, loads, set1,
+// fma(a, b, c) = a·b + c, sub, mul, horizontal sum); `SCALAR` widens one stored component for the tail. int8 (`SCALED`)
+// applies the vector's scale once at the end for the inner product and per lane for L2, as the single kernels do.
+#define BATCH_GROUP(ATTR, name, G, W, VEC, ZERO, LOADQ, LOADV, SET1, FMA, SUB, MUL, REDUCE, TB, SCALAR, DOT, SCALED) \
+    ATTR static inline void name(const float *q, const void *const *v, const float *scales, size_t n, float *out) { \
+        VEC s[G];                                                                                                 \
+        for (int t = 0; t < G; t++) s[t] = ZERO();                                                                \
+        size_t i = 0;                                                                                             \
+        for (; i + W <= n; i += W) {                                                                              \
+            VEC x = LOADQ(q + i);                                                                                 \
+            _Pragma("clang loop unroll(full)")                                                                    \
+            for (int t = 0; t < G; t++) {                                                                         \
+                VEC y = LOADV((const TB *)v[t] + i);                                                              \
+                if (SCALED && !DOT) y = MUL(SET1(scales[t]), y);                                                  \
+                if (DOT) {                                                                                        \
+                    s[t] = FMA(x, y, s[t]);                                                                       \
+                } else {                                                                                          \
+                    VEC d = SUB(x, y);                                                                            \
+                    s[t] = FMA(d, d, s[t]);                                                                       \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int t = 0; t < G; t++) {                                                                             \
+            float r = REDUCE(s[t]), scale = SCALED ? scales[t] : 1.0f;                                            \
+            const TB *p = (const TB *)v[t];                                                                       \
+            for (size_t j = i; j < n; j++) {                                                                      \
+                float y = SCALAR(p[j]);                                                                           \
+                if (DOT) {                                                                                        \
+                    r += q[j] * y;                                                                                \
+                } else {                                                                                          \
+                    float d = q[j] - (SCALED ? scale * y : y);                                                    \
+                    r += d * d;                                                                                   \
+                }                                                                                                 \
+            }                                                                                                     \
+            out[t] = (SCALED && DOT) ? r * scale : r;                                                             \
+        }                                                                                                         \
+    }
+
+// A whole batch: groups of `G` (`group`), then the last `r` vectors as one padded group of `H` = G/2 (`half`) or of
+// `G`, its spare lanes repeating the last vector (cache hits: the misses of the real vectors still overlap, which
+// running them through groups of 4 and single kernels did not), or the single-vector kernel `ONE` for one vector.
+#define BATCH(ATTR, name, G, H, group, half, ONE)                                                                  \
+    ATTR static void name(const float *q, const void *const *v, const float *scales, size_t count, size_t n,       \
+                          float *out) {                                                                            \
+        size_t i = 0;                                                                                              \
+        for (; i + G <= count; i += G) group(q, v + i, scales ? scales + i : scales, n, out + i);                  \
+        size_t r = count - i;                                                                                      \
+        if (r == 1) {                                                                                              \
+            out[i] = ONE(q, v[i], scales ? scales[i] : 1.0f, n);                                                   \
+        } else if (r > 1) {                                                                                        \
+            const void *pv[G];                                                                                     \
+            float ps[G], po[G];                                                                                    \
+            size_t width = r <= H ? H : G;                                                                         \
+            for (size_t t = 0; t < width; t++) {                                                                   \
+                size_t k = i + (t < r ? t : r - 1);                                                                \
+                pv[t] = v[k];                                                                                      \
+                ps[t] = scales ? scales[k] : 1.0f;                                                                 \
+            }                                                                                                      \
+            if (width == H) half(q, pv, scales ? ps : NULL, n, po);                                                \
+            else group(q, pv, scales ? ps : NULL, n, po);                                                          \
+            memcpy(out + i, po, r * sizeof(float));                                                                \
+        }                                                                                                          \
+    }
+
+// Every batch kernel of one level: `DEFINE_BATCHES(ATTR, suffix, G, H, W, VEC, ZERO, LOADQ, SET1, FMA, SUB, MUL,
+// REDUCE, LOADH, LOADB)` with `LOADH`/`LOADB` the level's Float16 and int8 block loads.
+#define DEFINE_BATCH(ATTR, suffix, kind, G, H, W, VEC, ZERO, LOADQ, LOADV, SET1, FMA, SUB, MUL, REDUCE, TB, SCALAR, DOT, SCALED, ONE) \
+    BATCH_GROUP(ATTR, kind##_g_##suffix, G, W, VEC, ZERO, LOADQ, LOADV, SET1, FMA, SUB, MUL, REDUCE, TB, SCALAR, DOT, SCALED) \
+    BATCH_GROUP(ATTR, kind##_h_##suffix, H, W, VEC, ZERO, LOADQ, LOADV, SET1, FMA, SUB, MUL, REDUCE, TB, SCALAR, DOT, SCALED) \
+    BATCH(ATTR, kind##_batch_##suffix, G, H, kind##_g_##suffix, kind##_h_##suffix, ONE)
+#define DEFINE_BATCHES(ATTR, suffix, G, H, W, VEC, ZERO, LOADQ, SET1, FMA, SUB, MUL, REDUCE, LOADH, LOADB)              \
+    DEFINE_BATCH(ATTR, suffix, dot_f32, G, H, W, VEC, ZERO, LOADQ, LOADQ, SET1, FMA, SUB, MUL, REDUCE, float, ident, 1, 0, q_dot_f32_##suffix) \
+    DEFINE_BATCH(ATTR, suffix, l2sq_f32, G, H, W, VEC, ZERO, LOADQ, LOADQ, SET1, FMA, SUB, MUL, REDUCE, float, ident, 0, 0, q_l2sq_f32_##suffix) \
+    DEFINE_BATCH(ATTR, suffix, dot_f32_f16, G, H, W, VEC, ZERO, LOADQ, LOADH, SET1, FMA, SUB, MUL, REDUCE, uint16_t, h2f, 1, 0, q_dot_f32_f16_##suffix) \
+    DEFINE_BATCH(ATTR, suffix, l2sq_f32_f16, G, H, W, VEC, ZERO, LOADQ, LOADH, SET1, FMA, SUB, MUL, REDUCE, uint16_t, h2f, 0, 0, q_l2sq_f32_f16_##suffix) \
+    DEFINE_BATCH(ATTR, suffix, dot_f32_i8, G, H, W, VEC, ZERO, LOADQ, LOADB, SET1, FMA, SUB, MUL, REDUCE, int8_t, (float), 1, 1, dot_f32_i8_##suffix) \
+    DEFINE_BATCH(ATTR, suffix, l2sq_f32_i8, G, H, W, VEC, ZERO, LOADQ, LOADB, SET1, FMA, SUB, MUL, REDUCE, int8_t, (float), 0, 1, l2sq_f32_i8_##suffix)
+
+static inline v4f zero4(void) { v4f z = {0, 0, 0, 0}; return z; }
+static inline v4f set1_4(float x) { v4f v = {x, x, x, x}; return v; }
+static inline v4f fma4(v4f a, v4f b, v4f c) { return a * b + c; }
+static inline v4f sub4(v4f a, v4f b) { return a - b; }
+static inline v4f mul4(v4f a, v4f b) { return a * b; }
+
 // Adapters from the typed kernels to the table's uniform signatures (the scales are unused); `ATTR` is the
 // implementation's target attribute, so the kernel inlines into its adapter.
 #define QUERY_ADAPTER(ATTR, name, impl, TB) \
@@ -153,14 +240,17 @@ static float l2sq_i8_portable(const void *va, const void *vb, float sa, float sb
     QUERY_ADAPTER(ATTR, q_l2sq_f32_f16_##suffix, l2sq_f32_f16_##suffix, uint16_t)                \
     PAIR_ADAPTER(ATTR, p_dot_f16_##suffix, dot_f16_##suffix, uint16_t)                           \
     PAIR_ADAPTER(ATTR, p_l2sq_f16_##suffix, l2sq_f16_##suffix, uint16_t)
-#define TABLE(suffix, level)                                                                     \
-    {                                                                                            \
-        q_dot_f32_##suffix, q_l2sq_f32_##suffix, p_dot_f32_##suffix, p_l2sq_f32_##suffix,         \
-        q_dot_f32_f16_##suffix, q_l2sq_f32_f16_##suffix, p_dot_f16_##suffix, p_l2sq_f16_##suffix, \
-        dot_f32_i8_##suffix, l2sq_f32_i8_##suffix, dot_i8_##suffix, l2sq_i8_##suffix, level,     \
+#define TABLE(suffix, level)                                                                           \
+    {                                                                                                  \
+        q_dot_f32_##suffix, q_l2sq_f32_##suffix, p_dot_f32_##suffix, p_l2sq_f32_##suffix,               \
+        q_dot_f32_f16_##suffix, q_l2sq_f32_f16_##suffix, p_dot_f16_##suffix, p_l2sq_f16_##suffix,       \
+        dot_f32_i8_##suffix, l2sq_f32_i8_##suffix, dot_i8_##suffix, l2sq_i8_##suffix,                   \
+        dot_f32_batch_##suffix, l2sq_f32_batch_##suffix, dot_f32_f16_batch_##suffix,                    \
+        l2sq_f32_f16_batch_##suffix, dot_f32_i8_batch_##suffix, l2sq_f32_i8_batch_##suffix, level,      \
     }
 
 ADAPTERS(, portable)
+DEFINE_BATCHES(, portable, 8, 4, 4, v4f, zero4, load4, set1_4, fma4, sub4, mul4, hsum4, load4h, load4b)
 static const bvk_kernels portable_kernels = TABLE(portable, 0);
 
 // MARK: - AVX2 + FMA + F16C path (per-function target attribute; the rest of the file stays baseline)
@@ -379,6 +469,9 @@ AVX2 static float l2sq_i8_avx2(const void *va, const void *vb, float sa, float s
 }
 
 ADAPTERS(AVX2, avx2)
+AVX2 static inline __m256 zero256(void) { return _mm256_setzero_ps(); }
+DEFINE_BATCHES(AVX2, avx2, 8, 4, 8, __m256, zero256, _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_sub_ps,
+               _mm256_mul_ps, hsum256, loadh, loadb)
 static const bvk_kernels avx2_kernels = TABLE(avx2, 1);
 
 // MARK: - AVX-512 path (AVX-512F/VL/BW + F16C; per-function target attribute, chosen at run time)
@@ -518,6 +611,9 @@ AVX512 static float l2sq_i8_avx512(const void *va, const void *vb, float sa, flo
 }
 
 ADAPTERS(AVX512, avx512)
+AVX512 static inline __m512 zero512(void) { return _mm512_setzero_ps(); }
+DEFINE_BATCHES(AVX512, avx512, 16, 8, 16, __m512, zero512, _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps,
+               _mm512_sub_ps, _mm512_mul_ps, _mm512_reduce_add_ps, loadh16, loadb16)
 static const bvk_kernels avx512_kernels = TABLE(avx512, 2);
 #endif
 

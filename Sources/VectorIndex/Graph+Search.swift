@@ -43,31 +43,69 @@ extension Graph {
             : kernels.sign * kernels.pair(vector(a), vector(b), 1, 1, dimension)
     }
 
-    /// Cache lines of a vector prefetched ahead of its distance computation: the first two start the DRAM pages
-    /// and the hardware streamer; prefetching whole vectors measured slower (100k × 384: −13% QPS, +15% build time).
+    /// Distances from `query` to the first `count` slots of `context.gathered`, into `context.gatheredDistances`, in
+    /// one batch-kernel call that reads the vectors in step, so their memory loads overlap (100k × 384 Float32 at
+    /// efSearch 64: 1.5× the queries per second of computing one vector after the other).
+    @inline(__always)
+    func gatheredDistances(_ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, count: Int) {
+        let slots = context.gathered
+        let pointers = context.gatheredVectors
+        let out = context.gatheredDistances
+        var i = 0
+        while i < count {
+            pointers[i] = UnsafeRawPointer(vector(slots[i]))
+            i += 1
+        }
+        var scaleList: UnsafePointer<Float>?
+        if kernels.scaled {
+            i = 0
+            while i < count {
+                context.gatheredScales[i] = scales[Int(slots[i])]
+                i += 1
+            }
+            scaleList = UnsafePointer(context.gatheredScales)
+        }
+        kernels.batch(query, pointers, scaleList, count, dimension, out)
+        let sign = kernels.sign
+        i = 0
+        while i < count {
+            out[i] *= sign
+            i += 1
+        }
+    }
+
+    /// Cache lines of a vector prefetched when it is gathered: the first two start the DRAM pages and the hardware
+    /// streamer while the rest of the node's neighbours are gathered; the batch kernel then reads the vectors.
     @inline(__always)
     var prefetchLines: Int32 { Int32(min(vectorStride / 64, 2)) }
 
     /// Greedy descent: from `start` on `fromLevel` down to `toLevel` (inclusive), always moving to a closer neighbour.
     func greedyDescent(
-        _ kernels: Kernels, _ query: UnsafePointer<Float>, start: UInt32, startDistance: Float, fromLevel: Int, toLevel: Int
+        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, start: UInt32, startDistance: Float,
+        fromLevel: Int, toLevel: Int
     ) -> (slot: UInt32, distance: Float) {
         var current = start
         var best = startDistance
         var level = fromLevel
+        let gathered = context.gathered
+        let distances = context.gatheredDistances
         while level >= toLevel {
             var changed = true
             while changed {
                 changed = false
                 let list = self.list(current, level: level)
                 let n = min(Int(bvk_load_acquire_u32(list)), level == 0 ? maxM0 : maxM)
-                var j = 1
-                while j <= n {
-                    let candidate = bvk_load_acquire_u32(list + j)
-                    let d = distance(kernels, query, candidate)
-                    if d < best {
-                        best = d
-                        current = candidate
+                var j = 0
+                while j < n {
+                    gathered[j] = bvk_load_acquire_u32(list + 1 + j)
+                    j += 1
+                }
+                gatheredDistances(kernels, context, query, count: n)
+                j = 0
+                while j < n {
+                    if distances[j] < best {
+                        best = distances[j]
+                        current = gathered[j]
                         changed = true
                     }
                     j += 1
@@ -90,6 +128,7 @@ extension Graph {
         let epoch = context.nextEpoch()
         let visited = context.visited
         let gathered = context.gathered
+        let distances = context.gatheredDistances
         var candidates = KeyHeap(storage: context.candidates, max: false)
         var results = KeyHeap(storage: context.results, max: true)
         let maxCount = level == 0 ? maxM0 : maxM
@@ -111,7 +150,7 @@ extension Graph {
             candidates.pop()
             let list = self.list(keySlot(top), level: level)
             let n = min(Int(bvk_load_acquire_u32(list)), maxCount)
-            // Gather the unvisited neighbours first and prefetch their vectors, so their memory loads overlap.
+            // Gather the unvisited neighbours, then compute all their distances in one batch.
             var m = 0
             var j = 1
             while j <= n {
@@ -127,10 +166,11 @@ extension Graph {
             }
             // The next candidate's list is likely read next.
             if candidates.count > 0 { bvk_prefetch(self.list(keySlot(candidates.top), level: level), 1) }
+            gatheredDistances(kernels, context, query, count: m)
             var i = 0
             while i < m {
                 let neighbour = gathered[i]
-                let d = distance(kernels, query, neighbour)
+                let d = distances[i]
                 if results.count < ef || d < lowerBound {
                     let key = packKey(d, neighbour)
                     candidates.push(key)
@@ -265,7 +305,7 @@ extension Graph {
         var currentDistance = distance(kernels, query, entrySlot)
         if level < entryLevel {
             (current, currentDistance) = greedyDescent(
-                kernels, query, start: current, startDistance: currentDistance, fromLevel: entryLevel, toLevel: level + 1)
+                kernels, context, query, start: current, startDistance: currentDistance, fromLevel: entryLevel, toLevel: level + 1)
         }
         let top = min(level, entryLevel)
         let selections = context.levelSelections
@@ -340,7 +380,7 @@ extension Graph {
         guard let entry, entry.slot != slot else { return }
         context.prepare(capacity: capacity, ef: efConstruction)
         let (start, startDistance) = greedyDescent(
-            kernels, query, start: entry.slot, startDistance: distance(kernels, query, entry.slot), fromLevel: entry.level,
+            kernels, context, query, start: entry.slot, startDistance: distance(kernels, query, entry.slot), fromLevel: entry.level,
             toLevel: 1)
         searchLayer(
             kernels, context, query, entry: start, entryDistance: startDistance, ef: efConstruction, level: 0,
@@ -356,19 +396,35 @@ extension Graph {
     }
 
     /// Exact search over the given slots (or all slots when `slots` is nil); leaves results like ``searchLayer``.
+    /// Admitted slots are gathered in blocks and measured with the batch kernel.
     func exactScan<F: SlotFilter>(
         _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, k: Int, slots: [UInt32]?, filter: F
     ) {
         var results = KeyHeap(storage: context.results, max: true)
-        @inline(__always) func consider(_ s: UInt32) {
-            guard filter.admits(self, s) else { return }
-            let d = distance(kernels, query, s)
-            if results.count < k {
-                results.push(packKey(d, s))
-            } else if d < keyDistance(results.top) {
-                results.pop()
-                results.push(packKey(d, s))
+        let gathered = context.gathered
+        let distances = context.gatheredDistances
+        let block = context.gatherCapacity
+        var m = 0
+        func flush() {
+            gatheredDistances(kernels, context, query, count: m)
+            var i = 0
+            while i < m {
+                let d = distances[i]
+                if results.count < k {
+                    results.push(packKey(d, gathered[i]))
+                } else if d < keyDistance(results.top) {
+                    results.pop()
+                    results.push(packKey(d, gathered[i]))
+                }
+                i += 1
             }
+            m = 0
+        }
+        func consider(_ s: UInt32) {
+            guard filter.admits(self, s) else { return }
+            gathered[m] = s
+            m += 1
+            if m == block { flush() }
         }
         if let slots {
             for s in slots { consider(s) }
@@ -380,6 +436,7 @@ extension Graph {
                 s += 1
             }
         }
+        flush()
         context.resultCount = results.count
     }
 }

@@ -352,7 +352,13 @@ public final class HNSWIndex: @unchecked Sendable {
             } else if let filter {
                 graphSearch(graph, context, q, ef: beam, filter: IDSetFilter(allowed: filter), restricted: true)
             } else {
-                graphSearch(graph, context, q, ef: beam, filter: LiveFilter(), restricted: deleted > 0)
+                if deleted > 0 {
+                    graphSearch(graph, context, q, ef: beam, filter: LiveFilter(), restricted: true)
+                } else {
+                    // No tombstones: every reachable slot is live, so the per-result flag load (a cache miss on
+                    // a large index) is skipped, as hnswlib's bare-bone search does.
+                    graphSearch(graph, context, q, ef: beam, filter: PresentFilter(), restricted: false)
+                }
             }
             return collect(graph, context, k: k)
         }
@@ -383,7 +389,7 @@ public final class HNSWIndex: @unchecked Sendable {
         }
         let start = graph.distance(kernels, q, entry.slot)
         let (slot, distance) = graph.greedyDescent(
-            kernels, q, start: entry.slot, startDistance: start, fromLevel: entry.level, toLevel: 1)
+            kernels, context, q, start: entry.slot, startDistance: start, fromLevel: entry.level, toLevel: 1)
         graph.searchLayer(
             kernels, context, q, entry: slot, entryDistance: distance, ef: ef, level: 0, filter: filter, restricted: restricted)
     }

@@ -7,11 +7,16 @@ import CVectorKernels
 struct Kernels: @unchecked Sendable {
     typealias QueryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeRawPointer?, Float, Int) -> Float
     typealias PairKernel = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Float, Float, Int) -> Float
+    typealias BatchKernel = @convention(c) (
+        UnsafePointer<Float>?, UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?
+    ) -> Void
 
     /// Float32 query against a stored vector (with the stored vector's scale; only int8 uses it).
     let query: QueryKernel
     /// Stored vector against stored vector (with both scales).
     let pair: PairKernel
+    /// Float32 query against several stored vectors read in step (see `bvk_query_batch_fn`).
+    let batch: BatchKernel
     /// `-1` for inner-product metrics (distance = −dot), `+1` for L2.
     let sign: Float
     /// 0 portable, 1 AVX2+FMA+F16C, 2 AVX-512.
@@ -29,12 +34,15 @@ struct Kernels: @unchecked Sendable {
         case .float32:
             query = dot ? table.dot_f32! : table.l2sq_f32!
             pair = dot ? table.dot_f32_pair! : table.l2sq_f32_pair!
+            batch = dot ? table.dot_f32_batch! : table.l2sq_f32_batch!
         case .float16:
             query = dot ? table.dot_f32_f16! : table.l2sq_f32_f16!
             pair = dot ? table.dot_f16! : table.l2sq_f16!
+            batch = dot ? table.dot_f32_f16_batch! : table.l2sq_f32_f16_batch!
         case .int8:
             query = dot ? table.dot_f32_i8! : table.l2sq_f32_i8!
             pair = dot ? table.dot_i8! : table.l2sq_i8!
+            batch = dot ? table.dot_f32_i8_batch! : table.l2sq_f32_i8_batch!
         }
     }
 

@@ -20,8 +20,14 @@ final class SearchContext: @unchecked Sendable {
     private(set) var resultsCapacity: Int
     /// Results in ascending distance, drained from ``results``.
     private(set) var sorted: UnsafeMutablePointer<UInt64>
-    /// Unvisited neighbours gathered before their distances are computed (prefetched meanwhile).
+    /// Slots gathered for one batch of distances (a node's unvisited neighbours, or a block of an exact scan), with
+    /// their vectors' addresses, their scales (int8) and, after ``Graph/gatheredDistances(_:_:_:count:)``, their
+    /// distances. Holds ``gatherCapacity`` entries.
     let gathered: UnsafeMutablePointer<UInt32>
+    let gatheredVectors: UnsafeMutablePointer<UnsafeRawPointer?>
+    let gatheredScales: UnsafeMutablePointer<Float>
+    let gatheredDistances: UnsafeMutablePointer<Float>
+    let gatherCapacity: Int
     /// Candidate keys while re-selecting a neighbour's list.
     let linkKeys: UnsafeMutablePointer<UInt64>
     /// Selected neighbours.
@@ -42,7 +48,11 @@ final class SearchContext: @unchecked Sendable {
         resultsCapacity = 0
         results = .allocate(capacity: 1)
         sorted = .allocate(capacity: 1)
-        gathered = .allocate(capacity: maxM0 + 2)
+        gatherCapacity = max(maxM0 + 2, 64)
+        gathered = .allocate(capacity: gatherCapacity)
+        gatheredVectors = .allocate(capacity: gatherCapacity)
+        gatheredScales = .allocate(capacity: gatherCapacity)
+        gatheredDistances = .allocate(capacity: gatherCapacity)
         linkKeys = .allocate(capacity: maxM0 + 2)
         selected = .allocate(capacity: maxM0 + 2)
         levelSelections = .allocate(capacity: 32 * (maxM0 / 2 + 1))
@@ -56,6 +66,9 @@ final class SearchContext: @unchecked Sendable {
         results.deallocate()
         sorted.deallocate()
         gathered.deallocate()
+        gatheredVectors.deallocate()
+        gatheredScales.deallocate()
+        gatheredDistances.deallocate()
         linkKeys.deallocate()
         selected.deallocate()
         levelSelections.deallocate()

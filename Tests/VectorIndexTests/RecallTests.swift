@@ -81,6 +81,41 @@ struct RecallTests {
         }
     }
 
+    @Test("batch kernels match the single-vector kernel for every group size and tail", arguments: [1, 7, 16, 67, 384])
+    func batchKernelsAgree(dimension: Int) throws {
+        let count = 37  // groups of 16 (AVX-512) or 8, then of 4, then single vectors
+        let vectors = makeData(.random, n: count, d: dimension, seed: 21)
+        let query = makeData(.random, n: 1, d: dimension, seed: 22)[0]
+        for storage in VectorStorage.allCases {
+            let graph = Graph(dimension: dimension, metric: .l2, storage: storage, m: 4, capacity: count, upperCapacity: 16)
+            for (i, v) in vectors.enumerated() {
+                graph.prepareSlot(UInt32(i), id: Int64(i), level: 0)
+                v.withUnsafeBufferPointer { graph.storeVector(UInt32(i), from: $0.baseAddress!, storage: storage) }
+            }
+            let context = SearchContext(dimension: dimension, maxM0: 8)
+            for metric in [VectorMetric.innerProduct, .l2] {
+                for level in 0...HNSWIndex.bestKernelLevel {
+                    let kernels = Kernels(metric: metric, storage: storage, level: level)
+                    try query.withUnsafeBufferPointer { q in
+                        let q = try #require(q.baseAddress)
+                        // Every batch length, with the slots in a scrambled order.
+                        for length in 0...count {
+                            for j in 0..<length { context.gathered[j] = UInt32((j * 11) % count) }
+                            graph.gatheredDistances(kernels, context, q, count: length)
+                            for j in 0..<length {
+                                let expected = graph.distance(kernels, q, context.gathered[j])
+                                let got = context.gatheredDistances[j]
+                                #expect(
+                                    abs(got - expected) <= 1e-4 * max(1, abs(expected)),
+                                    "\(storage) \(metric) level \(level) d=\(dimension) length \(length) item \(j)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("int8 storage: components within half a quantization step, zero vectors stay zero")
     func int8Quantization() throws {
         let data = makeData(.random, n: 50, d: 45, seed: 12)

@@ -18,6 +18,16 @@ typedef float (*bvk_query_fn)(const float *q, const void *v, float scale, size_t
 /// Inner product or squared L2 distance between two stored vectors of the same storage type, with their scales.
 typedef float (*bvk_pair_fn)(const void *a, const void *b, float scale_a, float scale_b, size_t n);
 
+/// Distances from one Float32 query to `count` stored vectors at once: `vectors[i]` with scale `scales[i]` (int8
+/// storage; the other types pass NULL), written to `out[i]`, each equal to what the single-vector kernel returns.
+///
+/// A group of vectors (16 with AVX-512, 8 with AVX2 and the portable path; a short last group is padded) is read in
+/// step, one SIMD block of each per iteration, so the cache misses of different vectors are in flight together
+/// rather than one vector's at a time. The beam search is bound by memory latency, so this is where most of its
+/// speed comes from.
+typedef void (*bvk_query_batch_fn)(const float *q, const void *const *vectors, const float *scales, size_t count,
+                                   size_t n, float *out);
+
 /// One implementation level's kernel table.
 typedef struct bvk_kernels {
     bvk_query_fn dot_f32;
@@ -32,6 +42,12 @@ typedef struct bvk_kernels {
     bvk_query_fn l2sq_f32_i8;
     bvk_pair_fn dot_i8;
     bvk_pair_fn l2sq_i8;
+    bvk_query_batch_fn dot_f32_batch;
+    bvk_query_batch_fn l2sq_f32_batch;
+    bvk_query_batch_fn dot_f32_f16_batch;
+    bvk_query_batch_fn l2sq_f32_f16_batch;
+    bvk_query_batch_fn dot_f32_i8_batch;
+    bvk_query_batch_fn l2sq_f32_i8_batch;
     /// 0 = portable, 1 = AVX2+FMA+F16C, 2 = AVX-512.
     int level;
 } bvk_kernels;
