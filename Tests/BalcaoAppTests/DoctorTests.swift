@@ -139,15 +139,34 @@ struct DoctorTests {
         let expiry = try #require(Doctor.certificateExpiry(pem: try String(contentsOf: far, encoding: .utf8)))
         #expect(expiry.timeIntervalSinceNow > 3640 * 86_400 && expiry.timeIntervalSinceNow < 3660 * 86_400)
         #expect(Doctor.certificateExpiry(pem: "not a certificate") == nil)
-        #expect(Doctor(configurationFile: nil, environment: ["BALCAO_SERVER_TLS_CERTIFICATE": far.path]).certificateCheck().status == .ok)
+        #expect(try Self.certificateCheck(environment: ["BALCAO_SERVER_TLS_CERTIFICATE": far.path]).status == .ok)
         let soon = try #require(await Self.makeCertificate(days: 2, in: scratch.url))
-        let warning = Doctor(configurationFile: nil, environment: ["BALCAO_SERVER_TLS_CERTIFICATE": soon.path]).certificateCheck()
+        let warning = try Self.certificateCheck(environment: ["BALCAO_SERVER_TLS_CERTIFICATE": soon.path])
         #expect(warning.status == .warn)
         #expect(warning.detail.contains("expires in 1 days") || warning.detail.contains("expires in 2 days"))
         let garbage = scratch.url.appendingPathComponent("garbage.pem")
         try Data("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8).write(to: garbage)
-        #expect(Doctor(configurationFile: nil, environment: ["BALCAO_SERVER_TLS_CERTIFICATE": garbage.path]).certificateCheck().status == .fail)
-        #expect(Doctor(configurationFile: nil, environment: [:]).certificateCheck().status == .skip)
+        #expect(try Self.certificateCheck(environment: ["BALCAO_SERVER_TLS_CERTIFICATE": garbage.path]).status == .fail)
+        #expect(try Self.certificateCheck(environment: [:]).status == .skip)
+    }
+
+    @Test("[server] tls_certificate is a documented key: a file naming it parses, and doctor checks that certificate")
+    func certificateFromFile() async throws {
+        let scratch = try Scratch()
+        let certificate = try #require(await Self.makeCertificate(days: 2, in: scratch.url))
+        let file = scratch.url.appendingPathComponent("balcao.toml")
+        try Data("[server]\ntls_certificate = \"\(certificate.path)\"\n[storage]\ndata_dir = \"\(scratch.url.path)/data\"\n".utf8)
+            .write(to: file)
+        #expect(try BalcaoConfiguration.load(file: file, environment: [:]).server.tlsCertificate == certificate.path)
+        let checks = await Doctor(configurationFile: file, environment: [:]).run()
+        #expect(Self.check(checks, "configuration")?.status == .ok)
+        #expect(Self.check(checks, "TLS certificate")?.status == .warn)
+    }
+
+    /// The certificate check on the configuration `environment` gives (no file).
+    static func certificateCheck(environment: [String: String]) throws -> DoctorCheck {
+        Doctor(configurationFile: nil, environment: environment)
+            .certificateCheck(try BalcaoConfiguration.load(file: nil, environment: environment))
     }
 
     /// A fresh self-signed certificate from the `openssl` command, valid `days` days.

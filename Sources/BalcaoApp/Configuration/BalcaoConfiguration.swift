@@ -17,6 +17,9 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var apiToken: String?
         /// Largest accepted upload.
         public var maxUploadBytes = 50 * 1024 * 1024
+        /// The PEM certificate served for this host by the TLS reverse proxy in front of the daemon (which speaks
+        /// plain HTTP itself); `balcao doctor` warns before it expires.
+        public var tlsCertificate: String?
     }
 
     /// Where data lives and how documents are processed.
@@ -162,7 +165,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 extension BalcaoConfiguration {
     /// Every key the file may contain, by section; a key not listed is reported, since it is almost always a typo.
     static let knownKeys: [String: Set<String>] = [
-        "server": ["host", "port", "api_token", "max_upload_bytes"],
+        "server": ["host", "port", "api_token", "max_upload_bytes", "tls_certificate"],
         "storage": ["data_dir", "ingestion_workers", "ingestion_max_attempts"],
         "embedding": ["provider", "model_path", "base_url", "api_key", "model", "dimension", "threads"],
         "llm": ["base_url", "api_key", "model", "timeout_seconds"],
@@ -222,6 +225,7 @@ extension BalcaoConfiguration {
         server.port = try reader.integer("server.port", in: 0...65535) ?? server.port
         server.apiToken = try reader.secret("server.api_token")
         server.maxUploadBytes = try reader.integer("server.max_upload_bytes", in: 1...(1 << 40)) ?? server.maxUploadBytes
+        server.tlsCertificate = reader.string("server.tls_certificate")
         storage.dataDirectory = reader.string("storage.data_dir") ?? storage.dataDirectory
         storage.ingestionWorkers = try reader.integer("storage.ingestion_workers", in: 1...64) ?? storage.ingestionWorkers
         storage.ingestionMaxAttempts = try reader.integer("storage.ingestion_max_attempts", in: 1...100) ?? storage.ingestionMaxAttempts

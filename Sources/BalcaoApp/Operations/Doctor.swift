@@ -78,7 +78,7 @@ public struct Doctor: Sendable {
         checks.append(indexCheck(directory, modelIdentity: identity))
         checks.append(await llmCheck(settings))
         checks.append(await graphCheck(settings))
-        checks.append(certificateCheck())
+        checks.append(certificateCheck(settings))
         return checks
     }
 
@@ -314,11 +314,8 @@ public struct Doctor: Sendable {
     // MARK: TLS
 
     /// Certificate expiry, when the configuration names a certificate file (`[server] tls_certificate`).
-    func certificateCheck() -> DoctorCheck {
-        let path = environment["BALCAO_SERVER_TLS_CERTIFICATE"] ?? configurationFile.flatMap { file in
-            (try? String(contentsOf: file, encoding: .utf8)).flatMap { try? TOMLTable(parsing: $0) }?.sections["server"]?["tls_certificate"]?.text
-        }
-        guard let path, !path.isEmpty else { return .init("TLS certificate", .skip, "none configured (TLS at a reverse proxy, or plain HTTP on loopback)") }
+    func certificateCheck(_ configuration: BalcaoConfiguration) -> DoctorCheck {
+        guard let path = configuration.server.tlsCertificate, !path.isEmpty else { return .init("TLS certificate", .skip, "none configured (TLS at a reverse proxy, or plain HTTP on loopback)") }
         guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .init("TLS certificate", .fail, "\(path) cannot be read", fix: "check the path and that the service user may read it")
         }
