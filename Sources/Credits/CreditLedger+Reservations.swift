@@ -67,7 +67,7 @@ extension CreditLedger {
         try db.execute(sql: "UPDATE creditReservation SET state = 'settled', closedAt = ? WHERE id = ?", arguments: [now, id])
         let after = before - actualCost
         var crossed = false
-        if let threshold = configuration.lowBalanceThreshold { crossed = before > threshold && after <= threshold }
+        if let threshold = try lowBalanceThreshold(db) { crossed = before > threshold && after <= threshold }
         return CreditSettlement(entry: entry, balance: after, crossedLowBalanceThreshold: crossed)
     }
 

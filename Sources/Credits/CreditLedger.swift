@@ -18,6 +18,7 @@ public struct CreditLedger: Sendable {
         /// The lowest the balance may go through reservations (`credits.floor`, default 0; negative allows an overdraft).
         public var floor: CreditAmount
         /// At or below this balance ``CreditStatus/isLow`` is true (`credits.low_balance_threshold`); `nil` for no alert.
+        /// A threshold saved from the admin page (setting ``CreditLedger/lowBalanceThresholdSettingKey``) overrides it.
         public var lowBalanceThreshold: CreditAmount?
         /// How long an unsettled reservation holds credits (default 10 minutes, far beyond an LLM call's deadline).
         public var reservationLifetime: Duration
@@ -63,6 +64,18 @@ public struct CreditLedger: Sendable {
     public func status() async throws -> CreditStatus {
         let now = clock()
         return try await writer.read { db in try self.status(db, now: now) }
+    }
+
+    /// The setting under which the admin page saves the owner's low-balance threshold.
+    public static let lowBalanceThresholdSettingKey = "credits.low_balance_threshold"
+
+    /// The low-balance threshold in effect: the one saved from the admin page, else the configuration's; `nil` for
+    /// no alert. Every reader (status, the settlement's alert, the API, the CLI, the admin pages) goes through this.
+    public func lowBalanceThreshold(_ db: Database) throws -> CreditAmount? {
+        let saved = try String.fetchOne(
+            db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.lowBalanceThresholdSettingKey])
+        if let saved, let amount = CreditAmount(parsing: saved) { return amount }
+        return configuration.lowBalanceThreshold
     }
 
     /// Whether the balance is at or below the low-balance threshold (always `false` without one).
@@ -136,7 +149,7 @@ public struct CreditLedger: Sendable {
         let balance = try Self.balance(db)
         let reserved = try Self.reserved(db, now: now)
         return CreditStatus(
-            balance: balance, reserved: reserved, floor: configuration.floor, lowBalanceThreshold: configuration.lowBalanceThreshold)
+            balance: balance, reserved: reserved, floor: configuration.floor, lowBalanceThreshold: try lowBalanceThreshold(db))
     }
 
     private static func insertOnce(_ entry: inout CreditEntry, _ db: Database) throws -> TopUpResult {

@@ -103,6 +103,33 @@ import Testing
         }
     }
 
+    @Test("the threshold saved from the admin page overrides the configuration's, for the status and the alert")
+    func savedThresholdOverridesTheConfiguration() async throws {
+        try await withDatabase { database in
+            let ledger = CreditLedger(database: database, configuration: .init(lowBalanceThreshold: CreditAmount(credits: 10)))
+            try await ledger.topUp(amount: CreditAmount(credits: 40), reason: "x", actor: "cli")
+            #expect(try await !ledger.isLow())
+            try await database.writer.write { db in
+                try StoredSetting(
+                    key: CreditLedger.lowBalanceThresholdSettingKey, value: "50", sealed: nil, updatedAt: Date(), updatedBy: "owner"
+                ).save(db)
+            }
+            let status = try await ledger.status()
+            #expect(status.lowBalanceThreshold == CreditAmount(credits: 50))
+            #expect(status.isLow)
+            // Lowered below the balance: the alert fires when a settlement crosses the saved threshold, not the file's.
+            try await database.writer.write { db in
+                try db.execute(sql: "UPDATE setting SET value = '35' WHERE key = ?", arguments: [CreditLedger.lowBalanceThresholdSettingKey])
+            }
+            #expect(try await !ledger.isLow())
+            let reservation = try await ledger.reserve(CreditAmount(credits: 6))
+            let settlement = try await ledger.settle(reservation, actualCost: CreditAmount(credits: 6))
+            #expect(settlement.balance == CreditAmount(credits: 34))
+            #expect(settlement.crossedLowBalanceThreshold)
+            #expect(try await ledger.isLow())
+        }
+    }
+
     @Test func zeroBalanceRefusesEveryReservation() async throws {
         try await withDatabase { database in
             let ledger = CreditLedger(database: database)

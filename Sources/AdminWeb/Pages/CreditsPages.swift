@@ -9,7 +9,7 @@ import Storage
 /// threshold.
 enum CreditsPages: AdminPageModule {
     static let pageSize = 50
-    static let thresholdKey = "credits.low_balance_threshold"
+    static let thresholdKey = CreditLedger.lowBalanceThresholdSettingKey
 
     /// The ledger filter of a request (`kind`, `from`, `to` as local dates, `before` as an entry id for paging).
     struct Filter {
@@ -57,11 +57,8 @@ enum CreditsPages: AdminPageModule {
 
     /// The threshold in effect (micro-credits): the one saved here, else the configuration's; `nil` for none.
     static func effectiveThreshold(_ admin: AdminWeb) async throws -> Int64? {
-        let saved = try await admin.environment.database.reader.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [thresholdKey])
-        }
-        if let saved, let amount = CreditAmount(parsing: saved) { return amount.micros }
-        return admin.environment.ledger.configuration.lowBalanceThreshold?.micros
+        let ledger = admin.environment.ledger
+        return try await admin.environment.database.reader.read { db in try ledger.lowBalanceThreshold(db)?.micros }
     }
 
     static func register(on routes: AdminRoutes) {
