@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [
-                "BalcaoApp", "BalcaoTesting",
+                "BalcaoApp", "BalcaoTesting", "AdminWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

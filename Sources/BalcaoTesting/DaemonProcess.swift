@@ -43,9 +43,13 @@ public struct BalcaoProcess: Sendable {
         return process
     }
 
-    /// Runs a command to completion without blocking a thread of the concurrency pool while it runs.
-    public func run(_ arguments: [String]) async throws -> Output {
+    /// Runs a command to completion without blocking a thread of the concurrency pool while it runs; `input` is
+    /// its standard input (none when `nil`).
+    public func run(_ arguments: [String], input: String? = nil) async throws -> Output {
         let process = makeProcess(arguments)
+        let stdin = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-in-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: stdin.path, contents: Data((input ?? "").utf8))
+        defer { try? FileManager.default.removeItem(at: stdin) }
         let stdout = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-out-\(UUID().uuidString)")
         let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
@@ -56,7 +60,7 @@ public struct BalcaoProcess: Sendable {
         }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: stdin)
         try process.run()
         await Self.waitForExit(process)
         return Output(

@@ -1,3 +1,4 @@
+import AdminWeb
 import BalcaoApp
 import BalcaoTesting
 import Foundation
@@ -138,6 +139,47 @@ struct DaemonProcessTests {
         #expect(show.stdout.contains("Document 1: ptlaw_01060115.pdf"))
         let version = try await process.run(["--version"])
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == BalcaoVersion.current)
+    }
+
+    @Test("`balcao user add`: the password from standard input signs in; bad flags, a weak password, a taken name fail clearly")
+    func userAddCommand() async throws {
+        let scratch = try Scratch()
+        let dataDirectory = scratch.url.appendingPathComponent("data")
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: 0))
+        let password = "correct horse battery"
+
+        let created = try await process.run(["user", "add", "--admin", "maria"], input: password + "\n")
+        #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+        #expect(created.stdout.contains("Created owner “maria”"))
+        let operatorCreated = try await process.run(["user", "add", "--operator", "joao.silva"], input: password + "\n")
+        #expect(operatorCreated.status == 0, "\(operatorCreated.stderr)")
+
+        let both = try await process.run(["user", "add", "--admin", "--operator", "ana"], input: password + "\n")
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("Give exactly one of --admin or --operator."))
+        let weak = try await process.run(["user", "add", "--operator", "ana"], input: "short\n")
+        #expect(weak.status != 0)
+        #expect(weak.stderr.contains("The password must have at least"))
+        let none = try await process.run(["user", "add", "--operator", "ana"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("No password on standard input."))
+        let taken = try await process.run(["user", "add", "--operator", "MARIA"], input: password + "\n")
+        #expect(taken.status != 0)
+        #expect(taken.stderr.contains("Another user already has this name"))
+        let badName = try await process.run(["user", "add", "--operator", "ana maria"], input: password + "\n")
+        #expect(badName.status != 0)
+        #expect(badName.stderr.contains("The user name must be"))
+
+        let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
+        let users = AdminUsers(database: database)
+        #expect(try users.all().map(\.username).sorted() == ["joao.silva", "maria"])
+        #expect(try users.authenticate(username: "maria", password: password)?.role == .owner)
+        #expect(try users.authenticate(username: "joao.silva", password: password)?.role == .operator)
+        #expect(try users.authenticate(username: "maria", password: "wrong password!") == nil)
+        let audited = try await database.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT target FROM auditEntry WHERE action = 'user.create' ORDER BY id")
+        }
+        #expect(audited == ["maria", "joao.silva"])
     }
 
     @Test("`balcao reindex` refuses while a daemon holds the data directory, then rebuilds every document")
