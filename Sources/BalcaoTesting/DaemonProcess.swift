@@ -98,9 +98,10 @@ public struct BalcaoProcess: Sendable {
 
 /// Small HTTP helpers for talking to a child daemon.
 public enum LoopbackHTTP {
-    /// A port that was free a moment ago.
+    /// A port for a child daemon to listen on: random, below Linux's ephemeral range (32768–60999) so that no
+    /// outgoing connection of a parallel test is handed it meanwhile.
     public static func freePort() -> Int {
-        Int.random(in: 20_000...40_000)
+        Int.random(in: 20_000...32_767)
     }
 
     /// GET `url`, returning the status (or `nil` when nothing answers).

@@ -1,3 +1,4 @@
+import BalcaoTesting
 import Embedding
 import Foundation
 import Testing
@@ -143,16 +144,15 @@ struct OpenAICompatibleEmbedderTests {
         }
     }
 
-    @Test("an unreachable server is a transport error after retries")
+    @Test("an unreachable server is a transport error after retries, noticed at once rather than after the request timeout")
     func unreachable() async throws {
-        let port: Int
-        do {
-            let server = try FakeOpenAIServer()
-            port = server.port
-        }  // stopped: nothing listens on the port now
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
         let c = OpenAICompatibleEmbedder.Configuration(
-            baseURL: "http://127.0.0.1:\(port)/v1", model: "m", dimension: 3, maxRetries: 1, initialBackoff: .milliseconds(1),
-            requestTimeout: .seconds(5))
+            baseURL: refusing.baseURL + "/v1", model: "m", dimension: 3, maxRetries: 1, initialBackoff: .milliseconds(1),
+            requestTimeout: .seconds(60))
+        let started = ContinuousClock.now
+        defer { #expect(ContinuousClock.now - started < .seconds(30)) }
         do {
             _ = try await OpenAICompatibleEmbedder(configuration: c).embed(["a"], role: .query)
             Issue.record("expected an error")

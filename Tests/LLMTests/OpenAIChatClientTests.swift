@@ -286,12 +286,10 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
     }
 
     @Test func connectionRefusedIsATransportError() async throws {
-        // Start and stop a server to get a loopback port with nothing listening.
-        let llm = try await FakeLLM.start()
-        let base = llm.baseURL
-        await llm.stop()
+        let refusing = try RefusingPort()
         let clock = TestClock()
-        let model = OpenAIChatClient(configuration: .init(baseURL: base, model: "m", maxAttempts: 2), clock: clock)
+        let model = OpenAIChatClient(
+            configuration: .init(baseURL: refusing.baseURL + "/v1", model: "m", maxAttempts: 2), clock: clock)
         let started = ContinuousClock.now
         let error = await expectLLMError { try await model.complete(question) }
         // Noticed at once, not after the 60 s request timeout.
@@ -299,6 +297,7 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
         #expect(error?.kind == .transport)
         #expect(error?.attempts == 2)
         #expect(clock.sleeps.count == 1)
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func retryAfterParsing() {
@@ -345,6 +344,10 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
         #expect(llm.requestCount == 0)
         await llm.stop()
         await llm.stop()  // idempotent
-        #expect(await expectLLMError { try await model.complete(question) }?.kind == .transport)
+        // Stopped: the fake answers nothing more. (Its freed port may already serve another test's server, so the
+        // call's own outcome is not asserted here; connectionRefusedIsATransportError covers a refused connection.)
+        let afterStop = try? await model.complete(question)
+        #expect(afterStop?.text != "outra")
+        #expect(llm.requestCount == 0)
     }
 }

@@ -245,14 +245,13 @@ struct GraphAPIClientTests {
     }
 
     @Test func refusedConnectionCertainlyNotSent() async throws {
-        let fake = try await FakeGraphAPI.start(accessToken: "t")
-        let baseURL = fake.baseURL
-        await fake.stop()
+        let refusing = try RefusingPort()
         // AsyncHTTPClient keeps retrying a refused connection until the deadline, then reports the connect error.
-        let client = GraphAPIClient(baseURL: baseURL, accessToken: "t", timeout: .seconds(1))
+        let client = GraphAPIClient(baseURL: refusing.baseURL, accessToken: "t", timeout: .seconds(1))
         let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
         #expect(error?.requestMayHaveBeenSent == false, "\(String(describing: error))")
         #expect(error?.policy == .retry)
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func invalidRequestsNeverLeave() async throws {

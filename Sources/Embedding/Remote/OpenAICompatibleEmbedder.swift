@@ -62,15 +62,15 @@ public struct OpenAICompatibleEmbedder: Embedder {
     private let logger: Logger
     private let learned = LearnedDimension()
 
-    /// Creates an embedder using `httpClient` (default: the shared client).
-    public init(configuration: Configuration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "balcao.embedding.openai")) {
+    /// Creates an embedder using `httpClient` (default: ``sharedHTTPClient``).
+    public init(configuration: Configuration, httpClient: HTTPClient = Self.sharedHTTPClient, logger: Logger = Logger(label: "balcao.embedding.openai")) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
     }
 
     /// Asks the API for one vector to learn its dimension, and returns an embedder configured with it.
-    public static func discover(_ configuration: Configuration, httpClient: HTTPClient = .shared) async throws -> OpenAICompatibleEmbedder {
+    public static func discover(_ configuration: Configuration, httpClient: HTTPClient = Self.sharedHTTPClient) async throws -> OpenAICompatibleEmbedder {
         var probe = configuration
         probe.dimension = 0
         let vectors = try await OpenAICompatibleEmbedder(configuration: probe, httpClient: httpClient).request(["dimension probe"])
@@ -94,6 +94,11 @@ public struct OpenAICompatibleEmbedder: Embedder {
         }
         return out
     }
+
+    /// A process-wide `HTTPClient` on which a refused or failed connection fails the attempt at once, so that a server
+    /// that is down costs the retries' backoff, not ``Configuration/requestTimeout`` per attempt spent reconnecting
+    /// inside the connection pool (`HTTPClient.shared`'s behaviour). Lives as long as the process; never shut it down.
+    public static var sharedHTTPClient: HTTPClient { embeddingHTTPClient }
 
     private struct RequestBody: Encodable {
         let model: String
@@ -218,3 +223,13 @@ func normalized(_ v: [Float]) -> [Float] {
     let inv = Float(1 / sum.squareRoot())
     return v.map { $0 * inv }
 }
+
+/// Created on first use; never deinitialized, so never needs (nor may have) `shutdown()`.
+private let embeddingHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10))
+    return HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
+        backgroundActivityLogger: Logger(label: "balcao.embedding.http"))
+}()
