@@ -29,13 +29,13 @@ struct WhatsAppResilienceTests {
         try await harness.run { client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             let attempts = await harness.graph.waitForRequests(2, timeout: .seconds(15)) { !$0.isMarkAsRead }
-            try await Task.sleep(for: .milliseconds(500))
             #expect(attempts.count == 2)
             #expect(attempts.first?.responseStatus == 429)
             #expect(attempts.last?.responseStatus == 200)
             let conversation = try #require(try harness.daemon.balcao.database.conversations().first)
-            let out = try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).filter { $0.direction == "out" }
-            #expect(out.map(\.status) == ["sent"])
+            let outgoing = { try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).filter { $0.direction == "out" } }
+            #expect(try await eventually { try outgoing().map(\.status) == ["sent"] }, "\((try? outgoing().map(\.status)) ?? [])")
+            #expect(harness.graph.requests.filter { !$0.isMarkAsRead }.count == 2, "no attempt after the one that succeeded")
         }
     }
 
@@ -47,12 +47,12 @@ struct WhatsAppResilienceTests {
         try await harness.run { client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             _ = await harness.graph.waitForRequests(1) { !$0.isMarkAsRead }
-            try await Task.sleep(for: .seconds(2))
-            #expect(harness.sentTexts.count == 1)
             let conversation = try #require(try harness.daemon.balcao.database.conversations().first)
-            let out = try #require(try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).last)
-            #expect(out.status == "failed")
-            #expect(out.statusReason?.isEmpty == false)
+            let last = { try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).last }
+            #expect(try await eventually { try last()?.status == "failed" })
+            #expect(try last()?.statusReason?.isEmpty == false)
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(harness.sentTexts.count == 1, "a failed send must not be retried")
         }
     }
 
@@ -64,10 +64,9 @@ struct WhatsAppResilienceTests {
         try await harness.run { client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             _ = await harness.graph.waitForRequests(1) { !$0.isMarkAsRead }
-            try await Task.sleep(for: .seconds(1.5))
-            #expect(harness.sentTexts.count == 1)
-            let alerts = try harness.daemon.balcao.database.openAlerts()
-            #expect(alerts.first?.message.contains("190") == true)
+            #expect(try await eventually { try harness.daemon.balcao.database.openAlerts().first?.message.contains("190") == true })
+            try await Task.sleep(for: .seconds(1))
+            #expect(harness.sentTexts.count == 1, "sending stays paused")
             let conversation = try #require(try harness.daemon.balcao.database.conversations().first)
             let out = try #require(try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).last)
             #expect(out.status == "queued")
@@ -143,7 +142,8 @@ struct WhatsAppResilienceTests {
             for status in ["delivered", "read", "sent", "delivered"] {
                 try await harness.deliver(WhatsAppHarness.statusWebhook(messageID: messageID, status: status), client: client)
             }
-            try await Task.sleep(for: .milliseconds(800))
+            // Every status applied (in order, each with its inbox entry), then the furthest one stands.
+            #expect(try await eventually { try harness.daemon.balcao.database.unprocessedWebhooks().isEmpty })
             let conversation = try #require(try harness.daemon.balcao.database.conversations().first)
             let out = try #require(try harness.daemon.balcao.database.messages(ofConversation: conversation.id!).last)
             #expect(out.status == "read")

@@ -18,13 +18,11 @@ import Testing
             #expect({ if case .open = model.circuitState { true } else { false } }())
 
             // Open: fails fast, no request reaches the server.
-            let started = ContinuousClock.now
             let fast = await expectLLMError { try await model.complete(question) }
             #expect(fast?.kind == .circuitOpen)
             #expect(fast?.attempts == 0)
             #expect(fast?.message.contains("failing fast") == true)
             #expect(llm.requestCount == 3)
-            #expect(ContinuousClock.now - started < .milliseconds(100))
 
             // Still open just before the cool-down ends.
             clock.advance(by: .seconds(29))

@@ -235,13 +235,11 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
 
     @Test func slowServerTimesOut() async throws {
         try await withFakeLLM { llm in
-            // The server would answer after 10 s; the client must give up long before (a wide bound: no timing
-            // assertion that a loaded machine could break).
+            // The server would answer after 10 s. A timeout error shows the client gave up: waiting on would have got
+            // the answer. (No bound on the elapsed time: a loaded machine can resume this task seconds late.)
             llm.setDelay(.seconds(10))
-            let started = ContinuousClock.now
             let error = await expectLLMError { try await client(llm, timeout: .milliseconds(300), maxAttempts: 1).complete(question) }
             #expect(error?.kind == .timeout)
-            #expect(ContinuousClock.now - started < .seconds(8))
             llm.setDelay(.zero)
         }
     }
@@ -289,11 +287,12 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
         let refusing = try RefusingPort()
         let clock = TestClock()
         let model = OpenAIChatClient(
-            configuration: .init(baseURL: refusing.baseURL + "/v1", model: "m", maxAttempts: 2), clock: clock)
+            configuration: .init(baseURL: refusing.baseURL + "/v1", model: "m", timeout: .seconds(180), maxAttempts: 2), clock: clock)
         let started = ContinuousClock.now
         let error = await expectLLMError { try await model.complete(question) }
-        // Noticed at once, not after the 60 s request timeout.
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Noticed at once (milliseconds), not after waiting out each attempt's 180 s timeout. The bound is wide because a
+        // loaded CI machine has resumed this task 23 s late.
+        #expect(ContinuousClock.now - started < .seconds(90))
         #expect(error?.kind == .transport)
         #expect(error?.attempts == 2)
         #expect(clock.sleeps.count == 1)
