@@ -126,6 +126,23 @@ extension AppDatabase {
         }
     }
 
+    /// A value that changes whenever the conversation list could show something new: a conversation opened, active,
+    /// switched mode or deleted, or any message added. Three index lookups and a count; the admin list polls it.
+    public func conversationListVersion() throws -> String {
+        try reader.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM conversation), (SELECT MAX(updatedAt) FROM conversation),
+                           (SELECT MAX(id) FROM message)
+                    """)
+            let count: Int = row?[0] ?? 0
+            let updated: String = row?[1] ?? ""
+            let message: Int64 = row?[2] ?? 0
+            return "\(count)-\(message)-\(updated)"
+        }
+    }
+
     /// The last `limit` messages of a conversation before message `before` (all when `nil`), in order.
     public func messages(ofConversation id: Int64, before: Int64?, limit: Int) throws -> [ConversationMessage] {
         try reader.read { db in

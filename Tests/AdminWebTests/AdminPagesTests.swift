@@ -395,9 +395,20 @@ struct AdminPagesTests {
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         try await harness.application().test(.router) { client in
+            #expect(try await Browser(client).get("/admin/conversations/version.json").status == .unauthorized)
             let browser = Browser(client)
             try await browser.signIn("operator", AdminHarness.operatorPassword)
-            #expect(try await browser.get("/admin/conversations").text.contains("/admin/conversations/\(fixture.conversationID)"))
+            // The list's version (which conversations.js polls to refresh the list) is the one the page was drawn at,
+            // and stays put while nothing changes.
+            func listVersion() async throws -> String? {
+                let answer = try await browser.get("/admin/conversations/version.json")
+                return (try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any])?["version"] as? String
+            }
+            let listPage = try await browser.get("/admin/conversations").text
+            #expect(listPage.contains("/admin/conversations/\(fixture.conversationID)"))
+            let drawnAt = try #require(try await listVersion())
+            #expect(listPage.contains(#"data-version="\#(drawnAt)""#))
+            #expect(try await listVersion() == drawnAt)
             #expect(try await browser.get("/admin/conversations?filter=unanswered").text.contains("/admin/conversations/\(fixture.conversationID)"))
             #expect(!(try await browser.get("/admin/conversations?filter=waiting").text.contains("/admin/conversations/\(fixture.conversationID)\"")))
             #expect(!(try await browser.get("/admin/conversations?from=2001-01-01&to=2001-01-31").text.contains("/admin/conversations/\(fixture.conversationID)\"")))
@@ -411,12 +422,15 @@ struct AdminPagesTests {
             #expect(takeover.status == .seeOther)
             #expect(try database.conversation(id: fixture.conversationID)?.mode == .human)
             #expect(try await browser.get("/admin/conversations?filter=waiting").text.contains("/admin/conversations/\(fixture.conversationID)\""))
+            let afterTakeover = try #require(try await listVersion())
+            #expect(afterTakeover != drawnAt, "a customer now waiting for a person changes the list")
 
             let reply = try await browser.post("/admin/conversations/\(fixture.conversationID)/reply", [("text", "Olá, aqui é a Rita <3")])
             #expect(reply.status == .seeOther)
             let sent = try #require(try database.messages(ofConversation: fixture.conversationID).last)
             #expect(sent.author == "operator")
             #expect(sent.text == "Olá, aqui é a Rita <3")
+            #expect(try await listVersion() != afterTakeover, "a new last message changes the list")
             #expect(try await browser.post("/admin/conversations/\(fixture.conversationID)/reply", [("text", " ")]).status == .badRequest)
 
             let poll = try await browser.get("/admin/conversations/\(fixture.conversationID)/messages.json?after=\(lastID)")

@@ -117,6 +117,23 @@ def test_an_operator_takes_over_a_whatsapp_conversation_and_replies(conversation
     assert graph.sent_texts(CUSTOMER)[-1] == reply, "the assistant answered a conversation a person took over"
 
 
+def test_the_conversation_list_shows_a_new_customer_and_a_handoff_without_reloading(conversation, owner, daemon):
+    page = owner.page
+    owner.open("/admin/conversations")
+    page.evaluate("window.sameDocument = true")
+    newcomer, name = "5511987650002", "Carla Nova"
+    rows = page.locator("tr[data-conversation-id]").filter(has_text=name)
+    assert rows.count() == 0
+    assert daemon.post_webhook(harness.text_webhook("Quero falar com um atendente, por favor", newcomer, name)) == 200
+    rows.first.wait_for(timeout=20_000)
+    assert "row-fresh" in (rows.first.get_attribute("class") or ""), "the new row is not marked as new"
+    # Asking for a person hands the conversation off: the row turns to "waiting for a person", still without a reload.
+    page.locator('tr[data-conversation-id][data-mode="human"]').filter(has_text=name).first.wait_for(timeout=20_000)
+    assert page.evaluate("window.sameDocument === true"), "the page reloaded instead of refreshing its list"
+    owner.shot("conversations-live")
+    assert owner.console_errors == [], f"the browser reported errors: {owner.console_errors}"
+
+
 def test_the_owner_tops_up_credits_and_the_ledger_shows_it(owner):
     page = owner.page
     owner.open("/admin/credits")

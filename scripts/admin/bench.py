@@ -59,6 +59,7 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("agent edit", f"/admin/agents/{ids['agent']}"),
         ("playground", f"/admin/agents/{ids['agent']}/playground"),
         ("conversations", "/admin/conversations"),
+        ("conversation list version", "/admin/conversations/version.json"),
         ("conversations waiting", "/admin/conversations?filter=waiting"),
         ("conversations unanswered", "/admin/conversations?filter=unanswered"),
         ("conversations by date", f"/admin/conversations?from={ids['from']}&to={ids['to']}"),

@@ -19,6 +19,9 @@ enum ConversationsPages: AdminPageModule {
     static func register(on routes: AdminRoutes) {
         let admin = routes.admin
         routes.get("conversations") { request, context in try list(request, context: context, admin: admin) }
+        routes.get("conversations/version.json") { _, _ in
+            Response.json(ListVersionJSON(version: try admin.environment.database.conversationListVersion()))
+        }
         routes.get("conversations/{id}") { request, context in try thread(request, context: context, admin: admin) }
         routes.get("conversations/{id}/messages.json") { request, context in try poll(request, context: context, admin: admin) }
         routes.get("conversations/{id}/events") { request, context in try events(request, context: context, admin: admin) }
@@ -87,6 +90,8 @@ enum ConversationsPages: AdminPageModule {
         // `to` is a whole day: up to the start of the next one.
         let to = PageSupport.day(toText).flatMap { Calendar.current.date(byAdding: .day, value: 1, to: $0) }
         let page = PageSupport.pageNumber(request)
+        // Read before the page: a change in between makes the browser refresh once more, never miss it.
+        let version = try admin.environment.database.conversationListVersion()
         let result = try admin.environment.database.conversationPage(
             ConversationFilter(kind: kind, from: from, to: to), limit: pageSize, offset: (page - 1) * pageSize)
         let rows = result.summaries.map { summary -> [String: Any] in
@@ -107,6 +112,7 @@ enum ConversationsPages: AdminPageModule {
             ["value": option.rawValue, "label": admin.text("conversations_filter_\(option.rawValue)", context), "selected": option == kind]
         }
         var data: [String: Any] = [
+            "version": version,
             "conversations": rows, "hasConversations": !rows.isEmpty, "filters": filters, "from": fromText, "to": toText,
             "filtered": kind != .all || from != nil || to != nil,
             "total": admin.text(result.total == 1 ? "conversations_total_one" : "conversations_total", context, ["count": PageSupport.number(result.total, context)]),
@@ -246,6 +252,11 @@ enum ConversationsPages: AdminPageModule {
     }
 
     // MARK: Live updates
+
+    /// `GET /admin/conversations/version.json`: `conversations.js` reloads the list when this changes.
+    struct ListVersionJSON: Encodable {
+        var version: String
+    }
 
     /// What changed since the browser's cursor: `after` (the last message id it has) and `since` (the newest change it saw).
     struct ChangesJSON: Encodable {
