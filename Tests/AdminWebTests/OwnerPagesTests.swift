@@ -117,6 +117,8 @@ struct OwnerPagesTests {
             #expect(try await harness.balcao.ledger.balance() == CreditAmount(parsing: "100.5"))
             try await owner.post("/admin/credits/topup", [("amount", "-0.5"), ("reason", "=HYPERLINK(\"http://x\")"), ("kind", "adjustment")])
             #expect(try await harness.balcao.ledger.balance() == CreditAmount(credits: 100))
+            try await owner.post("/admin/credits/topup", [("amount", "1"), ("reason", "Pix parcela 1\r\nsegunda linha"), ("kind", "topUp")])
+            try await owner.post("/admin/credits/topup", [("amount", "-1"), ("reason", "-1"), ("kind", "adjustment")])
             for bad in [("abc", "topUp"), ("-5", "topUp"), ("0", "adjustment"), ("1.1234567", "topUp")] {
                 let response = try await owner.post("/admin/credits/topup", [("amount", bad.0), ("reason", "x"), ("kind", bad.1)])
                 #expect(response.location == "/admin/credits")
@@ -136,13 +138,19 @@ struct OwnerPagesTests {
             #expect(csv.text.hasPrefix("id,created_at,kind,amount,reason,actor,reference\r\n"))
             #expect(csv.text.contains("topUp,100.5,Pix de março,owner"))
             #expect(csv.text.contains(#""'=HYPERLINK(""http://x"")""#))
+            // A reason with a CRLF line break (one Character in Swift, equal to neither "\r" nor "\n") stays one field; a
+            // plain negative number is not a formula.
+            #expect(csv.text.contains(",topUp,1,\"Pix parcela 1\r\nsegunda linha\",owner,"))
+            #expect(csv.text.contains(",adjustment,-1,-1,owner,"))
+            let timestamp = try #require(csv.text.split(separator: "\r\n").dropFirst().first?.split(separator: ",").dropFirst().first)
+            #expect(timestamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/) != nil, "\(timestamp)")
 
             let threshold = try await owner.post("/admin/credits/threshold", [("threshold", "150")])
             #expect(threshold.location == "/admin/credits")
             #expect(try await owner.get("/admin/dashboard").text.contains("alert-warning"))
         }
         let audit = try await harness.balcao.database.reader.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'credits.%' OR action = 'settings.update' ORDER BY id") }
-        #expect(audit == ["credits.top_up", "credits.adjust", "settings.update"])
+        #expect(audit == ["credits.top_up", "credits.adjust", "credits.top_up", "credits.adjust", "settings.update"])
     }
 
     @Test("settings: secrets sealed at rest and never re-displayed; test connection against the fakes; saved LLM used by the next answer")

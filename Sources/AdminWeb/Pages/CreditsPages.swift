@@ -126,16 +126,14 @@ enum CreditsPages: AdminPageModule {
                     .fetchCursor(db)
                 while let row = try rows.next() {
                     let id: Int64 = row[0]
-                    let stored: String = row[1]
-                    let kind: String = row[2]
                     let micros: Int64 = row[3]
-                    let reason: String = row[4]
-                    let actor: String = row[5]
-                    let reference: String? = row[6]
-                    let fields: [String] = [
-                        String(id), Self.csvTimestamp(stored), kind, CreditAmount(micros: micros).formatted, reason, actor, reference ?? "",
-                    ]
-                    csv.writeString(fields.map(csvField).joined(separator: ","))
+                    csv.writeString(String(id))
+                    csv.writeInteger(UInt8(ascii: ","))
+                    Self.writeCSVTimestamp(row[1], into: &csv)
+                    for field in [row[2], CreditAmount(micros: micros).formatted, row[4], row[5], row[6] ?? ""] as [String] {
+                        csv.writeInteger(UInt8(ascii: ","))
+                        Self.writeCSVField(field, into: &csv)
+                    }
                     csv.writeString("\r\n")
                 }
                 return csv
@@ -185,18 +183,44 @@ enum CreditsPages: AdminPageModule {
     }
 
     /// A stored timestamp (`YYYY-MM-DD HH:MM:SS.SSS`, UTC) as ISO 8601 (`YYYY-MM-DDTHH:MM:SS.SSSZ`).
-    static func csvTimestamp(_ stored: String) -> String {
-        guard stored.utf8.count >= 19 else { return stored }
-        return String(stored.prefix(10)) + "T" + String(stored.dropFirst(11)) + "Z"
+    static func writeCSVTimestamp(_ stored: String, into buffer: inout ByteBuffer) {
+        var stored = stored
+        stored.withUTF8 { bytes in
+            guard bytes.count >= 19 else { buffer.writeBytes(bytes); return }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[..<10]))
+            buffer.writeInteger(UInt8(ascii: "T"))
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[11...]))
+            buffer.writeInteger(UInt8(ascii: "Z"))
+        }
     }
 
-    /// A CSV field: quoted when needed; a leading `= + - @` is prefixed with `'` so spreadsheets do not run it.
-    static func csvField(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// Writes a CSV field, byte by byte: quoted when it holds `,` `"` CR or LF (so also a CRLF line break); a leading
+    /// `= + - @` TAB or CR is prefixed with `'` so spreadsheets do not run it as a formula (a plain number is left as is).
+    static func writeCSVField(_ value: String, into buffer: inout ByteBuffer) {
+        var value = value
+        let guarded: Bool
+        switch value.utf8.first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: guarded = Double(value) == nil
+        default: guarded = false
         }
-        return text
+        value.withUTF8 { bytes in
+            let quoted = bytes.contains { byte in
+                switch byte {
+                case UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D: true
+                default: false
+                }
+            }
+            if quoted { buffer.writeInteger(UInt8(ascii: "\"")) }
+            if guarded { buffer.writeInteger(UInt8(ascii: "'")) }
+            if quoted {
+                for byte in bytes {
+                    buffer.writeInteger(byte)
+                    if byte == UInt8(ascii: "\"") { buffer.writeInteger(byte) }
+                }
+                buffer.writeInteger(UInt8(ascii: "\""))
+            } else {
+                buffer.writeBytes(bytes)
+            }
+        }
     }
 }
