@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Storage
 
 /// `/admin/conversations`: the list (waiting for a person, unanswered, by date), the thread with each answer's sources,
-/// take over / release, operator replies, and live updates (server-sent events, or polling JSON).
+/// take over / release, operator replies, and live updates: the thread by server-sent events (or polling JSON), the list
+/// by polling its version (`version.json`) and reloading itself when that changes.
 enum ConversationsPages: AdminPageModule {
     /// Conversations per list page.
     static let pageSize = 50
