@@ -126,11 +126,6 @@ public enum LoopbackHTTP {
 
     /// Waits until `url` answers 200, up to `timeout`.
     public static func waitUntilUp(_ url: URL, timeout: Duration = .seconds(60)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await status(of: url) == 200 { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+        await eventually(timeout: timeout) { await status(of: url) == 200 }
     }
 }

@@ -305,12 +305,8 @@ public final class FakeGraphAPI: Sendable {
     public func waitForRequests(
         _ count: Int, timeout: Duration = .seconds(10), where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
     ) async -> [RecordedRequest] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let matching = requests.filter(filter)
-            if matching.count >= count || ContinuousClock.now >= deadline { return matching }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(timeout: timeout) { requests.filter(filter).count >= count }
+        return requests.filter(filter)
     }
 
     // MARK: Handling
