@@ -59,7 +59,6 @@ enum PageSupport {
         return Calendar.current.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
     }
 
-    /// A file size ("1.2 MB").
     /// A size in binary units (50 MiB reads "50 MB", as the limit was configured), with the page language's decimal
     /// separator: "1,5 MB" in Portuguese, "1.5 MB" in English.
     static func bytes(_ count: Int64, _ context: AdminRequestContext) -> String {

@@ -57,7 +57,6 @@ struct MultipartUpload {
         APIError(.contentTooLarge, code: "too_large", message: UploadError.tooLarge(limit: limit).description)
     }
 
-
     /// Parser state; the parser's callbacks cannot throw, so the first error is kept and rethrown by the reader.
     private final class Collector {
         let stager: UploadStager
