@@ -97,13 +97,15 @@ public struct Balcao: Sendable {
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
         settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
+        settings.reconcileAfter = configuration.whatsapp.reconcileAfterSeconds
         settings.textOnlyMessage = configuration.whatsapp.textOnlyMessage
         settings.windowTemplate = configuration.whatsapp.templateName.map {
             ConversationSettings.Template(name: $0, language: configuration.whatsapp.templateLanguage)
         }
-        let conversations = ConversationsService(
+        var conversations = ConversationsService(
             database: database, decoder: WhatsAppWebhookDecoder(), answerer: answerer, credits: gate,
             channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics), settings: settings, logger: logger)
+        conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
         return Balcao(
             configuration: configuration, directory: directory, database: database, secrets: secrets, liveSettings: liveSettings, embedder: embedder,
             vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,

@@ -22,7 +22,8 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                 return .status(
                     InboundStatus(
                         messageID: status.messageID, phoneNumberID: status.phoneNumberID, recipientID: status.recipient.key,
-                        state: InboundStatus.State(rawValue: status.status.rawValue) ?? .sent, errorDescription: error))
+                        state: InboundStatus.State(rawValue: status.status.rawValue) ?? .sent, errorDescription: error,
+                        callbackData: status.callbackData))
             }
         }
     }
@@ -49,12 +50,16 @@ struct WhatsAppChannel: OutboundChannel {
         WhatsAppFormatter.messages(fromMarkdown: markdown)
     }
 
-    func sendText(_ text: String, to conversation: Conversation) async -> SendOutcome {
-        await send(.text(text, to: Self.recipient(conversation)), from: conversation.phoneNumberID)
+    func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        var message = OutgoingMessage.text(text, to: Self.recipient(conversation))
+        message.callbackData = callbackData
+        return await send(message, from: conversation.phoneNumberID)
     }
 
-    func sendTemplate(name: String, language: String, to conversation: Conversation) async -> SendOutcome {
-        await send(.template(name, languageCode: language, to: Self.recipient(conversation)), from: conversation.phoneNumberID)
+    func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        var message = OutgoingMessage.template(name, languageCode: language, to: Self.recipient(conversation))
+        message.callbackData = callbackData
+        return await send(message, from: conversation.phoneNumberID)
     }
 
     func markRead(messageID: String, in conversation: Conversation) async {
@@ -94,6 +99,9 @@ struct WhatsAppChannel: OutboundChannel {
                 let reason = [response.message, response.details].compactMap { $0 }.joined(separator: " — ")
                 return .refused(Self.refusal(policy), code: response.code, reason: reason.isEmpty ? "\(error)" : reason)
             case .timeout(true), .transport(_, true):
+                return .unknown(reason: "\(error)")
+            case .invalidResponse(let status, _) where (200..<300).contains(status):
+                // A success status with an unreadable answer: the message was most likely accepted.
                 return .unknown(reason: "\(error)")
             case .httpStatus(let status, _), .invalidResponse(let status, _):
                 return .refused(Self.refusal(SendFailurePolicy.forError(code: nil, httpStatus: status)), code: nil, reason: "\(error)")

@@ -13,6 +13,11 @@ import Synchronization
 /// `{"success":true}` for mark-as-read. Invalid bodies get Meta's 400 / code 100. Tests script failures and delays with
 /// ``failNext(_:with:)``, ``delayNext(_:by:)`` and ``enqueue(_:)``.
 ///
+/// Like Meta, it can tell the daemon what became of each accepted message: after ``deliverStatuses(_:)`` every accepted
+/// send is followed by signed status webhooks (`sent`, `delivered`, …) posted to the daemon, each echoing the send's
+/// `biz_opaque_callback_data`, and retried until the daemon answers 200 (it may be down). ``onAcceptedSend(_:)`` runs
+/// a test's code after a send is recorded as accepted and before the answer goes back (to kill the daemon right there).
+///
 /// ```swift
 /// let graph = try await FakeGraphAPI.start()
 /// defer { Task { await graph.stop() } }
@@ -100,13 +105,20 @@ public final class FakeGraphAPI: Sendable {
         public var raw: (status: Int, body: String)?
         /// Whether it answers a mark-as-read call instead of a message send.
         public var forMarkAsRead: Bool
+        /// The request is handled normally (a send accepted, recorded, its statuses queued), then the connection closes
+        /// before the answer is complete: the sender cannot know whether the message went out.
+        public var dropsAnswer: Bool
 
         /// Creates a scripted response (for the next message send, or the next mark-as-read call).
-        public init(delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil, forMarkAsRead: Bool = false) {
+        public init(
+            delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil, forMarkAsRead: Bool = false,
+            dropsAnswer: Bool = false
+        ) {
             self.delay = delay
             self.error = error
             self.raw = raw
             self.forMarkAsRead = forMarkAsRead
+            self.dropsAnswer = dropsAnswer
         }
     }
 
@@ -146,10 +158,35 @@ public final class FakeGraphAPI: Sendable {
         public var textBody: String? { (json?["text"] as? [String: Any])?["body"] as? String }
     }
 
+    /// Where and how the fake posts the status webhooks of accepted messages.
+    public struct StatusWebhooks: Sendable {
+        /// The daemon's webhook URL (`http://127.0.0.1:{port}/webhooks/whatsapp`).
+        public var url: URL
+        /// The app secret that signs each body (`X-Hub-Signature-256`).
+        public var appSecret: String
+        /// The states reported for each accepted message, in order, one webhook each.
+        public var states: [String]
+        /// The wait before posting a webhook again after a failed attempt (no connection, or an answer other than 200).
+        public var retryInterval: Duration
+
+        /// Describes status delivery.
+        public init(url: URL, appSecret: String, states: [String] = ["sent", "delivered"], retryInterval: Duration = .milliseconds(200)) {
+            self.url = url
+            self.appSecret = appSecret
+            self.states = states
+            self.retryInterval = retryInterval
+        }
+    }
+
     private struct State {
         var requests: [RecordedRequest] = []
         var script: [ScriptedResponse] = []
         var nextID = 1
+        var statusWebhooks: StatusWebhooks?
+        var statusQueue: [Data] = []
+        var statusesDelivered = 0
+        var statusDelivery: Task<Void, Never>?
+        var acceptedHook: (@Sendable (RecordedRequest) async -> Void)?
     }
 
     /// `http://127.0.0.1:{port}/{apiVersion}`: the `graph_base_url` to configure.
@@ -169,7 +206,10 @@ public final class FakeGraphAPI: Sendable {
         self.task = task
     }
 
-    deinit { task.cancel() }
+    deinit {
+        task.cancel()
+        state.withLock { $0.statusDelivery?.cancel() }
+    }
 
     /// Why the server could not start.
     public struct StartError: Error, CustomStringConvertible {
@@ -262,10 +302,112 @@ public final class FakeGraphAPI: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// Stops the server and waits until it has closed.
+    /// Stops the server (and the delivery of status webhooks) and waits until it has closed.
     public func stop() async {
+        let delivery = state.withLock { state in
+            defer { state.statusDelivery = nil }
+            state.statusWebhooks = nil
+            return state.statusDelivery
+        }
+        delivery?.cancel()
+        await delivery?.value
         task.cancel()
         await task.value
+    }
+
+    // MARK: Status webhooks
+
+    /// Posts status webhooks for every message accepted from now on (`nil` stops; those already queued are dropped).
+    public func deliverStatuses(_ webhooks: StatusWebhooks?) {
+        state.withLock { state in
+            state.statusWebhooks = webhooks
+            if webhooks == nil { state.statusQueue.removeAll() }
+        }
+    }
+
+    /// Status webhooks queued and not yet answered 200 by the daemon.
+    public var pendingStatusWebhooks: Int { state.withLock { $0.statusQueue.count } }
+
+    /// Status webhooks the daemon answered 200 so far.
+    public var deliveredStatusWebhooks: Int { state.withLock { $0.statusesDelivered } }
+
+    /// Runs `hook` for each accepted message send after it is recorded (and its statuses queued), before the answer goes
+    /// back: Meta has the message, the sender does not know yet. `nil` removes it.
+    public func onAcceptedSend(_ hook: (@Sendable (RecordedRequest) async -> Void)?) {
+        state.withLock { $0.acceptedHook = hook }
+    }
+
+    /// A status webhook body as Meta sends it (PROTOCOL.md §3.10): one `statuses[]` item for `messageID` with
+    /// `biz_opaque_callback_data` when given, addressed to `recipient` (`recipient_id`) or `recipientUserID`
+    /// (`recipient_user_id`), from the business number `phoneNumberID`.
+    public static func statusWebhookBody(
+        messageID: String, status: String, phoneNumberID: String, recipient: String?, recipientUserID: String? = nil,
+        callbackData: String?, timestamp: Date = Date()
+    ) -> Data {
+        var item: [String: Any] = ["id": messageID, "status": status, "timestamp": String(Int(timestamp.timeIntervalSince1970))]
+        if let recipient { item["recipient_id"] = recipient }
+        if let recipientUserID { item["recipient_user_id"] = recipientUserID }
+        if let callbackData { item["biz_opaque_callback_data"] = callbackData }
+        if status == "sent" || status == "delivered" {
+            item["pricing"] = ["billable": false, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"]
+        }
+        let value: [String: Any] = [
+            "messaging_product": "whatsapp", "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
+            "statuses": [item],
+        ]
+        let object: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [["id": "102290129340398", "changes": [["field": "messages", "value": value]]]],
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+
+    /// The status webhook body of an accepted send `request` in state `status`, echoing its callback data; `nil` for a
+    /// request the fake did not accept as a message.
+    public static func statusWebhookBody(for request: RecordedRequest, status: String) -> Data? {
+        guard let messageID = request.responseMessageID, let json = request.json else { return nil }
+        return statusWebhookBody(
+            messageID: messageID, status: status, phoneNumberID: request.phoneNumberID, recipient: json["to"] as? String,
+            recipientUserID: json["recipient"] as? String, callbackData: json["biz_opaque_callback_data"] as? String)
+    }
+
+    private func queueStatuses(for request: RecordedRequest) {
+        state.withLock { state in
+            guard let webhooks = state.statusWebhooks else { return }
+            state.statusQueue += webhooks.states.compactMap { Self.statusWebhookBody(for: request, status: $0) }
+            if state.statusDelivery == nil, !state.statusQueue.isEmpty {
+                state.statusDelivery = Task { [weak self] in await self?.deliverQueuedStatuses() }
+            }
+        }
+    }
+
+    /// Posts queued status webhooks in order, each until the daemon answers 200, then ends (the next accepted send
+    /// starts it again).
+    private func deliverQueuedStatuses() async {
+        while !Task.isCancelled {
+            let next: (body: Data, webhooks: StatusWebhooks)? = state.withLock { state in
+                guard let webhooks = state.statusWebhooks, let body = state.statusQueue.first else {
+                    state.statusDelivery = nil
+                    return nil
+                }
+                return (body, webhooks)
+            }
+            guard let next else { return }
+            let status = await LoopbackHTTP.post(
+                next.body, to: next.webhooks.url,
+                headers: [
+                    "Content-Type": "application/json",
+                    WebhookSigner.headerName: WebhookSigner.sign(body: next.body, appSecret: next.webhooks.appSecret),
+                ])
+            if status == 200 {
+                state.withLock { state in
+                    if state.statusQueue.first == next.body { state.statusQueue.removeFirst() }
+                    state.statusesDelivered += 1
+                }
+            } else {
+                try? await Task.sleep(for: next.webhooks.retryInterval)
+            }
+        }
     }
 
     /// Every request received so far, in arrival order.
@@ -296,9 +438,12 @@ public final class FakeGraphAPI: Sendable {
         state.withLock { $0.script.append(response) }
     }
 
-    /// Forgets recorded requests and pending scripts.
+    /// Forgets recorded requests and pending scripts (status delivery and the accepted-send hook stay as they are).
     public func reset() {
-        state.withLock { $0 = State(requests: [], script: [], nextID: $0.nextID) }
+        state.withLock { state in
+            state.requests = []
+            state.script = []
+        }
     }
 
     /// Waits until at least `count` requests matching `filter` arrived (or `timeout` passed), and returns those received.
@@ -350,10 +495,28 @@ public final class FakeGraphAPI: Sendable {
         let record = RecordedRequest(
             method: request.method.rawValue, path: request.uri.path, apiVersion: version, phoneNumberID: phone ?? "",
             headers: headers, body: body, responseStatus: status, responseMessageID: messageID, receivedAt: arrived)
-        state.withLock { $0.requests.append(record) }
+        let hook = state.withLock { state in
+            state.requests.append(record)
+            return state.acceptedHook
+        }
+        if messageID != nil {
+            queueStatuses(for: record)
+            await hook?(record)
+        }
         var responseHeaders: HTTPFields = [.contentType: "application/json"]
         if status == 401 {
             responseHeaders[.wwwAuthenticate] = #"OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token""#
+        }
+        if scripted?.dropsAnswer == true {
+            // A body that fails while being written: the server closes the connection mid-answer.
+            let length = answer.utf8.count
+            let half = String(answer.prefix(length / 2))
+            return Response(
+                status: HTTPResponse.Status(code: status), headers: responseHeaders,
+                body: ResponseBody(contentLength: length) { writer in
+                    try await writer.write(ByteBuffer(string: half))
+                    throw AnswerDropped()
+                })
         }
         return Response(
             status: HTTPResponse.Status(code: status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: answer)))
@@ -413,6 +576,9 @@ public final class FakeGraphAPI: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// Ends an answer early (``FakeGraphAPI/ScriptedResponse/dropsAnswer``).
+private struct AnswerDropped: Error {}
 
 /// Lets the routes reach the fake created after them.
 private final class Holder: Sendable {

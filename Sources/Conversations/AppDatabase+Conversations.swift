@@ -10,6 +10,11 @@ public struct InboxApplication: Sendable, Hashable {
     public var duplicates = 0
     /// Statuses that changed an outgoing message.
     public var statusUpdates = 0
+    /// Statuses naming neither a known message id nor one of our outbox items (ignored: nothing is guessed).
+    public var unmatchedStatuses = 0
+    /// Statuses showing that an item already sent under another message id reached WhatsApp again: a second copy
+    /// (a resend after the reconcile time, when the first attempt's status came too late).
+    public var secondCopies = 0
 }
 
 /// A turn claimed for answering, with what the answer needs.
@@ -26,12 +31,15 @@ public struct ClaimedTurn: Sendable, Hashable {
 
 /// An outgoing message claimed for sending.
 public struct ClaimedSend: Sendable, Hashable {
-    /// The outbox item (already marked `uncertain`, its attempt counted).
+    /// The outbox item (already marked `sending`, its attempt counted).
     public var item: OutboxItem
     /// The message to send.
     public var message: ConversationMessage
     /// Its conversation (recipient, addressing, 24-hour window).
     public var conversation: Conversation
+
+    /// What this attempt carries as `biz_opaque_callback_data`.
+    public var callback: OutboxCallback { OutboxCallback(outboxID: item.id!, attempt: item.attempts) }
 }
 
 extension AppDatabase {
@@ -78,7 +86,12 @@ extension AppDatabase {
                         result.duplicates += 1
                     }
                 case .status(let status):
-                    if try applyStatus(status, db: db, now: now) { result.statusUpdates += 1 }
+                    switch try applyStatus(status, db: db, now: now) {
+                    case .applied: result.statusUpdates += 1
+                    case .stale: break
+                    case .unmatched: result.unmatchedStatuses += 1
+                    case .secondCopy: result.secondCopies += 1
+                    }
                 }
             }
             try db.execute(sql: "UPDATE webhookInbox SET processedAt = ? WHERE id = ?", arguments: [now, id])
@@ -119,27 +132,48 @@ extension AppDatabase {
         return true
     }
 
-    private func applyStatus(_ status: InboundStatus, db: Database, now: Date) throws -> Bool {
-        if let row = try Row.fetchOne(db, sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'", arguments: [status.messageID]) {
+    private enum StatusEffect {
+        case applied, stale, unmatched, secondCopy
+    }
+
+    /// Settles an outgoing message by its WhatsApp id when that is known, else by the outbox item its callback data
+    /// names (the answer to a send that timed out, or that a killed process never recorded). A status naming neither
+    /// changes nothing: no item is guessed.
+    private func applyStatus(_ status: InboundStatus, db: Database, now: Date) throws -> StatusEffect {
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'", arguments: [status.messageID])
+        {
+            let messageID: Int64 = row["id"]
+            // Its item was settled when the id was learned; one still open here is settled now.
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE messageId = ? AND state <> 'sent'",
+                arguments: [now, messageID])
             let current = (row["status"] as String?).flatMap(InboundStatus.State.init(rawValue:))
-            if let current, current >= status.state { return false }
+            if let current, current >= status.state { return .stale }
             try db.execute(
                 sql: "UPDATE message SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [status.state.rawValue, status.errorDescription, now, row["id"] as Int64])
-            return true
+                arguments: [status.state.rawValue, status.errorDescription, now, messageID])
+            return .applied
         }
-        // A status for an id we never learned: the answer to a send that timed out. Adopt it instead of resending.
-        guard let conversation = try conversation(phoneNumberID: status.phoneNumberID, customerID: status.recipientID, db: db),
-            var item = try OutboxItem.filter(Column("conversationId") == conversation.id && Column("state") == OutboxItem.State.uncertain.rawValue)
-                .order(Column("id")).fetchOne(db)
-        else { return false }
+        guard let callback = OutboxCallback(status.callbackData), var item = try OutboxItem.fetchOne(db, key: callback.outboxID),
+            let conversation = try Conversation.fetchOne(db, key: item.conversationId),
+            status.phoneNumberID.isEmpty || conversation.phoneNumberID == status.phoneNumberID,
+            callback.attempt <= item.attempts
+        else { return .unmatched }
+        if item.state == .sent {
+            // Settled already under another id: this copy went out too (an earlier or later attempt of the same item).
+            return status.state == .sent ? .secondCopy : .stale
+        }
+        // Sending, uncertain, pending again after the reconcile time, or even failed by a later attempt: WhatsApp has
+        // it, so it is sent and never sent again.
         item.state = .sent
+        item.lastError = nil
         item.updatedAt = now
         try item.update(db)
         try db.execute(
             sql: "UPDATE message SET wamid = ?, status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
             arguments: [status.messageID, status.state.rawValue, status.errorDescription, now, item.messageId])
-        return true
+        return .applied
     }
 
     private func conversation(phoneNumberID: String, customerID: String, db: Database) throws -> Conversation? {
@@ -275,8 +309,8 @@ extension AppDatabase {
         return message.id!
     }
 
-    /// Claims the oldest sendable outbox item whose conversation has nothing older still unsent, marking it `uncertain`
-    /// and counting the attempt *before* anything is sent.
+    /// Claims the oldest sendable outbox item whose conversation has nothing older still unsent, marking it `sending`
+    /// and counting the attempt *before* anything is sent (the attempt is what ``ClaimedSend/callback`` names).
     public func claimSend(now: Date = Date()) throws -> ClaimedSend? {
         try writer.write { db in
             guard
@@ -285,11 +319,11 @@ extension AppDatabase {
                     sql: """
                         SELECT * FROM outbox o WHERE o.state = 'pending' AND o.nextAttemptAt <= ?
                         AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
-                                        AND e.id < o.id AND e.state IN ('pending', 'uncertain'))
+                                        AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
                         ORDER BY o.id LIMIT 1
                         """, arguments: [now])
             else { return nil }
-            item.state = .uncertain
+            item.state = .sending
             item.attempts += 1
             item.lastAttemptAt = now
             item.updatedAt = now
@@ -311,40 +345,74 @@ extension AppDatabase {
         }
     }
 
-    /// Puts an item back to be tried again after `delay`.
+    /// Puts an item being sent back to be tried again after `delay`. An item a status webhook settled meanwhile (an
+    /// earlier attempt reached WhatsApp after all) stays settled.
     public func retrySend(_ item: OutboxItem, error: String, after delay: TimeInterval, now: Date = Date()) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE outbox SET state = 'pending', lastError = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
+                sql: "UPDATE outbox SET state = 'pending', lastError = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
                 arguments: [error, now.addingTimeInterval(delay), now, item.id])
+            guard db.changesCount > 0 else { return }
             try db.execute(sql: "UPDATE message SET status = 'queued', statusReason = ?, updatedAt = ? WHERE id = ?", arguments: [error, now, item.messageId])
         }
     }
 
-    /// Gives up on an item; the message shows why.
+    /// Gives up on an item being sent; the message shows why. An item a status webhook settled meanwhile stays settled.
     public func failSend(_ item: OutboxItem, reason: String, now: Date = Date()) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, item.id])
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
+                arguments: [reason, now, item.id])
+            guard db.changesCount > 0 else { return }
             try db.execute(sql: "UPDATE message SET status = 'failed', statusReason = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, item.messageId])
         }
     }
 
-    /// Leaves an item whose send timed out `uncertain`, to be reconciled by a status webhook or retried later.
+    /// Leaves an item whose send outcome is unknown (timeout, connection lost after the request went out) `uncertain`:
+    /// a status webhook carrying its callback data settles it, else ``retryUnconfirmedSends(olderThan:now:)`` sends it
+    /// again once the reconcile time has passed since the attempt. An item settled meanwhile (its status came first)
+    /// stays settled.
     public func markUncertain(_ item: OutboxItem, error: String, now: Date = Date()) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET lastError = ?, updatedAt = ? WHERE id = ?", arguments: [error, now, item.id])
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
+                arguments: [error, now, item.id])
         }
     }
 
-    /// Items left `uncertain` since before `cutoff` (no status webhook came): back to pending, to be sent again.
+    /// At start, items that were `sending` when the process stopped (killed mid-send: the request may have reached
+    /// WhatsApp) become `uncertain`, never sent again at once; returns how many.
     @discardableResult
-    public func retryUnconfirmedSends(olderThan cutoff: Date, now: Date = Date()) throws -> Int {
+    public func recoverInterruptedSends(now: Date = Date()) throws -> Int {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE outbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ? WHERE state = 'uncertain' AND lastAttemptAt < ?",
-                arguments: [now, now, cutoff])
+                sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE state = 'sending'",
+                arguments: ["The process stopped during the send; waiting for its status.", now])
             return db.changesCount
         }
+    }
+
+    /// Items left `uncertain` by an attempt made before `cutoff` with no status webhook since: back to pending, to be
+    /// sent again now. Returns them (as they were) so the caller can log and count each.
+    @discardableResult
+    public func retryUnconfirmedSends(olderThan cutoff: Date, now: Date = Date()) throws -> [OutboxItem] {
+        try writer.write { db in
+            let items = try OutboxItem.filter(Column("state") == OutboxItem.State.uncertain.rawValue && Column("lastAttemptAt") < cutoff)
+                .order(Column("id")).fetchAll(db)
+            for item in items {
+                try db.execute(
+                    sql: "UPDATE outbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, item.id])
+                try db.execute(
+                    sql: "UPDATE message SET status = 'queued', statusReason = ?, updatedAt = ? WHERE id = ? AND status = 'sending'",
+                    arguments: ["No confirmation from WhatsApp; sending again.", now, item.messageId])
+            }
+            return items
+        }
+    }
+
+    /// The outbox item of an outgoing message.
+    public func outboxItem(ofMessage messageID: Int64) throws -> OutboxItem? {
+        try reader.read { db in try OutboxItem.filter(Column("messageId") == messageID).fetchOne(db) }
     }
 
     /// Records something an operator must act on (an invalid access token, a blocked account).

@@ -1,5 +1,5 @@
 public import Answering
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import Storage
@@ -9,7 +9,9 @@ public import Storage
 ///
 /// Everything it does is driven by rows in the database, so a crash or `kill -9` at any point loses nothing: on start,
 /// turns that were being answered are answered again (their replies had not been written), and sends whose outcome is
-/// unknown wait for a status webhook before they are retried.
+/// unknown — a timeout, a lost connection, or a process killed mid-send — wait for the status webhook that names them
+/// (``OutboxCallback``); only when none came within ``ConversationSettings/reconcileAfter`` are they sent again, each
+/// logged and reported to ``onUnconfirmedSend``.
 public struct ConversationsService: Service {
     /// The store.
     public let database: AppDatabase
@@ -23,6 +25,10 @@ public struct ConversationsService: Service {
     public let settings: ConversationSettings
     /// Where work is logged.
     public let logger: Logger
+    /// The time of the outbox's decisions (attempts, the reconcile deadline); tests move it forward.
+    public var clock: @Sendable () -> Date = Date.init
+    /// Called for each item sent again because no status confirmed its attempt within the reconcile time (metrics).
+    public var onUnconfirmedSend: @Sendable (OutboxItem) -> Void = { _ in }
 
     /// Creates the service.
     public init(
@@ -41,6 +47,12 @@ public struct ConversationsService: Service {
     public func run() async throws {
         let requeued = try database.requeueInterruptedTurns()
         if requeued > 0 { logger.notice("answering interrupted turns again", metadata: ["count": "\(requeued)"]) }
+        let interrupted = try database.recoverInterruptedSends(now: clock())
+        if interrupted > 0 {
+            logger.notice(
+                "sends interrupted by the last stop wait for their status before being sent again",
+                metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"])
+        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await inboxLoop() }
@@ -75,6 +87,14 @@ public struct ConversationsService: Service {
                         return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
                     })
                 if result.duplicates > 0 { logger.info("duplicate deliveries ignored", metadata: ["count": "\(result.duplicates)"]) }
+                if result.unmatchedStatuses > 0 {
+                    logger.info("statuses for messages this daemon did not send ignored", metadata: ["count": "\(result.unmatchedStatuses)"])
+                }
+                if result.secondCopies > 0 {
+                    logger.warning(
+                        "a message settled earlier reached WhatsApp once more (sent again after the reconcile time)",
+                        metadata: ["count": "\(result.secondCopies)"])
+                }
                 applied += 1
             }
         }
@@ -108,8 +128,8 @@ public struct ConversationsService: Service {
     private func sendLoop() async {
         while !Task.isCancelled {
             do {
-                if let claimed = try database.claimSend() {
-                    if try await sender.send(claimed) == .paused {
+                if let claimed = try database.claimSend(now: clock()) {
+                    if try await sender.send(claimed, now: clock) == .paused {
                         try? await Task.sleep(for: .seconds(settings.alertPause))
                     }
                     continue
@@ -121,15 +141,34 @@ public struct ConversationsService: Service {
         }
     }
 
+    /// Sends again, once, each item whose outcome stayed unknown for ``ConversationSettings/reconcileAfter`` (by
+    /// ``clock``) with no status webhook; returns them.
+    @discardableResult
+    public func reconcileUnconfirmedSends() throws -> [OutboxItem] {
+        let now = clock()
+        let items = try database.retryUnconfirmedSends(olderThan: now.addingTimeInterval(-settings.reconcileAfter), now: now)
+        for item in items {
+            logger.warning(
+                "no status confirmed a send within the reconcile time; sending it again",
+                metadata: [
+                    "outbox": "\(item.id ?? 0)", "attempt": "\(item.attempts)", "conversation": "\(item.conversationId)",
+                    "reconcile_after_s": "\(settings.reconcileAfter)",
+                ])
+            onUnconfirmedSend(item)
+        }
+        return items
+    }
+
     private func reconcileLoop() async {
+        // Often enough that an item is sent again soon after its deadline, whatever the clock says.
+        let interval = Duration.milliseconds(Int64(min(1, max(0.05, settings.reconcileAfter / 4)) * 1000))
         while !Task.isCancelled {
             do {
-                let retried = try database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(-settings.reconcileAfter))
-                if retried > 0 { logger.notice("unconfirmed sends will be retried", metadata: ["count": "\(retried)"]) }
+                try reconcileUnconfirmedSends()
             } catch {
                 logger.error("could not reconcile sends", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(max(1, settings.reconcileAfter / 4)))
+            try? await Task.sleep(for: interval)
         }
     }
 }

@@ -82,13 +82,18 @@ public struct InboundStatus: Sendable, Hashable {
     public var state: State
     /// For `failed`: WhatsApp's reason.
     public var errorDescription: String?
+    /// The callback data the send carried, echoed by WhatsApp (``OutboxCallback`` for Balcão's own sends).
+    public var callbackData: String?
 
     /// Creates a status.
-    public init(messageID: String, phoneNumberID: String, recipientID: String, state: State, errorDescription: String?) {
+    public init(
+        messageID: String, phoneNumberID: String, recipientID: String, state: State, errorDescription: String?, callbackData: String? = nil
+    ) {
         self.messageID = messageID
         self.phoneNumberID = phoneNumberID
         self.recipientID = recipientID
         self.state = state
         self.errorDescription = errorDescription
+        self.callbackData = callbackData
     }
 }

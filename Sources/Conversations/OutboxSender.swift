@@ -4,6 +4,9 @@ public import Storage
 
 /// Sends queued replies: one conversation's messages strictly in order, the 24-hour window checked right before each
 /// send, and the Graph API's errors handled by policy (retry with back-off, give up with the reason, or stop and alert).
+///
+/// Each send carries its ``OutboxCallback`` (item and attempt, recorded before the request leaves) as callback data, so
+/// a send whose answer was lost is settled by its status webhook instead of being sent twice.
 public struct OutboxSender: Sendable {
     /// The store.
     public let database: AppDatabase
@@ -37,11 +40,12 @@ public struct OutboxSender: Sendable {
         let windowOpen = conversation.lastInboundAt.map { now().timeIntervalSince($0) < 24 * 3600 } ?? false
         let outcome: SendOutcome
         var kind = "text"
+        let callback = claimed.callback.description
         if windowOpen {
-            outcome = await channel.sendText(claimed.message.text, to: conversation)
+            outcome = await channel.sendText(claimed.message.text, to: conversation, callbackData: callback)
         } else if let template = settings.windowTemplate {
             kind = "template"
-            outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation)
+            outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation, callbackData: callback)
         } else {
             try database.failSend(item, reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.", now: now())
             return .done
@@ -51,7 +55,9 @@ public struct OutboxSender: Sendable {
             try database.markSent(item, messageID: messageID, kind: kind, now: now())
             return .done
         case .unknown(let reason):
-            logger.warning("send outcome unknown; waiting for a status webhook before retrying", metadata: ["outbox": "\(item.id!)", "error": "\(reason)"])
+            logger.warning(
+                "send outcome unknown; waiting for a status webhook before sending again",
+                metadata: ["outbox": "\(item.id!)", "attempt": "\(item.attempts)", "callback": "\(callback)", "error": "\(reason)"])
             try database.markUncertain(item, error: reason, now: now())
             return .done
         case .refused(.retry, let code, let reason):

@@ -31,10 +31,11 @@ public enum SendRefusal: Sendable, Hashable {
 public protocol OutboundChannel: Sendable {
     /// Splits and formats an answer written in Markdown into the messages to send, in order.
     func prepare(_ markdown: String) -> [String]
-    /// Sends a text message.
-    func sendText(_ text: String, to conversation: Conversation) async -> SendOutcome
-    /// Sends an approved template (outside the 24-hour window).
-    func sendTemplate(name: String, language: String, to conversation: Conversation) async -> SendOutcome
+    /// Sends a text message carrying `callbackData`, which every status webhook of the message must echo
+    /// (``InboundStatus/callbackData``).
+    func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
+    /// Sends an approved template (outside the 24-hour window) carrying `callbackData`, as ``sendText(_:to:callbackData:)``.
+    func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Marks a customer's message read and shows "typing…" (best effort).
     func markRead(messageID: String, in conversation: Conversation) async
     /// The back-off before retry number `attempt` (1-based).

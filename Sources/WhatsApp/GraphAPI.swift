@@ -29,6 +29,8 @@ public struct OutgoingMessage: Sendable, Equatable {
 
     /// The longest `text.body` Meta accepts.
     public static let maximumTextLength = 4096
+    /// The longest `biz_opaque_callback_data` Meta accepts.
+    public static let maximumCallbackDataLength = 512
 
     /// Who gets it: `to` for a phone, `recipient` for a BSUID.
     public var recipient: Recipient
@@ -36,7 +38,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var content: Content
     /// The customer's message to quote (`context.message_id`), if any.
     public var replyTo: String?
-    /// Opaque text Meta echoes in this message's status webhooks (`biz_opaque_callback_data`), e.g. an outbox id.
+    /// Opaque text Meta echoes in every status webhook of this message (`biz_opaque_callback_data`, at most
+    /// ``maximumCallbackDataLength`` characters), e.g. an outbox id: how a send whose answer was lost is recognized.
     public var callbackData: String?
 
     /// Creates a message.

@@ -8,7 +8,8 @@ public enum GraphAPIWire {
     /// or, for a template, `"type":"template","template":{"name":…,"language":{"code":…},"components":[{"type":"body","parameters":[{"type":"text","text":…}]}]}`.
     /// Keys are sorted and `/` is not escaped.
     /// - Throws: ``GraphAPIError/invalidRequest(_:)`` for an empty recipient, an empty or over-long text (more than
-    ///   ``OutgoingMessage/maximumTextLength`` characters: split it with ``MessageSplitter`` first) or an empty template name.
+    ///   ``OutgoingMessage/maximumTextLength`` characters: split it with ``MessageSplitter`` first), an empty template name
+    ///   or callback data longer than ``OutgoingMessage/maximumCallbackDataLength``.
     public static func messageBody(_ message: OutgoingMessage) throws(GraphAPIError) -> Data {
         guard !message.recipient.value.isEmpty else { throw .invalidRequest("empty recipient") }
         var body = SendBody(type: "")
@@ -33,6 +34,9 @@ public enum GraphAPIWire {
                     ? nil : [.init(type: "body", parameters: parameters.map { .init(type: "text", text: $0) })])
         }
         if let replyTo = message.replyTo, !replyTo.isEmpty { body.context = .init(messageId: replyTo) }
+        if let callbackData = message.callbackData, callbackData.count > OutgoingMessage.maximumCallbackDataLength {
+            throw .invalidRequest("biz_opaque_callback_data of \(callbackData.count) characters exceeds \(OutgoingMessage.maximumCallbackDataLength)")
+        }
         body.bizOpaqueCallbackData = message.callbackData
         return encode(body)
     }

@@ -74,6 +74,9 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var graphBaseURL = "https://graph.facebook.com/v25.0"
         /// Messages of one customer closer together than this form one turn and get one answer.
         public var quietPeriodSeconds = 2.5
+        /// A reply whose send outcome is unknown (timeout, lost connection, daemon killed mid-send) is sent again only
+        /// after this many seconds with no status webhook naming it.
+        public var reconcileAfterSeconds = 90.0
         /// After a handoff the assistant answers again by itself after this many minutes.
         public var handoffTimeoutMinutes = 240.0
         /// Largest accepted webhook body.
@@ -171,7 +174,7 @@ extension BalcaoConfiguration {
         "llm": ["base_url", "api_key", "model", "timeout_seconds"],
         "whatsapp": [
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
-            "max_body_bytes", "template_name", "template_language", "text_only_message",
+            "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds",
         ],
         "credits": [
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
@@ -252,6 +255,7 @@ extension BalcaoConfiguration {
         whatsapp.graphBaseURL = reader.string("whatsapp.graph_base_url") ?? whatsapp.graphBaseURL
         whatsapp.quietPeriodSeconds = try reader.double("whatsapp.quiet_period_seconds", allowZero: true) ?? whatsapp.quietPeriodSeconds
         whatsapp.handoffTimeoutMinutes = try reader.double("whatsapp.handoff_timeout_minutes") ?? whatsapp.handoffTimeoutMinutes
+        whatsapp.reconcileAfterSeconds = try reader.double("whatsapp.reconcile_after_seconds") ?? whatsapp.reconcileAfterSeconds
         whatsapp.maxBodyBytes = try reader.integer("whatsapp.max_body_bytes", in: 1024...(64 << 20)) ?? whatsapp.maxBodyBytes
         whatsapp.templateName = reader.string("whatsapp.template_name")
         whatsapp.templateLanguage = reader.string("whatsapp.template_language") ?? whatsapp.templateLanguage

@@ -32,6 +32,9 @@ public final class BalcaoMetrics: Sendable {
         static var llmDuration: MetricNameDescriptor { d("llm_request_duration", "seconds", "Language-model calls, retries included.") }
         static var llmErrors: MetricNameDescriptor { d("llm_errors", "total", "Failed language-model calls by error code.") }
         static var graphSends: MetricNameDescriptor { d("graph_api_sends", "total", "WhatsApp Graph API sends by result.") }
+        static var sendsUnconfirmed: MetricNameDescriptor {
+            d("sends_unconfirmed", "total", "Replies sent again because no status webhook confirmed their attempt within the reconcile time.")
+        }
         static var creditsBalance: MetricNameDescriptor { d("credits", "balance", "Prepaid credit balance, in credits.") }
         static var creditsSpent: MetricNameDescriptor { d("credits_spent", "total", "Credits debited for answers, all time.") }
         static var queueDepth: MetricNameDescriptor { d("ingestion_queue", "depth", "Ingestion jobs waiting or running.") }
@@ -56,6 +59,7 @@ public final class BalcaoMetrics: Sendable {
         _ = registry.makeCounter(descriptor: Name.creditsSpent)
         _ = registry.makeCounter(descriptor: Name.turns)
         _ = registry.makeCounter(descriptor: Name.handoffs)
+        _ = registry.makeCounter(descriptor: Name.sendsUnconfirmed)
         for outcome in ["generated", "extractive", "unanswered", "handoff", "out_of_credits"] {
             _ = registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)])
         }
@@ -82,6 +86,11 @@ public final class BalcaoMetrics: Sendable {
     /// A Graph API send ended with `result` (`sent`, `retry`, `do_not_retry`, `stop_and_alert`, `unknown`).
     public func graphSend(result: String) {
         registry.makeCounter(descriptor: Name.graphSends, labels: [("result", result)]).increment()
+    }
+
+    /// A reply whose send outcome stayed unknown with no status webhook for the reconcile time is sent again.
+    public func sendUnconfirmed() {
+        registry.makeCounter(descriptor: Name.sendsUnconfirmed).increment()
     }
 
     /// A vector search took `duration`.

@@ -109,7 +109,11 @@ public struct OutboxItem: Codable, Sendable, Hashable, Identifiable, FetchableRe
     public enum State: String, Codable, Sendable, DatabaseValueConvertible {
         /// Waiting (or waiting for a retry).
         case pending
-        /// A send was attempted and its fate is unknown (timeout): reconciled by status webhooks, else retried.
+        /// An attempt is recorded (``OutboxItem/attempts`` counts it) and its request is on its way; a process that
+        /// stops here leaves it for the next start to treat as ``uncertain``.
+        case sending
+        /// A send was attempted and its fate is unknown (timeout, connection lost, process killed mid-send): settled by a
+        /// status webhook carrying its callback data, else sent again after the reconcile time.
         case uncertain
         /// Sent.
         case sent
