@@ -15,16 +15,28 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// How long a write waits for another connection's lock before failing with ``StorageError/busy``.
+    public static let busyTimeout: TimeInterval = 10
+
     /// Opens (or creates) the database file at `url` in WAL mode and migrates it.
+    ///
+    /// - Throws: ``DatabaseOpenError`` when the storage is read-only, full or locked (what to do is in its message).
     public static func open(at url: URL) throws -> AppDatabase {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             db.add(tokenizer: StemmingTokenizer.self)
         }
-        let pool = try DatabasePool(path: url.path, configuration: configuration)
-        return try AppDatabase(pool)
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            return try AppDatabase(pool)
+        } catch {
+            // SQLite says only "unable to open database file" when it cannot create the WAL index on a read-only
+            // mount: ask the file system.
+            guard let cause = StorageError(error) ?? (error is DatabaseError ? StorageError.probeWritable(url) : nil) else { throw error }
+            throw DatabaseOpenError(path: url.path, cause: cause, detail: "\(error)")
+        }
     }
 
     /// An empty in-memory database, for tests that need no file.

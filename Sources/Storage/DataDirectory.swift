@@ -71,7 +71,17 @@ public final class DataDirectoryLock: Sendable {
             case .held(let path):
                 return "Another Balcão process (a running daemon or re-index) is using this data directory (lock: \(path)). Stop it first."
             case .cannotOpen(let path, let code):
-                return "Cannot open the lock file \(path): \(String(cString: strerror(code)))"
+                let reason = "Cannot open the lock file \(path): \(String(cString: strerror(code)))."
+                let directory = (path as NSString).deletingLastPathComponent
+                switch code {
+                case EROFS, EACCES, EPERM:
+                    return reason + " Balcão needs to write in its data directory \(directory): remount it read-write, or give it to "
+                        + "the user running Balcão (chown -R balcao:balcao \(directory); chmod 700 \(directory))."
+                case ENOSPC, EDQUOT:
+                    return reason + " Free space on the disk holding \(directory) and start again."
+                default:
+                    return reason
+                }
             }
         }
     }
