@@ -206,6 +206,9 @@ let package = Package(
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Extraction", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RetrievalTests", dependencies: ["Retrieval", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(

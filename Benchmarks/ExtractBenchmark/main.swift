@@ -19,16 +19,7 @@ func option(_ name: String, in args: [String]) -> String? {
     return args[i + 1]
 }
 
-func errorKind(_ error: ExtractionError) -> String {
-    switch error {
-    case .passwordProtected: return "password_protected"
-    case .needsOCR: return "needs_ocr"
-    case .unreadable: return "unreadable"
-    case .unsupportedFormat: return "unsupported_format"
-    case .tooLarge: return "too_large"
-    case .malformed: return "malformed"
-    }
-}
+func errorKind(_ error: ExtractionError) -> String { error.kind }
 
 func loadManifest(_ corpus: URL) -> [[String: Any]] {
     guard let data = try? Data(contentsOf: corpus.appendingPathComponent("manifest.json")),

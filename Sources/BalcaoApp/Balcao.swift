@@ -64,10 +64,10 @@ public struct Balcao: Sendable {
         let vectorIndex: any VectorSearchIndex = try embedder.map {
             try HNSWChunkIndex(database: database, directory: directory, modelIdentity: $0.modelIdentity, dimension: $0.dimension, logger: logger)
         } ?? NoVectorIndex()
-        let extractor = DocumentExtractor(limits: ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes))
         let originals = OriginalStore(directory: directory)
         let pipeline = IngestionPipeline(
-            database: database, originals: originals, extractor: extractor, embedder: embedder, vectorIndex: vectorIndex,
+            database: database, originals: originals, reader: documentReader(configuration: configuration, logger: logger), embedder: embedder,
+            vectorIndex: vectorIndex,
             secrets: secrets, maxAttempts: configuration.storage.ingestionMaxAttempts, logger: logger)
         let library = DocumentLibrary(
             database: database, originals: originals, secrets: secrets, vectorIndex: vectorIndex,
@@ -110,6 +110,22 @@ public struct Balcao: Sendable {
             configuration: configuration, directory: directory, database: database, secrets: secrets, liveSettings: liveSettings, embedder: embedder,
             vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,
             pricing: pricing, conversations: conversations, logger: logger, metrics: metrics)
+    }
+
+    /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is
+    /// known: a test runner that did not name one).
+    static func documentReader(configuration: BalcaoConfiguration, logger: Logger) -> any DocumentReading {
+        let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
+        let storage = configuration.storage
+        let executable = storage.extractorExecutable.isEmpty
+            ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
+        guard let executable else {
+            logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
+            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction))
+        }
+        let limits = IsolatedDocumentReader.Limits(
+            timeout: .seconds(storage.extractionTimeoutSeconds), memoryBytes: storage.extractionMemoryMB << 20)
+        return IsolatedDocumentReader(executable: executable, limits: limits, extraction: extraction)
     }
 
     /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Limits that protect the daemon from huge or hostile files.
-public struct ExtractionLimits: Sendable, Hashable {
+public struct ExtractionLimits: Sendable, Hashable, Codable {
     /// Files larger than this are refused before they are read (default 50 MB).
     public var maxFileBytes: Int
     /// DOCX: most entries a zip may have.

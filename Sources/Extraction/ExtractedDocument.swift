@@ -75,12 +75,41 @@ public enum ExtractionError: Error, Sendable, Hashable {
     case tooLarge(String)
     /// The file is damaged or malformed (truncated archive, bad XML, …).
     case malformed(String)
+    /// Reading the file was stopped: it took too long, used too much memory, or crashed the reader.
+    case stopped(String)
+
+    /// A stable name of the case (`password_protected`, `needs_ocr`, …), for reports and the reader's wire format.
+    public var kind: String {
+        switch self {
+        case .passwordProtected: "password_protected"
+        case .needsOCR: "needs_ocr"
+        case .unreadable: "unreadable"
+        case .unsupportedFormat: "unsupported_format"
+        case .tooLarge: "too_large"
+        case .malformed: "malformed"
+        case .stopped: "stopped"
+        }
+    }
+
+    /// The error of a ``kind`` with `reason`; `nil` for an unknown kind.
+    public init?(kind: String, reason: String) {
+        switch kind {
+        case "password_protected": self = .passwordProtected(reason)
+        case "needs_ocr": self = .needsOCR(reason)
+        case "unreadable": self = .unreadable(reason)
+        case "unsupported_format": self = .unsupportedFormat(reason)
+        case "too_large": self = .tooLarge(reason)
+        case "malformed": self = .malformed(reason)
+        case "stopped": self = .stopped(reason)
+        default: return nil
+        }
+    }
 
     /// The human-readable reason.
     public var reason: String {
         switch self {
         case .passwordProtected(let reason), .needsOCR(let reason), .unreadable(let reason),
-            .unsupportedFormat(let reason), .tooLarge(let reason), .malformed(let reason):
+            .unsupportedFormat(let reason), .tooLarge(let reason), .malformed(let reason), .stopped(let reason):
             return reason
         }
     }

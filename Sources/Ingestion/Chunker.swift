@@ -24,19 +24,34 @@ public struct Chunker: Sendable {
     /// A rough count of SentencePiece tokens: multilingual models spend about one token per short word, more on long
     /// or rare words, and one per punctuation mark.
     public static func estimateTokens(_ text: String) -> Int {
-        var tokens = 0
-        var wordLength = 0
-        for scalar in text.unicodeScalars {
+        var counter = TokenCounter()
+        for scalar in text.unicodeScalars { counter.add(scalar) }
+        return counter.tokens
+    }
+
+    /// The running count behind ``estimateTokens(_:)``, so a text can be measured as it grows.
+    struct TokenCounter {
+        /// Tokens of the finished words and the punctuation so far.
+        private var closed = 0
+        /// Letters and digits of the word still open at the end.
+        private var wordLength = 0
+
+        /// The estimate for everything added so far.
+        var tokens: Int { closed + (wordLength > 0 ? 1 + wordLength / 6 : 0) }
+
+        mutating func add(_ scalar: Unicode.Scalar) {
             if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
                 wordLength += 1
             } else {
-                if wordLength > 0 { tokens += 1 + wordLength / 6 }
+                if wordLength > 0 { closed += 1 + wordLength / 6 }
                 wordLength = 0
-                if !scalar.properties.isWhitespace { tokens += 1 }
+                if !scalar.properties.isWhitespace { closed += 1 }
             }
         }
-        if wordLength > 0 { tokens += 1 + wordLength / 6 }
-        return tokens
+
+        mutating func add(_ character: Character) {
+            for scalar in character.unicodeScalars { add(scalar) }
+        }
     }
 
     /// The chunks of `document`, in reading order.
@@ -47,6 +62,10 @@ public struct Chunker: Sendable {
             let text = block.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { continue }
             switch block.kind {
+            case .heading where Chunker.estimateTokens(text) > maxTokens / 3:
+                // A "heading" this long is running text with a heading style: as a section path it would be repeated
+                // in every chunk of the section (and embedded with each), so it is kept as a paragraph.
+                builder.add(text, page: block.page)
             case .heading(let level):
                 builder.flush(carryOverlap: false)
                 headings.removeAll { $0.level >= level }
@@ -76,10 +95,14 @@ public struct Chunker: Sendable {
 
         mutating func add(_ text: String, page: Int?) {
             let count = Chunker.estimateTokens(text)
-            if count > chunker.maxTokens {
-                for part in Chunker.split(text, maxTokens: chunker.maxTokens) { add(part, page: page) }
-                return
+            guard count > chunker.maxTokens else { return append(text, tokens: count, page: page) }
+            // `split` returns parts within the budget (a run with no break is cut hard), so this does not recurse.
+            for part in Chunker.split(text, maxTokens: chunker.maxTokens) {
+                append(part, tokens: Chunker.estimateTokens(part), page: page)
             }
+        }
+
+        private mutating func append(_ text: String, tokens count: Int, page: Int?) {
             if tokens + count > chunker.maxTokens && hasFreshText { flush(carryOverlap: true) }
             pieces.append((text, count, page))
             tokens += count
@@ -129,7 +152,8 @@ public struct Chunker: Sendable {
         return result
     }
 
-    /// Cuts an over-long paragraph into parts of at most `maxTokens`, at sentence ends where possible.
+    /// Cuts an over-long paragraph into parts of at most `maxTokens`, at sentence ends where possible, else at word
+    /// boundaries; a run with no break at all (a long URL, a base64 blob) is cut hard, so every part is within budget.
     static func split(_ text: String, maxTokens: Int) -> [String] {
         var parts: [String] = []
         var current: [String] = []
@@ -143,8 +167,13 @@ public struct Chunker: Sendable {
             let count = estimateTokens(sentence)
             if count > maxTokens {
                 emit()
-                for word in sentence.split(separator: " ") {
+                for word in sentence.split(whereSeparator: \.isWhitespace) {
                     let wordTokens = estimateTokens(String(word))
+                    if wordTokens > maxTokens {
+                        emit()
+                        parts.append(contentsOf: hardCut(word, maxTokens: maxTokens))
+                        continue
+                    }
                     if currentTokens + wordTokens > maxTokens { emit() }
                     current.append(String(word))
                     currentTokens += wordTokens
@@ -158,6 +187,29 @@ public struct Chunker: Sendable {
         }
         emit()
         return parts
+    }
+
+    /// Cuts a run with no white space into pieces of at most `maxTokens` estimated tokens, at character boundaries, in
+    /// one pass.
+    static func hardCut(_ run: Substring, maxTokens: Int) -> [String] {
+        var pieces: [String] = []
+        var piece = ""
+        var counter = TokenCounter()
+        for character in run {
+            var extended = counter
+            extended.add(character)
+            if extended.tokens > maxTokens && !piece.isEmpty {
+                pieces.append(piece)
+                piece = ""
+                counter = TokenCounter()
+                counter.add(character)
+            } else {
+                counter = extended
+            }
+            piece.append(character)
+        }
+        if !piece.isEmpty { pieces.append(piece) }
+        return pieces
     }
 
     /// The last whole sentences of `text` that fit in `maxTokens` (empty when even the last sentence is too long).

@@ -1,6 +1,5 @@
-import Dispatch
 public import Embedding
-public import Extraction
+import Extraction
 import Foundation
 public import Logging
 public import Storage
@@ -25,10 +24,8 @@ public struct IngestionPipeline: Sendable {
     public let database: AppDatabase
     /// Where originals are read from.
     public let originals: OriginalStore
-    /// Turns files into text.
-    public let extractor: DocumentExtractor
-    /// Cuts text into chunks.
-    public let chunker: Chunker
+    /// Turns originals into chunks (in a child process with limits, in the daemon).
+    public let reader: any DocumentReading
     /// Makes vectors; `nil` means keyword-only (no model available).
     public let embedder: (any Embedder)?
     /// The vector index kept in step with the stored vectors.
@@ -44,15 +41,13 @@ public struct IngestionPipeline: Sendable {
 
     /// Creates a pipeline.
     public init(
-        database: AppDatabase, originals: OriginalStore, extractor: DocumentExtractor = DocumentExtractor(),
-        chunker: Chunker = Chunker(), embedder: (any Embedder)?, vectorIndex: any VectorSearchIndex = NoVectorIndex(),
+        database: AppDatabase, originals: OriginalStore, reader: any DocumentReading = InProcessDocumentReader(), embedder: (any Embedder)?, vectorIndex: any VectorSearchIndex = NoVectorIndex(),
         secrets: SecretBox?, maxAttempts: Int = 3, embeddingBatchSize: Int = 16,
         logger: Logger = Logger(label: "balcao.ingestion")
     ) {
         self.database = database
         self.originals = originals
-        self.extractor = extractor
-        self.chunker = chunker
+        self.reader = reader
         self.embedder = embedder
         self.vectorIndex = vectorIndex
         self.secrets = secrets
@@ -108,7 +103,7 @@ public struct IngestionPipeline: Sendable {
         switch error {
         case .needsOCR: return .needsOCR
         case .unreadable: return .unreadable
-        case .passwordProtected, .unsupportedFormat, .tooLarge, .malformed: return .failed
+        case .passwordProtected, .unsupportedFormat, .tooLarge, .malformed, .stopped: return .failed
         }
     }
 
@@ -123,14 +118,18 @@ public struct IngestionPipeline: Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw ExtractionError.malformed("The stored original of this document is missing; upload it again.")
         }
-        let extracted = try await Self.offload { [extractor] () throws(ExtractionError) in
-            try extractor.extract(fileAt: file, password: password)
+        let read: ReadDocument
+        do {
+            read = try await reader.read(fileAt: file, password: password)
+        } catch {
+            // A reader stopped by shutdown is an interruption, not a verdict on the file.
+            try Task.checkCancellation()
+            throw error
         }
-        try Task.checkCancellation()
-        try database.setExtracted(documentID: documentID, format: extracted.format.rawValue, pages: extracted.pageCount)
+        try database.setExtracted(documentID: documentID, format: read.format.rawValue, pages: read.pageCount)
 
         try database.setStatus(documentID: documentID, .chunking)
-        let newChunks = chunker.chunks(of: extracted)
+        let newChunks = read.chunks
         guard !newChunks.isEmpty else {
             throw ExtractionError.unreadable("No text was found in this document.")
         }
@@ -145,8 +144,7 @@ public struct IngestionPipeline: Sendable {
                 let batch = Array(stored[start..<min(start + embeddingBatchSize, stored.count)])
                 let vectors = try await embedder.embed(batch.map(Self.embeddingText), role: .passage)
                 let pairs = zip(batch, vectors).map { (chunkID: $0.id!, vector: $1) }
-                try database.storeVectors(pairs, model: embedder.modelIdentity)
-                try await vectorIndex.add(pairs)
+                try await vectorIndex.store(pairs, model: embedder.modelIdentity, in: database)
             }
         }
         try database.setStatus(documentID: documentID, .indexed)
@@ -156,15 +154,5 @@ public struct IngestionPipeline: Sendable {
     /// The text a chunk is embedded as: its section path gives the model the context a heading gives a reader.
     static func embeddingText(_ chunk: Chunk) -> String {
         chunk.section.isEmpty ? chunk.text : chunk.section + "\n" + chunk.text
-    }
-
-    /// Runs blocking work (parsing a PDF) on a dispatch thread instead of the cooperative pool.
-    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws(ExtractionError) -> T) async throws(ExtractionError) -> T {
-        let result: Result<T, ExtractionError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Result { () throws(ExtractionError) -> T in try work() })
-            }
-        }
-        return try result.get()
     }
 }

@@ -26,7 +26,7 @@ public struct IngestionService: Service {
 
     /// Runs the workers until graceful shutdown or cancellation.
     public func run() async throws {
-        let requeued = try pipeline.database.requeueInterruptedJobs()
+        let requeued = try pipeline.database.requeueInterruptedJobs(maxAttempts: pipeline.maxAttempts)
         if requeued > 0 { pipeline.logger.notice("resuming interrupted ingestion jobs", metadata: ["count": "\(requeued)"]) }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in

@@ -2,7 +2,7 @@ public import Foundation
 import GRDB
 
 /// A chunk about to be stored (ids are assigned by the database).
-public struct NewChunk: Sendable, Hashable {
+public struct NewChunk: Sendable, Hashable, Codable {
     /// The text.
     public var text: String
     /// Heading path, outermost first, joined by " › ".

@@ -74,10 +74,25 @@ extension AppDatabase {
     /// After a restart (or a crash), returns every job a worker had claimed to the queue; returns how many.
     ///
     /// Their documents go back to `queued`: the work restarts from the stored original, and because every step replaces
-    /// what an earlier attempt wrote, nothing is duplicated.
+    /// what an earlier attempt wrote, nothing is duplicated. A job that has already been started `maxAttempts` times
+    /// (each start is counted when it is claimed, before any work) is not requeued: its document ends `failed`, so a
+    /// file that takes the process down with it cannot make it crash on every start.
     @discardableResult
-    public func requeueInterruptedJobs(now: Date = Date()) throws -> Int {
+    public func requeueInterruptedJobs(maxAttempts: Int = .max, now: Date = Date()) throws -> Int {
         try writer.write { db in
+            let reason = """
+                Processing this file was interrupted \(maxAttempts == 1 ? "once" : "\(maxAttempts) times") before it finished \
+                (the service stopped or crashed while reading it); giving up. Try re-processing it, or upload a \
+                simpler copy.
+                """
+            try db.execute(
+                sql: """
+                    UPDATE document SET status = 'failed', reason = ?, updatedAt = ?
+                    WHERE id IN (SELECT documentId FROM job WHERE state = 'running' AND attempts >= ?)
+                    """, arguments: [reason, now, maxAttempts])
+            try db.execute(
+                sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE state = 'running' AND attempts >= ?",
+                arguments: [reason, now, maxAttempts])
             try db.execute(
                 sql: """
                     UPDATE document SET status = 'queued', updatedAt = ?

@@ -1,5 +1,6 @@
 import AdminWeb
 import BalcaoApp
+import BalcaoTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -36,6 +37,8 @@ final class AdminHarness: Sendable {
         configuration.server.apiToken = "test-token"
         configuration.server.port = 0
         configuration.embedding.provider = "none"
+        // Documents are read in a child process, as in the daemon: the test runner is not `balcao`, so it is named.
+        configuration.storage.extractorExecutable = SharedFixtures.balcaoExecutable.path
         configure(&configuration)
         var logger = Logger(label: "balcao-admin-test")
         logger.logLevel = .warning

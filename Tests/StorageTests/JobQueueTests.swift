@@ -41,6 +41,23 @@ struct JobQueueTests {
         #expect(again.job.attempts == 2)
     }
 
+    @Test("a job whose every start ended in a crash stops: no crash loop, the document fails with the reason")
+    func crashLoopEnds() throws {
+        let database = try AppDatabase.inMemory()
+        let upload = try database.registerUpload(filename: "a", sha256: "a", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        // Three starts, each "killed" (claimed, never finished, then a restart requeues it).
+        for attempt in 1...3 {
+            let claimed = try #require(try database.claimNextJob(), "attempt \(attempt)")
+            #expect(claimed.job.attempts == attempt)
+            _ = try database.requeueInterruptedJobs(maxAttempts: 3)
+        }
+        #expect(try database.claimNextJob() == nil)
+        #expect(try database.pendingJobCount() == 0)
+        let document = try #require(try database.document(id: upload.document.id!))
+        #expect(document.status == .failed)
+        #expect(document.reason?.contains("interrupted 3 times") == true)
+    }
+
     @Test("a retried job waits for its back-off; a failed one ends the document failed with the reason")
     func retryAndFail() throws {
         let database = try AppDatabase.inMemory()

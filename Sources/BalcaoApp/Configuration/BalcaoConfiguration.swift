@@ -30,6 +30,14 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var ingestionWorkers = 2
         /// A failing ingestion job is retried until it has run this many times.
         public var ingestionMaxAttempts = 3
+        /// Reading one document (extraction and chunking, in a child process) is stopped after this many seconds of
+        /// wall-clock or processor time, and the document ends `failed`.
+        public var extractionTimeoutSeconds = 120
+        /// Memory (address space) the child process reading one document may use, in MiB.
+        public var extractionMemoryMB = 1024
+        /// The `balcao` executable that reads documents in a child process; empty means the running one. When the
+        /// running program is not `balcao` (a test runner) and none is set, documents are read in-process.
+        public var extractorExecutable = ""
     }
 
     /// The embedding model.
@@ -169,7 +177,10 @@ extension BalcaoConfiguration {
     /// Every key the file may contain, by section; a key not listed is reported, since it is almost always a typo.
     static let knownKeys: [String: Set<String>] = [
         "server": ["host", "port", "api_token", "max_upload_bytes", "tls_certificate"],
-        "storage": ["data_dir", "ingestion_workers", "ingestion_max_attempts"],
+        "storage": [
+            "data_dir", "ingestion_workers", "ingestion_max_attempts", "extraction_timeout_seconds", "extraction_memory_mb",
+            "extractor_executable",
+        ],
         "embedding": ["provider", "model_path", "base_url", "api_key", "model", "dimension", "threads"],
         "llm": ["base_url", "api_key", "model", "timeout_seconds"],
         "whatsapp": [
@@ -232,6 +243,10 @@ extension BalcaoConfiguration {
         storage.dataDirectory = reader.string("storage.data_dir") ?? storage.dataDirectory
         storage.ingestionWorkers = try reader.integer("storage.ingestion_workers", in: 1...64) ?? storage.ingestionWorkers
         storage.ingestionMaxAttempts = try reader.integer("storage.ingestion_max_attempts", in: 1...100) ?? storage.ingestionMaxAttempts
+        storage.extractionTimeoutSeconds =
+            try reader.integer("storage.extraction_timeout_seconds", in: 1...86_400) ?? storage.extractionTimeoutSeconds
+        storage.extractionMemoryMB = try reader.integer("storage.extraction_memory_mb", in: 64...1_048_576) ?? storage.extractionMemoryMB
+        storage.extractorExecutable = reader.string("storage.extractor_executable") ?? storage.extractorExecutable
         embedding.provider = reader.string("embedding.provider") ?? embedding.provider
         guard ["local", "openai", "none"].contains(embedding.provider) else {
             throw ConfigurationError(description: "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\"")

@@ -209,6 +209,9 @@ struct InstrumentedVectorIndex: VectorSearchIndex {
     let metrics: BalcaoMetrics
 
     func add(_ vectors: [(chunkID: Int64, vector: [Float])]) async throws { try await base.add(vectors) }
+    func store(_ vectors: [(chunkID: Int64, vector: [Float])], model: String, in database: AppDatabase) async throws {
+        try await base.store(vectors, model: model, in: database)
+    }
     func remove(chunkIDs: [Int64]) async throws { try await base.remove(chunkIDs: chunkIDs) }
     func nearest(to query: [Float], limit: Int, among allowed: Set<Int64>?) async throws -> [VectorMatch] {
         let start = ContinuousClock.now

@@ -1,4 +1,5 @@
 import BalcaoApp
+import BalcaoTesting
 import Foundation
 import Logging
 
@@ -19,6 +20,8 @@ final class TestDaemon: Sendable {
         configuration.server.apiToken = apiToken
         configuration.server.port = 0
         configuration.embedding.provider = "none"
+        // Documents are read in a child process, as in the daemon: the test runner is not `balcao`, so it is named.
+        configuration.storage.extractorExecutable = SharedFixtures.balcaoExecutable.path
         configure(&configuration)
         var logger = Logger(label: "balcao-test")
         logger.logLevel = .warning

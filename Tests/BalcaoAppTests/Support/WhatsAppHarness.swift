@@ -39,7 +39,9 @@ final class WhatsAppHarness: Sendable {
             configuration.whatsapp.quietPeriodSeconds = 0.3
             configuration.llm.baseURL = llm?.baseURL
             configuration.llm.model = "fake-model"
-            configuration.llm.timeoutSeconds = 5
+            // The daemon's total LLM deadline (twice this) is wall-clock time: generous, so that retries and their
+            // back-off on a loaded machine still fit (a 10 s deadline ran out once under CI load).
+            configuration.llm.timeoutSeconds = 60
             configure(&configuration)
         }
         let harness = WhatsAppHarness(daemon: daemon, graph: graph, llm: llm)
