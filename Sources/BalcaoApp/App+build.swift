@@ -51,7 +51,9 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
-    let api = router.group("api/v1").add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
+    let api = router.group("api/v1")
+        .add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
+        .add(middleware: StorageFailureMiddleware<BalcaoRequestContext>(logger: balcao.logger))
     DocumentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
     AgentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
     ConversationsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)

@@ -44,18 +44,32 @@ public struct DocumentLibrary: Sendable {
 
     /// Stores a received file and queues it, or returns the existing document when the same content was uploaded before.
     ///
-    /// The type is recognised from the content; an unsupported file is refused and its bytes discarded.
+    /// The type is recognised from the content; an unsupported file is refused and its bytes discarded. All or nothing:
+    /// when the original or the row cannot be stored (``StorageError`` for a full or read-only disk, a busy database),
+    /// neither is left behind.
     public func add(_ staged: StagedUpload, filename: String, agent: String?, password: String?) throws -> RegisteredUpload {
         guard let format = DocumentExtractor.sniff(staged.prefix) else {
             try? FileManager.default.removeItem(at: staged.file)
             throw DocumentLibraryError.unsupportedType
         }
-        _ = try originals.commit(staged)
-        let sealed = try password.flatMap { $0.isEmpty ? nil : try secrets.seal($0) }
-        let name = Self.cleanFilename(filename)
-        return try database.registerUpload(
-            filename: name, sha256: staged.sha256, bytes: staged.bytes, format: format.rawValue, sealedPassword: sealed,
-            agentName: agent.flatMap { $0.isEmpty ? nil : $0 })
+        let original = originals.url(forSHA256: staged.sha256)
+        let wasStored = FileManager.default.fileExists(atPath: original.path)
+        do {
+            _ = try originals.commit(staged)
+            let sealed = try password.flatMap { $0.isEmpty ? nil : try secrets.seal($0) }
+            let name = Self.cleanFilename(filename)
+            return try database.registerUpload(
+                filename: name, sha256: staged.sha256, bytes: staged.bytes, format: format.rawValue, sealedPassword: sealed,
+                agentName: agent.flatMap { $0.isEmpty ? nil : $0 })
+        } catch {
+            try? FileManager.default.removeItem(at: staged.file)
+            // The original this call put in place goes too, unless a concurrent upload of the same content registered
+            // it meanwhile (reads keep working on a full disk; when even that fails, the file is kept, whole).
+            if !wasStored, let existing = try? database.documentExists(sha256: staged.sha256), !existing {
+                originals.remove(sha256: staged.sha256)
+            }
+            throw StorageError(error) ?? error
+        }
     }
 
     /// Copies a local file in (for `balcao ingest`).

@@ -44,6 +44,11 @@ extension AppDatabase {
         try reader.read { db in try Document.fetchOne(db, key: id) }
     }
 
+    /// Whether a document holds the content with this SHA-256.
+    public func documentExists(sha256: String) throws -> Bool {
+        try reader.read { db in try Document.filter(Document.Columns.sha256 == sha256).fetchCount(db) > 0 }
+    }
+
     /// Every document, newest first.
     public func documents() throws -> [Document] {
         try reader.read { db in

@@ -1,5 +1,8 @@
 public import Foundation
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Uploaded files, stored once each under their SHA-256 and never modified.
 public struct OriginalStore: Sendable {
@@ -17,6 +20,8 @@ public struct OriginalStore: Sendable {
     }
 
     /// Moves a fully written temporary file into place under its digest (or drops it when that content is already stored).
+    ///
+    /// On failure the temporary file is deleted too; a full or read-only disk is reported as ``StorageError``.
     public func commit(_ upload: StagedUpload) throws -> URL {
         let destination = url(forSHA256: upload.sha256)
         let manager = FileManager.default
@@ -24,8 +29,13 @@ public struct OriginalStore: Sendable {
             try? manager.removeItem(at: upload.file)
             return destination
         }
-        try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try manager.moveItem(at: upload.file, to: destination)
+        do {
+            try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try manager.moveItem(at: upload.file, to: destination)
+        } catch {
+            try? manager.removeItem(at: upload.file)
+            throw StorageError(error) ?? error
+        }
         try? manager.setAttributes([.posixPermissions: 0o400], ofItemAtPath: destination.path)
         return destination
     }
@@ -96,16 +106,23 @@ public final class UploadStager {
     private var finished = false
 
     init(directory: URL, limit: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        file = directory.appendingPathComponent("upload-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(error) ?? error
         }
-        handle = try FileHandle(forWritingTo: file)
+        file = directory.appendingPathComponent("upload-\(UUID().uuidString)")
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw StorageError.kind(errno: code) ?? POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.limit = limit
     }
 
-    /// Appends bytes; throws ``UploadError/tooLarge(limit:)`` (and discards the file) once the limit is passed.
+    /// Appends bytes; throws ``UploadError/tooLarge(limit:)`` once the limit is passed, ``StorageError`` when the disk
+    /// is full or read-only. On any error the partial file is deleted.
     public func append<Bytes: DataProtocol>(_ bytes: Bytes) throws {
         count += bytes.count
         if count > limit {
@@ -114,13 +131,23 @@ public final class UploadStager {
         }
         if prefix.count < 4096 { prefix.append(contentsOf: bytes.prefix(4096 - prefix.count)) }
         hasher.update(data: bytes)
-        try handle.write(contentsOf: bytes)
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            discard()
+            throw StorageError(error) ?? error
+        }
     }
 
-    /// Flushes the file to disk and returns it with its digest.
+    /// Flushes the file to disk and returns it with its digest; on error the file is deleted.
     public func finish() throws -> StagedUpload {
-        try handle.synchronize()
-        try handle.close()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            discard()
+            throw StorageError(error) ?? error
+        }
         finished = true
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return StagedUpload(file: file, sha256: digest, bytes: Int64(count), prefix: prefix)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Storage
 
 /// Runs around every `/admin` route: reads the language, session and one-time message; turns thrown errors into
 /// error pages; adds the security headers and `Server-Timing` to every response.
@@ -53,8 +54,16 @@ struct AdminMiddleware: RouterMiddleware {
             let key = error.status == .notFound ? "error_not_found" : (error.status == .contentTooLarge ? "error_too_large" : "error_bad_request")
             response = errorResponse(status: error.status, message: admin.text(key, context), path: path, context: context)
         } catch {
-            admin.environment.logger.error("admin page failed", metadata: ["path": "\(path)", "error": "\(error)"])
-            response = errorResponse(status: .internalServerError, message: admin.text("error_internal", context), path: path, context: context)
+            if let storage = StorageError(error) {
+                // A full disk, a read-only data directory or a locked database: say so instead of "something went wrong".
+                admin.environment.logger.error(
+                    "storage failure: an admin request was refused", metadata: ["path": "\(path)", "cause": "\(storage.code)", "error": "\(error)"])
+                let status = storage == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+                response = errorResponse(status: status, message: admin.text("error_\(storage.code)", context), path: path, context: context)
+            } else {
+                admin.environment.logger.error("admin page failed", metadata: ["path": "\(path)", "error": "\(error)"])
+                response = errorResponse(status: .internalServerError, message: admin.text("error_internal", context), path: path, context: context)
+            }
         }
         if let fresh = newAnonymousCSRF {
             response.setCookie(

@@ -82,7 +82,8 @@ public struct AdminSessions: Sendable {
         guard let (session, user) = found, let id = session.id else { return nil }
         guard session.expiresAt > date, session.lastSeenAt > date.addingTimeInterval(-idleTimeout) else { return nil }
         if date.timeIntervalSince(session.lastSeenAt) > 60 {
-            try database.writer.write { db in
+            // Best effort: a full disk or a locked database must not sign the owner out (the next request tries again).
+            try? database.writer.write { db in
                 try db.execute(sql: "UPDATE adminSession SET lastSeenAt = ? WHERE id = ?", arguments: [date, id])
             }
         }

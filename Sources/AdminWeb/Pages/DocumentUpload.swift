@@ -26,6 +26,8 @@ struct DocumentUpload {
         case tooManyFiles
         /// The body could not be parsed.
         case malformed
+        /// The disk is full or read-only: the file could not be written.
+        case storage(StorageError)
     }
 
     /// Files in the order they arrived.
@@ -36,7 +38,7 @@ struct DocumentUpload {
     /// Most files per request.
     static let maxFiles = 20
 
-    /// Reads the body. On failure every staged file is deleted.
+    /// Reads the body. On failure (``Failure/storage(_:)`` when the disk is full) every staged file is deleted.
     static func read(_ request: Request, originals: OriginalStore, limit: Int) async throws -> DocumentUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
             let boundary = MultipartHeaders.boundary(in: contentType)
@@ -61,7 +63,7 @@ struct DocumentUpload {
             throw failure
         } catch {
             collector.discardAll()
-            throw Failure.malformed
+            throw StorageError(error).map(Failure.storage) ?? Failure.malformed
         }
     }
 
@@ -94,7 +96,7 @@ struct DocumentUpload {
                     return
                 }
                 self.filename = filename
-                do { stager = try originals.stage(limit: limit) } catch { failure = .malformed }
+                do { stager = try originals.stage(limit: limit) } catch { failure = StorageError(error).map(Failure.storage) ?? .malformed }
             }
         }
 
@@ -104,8 +106,9 @@ struct DocumentUpload {
                 do {
                     try stager.append(buffer.readableBytesView)
                 } catch {
+                    // The stager deleted its partial file.
                     self.stager = nil
-                    failure = .tooLarge
+                    failure = StorageError(error).map(Failure.storage) ?? .tooLarge
                 }
             } else if name != "files" {
                 if fieldBytes.count + buffer.readableBytes <= 64 * 1024 {
@@ -129,7 +132,7 @@ struct DocumentUpload {
                     files.append(File(staged: try stager.finish(), filename: filename ?? "document"))
                 } catch {
                     stager.discard()
-                    failure = .malformed
+                    failure = StorageError(error).map(Failure.storage) ?? .malformed
                 }
             } else if let name, name != "files" {
                 fields[name] = String(decoding: fieldBytes, as: UTF8.self)

@@ -84,6 +84,11 @@ enum DocumentsPages: AdminPageModule {
             if wantsJSON { return .json(UploadAnswer(documents: [], error: admin.text(key, context, limit)), status: status) }
             throw AdminError(status, key, limit)
         }
+        // A full disk is 507, a read-only or busy database 503; either is logged for the operator.
+        func storageStatus(_ failure: StorageError) -> HTTPResponse.Status {
+            admin.environment.logger.error("storage failure: a document upload was refused", metadata: ["cause": "\(failure.code)"])
+            return failure == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
+        }
         let upload: DocumentUpload
         do {
             upload = try await DocumentUpload.read(request, originals: library.originals, limit: library.maxUploadBytes)
@@ -93,6 +98,7 @@ enum DocumentsPages: AdminPageModule {
             case .tooLarge: return try refuse(.contentTooLarge, "documents_error_too_large")
             case .tooManyFiles: return try refuse(.contentTooLarge, "documents_error_too_many")
             case .malformed: return try refuse(.badRequest, "documents_error_malformed")
+            case .storage(let failure): return try refuse(storageStatus(failure), "error_\(failure.code)")
             }
         }
         // Whatever happens below, no staged file is left behind (committed ones were moved away already).
@@ -106,18 +112,33 @@ enum DocumentsPages: AdminPageModule {
         }
         var added: [(document: Document, duplicate: Bool)] = []
         var refused: [String] = []
+        var storageFailure: StorageError?
         for file in upload.files {
             do {
                 let registered = try library.add(file.staged, filename: file.filename, agent: agentName, password: nil)
                 added.append((registered.document, registered.isDuplicate))
             } catch DocumentLibraryError.unsupportedType {
                 refused.append(file.filename)
+            } catch {
+                // The library left nothing of this file; the ones after it are not tried (the defer deletes them).
+                guard let failure = StorageError(error) else { throw error }
+                storageFailure = failure
+                break
             }
         }
         if !added.isEmpty {
             try await admin.audit.record(
                 "document.upload", target: added.map { String($0.document.id ?? 0) }.joined(separator: ","),
                 detail: added.map(\.document.filename).joined(separator: ", "), context: context)
+        }
+        if let storageFailure {
+            let status = storageStatus(storageFailure)
+            if added.isEmpty { return try refuse(status, "error_\(storageFailure.code)") }
+            // Some files were stored before the disk filled: say which, and why the others were not.
+            let documents = added.map { DocumentStatusJSON($0.document, duplicate: $0.duplicate, admin: admin, context: context) }
+            let message = admin.text("error_\(storageFailure.code)", context)
+            if wantsJSON { return .json(UploadAnswer(documents: documents, error: message), status: status) }
+            return .redirect(to: "/admin/documents", flash: Flash(.error, message))
         }
         let refusedText = refused.isEmpty ? nil : admin.text("documents_error_type_named", context, ["names": refused.joined(separator: ", ")])
         if wantsJSON {

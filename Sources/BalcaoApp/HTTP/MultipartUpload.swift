@@ -15,7 +15,8 @@ struct MultipartUpload {
     /// The other fields (`agent`, `password`).
     var fields: [String: String]
 
-    /// Reads the body; throws ``APIError`` for malformed requests and oversize files (nothing is kept on error).
+    /// Reads the body; throws ``APIError`` for malformed requests and oversize files, ``StorageError`` when the disk is
+    /// full or read-only (nothing is kept on error).
     static func read(_ request: Request, originals: OriginalStore, limit: Int) async throws -> MultipartUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
             let boundary = MultipartHeaders.boundary(in: contentType)
@@ -45,6 +46,10 @@ struct MultipartUpload {
             if case .tooLarge = error { throw Self.tooLarge(limit) }
             throw error
         } catch let error as APIError {
+            collector.stager.discard()
+            throw error
+        } catch let error as StorageError {
+            // Answered 507/503 by StorageFailureMiddleware; the partial file is gone already.
             collector.stager.discard()
             throw error
         } catch {

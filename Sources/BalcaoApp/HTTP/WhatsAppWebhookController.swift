@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Storage
 import WhatsApp
 
 /// `GET|POST /webhooks/whatsapp`: Meta's verification handshake and signed deliveries.
@@ -67,7 +68,18 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
         case .invalid:
             throw APIError(.forbidden, code: "invalid_signature", message: "The X-Hub-Signature-256 header does not match the body.")
         }
-        try balcao.database.storeWebhook(body: bytes)
+        do {
+            try balcao.database.storeWebhook(body: bytes)
+        } catch {
+            // Never 200 for a delivery that was not stored: a 503 makes Meta send it again later.
+            let storage = StorageError(error)
+            balcao.logger.error(
+                "could not store a WhatsApp delivery: answered 503 so that Meta sends it again",
+                metadata: ["cause": "\(storage?.code ?? "database_error")", "error": "\(error)"])
+            throw APIError(
+                .serviceUnavailable, code: storage?.code ?? "storage_failed",
+                message: "The delivery could not be stored; send it again later. \(storage?.description ?? "\(error)")")
+        }
         return Response(status: .ok)
     }
 }

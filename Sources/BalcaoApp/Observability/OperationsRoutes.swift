@@ -23,7 +23,9 @@ extension Balcao {
             try database.probeWrite()
             checks["database"] = "ok"
         } catch {
-            checks["database"] = "failed: the database does not take writes: \(error)"
+            // A full disk, a read-only data directory or a locked database is said in those words, with SQLite's own.
+            let cause = StorageError(error).map { "\($0.code): \($0.description) " } ?? ""
+            checks["database"] = "failed: the database does not take writes: \(cause)(\(error))"
             ready = false
         }
         if configuration.embedding.provider == "none" {
