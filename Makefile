@@ -26,6 +26,7 @@ test: setup
 	$(SWIFT) test --skip-build --filter VectorIndexTests
 	$(SWIFT) test --skip-build --skip VectorIndexTests
 	@bash scripts/test-browser.sh
+	@bash scripts/fuzz.sh --bounded
 
 ## Only the browser tests (headless Chromium against .build/debug/balcao); screenshots in test-artifacts/browser/.
 test-browser: setup
@@ -52,6 +53,10 @@ bench-admin: setup
 bench-webhook: setup
 	@bash scripts/bench-webhook.sh
 
+## The webhook fuzzer and schemathesis against the debug daemon, long run (FUZZ_WEBHOOKS, FUZZ_API_SECONDS); make test runs a bounded one.
+fuzz: setup
+	@bash scripts/fuzz.sh
+
 ## The Debian package dist/balcao_<version>_<arch>.deb: static release build in .build-deb (packaging/README.md).
 deb: setup
 	@bash scripts/build-deb.sh
@@ -60,7 +65,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb
+.PHONY: deb test-deb fuzz
 
 clean:
 	rm -rf .build .build-deb dist bench-results

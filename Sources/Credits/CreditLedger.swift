@@ -152,9 +152,17 @@ public struct CreditLedger: Sendable {
             balance: balance, reserved: reserved, floor: configuration.floor, lowBalanceThreshold: try lowBalanceThreshold(db))
     }
 
+    /// The largest balance, either way, that a top-up or an adjustment may leave: a trillion credits, far below the
+    /// 9.2 trillion where SQLite's integer `SUM` of the ledger overflows and every balance read would fail.
+    public static let balanceLimit = CreditAmount(micros: 1_000_000_000_000 * CreditAmount.microsPerCredit)
+
     private static func insertOnce(_ entry: inout CreditEntry, _ db: Database) throws -> TopUpResult {
         if let externalId = entry.externalId, let existing = try CreditEntry.filter(Column("externalId") == externalId).fetchOne(db) {
             return TopUpResult(entry: existing, isNew: false)
+        }
+        let (after, overflow) = try balance(db).micros.addingReportingOverflow(entry.amount.micros)
+        guard !overflow, (-balanceLimit.micros...balanceLimit.micros).contains(after) else {
+            throw CreditError.invalidAmount(entry.amount, "the balance would pass the ledger's limit of \(balanceLimit) credits")
         }
         try entry.insert(db)
         return TopUpResult(entry: entry, isNew: true)

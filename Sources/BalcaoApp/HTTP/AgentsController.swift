@@ -42,7 +42,8 @@ struct APIAgent: ResponseEncodable, Decodable, Sendable {
     /// Copies the fields that were sent onto `agent`.
     func apply(to agent: inout Agent) throws {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 100 else { throw APIError.badRequest("An agent needs a name of 1 to 100 characters.") }
+        // The limit counts Unicode scalars of the name as sent, as the OpenAPI document's maxLength does.
+        guard !trimmed.isEmpty, name.unicodeScalars.count <= 100 else { throw APIError.badRequest("An agent needs a name of 1 to 100 characters.") }
         agent.name = trimmed
         if let persona { agent.persona = persona }
         if let instructions { agent.instructions = instructions }

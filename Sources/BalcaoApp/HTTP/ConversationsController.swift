@@ -145,7 +145,8 @@ struct ConversationsController<Context: RequestContext>: Sendable {
     @Sendable func list(_ request: Request, context: Context) async throws -> APIConversationList {
         var conversations = try balcao.database.conversations(limit: 200)
         if let mode = request.uri.queryParameters["mode"] {
-            conversations = conversations.filter { $0.mode.rawValue == String(mode) }
+            guard let mode = Conversation.Mode(rawValue: String(mode)) else { throw APIError.badRequest("mode must be assistant or human.") }
+            conversations = conversations.filter { $0.mode == mode }
         }
         return APIConversationList(conversations: conversations.map(APIConversation.init))
     }
@@ -179,8 +180,9 @@ struct ConversationsController<Context: RequestContext>: Sendable {
         do { body = try await request.decode(as: ReplyBody.self, context: context) } catch {
             throw APIError.badRequest("The body must be {\"text\": \"…\"}.")
         }
+        // The limit counts Unicode scalars of the text as sent, as the OpenAPI document's maxLength does.
         let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 4096 else { throw APIError.badRequest("A reply needs 1 to 4096 characters.") }
+        guard !text.isEmpty, body.text.unicodeScalars.count <= 4096 else { throw APIError.badRequest("A reply needs 1 to 4096 characters.") }
         if conversation.mode == .assistant {
             let until = Date().addingTimeInterval(balcao.configuration.whatsapp.handoffTimeoutMinutes * 60)
             _ = try balcao.database.setMode(conversationID: conversation.id!, .human, until: until)

@@ -81,10 +81,19 @@ struct CreditsController<Context: RequestContext>: Sendable {
         do { body = try await request.decode(as: TopUpBody.self, context: context) } catch {
             throw APIError.badRequest("The body must be {\"amount\": 100, \"reason\": \"…\"}.")
         }
-        guard body.amount > 0, body.amount.isFinite else { throw APIError.badRequest("amount must be a positive number of credits.") }
+        // One micro-credit to a billion credits (the OpenAPI document's minimum and maximum): a smaller amount rounds to
+        // nothing, and the ledger's balance must stay far from what its integer sum can hold.
+        guard body.amount >= 0.000_001, body.amount <= 1_000_000_000 else {
+            throw APIError.badRequest("amount must be between 0.000001 and 1000000000 credits.")
+        }
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw APIError.badRequest("A top-up needs a reason.") }
-        let result = try await balcao.ledger.topUp(amount: CreditAmount(credits: body.amount), reason: reason, actor: "api", externalID: body.externalID)
+        let result: TopUpResult
+        do {
+            result = try await balcao.ledger.topUp(amount: CreditAmount(credits: body.amount), reason: reason, actor: "api", externalID: body.externalID)
+        } catch let error as CreditError {
+            throw APIError.badRequest(error.description)
+        }
         balcao.logger.notice("credits topped up", metadata: ["amount": "\(result.entry.amount)", "actor": "api", "new": "\(result.isNew)"])
         return EditedResponse(status: result.isNew ? .created : .ok, response: APICreditEntry(result.entry))
     }

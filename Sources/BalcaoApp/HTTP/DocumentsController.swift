@@ -52,7 +52,7 @@ struct DocumentsController<Context: RequestContext>: Sendable {
 
     @Sendable func search(_ request: Request, context: Context) async throws -> APISearchResponse {
         let query = request.uri.queryParameters
-        guard let question = query["q"].map(String.init), !question.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let question = query["q"].map(String.init), !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("Give the text to search for as ?q=…")
         }
         var limit = 5

@@ -78,7 +78,7 @@ enum OpenAPIDocument {
         "operationId": "search",
         "summary": "The passages that best match a text (accent- and case-insensitive)",
         "parameters": [
-          {"name": "q", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}, "description": "The text: at least one character that is not white space"},
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}},
           {"name": "agent", "in": "query", "schema": {"type": "string"}, "description": "Search only this agent's documents"}
         ],
@@ -101,7 +101,7 @@ enum OpenAPIDocument {
       "delete": {"operationId": "deleteAgent", "summary": "Delete an agent (its documents stay)", "responses": {"200": {"description": "The deleted agent", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Agent"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
     "/conversations": {
-      "get": {"operationId": "listConversations", "summary": "Conversations, most recent first", "parameters": [{"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["assistant", "human"]}}], "responses": {"200": {"description": "The conversations", "content": {"application/json": {"schema": {"type": "object", "required": ["conversations"], "properties": {"conversations": {"type": "array", "items": {"$ref": "#/components/schemas/Conversation"}}}}}}}, "401": {"$ref": "#/components/responses/Error"}}}
+      "get": {"operationId": "listConversations", "summary": "Conversations, most recent first", "parameters": [{"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["assistant", "human"]}}], "responses": {"200": {"description": "The conversations", "content": {"application/json": {"schema": {"type": "object", "required": ["conversations"], "properties": {"conversations": {"type": "array", "items": {"$ref": "#/components/schemas/Conversation"}}}}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
     },
     "/conversations/{id}": {
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
@@ -117,7 +117,7 @@ enum OpenAPIDocument {
     },
     "/conversations/{id}/reply": {
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-      "post": {"operationId": "replyToConversation", "summary": "Send an operator's reply through the outbox", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 4096}}}}}}, "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+      "post": {"operationId": "replyToConversation", "summary": "Send an operator's reply through the outbox", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "\\S"}}}}}}, "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
     "/unanswered": {
       "get": {"operationId": "listUnanswered", "summary": "Questions no passage answered", "responses": {"200": {"description": "Newest first", "content": {"application/json": {"schema": {"type": "object", "required": ["answers"], "properties": {"answers": {"type": "array", "items": {"$ref": "#/components/schemas/Answer"}}}}}}}, "401": {"$ref": "#/components/responses/Error"}}}
@@ -126,7 +126,7 @@ enum OpenAPIDocument {
       "get": {"operationId": "getCredits", "summary": "Balance, low-balance threshold and recent ledger entries", "responses": {"200": {"description": "The balance", "content": {"application/json": {"schema": {"type": "object", "required": ["balance", "reserved", "low_balance_threshold", "is_low", "ledger"], "properties": {"balance": {"type": "string"}, "reserved": {"type": "string"}, "low_balance_threshold": {"type": ["string", "null"]}, "is_low": {"type": "boolean"}, "ledger": {"type": "array", "items": {"$ref": "#/components/schemas/CreditEntry"}}}}}}}, "401": {"$ref": "#/components/responses/Error"}}}
     },
     "/credits/topups": {
-      "post": {"operationId": "topUpCredits", "summary": "Add credits (audited; idempotent by external_id)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["amount", "reason"], "properties": {"amount": {"type": "number", "exclusiveMinimum": 0}, "reason": {"type": "string"}, "external_id": {"type": "string"}}}}}}, "responses": {"201": {"description": "Added", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreditEntry"}}}}, "200": {"description": "Already added (same external_id)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreditEntry"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+      "post": {"operationId": "topUpCredits", "summary": "Add credits (audited; idempotent by external_id)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["amount", "reason"], "properties": {"amount": {"type": "number", "minimum": 0.000001, "maximum": 1000000000, "description": "Credits, to the micro-credit"}, "reason": {"type": "string", "minLength": 1, "pattern": "\\S"}, "external_id": {"type": ["string", "null"]}}}}}}, "responses": {"201": {"description": "Added", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreditEntry"}}}}, "200": {"description": "Already added (same external_id)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreditEntry"}}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
     }
   },
   "components": {
@@ -137,19 +137,20 @@ enum OpenAPIDocument {
     "schemas": {
       "Agent": {
         "type": "object",
+        "description": "In a request, a field left out or null stays as it is (or takes its default).",
         "required": ["name"],
         "properties": {
           "id": {"type": "integer", "format": "int64", "readOnly": true},
-          "name": {"type": "string"},
-          "persona": {"type": "string"},
-          "instructions": {"type": "string"},
-          "language": {"type": "string", "examples": ["pt-BR", "en"]},
-          "documents": {"type": "array", "items": {"type": "integer", "format": "int64"}},
-          "phone_number_ids": {"type": "array", "items": {"type": "string"}},
-          "handoff_keywords": {"type": "array", "items": {"type": "string"}},
+          "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+          "persona": {"type": ["string", "null"]},
+          "instructions": {"type": ["string", "null"]},
+          "language": {"type": ["string", "null"], "pattern": "^(pt|en)", "examples": ["pt-BR", "en"]},
+          "documents": {"type": ["array", "null"], "items": {"type": "integer", "format": "int64"}},
+          "phone_number_ids": {"type": ["array", "null"], "items": {"type": "string"}},
+          "handoff_keywords": {"type": ["array", "null"], "items": {"type": "string"}},
           "out_of_credits_message": {"type": ["string", "null"]},
           "out_of_scope_message": {"type": ["string", "null"]},
-          "is_default": {"type": "boolean"}
+          "is_default": {"type": ["boolean", "null"]}
         }
       },
       "Conversation": {
