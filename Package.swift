@@ -205,7 +205,10 @@ let package = Package(
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "BalcaoTesting"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
-        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Extraction", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngestionTests",
+            dependencies: ["Ingestion", "Extraction", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RetrievalTests", dependencies: ["Retrieval", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),

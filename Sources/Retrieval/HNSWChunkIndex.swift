@@ -18,6 +18,8 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
     private let logger: Logger
     /// The sequence number the graph is known to contain up to, and whether it changed since the last snapshot.
     private let state: Mutex<(lastSequence: Int64, dirty: Bool)>
+    /// Held while a batch is stored and added, so that sequence numbers reach the graph in order.
+    private let storing = Mutex(())
 
     /// Where the snapshot lives.
     public static func snapshotFile(in directory: DataDirectory) -> URL {
@@ -87,10 +89,22 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
     /// Number of vectors in the index.
     public var count: Int { index.count }
 
+    /// Adds vectors to the graph. It claims no sequence number: vectors stored without ``store(_:model:in:)`` are
+    /// replayed again from the database on the next open (adding is idempotent).
     public func add(_ vectors: [(chunkID: Int64, vector: [Float])]) async throws {
         try index.addBatch(vectors.map { (id: $0.chunkID, vector: $0.vector) }, threads: 1)
-        let last = try database.lastVectorSequence()
-        state.withLock { $0 = (max($0.lastSequence, last), true) }
+        state.withLock { $0.dirty = true }
+    }
+
+    /// Stores the vectors and adds them to the graph under one lock, then records the batch's own highest sequence
+    /// number: every vector stored at or below it was stored and added by an earlier holder of the lock, so a
+    /// snapshot that claims it holds everything up to that number is true, whatever the other ingestion workers do.
+    public func store(_ vectors: [(chunkID: Int64, vector: [Float])], model: String, in database: AppDatabase) async throws {
+        try storing.withLock { _ in
+            let last = try database.storeVectors(vectors, model: model)
+            try index.addBatch(vectors.map { (id: $0.chunkID, vector: $0.vector) }, threads: 1)
+            state.withLock { $0 = (max($0.lastSequence, last), true) }
+        }
     }
 
     public func remove(chunkIDs: [Int64]) async throws {

@@ -14,15 +14,20 @@ public struct StoredVector: Sendable, Hashable {
 }
 
 extension AppDatabase {
-    /// Stores (or replaces) the vectors of chunks; each replacement gets a new sequence number.
-    public func storeVectors(_ vectors: [(chunkID: Int64, vector: [Float])], model: String) throws {
+    /// Stores (or replaces) the vectors of chunks; each replacement gets a new sequence number. Returns the highest
+    /// sequence number this call wrote (0 when `vectors` is empty).
+    @discardableResult
+    public func storeVectors(_ vectors: [(chunkID: Int64, vector: [Float])], model: String) throws -> Int64 {
         try writer.write { db in
+            var last: Int64 = 0
             for (chunkID, vector) in vectors {
                 try db.execute(sql: "DELETE FROM chunkVector WHERE chunkId = ?", arguments: [chunkID])
                 try db.execute(
                     sql: "INSERT INTO chunkVector (chunkId, model, vector) VALUES (?, ?, ?)",
                     arguments: [chunkID, model, VectorBlob.encode(vector)])
+                last = db.lastInsertedRowID
             }
+            return last
         }
     }
 
