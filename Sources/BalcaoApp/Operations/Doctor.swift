@@ -137,7 +137,15 @@ public struct Doctor: Sendable {
                 }
                 continue
             }
-            if info.owner != uid {
+            let size = manager.contents(atPath: url.path)?.count
+            if name == "secret.key", size != SecretBox.keySize {
+                // The daemon refuses to start with it; never replaced, since a new key would lose every saved secret.
+                checks.append(
+                    .init(
+                        name, .fail, "damaged: \(size.map { "\($0) bytes" } ?? "not a readable file") instead of \(SecretBox.keySize)",
+                        fix: "restore secret.key from a backup (balcao restore FILE), or move it away to start with a new key "
+                            + "(the saved secrets become unreadable)"))
+            } else if info.owner != uid {
                 checks.append(.init(name, .fail, "belongs to uid \(info.owner)", fix: "chown balcao:balcao \(url.path)"))
             } else if info.mode & 0o077 != 0 {
                 checks.append(
@@ -159,6 +167,15 @@ public struct Doctor: Sendable {
     func databaseChecks(_ directory: DataDirectory) -> [DoctorCheck] {
         guard FileManager.default.fileExists(atPath: directory.database.path) else {
             return [.init("database", .warn, "no database yet at \(directory.database.path)", fix: "start the daemon once: it creates it")]
+        }
+        // A read-only mount or a full disk keeps SQLite from opening the file at all: that is not a damaged database.
+        if let storage = StorageError.probeWritable(directory.database) {
+            let fix = storage == .diskFull
+                ? "free space on the disk holding \(directory.root.path)"
+                : "remount \(directory.root.path) read-write, or give it to the service user: chown -R balcao:balcao \(directory.root.path)"
+            let detail = storage == .diskFull
+                ? "no space left on the disk holding it" : "cannot be written (a read-only file system, or files owned by another user)"
+            return [.init("database", .fail, "\(storage.code): \(detail)", fix: fix)]
         }
         let problems = AppDatabase.checkIntegrity(ofFileAt: directory.database)
         guard problems.isEmpty else {
