@@ -53,6 +53,10 @@ bench-admin: setup
 bench-webhook: setup
 	@bash scripts/bench-webhook.sh
 
+## SOAK_SECONDS (600) of webhooks at SOAK_RATE/s (40) against the release daemon: RSS, SQLite/WAL, latencies, lost/duplicated.
+bench-soak: setup
+	@bash scripts/bench-soak.sh
+
 ## The webhook fuzzer and schemathesis against the debug daemon, long run (FUZZ_WEBHOOKS, FUZZ_API_SECONDS); make test runs a bounded one.
 fuzz: setup
 	@bash scripts/fuzz.sh
@@ -65,7 +69,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb fuzz
+.PHONY: deb test-deb bench-soak fuzz
 
 clean:
 	rm -rf .build .build-deb dist bench-results

@@ -2,7 +2,7 @@
 secret as Meta does, POSTs it to /webhooks/whatsapp and checks what the daemon answers.
 
 Findings:
-- any 5xx but the documented 503 for a storage failure (code `storage_unavailable`/`storage_full`), and any status a
+- any 5xx but the documented 503 for a storage failure (`disk_full`, `read_only`, `database_busy`), and any status a
   signed delivery should never get (a correctly signed body within the size limit is acknowledged with 200 whatever it
   holds: Meta would retry a 4xx for days);
 - a wrong status for a badly signed one (it must be 401/403, never 200);
@@ -361,7 +361,8 @@ class Poster:
             connection.close()
 
 
-STORAGE_CODES = (b"storage_unavailable", b"storage_full", b"insufficient_storage", b"storage")
+# The documented 503 of a delivery that could not be stored (Meta retries it): StorageError's codes.
+STORAGE_CODES = (b'"disk_full"', b'"read_only"', b'"database_busy"', b'"storage_failed"')
 
 
 def run(*, daemon, graph, seed: int, count: int, app_secret: str, phone_number_id: str, fixtures_dir: Path,
