@@ -129,7 +129,7 @@ public enum WebhookDecoder {
                 customer: customer,
                 profileName: profile?.name?.value,
                 username: profile?.username?.value,
-                timestamp: date(wire.timestamp?.value, receivedAt: receivedAt) ?? receivedAt,
+                timestamp: date(wire.timestamp?.value) ?? receivedAt,
                 type: type,
                 content: content(of: wire, type: type),
                 contextMessageID: nonEmpty(context?.id?.value),
@@ -153,7 +153,7 @@ public enum WebhookDecoder {
             let update = StatusUpdate(
                 messageID: id,
                 status: status,
-                timestamp: date(wire.timestamp?.value, receivedAt: receivedAt) ?? receivedAt,
+                timestamp: date(wire.timestamp?.value) ?? receivedAt,
                 recipient: CustomerIdentity(
                     phone: nonEmpty(wire.recipientId?.value), userID: nonEmpty(wire.recipientUserId?.value),
                     parentUserID: nonEmpty(wire.parentRecipientUserId?.value)),
@@ -236,18 +236,21 @@ public enum WebhookDecoder {
             filename: media.filename?.value, isVoice: media.voice?.value ?? false)
     }
 
-    /// Unix seconds (a string in practice; numbers are accepted too), or `nil` for what cannot be a real send time:
-    /// negative, not finite, or more than a day after the delivery arrived. (A fuzzed timestamp far in the future became
-    /// a date the database stores as `""` and cannot read back: the conversation was unreadable, and its turn, retried
-    /// forever, held up every later customer's.)
-    private static func date(_ text: String?, receivedAt: Date) -> Date? {
+    /// Unix seconds (a string in practice; numbers are accepted too), or `nil` for what no date column can hold:
+    /// negative, not finite, or past 9999-12-31. (A fuzzed timestamp of 2^63 s became a date the database stored as
+    /// `""` and could not read back: the conversation was unreadable, and its turn, retried forever, held up every later
+    /// customer's.)
+    private static func date(_ text: String?) -> Date? {
         guard let text, let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0,
-            seconds <= receivedAt.timeIntervalSince1970 + 86_400
+            seconds <= latestTimestamp
         else {
             return nil
         }
         return Date(timeIntervalSince1970: seconds)
     }
+
+    /// 9999-12-31T23:59:59Z, the last second a four-digit year (SQLite's date format) can name.
+    static let latestTimestamp: Double = 253_402_300_799
 
     private static func nonEmpty(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }

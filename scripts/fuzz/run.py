@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    webhook_count = args.webhooks if args.webhooks is not None else (2000 if args.bounded else 20000)
+    webhook_count = args.webhooks if args.webhooks is not None else (1500 if args.bounded else 20000)
     api_seconds = args.api_seconds if args.api_seconds is not None else (45 if args.bounded else 300)
     api_examples = args.api_examples if args.api_examples is not None else (30 if args.bounded else 300)
     binary = Path(args.binary)

@@ -311,6 +311,7 @@ def regressions(fixtures: list[tuple[str, object]]) -> list[tuple[str, bytes]]:
         with_timestamp("9223372036854775808", "string63"),
         with_timestamp("1e300", "1e300"),
         with_timestamp(253402300800, "year10000"),
+        with_timestamp("253402300799", "year9999"),          # the last second kept: stored and read back
         with_timestamp(-1, "negative"),
     ]
 
