@@ -368,10 +368,10 @@ extension AppDatabase {
         }
     }
 
-    /// Leaves an item whose send outcome is unknown (timeout, connection lost after the request went out) `uncertain`:
-    /// a status webhook carrying its callback data settles it, else ``retryUnconfirmedSends(olderThan:now:)`` sends it
-    /// again once the reconcile time has passed since the attempt. An item settled meanwhile (its status came first)
-    /// stays settled.
+    /// Leaves an item whose send outcome is unknown (timeout, connection lost after the request went out) `uncertain`
+    /// from `now` (its `updatedAt`): a status webhook carrying its callback data settles it, else
+    /// ``retryUnconfirmedSends(olderThan:now:)`` sends it again once the reconcile time has passed. An item settled
+    /// meanwhile (its status came first) stays settled.
     public func markUncertain(_ item: OutboxItem, error: String, now: Date = Date()) throws {
         try writer.write { db in
             try db.execute(
@@ -381,23 +381,27 @@ extension AppDatabase {
     }
 
     /// At start, items that were `sending` when the process stopped (killed mid-send: the request may have reached
-    /// WhatsApp) become `uncertain`, never sent again at once; returns how many.
+    /// WhatsApp) become `uncertain`, never sent again at once; returns how many. Every uncertain item waits for its
+    /// status from `now` on: no status webhook could arrive while no daemon was running, and WhatsApp is still
+    /// retrying those it has.
     @discardableResult
     public func recoverInterruptedSends(now: Date = Date()) throws -> Int {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE state = 'sending'",
                 arguments: ["The process stopped during the send; waiting for its status.", now])
-            return db.changesCount
+            let interrupted = db.changesCount
+            try db.execute(sql: "UPDATE outbox SET updatedAt = ? WHERE state = 'uncertain'", arguments: [now])
+            return interrupted
         }
     }
 
-    /// Items left `uncertain` by an attempt made before `cutoff` with no status webhook since: back to pending, to be
+    /// Items `uncertain` since before `cutoff` (their `updatedAt`) with no status webhook since: back to pending, to be
     /// sent again now. Returns them (as they were) so the caller can log and count each.
     @discardableResult
     public func retryUnconfirmedSends(olderThan cutoff: Date, now: Date = Date()) throws -> [OutboxItem] {
         try writer.write { db in
-            let items = try OutboxItem.filter(Column("state") == OutboxItem.State.uncertain.rawValue && Column("lastAttemptAt") < cutoff)
+            let items = try OutboxItem.filter(Column("state") == OutboxItem.State.uncertain.rawValue && Column("updatedAt") < cutoff)
                 .order(Column("id")).fetchAll(db)
             for item in items {
                 try db.execute(

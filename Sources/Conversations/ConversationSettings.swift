@@ -28,9 +28,10 @@ public struct ConversationSettings: Sendable, Hashable {
     public var unansweredBeforeHandoff = 2
     /// An approved template sent instead of a free-form message outside the 24-hour window (`nil`: mark failed).
     public var windowTemplate: Template?
-    /// A send whose outcome is unknown (no answer, connection lost, process killed mid-send) is sent again once this
-    /// long has passed since its attempt with no status webhook naming it; until then it waits, so that a message
-    /// WhatsApp did accept is not sent twice. Keep it well above the Graph API call's timeout.
+    /// A send whose outcome is unknown (no answer, connection lost, process killed mid-send) is sent again once it has
+    /// waited this long with no status webhook naming it — counted from when its outcome turned unknown, and again
+    /// from each start of the daemon (no status can arrive while it is down); until then it waits, so that a message
+    /// WhatsApp did accept is not sent twice.
     public var reconcileAfter: TimeInterval = 90
     /// How long the sender pauses after an error that needs the operator (invalid token).
     public var alertPause: TimeInterval = 600

@@ -142,7 +142,7 @@ public struct ConversationsService: Service {
     }
 
     /// Sends again, once, each item whose outcome stayed unknown for ``ConversationSettings/reconcileAfter`` (by
-    /// ``clock``) with no status webhook; returns them.
+    /// ``clock``, since it became uncertain or since this daemon started) with no status webhook; returns them.
     @discardableResult
     public func reconcileUnconfirmedSends() throws -> [OutboxItem] {
         let now = clock()

@@ -100,13 +100,13 @@ struct SendReconciliationTests {
         #expect(item.lastError == "timeout")
         #expect(try database.claimSend(now: t0.addingTimeInterval(21)) == nil, "a later reply waits while an earlier one is uncertain")
 
-        // The cutoff is measured from the attempt: not yet.
-        #expect(try database.retryUnconfirmedSends(olderThan: t0, now: t0.addingTimeInterval(30)).isEmpty)
+        // The wait is measured from when the outcome turned unknown (t0 + 20 s): not yet.
+        #expect(try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(19), now: t0.addingTimeInterval(30)).isEmpty)
         #expect(try Self.item(database, claimed.item.id!).state == .uncertain)
         // Past it: pending again, once.
-        let retried = try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(1), now: t0.addingTimeInterval(91))
+        let retried = try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(91))
         #expect(retried.map(\.id) == [claimed.item.id])
-        #expect(try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(1), now: t0.addingTimeInterval(92)).isEmpty)
+        #expect(try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(92)).isEmpty)
         item = try Self.item(database, claimed.item.id!)
         #expect(item.state == .pending)
         #expect(item.nextAttemptAt == t0.addingTimeInterval(91))
@@ -122,21 +122,30 @@ struct SendReconciliationTests {
         #expect(try database.claimSend(now: t0.addingTimeInterval(94))?.message.id == laterID)
     }
 
-    @Test("at start, an item that was being sent when the process died is uncertain, not sent again")
+    @Test("at start, an item that was being sent when the process died is uncertain, not sent again, and waits from the start")
     func interruptedSendIsUncertain() throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
         let conversation = try Self.conversation(database)
-        try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
-        let claimed = try #require(try database.claimSend())
-        let attempted = try Self.item(database, claimed.item.id!).lastAttemptAt
-        // The process dies here. The next start:
-        #expect(try database.recoverInterruptedSends() == 1)
+        try Self.conversation(database, customer: "5511999990002")
+        let other = try #require(try database.conversations().first { $0.customerID == "5511999990002" })
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
+        try database.enqueueReply(conversationID: other.id!, text: "Oi!", author: "assistant", now: t0)
+        let claimed = try #require(try database.claimSend(now: t0))
+        let waiting = try #require(try database.claimSend(now: t0))
+        try database.markUncertain(waiting.item, error: "timeout", now: t0.addingTimeInterval(20))
+        // The process dies here, with one send in flight and one waiting for its status. The next start, 10 minutes later:
+        let restart = t0.addingTimeInterval(600)
+        #expect(try database.recoverInterruptedSends(now: restart) == 1)
         let item = try Self.item(database, claimed.item.id!)
         #expect(item.state == .uncertain)
         #expect(item.attempts == 1)
-        #expect(item.lastAttemptAt == attempted, "the reconcile time runs from the attempt")
-        #expect(try database.claimSend() == nil)
+        #expect(item.lastAttemptAt == t0)
+        #expect(try database.claimSend(now: restart) == nil)
+        // Both wait a full reconcile time from the start: their statuses could not arrive while no daemon ran.
+        #expect(try database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(-1), now: restart).isEmpty)
+        #expect(try database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(1), now: restart).count == 2)
         #expect(try database.recoverInterruptedSends() == 0)
     }
 

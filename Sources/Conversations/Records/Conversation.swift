@@ -113,7 +113,8 @@ public struct OutboxItem: Codable, Sendable, Hashable, Identifiable, FetchableRe
         /// stops here leaves it for the next start to treat as ``uncertain``.
         case sending
         /// A send was attempted and its fate is unknown (timeout, connection lost, process killed mid-send): settled by a
-        /// status webhook carrying its callback data, else sent again after the reconcile time.
+        /// status webhook carrying its callback data, else sent again once it has waited the reconcile time (counted
+        /// from ``OutboxItem/updatedAt``: when the outcome turned unknown, or when the daemon started again).
         case uncertain
         /// Sent.
         case sent
