@@ -67,10 +67,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's posix_spawn extension that Swift's Glibc module does not show (children get only the descriptors given).
+        .target(name: "CSpawn"),
         .target(
             name: "Ingestion",
             dependencies: [
-                "Extraction", "Embedding", "Storage",
+                "Extraction", "Embedding", "Storage", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

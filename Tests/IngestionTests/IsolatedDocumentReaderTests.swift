@@ -136,6 +136,25 @@ struct IsolatedDocumentReaderTests {
         #expect(error == .stopped("The document reader stopped unexpectedly on this file (exit status 0); the file may be damaged."))
     }
 
+    @Test("the child gets no secrets from the daemon's environment, and every signal unblocked")
+    func cleanChild() async throws {
+        setenv("BALCAO_LLM_API_KEY", "sk-secret-for-test", 1)
+        defer { unsetenv("BALCAO_LLM_API_KEY") }
+        // The script answers with its environment and signal mask as the "reason" of a failure.
+        let reader = IsolatedDocumentReader(
+            executable: try IsolationFixtures.script(
+                #"cat >/dev/null; printf '{"failure":{"kind":"malformed","reason":"%s"}}' "$( (env; grep SigBlk /proc/$$/status) | tr -d '"\\' | tr '\t\n' '  ')""#),
+            arguments: [])
+        let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
+        guard case .malformed(let seen)? = error else {
+            Issue.record("expected the script's answer, got \(String(describing: error))")
+            return
+        }
+        #expect(!seen.contains("sk-secret-for-test"))
+        #expect(seen.contains("PATH="))
+        #expect(seen.contains("SigBlk: 0000000000000000"), "\(seen)")
+    }
+
     @Test("cancelling the caller (shutdown) stops the child at once")
     func cancellation() async throws {
         let reader = IsolatedDocumentReader(

@@ -1,3 +1,4 @@
+import CSpawn
 public import Extraction
 public import Foundation
 import Synchronization
@@ -195,7 +196,7 @@ struct ChildRun: Sendable {
 /// A child started with `posix_spawn` in a process group of its own, with every signal unblocked and at its default
 /// action (the daemon's threads block and ignore some; a reader must die of the signals that stop it), and its
 /// standard input, output and error connected to pipes.
-private struct SpawnedChild: Sendable {
+struct SpawnedChild: Sendable {
     let pid: pid_t
     /// Write end of the child's standard input.
     let input: Int32
@@ -212,7 +213,7 @@ private struct SpawnedChild: Sendable {
     private static let ignoreBrokenPipes: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
 
     /// Serializes making the pipes and spawning: until `FD_CLOEXEC` is set on a new pipe, a child spawned by another
-    /// thread would inherit it and hold this child's output open.
+    /// thread would inherit it and hold this child's output open (the close-from action guards this child only).
     private static let spawning = Mutex(())
 
     init(_ command: [String]) throws {
@@ -238,6 +239,8 @@ private struct SpawnedChild: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
         posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
+        // Nothing else the daemon has open (an upload being written, a log) reaches a process that parses hostile files.
+        balcao_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -255,8 +258,10 @@ private struct SpawnedChild: Sendable {
 
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var environment: [UnsafeMutablePointer<CChar>?] = childEnvironment().map { strdup($0) } + [nil]
+        defer { environment.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, command[0], &actions, &attributes, &argv, environ)
+        let result = posix_spawn(&pid, command[0], &actions, &attributes, &argv, &environment)
         close(pipes[0][0])
         close(pipes[1][1])
         close(pipes[2][1])
@@ -267,6 +272,13 @@ private struct SpawnedChild: Sendable {
             throw StartError(description: "\(command[0]): \(String(cString: strerror(result)))")
         }
         return (pid, pipes[0][1], pipes[1][0], pipes[2][0])
+    }
+
+    /// The variables a reader gets: locale, search path and temporary directory. Secrets the daemon was given in its
+    /// environment (`BALCAO_*`, the credentials directory) never reach a process that parses hostile files.
+    static func childEnvironment() -> [String] {
+        let kept: Set<String> = ["PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TMPDIR", "HOME", "TZ"]
+        return ProcessInfo.processInfo.environment.filter { kept.contains($0.key) }.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
     /// Waits for the child to end and returns its wait status (blocks the calling thread).
