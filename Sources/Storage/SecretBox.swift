@@ -114,8 +114,7 @@ public struct SecretBox: Sendable {
     }
 
     private static func creationError(_ keyFile: URL, _ code: Int32) -> any Error {
-        StorageError.kind(errno: code)
-            ?? SecretKeyError.cannotCreate(path: keyFile.path, reason: String(cString: strerror(code)))
+        SecretKeyError.cannotCreate(path: keyFile.path, reason: String(cString: strerror(code)))
     }
 
     /// Encrypts and authenticates a string.
@@ -140,7 +139,7 @@ public enum SecretKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case wrongSize(path: String, bytes: Int)
     /// The file exists but cannot be read (permissions, not a regular file, an I/O error).
     case unreadable(path: String, reason: String)
-    /// There was no key and a new one could not be written.
+    /// There was no key and a new one could not be written (a full disk, a read-only or foreign data directory).
     case cannotCreate(path: String, reason: String)
 
     public var description: String {
@@ -152,7 +151,8 @@ public enum SecretKeyError: Error, Sendable, Hashable, CustomStringConvertible {
             return "The secret key file \(path) cannot be read: \(reason). Make it a file readable by the user running "
                 + "Balcão (chown balcao:balcao \(path); chmod 600 \(path)). If it is damaged: " + Self.whatToDo
         case .cannotCreate(let path, let reason):
-            return "Cannot create the secret key file \(path): \(reason). Make the data directory writable by the user running Balcão."
+            return "Cannot create the secret key file \(path): \(reason). The data directory must be writable by the user running "
+                + "Balcão, on a disk with free space."
         }
     }
 

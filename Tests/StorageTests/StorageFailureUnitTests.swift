@@ -72,6 +72,14 @@ struct SecretKeyTests {
         #expect(throws: SecretKeyError.unreadable(path: keyFile.path, reason: String(cString: strerror(EACCES)))) { try SecretBox(keyFile: keyFile) }
     }
 
+    @Test("a key that cannot be written says so and leaves nothing behind")
+    func cannotCreate() throws {
+        let temporary = try TemporaryDirectory()
+        let keyFile = temporary.url.appendingPathComponent("missing-directory/secret.key")
+        #expect(throws: SecretKeyError.cannotCreate(path: keyFile.path, reason: String(cString: strerror(ENOENT)))) { try SecretBox(keyFile: keyFile) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.url.path).isEmpty)
+    }
+
     @Test("opened at once by many, a new key is created once: every opener gets the same key")
     func concurrentCreation() async throws {
         let temporary = try TemporaryDirectory()
