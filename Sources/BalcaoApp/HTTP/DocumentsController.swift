@@ -18,9 +18,16 @@ struct DocumentsController<Context: RequestContext>: Sendable {
 
     @Sendable func upload(_ request: Request, context: Context) async throws -> EditedResponse<APIDocument> {
         let upload = try await MultipartUpload.read(request, originals: balcao.library.originals, limit: balcao.library.maxUploadBytes)
+        // The agent is created on first use: its name follows the agents API's rule (make fuzz found a 175-character
+        // name made here, which GET /agents then served against its own schema).
+        let agent = upload.fields["agent"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let raw = upload.fields["agent"], !raw.isEmpty, agent!.isEmpty || raw.unicodeScalars.count > 100 {
+            try? FileManager.default.removeItem(at: upload.file.file)
+            throw APIError.badRequest("agent must be an agent's name of 1 to 100 characters.")
+        }
         do {
             let registered = try balcao.library.add(
-                upload.file, filename: upload.filename, agent: upload.fields["agent"], password: upload.fields["password"])
+                upload.file, filename: upload.filename, agent: agent, password: upload.fields["password"])
             return EditedResponse(status: registered.isDuplicate ? .ok : .created, response: APIDocument(registered.document))
         } catch DocumentLibraryError.unsupportedType {
             throw APIError(.unsupportedMediaType, code: "unsupported_type", message: DocumentLibraryError.unsupportedType.description)

@@ -34,7 +34,7 @@ enum OpenAPIDocument {
                 "required": ["file"],
                 "properties": {
                   "file": {"type": "string", "format": "binary"},
-                  "agent": {"type": "string", "description": "Name of the agent that answers from this document"},
+                  "agent": {"type": "string", "maxLength": 100, "pattern": "^$|\\S", "description": "Name of the agent that answers from this document (created on first use); empty for none"},
                   "password": {"type": "string", "description": "Password of an encrypted PDF"}
                 }
               }
