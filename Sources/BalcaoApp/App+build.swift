@@ -3,6 +3,7 @@ public import Foundation
 public import Hummingbird
 import Ingestion
 import Retrieval
+import ServiceLifecycle
 import Logging
 import NIOCore
 import Storage
@@ -27,12 +28,14 @@ public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil, ad
     var ingestion = IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers)
     ingestion.onJobFinished = { [metrics = balcao.metrics] outcome, duration in metrics.ingestion(outcome: outcome.metricLabel, duration: duration) }
     app.addServices(ingestion)
-    app.addServices(balcao.conversations)
-    app.beforeServerStarts {
-        // Holds left by a crash would otherwise keep credit out of reach until they expire.
-        let released = try await balcao.ledger.releaseAllOpenReservations()
-        if released > 0 { balcao.logger.notice("released credit holds left by an earlier run", metadata: ["count": "\(released)"]) }
-    }
+    // Holds left by a crash would otherwise keep credit out of reach until they expire. They are released before the
+    // conversations service takes its first turn (services start together, so `beforeServerStarts` could release a
+    // hold a new turn had just taken).
+    app.addServices(
+        PreparedService(balcao.conversations) {
+            let released = try await balcao.ledger.releaseAllOpenReservations()
+            if released > 0 { balcao.logger.notice("released credit holds left by an earlier run", metadata: ["count": "\(released)"]) }
+        })
     if let backups = balcao.backupService(configurationFile: configurationFile) { app.addServices(backups) }
     if let index = balcao.vectorIndex as? HNSWChunkIndex {
         app.addServices(VectorIndexSnapshotService(index: index, interval: .seconds(30), logger: balcao.logger))
@@ -66,4 +69,20 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
 /// The body of `/healthz` and `/readyz`.
 struct HealthStatus: ResponseEncodable, Sendable {
     var status: String
+}
+
+/// A service that runs `prepare` to completion before the service it wraps starts.
+struct PreparedService<Base: Service>: Service {
+    let base: Base
+    let prepare: @Sendable () async throws -> Void
+
+    init(_ base: Base, prepare: @escaping @Sendable () async throws -> Void) {
+        self.base = base
+        self.prepare = prepare
+    }
+
+    func run() async throws {
+        try await prepare()
+        try await base.run()
+    }
 }
