@@ -47,7 +47,9 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
-          "415": {"$ref": "#/components/responses/Error"}
+          "415": {"$ref": "#/components/responses/Error"},
+          "503": {"description": "The data directory is read-only (code read_only) or another process holds the database lock (code database_busy); nothing was stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "507": {"description": "The disk is full (code disk_full); nothing was stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
       }
     },
