@@ -61,6 +61,10 @@ bench-soak: setup
 fuzz: setup
 	@bash scripts/fuzz.sh
 
+## The vector index's concurrency suites and the conversation suites under the thread sanitizer (scratch path .build-tsan).
+test-tsan: setup
+	@bash scripts/test-tsan.sh
+
 ## The Debian package dist/balcao_<version>_<arch>.deb: static release build in .build-deb (packaging/README.md).
 deb: setup
 	@bash scripts/build-deb.sh
@@ -69,7 +73,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb bench-soak fuzz
+.PHONY: deb test-deb bench-soak fuzz test-tsan
 
 clean:
 	rm -rf .build .build-deb dist bench-results
