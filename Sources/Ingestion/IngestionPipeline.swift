@@ -84,6 +84,14 @@ public struct IngestionPipeline: Sendable {
             return .interrupted
         } catch {
             let reason = String(describing: error)
+            if let storage = StorageError(error) {
+                // A full disk, a read-only data directory or a busy database says nothing about the file: the job
+                // waits a minute and is tried again, without using up one of its attempts.
+                try? database.retryJob(id: job.id!, error: storage.description, after: 60, refundAttempt: true)
+                try? database.setStatus(documentID: documentID, .queued, reason: "Will retry: \(storage.description)")
+                logger.warning("storage unavailable; will retry", metadata: ["error": "\(storage.code)"])
+                return .willRetry(reason: storage.description)
+            }
             if job.attempts >= maxAttempts {
                 let sentence = "Processing failed \(job.attempts) times; giving up. Last error: \(reason)"
                 try? database.failJob(id: job.id!, documentID: documentID, reason: sentence)

@@ -51,12 +51,17 @@ extension AppDatabase {
         }
     }
 
-    /// Puts a job back in the queue to be retried after `delay`, remembering the error.
-    public func retryJob(id: Int64, error: String, after delay: TimeInterval, now: Date = Date()) throws {
+    /// Puts a job back in the queue to be retried after `delay`, remembering the error; with `refundAttempt` the run
+    /// does not count against the job's attempts (the failure was the machine's, not the file's).
+    public func retryJob(id: Int64, error: String, after delay: TimeInterval, refundAttempt: Bool = false, now: Date = Date()) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'pending', lastError = ?, runAfter = ?, updatedAt = ? WHERE id = ?",
-                arguments: [error, now.addingTimeInterval(delay), now, id])
+                sql: """
+                    UPDATE job SET state = 'pending', lastError = ?, runAfter = ?, updatedAt = ?,
+                        attempts = CASE WHEN ? THEN MAX(0, attempts - 1) ELSE attempts END
+                    WHERE id = ?
+                    """,
+                arguments: [error, now.addingTimeInterval(delay), now, refundAttempt, id])
         }
     }
 

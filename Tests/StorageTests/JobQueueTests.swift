@@ -58,6 +58,18 @@ struct JobQueueTests {
         #expect(document.reason?.contains("interrupted 3 times") == true)
     }
 
+    @Test("a run stopped by a full disk is retried without using up an attempt")
+    func storageFailureRefundsTheAttempt() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try database.registerUpload(filename: "a", sha256: "a", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let now = Date()
+        for _ in 0..<5 {
+            let claimed = try #require(try database.claimNextJob(now: now))
+            #expect(claimed.job.attempts == 1)
+            try database.retryJob(id: claimed.job.id!, error: "disk full", after: 0, refundAttempt: true, now: now)
+        }
+    }
+
     @Test("a retried job waits for its back-off; a failed one ends the document failed with the reason")
     func retryAndFail() throws {
         let database = try AppDatabase.inMemory()
