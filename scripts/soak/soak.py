@@ -196,7 +196,7 @@ def main() -> int:
     wal = Path(str(database) + "-wal")
     rss_boot = rss_kib(pid)
     print(f"soak: {args.seconds:.0f} s at {args.rate:g} messages/s from {args.customers} customers, "
-          f"{args.connections} connections, seed {seed}; daemon pid {pid} on {daemon.base_url}")
+          f"{args.connections} connections, seed {seed}; daemon pid {pid} on {daemon.base_url}", flush=True)
 
     total = int(args.seconds * args.rate)
     lock = threading.Lock()
@@ -300,7 +300,7 @@ def main() -> int:
         if now - last_print >= 30:
             last_print = now
             print(f"  {elapsed:5.0f} s: {accepted[0]} accepted, {len(replies)} replies, RSS {rss / 1024:.1f} MiB, "
-                  f"db {file_size(database) / 2**20:.1f} MiB, WAL {file_size(wal) / 2**20:.1f} MiB")
+                  f"db {file_size(database) / 2**20:.1f} MiB, WAL {file_size(wal) / 2**20:.1f} MiB", flush=True)
     load_seconds = time.monotonic() - started
     sent_messages = next_slot[0] if next_slot[0] < total else total
 
