@@ -6,7 +6,7 @@
 /// ```swift
 /// #expect(try await eventually { try database.openAlerts().count == 1 })
 /// ```
-public func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try await condition() { return true }

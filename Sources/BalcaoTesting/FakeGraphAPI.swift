@@ -448,7 +448,7 @@ public final class FakeGraphAPI: Sendable {
 
     /// Waits until at least `count` requests matching `filter` arrived (or `timeout` passed), and returns those received.
     public func waitForRequests(
-        _ count: Int, timeout: Duration = .seconds(10), where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
+        _ count: Int, timeout: Duration = .seconds(120), where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
     ) async -> [RecordedRequest] {
         _ = await eventually(timeout: timeout) { requests.filter(filter).count >= count }
         return requests.filter(filter)

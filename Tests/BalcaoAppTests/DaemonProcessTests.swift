@@ -240,7 +240,7 @@ struct DaemonProcessTests {
 
         let second = try process.start(["serve"], log: scratch.url.appendingPathComponent("second.log"))
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
-        _ = await graph.waitForRequests(1, timeout: .seconds(20)) { !$0.isMarkAsRead }
+        _ = await graph.waitForRequests(1, timeout: .seconds(120)) { !$0.isMarkAsRead }
         try await Task.sleep(for: .seconds(2))
         #expect(graph.sentMessages.count == 1)
         #expect(graph.sentMessages.first?.textBody?.contains("7 dias") == true)

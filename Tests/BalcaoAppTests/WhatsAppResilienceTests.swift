@@ -28,7 +28,7 @@ struct WhatsAppResilienceTests {
         harness.graph.failNext(1, with: .rateLimit)
         try await harness.run { client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
-            let attempts = await harness.graph.waitForRequests(2, timeout: .seconds(15)) { !$0.isMarkAsRead }
+            let attempts = await harness.graph.waitForRequests(2, timeout: .seconds(120)) { !$0.isMarkAsRead }
             #expect(attempts.count == 2)
             #expect(attempts.first?.responseStatus == 429)
             #expect(attempts.last?.responseStatus == 200)

@@ -246,8 +246,9 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
 
     @Test func timeoutsAreRetried() async throws {
         try await withFakeLLM(reply: "enfim") { llm in
-            llm.enqueue(FakeLLM.Reply.completion("tarde demais").delayed(by: .seconds(3)))
-            let completion = try await client(llm, timeout: .milliseconds(1500), maxAttempts: 2).complete(question)
+            // The first answer would come after a minute; the second attempt has 8 s, ample on a loaded machine.
+            llm.enqueue(FakeLLM.Reply.completion("tarde demais").delayed(by: .seconds(60)))
+            let completion = try await client(llm, timeout: .seconds(8), maxAttempts: 2).complete(question)
             #expect(completion.text == "enfim")
             #expect(completion.attempts == 2)
             #expect(llm.requestCount == 2)
@@ -317,7 +318,8 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
     @Test func concurrentCallsShareOneClient() async throws {
         try await withFakeLLM { llm in
             llm.setResponder { request in .completion("eco: \(request.messages.last?.content ?? "")") }
-            let model: any ChatModel = client(llm)
+            // A generous per-attempt timeout: 20 requests at once on a loaded 2-core machine must not time out and retry.
+            let model: any ChatModel = client(llm, timeout: .seconds(120))
             let texts = try await withThrowingTaskGroup(of: String.self) { group in
                 for i in 0..<20 {
                     group.addTask { try await model.complete(ChatRequest(messages: [.user("pergunta \(i)")])).text }

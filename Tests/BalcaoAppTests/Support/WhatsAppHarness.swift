@@ -119,7 +119,7 @@ final class WhatsAppHarness: Sendable {
     var sentTexts: [FakeGraphAPI.RecordedRequest] { graph.sentMessages }
 
     /// Waits for `count` sent messages, then a little longer to catch any extra one; returns all sent.
-    func waitForSends(_ count: Int, settle: Duration = .milliseconds(700), timeout: Duration = .seconds(20)) async -> [FakeGraphAPI.RecordedRequest] {
+    func waitForSends(_ count: Int, settle: Duration = .milliseconds(700), timeout: Duration = .seconds(120)) async -> [FakeGraphAPI.RecordedRequest] {
         _ = await graph.waitForRequests(count, timeout: timeout) { !$0.isMarkAsRead }
         try? await Task.sleep(for: settle)
         return graph.sentMessages
