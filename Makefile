@@ -60,6 +60,10 @@ bench-soak: setup
 ## The webhook fuzzer and schemathesis against the debug daemon, long run (FUZZ_WEBHOOKS, FUZZ_API_SECONDS); make test runs a bounded one.
 fuzz: setup
 	@bash scripts/fuzz.sh
+	@# Documents: seeded mutations of the corpus through the real isolated reader (FUZZ_DOCUMENTS per file; seed
+	@# BALCAO_FUZZ_SEED), plus the made hostile files; a crash, hang or memory blow-up of the reader fails it.
+	$(SWIFT) build --build-tests -j $(JOBS)
+	BALCAO_FUZZ_MUTANTS=$${FUZZ_DOCUMENTS:-100} $(SWIFT) test --skip-build --filter DocumentFuzzTests
 
 ## The vector index's concurrency suites and the conversation suites under the thread sanitizer (scratch path .build-tsan).
 test-tsan: setup
