@@ -27,6 +27,18 @@ struct DaemonProcessTests {
 
     @Test("`balcao serve` with no configuration listens on 127.0.0.1:8080, keeps data in ./balcao-data, and stops cleanly on SIGTERM")
     func embeddedDefaults() async throws {
+        // Port 8080 is the machine's, not this run's: a second test run (another clone) waits for it here instead of
+        // failing on a port this one holds. The lock goes with the process.
+        let lock = open("/tmp/balcao-tests-port-8080.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+        defer { if lock >= 0 { close(lock) } }
+        if lock >= 0 {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    _ = flock(lock, LOCK_EX)
+                    continuation.resume()
+                }
+            }
+        }
         let scratch = try Scratch()
         let daemon = try BalcaoProcess(workingDirectory: scratch.url).start(["serve"], log: scratch.url.appendingPathComponent("log"))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
