@@ -2,6 +2,7 @@
 SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
+CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests
 
 .PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
 
@@ -21,10 +22,11 @@ run: release
 ## The whole test suite.
 test: setup
 	$(SWIFT) build --build-tests -j $(JOBS)
-	@# The vector index's suites keep both cores busy for ~16 s; run alongside the loopback tests they held up those
-	@# tests' tasks for 20 s (on 2 cores), so they run first, in a process of their own.
-	$(SWIFT) test --skip-build --filter VectorIndexTests
-	$(SWIFT) test --skip-build --skip VectorIndexTests
+	@# CPU-bound suites (the vector index's, the chunker and document fuzzers) keep both cores and the test process's
+	@# two cooperative threads busy; run alongside the loopback tests they held up those tests' daemons for a minute
+	@# and more (a 20 s quiet period was overrun), so they run first, in a process of their own.
+	$(SWIFT) test --skip-build --filter '$(CPU_BOUND_SUITES)'
+	$(SWIFT) test --skip-build --skip '$(CPU_BOUND_SUITES)'
 	@bash scripts/test-browser.sh
 	@bash scripts/fuzz.sh --bounded
 
