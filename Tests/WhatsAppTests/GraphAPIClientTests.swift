@@ -11,7 +11,7 @@ struct GraphAPIClientTests {
 
     private func withFake(_ body: (FakeGraphAPI, GraphAPIClient) async throws -> Void) async throws {
         let fake = try await FakeGraphAPI.start(accessToken: "token-123")
-        let client = GraphAPIClient(baseURL: fake.baseURL, accessToken: "token-123", timeout: .seconds(5))
+        let client = GraphAPIClient(baseURL: fake.baseURL, accessToken: "token-123", timeout: .seconds(60))
         do {
             try await body(fake, client)
         } catch {
@@ -239,7 +239,7 @@ struct GraphAPIClientTests {
         #expect(error == .timeout(requestMayHaveBeenSent: true))
         #expect(error?.policy == .retry)
         // The fake did receive it: exactly the double-send risk the flag warns about.
-        #expect(await fake.waitForRequests(1, timeout: .seconds(5)).count == 1)
+        #expect(await fake.waitForRequests(1, timeout: .seconds(60)).count == 1)
         await fake.stop()
     }
 
@@ -277,7 +277,7 @@ struct GraphAPIClientTests {
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer token-123")
             request.body = .bytes(Array(#"{"to":"1","type":"text","text":{"body":"x"}}"#.utf8))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
             #expect(response.status.code == 400)
             let body = try await response.body.collect(upTo: 1 << 16)
             #expect(String(buffer: body).contains("\"code\":100"))
@@ -324,7 +324,7 @@ struct GraphAPIClientTests {
     @Test func fakeWaitsForRequests() async throws {
         try await withFake { fake, client in
             Task { _ = try? await client.send(.text("later", to: .phone("1")), from: Self.phoneNumberID) }
-            let received = await fake.waitForRequests(1, timeout: .seconds(5))
+            let received = await fake.waitForRequests(1, timeout: .seconds(60))
             #expect(received.first?.textBody == "later")
             #expect(fake.sentMessages.count == 1)
             fake.reset()
