@@ -3,6 +3,7 @@ SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
 CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests
+QUIET_PERIOD_SUITES := WhatsAppFlowTests
 
 .PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
 
@@ -26,7 +27,11 @@ test: setup
 	@# two cooperative threads busy; run alongside the loopback tests they held up those tests' daemons for a minute
 	@# and more (a 20 s quiet period was overrun), so they run first, in a process of their own.
 	$(SWIFT) test --skip-build --filter '$(CPU_BOUND_SUITES)'
-	$(SWIFT) test --skip-build --skip '$(CPU_BOUND_SUITES)'
+	$(SWIFT) test --skip-build --skip '$(CPU_BOUND_SUITES)|$(QUIET_PERIOD_SUITES)'
+	@# Quiet periods are due on the wall clock, and every in-process daemon of the big run polls its queues on the
+	@# process's two cooperative threads (issue 13): beside them, a burst's last message was applied after a 20 s
+	@# quiet period. Alone, the suite holds.
+	$(SWIFT) test --skip-build --filter '$(QUIET_PERIOD_SUITES)'
 	@bash scripts/test-browser.sh
 	@bash scripts/fuzz.sh --bounded
 
