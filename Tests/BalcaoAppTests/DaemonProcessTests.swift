@@ -85,14 +85,10 @@ struct DaemonProcessTests {
         let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: port))
         let first = try process.start(["serve", "--log-level", "debug"], log: scratch.url.appendingPathComponent("first.log"))
         let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
-        // Wait until a worker is inside a job, then kill without warning.
-        var sawWork = false
-        for _ in 0..<600 {
-            if try database.documents().contains(where: { [.extracting, .chunking, .embedding].contains($0.status) }) {
-                sawWork = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        // Wait until a worker is inside a job (a loaded machine can take its time to start the daemon), then kill
+        // without warning.
+        let sawWork = await eventually(timeout: .seconds(120)) {
+            (try? database.documents().contains(where: { [.extracting, .chunking, .embedding].contains($0.status) })) == true
         }
         kill(first.processIdentifier, SIGKILL)
         await BalcaoProcess.waitForExit(first)
