@@ -100,8 +100,39 @@ def load_fixtures(directory: Path) -> list[tuple[str, object]]:
     return fixtures
 
 
+class TooBig(Exception):
+    """A mutated tree that would take more memory to walk or encode than a fuzzing run should spend."""
+
+
+def weight_exceeds(node: object, budget: int) -> bool:
+    """Whether `node`, walked as json.dumps and `Mutator.slots` walk it (shared references counted each time they
+    occur), weighs more than `budget` (string characters, plus a few units and the depth per node). Stops as soon as it does, so a
+    tree of repeated repetitions is never expanded: one such mutant (an array item repeated 200 times, three times
+    over, around a 60,000-character string) took the fuzzer past the CI machine's memory and the kernel killed it."""
+    total = 0
+    stack = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        total += 8 + depth                                        # slots() holds a path as long as the depth
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                total += len(key) if isinstance(key, str) else 8
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        if total > budget:
+            return True
+    return False
+
+
 class Mutator:
     """Structure-aware and byte-level mutations of a fixture, from one seeded generator."""
+
+    # Heaviest tree a mutation may leave (see weight_exceeds): a few times the body limit, so over-limit bodies are
+    # still produced (and cut down in `mutant`) without materializing hundreds of megabytes.
+    TREE_BUDGET = 8 * 1024 * 1024
 
     def __init__(self, rng: random.Random, max_body_bytes: int):
         self.rng = rng
@@ -220,6 +251,8 @@ class Mutator:
                 parent[key] = self.rng.choice(NASTY_NUMBERS)
             else:                                                 # empty container
                 parent[key] = self.rng.choice([[], {}, "", None])
+            if weight_exceeds(document, self.TREE_BUDGET):
+                raise TooBig
         return document
 
     def encode(self, document: object) -> bytes:
@@ -266,7 +299,10 @@ class Mutator:
                 document = json.loads(body)
                 value = next(self.values_of(document))
                 if isinstance(value.get("messages"), list) and value["messages"]:
-                    value["messages"] = [dict(value["messages"][0], id=f"wamid.MANY{self.serial}.{i}") for i in range(self.rng.choice([50, 500]))]
+                    # As many as fit in a few times the body limit: copies of a message that holds a huge string
+                    # took 500 MB (the run was killed for memory on the CI machine).
+                    count = min(self.rng.choice([50, 500]), max(2, 4 * self.max_body_bytes // max(1, len(body))))
+                    value["messages"] = [dict(value["messages"][0], id=f"wamid.MANY{self.serial}.{i}") for i in range(count)]
                 return json.dumps(document).encode()
             except (ValueError, StopIteration, TypeError, AttributeError):
                 return body
@@ -281,9 +317,9 @@ class Mutator:
             try:
                 body = self._mutant(fixture)
                 break
-            except RecursionError:
+            except (RecursionError, TooBig):
                 # Nesting stacked past Python's own encoder limit (the daemon's raw-bytes nesting case covers that
-                # depth): draw another mutant instead of ending the run.
+                # depth), or repetitions that would not fit in memory: draw another mutant instead of ending the run.
                 continue
         else:
             body = self.encode(copy.deepcopy(fixture))
