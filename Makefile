@@ -64,6 +64,10 @@ bench-webhook: setup
 bench-soak: setup
 	@bash scripts/bench-soak.sh
 
+## The release daemon (local model, an agent with documents) at rest: CPU and SQLite write transactions over IDLE_SECONDS (60).
+bench-idle: setup
+	@bash scripts/bench-idle.sh
+
 ## The webhook fuzzer and schemathesis against the debug daemon, long run (FUZZ_WEBHOOKS, FUZZ_API_SECONDS); make test runs a bounded one.
 fuzz: setup
 	@bash scripts/fuzz.sh
@@ -84,7 +88,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb bench-soak fuzz test-tsan
+.PHONY: deb test-deb bench-soak bench-idle fuzz test-tsan
 
 clean:
 	rm -rf .build .build-deb dist bench-results
