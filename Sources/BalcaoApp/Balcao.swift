@@ -59,6 +59,7 @@ public struct Balcao: Sendable {
         let directory = DataDirectory(root: configuration.dataDirectoryURL)
         try directory.create()
         let database = try AppDatabase.open(at: directory.database)
+        metrics.countWriteTransactions(of: database)
         let secrets = try SecretBox(keyFile: directory.secretKey)
         let embedder: (any Embedder)? = try override ?? EmbedderFactory.make(configuration: configuration, directory: directory, logger: logger)
         let vectorIndex: any VectorSearchIndex = try embedder.map {

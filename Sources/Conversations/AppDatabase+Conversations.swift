@@ -249,9 +249,18 @@ extension AppDatabase {
         }
     }
 
-    /// The earliest time a collecting turn becomes due.
+    /// The earliest time a turn ``claimDueTurn(now:)`` could claim becomes due (a read: an idle worker sleeps until then).
+    /// Turns held up behind another turn of their conversation are left out: the end of that turn wakes the workers.
     public func nextTurnDue() throws -> Date? {
-        try reader.read { db in try Date.fetchOne(db, sql: "SELECT MIN(dueAt) FROM turn WHERE state = 'collecting'") }
+        try reader.read { db in
+            try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(t.dueAt) FROM turn t WHERE t.state = 'collecting'
+                    AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
+                    AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                    """)
+        }
     }
 
     /// Ends a turn: records the answer (its cost is what `debit` charges), queues the replies (already formatted for
@@ -333,6 +342,26 @@ extension AppDatabase {
             let conversation = try Conversation.fetchOne(db, key: item.conversationId)!
             return ClaimedSend(item: item, message: message, conversation: conversation)
         }
+    }
+
+    /// The earliest time ``claimSend(now:)`` could claim an item (a read: an idle sender sleeps until then). Items held
+    /// up behind an earlier unsent one of their conversation are left out: settling that one wakes the senders.
+    public func nextSendDue() throws -> Date? {
+        try reader.read { db in
+            try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(o.nextAttemptAt) FROM outbox o WHERE o.state = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
+                                    AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
+                    """)
+        }
+    }
+
+    /// Since when the oldest `uncertain` item has waited for its status (a read: the reconcile deadline is this plus the
+    /// reconcile time).
+    public func oldestUncertainSend() throws -> Date? {
+        try reader.read { db in try Date.fetchOne(db, sql: "SELECT MIN(updatedAt) FROM outbox WHERE state = 'uncertain'") }
     }
 
     /// Records a successful send.

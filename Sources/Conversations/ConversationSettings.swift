@@ -38,8 +38,10 @@ public struct ConversationSettings: Sendable, Hashable {
     /// The reply to images, audio, video, documents, stickers, locations and contacts; `nil` uses the agent language's
     /// default ("Por enquanto eu só consigo ler mensagens de texto…").
     public var textOnlyMessage: String?
-    /// How often idle workers look for work.
-    public var pollInterval: Duration = .milliseconds(20)
+    /// The longest an idle worker sleeps. Workers do not poll: the write that creates work wakes them (``WorkBell``),
+    /// and otherwise each sleeps until its next due time (a quiet period's end, a retry's back-off, a reconcile
+    /// deadline); this bound only catches work written by another process, such as a `balcao` command.
+    public var idleWakeUp: Duration = .seconds(30)
 
     /// The defaults.
     public init() {}

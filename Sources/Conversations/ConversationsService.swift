@@ -53,12 +53,15 @@ public struct ConversationsService: Service {
                 "sends interrupted by the last stop wait for their status before being sent again",
                 metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"])
         }
+        let bells = Bells(
+            inbox: database.workBell(ringingOnChangesTo: ["webhookInbox"]), turns: database.workBell(ringingOnChangesTo: ["turn"]),
+            outbox: database.workBell(ringingOnChangesTo: ["outbox"]))
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await inboxLoop() }
-                for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop() } }
-                for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop() } }
-                group.addTask { await reconcileLoop() }
+                group.addTask { await inboxLoop(bells.inbox) }
+                for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop(bells.turns) } }
+                for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
+                group.addTask { await reconcileLoop(bells.outbox) }
             }
         }
     }
@@ -100,44 +103,70 @@ public struct ConversationsService: Service {
         }
     }
 
-    private func inboxLoop() async {
+    /// The bells of the three kinds of work, rung by the commits that create it.
+    private struct Bells {
+        let inbox: WorkBell
+        let turns: WorkBell
+        let outbox: WorkBell
+    }
+
+    private func inboxLoop(_ bell: WorkBell) async {
         while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
             do {
                 if try drainInbox() > 0 { continue }
             } catch {
                 logger.error("inbox unavailable", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
             }
-            try? await Task.sleep(for: settings.pollInterval)
+            await bell.wait(since: ticket, atMost: wait)
         }
     }
 
-    private func turnLoop() async {
+    private func turnLoop(_ bell: WorkBell) async {
         while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
             do {
-                if let claimed = try database.claimDueTurn() {
-                    try await turns.process(claimed)
-                    continue
+                // Read first: a worker with nothing due takes no write lock.
+                if let due = try database.nextTurnDue() {
+                    let now = Date()
+                    if due <= now, let claimed = try database.claimDueTurn(now: now) {
+                        try await turns.process(claimed)
+                        continue
+                    }
+                    // Not due yet, or claimed by another worker meanwhile (whose write rang the bell: no wait then).
+                    wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
                 }
             } catch {
                 logger.error("could not answer a turn", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
             }
-            try? await Task.sleep(for: settings.pollInterval)
+            await bell.wait(since: ticket, atMost: wait)
         }
     }
 
-    private func sendLoop() async {
+    private func sendLoop(_ bell: WorkBell) async {
         while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
             do {
-                if let claimed = try database.claimSend(now: clock()) {
-                    if try await sender.send(claimed, now: clock) == .paused {
-                        try? await Task.sleep(for: .seconds(settings.alertPause))
+                if let due = try database.nextSendDue() {
+                    let now = clock()
+                    if due <= now, let claimed = try database.claimSend(now: now) {
+                        if try await sender.send(claimed, now: clock) == .paused {
+                            try? await Task.sleep(for: .seconds(settings.alertPause))
+                        }
+                        continue
                     }
-                    continue
+                    wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
                 }
             } catch {
                 logger.error("could not send a reply", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
             }
-            try? await Task.sleep(for: settings.pollInterval)
+            await bell.wait(since: ticket, atMost: wait)
         }
     }
 
@@ -159,16 +188,36 @@ public struct ConversationsService: Service {
         return items
     }
 
-    private func reconcileLoop() async {
-        // Often enough that an item is sent again soon after its deadline, whatever the clock says.
-        let interval = Duration.milliseconds(Int64(min(1, max(0.05, settings.reconcileAfter / 4)) * 1000))
+    /// Sleeps until the oldest uncertain item's reconcile deadline (by ``clock``); a new uncertain item rings the
+    /// outbox bell and moves the deadline.
+    private func reconcileLoop(_ bell: WorkBell) async {
         while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
             do {
-                try reconcileUnconfirmedSends()
+                if let since = try database.oldestUncertainSend() {
+                    let now = clock()
+                    let deadline = since.addingTimeInterval(settings.reconcileAfter)
+                    if deadline < now {
+                        try reconcileUnconfirmedSends()
+                        continue
+                    }
+                    // Past the deadline by a hair: `retryUnconfirmedSends` takes items strictly older than it.
+                    wait = min(wait, Self.duration(until: deadline, from: now) + .milliseconds(1))
+                }
             } catch {
                 logger.error("could not reconcile sends", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
             }
-            try? await Task.sleep(for: interval)
+            await bell.wait(since: ticket, atMost: wait)
         }
+    }
+
+    /// How long a worker waits after the database failed before it tries again.
+    static let errorPause = Duration.seconds(1)
+
+    /// From `now` until `date` (zero if it passed), rounded up to the millisecond so a worker never wakes just before.
+    static func duration(until date: Date, from now: Date) -> Duration {
+        .milliseconds(Int64((max(0, date.timeIntervalSince(now)) * 1000).rounded(.up)))
     }
 }

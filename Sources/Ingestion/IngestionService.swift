@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 public import ServiceLifecycle
 import Storage
@@ -12,44 +13,56 @@ public struct IngestionService: Service {
     public let pipeline: IngestionPipeline
     /// How many documents are processed at once.
     public let concurrency: Int
-    /// How long an idle worker waits before looking for work again.
-    public let pollInterval: Duration
+    /// The longest an idle worker sleeps. Workers do not poll: a queued job wakes them (``WorkBell``), and otherwise
+    /// each sleeps until the next retry's back-off ends; this bound only catches jobs queued by another process.
+    public let idleWakeUp: Duration
     /// Told the outcome and duration of every job run (metrics).
     public var onJobFinished: (@Sendable (IngestionOutcome, Duration) -> Void)?
 
     /// Creates the service.
-    public init(pipeline: IngestionPipeline, concurrency: Int = 2, pollInterval: Duration = .milliseconds(200)) {
+    public init(pipeline: IngestionPipeline, concurrency: Int = 2, idleWakeUp: Duration = .seconds(30)) {
         self.pipeline = pipeline
         self.concurrency = max(1, concurrency)
-        self.pollInterval = pollInterval
+        self.idleWakeUp = idleWakeUp
     }
 
     /// Runs the workers until graceful shutdown or cancellation.
     public func run() async throws {
         let requeued = try pipeline.database.requeueInterruptedJobs(maxAttempts: pipeline.maxAttempts)
         if requeued > 0 { pipeline.logger.notice("resuming interrupted ingestion jobs", metadata: ["count": "\(requeued)"]) }
+        let bell = pipeline.database.workBell(ringingOnChangesTo: ["job"])
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<concurrency {
-                    group.addTask { await work() }
+                    group.addTask { await work(bell) }
                 }
             }
         }
     }
 
-    private func work() async {
+    private func work(_ bell: WorkBell) async {
         while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = idleWakeUp
             do {
-                if let claimed = try pipeline.database.claimNextJob() {
-                    let start = ContinuousClock.now
-                    let outcome = await pipeline.run(claimed)
-                    onJobFinished?(outcome, ContinuousClock.now - start)
-                    continue
+                // Read first: a worker with nothing due takes no write lock.
+                if let due = try pipeline.database.nextJobTime() {
+                    let now = Date()
+                    if due <= now, let claimed = try pipeline.database.claimNextJob(now: now) {
+                        let start = ContinuousClock.now
+                        let outcome = await pipeline.run(claimed)
+                        onJobFinished?(outcome, ContinuousClock.now - start)
+                        continue
+                    }
+                    // Not due yet, or claimed by the other worker meanwhile (whose write rang the bell: no wait then).
+                    let seconds = due <= now ? 1 : due.timeIntervalSince(now)
+                    wait = min(wait, .milliseconds(Int64((seconds * 1000).rounded(.up))))
                 }
             } catch {
                 pipeline.logger.error("job queue unavailable", metadata: ["error": "\(error)"])
+                wait = .seconds(1)
             }
-            try? await Task.sleep(for: pollInterval)
+            await bell.wait(since: ticket, atMost: wait)
         }
     }
 }

@@ -360,8 +360,10 @@ struct SendReconciliationTests {
         #expect(try Self.item(balcao.database, itemID).state == .uncertain)
         #expect(try balcao.metrics.render(database: balcao.database, vectorIndexSize: nil).contains("balcao_sends_unconfirmed_total 0"))
 
-        // Past the hour: sent again, once, by the service's own reconcile loop.
+        // Past the hour: put back in the queue, once, and sent again by the service's sender (woken by that write: the
+        // running reconcile loop itself sleeps until the deadline by the real clock, which this test does not move).
         clock.set(ahead: 3601)
+        #expect(try service.reconcileUnconfirmedSends().map(\.id) == [itemID])
         let again = await graph.waitForRequests(2) { !$0.isMarkAsRead }
         #expect(again.count == 2)
         #expect(again.last?.json?["biz_opaque_callback_data"] as? String == "balcao:outbox:\(itemID):2")

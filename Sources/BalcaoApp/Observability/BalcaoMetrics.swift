@@ -35,6 +35,9 @@ public final class BalcaoMetrics: Sendable {
         static var sendsUnconfirmed: MetricNameDescriptor {
             d("sends_unconfirmed", "total", "Replies sent again because no status webhook confirmed their attempt within the reconcile time.")
         }
+        static var writeTransactions: MetricNameDescriptor {
+            d("database_write_transactions", "total", "SQLite transactions of this process that changed the database (0 while idle).")
+        }
         static var creditsBalance: MetricNameDescriptor { d("credits", "balance", "Prepaid credit balance, in credits.") }
         static var creditsSpent: MetricNameDescriptor { d("credits_spent", "total", "Credits debited for answers, all time.") }
         static var queueDepth: MetricNameDescriptor { d("ingestion_queue", "depth", "Ingestion jobs waiting or running.") }
@@ -60,12 +63,21 @@ public final class BalcaoMetrics: Sendable {
         _ = registry.makeCounter(descriptor: Name.turns)
         _ = registry.makeCounter(descriptor: Name.handoffs)
         _ = registry.makeCounter(descriptor: Name.sendsUnconfirmed)
+        _ = registry.makeCounter(descriptor: Name.writeTransactions)
         for outcome in ["generated", "extractive", "unanswered", "handoff", "out_of_credits"] {
             _ = registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)])
         }
     }
 
     // MARK: Events
+
+    private let writeObservation = Mutex<AnyDatabaseCancellable?>(nil)
+
+    /// Counts `database`'s write transactions from now on (`balcao_database_write_transactions_total`).
+    public func countWriteTransactions(of database: AppDatabase) {
+        let counter = registry.makeCounter(descriptor: Name.writeTransactions)
+        writeObservation.withLock { $0 = database.observeWriteTransactions { counter.increment() } }
+    }
 
     /// A webhook delivery was accepted.
     public func webhookReceived() {

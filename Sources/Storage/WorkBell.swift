@@ -1,0 +1,138 @@
+public import GRDB
+import Synchronization
+
+/// Wakes a background worker when there may be work for it, so that an idle worker sleeps instead of polling.
+///
+/// The write that creates work rings the bell (``AppDatabase/workBell(ringingOnChangesTo:)`` rings it after every
+/// committed transaction that changed the named tables); a worker with nothing to do waits on it until its next due
+/// time. A ring is only a hint: the database stays the truth, the worker looks at it after every wake-up, and a ring
+/// missed for any reason (a write by another process) is made up for by the next due-time wake-up.
+///
+/// A worker takes a ``Ticket`` *before* it looks at the database and waits with it afterwards, so a ring between the
+/// look and the wait is never lost:
+///
+/// ```swift
+/// while !Task.isCancelled {
+///     let ticket = bell.ticket()
+///     if let work = try database.claimWork() { try await handle(work); continue }
+///     await bell.wait(since: ticket, atMost: timeUntilNextDue)
+/// }
+/// ```
+public final class WorkBell: Sendable {
+    /// The bell's count of rings when a worker last looked for work.
+    public struct Ticket: Sendable, Equatable {
+        fileprivate let rings: UInt64
+    }
+
+    private enum Waiter {
+        /// Registered, not suspended yet.
+        case pending
+        /// Suspended until a ring.
+        case waiting(CheckedContinuation<Void, Never>)
+        /// Cancelled before it suspended: it must not suspend.
+        case cancelled
+    }
+
+    private struct State {
+        var rings: UInt64 = 0
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: Waiter] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// The database observation that rings the bell, kept for as long as the bell lives.
+    private let observation = Mutex<AnyDatabaseCancellable?>(nil)
+
+    /// A bell nothing rings yet.
+    public init() {}
+
+    /// Call before looking for work; ``wait(since:atMost:)`` returns at once if the bell rang since.
+    public func ticket() -> Ticket {
+        Ticket(rings: state.withLock { $0.rings })
+    }
+
+    /// Wakes every waiting worker (and makes the next wait of a worker that took its ticket before return at once).
+    public func ring() {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.rings &+= 1
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in state.waiters {
+                if case .waiting(let continuation) = waiter {
+                    woken.append(continuation)
+                    state.waiters[id] = nil
+                }
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Returns when the bell rang after `ticket` was taken, after `timeout`, or when the task is cancelled, whichever
+    /// comes first.
+    public func wait(since ticket: Ticket, atMost timeout: Duration) async {
+        guard timeout > .zero, state.withLock({ $0.rings }) == ticket.rings else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.ringing(since: ticket) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Suspends until a ring after `ticket`, or until cancelled.
+    private func ringing(since ticket: Ticket) async {
+        let id = state.withLock { state in
+            state.nextWaiter &+= 1
+            state.waiters[state.nextWaiter] = .pending
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    guard case .pending = state.waiters[id], state.rings == ticket.rings else {
+                        state.waiters[id] = nil
+                        return true
+                    }
+                    state.waiters[id] = .waiting(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                switch state.waiters[id] {
+                case .pending:
+                    state.waiters[id] = .cancelled
+                    return nil
+                case .waiting(let continuation):
+                    state.waiters[id] = nil
+                    return continuation
+                case .cancelled, nil:
+                    return nil
+                }
+            }
+            continuation?.resume()
+        }
+    }
+
+    fileprivate func keep(_ cancellable: AnyDatabaseCancellable) {
+        observation.withLock { $0 = cancellable }
+    }
+}
+
+extension AppDatabase {
+    /// A bell rung after every committed transaction of this process that changed one of `tables` (writes of other
+    /// processes, such as a `balcao` command, are seen at the workers' next due-time wake-up).
+    public func workBell(ringingOnChangesTo tables: [String]) -> WorkBell {
+        let bell = WorkBell()
+        let observation = DatabaseRegionObservation(tracking: tables.map { Table($0) })
+        bell.keep(observation.start(in: writer, onError: { _ in }, onChange: { [weak bell] _ in bell?.ring() }))
+        return bell
+    }
+
+    /// Calls `onCommit` after every committed transaction of this process that changed the database (the
+    /// `balcao_database_write_transactions_total` metric); the observation lasts as long as the returned value.
+    public func observeWriteTransactions(_ onCommit: @escaping @Sendable () -> Void) -> AnyDatabaseCancellable {
+        DatabaseRegionObservation(tracking: .fullDatabase).start(in: writer, onError: { _ in }, onChange: { _ in onCommit() })
+    }
+}
