@@ -47,8 +47,8 @@ extension AppDatabase {
 
     /// Stores a webhook body exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
     @discardableResult
-    public func storeWebhook(body: Data, now: Date = Date()) throws -> Int64 {
-        try writer.write { db in
+    public func storeWebhook(body: Data, now: Date = Date()) async throws -> Int64 {
+        try await writer.write { db in
             try db.execute(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)", arguments: [now, body])
             return db.lastInsertedRowID
         }
@@ -63,8 +63,8 @@ extension AppDatabase {
     }
 
     /// Marks an inbox entry that could not be read at all (kept for inspection, never retried).
-    public func rejectWebhook(id: Int64, error: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func rejectWebhook(id: Int64, error: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE webhookInbox SET processedAt = ?, error = ? WHERE id = ?", arguments: [now, error, id])
         }
     }
@@ -72,10 +72,10 @@ extension AppDatabase {
     /// Applies the events of one inbox entry in one transaction: new messages join (or open) their conversation's
     /// collecting turn, duplicates are ignored, statuses move outgoing messages forward. Marks the entry processed.
     public func applyWebhook(
-        id: Int64, events: [InboundEvent], quietPeriod: TimeInterval, textOnlyReply: (Conversation) -> String,
+        id: Int64, events: [InboundEvent], quietPeriod: TimeInterval, textOnlyReply: @escaping @Sendable (Conversation) -> String,
         now: Date = Date()
-    ) throws -> InboxApplication {
-        try writer.write { db in
+    ) async throws -> InboxApplication {
+        try await writer.write { db in
             var result = InboxApplication()
             for event in events {
                 switch event {
@@ -214,8 +214,8 @@ extension AppDatabase {
 
     /// Claims the turn whose quiet period ended first, skipping conversations that already have a turn in progress
     /// (so one customer's turns are answered strictly in order).
-    public func claimDueTurn(now: Date = Date()) throws -> ClaimedTurn? {
-        try writer.write { db in
+    public func claimDueTurn(now: Date = Date()) async throws -> ClaimedTurn? {
+        try await writer.write { db in
             guard
                 var turn = try Turn.fetchOne(
                     db,
@@ -242,8 +242,8 @@ extension AppDatabase {
     /// After a restart, turns that were being answered are answered again: nothing was sent for them, because the reply
     /// and the end of the turn are written in one transaction.
     @discardableResult
-    public func requeueInterruptedTurns(now: Date = Date()) throws -> Int {
-        try writer.write { db in
+    public func requeueInterruptedTurns(now: Date = Date()) async throws -> Int {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE turn SET state = 'collecting', dueAt = ?, updatedAt = ? WHERE state = 'processing'", arguments: [now, now])
             return db.changesCount
         }
@@ -270,10 +270,10 @@ extension AppDatabase {
     /// not — or not until the same time — when the turn was claimed), the answer is recorded but nothing is sent and the
     /// conversation is left in the person's hands.
     public func finishTurn(
-        _ claimed: ClaimedTurn, answer: AnswerRecord?, replies: [String], conversationChanges: (inout Conversation) -> Void = { _ in },
-        now: Date = Date(), debit: (Database) throws -> Int64 = { _ in 0 }
-    ) throws {
-        try writer.write { db in
+        _ claimed: ClaimedTurn, answer: AnswerRecord?, replies: [String], conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
+        now: Date = Date(), debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
+    ) async throws {
+        try await writer.write { db in
             if var answer {
                 answer.cost = try debit(db)
                 try answer.insert(db)
@@ -320,8 +320,8 @@ extension AppDatabase {
 
     /// Claims the oldest sendable outbox item whose conversation has nothing older still unsent, marking it `sending`
     /// and counting the attempt *before* anything is sent (the attempt is what ``ClaimedSend/callback`` names).
-    public func claimSend(now: Date = Date()) throws -> ClaimedSend? {
-        try writer.write { db in
+    public func claimSend(now: Date = Date()) async throws -> ClaimedSend? {
+        try await writer.write { db in
             guard
                 var item = try OutboxItem.fetchOne(
                     db,
@@ -365,8 +365,8 @@ extension AppDatabase {
     }
 
     /// Records a successful send.
-    public func markSent(_ item: OutboxItem, messageID: String, kind: String = "text", now: Date = Date()) throws {
-        try writer.write { db in
+    public func markSent(_ item: OutboxItem, messageID: String, kind: String = "text", now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE id = ?", arguments: [now, item.id])
             try db.execute(
                 sql: "UPDATE message SET wamid = ?, kind = ?, status = CASE WHEN status IN ('delivered', 'read') THEN status ELSE 'sent' END, updatedAt = ? WHERE id = ?",
@@ -376,8 +376,8 @@ extension AppDatabase {
 
     /// Puts an item being sent back to be tried again after `delay`. An item a status webhook settled meanwhile (an
     /// earlier attempt reached WhatsApp after all) stays settled.
-    public func retrySend(_ item: OutboxItem, error: String, after delay: TimeInterval, now: Date = Date()) throws {
-        try writer.write { db in
+    public func retrySend(_ item: OutboxItem, error: String, after delay: TimeInterval, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'pending', lastError = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
                 arguments: [error, now.addingTimeInterval(delay), now, item.id])
@@ -387,8 +387,8 @@ extension AppDatabase {
     }
 
     /// Gives up on an item being sent; the message shows why. An item a status webhook settled meanwhile stays settled.
-    public func failSend(_ item: OutboxItem, reason: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func failSend(_ item: OutboxItem, reason: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
                 arguments: [reason, now, item.id])
@@ -401,8 +401,8 @@ extension AppDatabase {
     /// from `now` (its `updatedAt`): a status webhook carrying its callback data settles it, else
     /// ``retryUnconfirmedSends(olderThan:now:)`` sends it again once the reconcile time has passed. An item settled
     /// meanwhile (its status came first) stays settled.
-    public func markUncertain(_ item: OutboxItem, error: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func markUncertain(_ item: OutboxItem, error: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
                 arguments: [error, now, item.id])
@@ -414,8 +414,8 @@ extension AppDatabase {
     /// status from `now` on: no status webhook could arrive while no daemon was running, and WhatsApp is still
     /// retrying those it has.
     @discardableResult
-    public func recoverInterruptedSends(now: Date = Date()) throws -> Int {
-        try writer.write { db in
+    public func recoverInterruptedSends(now: Date = Date()) async throws -> Int {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE state = 'sending'",
                 arguments: ["The process stopped during the send; waiting for its status.", now])
@@ -428,8 +428,8 @@ extension AppDatabase {
     /// Items `uncertain` since before `cutoff` (their `updatedAt`) with no status webhook since: back to pending, to be
     /// sent again now. Returns them (as they were) so the caller can log and count each.
     @discardableResult
-    public func retryUnconfirmedSends(olderThan cutoff: Date, now: Date = Date()) throws -> [OutboxItem] {
-        try writer.write { db in
+    public func retryUnconfirmedSends(olderThan cutoff: Date, now: Date = Date()) async throws -> [OutboxItem] {
+        try await writer.write { db in
             let items = try OutboxItem.filter(Column("state") == OutboxItem.State.uncertain.rawValue && Column("updatedAt") < cutoff)
                 .order(Column("id")).fetchAll(db)
             for item in items {
@@ -449,8 +449,8 @@ extension AppDatabase {
     }
 
     /// Records something an operator must act on (an invalid access token, a blocked account).
-    public func raiseAlert(kind: String, message: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func raiseAlert(kind: String, message: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "INSERT INTO alert (kind, message, createdAt) VALUES (?, ?, ?)", arguments: [kind, message, now])
         }
     }

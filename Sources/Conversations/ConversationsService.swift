@@ -45,9 +45,9 @@ public struct ConversationsService: Service {
 
     /// Runs until graceful shutdown.
     public func run() async throws {
-        let requeued = try database.requeueInterruptedTurns()
+        let requeued = try await database.requeueInterruptedTurns()
         if requeued > 0 { logger.notice("answering interrupted turns again", metadata: ["count": "\(requeued)"]) }
-        let interrupted = try database.recoverInterruptedSends(now: clock())
+        let interrupted = try await database.recoverInterruptedSends(now: clock())
         if interrupted > 0 {
             logger.notice(
                 "sends interrupted by the last stop wait for their status before being sent again",
@@ -68,7 +68,7 @@ public struct ConversationsService: Service {
 
     /// Applies every unprocessed inbox entry, oldest first; returns how many were applied.
     @discardableResult
-    public func drainInbox() throws -> Int {
+    public func drainInbox() async throws -> Int {
         var applied = 0
         while true {
             let batch = try database.unprocessedWebhooks(limit: 50)
@@ -79,10 +79,10 @@ public struct ConversationsService: Service {
                     events = try decoder.events(from: entry.body)
                 } catch {
                     logger.warning("webhook body could not be read; kept in the inbox", metadata: ["inbox": "\(entry.id)", "error": "\(error)"])
-                    try database.rejectWebhook(id: entry.id, error: "\(error)")
+                    try await database.rejectWebhook(id: entry.id, error: "\(error)")
                     continue
                 }
-                let result = try database.applyWebhook(
+                let result = try await database.applyWebhook(
                     id: entry.id, events: events, quietPeriod: settings.quietPeriod,
                     textOnlyReply: { [database, settings] conversation in
                         if let configured = settings.textOnlyMessage { return configured }
@@ -115,7 +115,7 @@ public struct ConversationsService: Service {
             let ticket = bell.ticket()
             var wait = settings.idleWakeUp
             do {
-                if try drainInbox() > 0 { continue }
+                if try await drainInbox() > 0 { continue }
             } catch {
                 logger.error("inbox unavailable", metadata: ["error": "\(error)"])
                 wait = Self.errorPause
@@ -132,7 +132,7 @@ public struct ConversationsService: Service {
                 // Read first: a worker with nothing due takes no write lock.
                 if let due = try database.nextTurnDue() {
                     let now = Date()
-                    if due <= now, let claimed = try database.claimDueTurn(now: now) {
+                    if due <= now, let claimed = try await database.claimDueTurn(now: now) {
                         try await turns.process(claimed)
                         continue
                     }
@@ -154,7 +154,7 @@ public struct ConversationsService: Service {
             do {
                 if let due = try database.nextSendDue() {
                     let now = clock()
-                    if due <= now, let claimed = try database.claimSend(now: now) {
+                    if due <= now, let claimed = try await database.claimSend(now: now) {
                         if try await sender.send(claimed, now: clock) == .paused {
                             try? await Task.sleep(for: .seconds(settings.alertPause))
                         }
@@ -173,9 +173,9 @@ public struct ConversationsService: Service {
     /// Sends again, once, each item whose outcome stayed unknown for ``ConversationSettings/reconcileAfter`` (by
     /// ``clock``, since it became uncertain or since this daemon started) with no status webhook; returns them.
     @discardableResult
-    public func reconcileUnconfirmedSends() throws -> [OutboxItem] {
+    public func reconcileUnconfirmedSends() async throws -> [OutboxItem] {
         let now = clock()
-        let items = try database.retryUnconfirmedSends(olderThan: now.addingTimeInterval(-settings.reconcileAfter), now: now)
+        let items = try await database.retryUnconfirmedSends(olderThan: now.addingTimeInterval(-settings.reconcileAfter), now: now)
         for item in items {
             logger.warning(
                 "no status confirmed a send within the reconcile time; sending it again",
@@ -199,7 +199,7 @@ public struct ConversationsService: Service {
                     let now = clock()
                     let deadline = since.addingTimeInterval(settings.reconcileAfter)
                     if deadline < now {
-                        try reconcileUnconfirmedSends()
+                        try await reconcileUnconfirmedSends()
                         continue
                     }
                     // Past the deadline by a hair: `retryUnconfirmedSends` takes items strictly older than it.

@@ -47,32 +47,32 @@ public struct OutboxSender: Sendable {
             kind = "template"
             outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation, callbackData: callback)
         } else {
-            try database.failSend(item, reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.", now: now())
+            try await database.failSend(item, reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.", now: now())
             return .done
         }
         switch outcome {
         case .sent(let messageID):
-            try database.markSent(item, messageID: messageID, kind: kind, now: now())
+            try await database.markSent(item, messageID: messageID, kind: kind, now: now())
             return .done
         case .unknown(let reason):
             logger.warning(
                 "send outcome unknown; waiting for a status webhook before sending again",
                 metadata: ["outbox": "\(item.id!)", "attempt": "\(item.attempts)", "callback": "\(callback)", "error": "\(reason)"])
-            try database.markUncertain(item, error: reason, now: now())
+            try await database.markUncertain(item, error: reason, now: now())
             return .done
         case .refused(.retry, let code, let reason):
             let delay = channel.retryDelay(attempt: item.attempts)
             logger.notice("send refused; will retry", metadata: ["code": "\(code.map(String.init) ?? "-")", "delay_s": "\(delay)"])
-            try database.retrySend(item, error: reason, after: delay, now: now())
+            try await database.retrySend(item, error: reason, after: delay, now: now())
             return .done
         case .refused(.doNotRetry, let code, let reason):
             logger.notice("send refused for good", metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"])
-            try database.failSend(item, reason: reason, now: now())
+            try await database.failSend(item, reason: reason, now: now())
             return .done
         case .refused(.stopAndAlert, let code, let reason):
             logger.error("WhatsApp refused the send; sending is paused until this is fixed", metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"])
-            try database.raiseAlert(kind: "whatsapp", message: "WhatsApp error \(code.map(String.init) ?? "?"): \(reason)", now: now())
-            try database.retrySend(item, error: reason, after: settings.alertPause, now: now())
+            try await database.raiseAlert(kind: "whatsapp", message: "WhatsApp error \(code.map(String.init) ?? "?"): \(reason)", now: now())
+            try await database.retrySend(item, error: reason, after: settings.alertPause, now: now())
             return .paused
         }
     }

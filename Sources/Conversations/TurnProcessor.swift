@@ -46,9 +46,9 @@ public struct TurnProcessor: Sendable {
 
         func finish(
             _ outcome: AnswerRecord.Outcome, text: String?, passages: [Passage] = [], promptTokens: Int = 0, completionTokens: Int = 0,
-            changes: @escaping (inout Conversation) -> Void = { _ in },
-            debit: @escaping (Database) throws -> Int64 = { _ in 0 }
-        ) throws {
+            changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
+            debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
+        ) async throws {
             let replies = text.map(channel.prepare) ?? []
             let latency = Int((ContinuousClock.now - started) / .milliseconds(1))
             let sources = "[" + passages.map { "{\"chunk_id\":\($0.chunkID),\"score\":\($0.score)}" }.joined(separator: ",") + "]"
@@ -56,7 +56,7 @@ public struct TurnProcessor: Sendable {
                 conversationId: conversation.id!, turnId: claimed.turn.id, question: question, text: text ?? "", outcome: outcome,
                 sources: sources, latencyMs: latency, promptTokens: promptTokens, completionTokens: completionTokens, cost: 0,
                 createdAt: now())
-            try database.finishTurn(claimed, answer: record, replies: replies, conversationChanges: changes, now: now(), debit: debit)
+            try await database.finishTurn(claimed, answer: record, replies: replies, conversationChanges: changes, now: now(), debit: debit)
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
         }
 
@@ -65,22 +65,22 @@ public struct TurnProcessor: Sendable {
             if let until = conversation.humanUntil, until <= now() {
                 log.info("handoff timed out; the assistant answers again")
             } else {
-                try database.finishTurn(claimed, answer: nil, replies: [], now: now())
+                try await database.finishTurn(claimed, answer: nil, replies: [], now: now())
                 return
             }
         }
-        let backToAssistant: (inout Conversation) -> Void = { $0.mode = .assistant; $0.humanUntil = nil }
+        let backToAssistant: @Sendable (inout Conversation) -> Void = { $0.mode = .assistant; $0.humanUntil = nil }
 
         if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
 
         let humanUntil = now().addingTimeInterval(settings.humanTimeout)
-        let handoff: (inout Conversation) -> Void = {
+        let handoff: @Sendable (inout Conversation) -> Void = {
             $0.mode = .human
             $0.humanUntil = humanUntil
             $0.consecutiveUnanswered = 0
         }
         if Self.asksForHuman(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
-            try finish(.handoff, text: phrases.handoff, changes: handoff)
+            try await finish(.handoff, text: phrases.handoff, changes: handoff)
             return
         }
 
@@ -88,25 +88,25 @@ public struct TurnProcessor: Sendable {
         guard retrieved.isRelevant else {
             let unanswered = conversation.consecutiveUnanswered + 1
             if unanswered >= settings.unansweredBeforeHandoff {
-                try finish(.handoff, text: phrases.handoff, passages: retrieved.passages, changes: handoff)
+                try await finish(.handoff, text: phrases.handoff, passages: retrieved.passages, changes: handoff)
             } else {
-                try finish(
+                try await finish(
                     .unanswered, text: agent?.outOfScopeMessage ?? phrases.outOfScope, passages: retrieved.passages,
                     changes: { backToAssistant(&$0); $0.consecutiveUnanswered = unanswered })
             }
             return
         }
-        let answered: (inout Conversation) -> Void = { backToAssistant(&$0); $0.consecutiveUnanswered = 0 }
+        let answered: @Sendable (inout Conversation) -> Void = { backToAssistant(&$0); $0.consecutiveUnanswered = 0 }
         let passages = retrieved.passages
         let language = agent?.language ?? "pt-BR"
 
         guard answerer.chatModel != nil else {
-            try finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
+            try await finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
             return
         }
         guard let reservation = try await credits.reserve(reference: "turn:\(claimed.turn.id!)") else {
             log.warning("no credit left: not calling the language model")
-            try finish(.outOfCredits, text: agent?.outOfCreditsMessage ?? phrases.outOfCredits, passages: passages, changes: handoff)
+            try await finish(.outOfCredits, text: agent?.outOfCreditsMessage ?? phrases.outOfCredits, passages: passages, changes: handoff)
             return
         }
         let history = claimed.history.map { message in
@@ -114,7 +114,7 @@ public struct TurnProcessor: Sendable {
         }
         do {
             let generated = try await answerer.generate(question: question, agent: agent, passages: passages, history: history)
-            try finish(
+            try await finish(
                 .generated, text: generated.text, passages: passages, promptTokens: generated.promptTokens,
                 completionTokens: generated.completionTokens, changes: answered
             ) { [credits] db in
@@ -125,7 +125,7 @@ public struct TurnProcessor: Sendable {
         } catch {
             try? await credits.release(reservation)
             log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(error)"])
-            try finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
+            try await finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
         }
     }
 

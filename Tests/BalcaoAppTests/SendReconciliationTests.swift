@@ -30,19 +30,19 @@ struct SendReconciliationTests {
 
     /// Opens (or finds) the conversation of `customer` through the inbox, as a delivery would.
     @discardableResult
-    static func conversation(_ database: AppDatabase, customer: String = "5511999990001") throws -> Conversation {
-        let inbox = try database.storeWebhook(body: Data("{}".utf8))
+    static func conversation(_ database: AppDatabase, customer: String = "5511999990001") async throws -> Conversation {
+        let inbox = try await database.storeWebhook(body: Data("{}".utf8))
         let message = InboundMessage(
             id: "wamid.IN-\(UUID().uuidString)", phoneNumberID: phoneNumberID, customerID: customer, addressing: "to", customerName: "Maria",
             timestamp: Date(), kind: "text", content: .recordOnly(kind: "text", text: "oi"))
-        _ = try database.applyWebhook(id: inbox, events: [.message(message)], quietPeriod: 0, textOnlyReply: { _ in "" })
+        _ = try await database.applyWebhook(id: inbox, events: [.message(message)], quietPeriod: 0, textOnlyReply: { _ in "" })
         return try #require(try database.conversations().first { $0.customerID == customer })
     }
 
     /// Applies status events as one delivery.
-    static func apply(_ database: AppDatabase, _ statuses: [InboundStatus]) throws -> InboxApplication {
-        let inbox = try database.storeWebhook(body: Data("{}".utf8))
-        return try database.applyWebhook(id: inbox, events: statuses.map { .status($0) }, quietPeriod: 0, textOnlyReply: { _ in "" })
+    static func apply(_ database: AppDatabase, _ statuses: [InboundStatus]) async throws -> InboxApplication {
+        let inbox = try await database.storeWebhook(body: Data("{}".utf8))
+        return try await database.applyWebhook(id: inbox, events: statuses.map { .status($0) }, quietPeriod: 0, textOnlyReply: { _ in "" })
     }
 
     static func status(_ wamid: String, _ state: InboundStatus.State = .delivered, callback: String?) -> InboundStatus {
@@ -75,15 +75,15 @@ struct SendReconciliationTests {
     }
 
     @Test("an attempt is recorded before the send; markUncertain leaves it waiting, retryUnconfirmedSends sends it again after the cutoff only")
-    func markUncertainAndRetry() throws {
+    func markUncertainAndRetry() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
+        let conversation = try await Self.conversation(database)
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // stored to the millisecond
         let messageID = try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
         let laterID = try database.enqueueReply(conversationID: conversation.id!, text: "E mais isto.", author: "assistant", now: t0)
 
-        let claimed = try #require(try database.claimSend(now: t0))
+        let claimed = try #require(try await database.claimSend(now: t0))
         #expect(claimed.message.id == messageID)
         #expect(claimed.item.state == .sending)
         #expect(claimed.item.attempts == 1)
@@ -92,83 +92,84 @@ struct SendReconciliationTests {
         let stored = try Self.item(database, claimed.item.id!)
         #expect(stored.state == .sending && stored.attempts == 1 && stored.lastAttemptAt == t0)
         #expect(try Self.message(database, messageID).status == "sending")
-        #expect(try database.claimSend(now: t0.addingTimeInterval(1)) == nil, "a later reply waits while an earlier one is being sent")
+        #expect(try await database.claimSend(now: t0.addingTimeInterval(1)) == nil, "a later reply waits while an earlier one is being sent")
 
-        try database.markUncertain(claimed.item, error: "timeout", now: t0.addingTimeInterval(20))
+        try await database.markUncertain(claimed.item, error: "timeout", now: t0.addingTimeInterval(20))
         var item = try Self.item(database, claimed.item.id!)
         #expect(item.state == .uncertain)
         #expect(item.lastError == "timeout")
-        #expect(try database.claimSend(now: t0.addingTimeInterval(21)) == nil, "a later reply waits while an earlier one is uncertain")
+        #expect(try await database.claimSend(now: t0.addingTimeInterval(21)) == nil, "a later reply waits while an earlier one is uncertain")
 
         // The wait is measured from when the outcome turned unknown (t0 + 20 s): not yet.
-        #expect(try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(19), now: t0.addingTimeInterval(30)).isEmpty)
+        #expect(try await database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(19), now: t0.addingTimeInterval(30)).isEmpty)
         #expect(try Self.item(database, claimed.item.id!).state == .uncertain)
         // Past it: pending again, once.
-        let retried = try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(91))
+        let retried = try await database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(91))
         #expect(retried.map(\.id) == [claimed.item.id])
-        #expect(try database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(92)).isEmpty)
+        #expect(try await database.retryUnconfirmedSends(olderThan: t0.addingTimeInterval(21), now: t0.addingTimeInterval(92)).isEmpty)
         item = try Self.item(database, claimed.item.id!)
         #expect(item.state == .pending)
         #expect(item.nextAttemptAt == t0.addingTimeInterval(91))
         #expect(try Self.message(database, messageID).status == "queued")
 
-        let again = try #require(try database.claimSend(now: t0.addingTimeInterval(91)))
+        let again = try #require(try await database.claimSend(now: t0.addingTimeInterval(91)))
         #expect(again.item.id == claimed.item.id)
         #expect(again.callback.description == "balcao:outbox:\(claimed.item.id!):2")
-        try database.markSent(again.item, messageID: "wamid.SECOND", now: t0.addingTimeInterval(92))
+        try await database.markSent(again.item, messageID: "wamid.SECOND", now: t0.addingTimeInterval(92))
         // markUncertain after the item was settled (its status came first) leaves it settled.
-        try database.markUncertain(again.item, error: "late timeout", now: t0.addingTimeInterval(93))
+        try await database.markUncertain(again.item, error: "late timeout", now: t0.addingTimeInterval(93))
         #expect(try Self.item(database, claimed.item.id!).state == .sent)
-        #expect(try database.claimSend(now: t0.addingTimeInterval(94))?.message.id == laterID)
+        #expect(try await database.claimSend(now: t0.addingTimeInterval(94))?.message.id == laterID)
     }
 
     @Test("at start, an item that was being sent when the process died is uncertain, not sent again, and waits from the start")
-    func interruptedSendIsUncertain() throws {
+    func interruptedSendIsUncertain() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
-        try Self.conversation(database, customer: "5511999990002")
+        let conversation = try await Self.conversation(database)
+        try await Self.conversation(database, customer: "5511999990002")
         let other = try #require(try database.conversations().first { $0.customerID == "5511999990002" })
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
         try database.enqueueReply(conversationID: other.id!, text: "Oi!", author: "assistant", now: t0)
-        let claimed = try #require(try database.claimSend(now: t0))
-        let waiting = try #require(try database.claimSend(now: t0))
-        try database.markUncertain(waiting.item, error: "timeout", now: t0.addingTimeInterval(20))
+        let claimed = try #require(try await database.claimSend(now: t0))
+        let waiting = try #require(try await database.claimSend(now: t0))
+        try await database.markUncertain(waiting.item, error: "timeout", now: t0.addingTimeInterval(20))
         // The process dies here, with one send in flight and one waiting for its status. The next start, 10 minutes later:
         let restart = t0.addingTimeInterval(600)
-        #expect(try database.recoverInterruptedSends(now: restart) == 1)
+        #expect(try await database.recoverInterruptedSends(now: restart) == 1)
         let item = try Self.item(database, claimed.item.id!)
         #expect(item.state == .uncertain)
         #expect(item.attempts == 1)
         #expect(item.lastAttemptAt == t0)
-        #expect(try database.claimSend(now: restart) == nil)
+        #expect(try await database.claimSend(now: restart) == nil)
         // Both wait a full reconcile time from the start: their statuses could not arrive while no daemon ran.
-        #expect(try database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(-1), now: restart).isEmpty)
-        #expect(try database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(1), now: restart).count == 2)
-        #expect(try database.recoverInterruptedSends() == 0)
+        #expect(try await database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(-1), now: restart).isEmpty)
+        #expect(try await database.retryUnconfirmedSends(olderThan: restart.addingTimeInterval(1), now: restart).count == 2)
+        #expect(try await database.recoverInterruptedSends() == 0)
     }
 
     // MARK: Statuses
 
     @Test("a status with only callback data settles the item it names, not the oldest uncertain one of the conversation")
-    func callbackSettlesTheRightItem() throws {
+    func callbackSettlesTheRightItem() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
+        let conversation = try await Self.conversation(database)
         let firstMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
         let secondMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
-        let first = try #require(try database.claimSend())
-        try database.markUncertain(first.item, error: "timeout")
+        let first = try #require(try await database.claimSend())
+        try await database.markUncertain(first.item, error: "timeout")
         // The second is attempted too (as a store written by an earlier version may hold it): both uncertain.
         var secondItem = try #require(try database.outboxItem(ofMessage: secondMessage))
         secondItem.state = .uncertain
         secondItem.attempts = 1
         secondItem.lastAttemptAt = Date()
-        try database.writer.write { db in try secondItem.update(db) }
+        let uncertainItem = secondItem
+        try await database.writer.write { db in try uncertainItem.update(db) }
         let second = OutboxCallback(outboxID: secondItem.id!, attempt: 1)
 
-        let result = try Self.apply(database, [Self.status("wamid.SECOND-UNKNOWN", .delivered, callback: second.description)])
+        let result = try await Self.apply(database, [Self.status("wamid.SECOND-UNKNOWN", .delivered, callback: second.description)])
         #expect(result.statusUpdates == 1)
         #expect(try Self.item(database, secondItem.id!).state == .sent)
         #expect(try Self.item(database, first.item.id!).state == .uncertain, "the older uncertain item is not touched")
@@ -179,48 +180,48 @@ struct SendReconciliationTests {
         #expect(try Self.message(database, firstMessage).status == "sending")
 
         // Later statuses of the same message follow its id now; the first's status settles the first.
-        _ = try Self.apply(database, [Self.status("wamid.SECOND-UNKNOWN", .read, callback: nil)])
+        _ = try await Self.apply(database, [Self.status("wamid.SECOND-UNKNOWN", .read, callback: nil)])
         #expect(try Self.message(database, secondMessage).status == "read")
-        _ = try Self.apply(database, [Self.status("wamid.FIRST-UNKNOWN", .sent, callback: first.callback.description)])
+        _ = try await Self.apply(database, [Self.status("wamid.FIRST-UNKNOWN", .sent, callback: first.callback.description)])
         #expect(try Self.item(database, first.item.id!).state == .sent)
         #expect(try Self.message(database, firstMessage).wamid == "wamid.FIRST-UNKNOWN")
     }
 
     @Test("a late status of an earlier attempt never settles the next item of the conversation")
-    func lateStatusOfEarlierAttempt() throws {
+    func lateStatusOfEarlierAttempt() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
+        let conversation = try await Self.conversation(database)
         try database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
         let secondMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
         // The first item's first attempt is lost; after the reconcile time the second attempt goes through.
-        let attempt1 = try #require(try database.claimSend())
-        try database.markUncertain(attempt1.item, error: "timeout")
-        try database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(1))
-        let attempt2 = try #require(try database.claimSend())
+        let attempt1 = try #require(try await database.claimSend())
+        try await database.markUncertain(attempt1.item, error: "timeout")
+        try await database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(1))
+        let attempt2 = try #require(try await database.claimSend())
         #expect(attempt2.callback.attempt == 2)
-        try database.markSent(attempt2.item, messageID: "wamid.FIRST-ATTEMPT-2")
+        try await database.markSent(attempt2.item, messageID: "wamid.FIRST-ATTEMPT-2")
         // The second item is now uncertain.
-        let second = try #require(try database.claimSend())
+        let second = try #require(try await database.claimSend())
         #expect(second.message.id == secondMessage)
-        try database.markUncertain(second.item, error: "timeout")
+        try await database.markUncertain(second.item, error: "timeout")
 
         // Attempt 1 of the first item did reach WhatsApp; its status comes now. It is not the second item's.
-        let result = try Self.apply(database, [Self.status("wamid.FIRST-ATTEMPT-1", .sent, callback: attempt1.callback.description)])
+        let result = try await Self.apply(database, [Self.status("wamid.FIRST-ATTEMPT-1", .sent, callback: attempt1.callback.description)])
         #expect(result.secondCopies == 1)
         #expect(try Self.item(database, second.item.id!).state == .uncertain)
         #expect(try Self.message(database, secondMessage).wamid == nil)
     }
 
     @Test("a status for an unknown message or callback changes nothing")
-    func unknownStatusChangesNothing() throws {
+    func unknownStatusChangesNothing() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
-        try Self.conversation(database, customer: "5511999990002")
+        let conversation = try await Self.conversation(database)
+        try await Self.conversation(database, customer: "5511999990002")
         try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
-        let claimed = try #require(try database.claimSend())
-        try database.markUncertain(claimed.item, error: "timeout")
+        let claimed = try #require(try await database.claimSend())
+        try await database.markUncertain(claimed.item, error: "timeout")
         let snapshot = {
             try database.reader.read { db in
                 (try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id"), try Row.fetchAll(db, sql: "SELECT * FROM message ORDER BY id"))
@@ -228,7 +229,7 @@ struct SendReconciliationTests {
         }
         let before = try snapshot()
         let id = claimed.item.id!
-        let result = try Self.apply(
+        let result = try await Self.apply(
             database,
             [
                 Self.status("wamid.NEVER-SEEN", .sent, callback: nil),
@@ -248,31 +249,31 @@ struct SendReconciliationTests {
     }
 
     @Test("a late status settles an item already due to be sent again, and a failing later attempt does not unsettle it")
-    func lateStatusWins() throws {
+    func lateStatusWins() async throws {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
-        let conversation = try Self.conversation(database)
+        let conversation = try await Self.conversation(database)
         let messageID = try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
-        let first = try #require(try database.claimSend())
-        try database.markUncertain(first.item, error: "timeout")
-        try database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(1))
+        let first = try #require(try await database.claimSend())
+        try await database.markUncertain(first.item, error: "timeout")
+        try await database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(1))
         #expect(try Self.item(database, first.item.id!).state == .pending)
         // The first attempt's status arrives before the item is sent again: it is not sent again.
-        _ = try Self.apply(database, [Self.status("wamid.LATE", .sent, callback: first.callback.description)])
+        _ = try await Self.apply(database, [Self.status("wamid.LATE", .sent, callback: first.callback.description)])
         #expect(try Self.item(database, first.item.id!).state == .sent)
-        #expect(try database.claimSend() == nil)
+        #expect(try await database.claimSend() == nil)
         #expect(try Self.message(database, messageID).wamid == "wamid.LATE")
 
         // Another item: its status arrives while its attempt is still in flight, and the attempt then ends in a refusal.
         let otherMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Mais uma", author: "assistant")
-        let other = try #require(try database.claimSend())
-        _ = try Self.apply(database, [Self.status("wamid.FAST", .sent, callback: other.callback.description)])
-        try database.retrySend(other.item, error: "503", after: 1)
-        try database.failSend(other.item, reason: "refused")
+        let other = try #require(try await database.claimSend())
+        _ = try await Self.apply(database, [Self.status("wamid.FAST", .sent, callback: other.callback.description)])
+        try await database.retrySend(other.item, error: "503", after: 1)
+        try await database.failSend(other.item, reason: "refused")
         #expect(try Self.item(database, other.item.id!).state == .sent)
         #expect(try Self.message(database, otherMessage).status == "sent")
         // A second copy's status (another id, same item) is reported and changes nothing.
-        let result = try Self.apply(database, [Self.status("wamid.COPY", .sent, callback: other.callback.description)])
+        let result = try await Self.apply(database, [Self.status("wamid.COPY", .sent, callback: other.callback.description)])
         #expect(result.secondCopies == 1)
         #expect(try Self.message(database, otherMessage).wamid == "wamid.FAST")
     }
@@ -323,7 +324,7 @@ struct SendReconciliationTests {
             let message = try Self.message(database, item().messageId)
             #expect(message.wamid == accepted)
             #expect(message.status == "delivered")
-            #expect(try harness.daemon.balcao.conversations.reconcileUnconfirmedSends().isEmpty)
+            #expect(try await harness.daemon.balcao.conversations.reconcileUnconfirmedSends().isEmpty)
             #expect(harness.graph.sentMessages.count == 1)
         }
     }
@@ -342,7 +343,7 @@ struct SendReconciliationTests {
         let clock = TestClock()
         var service = balcao.conversations
         service.clock = { clock.now() }
-        let conversation = try Self.conversation(balcao.database)
+        let conversation = try await Self.conversation(balcao.database)
         let messageID = try balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
         graph.enqueue(.init(dropsAnswer: true))
 
@@ -355,7 +356,7 @@ struct SendReconciliationTests {
 
         // 50 minutes later (by the clock): still waiting for a status.
         clock.set(ahead: 3000)
-        #expect(try service.reconcileUnconfirmedSends().isEmpty)
+        #expect(try await service.reconcileUnconfirmedSends().isEmpty)
         #expect(graph.sentMessages.count == 1)
         #expect(try Self.item(balcao.database, itemID).state == .uncertain)
         #expect(try balcao.metrics.render(database: balcao.database, vectorIndexSize: nil).contains("balcao_sends_unconfirmed_total 0"))
@@ -363,14 +364,14 @@ struct SendReconciliationTests {
         // Past the hour: put back in the queue, once, and sent again by the service's sender (woken by that write: the
         // running reconcile loop itself sleeps until the deadline by the real clock, which this test does not move).
         clock.set(ahead: 3601)
-        #expect(try service.reconcileUnconfirmedSends().map(\.id) == [itemID])
+        #expect(try await service.reconcileUnconfirmedSends().map(\.id) == [itemID])
         let again = await graph.waitForRequests(2) { !$0.isMarkAsRead }
         #expect(again.count == 2)
         #expect(again.last?.json?["biz_opaque_callback_data"] as? String == "balcao:outbox:\(itemID):2")
         #expect(try await eventually { try Self.item(balcao.database, itemID).state == .sent })
         #expect(try Self.message(balcao.database, messageID).wamid == again.last?.responseMessageID)
         #expect(try balcao.metrics.render(database: balcao.database, vectorIndexSize: nil).contains("balcao_sends_unconfirmed_total 1"))
-        #expect(try service.reconcileUnconfirmedSends().isEmpty)
+        #expect(try await service.reconcileUnconfirmedSends().isEmpty)
         #expect(graph.sentMessages.count == 2)
     }
 }
