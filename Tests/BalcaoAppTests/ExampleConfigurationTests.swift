@@ -12,4 +12,73 @@ struct ExampleConfigurationTests {
         let loaded = try BalcaoConfiguration.load(file: file, environment: [:])
         #expect(loaded == BalcaoConfiguration())
     }
+
+    @Test("every key Resources/balcao.toml sets is read, with the value written there")
+    func everyShippedKeyIsRead() throws {
+        let file = SharedFixtures.repositoryRoot.appendingPathComponent("Resources/balcao.toml")
+        let parsed = try ConfigurationFile(
+            parsing: String(contentsOf: file, encoding: .utf8), path: file.path, knownKeys: BalcaoConfiguration.knownKeys)
+        #expect(
+            parsed.values == [
+                "server.host": "127.0.0.1", "server.port": "8080", "server.max_upload_bytes": "52428800",
+                "storage.data_dir": "./balcao-data", "storage.ingestion_workers": "2", "storage.ingestion_max_attempts": "3",
+                "storage.extraction_timeout_seconds": "120", "storage.extraction_memory_mb": "1024",
+                "embedding.provider": "local", "embedding.threads": "2",
+                "llm.timeout_seconds": "60",
+                "whatsapp.graph_base_url": "https://graph.facebook.com/v25.0", "whatsapp.quiet_period_seconds": "2.5",
+                "whatsapp.handoff_timeout_minutes": "240", "whatsapp.reconcile_after_seconds": "90", "whatsapp.max_body_bytes": "1048576",
+                "whatsapp.template_language": "pt_BR",
+                "credits.price_per_1k_input_tokens": "0.0", "credits.price_per_1k_output_tokens": "0.0", "credits.price_per_answer": "0.0",
+                "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
+                "backup.interval_hours": "0", "backup.keep": "7",
+                "admin.session_hours": "12",
+            ])
+    }
+
+    @Test("every key shown commented out in Resources/balcao.toml is known, and its example value loads once uncommented")
+    func everyCommentedKeyIsKnown() throws {
+        let file = SharedFixtures.repositoryRoot.appendingPathComponent("Resources/balcao.toml")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let secret = scratch.appendingPathComponent("secret")
+        try Data("s3cr3t\n".utf8).write(to: secret)
+        var uncommented: [String] = []
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let match = line.wholeMatch(of: /# ([a-z0-9_]+) = (.*)/) else { return String(line) }
+            uncommented.append(String(match.1))
+            // The example secret files (/run/credentials/…) exist only under systemd: point them at a real one.
+            return match.1.hasSuffix("_file") ? "\(match.1) = \"\(secret.path)\"" : "\(match.1) = \(match.2)"
+        }
+        #expect(
+            Set(uncommented) == [
+                "api_token", "tls_certificate", "extractor_executable", "model_path", "base_url", "model", "dimension", "api_key_file",
+                "verify_token", "app_secret_file", "access_token_file", "template_name", "text_only_message", "stripe_webhook_secret_file",
+                "directory", "format", "web_root", "secure_cookies",
+            ])
+        let full = scratch.appendingPathComponent("balcao.toml")
+        try Data(lines.joined(separator: "\n").utf8).write(to: full)
+        let loaded = try BalcaoConfiguration.load(file: full, environment: [:])
+        #expect(loaded.server.apiToken == "…")
+        #expect(loaded.server.tlsCertificate == "/etc/letsencrypt/live/example.com/fullchain.pem")
+        #expect(loaded.storage.extractorExecutable == "/usr/bin/balcao")
+        #expect(loaded.embedding.modelPath == "/usr/share/balcao/models/e5-small-q4.bin")
+        #expect(loaded.embedding.baseURL == "http://127.0.0.1:11434/v1")
+        #expect(loaded.embedding.model == "nomic-embed-text")
+        #expect(loaded.embedding.dimension == 768)
+        #expect(loaded.embedding.apiKey == "s3cr3t")
+        #expect(loaded.llm.baseURL == "https://api.openai.com/v1")
+        #expect(loaded.llm.model == "gpt-4o-mini")
+        #expect(loaded.llm.apiKey == "s3cr3t")
+        #expect(loaded.whatsapp.verifyToken == "…")
+        #expect(loaded.whatsapp.appSecret == "s3cr3t")
+        #expect(loaded.whatsapp.accessToken == "s3cr3t")
+        #expect(loaded.whatsapp.templateName == "retomar_conversa")
+        #expect(loaded.whatsapp.textOnlyMessage == "Por enquanto só leio texto: pode escrever sua pergunta?")
+        #expect(loaded.credits.stripeWebhookSecret == "s3cr3t")
+        #expect(loaded.backup.directory == "/var/backups/balcao")
+        #expect(loaded.log.format == "json")
+        #expect(loaded.admin.webRoot == "/usr/share/balcao/web")
+        #expect(loaded.admin.secureCookies == true)
+    }
 }

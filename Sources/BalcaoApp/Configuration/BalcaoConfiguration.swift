@@ -199,42 +199,35 @@ extension BalcaoConfiguration {
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
     public static func load(file: URL?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BalcaoConfiguration {
         var values: [String: String] = [:]
+        var origins: [String: String] = [:]
         if let file {
             let text: String
             do { text = try String(contentsOf: file, encoding: .utf8) } catch {
                 throw ConfigurationError(description: "Cannot read the configuration file \(file.path): \(error.localizedDescription)")
             }
-            let table: TOMLTable
-            do { table = try TOMLTable(parsing: text) } catch {
-                throw ConfigurationError(description: "\(file.path): \(error)")
-            }
-            for (section, entries) in table.sections {
-                guard let known = knownKeys[section] else {
-                    throw ConfigurationError(description: "\(file.path): unknown section [\(section)]")
-                }
-                for (key, value) in entries {
-                    let base = key.hasSuffix("_file") ? String(key.dropLast(5)) : key
-                    guard known.contains(base) else {
-                        throw ConfigurationError(description: "\(file.path): unknown key \"\(key)\" in [\(section)]")
-                    }
-                    values["\(section).\(key)"] = value.text
-                }
+            for (key, value) in try ConfigurationFile(parsing: text, path: file.path, knownKeys: knownKeys).values {
+                values[key] = value
+                origins[key] = file.path
             }
         }
         for (section, keys) in knownKeys {
             for key in keys {
                 for name in [key, key + "_file"] {
-                    if let value = environment["BALCAO_\(section.uppercased())_\(name.uppercased())"] {
+                    let variable = "BALCAO_\(section.uppercased())_\(name.uppercased())"
+                    if let value = environment[variable] {
                         values["\(section).\(name)"] = value
+                        origins["\(section).\(name)"] = "environment variable \(variable)"
                     }
                 }
             }
         }
-        return try BalcaoConfiguration(values: values)
+        return try BalcaoConfiguration(values: values, origins: origins)
     }
 
-    init(values: [String: String]) throws {
-        let reader = ValueReader(values: values)
+    /// Reads settings given as text by `section.key`; `origins` says where each came from (the file's path, the
+    /// environment variable), which errors about that setting name first.
+    init(values: [String: String], origins: [String: String] = [:]) throws {
+        let reader = ValueReader(values: values, origins: origins)
         server.host = reader.string("server.host") ?? server.host
         server.port = try reader.integer("server.port", in: 0...65535) ?? server.port
         server.apiToken = try reader.secret("server.api_token")
@@ -249,7 +242,8 @@ extension BalcaoConfiguration {
         storage.extractorExecutable = reader.string("storage.extractor_executable") ?? storage.extractorExecutable
         embedding.provider = reader.string("embedding.provider") ?? embedding.provider
         guard ["local", "openai", "none"].contains(embedding.provider) else {
-            throw ConfigurationError(description: "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\"")
+            throw reader.problem(
+                "embedding.provider", "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\"")
         }
         embedding.modelPath = reader.string("embedding.model_path")
         embedding.baseURL = reader.string("embedding.base_url")
@@ -286,11 +280,13 @@ extension BalcaoConfiguration {
         backup.directory = reader.string("backup.directory")
         log.format = reader.string("log.format")
         if let format = log.format, !["json", "text"].contains(format) {
-            throw ConfigurationError(description: "[log] format must be \"json\" or \"text\", not \"\(format)\"")
+            throw reader.problem("log.format", "[log] format must be \"json\" or \"text\", not \"\(format)\"")
         }
         admin.webRoot = reader.string("admin.web_root")
         if let text = reader.string("admin.secure_cookies"), text != "auto" {
-            guard let value = Bool(text) else { throw ConfigurationError(description: "admin.secure_cookies must be true, false or \"auto\", not \"\(text)\"") }
+            guard let value = Bool(text) else {
+                throw reader.problem("admin.secure_cookies", "admin.secure_cookies must be true, false or \"auto\", not \"\(text)\"")
+            }
             admin.secureCookies = value
         }
         admin.sessionHours = try reader.double("admin.session_hours") ?? admin.sessionHours
@@ -298,6 +294,12 @@ extension BalcaoConfiguration {
 
     private struct ValueReader {
         let values: [String: String]
+        let origins: [String: String]
+
+        /// An error about one setting, preceded by where that setting came from (when known).
+        func problem(_ key: String, _ message: String) -> ConfigurationError {
+            ConfigurationError(description: origins[key].map { "\($0): \(message)" } ?? message)
+        }
 
         func string(_ key: String) -> String? {
             guard let value = values[key], !value.isEmpty else { return nil }
@@ -307,7 +309,7 @@ extension BalcaoConfiguration {
         func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
             guard let text = string(key) else { return nil }
             guard let value = Int(text), range.contains(value) else {
-                throw ConfigurationError(description: "\(key) must be a whole number between \(range.lowerBound) and \(range.upperBound), not \"\(text)\"")
+                throw problem(key, "\(key) must be a whole number between \(range.lowerBound) and \(range.upperBound), not \"\(text)\"")
             }
             return value
         }
@@ -315,7 +317,7 @@ extension BalcaoConfiguration {
         func double(_ key: String, allowZero: Bool = false) throws -> Double? {
             guard let text = string(key) else { return nil }
             guard let value = Double(text), value.isFinite, allowZero ? value >= 0 : value > 0 else {
-                throw ConfigurationError(description: "\(key) must be a \(allowZero ? "non-negative" : "positive") number, not \"\(text)\"")
+                throw problem(key, "\(key) must be a \(allowZero ? "non-negative" : "positive") number, not \"\(text)\"")
             }
             return value
         }
@@ -329,7 +331,7 @@ extension BalcaoConfiguration {
                 do {
                     text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
                 } catch {
-                    throw ConfigurationError(description: "Cannot read \(key)_file \(path): \(error.localizedDescription)")
+                    throw problem(key + "_file", "Cannot read \(key)_file \(path): \(error.localizedDescription)")
                 }
                 if !text.isEmpty { return text }
             }
