@@ -216,6 +216,8 @@ let package = Package(
         .testTarget(
             name: "RetrievalTests", dependencies: ["Retrieval", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnsweringTests", dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(

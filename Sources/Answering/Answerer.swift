@@ -78,7 +78,7 @@ public struct Answerer: Sendable {
     ) async throws -> GeneratedAnswer {
         guard let chatModel else { throw AnsweringError.noModel }
         let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history)
-        let completion = try await chatModel.complete(ChatRequest(messages: messages, temperature: 0.2, maxTokens: 700))
+        let completion = try await chatModel.complete(ChatRequest(messages: messages, temperature: 0.2, maxTokens: Self.completionTokenLimit))
         let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AnsweringError.emptyAnswer }
         return GeneratedAnswer(

@@ -3,6 +3,7 @@ public import Foundation
 import GRDB
 public import Logging
 public import Storage
+import Synchronization
 
 /// Answers one turn: handoff requests, retrieval, credits, the model or a quoted answer, and the reply queued in the
 /// same transaction that ends the turn and debits the cost.
@@ -40,7 +41,6 @@ public struct TurnProcessor: Sendable {
         let conversation = claimed.conversation
         let question = claimed.messages.map(\.text).joined(separator: "\n")
         let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
-        let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
         var log = logger
         log[metadataKey: "conversation"] = "\(conversation.id ?? 0)"
 
@@ -69,76 +69,85 @@ public struct TurnProcessor: Sendable {
                 return
             }
         }
-        let backToAssistant: @Sendable (inout Conversation) -> Void = { $0.mode = .assistant; $0.humanUntil = nil }
-
         if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
 
-        let humanUntil = now().addingTimeInterval(settings.humanTimeout)
-        let handoff: @Sendable (inout Conversation) -> Void = {
-            $0.mode = .human
-            $0.humanUntil = humanUntil
-            $0.consecutiveUnanswered = 0
-        }
-        if Self.asksForHuman(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
-            try await finish(.handoff, text: phrases.handoff, changes: handoff)
-            return
-        }
-
-        let retrieved = try await answerer.retrieve(question, agent: agent)
-        guard retrieved.isRelevant else {
-            let unanswered = conversation.consecutiveUnanswered + 1
-            if unanswered >= settings.unansweredBeforeHandoff {
-                try await finish(.handoff, text: phrases.handoff, passages: retrieved.passages, changes: handoff)
-            } else {
-                try await finish(
-                    .unanswered, text: agent?.outOfScopeMessage ?? phrases.outOfScope, passages: retrieved.passages,
-                    changes: { backToAssistant(&$0); $0.consecutiveUnanswered = unanswered })
-            }
-            return
-        }
-        let answered: @Sendable (inout Conversation) -> Void = { backToAssistant(&$0); $0.consecutiveUnanswered = 0 }
-        let passages = retrieved.passages
-        let language = agent?.language ?? "pt-BR"
-
-        guard answerer.chatModel != nil else {
-            try await finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
-            return
-        }
-        guard let reservation = try await credits.reserve(reference: "turn:\(claimed.turn.id!)") else {
-            log.warning("no credit left: not calling the language model")
-            try await finish(.outOfCredits, text: agent?.outOfCreditsMessage ?? phrases.outOfCredits, passages: passages, changes: handoff)
-            return
-        }
+        let reference = "turn:\(claimed.turn.id!)"
+        let budget = TurnBudget(credits: credits, reference: reference)
         let history = claimed.history.map { message in
             ConversationLine(speaker: message.direction == "in" ? .customer : (message.author == "operator" ? .staff : .assistant), text: message.text)
         }
-        do {
-            let generated = try await answerer.generate(question: question, agent: agent, passages: passages, history: history)
-            try await finish(
-                .generated, text: generated.text, passages: passages, promptTokens: generated.promptTokens,
-                completionTokens: generated.completionTokens, changes: answered
-            ) { [credits] db in
-                try credits.settle(
-                    reservation, promptTokens: generated.promptTokens, completionTokens: generated.completionTokens,
-                    reference: "turn:\(claimed.turn.id!)", in: db)
+        let answer = try await answerer.answer(
+            question, agent: agent,
+            context: AnswerContext(
+                history: history, unansweredInARow: conversation.consecutiveUnanswered,
+                handoffAfterUnanswered: settings.unansweredBeforeHandoff, budget: budget))
+        if let failure = answer.modelFailure {
+            log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(failure)"])
+        }
+        if answer.outcome == .outOfCredits { log.warning("no credit left: not calling the language model") }
+
+        let changes: @Sendable (inout Conversation) -> Void
+        switch answer.outcome {
+        case .handoff, .outOfCredits:
+            let humanUntil = now().addingTimeInterval(settings.humanTimeout)
+            changes = { conversation in
+                conversation.mode = .human
+                conversation.humanUntil = humanUntil
+                conversation.consecutiveUnanswered = 0
             }
-        } catch {
-            try? await credits.release(reservation)
-            log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(error)"])
-            try await finish(.extractive, text: answerer.extractive(passages: passages, language: language), passages: passages, changes: answered)
+        case .unanswered:
+            let unanswered = conversation.consecutiveUnanswered + 1
+            changes = { $0.mode = .assistant; $0.humanUntil = nil; $0.consecutiveUnanswered = unanswered }
+        case .generated, .extractive:
+            changes = { $0.mode = .assistant; $0.humanUntil = nil; $0.consecutiveUnanswered = 0 }
+        }
+        let hold = budget.hold
+        try await finish(
+            AnswerRecord.Outcome(answer.outcome), text: answer.text, passages: answer.passages,
+            promptTokens: answer.generated?.promptTokens ?? 0, completionTokens: answer.generated?.completionTokens ?? 0, changes: changes
+        ) { [credits] db in
+            guard let generated = answer.generated, let hold else { return 0 }
+            return try credits.settle(
+                hold, promptTokens: generated.promptTokens, completionTokens: generated.completionTokens, reference: reference, in: db)
         }
     }
+}
 
-    /// Whether the text asks for a person: a keyword as a whole word or phrase, accents and case ignored.
-    static func asksForHuman(_ text: String, keywords: [String]) -> Bool {
-        let folded = " " + fold(text).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ") + " "
-        return keywords.contains { keyword in
-            let key = fold(keyword).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ")
-            return !key.isEmpty && folded.contains(" \(key) ")
-        }
+/// A turn's credits as the answer's budget: the hold taken before the model is called, settled by the transaction that
+/// records the answer, or released when the model fails.
+final class TurnBudget: ModelBudget {
+    let credits: any CreditGate
+    let reference: String
+    private let held = Mutex<CreditHold?>(nil)
+
+    init(credits: any CreditGate, reference: String) {
+        self.credits = credits
+        self.reference = reference
     }
 
-    static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    /// The hold, while one is taken.
+    var hold: CreditHold? { held.withLock { $0 } }
+
+    func reserve() async throws -> Bool {
+        guard let hold = try await credits.reserve(reference: reference) else { return false }
+        held.withLock { $0 = hold }
+        return true
+    }
+
+    func release() async {
+        guard let hold = held.withLock({ held in defer { held = nil }; return held }) else { return }
+        try? await credits.release(hold)
+    }
+}
+
+extension AnswerRecord.Outcome {
+    init(_ outcome: Answer.Outcome) {
+        switch outcome {
+        case .generated: self = .generated
+        case .extractive: self = .extractive
+        case .unanswered: self = .unanswered
+        case .handoff: self = .handoff
+        case .outOfCredits: self = .outOfCredits
+        }
     }
 }

@@ -21,27 +21,17 @@ struct Ask: AsyncParsableCommand {
             guard let found = try balcao.database.agent(named: name) else { throw ValidationError("There is no agent named “\(name)”.") }
             return found
         }
-        let language = agentRecord?.language ?? "pt-BR"
-        let retrieved = try await balcao.answerer.retrieve(question, agent: agentRecord)
-        let answer: String
-        if !retrieved.isRelevant {
-            answer = agentRecord?.outOfScopeMessage ?? Phrases.forLanguage(language).outOfScope
-        } else if balcao.answerer.chatModel != nil {
-            do {
-                let generated = try await balcao.answerer.generate(question: question, agent: agentRecord, passages: retrieved.passages, history: [])
-                answer = generated.text
-                printError("(\(generated.model): \(generated.promptTokens) prompt + \(generated.completionTokens) completion tokens)")
-            } catch {
-                printError("The language model failed (\(error)); quoting the documents instead.")
-                answer = balcao.answerer.extractive(passages: retrieved.passages, language: language)
-            }
-        } else {
-            answer = balcao.answerer.extractive(passages: retrieved.passages, language: language)
+        // The same decision as a WhatsApp turn (a first question, not paid for: the owner is asking).
+        let answer = try await balcao.answerer.answer(question, agent: agentRecord)
+        if let generated = answer.generated {
+            printError("(\(generated.model): \(generated.promptTokens) prompt + \(generated.completionTokens) completion tokens)")
         }
-        print(answer)
-        if !retrieved.passages.isEmpty {
+        if let failure = answer.modelFailure { printError("The language model failed (\(failure)); quoting the documents instead.") }
+        if let reason = answer.handoffReason { printError("(handed to a person: \(reason.rawValue))") }
+        print(answer.text)
+        if !answer.passages.isEmpty {
             print("\nSources:")
-            for (rank, passage) in retrieved.passages.enumerated() {
+            for (rank, passage) in answer.passages.enumerated() {
                 print("  \(rank + 1). [\(String(format: "%.3f", passage.score))] \(passage.citation())")
             }
         }

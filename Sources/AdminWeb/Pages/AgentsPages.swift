@@ -156,46 +156,32 @@ enum AgentsPages: AdminPageModule {
         ]
         if let question {
             let started = ContinuousClock.now
-            let retrieved = try await answerer.retrieve(question, agent: agent)
-            let phrases = Phrases.forLanguage(agent.language)
-            var outcomeKey: String
-            var answer: String
+            // The same decision as a WhatsApp turn (a first question, not paid for: the owner is asking).
+            let answer = try await answerer.answer(question, agent: agent)
+            let outcomeKey = "playground_outcome_" + answer.outcome.rawValue
             var note: String?
-            if !retrieved.isRelevant {
-                outcomeKey = "playground_outcome_unanswered"
-                answer = agent.outOfScopeMessage ?? phrases.outOfScope
-            } else if answerer.chatModel != nil {
-                do {
-                    let generated = try await answerer.generate(question: question, agent: agent, passages: retrieved.passages, history: [])
-                    outcomeKey = "playground_outcome_generated"
-                    answer = generated.text
-                    note = admin.text(
-                        "playground_tokens", context,
-                        ["model": generated.model, "prompt": String(generated.promptTokens), "completion": String(generated.completionTokens)])
-                } catch {
-                    outcomeKey = "playground_outcome_extractive"
-                    answer = answerer.extractive(passages: retrieved.passages, language: agent.language)
-                    note = admin.text("playground_model_failed", context, ["error": String(describing: error)])
-                }
-            } else {
-                outcomeKey = "playground_outcome_extractive"
-                answer = answerer.extractive(passages: retrieved.passages, language: agent.language)
+            if let generated = answer.generated {
+                note = admin.text(
+                    "playground_tokens", context,
+                    ["model": generated.model, "prompt": String(generated.promptTokens), "completion": String(generated.completionTokens)])
+            } else if let failure = answer.modelFailure {
+                note = admin.text("playground_model_failed", context, ["error": failure])
             }
             let elapsed = ContinuousClock.now - started
             let pageWord = admin.text("documents_page_abbreviation", context)
-            data["answer"] = answer
+            data["answer"] = answer.text
             data["outcome"] = admin.text(outcomeKey, context)
-            data["outcomeClass"] = retrieved.isRelevant ? "badge-success" : "badge-warning"
+            data["outcomeClass"] = [.generated, .extractive].contains(answer.outcome) ? "badge-success" : "badge-warning"
             data["note"] = note ?? ""
             data["elapsed"] = admin.text("playground_elapsed", context, ["ms": String(Int(elapsed / .milliseconds(1)))])
-            data["citations"] = retrieved.passages.enumerated().map { index, passage -> [String: Any] in
+            data["citations"] = answer.passages.enumerated().map { index, passage -> [String: Any] in
                 PageSupport.compact([
                     "rank": String(index + 1), "filename": passage.filename, "url": "/admin/documents/\(passage.documentID)",
                     "page": passage.page.map { "\(pageWord) \($0)" } ?? "", "section": passage.section,
                     "text": passage.text, "score": PageSupport.score(passage.score, context),
                 ])
             }
-            data["hasCitations"] = !retrieved.passages.isEmpty
+            data["hasCitations"] = !answer.passages.isEmpty
         }
         return admin.renderer.page("playground", titleKey: "playground_title", data: PageSupport.compact(data), context: context)
     }

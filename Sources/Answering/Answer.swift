@@ -1,0 +1,126 @@
+public import Storage
+
+/// What the assistant does with one question, and why: the one decision behind WhatsApp turns, `balcao ask` and the
+/// admin page's playground (``Answerer/answer(_:agent:context:)``), so that they cannot answer differently.
+public struct Answer: Sendable {
+    /// What kind of answer it is.
+    public enum Outcome: String, Sendable, Hashable {
+        /// Written by the language model from the passages.
+        case generated
+        /// The passages quoted (no model configured, or the model failed: ``Answer/modelFailure``).
+        case extractive
+        /// No passage answers the question: the agent's out-of-scope message.
+        case unanswered
+        /// Handed to a person (``Answer/handoffReason``).
+        case handoff
+        /// The model was not called: no credit left.
+        case outOfCredits = "out_of_credits"
+    }
+
+    /// Why the question was handed to a person.
+    public enum HandoffReason: String, Sendable, Hashable {
+        /// The question asked for a person (a handoff keyword of the agent's, or a default one).
+        case askedForPerson = "asked_for_person"
+        /// Too many questions in a row without a good passage.
+        case repeatedlyUnanswered = "repeatedly_unanswered"
+        /// No credit left to pay for an answer.
+        case outOfCredits = "out_of_credits"
+    }
+
+    /// What kind of answer it is.
+    public var outcome: Outcome
+    /// What the customer is told.
+    public var text: String
+    /// The passages found, best first, with their scores (empty when the question was handed off before searching).
+    public var passages: [Passage]
+    /// The model's answer with its token counts, when it wrote it.
+    public var generated: GeneratedAnswer?
+    /// Why it was handed to a person, when it was.
+    public var handoffReason: HandoffReason?
+    /// Why the model's answer was replaced by quoted passages, when it failed.
+    public var modelFailure: String?
+}
+
+/// How the caller pays for a model call: WhatsApp turns hold credits; `balcao ask` and the playground, used by the
+/// owner, do not.
+public protocol ModelBudget: Sendable {
+    /// Holds the most one answer may cost (``Answerer/completionTokenLimit`` tokens of completion); `false` when no
+    /// credit is left, and the model is not called.
+    func reserve() async throws -> Bool
+    /// Ends the hold without a debit: the model failed, and the passages are quoted instead.
+    func release() async
+}
+
+/// What the decision knows beyond the question.
+public struct AnswerContext: Sendable {
+    /// The conversation so far, oldest first.
+    public var history: [ConversationLine]
+    /// Questions in a row this customer already asked without a good passage.
+    public var unansweredInARow: Int
+    /// A question without a good passage that makes this many in a row is handed to a person; `nil`: never.
+    public var handoffAfterUnanswered: Int?
+    /// Who pays for the model call; `nil`: nobody (the owner's own questions).
+    public var budget: (any ModelBudget)?
+
+    /// A context; the defaults are a first question, never handed off for lack of passages, free.
+    public init(
+        history: [ConversationLine] = [], unansweredInARow: Int = 0, handoffAfterUnanswered: Int? = nil, budget: (any ModelBudget)? = nil
+    ) {
+        self.history = history
+        self.unansweredInARow = unansweredInARow
+        self.handoffAfterUnanswered = handoffAfterUnanswered
+        self.budget = budget
+    }
+}
+
+extension Answerer {
+    /// The most tokens the model may write for one answer (also what a credit hold covers).
+    public static let completionTokenLimit = 700
+
+    /// Decides what to answer: a person when asked for; else the passages found for the agent; the agent's
+    /// out-of-scope message when none is relevant (handed to a person after too many in a row); the model's answer
+    /// when one is configured and paid for, else — or when it fails — the passages quoted.
+    ///
+    /// - Throws: only when the database or the search fails; a failing model is an extractive answer.
+    public func answer(_ question: String, agent: Agent?, context: AnswerContext = AnswerContext()) async throws -> Answer {
+        let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
+        if Self.asksForPerson(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
+            return Answer(outcome: .handoff, text: phrases.handoff, passages: [], handoffReason: .askedForPerson)
+        }
+        let retrieved = try await retrieve(question, agent: agent)
+        let passages = retrieved.passages
+        guard retrieved.isRelevant else {
+            if let limit = context.handoffAfterUnanswered, context.unansweredInARow + 1 >= limit {
+                return Answer(outcome: .handoff, text: phrases.handoff, passages: passages, handoffReason: .repeatedlyUnanswered)
+            }
+            return Answer(outcome: .unanswered, text: agent?.outOfScopeMessage ?? phrases.outOfScope, passages: passages)
+        }
+        let language = agent?.language ?? "pt-BR"
+        guard chatModel != nil else {
+            return Answer(outcome: .extractive, text: extractive(passages: passages, language: language), passages: passages)
+        }
+        if let budget = context.budget, try await !budget.reserve() {
+            return Answer(
+                outcome: .outOfCredits, text: agent?.outOfCreditsMessage ?? phrases.outOfCredits, passages: passages,
+                handoffReason: .outOfCredits)
+        }
+        do {
+            let generated = try await generate(question: question, agent: agent, passages: passages, history: context.history)
+            return Answer(outcome: .generated, text: generated.text, passages: passages, generated: generated)
+        } catch {
+            await context.budget?.release()
+            return Answer(
+                outcome: .extractive, text: extractive(passages: passages, language: language), passages: passages,
+                modelFailure: String(describing: error))
+        }
+    }
+
+    /// Whether the text asks for a person: a keyword as a whole word or phrase, accents and case ignored.
+    public static func asksForPerson(_ text: String, keywords: [String]) -> Bool {
+        let folded = " " + fold(text).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ") + " "
+        return keywords.contains { keyword in
+            let key = fold(keyword).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ")
+            return !key.isEmpty && folded.contains(" \(key) ")
+        }
+    }
+}
