@@ -1,3 +1,4 @@
+import Answering
 import Conversations
 import Credits
 import GRDB
@@ -13,7 +14,7 @@ struct LedgerCreditGate: CreditGate {
     let database: AppDatabase
     /// The largest prompt and completion an answer may use (the hold covers them).
     let maxPromptTokens = 6000
-    let maxCompletionTokens = 700
+    let maxCompletionTokens = Answerer.completionTokenLimit
 
     func reserve(reference: String) async throws -> CreditHold? {
         let estimate = pricing.maximumCost(promptTokens: maxPromptTokens, maxCompletionTokens: maxCompletionTokens)
@@ -36,7 +37,7 @@ struct LedgerCreditGate: CreditGate {
     }
 
     func release(_ hold: CreditHold) async throws {
-        guard let reservation = try await database.writer.read({ db in try CreditReservation.fetchOne(db, key: hold.id) }) else { return }
+        guard let reservation = try database.writer.readNow({ db in try CreditReservation.fetchOne(db, key: hold.id) }) else { return }
         try await ledger.release(reservation)
     }
 }

@@ -124,7 +124,7 @@ extension CreditLedger {
     /// Open reservations that still hold credits, oldest first.
     public func openReservations() async throws -> [CreditReservation] {
         let now = clock()
-        return try await writer.read { db in
+        return try writer.readNow { db in
             try CreditReservation.filter(Column("state") == "open" && Column("expiresAt") > now).order(Column("id")).fetchAll(db)
         }
     }

@@ -52,7 +52,7 @@ public struct CreditLedger: Sendable {
 
     /// The balance: the sum of every ledger entry.
     public func balance() async throws -> CreditAmount {
-        try await writer.read { db in try Self.balance(db) }
+        try writer.readNow { db in try Self.balance(db) }
     }
 
     /// The balance, read inside the caller's database access.
@@ -63,7 +63,7 @@ public struct CreditLedger: Sendable {
     /// Balance, open reservations and the low-balance verdict, read together.
     public func status() async throws -> CreditStatus {
         let now = clock()
-        return try await writer.read { db in try self.status(db, now: now) }
+        return try writer.readNow { db in try self.status(db, now: now) }
     }
 
     /// The setting under which the admin page saves the owner's low-balance threshold.
@@ -85,14 +85,14 @@ public struct CreditLedger: Sendable {
 
     /// The latest ledger entries, newest first.
     public func recentEntries(limit: Int = 50) async throws -> [CreditEntry] {
-        try await writer.read { db in
+        try writer.readNow { db in
             try CreditEntry.order(Column("id").desc).limit(max(0, limit)).fetchAll(db)
         }
     }
 
     /// The entry recorded with an external id, if any.
     public func entry(externalID: String) async throws -> CreditEntry? {
-        try await writer.read { db in try CreditEntry.filter(Column("externalId") == externalID).fetchOne(db) }
+        try writer.readNow { db in try CreditEntry.filter(Column("externalId") == externalID).fetchOne(db) }
     }
 
     // MARK: Top-ups and adjustments

@@ -13,7 +13,7 @@ enum AuditPages: AdminPageModule {
             let area = query["area"].map(String.init) ?? ""
             let actor = (query["actor"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
             let before = query["before"].flatMap { Int64(String($0)) }
-            let (entries, areas) = try await admin.environment.database.reader.read { db -> ([AuditEntry], [String]) in
+            let (entries, areas) = try admin.environment.database.reader.readNow { db -> ([AuditEntry], [String]) in
                 var request = AuditEntry.all()
                 if !area.isEmpty { request = request.filter(Column("action").like(area.replacingOccurrences(of: "%", with: "") + ".%")) }
                 if !actor.isEmpty { request = request.filter(Column("actor") == actor) }

@@ -58,7 +58,7 @@ enum CreditsPages: AdminPageModule {
     /// The threshold in effect (micro-credits): the one saved here, else the configuration's; `nil` for none.
     static func effectiveThreshold(_ admin: AdminWeb) async throws -> Int64? {
         let ledger = admin.environment.ledger
-        return try await admin.environment.database.reader.read { db in try ledger.lowBalanceThreshold(db)?.micros }
+        return try admin.environment.database.reader.readNow { db in try ledger.lowBalanceThreshold(db)?.micros }
     }
 
     static func register(on routes: AdminRoutes) {
@@ -67,7 +67,7 @@ enum CreditsPages: AdminPageModule {
         routes.get("credits") { request, context in
             let filter = Filter(request)
             let language = context.language
-            let (entries, status) = try await admin.environment.database.reader.read { db -> ([CreditEntry], (Int64, Int64)) in
+            let (entries, status) = try admin.environment.database.reader.readNow { db -> ([CreditEntry], (Int64, Int64)) in
                 var query = filter.request()
                 if let before = filter.before { query = query.filter(Column("id") < before) }
                 let entries = try query.order(Column("id").desc).limit(pageSize + 1).fetchAll(db)
@@ -117,7 +117,7 @@ enum CreditsPages: AdminPageModule {
         routes.get("credits.csv") { request, context in
             let filter = Filter(request)
             // A whole-ledger export: rows are read as stored (no record or date decoding) and written straight into one buffer.
-            let csv = try await admin.environment.database.reader.read { db in
+            let csv = try admin.environment.database.reader.readNow { db in
                 var csv = ByteBuffer(string: "id,created_at,kind,amount,reason,actor,reference\r\n")
                 let rows = try filter.request()
                     .select(Column("id"), Column("createdAt"), Column("kind"), Column("amount"), Column("reason"), Column("actor"), Column("reference"))

@@ -7,7 +7,7 @@ enum DashboardPages: AdminPageModule {
         let admin = routes.admin
         routes.get("dashboard") { _, context in
             let now = admin.configuration.now()
-            let stats = try await admin.environment.database.reader.read { db in try DashboardStats.load(db, now: now) }
+            let stats = try admin.environment.database.reader.readNow { db in try DashboardStats.load(db, now: now) }
             let threshold = try await CreditsPages.effectiveThreshold(admin)
             return admin.renderer.page("dashboard", titleKey: "dashboard_title", data: data(stats, threshold: threshold, admin: admin, context: context), context: context)
         }
