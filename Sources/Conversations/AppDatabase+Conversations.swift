@@ -493,8 +493,8 @@ extension AppDatabase {
     }
 
     /// Changes who answers a conversation (`human` until `until`, or back to the assistant).
-    public func setMode(conversationID: Int64, _ mode: Conversation.Mode, until: Date?, now: Date = Date()) throws -> Conversation? {
-        try writer.write { db in
+    public func setMode(conversationID: Int64, _ mode: Conversation.Mode, until: Date?, now: Date = Date()) async throws -> Conversation? {
+        try await writer.write { db in
             guard var conversation = try Conversation.fetchOne(db, key: conversationID) else { return nil }
             conversation.mode = mode
             conversation.humanUntil = mode == .human ? until : nil
@@ -502,6 +502,26 @@ extension AppDatabase {
             conversation.updatedAt = now
             try conversation.update(db)
             return conversation
+        }
+    }
+
+    /// Queues an operator's reply and, when the assistant had the conversation, gives it to the person until
+    /// `humanUntil` (the assistant stays silent meanwhile) — in one transaction. Returns the message's id and the
+    /// conversation as it is now; `nil` when there is no such conversation.
+    public func enqueueOperatorReply(
+        conversationID: Int64, text: String, humanUntil: Date, now: Date = Date()
+    ) async throws -> (messageID: Int64, conversation: Conversation)? {
+        try await writer.write { db in
+            guard var conversation = try Conversation.fetchOne(db, key: conversationID) else { return nil }
+            if conversation.mode == .assistant {
+                conversation.mode = .human
+                conversation.humanUntil = humanUntil
+                conversation.consecutiveUnanswered = 0
+                conversation.updatedAt = now
+                try conversation.update(db)
+            }
+            let messageID = try enqueueReply(conversationID: conversationID, text: text, author: "operator", turnID: nil, db: db, now: now)
+            return (messageID, conversation)
         }
     }
 }

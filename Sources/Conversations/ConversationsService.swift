@@ -103,6 +103,28 @@ public struct ConversationsService: Service {
         }
     }
 
+    // MARK: People
+
+    /// A person takes the conversation over: the assistant stays silent until ``release(conversationID:)`` or until
+    /// ``ConversationSettings/humanTimeout`` passes (by ``clock``). `nil` when there is no such conversation.
+    public func takeOver(conversationID: Int64) async throws -> Conversation? {
+        let now = clock()
+        return try await database.setMode(conversationID: conversationID, .human, until: now.addingTimeInterval(settings.humanTimeout), now: now)
+    }
+
+    /// The assistant answers the conversation again.
+    public func release(conversationID: Int64) async throws -> Conversation? {
+        try await database.setMode(conversationID: conversationID, .assistant, until: nil, now: clock())
+    }
+
+    /// Queues an operator's reply; a person answering takes the conversation over if the assistant had it (as
+    /// ``takeOver(conversationID:)``). Returns the message's id, `nil` when there is no such conversation.
+    public func replyAsOperator(conversationID: Int64, text: String) async throws -> Int64? {
+        let now = clock()
+        return try await database.enqueueOperatorReply(
+            conversationID: conversationID, text: text, humanUntil: now.addingTimeInterval(settings.humanTimeout), now: now)?.messageID
+    }
+
     /// The bells of the three kinds of work, rung by the commits that create it.
     private struct Bells {
         let inbox: WorkBell

@@ -28,7 +28,7 @@ struct TakeoverRaceTests {
         let claimed = try await claimedTurn(database)
         #expect(claimed.conversation.mode == .assistant)
         let until = Date().addingTimeInterval(3600)
-        _ = try database.setMode(conversationID: claimed.conversation.id!, .human, until: until)
+        _ = try await database.setMode(conversationID: claimed.conversation.id!, .human, until: until)
 
         let answer = AnswerRecord(
             conversationId: claimed.conversation.id!, turnId: claimed.turn.id, question: "Qual o prazo de devolução?", text: "7 dias.",

@@ -28,14 +28,13 @@ enum ConversationsPages: AdminPageModule {
         routes.get("conversations/{id}/events") { request, context in try events(request, context: context, admin: admin) }
         routes.post("conversations/{id}/takeover") { _, context, _ in
             let conversation = try find(context, admin: admin)
-            let until = admin.configuration.now().addingTimeInterval(admin.environment.conversations.settings.humanTimeout)
-            _ = try admin.environment.database.setMode(conversationID: conversation.id!, .human, until: until)
+            _ = try await admin.environment.conversations.takeOver(conversationID: conversation.id!)
             try await admin.audit.record("conversation.takeover", target: String(conversation.id!), detail: conversation.customerID, context: context)
             return .redirect(to: "/admin/conversations/\(conversation.id!)", flash: Flash(.success, admin.text("conversations_taken_over", context)))
         }
         routes.post("conversations/{id}/release") { _, context, _ in
             let conversation = try find(context, admin: admin)
-            _ = try admin.environment.database.setMode(conversationID: conversation.id!, .assistant, until: nil)
+            _ = try await admin.environment.conversations.release(conversationID: conversation.id!)
             try await admin.audit.record("conversation.release", target: String(conversation.id!), detail: conversation.customerID, context: context)
             return .redirect(to: "/admin/conversations/\(conversation.id!)", flash: Flash(.success, admin.text("conversations_released", context)))
         }
@@ -43,13 +42,10 @@ enum ConversationsPages: AdminPageModule {
             let conversation = try find(context, admin: admin)
             let text = form.text("text")
             guard !text.isEmpty, text.count <= maxReply else { throw AdminError.badRequest("conversations_error_reply", ["max": String(maxReply)]) }
-            let database = admin.environment.database
             // A person answering takes the conversation over: the assistant stays silent until released or timed out.
-            if conversation.mode == .assistant {
-                let until = admin.configuration.now().addingTimeInterval(admin.environment.conversations.settings.humanTimeout)
-                _ = try database.setMode(conversationID: conversation.id!, .human, until: until)
+            guard let messageID = try await admin.environment.conversations.replyAsOperator(conversationID: conversation.id!, text: text) else {
+                throw AdminError.notFound
             }
-            let messageID = try database.enqueueReply(conversationID: conversation.id!, text: text, author: "operator")
             try await admin.audit.record(
                 "conversation.reply", target: String(conversation.id!), detail: "message \(messageID): \(PageSupport.snippet(text, limit: 200))",
                 context: context)

@@ -161,13 +161,14 @@ struct ConversationsController<Context: RequestContext>: Sendable {
 
     @Sendable func handoff(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        let until = Date().addingTimeInterval(balcao.configuration.whatsapp.handoffTimeoutMinutes * 60)
-        return APIConversation(try balcao.database.setMode(conversationID: conversation.id!, .human, until: until)!)
+        guard let changed = try await balcao.conversations.takeOver(conversationID: conversation.id!) else { throw APIError.notFound("There is no such conversation.") }
+        return APIConversation(changed)
     }
 
     @Sendable func release(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        return APIConversation(try balcao.database.setMode(conversationID: conversation.id!, .assistant, until: nil)!)
+        guard let changed = try await balcao.conversations.release(conversationID: conversation.id!) else { throw APIError.notFound("There is no such conversation.") }
+        return APIConversation(changed)
     }
 
     struct ReplyBody: Decodable {
@@ -183,11 +184,9 @@ struct ConversationsController<Context: RequestContext>: Sendable {
         // The limit counts Unicode scalars of the text as sent, as the OpenAPI document's maxLength does.
         let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, body.text.unicodeScalars.count <= 4096 else { throw APIError.badRequest("A reply needs 1 to 4096 characters.") }
-        if conversation.mode == .assistant {
-            let until = Date().addingTimeInterval(balcao.configuration.whatsapp.handoffTimeoutMinutes * 60)
-            _ = try balcao.database.setMode(conversationID: conversation.id!, .human, until: until)
+        guard let messageID = try await balcao.conversations.replyAsOperator(conversationID: conversation.id!, text: text) else {
+            throw APIError.notFound("There is no such conversation.")
         }
-        let messageID = try balcao.database.enqueueReply(conversationID: conversation.id!, text: text, author: "operator")
         let message = try balcao.database.messages(ofConversation: conversation.id!).first { $0.id == messageID }!
         return EditedResponse(status: .accepted, response: APIMessage(message))
     }
