@@ -136,7 +136,8 @@ public struct CreditLedger: Sendable {
 
     // MARK: Helpers
 
-    static func balance(_ db: Database) throws -> CreditAmount {
+    /// The balance, read inside the caller's database access (the one place that sums the ledger).
+    public static func balance(_ db: Database) throws -> CreditAmount {
         CreditAmount(micros: try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditEntry") ?? 0)
     }
 
@@ -145,7 +146,8 @@ public struct CreditLedger: Sendable {
         return CreditAmount(micros: try Int64.fetchOne(db, sql: sql, arguments: [now]) ?? 0)
     }
 
-    func status(_ db: Database, now: Date) throws -> CreditStatus {
+    /// Balance, open reservations and the low-balance verdict, read inside the caller's database access.
+    public func status(_ db: Database, now: Date) throws -> CreditStatus {
         let balance = try Self.balance(db)
         let reserved = try Self.reserved(db, now: now)
         return CreditStatus(

@@ -67,18 +67,15 @@ enum CreditsPages: AdminPageModule {
         routes.get("credits") { request, context in
             let filter = Filter(request)
             let language = context.language
-            let (entries, status) = try admin.environment.database.reader.readNow { db -> ([CreditEntry], (Int64, Int64)) in
+            let ledger = admin.environment.ledger
+            let now = admin.configuration.now()
+            let (entries, status) = try admin.environment.database.reader.readNow { db -> ([CreditEntry], CreditStatus) in
                 var query = filter.request()
                 if let before = filter.before { query = query.filter(Column("id") < before) }
                 let entries = try query.order(Column("id").desc).limit(pageSize + 1).fetchAll(db)
-                let balance = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditEntry") ?? 0
-                let reserved =
-                    try Int64.fetchOne(
-                        db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditReservation WHERE state = 'open' AND expiresAt > ?",
-                        arguments: [Date()]) ?? 0
-                return (entries, (balance, reserved))
+                return (entries, try ledger.status(db, now: now))
             }
-            let threshold = try await effectiveThreshold(admin)
+            let threshold = status.lowBalanceThreshold?.micros
             let page = entries.prefix(pageSize)
             let rows: [[String: Any]] = page.map { entry in
                 var row: [String: Any] = [
@@ -94,12 +91,12 @@ enum CreditsPages: AdminPageModule {
             let kinds: [[String: Any]] = [("", "credits_kind_all"), ("topUp", "credits_kind_topUp"), ("debit", "credits_kind_debit"), ("adjustment", "credits_kind_adjustment")]
                 .map { ["value": $0.0, "label": admin.text($0.1, context), "selected": (filter.kind?.rawValue ?? "") == $0.0] }
             var data: [String: Any] = [
-                "balance": AdminFormat.credits(micros: status.0, language),
-                "reserved": AdminFormat.credits(micros: status.1, language),
-                "available": AdminFormat.credits(micros: max(0, status.0 - status.1), language),
+                "balance": AdminFormat.credits(micros: status.balance.micros, language),
+                "reserved": AdminFormat.credits(micros: status.reserved.micros, language),
+                "available": AdminFormat.credits(micros: status.available.micros, language),
                 "threshold": threshold.map { AdminFormat.credits(micros: $0, language) } ?? "—",
                 "thresholdValue": threshold.map { CreditAmount(micros: $0).formatted } ?? "",
-                "lowBalance": threshold.map { status.0 <= $0 } ?? false,
+                "lowBalance": status.isLow,
                 "entries": rows, "hasEntries": !rows.isEmpty,
                 "kinds": kinds, "from": filter.fromText, "to": filter.toText,
                 "filtered": filter.kind != nil || filter.from != nil || filter.to != nil,

@@ -1,3 +1,4 @@
+import Credits
 import Foundation
 import GRDB
 
@@ -83,7 +84,7 @@ struct DashboardStats: Sendable {
         stats.month = try period(db, since: startOfMonth, days: stats.days)
         stats.today = try period(db, since: startOfToday, days: stats.days.suffix(1))
 
-        stats.balanceMicros = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM creditEntry") ?? 0
+        stats.balanceMicros = try CreditLedger.balance(db).micros
         for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM document GROUP BY status") {
             let count: Int = row["n"]
             stats.documentsTotal += count
