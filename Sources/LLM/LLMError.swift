@@ -33,6 +33,8 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// HTTP attempts made before giving up (0 for ``Kind/circuitOpen``).
     public var attempts: Int
+    /// The HTTP status the server answered with, when it answered.
+    public var httpStatus: Int?
 
     /// An error of a kind with a message.
     public init(_ kind: Kind, _ message: String, attempts: Int = 0) {

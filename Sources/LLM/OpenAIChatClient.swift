@@ -94,9 +94,9 @@ public struct OpenAIChatClient: ChatModel {
     public let configuration: Configuration
     /// The circuit breaker guarding this endpoint (shared by copies of this client).
     public let circuitBreaker: CircuitBreaker
-    private let httpClient: HTTPClient
-    private let clock: any LLMClock
-    private let logger: Logger
+    let httpClient: HTTPClient
+    let clock: any LLMClock
+    let logger: Logger
 
     /// A client. `httpClient` defaults to ``sharedHTTPClient`` (see the type's documentation for the lifecycle);
     /// `clock` times backoff waits, the total deadline and the breaker's cool-down.
@@ -281,7 +281,7 @@ public struct OpenAIChatClient: ChatModel {
         }
         let detail = Self.serverMessage(raw.body)
         let retryAfter = Self.retryAfter(seconds: raw.retryAfter, milliseconds: raw.retryAfterMilliseconds, now: clock.currentDate())
-        let error: LLMError
+        var error: LLMError
         switch status {
         case 429: error = LLMError(.rateLimited, "HTTP 429 Too Many Requests: \(detail)")
         case 408: error = LLMError(.timeout, "HTTP 408 Request Timeout: \(detail)")
@@ -289,6 +289,7 @@ public struct OpenAIChatClient: ChatModel {
         case 500...: error = LLMError(.server(status: status), "HTTP \(status): \(detail)")
         default: error = LLMError(.badRequest(message: detail), "HTTP \(status): \(detail)")
         }
+        error.httpStatus = status
         throw AttemptFailure(error: error, retryAfter: (status == 429 || status >= 500) ? retryAfter : nil)
     }
 

@@ -57,20 +57,57 @@ public struct GraphAPIClient: GraphAPI {
     /// The characters a phone number id may contain (in practice it is all digits).
     private static let allowedIDCharacters = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-")
 
-    private func post(_ body: Data, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
+    /// What identifies the business's number on WhatsApp.
+    public struct PhoneNumberIdentity: Sendable, Hashable {
+        /// The number as customers see it (`+55 11 …`); `nil` when the token was checked without a phone number id.
+        public var displayNumber: String?
+        /// The business name Meta verified.
+        public var verifiedName: String?
+    }
+
+    /// One small real request that proves the access token (and the phone number id, when given) — the admin page's
+    /// "Test connection" and `balcao doctor`: `GET /{phone-number-id}?fields=display_phone_number,verified_name`, or
+    /// `GET /me` without one.
+    public func probe(phoneNumberID: String?) async throws(GraphAPIError) -> PhoneNumberIdentity {
+        let path: String
+        if let phoneNumberID {
+            try Self.check(phoneNumberID: phoneNumberID)
+            path = "\(phoneNumberID)?fields=display_phone_number,verified_name"
+        } else {
+            path = "me"
+        }
+        let (status, data, retryAfter) = try await call(path: path, body: nil, phoneNumberID: phoneNumberID ?? "")
+        try GraphAPIWire.checkReadResponse(status: status, body: data, retryAfter: retryAfter)
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        return PhoneNumberIdentity(
+            displayNumber: phoneNumberID.map { object?["display_phone_number"] as? String ?? $0 }, verifiedName: object?["verified_name"] as? String)
+    }
+
+    private static func check(phoneNumberID: String) throws(GraphAPIError) {
         guard !phoneNumberID.isEmpty, phoneNumberID.allSatisfy({ Self.allowedIDCharacters.contains($0) }) else {
             throw .invalidRequest("invalid phone number id \"\(phoneNumberID.prefix(64))\"")
         }
+    }
+
+    private func post(_ body: Data, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
+        try Self.check(phoneNumberID: phoneNumberID)
+        return try await call(path: "\(phoneNumberID)/messages", body: body, phoneNumberID: phoneNumberID)
+    }
+
+    /// `POST {base}/{path}` with a JSON body, or `GET {base}/{path}` without one.
+    private func call(path: String, body: Data?, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
             throw .invalidRequest("graph base URL must start with http:// or https://")
         }
         if Task.isCancelled { throw .cancelled }
-        var request = HTTPClientRequest(url: "\(baseURL)/\(phoneNumberID)/messages")
-        request.method = .POST
+        var request = HTTPClientRequest(url: "\(baseURL)/\(path)")
+        request.method = body == nil ? .GET : .POST
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
-        request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
-        request.body = .bytes(Array(body))
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(body))
+        }
         let (seconds, attoseconds) = timeout.components
         let milliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
         let started = ContinuousClock.now

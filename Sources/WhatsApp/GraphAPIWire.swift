@@ -68,6 +68,12 @@ public enum GraphAPIWire {
         guard parsed?.success?.value == true else { throw .invalidResponse(status: status, body: snippet(body)) }
     }
 
+    /// Interprets the answer to a read (`GET /me`, `GET /{phone-number-id}`): the Graph error, a bare HTTP error for
+    /// non-2xx, or nothing (the caller reads the fields it asked for).
+    public static func checkReadResponse(status: Int, body: Data, retryAfter: String? = nil) throws(GraphAPIError) {
+        _ = try parseCommon(status: status, body: body, retryAfter: retryAfter)
+    }
+
     /// Throws the Graph error if there is one (whatever the status), or a bare HTTP error for non-2xx; returns the parsed
     /// success body (nil when it is not JSON).
     private static func parseCommon(status: Int, body: Data, retryAfter: String?) throws(GraphAPIError) -> ResponseBody? {

@@ -1,9 +1,9 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
+import LLM
+import WhatsApp
 
-/// "Test connection": one small real request to the language model or the Graph API with the given settings.
+/// "Test connection" on the settings page: the language model's and the Graph API client's own probes (the same
+/// requests `balcao doctor` makes) with the settings being edited, and their outcome as a localized message.
 enum ConnectionChecks {
     /// The outcome of a check, for the settings page.
     struct Outcome: Sendable {
@@ -14,75 +14,52 @@ enum ConnectionChecks {
         var values: [String: String]
     }
 
-    /// A one-token chat completion (`POST {base}/chat/completions`, `max_tokens: 1`): the same call answers make, so a
-    /// success proves the address, the key and the model together.
-    static func checkLLM(baseURL: String?, model: String?, apiKey: String?, timeout: TimeAmount = .seconds(15)) async -> Outcome {
-        guard var base = baseURL?.trimmingCharacters(in: .whitespaces), !base.isEmpty else {
+    /// ``OpenAIChatClient/probe()`` with the given address, model and key.
+    static func checkLLM(baseURL: String?, model: String?, apiKey: String?, timeout: Duration = .seconds(15)) async -> Outcome {
+        guard let base = baseURL?.trimmingCharacters(in: .whitespaces), !base.isEmpty else {
             return Outcome(ok: false, messageKey: "settings_test_llm_missing", values: [:])
         }
-        while base.hasSuffix("/") { base.removeLast() }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
             return Outcome(ok: false, messageKey: "settings_test_bad_url", values: [:])
         }
         let model = (model?.isEmpty == false ? model : nil) ?? "gpt-4o-mini"
-        return await checkChat(base: base, model: model, apiKey: apiKey, timeout: timeout)
-    }
-
-    static func checkChat(base: String, model: String, apiKey: String?, timeout: TimeAmount) async -> Outcome {
-        do {
-            var request = HTTPClientRequest(url: base + "/chat/completions")
-            request.method = .POST
-            if let apiKey, !apiKey.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-            request.headers.add(name: "Content-Type", value: "application/json")
-            let payload: [String: Any] = ["model": model, "max_tokens": 1, "messages": [["role": "user", "content": "ping"]]]
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: payload)))
-            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 1 << 20)
-            let status = Int(response.status.code)
-            guard status == 200 else {
-                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(status)", "detail": Self.errorDetail(body)])
-            }
+        let client = OpenAIChatClient(configuration: .init(baseURL: base, apiKey: apiKey, model: model, timeout: timeout))
+        switch await client.probe() {
+        case .success:
             return Outcome(ok: true, messageKey: "settings_test_llm_ok", values: ["model": model])
-        } catch {
-            return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": "\(error)"])
+        case .failure(let error):
+            switch error.kind {
+            case .transport, .timeout, .deadlineExceeded:
+                return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": error.message])
+            default:
+                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": error.httpStatus.map(String.init) ?? "-", "detail": error.message])
+            }
         }
     }
 
-    /// `GET {graph}/{phone_number_id}?fields=display_phone_number,verified_name` with the access token.
-    static func checkWhatsApp(graphBaseURL: String, accessToken: String?, phoneNumberID: String?, timeout: TimeAmount = .seconds(10)) async
+    /// ``GraphAPIClient/probe(phoneNumberID:)`` with the given token and phone number id.
+    static func checkWhatsApp(graphBaseURL: String, accessToken: String?, phoneNumberID: String?, timeout: Duration = .seconds(10)) async
         -> Outcome
     {
         guard let accessToken, !accessToken.isEmpty else { return Outcome(ok: false, messageKey: "settings_test_wa_missing_token", values: [:]) }
-        guard let phone = phoneNumberID?.trimmingCharacters(in: .whitespaces), !phone.isEmpty, phone.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) })
-        else { return Outcome(ok: false, messageKey: "settings_test_wa_missing_phone", values: [:]) }
-        var base = graphBaseURL
-        while base.hasSuffix("/") { base.removeLast() }
+        guard let phone = phoneNumberID?.trimmingCharacters(in: .whitespaces), !phone.isEmpty else {
+            return Outcome(ok: false, messageKey: "settings_test_wa_missing_phone", values: [:])
+        }
+        let client = GraphAPIClient(baseURL: graphBaseURL, accessToken: accessToken, timeout: timeout)
         do {
-            var request = HTTPClientRequest(url: "\(base)/\(phone)?fields=display_phone_number,verified_name")
-            request.method = .GET
-            request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
-            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 1 << 20)
-            let status = Int(response.status.code)
-            guard status == 200 else {
-                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(status)", "detail": Self.errorDetail(body)])
-            }
-            let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
-            let number = object?["display_phone_number"] as? String ?? phone
-            let name = object?["verified_name"] as? String ?? ""
-            return Outcome(ok: true, messageKey: "settings_test_wa_ok", values: ["number": number, "name": name])
+            let identity = try await client.probe(phoneNumberID: phone)
+            return Outcome(ok: true, messageKey: "settings_test_wa_ok", values: ["number": identity.displayNumber ?? phone, "name": identity.verifiedName ?? ""])
         } catch {
-            return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": "\(error)"])
+            switch error {
+            case .invalidRequest:
+                return Outcome(ok: false, messageKey: "settings_test_wa_missing_phone", values: [:])
+            case .timeout, .transport, .cancelled:
+                return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": error.description])
+            case .api(let response):
+                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(response.httpStatus)", "detail": response.message ?? error.description])
+            case .httpStatus(let status, let body), .invalidResponse(let status, let body):
+                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(status)", "detail": String(body.prefix(200))])
+            }
         }
-    }
-
-    /// `error.message` of an OpenAI/Graph error body, or the start of the body.
-    static func errorDetail(_ body: ByteBuffer) -> String {
-        let data = Data(body.readableBytesView)
-        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
-            if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
-            if let message = object["error"] as? String { return message }
-        }
-        return String(String(decoding: data, as: UTF8.self).prefix(200))
     }
 }

@@ -1,9 +1,9 @@
-import AsyncHTTPClient
 import Embedding
 public import Foundation
 import GRDB
-import NIOCore
+import LLM
 import Storage
+import WhatsApp
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -272,59 +272,53 @@ public struct Doctor: Sendable {
 
     // MARK: Network
 
-    func get(_ url: String, bearer: String?) async -> Result<(Int, String), any Error> {
-        do {
-            var request = HTTPClientRequest(url: url)
-            if let bearer, !bearer.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-            let timeout = networkTimeout.components
-            let response = try await HTTPClient.shared.execute(
-                request, timeout: .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            return .success((Int(response.status.code), String(buffer: body)))
-        } catch {
-            return .failure(error)
-        }
-    }
-
+    /// ``OpenAIChatClient/probe()``: the one-token chat completion the settings page's "Test connection" makes too.
     func llmCheck(_ configuration: BalcaoConfiguration) async -> DoctorCheck {
         guard let baseURL = configuration.llm.baseURL else {
             return .init("language model", .skip, "no [llm] base_url: answers quote the documents")
         }
-        let url = (baseURL.hasSuffix("/") ? baseURL : baseURL + "/") + "models"
-        switch await get(url, bearer: configuration.llm.apiKey) {
+        let model = configuration.llm.model ?? "gpt-4o-mini"
+        let client = OpenAIChatClient(configuration: .init(baseURL: baseURL, apiKey: configuration.llm.apiKey, model: model, timeout: networkTimeout))
+        switch await client.probe() {
+        case .success(let answered):
+            return .init("language model", .ok, "\(baseURL) answers with \(answered)")
         case .failure(let error):
-            return .init(
-                "language model", .fail, "\(url) is unreachable: \(error)",
-                fix: "check [llm] base_url and that the server runs and is reachable from this host (answers fall back to quotes meanwhile)")
-        case .success((let status, _)) where status == 401 || status == 403:
-            return .init("language model", .fail, "\(url) refused the API key (HTTP \(status))", fix: "check [llm] api_key / api_key_file")
-        case .success((let status, let body)) where (200..<300).contains(status):
-            if let model = configuration.llm.model, !body.contains("\"\(model)\"") {
+            switch error.kind {
+            case .transport, .timeout, .deadlineExceeded:
                 return .init(
-                    "language model", .warn, "\(baseURL) answers, but does not list the model \"\(model)\"",
-                    fix: "check [llm] model against the server's /models list")
+                    "language model", .fail, "\(baseURL) is unreachable: \(error.message)",
+                    fix: "check [llm] base_url and that the server runs and is reachable from this host (answers fall back to quotes meanwhile)")
+            case .unauthorized:
+                return .init("language model", .fail, "\(baseURL) refused the API key: \(error.message)", fix: "check [llm] api_key / api_key_file")
+            default:
+                return .init(
+                    "language model", .fail, "\(baseURL) did not answer a one-token question with \(model): \(error.message)",
+                    fix: "check [llm] base_url (it should end in /v1) and [llm] model against the server's /models list")
             }
-            return .init("language model", .ok, "\(baseURL) answers (\(configuration.llm.model ?? "default model"))")
-        case .success((let status, _)):
-            return .init("language model", .fail, "\(url) answered HTTP \(status)", fix: "check [llm] base_url (it should end in /v1)")
         }
     }
 
+    /// ``GraphAPIClient/probe(phoneNumberID:)`` without a phone number id (`GET /me`): proves the access token.
     func graphCheck(_ configuration: BalcaoConfiguration) async -> DoctorCheck {
         guard let token = configuration.whatsapp.accessToken, !token.isEmpty else {
             return .init("WhatsApp Graph API", .skip, "no [whatsapp] access_token")
         }
         let base = configuration.whatsapp.graphBaseURL
-        let url = (base.hasSuffix("/") ? base : base + "/") + "me"
-        switch await get(url, bearer: token) {
-        case .failure(let error):
-            return .init("WhatsApp Graph API", .fail, "\(base) is unreachable: \(error)", fix: "check the network (HTTPS to graph.facebook.com) and [whatsapp] graph_base_url")
-        case .success((let status, _)) where (200..<300).contains(status):
+        let client = GraphAPIClient(baseURL: base, accessToken: token, timeout: networkTimeout)
+        do {
+            _ = try await client.probe(phoneNumberID: nil)
             return .init("WhatsApp Graph API", .ok, "\(base) accepts the access token")
-        case .success((let status, let body)):
-            return .init(
-                "WhatsApp Graph API", .fail, "\(base) refused the access token (HTTP \(status)): \(body.prefix(200))",
-                fix: "renew [whatsapp] access_token (a permanent System User token) in Meta's Business settings")
+        } catch {
+            switch error {
+            case .timeout, .transport, .cancelled, .invalidRequest:
+                return .init(
+                    "WhatsApp Graph API", .fail, "\(base) is unreachable: \(error)",
+                    fix: "check the network (HTTPS to graph.facebook.com) and [whatsapp] graph_base_url")
+            case .api, .httpStatus, .invalidResponse:
+                return .init(
+                    "WhatsApp Graph API", .fail, "\(base) refused the access token: \(error)",
+                    fix: "renew [whatsapp] access_token (a permanent System User token) in Meta's Business settings")
+            }
         }
     }
 
