@@ -214,7 +214,8 @@ let package = Package(
             dependencies: ["Ingestion", "Extraction", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "RetrievalTests", dependencies: ["Retrieval", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            name: "RetrievalTests",
+            dependencies: ["Retrieval", "Storage", "Embedding", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AnsweringTests", dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"], swiftSettings: swiftSettings),
