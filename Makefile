@@ -2,7 +2,7 @@
 SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
-CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests
+CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests|HybridSearchTests|AgentIsolationTests|VectorIndexRestartTests
 QUIET_PERIOD_SUITES := WhatsAppFlowTests
 
 .PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean

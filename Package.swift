@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "BalcaoApp",
             dependencies: [
-                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "VectorIndex",
+                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
                 "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -169,6 +169,7 @@ let package = Package(
             dependencies: [
                 "BalcaoApp", "Answering", "Credits", "Embedding", "Retrieval", "Storage", "Ingestion", "AdminWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
