@@ -207,16 +207,23 @@ def io_counters(pid: int) -> dict[str, int]:
     return counters
 
 
-def context_switches(pid: int) -> int:
-    total = 0
+def context_switches(pid: int) -> dict[str, int]:
+    """Context switches so far of each live thread of the process, by thread id."""
+    counts: dict[str, int] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             for line in (task / "status").read_text().splitlines():
                 if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                    total += int(line.split()[1])
+                    counts[task.name] = counts.get(task.name, 0) + int(line.split()[1])
         except FileNotFoundError:
             continue
-    return total
+    return counts
+
+
+def context_switches_between(start: dict[str, int], end: dict[str, int]) -> int:
+    """Switches of the threads alive at the end since the start (a thread born meanwhile counts from 0; one that ended
+    meanwhile took its count with it, so this is a lower bound — a plain total of the two moments could go negative)."""
+    return sum(count - start.get(tid, 0) for tid, count in end.items())
 
 
 def file_state(path: Path) -> tuple[int, int]:
@@ -258,7 +265,7 @@ def measure(daemon, seconds: float, phase: str) -> dict:
         "phase": phase, "seconds": round(wall, 2), "cpu_seconds": cpu, "cpu_percent_of_one_core": cpu / wall * 100,
         "write_transactions": None if before is None or after is None else after - before,
         "write_syscalls": end["syscw"] - start["syscw"], "storage_write_bytes": end["write_bytes"] - start["write_bytes"],
-        "context_switches_per_second": (end["context_switches"] - start["context_switches"]) / wall,
+        "context_switches_per_second": context_switches_between(start["context_switches"], end["context_switches"]) / wall,
         "db_wal_growth_bytes": sum(end["files"].get(name, (0, 0))[0] - start["files"].get(name, (0, 0))[0]
                                    for name in SQLITE_FILES),
         "files_modified": sorted(name for name in start["files"].keys() | end["files"].keys()
