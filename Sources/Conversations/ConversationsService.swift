@@ -141,6 +141,8 @@ public struct ConversationsService: Service {
             var wait = settings.idleWakeUp
             do {
                 if try await drainInbox() > 0 { continue }
+            } catch is CancellationError {
+                return  // stopping: the work stays in the database for the next start
             } catch {
                 logger.error("inbox unavailable", metadata: ["error": "\(error)"])
                 wait = Self.errorPause
@@ -164,6 +166,8 @@ public struct ConversationsService: Service {
                     // Not due yet, or claimed by another worker meanwhile (whose write rang the bell: no wait then).
                     wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
                 }
+            } catch is CancellationError {
+                return  // stopping: the work stays in the database for the next start
             } catch {
                 logger.error("could not answer a turn", metadata: ["error": "\(error)"])
                 wait = Self.errorPause
@@ -187,6 +191,8 @@ public struct ConversationsService: Service {
                     }
                     wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
                 }
+            } catch is CancellationError {
+                return  // stopping: the work stays in the database for the next start
             } catch {
                 logger.error("could not send a reply", metadata: ["error": "\(error)"])
                 wait = Self.errorPause
@@ -230,6 +236,8 @@ public struct ConversationsService: Service {
                     // Past the deadline by a hair: `retryUnconfirmedSends` takes items strictly older than it.
                     wait = min(wait, Self.duration(until: deadline, from: now) + .milliseconds(1))
                 }
+            } catch is CancellationError {
+                return  // stopping: the work stays in the database for the next start
             } catch {
                 logger.error("could not reconcile sends", metadata: ["error": "\(error)"])
                 wait = Self.errorPause
