@@ -219,9 +219,6 @@ let package = Package(
             dependencies: ["Retrieval", "Storage", "Embedding", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConversationsTests", dependencies: ["Conversations", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: swiftSettings),
-        .testTarget(
             name: "AnsweringTests", dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),

@@ -54,16 +54,6 @@ extension AppDatabase {
         }
     }
 
-    /// Stores webhook bodies exactly as received, in one transaction; returns their inbox ids in the same order.
-    public func storeWebhooks(bodies: [Data], now: Date = Date()) async throws -> [Int64] {
-        try await writer.write { db in
-            try bodies.map { body in
-                try db.execute(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)", arguments: [now, body])
-                return db.lastInsertedRowID
-            }
-        }
-    }
-
     /// Inbox entries not yet applied, oldest first.
     public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, body: Data)] {
         try reader.read { db in

@@ -15,8 +15,6 @@ public import Storage
 public struct ConversationsService: Service {
     /// The store.
     public let database: AppDatabase
-    /// Stores webhook deliveries in the inbox (several at once in one transaction).
-    public let inbox: InboxWriter
     /// Decodes webhook bodies.
     public let decoder: any WebhookDecoding
     /// Answers turns.
@@ -38,7 +36,6 @@ public struct ConversationsService: Service {
         settings: ConversationSettings, logger: Logger
     ) {
         self.database = database
-        self.inbox = InboxWriter(database: database)
         self.decoder = decoder
         self.turns = TurnProcessor(database: database, answerer: answerer, credits: credits, channel: channel, settings: settings, logger: logger)
         self.sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)

@@ -69,7 +69,7 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
             throw APIError(.forbidden, code: "invalid_signature", message: "The X-Hub-Signature-256 header does not match the body.")
         }
         do {
-            _ = try await balcao.conversations.inbox.store(bytes)
+            try await balcao.database.storeWebhook(body: bytes)
         } catch {
             // Never 200 for a delivery that was not stored: a 503 makes Meta send it again later.
             let storage = StorageError(error)
