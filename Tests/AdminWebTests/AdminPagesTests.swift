@@ -307,6 +307,15 @@ struct AdminPagesTests {
             let renamedJSON = try await upload(browser, files: [("contrato.pdf", binary)], json: true)
             #expect(renamedJSON.status == .unsupportedMediaType)
 
+            // A part header name with a non-ASCII byte (MultipartKit would trap on it): refused, the page keeps working.
+            let boundary = "b0undary"
+            var hostile = Data("--\(boundary)\r\nContent-Dispositi".utf8)
+            hostile += Data([0xC3, 0xA9]) + Data("n: form-data; name=\"files\"; filename=\"a.txt\"\r\n\r\nola\r\n--\(boundary)--\r\n".utf8)
+            var headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
+            headers[AdminRoutes.csrfHeader] = browser.csrf
+            let refused = try await browser.send("/admin/documents", method: .post, headers: headers, body: ByteBuffer(data: hostile))
+            #expect(refused.status == .badRequest)
+
             #expect(try database.documents().count == 3)
             #expect(leftovers().isEmpty, "staged files left behind: \(leftovers())")
         }

@@ -158,6 +158,29 @@ struct DocumentsAPITests {
         }
     }
 
+    @Test("a part header name with a non-ASCII byte gets 400 (MultipartKit would trap on it); a UTF-8 filename is fine")
+    func nonASCIIHeaderName() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        try await app.test(.router) { client in
+            let boundary = "b0undary"
+            // The name "Content-Dispositión" as schemathesis sent it (é is 0xC3 0xA9 in UTF-8).
+            var hostile = Data("--\(boundary)\r\nContent-Dispositi".utf8)
+            hostile += Data([0xC3, 0xA9]) + Data("n: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nola\r\n--\(boundary)--\r\n".utf8)
+            let refused = try await client.execute(
+                uri: "/api/v1/documents", method: .post,
+                headers: [.authorization: daemon.authorization, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(data: hostile))
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("not ASCII"))
+            #expect(try daemon.balcao.database.documents().isEmpty)
+
+            // Non-ASCII in a header value and in the file itself is an ordinary upload.
+            let accepted = try await upload(client, daemon: daemon, filename: "política-preços.txt", contents: Self.policy)
+            #expect(accepted.status == .created)
+        }
+    }
+
     @Test("unknown documents are 404; a deleted document is gone with its chunks and original")
     func deleteDocument() async throws {
         let daemon = try TestDaemon()

@@ -48,11 +48,13 @@ struct DocumentUpload {
         }
         let collector = Collector(originals: originals, limit: limit)
         let parser = MultipartParser(boundary: boundary)
+        var headerNames = MultipartHeaderNameGuard(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name: name, value: value) }
         parser.onBody = { buffer in collector.body(&buffer) }
         parser.onPartComplete = { collector.partComplete() }
         do {
             for try await buffer in request.body {
+                try headerNames.check(buffer.readableBytesView)
                 try parser.execute(buffer)
                 if let failure = collector.failure { throw failure }
             }
