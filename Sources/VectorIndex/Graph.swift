@@ -267,8 +267,13 @@ extension Graph {
     /// Present slots that a search cannot reach: not connected to the entry point through level-0 lists (graph
     /// diagnostics for tests; a correctly built graph has none). Single-threaded; call with no writer running.
     func unreachableAtLevelZero() -> Int {
+        unreachableSlotsAtLevelZero().count
+    }
+
+    /// Present slots a level-0 walk from the entry point does not reach.
+    func unreachableSlotsAtLevelZero() -> [UInt32] {
         let n = slotCount
-        guard let entry else { return 0 }
+        guard let entry else { return [] }
         var seen = [Bool](repeating: false, count: n)
         var stack = [entry.slot]
         seen[Int(entry.slot)] = true
@@ -282,8 +287,8 @@ extension Graph {
                 }
             }
         }
-        var missing = 0
-        for s in 0..<n where !seen[s] && flags[s] & SlotFlag.present != 0 { missing += 1 }
+        var missing: [UInt32] = []
+        for s in 0..<n where !seen[s] && flags[s] & SlotFlag.present != 0 { missing.append(UInt32(s)) }
         return missing
     }
 }

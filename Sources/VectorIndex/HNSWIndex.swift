@@ -427,15 +427,24 @@ public final class HNSWIndex: @unchecked Sendable {
     /// neighbour-selection heuristic may drop the first in favour of the second, assuming the second reaches the
     /// first, which only holds in a serial build; the first can then be left with no incoming link at all. Such
     /// nodes are rare (about one in 10,000 on small clustered sets) and cheap to find from their own lists.
+    /// Two such orphans can also point only at each other: a walk from the entry point then finds neither, though
+    /// each has a backlink. So a walk follows, and whatever of the batch it does not reach is linked again (twice at
+    /// most; a loaded 2-core machine interleaving the two inserters left two such nodes in 40 small builds).
     /// Returns how many it linked again.
     private func relinkOrphans(_ graph: Graph, slots: Range<Int>) -> Int {
         let kernels = buildKernels
         return withContext(graph: graph, ef: efConstruction) { context in
             var relinked = 0
-            for s in slots where !graph.hasBacklink(UInt32(s)) {
-                let q = graph.floatVector(UInt32(s), into: context.convert)
-                graph.relink(kernels, context, slot: UInt32(s), query: q, efConstruction: efConstruction)
+            func relink(_ slot: UInt32) {
+                let q = graph.floatVector(slot, into: context.convert)
+                graph.relink(kernels, context, slot: slot, query: q, efConstruction: efConstruction)
                 relinked += 1
+            }
+            for s in slots where !graph.hasBacklink(UInt32(s)) { relink(UInt32(s)) }
+            for _ in 0..<2 {
+                let unreachable = graph.unreachableSlotsAtLevelZero().filter { slots.contains(Int($0)) }
+                if unreachable.isEmpty { break }
+                unreachable.forEach(relink)
             }
             return relinked
         }
