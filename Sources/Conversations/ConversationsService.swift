@@ -161,7 +161,7 @@ public struct ConversationsService: Service {
                         continue
                     }
                     // Not due yet, or claimed by another worker meanwhile (whose write rang the bell: no wait then).
-                    wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
+                    wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
                 }
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
@@ -186,7 +186,7 @@ public struct ConversationsService: Service {
                         }
                         continue
                     }
-                    wait = min(wait, due <= now ? Self.errorPause : Self.duration(until: due, from: now))
+                    wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
                 }
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
@@ -231,7 +231,7 @@ public struct ConversationsService: Service {
                         continue
                     }
                     // Past the deadline by a hair: `retryUnconfirmedSends` takes items strictly older than it.
-                    wait = min(wait, Self.duration(until: deadline, from: now) + .milliseconds(1))
+                    wait = min(wait, WorkBell.duration(until: deadline, from: now) + .milliseconds(1))
                 }
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
@@ -245,9 +245,4 @@ public struct ConversationsService: Service {
 
     /// How long a worker waits after the database failed before it tries again.
     static let errorPause = Duration.seconds(1)
-
-    /// From `now` until `date` (zero if it passed), rounded up to the millisecond so a worker never wakes just before.
-    static func duration(until date: Date, from now: Date) -> Duration {
-        .milliseconds(Int64((max(0, date.timeIntervalSince(now)) * 1000).rounded(.up)))
-    }
 }

@@ -55,8 +55,7 @@ public struct IngestionService: Service {
                         continue
                     }
                     // Not due yet, or claimed by the other worker meanwhile (whose write rang the bell: no wait then).
-                    let seconds = due <= now ? 1 : due.timeIntervalSince(now)
-                    wait = min(wait, .milliseconds(Int64((seconds * 1000).rounded(.up))))
+                    wait = min(wait, due <= now ? .seconds(1) : WorkBell.duration(until: due, from: now))
                 }
             } catch {
                 pipeline.logger.error("job queue unavailable", metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+public import Foundation
 public import GRDB
 import Synchronization
 
@@ -113,6 +114,12 @@ public final class WorkBell: Sendable {
             }
             continuation?.resume()
         }
+    }
+
+    /// From `now` until `date` (zero if it passed), rounded up to the millisecond so a worker never wakes just before
+    /// its due time.
+    public static func duration(until date: Date, from now: Date) -> Duration {
+        .milliseconds(Int64((max(0, date.timeIntervalSince(now)) * 1000).rounded(.up)))
     }
 
     fileprivate func keep(_ cancellable: AnyDatabaseCancellable) {

@@ -1,7 +1,7 @@
 import Foundation
 import Storage
 import Testing
-import VectorIndex
+@testable import VectorIndex
 
 import Retrieval
 
