@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// The header parameters a `multipart/form-data` upload is read by, shared by the API's and the admin page's uploads.
 public enum MultipartHeaders {
@@ -21,7 +22,7 @@ public enum MultipartHeaders {
             if pieces.count == 2, pieces[0].lowercased() == parameter {
                 var value = pieces[1]
                 if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                return value
+                return value.replacingNULCharacters
             }
         }
         return nil

@@ -11,7 +11,8 @@ struct FlexibleString: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let string = try? container.decode(String.self) {
-            value = string
+            // A NUL would cut the text short when the database reads it back (GRDB reads text up to the first NUL).
+            value = string.utf8.contains(0) ? string.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : string
         } else if let integer = try? container.decode(Int64.self) {
             value = String(integer)
         } else if let double = try? container.decode(Double.self) {

@@ -184,6 +184,14 @@ struct AdminPagesTests {
         }
     }
 
+    @Test("a form value with a NUL (%00) keeps it as U+FFFD: the database would read the text back cut at the NUL")
+    func formNULCharacters() {
+        let form = AdminForm(body: "name=%00Loja&persona=a%00b&plain=caf%C3%A9+x")
+        #expect(form.text("name") == "\u{FFFD}Loja")
+        #expect(form["persona"] == "a\u{FFFD}b")
+        #expect(form["plain"] == "café x")
+    }
+
     @Test("agents: create with every field, edit, refuse a duplicate name, delete; each audited")
     func agentCRUD() async throws {
         let harness = try AdminHarness()

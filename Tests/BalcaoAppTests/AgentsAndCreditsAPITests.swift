@@ -50,6 +50,30 @@ struct AgentsAndCreditsAPITests {
         }
     }
 
+    @Test("a NUL escaped in any string of a body is kept as U+FFFD, so the agent listed is the agent accepted")
+    func nulCharacters() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        let headers: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
+        try await app.test(.router) { client in
+            // Found by make test's schemathesis run (seed 1096791197): the name was stored whole and read back as "".
+            let created = try await client.execute(
+                uri: "/api/v1/agents", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"name": "\u0000", "phone_number_ids": ["\u0000"], "persona": "a\u0000b", "instructions": "\\u0000"}"#))
+            #expect(created.status == .created)
+            let id = try #require(try json(created)["id"] as? Int)
+            let listed = try json(try await client.execute(uri: "/api/v1/agents/\(id)", method: .get, headers: headers))
+            #expect(listed["name"] as? String == "\u{FFFD}")
+            #expect(listed["phone_number_ids"] as? [String] == ["\u{FFFD}"])
+            #expect(listed["persona"] as? String == "a\u{FFFD}b")
+            // An escaped backslash before "u0000" is the text \u0000, not a NUL.
+            #expect(listed["instructions"] as? String == #"\u0000"#)
+            let whitespace = try await client.execute(
+                uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"name": " \u0009 "}"#))
+            #expect(whitespace.status == .badRequest)
+        }
+    }
+
     @Test("credits: top-ups are idempotent by external id and show in the ledger")
     func topUps() async throws {
         let daemon = try TestDaemon()

@@ -46,4 +46,25 @@ struct FuzzFindingsTests {
             #expect(message.timestamp == Date(timeIntervalSince1970: TimeInterval(seconds)))
         }
     }
+
+    /// The database reads text up to its first NUL, so a customer's "oi\u0000tudo bem" would have been stored whole and
+    /// answered as "oi"; every string of the payload keeps its NUL as U+FFFD instead.
+    @Test func aNULInAnyStringBecomesTheReplacementCharacter() throws {
+        var object = try Fixtures.object("text_message.json")
+        var entries = object["entry"] as! [[String: Any]]
+        var changes = entries[0]["changes"] as! [[String: Any]]
+        var value = changes[0]["value"] as! [String: Any]
+        var messages = value["messages"] as! [[String: Any]]
+        messages[0]["text"] = ["body": "oi\u{0}tudo bem"]
+        value["messages"] = messages
+        var contacts = value["contacts"] as! [[String: Any]]
+        contacts[0]["profile"] = ["name": "\u{0}Ana"]
+        value["contacts"] = contacts
+        changes[0]["value"] = value
+        entries[0]["changes"] = changes
+        object["entry"] = entries
+        let message = try #require(try WebhookDecoder.decode(try JSONSerialization.data(withJSONObject: object)).messages.first)
+        #expect(message.content == .text("oi\u{FFFD}tudo bem"))
+        #expect(message.profileName == "\u{FFFD}Ana")
+    }
 }

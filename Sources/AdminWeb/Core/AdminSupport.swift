@@ -1,6 +1,7 @@
 public import Foundation
 public import HTTPTypes
 import Hummingbird
+import Storage
 import Synchronization
 
 /// An error a handler throws to end a request with an error page (or a JSON error for `.json` routes).
@@ -61,7 +62,7 @@ public struct AdminForm: Sendable {
 
     static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        return (spaced.removingPercentEncoding ?? spaced).replacingNULCharacters
     }
 }
 

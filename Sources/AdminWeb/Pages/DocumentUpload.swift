@@ -137,7 +137,7 @@ struct DocumentUpload {
                     failure = StorageError(error).map(Failure.storage) ?? .malformed
                 }
             } else if let name, name != "files" {
-                fields[name] = String(decoding: fieldBytes, as: UTF8.self)
+                fields[name] = String(decoding: fieldBytes, as: UTF8.self).replacingNULCharacters
             }
         }
 

@@ -119,7 +119,7 @@ struct AgentsController<Context: RequestContext>: Sendable {
 
     private func decode(_ request: Request, context: Context) async throws -> APIAgent {
         do {
-            return try await request.decode(as: APIAgent.self, context: context)
+            return try await request.decodeAPIBody(as: APIAgent.self, context: context)
         } catch {
             throw APIError.badRequest("The body must be a JSON agent with at least a name.")
         }

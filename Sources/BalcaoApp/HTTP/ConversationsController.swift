@@ -178,7 +178,7 @@ struct ConversationsController<Context: RequestContext>: Sendable {
     @Sendable func reply(_ request: Request, context: Context) async throws -> EditedResponse<APIMessage> {
         let conversation = try find(context)
         let body: ReplyBody
-        do { body = try await request.decode(as: ReplyBody.self, context: context) } catch {
+        do { body = try await request.decodeAPIBody(as: ReplyBody.self, context: context) } catch {
             throw APIError.badRequest("The body must be {\"text\": \"…\"}.")
         }
         // The limit counts Unicode scalars of the text as sent, as the OpenAPI document's maxLength does.

@@ -78,7 +78,7 @@ struct CreditsController<Context: RequestContext>: Sendable {
 
     @Sendable func topUp(_ request: Request, context: Context) async throws -> EditedResponse<APICreditEntry> {
         let body: TopUpBody
-        do { body = try await request.decode(as: TopUpBody.self, context: context) } catch {
+        do { body = try await request.decodeAPIBody(as: TopUpBody.self, context: context) } catch {
             throw APIError.badRequest("The body must be {\"amount\": 100, \"reason\": \"…\"}.")
         }
         // One micro-credit to a billion credits (the OpenAPI document's minimum and maximum): a smaller amount rounds to

@@ -101,7 +101,7 @@ struct MultipartUpload {
         }
 
         func partComplete() {
-            if let currentName, !currentIsFile { fields[currentName] = String(decoding: fieldBytes, as: UTF8.self) }
+            if let currentName, !currentIsFile { fields[currentName] = String(decoding: fieldBytes, as: UTF8.self).replacingNULCharacters }
             currentName = nil
             currentIsFile = false
             fieldBytes = []

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// Decodes the JSON body as `type`, with every NUL escaped in a string (`\u0000`) read as U+FFFD.
+    ///
+    /// The database reads text up to its first NUL (see `String.replacingNULCharacters`), so an agent named
+    /// `"\u0000Loja"` was accepted, stored whole and listed as `""`, which breaks the API's own schema (a name has at
+    /// least one character). Replacing the escape before decoding covers every string of every body at once.
+    func decodeAPIBody<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws -> Value {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        return try JSONDecoder().decode(Value.self, from: APIJSONBody.replacingNULEscapes(in: Data(buffer: buffer)))
+    }
+}
+
+enum APIJSONBody {
+    /// `json` with each `\u0000` escape turned into `\uFFFD`. A backslash always takes the byte after it, so an escaped
+    /// backslash followed by `u0000` (the six characters of text) is left as it is.
+    static func replacingNULEscapes(in json: Data) -> Data {
+        let bytes = [UInt8](json)
+        let backslash = UInt8(ascii: "\\"), zero = UInt8(ascii: "0")
+        guard bytes.contains(backslash) else { return json }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == backslash, index + 1 < bytes.count else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            if bytes[index + 1] == UInt8(ascii: "u"), index + 5 < bytes.count,
+                bytes[(index + 2)...(index + 5)].allSatisfy({ $0 == zero })
+            {
+                output.append(contentsOf: Array("\\uFFFD".utf8))
+                index += 6
+            } else {
+                output.append(contentsOf: bytes[index...(index + 1)])
+                index += 2
+            }
+        }
+        return Data(output)
+    }
+}
