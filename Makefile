@@ -21,19 +21,26 @@ run: release
 	$(RELEASE_BIN) serve
 
 ## The whole test suite.
-test: setup
+test: setup lint
 	$(SWIFT) build --build-tests -j $(JOBS)
 	@# CPU-bound suites (the vector index's, the chunker and document fuzzers) keep both cores and the test process's
 	@# two cooperative threads busy; run alongside the loopback tests they held up those tests' daemons for a minute
 	@# and more (a 20 s quiet period was overrun), so they run first, in a process of their own.
 	$(SWIFT) test --skip-build --filter '$(CPU_BOUND_SUITES)'
 	$(SWIFT) test --skip-build --skip '$(CPU_BOUND_SUITES)|$(QUIET_PERIOD_SUITES)'
-	@# Quiet periods are due on the wall clock, and every in-process daemon of the big run polls its queues on the
-	@# process's two cooperative threads (issue 13): beside them, a burst's last message was applied after a 20 s
-	@# quiet period. Alone, the suite holds.
+	@# Quiet periods are due on the wall clock, and the big run's many in-process daemons share the process's two
+	@# cooperative threads: beside them, a burst's last message was once applied after a 20 s quiet period. Alone,
+	@# the suite holds.
 	$(SWIFT) test --skip-build --filter '$(QUIET_PERIOD_SUITES)'
 	@bash scripts/test-browser.sh
 	@bash scripts/fuzz.sh --bounded
+
+## The code's format (.swift-format: Hummingbird's settings, 4 spaces, 150 columns); `make format` fixes what it can.
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive Sources Tests Benchmarks Package.swift
+
+format:
+	$(SWIFT) format --in-place --parallel --recursive Sources Tests Benchmarks Package.swift
 
 ## Only the browser tests (headless Chromium against .build/debug/balcao); screenshots in test-artifacts/browser/.
 test-browser: setup
@@ -88,7 +95,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb bench-soak bench-idle fuzz test-tsan
+.PHONY: deb test-deb bench-soak bench-idle fuzz test-tsan lint format
 
 clean:
 	rm -rf .build .build-deb dist bench-results

@@ -207,23 +207,36 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"], swiftSettings: swiftSettings),
-        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding", "BalcaoTesting"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "BalcaoTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IngestionTests",
             dependencies: ["Ingestion", "Extraction", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RetrievalTests",
             dependencies: ["Retrieval", "Storage", "Embedding", "VectorIndex", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
-            name: "AnsweringTests", dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"], swiftSettings: swiftSettings),
+            name: "AnsweringTests",
+            dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CreditsTests", dependencies: ["Credits", "Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+            name: "CreditsTests",
+            dependencies: ["Credits", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AdminWebTests",
             dependencies: [

@@ -5,12 +5,13 @@
 //                [--threads 1,2] [--build-threads 2] [--k 10] [--save FILE | --load FILE]
 //   ANNBenchmark save-loop PATH
 import Dispatch
+import VectorIndex
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import VectorIndex
 
 func now() -> Double {
     var ts = timespec()
@@ -109,7 +110,13 @@ func runBench(_ args: [String]) {
             index = try HNSWIndex.load(from: loadPath).index
         } else {
             index = try HNSWIndex(
-                dimension: dim, metric: .cosine, storage: storage, m: m, efConstruction: efc, initialCapacity: base.count)
+                dimension: dim,
+                metric: .cosine,
+                storage: storage,
+                m: m,
+                efConstruction: efc,
+                initialCapacity: base.count
+            )
             try index.addBatch(items, threads: buildThreads)
         }
     } catch { fail("build failed: \(error)") }

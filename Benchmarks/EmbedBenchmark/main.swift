@@ -71,7 +71,8 @@ func readJSONL(_ path: String) -> [[String: Any]] {
 /// (VmRSS, VmHWM) in MB from /proc/self/status.
 func memoryMB() -> (rss: Double, peak: Double) {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-    var rss = 0.0, hwm = 0.0
+    var rss = 0.0
+    var hwm = 0.0
     for line in status.split(separator: "\n") {
         let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard parts.count >= 2, let kb = Double(parts[1]) else { continue }
@@ -141,7 +142,8 @@ case "speed":
     _ = embedder.embedBlocking(Array(passages.prefix(4)), role: .passage, threads: 1)  // warm up
     var runs: [[String: Any]] = []
     for t in options.threads {
-        var best = Double.infinity, bestCPU = 0.0
+        var best = Double.infinity
+        var bestCPU = 0.0
         for _ in 0..<options.repeatCount {
             let (w0, c0) = (now(), cpuTime())
             _ = embedder.embedBlocking(passages, role: .passage, threads: t)
@@ -191,7 +193,9 @@ case "score-faquad":
     let docVectors = embedder.embedBlocking(corpus.map { $0["text"] as? String ?? "" }, role: .passage)
     let queryVectors = embedder.embedBlocking(queryRows.map { $0["text"] as? String ?? "" }, role: .query)
     let seconds = now() - t0
-    var hit1 = 0.0, hit5 = 0.0, mrr = 0.0
+    var hit1 = 0.0
+    var hit5 = 0.0
+    var mrr = 0.0
     for (q, row) in zip(queryVectors, queryRows) {
         let gold = Set(row["gold"] as? [String] ?? [])
         // Exact dot-product search; ties broken by corpus order.

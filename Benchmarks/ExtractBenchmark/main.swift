@@ -5,6 +5,7 @@
 //   ExtractBenchmark dump FILE [--password P]             print the blocks of one file
 import Extraction
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,9 +45,11 @@ func runOne(_ extractor: DocumentExtractor, _ url: URL, password: String?) -> [S
     let t0 = now()
     do {
         let doc = try extractor.extract(fileAt: url, password: password)
-        return ["ok": true, "seconds": now() - t0, "pages": pagesText(doc), "page_count": doc.pageCount ?? 0,
-                "warnings": doc.warnings, "format": doc.format.rawValue,
-                "kinds": doc.blocks.map { "\($0.kind)" }]
+        return [
+            "ok": true, "seconds": now() - t0, "pages": pagesText(doc), "page_count": doc.pageCount ?? 0,
+            "warnings": doc.warnings, "format": doc.format.rawValue,
+            "kinds": doc.blocks.map { "\($0.kind)" },
+        ]
     } catch {
         return ["ok": false, "seconds": now() - t0, "error": errorKind(error), "reason": error.reason]
     }
@@ -177,8 +180,10 @@ func bench(_ args: [String]) {
             bestTool = min(bestTool, now() - t1)
             bestToolCPU = min(bestToolCPU, lastChildCPU)
         }
-        var row: [String: Any] = ["file": file, "pages": pages, "balcao_s": best, "balcao_cpu_s": bestCPU,
-                                  "pdftotext_cpu_s": bestToolCPU, "balcao_status": status]
+        var row: [String: Any] = [
+            "file": file, "pages": pages, "balcao_s": best, "balcao_cpu_s": bestCPU,
+            "pdftotext_cpu_s": bestToolCPU, "balcao_status": status,
+        ]
         row["pdftotext_s"] = toolPages == nil ? NSNull() : bestTool
         row["pdftotext_pages"] = toolPages ?? NSNull()
         perFile.append(row)

@@ -64,8 +64,15 @@ struct Options {
     }
 }
 
-struct Passage { let id: String; let text: String }
-struct Question { let id: String; let text: String; let gold: Set<String> }
+struct Passage {
+    let id: String
+    let text: String
+}
+struct Question {
+    let id: String
+    let text: String
+    let gold: Set<String>
+}
 
 func readJSONLines(_ path: String) -> [[String: Any]] {
     guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -82,7 +89,9 @@ struct Scores: Codable {
     var hit1 = 0.0, hit5 = 0.0, mrr10 = 0.0
 
     enum CodingKeys: String, CodingKey {
-        case hit1 = "hit@1", hit5 = "hit@5", mrr10 = "mrr@10"
+        case hit1 = "hit@1"
+        case hit5 = "hit@5"
+        case mrr10 = "mrr@10"
     }
 
     /// Scores rankings (passage ids, best first), one per question.
@@ -174,8 +183,13 @@ var chunkOfPassage: [String: Int64] = [:]
 let indexStart = clock.now
 for (ordinal, passage) in passages.enumerated() {
     let upload = try database.registerUpload(
-        filename: "\(passage.id).txt", sha256: "retrieval-score-\(ordinal)-\(passage.id)", bytes: Int64(passage.text.utf8.count),
-        format: "text", sealedPassword: nil, agentName: nil)
+        filename: "\(passage.id).txt",
+        sha256: "retrieval-score-\(ordinal)-\(passage.id)",
+        bytes: Int64(passage.text.utf8.count),
+        format: "text",
+        sealedPassword: nil,
+        agentName: nil
+    )
     let words = passage.text.split(whereSeparator: \.isWhitespace).count
     let stored = try database.replaceChunks(
         documentID: upload.document.id!,
@@ -229,7 +243,9 @@ if !options.keywordOnly {
     let passageVectors = embedder.embedBlocking(passages.map(\.text), role: .passage, threads: options.threads)
     let passageSeconds = seconds(clock.now - start)
     try database.storeVectors(
-        zip(passages, passageVectors).map { (chunkID: chunkOfPassage[$0.id]!, vector: $1) }, model: embedder.modelIdentity)
+        zip(passages, passageVectors).map { (chunkID: chunkOfPassage[$0.id]!, vector: $1) },
+        model: embedder.modelIdentity
+    )
     note("embedding \(questions.count) questions")
     start = clock.now
     let questionVectors = embedder.embedBlocking(questions.map(\.text), role: .query, threads: options.threads)
@@ -255,7 +271,12 @@ if !options.keywordOnly {
     // Dense through the daemon's HNSW index.
     let logger = Logger(label: "retrieval-score")
     let index = try HNSWChunkIndex(
-        database: database, directory: directory, modelIdentity: embedder.modelIdentity, dimension: embedder.dimension, logger: logger)
+        database: database,
+        directory: directory,
+        modelIdentity: embedder.modelIdentity,
+        dimension: embedder.dimension,
+        logger: logger
+    )
     var hnswLists: [[Int64]] = []
     for q in questionVectors {
         hnswLists.append(try await index.nearest(to: q, limit: listDepth, among: nil).map(\.chunkID))
@@ -282,7 +303,10 @@ if !options.keywordOnly {
     // Hybrid: the product's SearchService with its defaults.
     let cache = Dictionary(zip(questions.map(\.text), questionVectors), uniquingKeysWith: { first, _ in first })
     let service = SearchService(
-        database: database, embedder: PrecomputedEmbedder(base: embedder, cache: cache), vectorIndex: index)
+        database: database,
+        embedder: PrecomputedEmbedder(base: embedder, cache: cache),
+        vectorIndex: index
+    )
     var hybridLists: [[Int64]] = []
     var hybridTimes: [Double] = []
     for question in questions {
@@ -292,17 +316,27 @@ if !options.keywordOnly {
     }
     let hybrid = Scores(hybridLists.map(passageIDs), questions)
     hybridScores = hybrid
-    rows.append(Row(method: "hybrid (SearchService, HNSWChunkIndex)", scores: hybrid, note: "the daemon's configuration: RRF of keyword and HNSW lists, service defaults"))
+    rows.append(
+        Row(
+            method: "hybrid (SearchService, HNSWChunkIndex)",
+            scores: hybrid,
+            note: "the daemon's configuration: RRF of keyword and HNSW lists, service defaults"
+        )
+    )
 
     // The same service over an exact vector index: the fusion without the HNSW approximation.
     let exactService = SearchService(
-        database: database, embedder: PrecomputedEmbedder(base: embedder, cache: cache),
-        vectorIndex: ExactIndex(vectors: stored.map { ($0.chunkID, $0.vector) }))
+        database: database,
+        embedder: PrecomputedEmbedder(base: embedder, cache: cache),
+        vectorIndex: ExactIndex(vectors: stored.map { ($0.chunkID, $0.vector) })
+    )
     var exactHybridLists: [[Int64]] = []
     for question in questions { exactHybridLists.append(try await exactService.search(question.text, limit: 10).map(\.chunkID)) }
     let exactHybrid = Scores(exactHybridLists.map(passageIDs), questions)
     exactHybridScores = exactHybrid
-    rows.append(Row(method: "hybrid (SearchService, exact vector search)", scores: exactHybrid, note: "service defaults over an exact dot-product index"))
+    rows.append(
+        Row(method: "hybrid (SearchService, exact vector search)", scores: exactHybrid, note: "service defaults over an exact dot-product index")
+    )
     extra["hybrid_query_ms_median_without_embedding"] = median(hybridTimes)
     fusionSettings = [
         "k": service.fusionK, "keyword_weight": service.keywordWeight, "vector_weight": 1.0,
@@ -351,22 +385,41 @@ if isFaQuAD {
 }
 
 // The goals (issues 4 and 5) are FaQuAD's; other data sets get figures only.
-var goals: [[String: Any]] = !isFaQuAD ? [] : [
-    ["goal": "keyword-only hit@5 vs BM25+stem reference (>=)", "measured": keywordScores.hit5, "target": 0.962,
-     "met": keywordScores.hit5 >= 0.962 - 1e-9],
-    ["goal": "keyword-only MRR@10 vs BM25+stem reference (>=)", "measured": keywordScores.mrr10, "target": 0.880,
-     "met": keywordScores.mrr10 >= 0.880 - 1e-9],
-]
+var goals: [[String: Any]] =
+    !isFaQuAD
+    ? []
+    : [
+        [
+            "goal": "keyword-only hit@5 vs BM25+stem reference (>=)", "measured": keywordScores.hit5, "target": 0.962,
+            "met": keywordScores.hit5 >= 0.962 - 1e-9,
+        ],
+        [
+            "goal": "keyword-only MRR@10 vs BM25+stem reference (>=)", "measured": keywordScores.mrr10, "target": 0.880,
+            "met": keywordScores.mrr10 >= 0.880 - 1e-9,
+        ],
+    ]
 if isFaQuAD, let dense = denseScores, let hybrid = hybridScores {
     goals.append([
         "goal": "dense-only MRR@10 = 0.807 +/- 0.005 (Swift embedder vs reference)", "measured": dense.mrr10, "target": 0.807,
         "met": abs(dense.mrr10 - 0.807) <= 0.005,
     ])
-    goals.append(["goal": "hybrid hit@5 >= 0.975 (SearchService + HNSWChunkIndex, as the daemon runs)", "measured": hybrid.hit5, "target": 0.975, "met": hybrid.hit5 >= 0.975])
-    goals.append(["goal": "hybrid MRR@10 >= 0.88 (SearchService + HNSWChunkIndex, as the daemon runs)", "measured": hybrid.mrr10, "target": 0.88, "met": hybrid.mrr10 >= 0.88])
+    goals.append([
+        "goal": "hybrid hit@5 >= 0.975 (SearchService + HNSWChunkIndex, as the daemon runs)", "measured": hybrid.hit5, "target": 0.975,
+        "met": hybrid.hit5 >= 0.975,
+    ])
+    goals.append([
+        "goal": "hybrid MRR@10 >= 0.88 (SearchService + HNSWChunkIndex, as the daemon runs)", "measured": hybrid.mrr10, "target": 0.88,
+        "met": hybrid.mrr10 >= 0.88,
+    ])
     if let exact = exactHybridScores {
-        goals.append(["goal": "hybrid hit@5 >= 0.975 (SearchService + exact vector search)", "measured": exact.hit5, "target": 0.975, "met": exact.hit5 >= 0.975])
-        goals.append(["goal": "hybrid MRR@10 >= 0.88 (SearchService + exact vector search)", "measured": exact.mrr10, "target": 0.88, "met": exact.mrr10 >= 0.88])
+        goals.append([
+            "goal": "hybrid hit@5 >= 0.975 (SearchService + exact vector search)", "measured": exact.hit5, "target": 0.975,
+            "met": exact.hit5 >= 0.975,
+        ])
+        goals.append([
+            "goal": "hybrid MRR@10 >= 0.88 (SearchService + exact vector search)", "measured": exact.mrr10, "target": 0.88,
+            "met": exact.mrr10 >= 0.88,
+        ])
     }
 }
 if !goals.isEmpty {
@@ -384,8 +437,12 @@ if !sweep.isEmpty {
     print("")
     print("Fusion sweep over the same lists (top 5 by MRR@10 among settings with hit@5 >= 0.975):")
     for s in best.prefix(5) {
-        let k = s["k"] as? Double ?? 0, depth = s["depth"] as? Int ?? 0, weight = s["keyword_weight"] as? Double ?? 0
-        print("  k \(Int(k)) depth \(depth) keyword weight \(weight): hit@1 \(f3(s["hit@1"] as? Double ?? 0)) hit@5 \(f3(s["hit@5"] as? Double ?? 0)) MRR@10 \(f3(s["mrr@10"] as? Double ?? 0))")
+        let k = s["k"] as? Double ?? 0
+        let depth = s["depth"] as? Int ?? 0
+        let weight = s["keyword_weight"] as? Double ?? 0
+        print(
+            "  k \(Int(k)) depth \(depth) keyword weight \(weight): hit@1 \(f3(s["hit@1"] as? Double ?? 0)) hit@5 \(f3(s["hit@5"] as? Double ?? 0)) MRR@10 \(f3(s["mrr@10"] as? Double ?? 0))"
+        )
     }
 }
 

@@ -24,7 +24,9 @@ struct Options {
             case "--messages": messages = Int(arguments.next() ?? "") ?? messages
             case "--concurrency": concurrency = Int(arguments.next() ?? "") ?? concurrency
             case "--output": output = arguments.next() ?? output
-            default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
+            default:
+                FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
+                exit(2)
             }
         }
     }
@@ -37,12 +39,18 @@ func webhook(customer: String, id: String) -> Data {
     let now = Int(Date().timeIntervalSince1970)
     return Data(
         #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":[{"profile":{"name":"Cliente"},"wa_id":"\#(customer)"}],"messages":[{"from":"\#(customer)","id":"\#(id)","timestamp":"\#(now)","type":"text","text":{"body":"Qual o prazo para devolução?"}}]}}]}]}"#
-            .utf8)
+            .utf8
+    )
 }
 
 /// Sends `count` signed deliveries with `concurrency` in flight; returns per-request latencies (seconds), send start
 /// times by customer, and the wall time.
-func load(port: Int, count: Int, concurrency: Int, prefix: String) async throws -> (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int) {
+func load(
+    port: Int,
+    count: Int,
+    concurrency: Int,
+    prefix: String
+) async throws -> (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int) {
     let client = HTTPClient.shared
     let url = "http://127.0.0.1:\(port)/webhooks/whatsapp"
     let bodies = (0..<count).map { index -> (String, Data) in
@@ -125,9 +133,14 @@ bareRouter.post("webhooks/whatsapp") { request, _ -> HTTPResponse.Status in
     _ = try await request.body.collect(upTo: 1 << 20)
     return .ok
 }
-let bare = Application(router: bareRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
-    barePort.set(channel.localAddress?.port ?? 0)
-}, logger: logger)
+let bare = Application(
+    router: bareRouter,
+    configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { channel in
+        barePort.set(channel.localAddress?.port ?? 0)
+    },
+    logger: logger
+)
 nonisolated(unsafe) var bareResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
 try await withRunning(bare, portPromise: barePort) { port in
     bareResult = try await load(port: port, count: options.messages, concurrency: options.concurrency, prefix: "5511")
@@ -157,9 +170,14 @@ while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(j
 
 let daemonPort = PortBox()
 let router = try buildRouter(balcao)
-var daemon = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
-    daemonPort.set(channel.localAddress?.port ?? 0)
-}, logger: logger)
+var daemon = Application(
+    router: router,
+    configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { channel in
+        daemonPort.set(channel.localAddress?.port ?? 0)
+    },
+    logger: logger
+)
 daemon.addServices(balcao.conversations)
 nonisolated(unsafe) var daemonResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
 nonisolated(unsafe) var replyLatencies: [Double] = []
@@ -179,32 +197,52 @@ await llm.stop()
 let daemonRate = Double(options.messages) / daemonResult.seconds
 let bareRate = Double(options.messages) / bareResult.seconds
 let rows: [(String, Double, Double, Double, String, String, Int)] = [
-    ("bare Hummingbird endpoint", bareRate, percentile(bareResult.latencies, 50) * 1000, percentile(bareResult.latencies, 99) * 1000, "-", "-", bareResult.failures),
-    ("balcao webhook", daemonRate, percentile(daemonResult.latencies, 50) * 1000, percentile(daemonResult.latencies, 99) * 1000,
-     String(format: "%.1f", percentile(replyLatencies, 50) * 1000), String(format: "%.1f", percentile(replyLatencies, 99) * 1000), daemonResult.failures),
+    (
+        "bare Hummingbird endpoint", bareRate, percentile(bareResult.latencies, 50) * 1000, percentile(bareResult.latencies, 99) * 1000, "-", "-",
+        bareResult.failures
+    ),
+    (
+        "balcao webhook", daemonRate, percentile(daemonResult.latencies, 50) * 1000, percentile(daemonResult.latencies, 99) * 1000,
+        String(format: "%.1f", percentile(replyLatencies, 50) * 1000), String(format: "%.1f", percentile(replyLatencies, 99) * 1000),
+        daemonResult.failures
+    ),
 ]
 print("webhook benchmark: \(options.messages) signed deliveries, \(options.concurrency) in flight, quiet period 0 s, zero-latency fakes")
 print("| endpoint | accepted/s | webhook p50 ms | webhook p99 ms | message→reply p50 ms | message→reply p99 ms | non-200 |")
 print("|---|---|---|---|---|---|---|")
 for row in rows {
-    print("| \(row.0) | \(String(format: "%.0f", row.1)) | \(String(format: "%.2f", row.2)) | \(String(format: "%.2f", row.3)) | \(row.4) | \(row.5) | \(row.6) |")
+    print(
+        "| \(row.0) | \(String(format: "%.0f", row.1)) | \(String(format: "%.2f", row.2)) | \(String(format: "%.2f", row.3)) | \(row.4) | \(row.5) | \(row.6) |"
+    )
 }
 print("replies received: \(replyLatencies.count) of \(options.messages)")
 let goals: [[String: Any]] = [
-    ["goal": "webhook p99 latency (ms)", "measured": percentile(daemonResult.latencies, 99) * 1000, "target": 50, "met": percentile(daemonResult.latencies, 99) * 1000 < 50],
+    [
+        "goal": "webhook p99 latency (ms)", "measured": percentile(daemonResult.latencies, 99) * 1000, "target": 50,
+        "met": percentile(daemonResult.latencies, 99) * 1000 < 50,
+    ],
     ["goal": "every delivery accepted (non-200 count)", "measured": daemonResult.failures, "target": 0, "met": daemonResult.failures == 0],
-    ["goal": "every delivery answered exactly once (replies)", "measured": replyLatencies.count, "target": options.messages, "met": replyLatencies.count == options.messages],
+    [
+        "goal": "every delivery answered exactly once (replies)", "measured": replyLatencies.count, "target": options.messages,
+        "met": replyLatencies.count == options.messages,
+    ],
     ["goal": "accepted/s as a share of the bare endpoint", "measured": daemonRate / bareRate, "target": "reported", "met": true],
 ]
 let report: [String: Any] = [
     "messages": options.messages, "concurrency": options.concurrency,
-    "bare": ["accepted_per_s": bareRate, "p50_ms": percentile(bareResult.latencies, 50) * 1000, "p99_ms": percentile(bareResult.latencies, 99) * 1000],
+    "bare": [
+        "accepted_per_s": bareRate, "p50_ms": percentile(bareResult.latencies, 50) * 1000, "p99_ms": percentile(bareResult.latencies, 99) * 1000,
+    ],
     "daemon": [
-        "accepted_per_s": daemonRate, "p50_ms": percentile(daemonResult.latencies, 50) * 1000, "p99_ms": percentile(daemonResult.latencies, 99) * 1000,
+        "accepted_per_s": daemonRate, "p50_ms": percentile(daemonResult.latencies, 50) * 1000,
+        "p99_ms": percentile(daemonResult.latencies, 99) * 1000,
         "reply_p50_ms": percentile(replyLatencies, 50) * 1000, "reply_p99_ms": percentile(replyLatencies, 99) * 1000, "replies": replyLatencies.count,
     ],
     "goals": goals,
 ]
-try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: options.output).deletingLastPathComponent().path, withIntermediateDirectories: true)
+try FileManager.default.createDirectory(
+    atPath: URL(fileURLWithPath: options.output).deletingLastPathComponent().path,
+    withIntermediateDirectories: true
+)
 try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: options.output))
 print("wrote \(options.output)")

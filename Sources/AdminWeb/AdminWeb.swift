@@ -77,8 +77,15 @@ public struct AdminEnvironment: Sendable {
 
     /// The parts.
     public init(
-        database: AppDatabase, secrets: SecretBox, ledger: CreditLedger, library: DocumentLibrary, search: SearchService,
-        answerer: Answerer, conversations: ConversationsService, logger: Logger, liveSettings: LiveSettings? = nil,
+        database: AppDatabase,
+        secrets: SecretBox,
+        ledger: CreditLedger,
+        library: DocumentLibrary,
+        search: SearchService,
+        answerer: Answerer,
+        conversations: ConversationsService,
+        logger: Logger,
+        liveSettings: LiveSettings? = nil,
         graphBaseURL: String = "https://graph.facebook.com/v25.0"
     ) {
         self.liveSettings = liveSettings
@@ -141,8 +148,11 @@ public final class AdminWeb: Sendable {
         renderer = try AdminRenderer(webRoot: configuration.webRoot)
         users = AdminUsers(database: environment.database, bcryptCost: configuration.bcryptCost, now: configuration.now)
         sessions = AdminSessions(
-            database: environment.database, lifetime: configuration.sessionLifetime, idleTimeout: configuration.sessionIdleTimeout,
-            now: configuration.now)
+            database: environment.database,
+            lifetime: configuration.sessionLifetime,
+            idleTimeout: configuration.sessionIdleTimeout,
+            now: configuration.now
+        )
         audit = AdminAudit(database: environment.database, now: configuration.now)
         signInLimiter = AttemptLimiter(limit: configuration.signInAttempts, window: configuration.signInWindow, now: configuration.now)
         if try !users.hasUsers() {
@@ -213,7 +223,8 @@ public struct AdminRoutes {
 
     /// A `GET` route (paths are relative to `/admin`).
     public func get(
-        _ path: RouterPath, access: AdminAccess = .signedIn,
+        _ path: RouterPath,
+        access: AdminAccess = .signedIn,
         _ handler: @escaping @Sendable (Request, AdminRequestContext) async throws -> Response
     ) {
         group.get(path) { request, context in
@@ -225,7 +236,8 @@ public struct AdminRoutes {
     /// A `POST` route with an `application/x-www-form-urlencoded` body: the body is read (at most 1 MiB) and the
     /// anti-forgery token (`csrf_token` field or `X-CSRF-Token` header) checked before the handler runs.
     public func post(
-        _ path: RouterPath, access: AdminAccess = .signedIn,
+        _ path: RouterPath,
+        access: AdminAccess = .signedIn,
         _ handler: @escaping @Sendable (Request, AdminRequestContext, AdminForm) async throws -> Response
     ) {
         group.post(path) { request, context in
@@ -241,12 +253,16 @@ public struct AdminRoutes {
     /// A `POST` route whose body the handler reads itself (uploads): the anti-forgery token must come in the
     /// `X-CSRF-Token` header or the `csrf_token` query parameter, and is checked before the body is touched.
     public func postStream(
-        _ path: RouterPath, access: AdminAccess = .signedIn,
+        _ path: RouterPath,
+        access: AdminAccess = .signedIn,
         _ handler: @escaping @Sendable (Request, AdminRequestContext) async throws -> Response
     ) {
         group.post(path) { request, context in
             if let refusal = try Self.refusal(access: access, request: request, context: context) { return refusal }
-            try Self.checkCSRF(request.headers[AdminRoutes.csrfHeader] ?? request.uri.queryParameters["csrf_token"].map(String.init), context: context)
+            try Self.checkCSRF(
+                request.headers[AdminRoutes.csrfHeader] ?? request.uri.queryParameters["csrf_token"].map(String.init),
+                context: context
+            )
             return try await handler(request, context)
         }
     }

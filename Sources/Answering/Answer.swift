@@ -64,7 +64,10 @@ public struct AnswerContext: Sendable {
 
     /// A context; the defaults are a first question, never handed off for lack of passages, free.
     public init(
-        history: [ConversationLine] = [], unansweredInARow: Int = 0, handoffAfterUnanswered: Int? = nil, budget: (any ModelBudget)? = nil
+        history: [ConversationLine] = [],
+        unansweredInARow: Int = 0,
+        handoffAfterUnanswered: Int? = nil,
+        budget: (any ModelBudget)? = nil
     ) {
         self.history = history
         self.unansweredInARow = unansweredInARow
@@ -101,8 +104,11 @@ extension Answerer {
         }
         if let budget = context.budget, try await !budget.reserve() {
             return Answer(
-                outcome: .outOfCredits, text: agent?.outOfCreditsMessage ?? phrases.outOfCredits, passages: passages,
-                handoffReason: .outOfCredits)
+                outcome: .outOfCredits,
+                text: agent?.outOfCreditsMessage ?? phrases.outOfCredits,
+                passages: passages,
+                handoffReason: .outOfCredits
+            )
         }
         do {
             let generated = try await generate(question: question, agent: agent, passages: passages, history: context.history)
@@ -110,8 +116,11 @@ extension Answerer {
         } catch {
             await context.budget?.release()
             return Answer(
-                outcome: .extractive, text: extractive(passages: passages, language: language), passages: passages,
-                modelFailure: String(describing: error))
+                outcome: .extractive,
+                text: extractive(passages: passages, language: language),
+                passages: passages,
+                modelFailure: String(describing: error)
+            )
         }
     }
 

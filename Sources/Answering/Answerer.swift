@@ -52,7 +52,10 @@ public struct Answerer: Sendable {
 
     /// Creates an answerer whose chat model is looked up at every answer (`nil`: extractive answers).
     public init(
-        search: SearchService, chatModelProvider: @escaping @Sendable () -> (any ChatModel)?, passageCount: Int = 5, minimumCoverage: Double = 0.5
+        search: SearchService,
+        chatModelProvider: @escaping @Sendable () -> (any ChatModel)?,
+        passageCount: Int = 5,
+        minimumCoverage: Double = 0.5
     ) {
         self.search = search
         self.chatModelProvider = chatModelProvider
@@ -74,7 +77,10 @@ public struct Answerer: Sendable {
 
     /// Asks the language model, with the agent's persona, the passages and the recent conversation.
     public func generate(
-        question: String, agent: Agent?, passages: [Passage], history: [ConversationLine]
+        question: String,
+        agent: Agent?,
+        passages: [Passage],
+        history: [ConversationLine]
     ) async throws -> GeneratedAnswer {
         guard let chatModel else { throw AnsweringError.noModel }
         let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history)
@@ -82,8 +88,11 @@ public struct Answerer: Sendable {
         let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AnsweringError.emptyAnswer }
         return GeneratedAnswer(
-            text: text, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens,
-            model: completion.model)
+            text: text,
+            promptTokens: completion.usage.promptTokens,
+            completionTokens: completion.usage.completionTokens,
+            model: completion.model
+        )
     }
 
     /// An answer quoted from the best passages, each with its source.

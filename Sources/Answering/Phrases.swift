@@ -21,11 +21,13 @@ public struct Phrases: Sendable, Hashable {
     /// Brazilian Portuguese.
     public static let portuguese = Phrases(
         handoff: "Certo! Vou chamar uma pessoa da nossa equipe para continuar o atendimento. Aguarde um momento, por favor.",
-        outOfScope: "Desculpe, não encontrei essa informação nos nossos documentos. Quer que eu chame uma pessoa da equipe? É só responder \"atendente\".",
+        outOfScope:
+            "Desculpe, não encontrei essa informação nos nossos documentos. Quer que eu chame uma pessoa da equipe? É só responder \"atendente\".",
         outOfCredits: "No momento não consigo responder automaticamente. Uma pessoa da nossa equipe vai falar com você em breve.",
         textOnly: "Por enquanto eu só consigo ler mensagens de texto. Pode escrever sua pergunta?",
         extractiveIntro: "Encontrei isto nos nossos documentos:",
-        page: "p.")
+        page: "p."
+    )
 
     /// English.
     public static let english = Phrases(
@@ -34,7 +36,8 @@ public struct Phrases: Sendable, Hashable {
         outOfCredits: "I can't answer automatically right now. A member of our team will get back to you soon.",
         textOnly: "For now I can only read text messages. Could you type your question?",
         extractiveIntro: "Here is what I found in our documents:",
-        page: "p.")
+        page: "p."
+    )
 
     /// Words that ask for a person in any of the supported languages (besides the agent's own keywords).
     public static let defaultHandoffKeywords = ["atendente", "humano", "pessoa de verdade", "falar com alguém", "human", "agent", "operator"]

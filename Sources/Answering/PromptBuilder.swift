@@ -9,10 +9,16 @@ public import Storage
 public enum PromptBuilder {
     /// The messages for one answer.
     public static func messages(
-        question: String, agent: Agent?, passages: [Passage], history: [ConversationLine], historyTokenBudget: Int = 800
+        question: String,
+        agent: Agent?,
+        passages: [Passage],
+        history: [ConversationLine],
+        historyTokenBudget: Int = 800
     ) -> [ChatMessage] {
         var system: [String] = []
-        if let persona = agent?.persona, !persona.isEmpty { system.append(persona) } else {
+        if let persona = agent?.persona, !persona.isEmpty {
+            system.append(persona)
+        } else {
             system.append("Você é o assistente de atendimento desta empresa no WhatsApp.")
         }
         system.append(
@@ -22,7 +28,8 @@ public enum PromptBuilder {
             - Responda no idioma do cliente, de forma curta e cordial, como numa conversa de WhatsApp.
             - Se os trechos não contiverem a resposta, diga isso com franqueza e ofereça chamar uma pessoa da equipe.
             - Quando usar um trecho, cite a fonte entre parênteses, por exemplo (regulamento.pdf, p. 3).
-            """)
+            """
+        )
         if let instructions = agent?.instructions, !instructions.isEmpty { system.append("Instruções da empresa:\n" + instructions) }
         var sources = ["Trechos dos documentos:"]
         for (index, passage) in passages.enumerated() {

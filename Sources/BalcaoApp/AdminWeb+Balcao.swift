@@ -10,8 +10,17 @@ extension Balcao {
         settings.sessionLifetime = configuration.admin.sessionHours * 3600
         configure(&settings)
         let environment = AdminEnvironment(
-            database: database, secrets: secrets, ledger: ledger, library: library, search: search, answerer: answerer,
-            conversations: conversations, logger: logger, liveSettings: liveSettings, graphBaseURL: configuration.whatsapp.graphBaseURL)
+            database: database,
+            secrets: secrets,
+            ledger: ledger,
+            library: library,
+            search: search,
+            answerer: answerer,
+            conversations: conversations,
+            logger: logger,
+            liveSettings: liveSettings,
+            graphBaseURL: configuration.whatsapp.graphBaseURL
+        )
         return try AdminWeb(environment: environment, configuration: settings)
     }
 }

@@ -2,10 +2,10 @@ public import AdminWeb
 public import Foundation
 public import Hummingbird
 import Ingestion
-import Retrieval
-import ServiceLifecycle
 import Logging
 import NIOCore
+import Retrieval
+import ServiceLifecycle
 import Storage
 
 /// The request context of every route (Hummingbird's basic context plus the client's address).
@@ -22,9 +22,11 @@ public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil, ad
         router: router,
         configuration: .init(
             address: .hostname(balcao.configuration.server.host, port: balcao.configuration.server.port),
-            serverName: "balcao"),
+            serverName: "balcao"
+        ),
         onServerRunning: { _ in SystemdNotifier.notify("READY=1\nSTATUS=listening") },
-        logger: balcao.logger)
+        logger: balcao.logger
+    )
     var ingestion = IngestionService(pipeline: balcao.pipeline, concurrency: balcao.configuration.storage.ingestionWorkers)
     ingestion.onJobFinished = { [metrics = balcao.metrics] outcome, duration in metrics.ingestion(outcome: outcome.metricLabel, duration: duration) }
     app.addServices(ingestion)
@@ -35,7 +37,8 @@ public func buildApplication(_ balcao: Balcao, configurationFile: URL? = nil, ad
         PreparedService(balcao.conversations) {
             let released = try await balcao.ledger.releaseAllOpenReservations()
             if released > 0 { balcao.logger.notice("released credit holds left by an earlier run", metadata: ["count": "\(released)"]) }
-        })
+        }
+    )
     if let backups = balcao.backupService(configurationFile: configurationFile) { app.addServices(backups) }
     if let index = balcao.vectorIndex as? HNSWChunkIndex {
         app.addServices(VectorIndexSnapshotService(index: index, interval: .seconds(30), logger: balcao.logger))

@@ -53,7 +53,9 @@ public struct Balcao: Sendable {
     /// - Parameters:
     ///   - embedder: overrides the configured embedder (tests inject a small deterministic one); `.some(nil)` disables it.
     public static func open(
-        configuration: BalcaoConfiguration, logger: Logger = Logger(label: "balcao"), embedder override: (any Embedder)?? = nil
+        configuration: BalcaoConfiguration,
+        logger: Logger = Logger(label: "balcao"),
+        embedder override: (any Embedder)?? = nil
     ) throws -> Balcao {
         let metrics = BalcaoMetrics()
         let directory = DataDirectory(root: configuration.dataDirectoryURL)
@@ -62,25 +64,45 @@ public struct Balcao: Sendable {
         metrics.countWriteTransactions(of: database)
         let secrets = try SecretBox(keyFile: directory.secretKey)
         let embedder: (any Embedder)? = try override ?? EmbedderFactory.make(configuration: configuration, directory: directory, logger: logger)
-        let vectorIndex: any VectorSearchIndex = try embedder.map {
-            try HNSWChunkIndex(database: database, directory: directory, modelIdentity: $0.modelIdentity, dimension: $0.dimension, logger: logger)
-        } ?? NoVectorIndex()
+        let vectorIndex: any VectorSearchIndex =
+            try embedder.map {
+                try HNSWChunkIndex(database: database, directory: directory, modelIdentity: $0.modelIdentity, dimension: $0.dimension, logger: logger)
+            } ?? NoVectorIndex()
         let originals = OriginalStore(directory: directory)
         let pipeline = IngestionPipeline(
-            database: database, originals: originals, reader: documentReader(configuration: configuration, logger: logger), embedder: embedder,
+            database: database,
+            originals: originals,
+            reader: documentReader(configuration: configuration, logger: logger),
+            embedder: embedder,
             vectorIndex: vectorIndex,
-            secrets: secrets, maxAttempts: configuration.storage.ingestionMaxAttempts, logger: logger)
+            secrets: secrets,
+            maxAttempts: configuration.storage.ingestionMaxAttempts,
+            logger: logger
+        )
         let library = DocumentLibrary(
-            database: database, originals: originals, secrets: secrets, vectorIndex: vectorIndex,
-            maxUploadBytes: configuration.server.maxUploadBytes)
+            database: database,
+            originals: originals,
+            secrets: secrets,
+            vectorIndex: vectorIndex,
+            maxUploadBytes: configuration.server.maxUploadBytes
+        )
         let search = SearchService(
-            database: database, embedder: embedder, vectorIndex: InstrumentedVectorIndex(base: vectorIndex, metrics: metrics))
+            database: database,
+            embedder: embedder,
+            vectorIndex: InstrumentedVectorIndex(base: vectorIndex, metrics: metrics)
+        )
         let liveSettings = try LiveSettings(
             base: ConnectionSettings(
-                llmBaseURL: configuration.llm.baseURL, llmModel: configuration.llm.model, llmAPIKey: configuration.llm.apiKey,
-                whatsappAccessToken: configuration.whatsapp.accessToken, whatsappAppSecret: configuration.whatsapp.appSecret,
-                whatsappVerifyToken: configuration.whatsapp.verifyToken),
-            database: database, secrets: secrets)
+                llmBaseURL: configuration.llm.baseURL,
+                llmModel: configuration.llm.model,
+                llmAPIKey: configuration.llm.apiKey,
+                whatsappAccessToken: configuration.whatsapp.accessToken,
+                whatsappAppSecret: configuration.whatsapp.appSecret,
+                whatsappVerifyToken: configuration.whatsapp.verifyToken
+            ),
+            database: database,
+            secrets: secrets
+        )
         // The chat model and the Graph API client follow the live settings: saved on the admin page, used by the next answer.
         let chatModel = LiveChatModel(settings: liveSettings, timeoutSeconds: configuration.llm.timeoutSeconds, metrics: metrics, logger: logger)
         if chatModel.current() == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
@@ -88,12 +110,15 @@ public struct Balcao: Sendable {
         let credits = configuration.credits
         let ledger = CreditLedger(
             database: database,
-            configuration: .init(floor: CreditAmount(credits: credits.floor), lowBalanceThreshold: CreditAmount(credits: credits.lowBalanceThreshold)))
+            configuration: .init(floor: CreditAmount(credits: credits.floor), lowBalanceThreshold: CreditAmount(credits: credits.lowBalanceThreshold))
+        )
         let pricing = CreditPricing(
             pricePer1kInputTokens: CreditAmount(credits: credits.pricePer1kInputTokens),
             pricePer1kOutputTokens: CreditAmount(credits: credits.pricePer1kOutputTokens),
-            pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer))
-        let gate: any CreditGate = pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, logger: logger, pricing: pricing, database: database)
+            pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer)
+        )
+        let gate: any CreditGate =
+            pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, logger: logger, pricing: pricing, database: database)
         let graph = LiveGraphAPI(settings: liveSettings, baseURL: configuration.whatsapp.graphBaseURL, logger: logger)
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
@@ -104,13 +129,33 @@ public struct Balcao: Sendable {
             ConversationSettings.Template(name: $0, language: configuration.whatsapp.templateLanguage)
         }
         var conversations = ConversationsService(
-            database: database, decoder: WhatsAppWebhookDecoder(), answerer: answerer, credits: gate,
-            channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics), settings: settings, logger: logger)
+            database: database,
+            decoder: WhatsAppWebhookDecoder(),
+            answerer: answerer,
+            credits: gate,
+            channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics),
+            settings: settings,
+            logger: logger
+        )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
         return Balcao(
-            configuration: configuration, directory: directory, database: database, secrets: secrets, liveSettings: liveSettings, embedder: embedder,
-            vectorIndex: vectorIndex, library: library, pipeline: pipeline, search: search, answerer: answerer, ledger: ledger,
-            pricing: pricing, conversations: conversations, logger: logger, metrics: metrics)
+            configuration: configuration,
+            directory: directory,
+            database: database,
+            secrets: secrets,
+            liveSettings: liveSettings,
+            embedder: embedder,
+            vectorIndex: vectorIndex,
+            library: library,
+            pipeline: pipeline,
+            search: search,
+            answerer: answerer,
+            ledger: ledger,
+            pricing: pricing,
+            conversations: conversations,
+            logger: logger,
+            metrics: metrics
+        )
     }
 
     /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is
@@ -118,14 +163,17 @@ public struct Balcao: Sendable {
     static func documentReader(configuration: BalcaoConfiguration, logger: Logger) -> any DocumentReading {
         let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
         let storage = configuration.storage
-        let executable = storage.extractorExecutable.isEmpty
+        let executable =
+            storage.extractorExecutable.isEmpty
             ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
         guard let executable else {
             logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
             return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction))
         }
         let limits = IsolatedDocumentReader.Limits(
-            timeout: .seconds(storage.extractionTimeoutSeconds), memoryBytes: storage.extractionMemoryMB << 20)
+            timeout: .seconds(storage.extractionTimeoutSeconds),
+            memoryBytes: storage.extractionMemoryMB << 20
+        )
         return IsolatedDocumentReader(executable: executable, limits: limits, extraction: extraction)
     }
 

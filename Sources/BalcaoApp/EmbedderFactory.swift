@@ -24,8 +24,13 @@ enum EmbedderFactory {
         case "openai":
             return OpenAICompatibleEmbedder(
                 configuration: .init(
-                    baseURL: settings.baseURL ?? "", apiKey: settings.apiKey, model: settings.model ?? "", dimension: settings.dimension ?? 0),
-                logger: logger)
+                    baseURL: settings.baseURL ?? "",
+                    apiKey: settings.apiKey,
+                    model: settings.model ?? "",
+                    dimension: settings.dimension ?? 0
+                ),
+                logger: logger
+            )
         default:
             let file: URL
             if let path = settings.modelPath {
@@ -35,7 +40,8 @@ enum EmbedderFactory {
             } else {
                 logger.warning(
                     "the local embedding model is missing: search is keyword-only until it is installed",
-                    metadata: ["fix": "run `make run` or `bash scripts/fetch-model.sh \(directory.models.path)`"])
+                    metadata: ["fix": "run `make run` or `bash scripts/fetch-model.sh \(directory.models.path)`"]
+                )
                 return nil
             }
             do {

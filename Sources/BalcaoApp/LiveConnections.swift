@@ -30,9 +30,14 @@ final class LiveChatModel: Sendable {
             let model: (any ChatModel)? = current.llmBaseURL.flatMap { $0.isEmpty ? nil : $0 }.map { baseURL in
                 let client = OpenAIChatClient(
                     configuration: .init(
-                        baseURL: baseURL, apiKey: current.llmAPIKey, model: current.llmModel ?? "gpt-4o-mini",
-                        timeout: .milliseconds(Int64(timeoutSeconds * 1000)), totalDeadline: .milliseconds(Int64(timeoutSeconds * 1000 * 2))),
-                    logger: logger)
+                        baseURL: baseURL,
+                        apiKey: current.llmAPIKey,
+                        model: current.llmModel ?? "gpt-4o-mini",
+                        timeout: .milliseconds(Int64(timeoutSeconds * 1000)),
+                        totalDeadline: .milliseconds(Int64(timeoutSeconds * 1000 * 2))
+                    ),
+                    logger: logger
+                )
                 return InstrumentedChatModel(base: client, metrics: metrics)
             }
             cache = (version, model)

@@ -12,18 +12,30 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
             case .message(let message):
                 return .message(
                     InboundMessage(
-                        id: message.id, phoneNumberID: message.phoneNumberID, customerID: message.customer.key,
-                        addressing: message.customer.phone != nil ? "to" : "recipient", customerName: message.profileName,
-                        timestamp: message.timestamp, kind: message.type, content: Self.content(message.content)))
+                        id: message.id,
+                        phoneNumberID: message.phoneNumberID,
+                        customerID: message.customer.key,
+                        addressing: message.customer.phone != nil ? "to" : "recipient",
+                        customerName: message.profileName,
+                        timestamp: message.timestamp,
+                        kind: message.type,
+                        content: Self.content(message.content)
+                    )
+                )
             case .status(let status):
                 let error = status.errors.first.map { detail in
                     [String(detail.code), detail.title, detail.message, detail.details].compactMap { $0 }.joined(separator: " — ")
                 }
                 return .status(
                     InboundStatus(
-                        messageID: status.messageID, phoneNumberID: status.phoneNumberID, recipientID: status.recipient.key,
-                        state: InboundStatus.State(rawValue: status.status.rawValue) ?? .sent, errorDescription: error,
-                        callbackData: status.callbackData))
+                        messageID: status.messageID,
+                        phoneNumberID: status.phoneNumberID,
+                        recipientID: status.recipient.key,
+                        state: InboundStatus.State(rawValue: status.status.rawValue) ?? .sent,
+                        errorDescription: error,
+                        callbackData: status.callbackData
+                    )
+                )
             }
         }
     }

@@ -1,4 +1,5 @@
 public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,8 @@ public struct BalcaoProcess: Sendable {
         return Output(
             status: process.terminationStatus,
             stdout: (try? String(contentsOf: stdout, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
+        )
     }
 
     /// Waits for a child to end by polling, so that no thread of the concurrency pool is blocked meanwhile.

@@ -55,44 +55,82 @@ public final class FakeGraphAPI: Sendable {
 
         /// 131047, HTTP 400: outside the 24-hour customer service window.
         public static let reEngagement = GraphError(
-            httpStatus: 400, code: 131047, message: "(#131047) Re-engagement message",
-            details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+            httpStatus: 400,
+            code: 131047,
+            message: "(#131047) Re-engagement message",
+            details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+        )
         /// 190 / 463, HTTP 401: the access token expired.
         public static let expiredToken = GraphError(
-            httpStatus: 401, code: 190, subcode: 463,
-            message: "Error validating access token: Session has expired on Friday, 26-Apr-24 06:00:00 PDT.")
+            httpStatus: 401,
+            code: 190,
+            subcode: 463,
+            message: "Error validating access token: Session has expired on Friday, 26-Apr-24 06:00:00 PDT."
+        )
         /// 190, HTTP 401: the access token is invalid.
         public static let invalidToken = GraphError(
-            httpStatus: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
+            httpStatus: 401,
+            code: 190,
+            message: "Invalid OAuth access token - Cannot parse access token"
+        )
         /// 130429, HTTP 429: throughput rate limit.
         public static let rateLimit = GraphError(
-            httpStatus: 429, code: 130429, subcode: 2_494_055, message: "(#130429) Rate limit hit",
-            details: "Message failed to send because there were too many messages sent from this phone number in a short period of time")
+            httpStatus: 429,
+            code: 130429,
+            subcode: 2_494_055,
+            message: "(#130429) Rate limit hit",
+            details: "Message failed to send because there were too many messages sent from this phone number in a short period of time"
+        )
         /// 131056, HTTP 400: pair rate limit (too many messages to one user).
         public static let pairRateLimit = GraphError(
-            httpStatus: 400, code: 131056, subcode: 2_494_071, message: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-            details: "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.")
+            httpStatus: 400,
+            code: 131056,
+            subcode: 2_494_071,
+            message: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            details:
+                "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time."
+        )
         /// 131026, HTTP 400: message undeliverable.
         public static let undeliverable = GraphError(
-            httpStatus: 400, code: 131026, message: "(#131026) Message Undeliverable", details: "Message Undeliverable.")
+            httpStatus: 400,
+            code: 131026,
+            message: "(#131026) Message Undeliverable",
+            details: "Message Undeliverable."
+        )
         /// 100, HTTP 400: invalid parameter.
         public static let invalidParameter = GraphError(httpStatus: 400, code: 100, message: "(#100) Invalid parameter")
         /// 131000, HTTP 500: something went wrong.
         public static let somethingWentWrong = GraphError(
-            httpStatus: 500, code: 131000, message: "(#131000) Something went wrong", details: "Something went wrong")
+            httpStatus: 500,
+            code: 131000,
+            message: "(#131000) Something went wrong",
+            details: "Something went wrong"
+        )
         /// 2, HTTP 503: temporary service downtime.
         public static let serviceUnavailable = GraphError(
-            httpStatus: 503, code: 2, message: "(#2) Service temporarily unavailable")
+            httpStatus: 503,
+            code: 2,
+            message: "(#2) Service temporarily unavailable"
+        )
         /// 131048, HTTP 400: spam rate limit.
         public static let spamRateLimit = GraphError(
-            httpStatus: 400, code: 131048, message: "(#131048) Spam rate limit hit",
-            details: "Message failed to send because there are restrictions on how many messages can be sent from this phone number.")
+            httpStatus: 400,
+            code: 131048,
+            message: "(#131048) Spam rate limit hit",
+            details: "Message failed to send because there are restrictions on how many messages can be sent from this phone number."
+        )
         /// 368, HTTP 403: temporarily blocked for policy violations.
         public static let policyBlocked = GraphError(
-            httpStatus: 403, code: 368, message: "(#368) Temporarily blocked for policies violations")
+            httpStatus: 403,
+            code: 368,
+            message: "(#368) Temporarily blocked for policies violations"
+        )
         /// 131031, HTTP 403: account locked.
         public static let accountLocked = GraphError(
-            httpStatus: 403, code: 131031, message: "(#131031) Business Account locked")
+            httpStatus: 403,
+            code: 131031,
+            message: "(#131031) Business Account locked"
+        )
     }
 
     /// What to do with one upcoming request: wait, then answer normally or fail.
@@ -111,7 +149,10 @@ public final class FakeGraphAPI: Sendable {
 
         /// Creates a scripted response (for the next message send, or the next mark-as-read call).
         public init(
-            delay: Duration = .zero, error: GraphError? = nil, raw: (status: Int, body: String)? = nil, forMarkAsRead: Bool = false,
+            delay: Duration = .zero,
+            error: GraphError? = nil,
+            raw: (status: Int, body: String)? = nil,
+            forMarkAsRead: Bool = false,
             dropsAnswer: Bool = false
         ) {
             self.delay = delay
@@ -266,7 +307,8 @@ public final class FakeGraphAPI: Sendable {
                 continuation.yield(channel.localAddress?.port)
                 continuation.finish()
             },
-            logger: logger)
+            logger: logger
+        )
         let task = Task {
             do { try await app.run() } catch { logger.error("fake Graph API stopped: \(error)") }
             continuation.finish()
@@ -281,7 +323,11 @@ public final class FakeGraphAPI: Sendable {
             throw StartError(description: "the fake Graph API did not start listening")
         }
         let fake = FakeGraphAPI(
-            baseURL: "http://127.0.0.1:\(port)/\(apiVersion)", port: port, accessToken: accessToken, task: task)
+            baseURL: "http://127.0.0.1:\(port)/\(apiVersion)",
+            port: port,
+            accessToken: accessToken,
+            task: task
+        )
         holder.fake = fake
         return fake
     }
@@ -341,8 +387,13 @@ public final class FakeGraphAPI: Sendable {
     /// `biz_opaque_callback_data` when given, addressed to `recipient` (`recipient_id`) or `recipientUserID`
     /// (`recipient_user_id`), from the business number `phoneNumberID`.
     public static func statusWebhookBody(
-        messageID: String, status: String, phoneNumberID: String, recipient: String?, recipientUserID: String? = nil,
-        callbackData: String?, timestamp: Date = Date()
+        messageID: String,
+        status: String,
+        phoneNumberID: String,
+        recipient: String?,
+        recipientUserID: String? = nil,
+        callbackData: String?,
+        timestamp: Date = Date()
     ) -> Data {
         var item: [String: Any] = ["id": messageID, "status": status, "timestamp": String(Int(timestamp.timeIntervalSince1970))]
         if let recipient { item["recipient_id"] = recipient }
@@ -367,8 +418,13 @@ public final class FakeGraphAPI: Sendable {
     public static func statusWebhookBody(for request: RecordedRequest, status: String) -> Data? {
         guard let messageID = request.responseMessageID, let json = request.json else { return nil }
         return statusWebhookBody(
-            messageID: messageID, status: status, phoneNumberID: request.phoneNumberID, recipient: json["to"] as? String,
-            recipientUserID: json["recipient"] as? String, callbackData: json["biz_opaque_callback_data"] as? String)
+            messageID: messageID,
+            status: status,
+            phoneNumberID: request.phoneNumberID,
+            recipient: json["to"] as? String,
+            recipientUserID: json["recipient"] as? String,
+            callbackData: json["biz_opaque_callback_data"] as? String
+        )
     }
 
     private func queueStatuses(for request: RecordedRequest) {
@@ -394,11 +450,13 @@ public final class FakeGraphAPI: Sendable {
             }
             guard let next else { return }
             let status = await LoopbackHTTP.post(
-                next.body, to: next.webhooks.url,
+                next.body,
+                to: next.webhooks.url,
                 headers: [
                     "Content-Type": "application/json",
                     WebhookSigner.headerName: WebhookSigner.sign(body: next.body, appSecret: next.webhooks.appSecret),
-                ])
+                ]
+            )
             if status == 200 {
                 state.withLock { state in
                     if state.statusQueue.first == next.body { state.statusQueue.removeFirst() }
@@ -448,7 +506,9 @@ public final class FakeGraphAPI: Sendable {
 
     /// Waits until at least `count` requests matching `filter` arrived (or `timeout` passed), and returns those received.
     public func waitForRequests(
-        _ count: Int, timeout: Duration = .seconds(120), where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
+        _ count: Int,
+        timeout: Duration = .seconds(120),
+        where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
     ) async -> [RecordedRequest] {
         _ = await eventually(timeout: timeout) { requests.filter(filter).count >= count }
         return requests.filter(filter)
@@ -482,7 +542,8 @@ public final class FakeGraphAPI: Sendable {
         if !authorized {
             status = 401
             answer = Self.errorBody(
-                GraphError(httpStatus: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token"))
+                GraphError(httpStatus: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
+            )
         } else if let raw = scripted?.raw {
             status = raw.status
             answer = raw.body
@@ -493,8 +554,16 @@ public final class FakeGraphAPI: Sendable {
             (status, answer, messageID) = accept(body)
         }
         let record = RecordedRequest(
-            method: request.method.rawValue, path: request.uri.path, apiVersion: version, phoneNumberID: phone ?? "",
-            headers: headers, body: body, responseStatus: status, responseMessageID: messageID, receivedAt: arrived)
+            method: request.method.rawValue,
+            path: request.uri.path,
+            apiVersion: version,
+            phoneNumberID: phone ?? "",
+            headers: headers,
+            body: body,
+            responseStatus: status,
+            responseMessageID: messageID,
+            receivedAt: arrived
+        )
         let hook = state.withLock { state in
             state.requests.append(record)
             return state.acceptedHook
@@ -512,14 +581,19 @@ public final class FakeGraphAPI: Sendable {
             let length = answer.utf8.count
             let half = String(answer.prefix(length / 2))
             return Response(
-                status: HTTPResponse.Status(code: status), headers: responseHeaders,
+                status: HTTPResponse.Status(code: status),
+                headers: responseHeaders,
                 body: ResponseBody(contentLength: length) { writer in
                     try await writer.write(ByteBuffer(string: half))
                     throw AnswerDropped()
-                })
+                }
+            )
         }
         return Response(
-            status: HTTPResponse.Status(code: status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: answer)))
+            status: HTTPResponse.Status(code: status),
+            headers: responseHeaders,
+            body: .init(byteBuffer: ByteBuffer(string: answer))
+        )
     }
 
     /// Validates a well-authorised body as Meta would and builds the success answer.

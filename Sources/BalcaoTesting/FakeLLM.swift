@@ -112,7 +112,10 @@ public final class FakeLLM: Sendable {
 
         /// A well-formed chat completion. `usage: nil` leaves the `usage` object out (some servers do).
         public static func completion(
-            _ text: String, model: String = "fake-model", finishReason: String = "stop", usage: (prompt: Int, completion: Int)? = (10, 5)
+            _ text: String,
+            model: String = "fake-model",
+            finishReason: String = "stop",
+            usage: (prompt: Int, completion: Int)? = (10, 5)
         ) -> Reply {
             var object: [String: Any] = [
                 "id": "chatcmpl-fake-\(UUID().uuidString.prefix(8))",
@@ -209,7 +212,8 @@ public final class FakeLLM: Sendable {
     public static func start(reply: String = "Resposta de teste.", responder: Responder? = nil) async throws -> FakeLLM {
         let shared = Shared()
         shared.state.withLock {
-            $0.reply = reply; $0.responder = responder
+            $0.reply = reply
+            $0.responder = responder
         }
         let router = Router()
         router.post("v1/chat/completions") { request, _ -> Response in
@@ -240,8 +244,10 @@ public final class FakeLLM: Sendable {
             var fields = HTTPFields()
             fields[.contentType] = "application/json"
             return Response(
-                status: .ok, headers: fields,
-                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"fake-model","object":"model","owned_by":"fake"}]}"#)))
+                status: .ok,
+                headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"fake-model","object":"model","owned_by":"fake"}]}"#))
+            )
         }
         var logger = Logger(label: "balcao.testing.fake-llm")
         logger.logLevel = .error
@@ -253,7 +259,8 @@ public final class FakeLLM: Sendable {
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             },
-            logger: logger)
+            logger: logger
+        )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             do { try await group.run() } catch { logger.error("fake LLM server stopped: \(error)") }
@@ -272,7 +279,8 @@ public final class FakeLLM: Sendable {
     public func stop() async {
         guard
             let server = server.withLock({ s -> Server? in
-                defer { s = nil }; return s
+                defer { s = nil }
+                return s
             })
         else { return }
         await server.group.triggerGracefulShutdown()
@@ -284,7 +292,8 @@ public final class FakeLLM: Sendable {
     /// Answers every later request (not otherwise scripted) with a completion of `text`.
     public func setReply(_ text: String) {
         shared.state.withLock {
-            $0.reply = text; $0.responder = nil
+            $0.reply = text
+            $0.responder = nil
         }
     }
 
@@ -329,7 +338,9 @@ public final class FakeLLM: Sendable {
     /// Forgets recorded requests and scripted replies, and removes the delay (the fixed reply and responder stay).
     public func reset() {
         shared.state.withLock {
-            $0.requests = []; $0.queue = []; $0.delay = .zero
+            $0.requests = []
+            $0.queue = []
+            $0.delay = .zero
         }
     }
 }

@@ -11,7 +11,12 @@ public struct MultipartBody: Sendable {
 
     /// Adds a file part.
     public mutating func addFile(name: String = "file", filename: String, contentType: String = "application/octet-stream", contents: Data) {
-        data.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8))
+        data.append(
+            Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                    .utf8
+            )
+        )
         data.append(contents)
         data.append(Data("\r\n".utf8))
     }
@@ -31,7 +36,8 @@ public struct MultipartBody: Sendable {
 /// Where the shared test corpora live (`../shared` beside the checkout).
 public enum SharedFixtures {
     /// The repository root, found from this source file's path.
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// `../shared` beside the repository.
     public static let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared", isDirectory: true)

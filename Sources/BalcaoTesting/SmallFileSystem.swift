@@ -1,4 +1,5 @@
 public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,8 @@ public final class SmallFileSystem: @unchecked Sendable {
             try FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
             let result = try command("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe.path])
             guard result.status == 0 else {
-                let reason = "cannot mount a tmpfs here (\(result.output.trimmingCharacters(in: .whitespacesAndNewlines))): the full-disk tests are skipped"
+                let reason =
+                    "cannot mount a tmpfs here (\(result.output.trimmingCharacters(in: .whitespacesAndNewlines))): the full-disk tests are skipped"
                 print("⚠️ SmallFileSystem: \(reason)")
                 return reason
             }

@@ -116,11 +116,17 @@ extension AppDatabase {
                     LEFT JOIN agent ON agent.id = c.agentId
                     LEFT JOIN message m ON m.id = (SELECT MAX(id) FROM message WHERE conversationId = c.id)
                     ORDER BY c.updatedAt DESC, c.id DESC
-                    """, arguments: arguments + [max(0, limit), max(0, offset)])
+                    """,
+                arguments: arguments + [max(0, limit), max(0, offset)]
+            )
             let summaries = try rows.map { row in
                 ConversationSummary(
-                    conversation: try Conversation(row: row), agentName: row["agentName"], lastText: row["lastText"],
-                    lastAuthor: row["lastAuthor"], lastAt: row["lastAt"])
+                    conversation: try Conversation(row: row),
+                    agentName: row["agentName"],
+                    lastText: row["lastText"],
+                    lastAuthor: row["lastAuthor"],
+                    lastAt: row["lastAt"]
+                )
             }
             return ConversationPage(summaries: summaries, total: total)
         }
@@ -135,7 +141,8 @@ extension AppDatabase {
                 sql: """
                     SELECT (SELECT COUNT(*) FROM conversation), (SELECT MAX(updatedAt) FROM conversation),
                            (SELECT MAX(id) FROM message)
-                    """)
+                    """
+            )
             let count: Int = row?[0] ?? 0
             let updated: String = row?[1] ?? ""
             let message: Int64 = row?[2] ?? 0
@@ -194,11 +201,20 @@ extension AppDatabase {
                     JOIN conversation c ON c.id = a.conversationId
                     LEFT JOIN agent ON agent.id = c.agentId
                     ORDER BY a.id DESC
-                    """, arguments: [max(0, limit), max(0, offset)])
+                    """,
+                arguments: [max(0, limit), max(0, offset)]
+            )
             let questions = rows.map { row in
                 UnansweredQuestion(
-                    id: row[0], conversationID: row[1], question: row[2], askedAt: row[3], customerName: row[4], customerID: row[5],
-                    agentID: row[6], agentName: row[7])
+                    id: row[0],
+                    conversationID: row[1],
+                    question: row[2],
+                    askedAt: row[3],
+                    customerName: row[4],
+                    customerID: row[5],
+                    agentID: row[6],
+                    agentName: row[7]
+                )
             }
             return (questions, total)
         }
@@ -214,11 +230,20 @@ extension AppDatabase {
                         SELECT a.id, a.conversationId, a.question, a.createdAt, c.customerName, c.customerID, c.agentId, agent.name
                         FROM answer a JOIN conversation c ON c.id = a.conversationId LEFT JOIN agent ON agent.id = c.agentId
                         WHERE a.id = ? AND a.outcome = 'unanswered'
-                        """, arguments: [id])
+                        """,
+                    arguments: [id]
+                )
             else { return nil }
             return UnansweredQuestion(
-                id: row[0], conversationID: row[1], question: row[2], askedAt: row[3], customerName: row[4], customerID: row[5],
-                agentID: row[6], agentName: row[7])
+                id: row[0],
+                conversationID: row[1],
+                question: row[2],
+                askedAt: row[3],
+                customerName: row[4],
+                customerID: row[5],
+                agentID: row[6],
+                agentName: row[7]
+            )
         }
     }
 }

@@ -72,7 +72,10 @@ extension AppDatabase {
     /// Applies the events of one inbox entry in one transaction: new messages join (or open) their conversation's
     /// collecting turn, duplicates are ignored, statuses move outgoing messages forward. Marks the entry processed.
     public func applyWebhook(
-        id: Int64, events: [InboundEvent], quietPeriod: TimeInterval, textOnlyReply: @escaping @Sendable (Conversation) -> String,
+        id: Int64,
+        events: [InboundEvent],
+        quietPeriod: TimeInterval,
+        textOnlyReply: @escaping @Sendable (Conversation) -> String,
         now: Date = Date()
     ) async throws -> InboxApplication {
         try await writer.write { db in
@@ -100,10 +103,15 @@ extension AppDatabase {
     }
 
     private func applyMessage(
-        _ message: InboundMessage, db: Database, quietPeriod: TimeInterval, textOnlyReply: (Conversation) -> String, now: Date
+        _ message: InboundMessage,
+        db: Database,
+        quietPeriod: TimeInterval,
+        textOnlyReply: (Conversation) -> String,
+        now: Date
     ) throws -> Bool {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM message WHERE wamid = ?", arguments: [message.id]) == true { return false }
-        var conversation = try conversation(phoneNumberID: message.phoneNumberID, customerID: message.customerID, db: db)
+        var conversation =
+            try conversation(phoneNumberID: message.phoneNumberID, customerID: message.customerID, db: db)
             ?? newConversation(for: message, db: db, now: now)
         conversation.lastInboundAt = max(conversation.lastInboundAt ?? .distantPast, message.timestamp)
         if let name = message.customerName, !name.isEmpty { conversation.customerName = name }
@@ -123,8 +131,18 @@ extension AppDatabase {
             text = body
         }
         var stored = ConversationMessage(
-            conversationId: conversation.id!, turnId: turnID, direction: "in", author: "customer", wamid: message.id,
-            kind: message.kind, text: text, status: nil, statusReason: nil, createdAt: message.timestamp, updatedAt: now)
+            conversationId: conversation.id!,
+            turnId: turnID,
+            direction: "in",
+            author: "customer",
+            wamid: message.id,
+            kind: message.kind,
+            text: text,
+            status: nil,
+            statusReason: nil,
+            createdAt: message.timestamp,
+            updatedAt: now
+        )
         try stored.insert(db)
         if case .unreadable = message.content, conversation.mode == .assistant {
             try enqueueReply(conversationID: conversation.id!, text: textOnlyReply(conversation), author: "assistant", turnID: nil, db: db, now: now)
@@ -141,18 +159,22 @@ extension AppDatabase {
     /// changes nothing: no item is guessed.
     private func applyStatus(_ status: InboundStatus, db: Database, now: Date) throws -> StatusEffect {
         if let row = try Row.fetchOne(
-            db, sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'", arguments: [status.messageID])
-        {
+            db,
+            sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'",
+            arguments: [status.messageID]
+        ) {
             let messageID: Int64 = row["id"]
             // Its item was settled when the id was learned; one still open here is settled now.
             try db.execute(
                 sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE messageId = ? AND state <> 'sent'",
-                arguments: [now, messageID])
+                arguments: [now, messageID]
+            )
             let current = (row["status"] as String?).flatMap(InboundStatus.State.init(rawValue:))
             if let current, current >= status.state { return .stale }
             try db.execute(
                 sql: "UPDATE message SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [status.state.rawValue, status.errorDescription, now, messageID])
+                arguments: [status.state.rawValue, status.errorDescription, now, messageID]
+            )
             return .applied
         }
         guard let callback = OutboxCallback(status.callbackData), var item = try OutboxItem.fetchOne(db, key: callback.outboxID),
@@ -172,7 +194,8 @@ extension AppDatabase {
         try item.update(db)
         try db.execute(
             sql: "UPDATE message SET wamid = ?, status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
-            arguments: [status.messageID, status.state.rawValue, status.errorDescription, now, item.messageId])
+            arguments: [status.messageID, status.state.rawValue, status.errorDescription, now, item.messageId]
+        )
         return .applied
     }
 
@@ -183,9 +206,17 @@ extension AppDatabase {
     private func newConversation(for message: InboundMessage, db: Database, now: Date) throws -> Conversation {
         let agentID = try agentID(forPhoneNumberID: message.phoneNumberID, db: db)
         var conversation = Conversation(
-            phoneNumberID: message.phoneNumberID, customerID: message.customerID, addressing: message.addressing,
-            customerName: message.customerName, agentId: agentID, mode: .assistant, consecutiveUnanswered: 0,
-            lastInboundAt: message.timestamp, createdAt: now, updatedAt: now)
+            phoneNumberID: message.phoneNumberID,
+            customerID: message.customerID,
+            addressing: message.addressing,
+            customerName: message.customerName,
+            agentId: agentID,
+            mode: .assistant,
+            consecutiveUnanswered: 0,
+            lastInboundAt: message.timestamp,
+            createdAt: now,
+            updatedAt: now
+        )
         try conversation.insert(db)
         return conversation
     }
@@ -224,7 +255,9 @@ extension AppDatabase {
                         AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
                         AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
                         ORDER BY t.dueAt, t.id LIMIT 1
-                        """, arguments: [now])
+                        """,
+                    arguments: [now]
+                )
             else { return nil }
             turn.state = .processing
             turn.updatedAt = now
@@ -232,8 +265,12 @@ extension AppDatabase {
             let conversation = try Conversation.fetchOne(db, key: turn.conversationId)!
             let messages = try ConversationMessage.filter(Column("turnId") == turn.id).order(Column("createdAt"), Column("id")).fetchAll(db)
             let firstID = messages.first?.id ?? .max
-            let history = try ConversationMessage
-                .filter(Column("conversationId") == conversation.id && Column("id") < firstID && ["text", "interactive", "button"].contains(Column("kind")))
+            let history =
+                try ConversationMessage
+                .filter(
+                    Column("conversationId") == conversation.id && Column("id") < firstID
+                        && ["text", "interactive", "button"].contains(Column("kind"))
+                )
                 .order(Column("id").desc).limit(20).fetchAll(db).reversed()
             return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history))
         }
@@ -259,7 +296,8 @@ extension AppDatabase {
                     SELECT MIN(t.dueAt) FROM turn t WHERE t.state = 'collecting'
                     AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
                     AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
-                    """)
+                    """
+            )
         }
     }
 
@@ -270,8 +308,12 @@ extension AppDatabase {
     /// not — or not until the same time — when the turn was claimed), the answer is recorded but nothing is sent and the
     /// conversation is left in the person's hands.
     public func finishTurn(
-        _ claimed: ClaimedTurn, answer: AnswerRecord?, replies: [String], conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
-        now: Date = Date(), debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
+        _ claimed: ClaimedTurn,
+        answer: AnswerRecord?,
+        replies: [String],
+        conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
+        now: Date = Date(),
+        debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
     ) async throws {
         try await writer.write { db in
             if var answer {
@@ -279,13 +321,20 @@ extension AppDatabase {
                 try answer.insert(db)
             }
             let current = try Conversation.fetchOne(db, key: claimed.conversation.id)
-            let takenOver = current.map { current in
-                current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
-            } ?? false
+            let takenOver =
+                current.map { current in
+                    current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
+                } ?? false
             if !takenOver {
                 for reply in replies {
                     try enqueueReply(
-                        conversationID: claimed.conversation.id!, text: reply, author: "assistant", turnID: claimed.turn.id, db: db, now: now)
+                        conversationID: claimed.conversation.id!,
+                        text: reply,
+                        author: "assistant",
+                        turnID: claimed.turn.id,
+                        db: db,
+                        now: now
+                    )
                 }
             }
             if var conversation = current {
@@ -308,12 +357,30 @@ extension AppDatabase {
     @discardableResult
     func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64?, db: Database, now: Date) throws -> Int64 {
         var message = ConversationMessage(
-            conversationId: conversationID, turnId: turnID, direction: "out", author: author, wamid: nil, kind: "text", text: text,
-            status: "queued", statusReason: nil, createdAt: now, updatedAt: now)
+            conversationId: conversationID,
+            turnId: turnID,
+            direction: "out",
+            author: author,
+            wamid: nil,
+            kind: "text",
+            text: text,
+            status: "queued",
+            statusReason: nil,
+            createdAt: now,
+            updatedAt: now
+        )
         try message.insert(db)
         var item = OutboxItem(
-            messageId: message.id!, conversationId: conversationID, state: .pending, attempts: 0, nextAttemptAt: now, lastError: nil,
-            lastAttemptAt: nil, createdAt: now, updatedAt: now)
+            messageId: message.id!,
+            conversationId: conversationID,
+            state: .pending,
+            attempts: 0,
+            nextAttemptAt: now,
+            lastError: nil,
+            lastAttemptAt: nil,
+            createdAt: now,
+            updatedAt: now
+        )
         try item.insert(db)
         return message.id!
     }
@@ -330,7 +397,9 @@ extension AppDatabase {
                         AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
                                         AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
                         ORDER BY o.id LIMIT 1
-                        """, arguments: [now])
+                        """,
+                    arguments: [now]
+                )
             else { return nil }
             item.state = .sending
             item.attempts += 1
@@ -354,7 +423,8 @@ extension AppDatabase {
                     SELECT MIN(o.nextAttemptAt) FROM outbox o WHERE o.state = 'pending'
                     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
                                     AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
-                    """)
+                    """
+            )
         }
     }
 
@@ -369,8 +439,10 @@ extension AppDatabase {
         try await writer.write { db in
             try db.execute(sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE id = ?", arguments: [now, item.id])
             try db.execute(
-                sql: "UPDATE message SET wamid = ?, kind = ?, status = CASE WHEN status IN ('delivered', 'read') THEN status ELSE 'sent' END, updatedAt = ? WHERE id = ?",
-                arguments: [messageID, kind, now, item.messageId])
+                sql:
+                    "UPDATE message SET wamid = ?, kind = ?, status = CASE WHEN status IN ('delivered', 'read') THEN status ELSE 'sent' END, updatedAt = ? WHERE id = ?",
+                arguments: [messageID, kind, now, item.messageId]
+            )
         }
     }
 
@@ -380,9 +452,13 @@ extension AppDatabase {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'pending', lastError = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
-                arguments: [error, now.addingTimeInterval(delay), now, item.id])
+                arguments: [error, now.addingTimeInterval(delay), now, item.id]
+            )
             guard db.changesCount > 0 else { return }
-            try db.execute(sql: "UPDATE message SET status = 'queued', statusReason = ?, updatedAt = ? WHERE id = ?", arguments: [error, now, item.messageId])
+            try db.execute(
+                sql: "UPDATE message SET status = 'queued', statusReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [error, now, item.messageId]
+            )
         }
     }
 
@@ -391,9 +467,13 @@ extension AppDatabase {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
-                arguments: [reason, now, item.id])
+                arguments: [reason, now, item.id]
+            )
             guard db.changesCount > 0 else { return }
-            try db.execute(sql: "UPDATE message SET status = 'failed', statusReason = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, item.messageId])
+            try db.execute(
+                sql: "UPDATE message SET status = 'failed', statusReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [reason, now, item.messageId]
+            )
         }
     }
 
@@ -405,7 +485,8 @@ extension AppDatabase {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE id = ? AND state = 'sending'",
-                arguments: [error, now, item.id])
+                arguments: [error, now, item.id]
+            )
         }
     }
 
@@ -418,7 +499,8 @@ extension AppDatabase {
         try await writer.write { db in
             try db.execute(
                 sql: "UPDATE outbox SET state = 'uncertain', lastError = ?, updatedAt = ? WHERE state = 'sending'",
-                arguments: ["The process stopped during the send; waiting for its status.", now])
+                arguments: ["The process stopped during the send; waiting for its status.", now]
+            )
             let interrupted = db.changesCount
             try db.execute(sql: "UPDATE outbox SET updatedAt = ? WHERE state = 'uncertain'", arguments: [now])
             return interrupted
@@ -434,10 +516,13 @@ extension AppDatabase {
                 .order(Column("id")).fetchAll(db)
             for item in items {
                 try db.execute(
-                    sql: "UPDATE outbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, item.id])
+                    sql: "UPDATE outbox SET state = 'pending', nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
+                    arguments: [now, now, item.id]
+                )
                 try db.execute(
                     sql: "UPDATE message SET status = 'queued', statusReason = ?, updatedAt = ? WHERE id = ? AND status = 'sending'",
-                    arguments: ["No confirmation from WhatsApp; sending again.", now, item.messageId])
+                    arguments: ["No confirmation from WhatsApp; sending again.", now, item.messageId]
+                )
             }
             return items
         }
@@ -509,7 +594,10 @@ extension AppDatabase {
     /// `humanUntil` (the assistant stays silent meanwhile) — in one transaction. Returns the message's id and the
     /// conversation as it is now; `nil` when there is no such conversation.
     public func enqueueOperatorReply(
-        conversationID: Int64, text: String, humanUntil: Date, now: Date = Date()
+        conversationID: Int64,
+        text: String,
+        humanUntil: Date,
+        now: Date = Date()
     ) async throws -> (messageID: Int64, conversation: Conversation)? {
         try await writer.write { db in
             guard var conversation = try Conversation.fetchOne(db, key: conversationID) else { return nil }

@@ -32,8 +32,13 @@ public struct ConversationsService: Service {
 
     /// Creates the service.
     public init(
-        database: AppDatabase, decoder: any WebhookDecoding, answerer: Answerer, credits: any CreditGate, channel: any OutboundChannel,
-        settings: ConversationSettings, logger: Logger
+        database: AppDatabase,
+        decoder: any WebhookDecoding,
+        answerer: Answerer,
+        credits: any CreditGate,
+        channel: any OutboundChannel,
+        settings: ConversationSettings,
+        logger: Logger
     ) {
         self.database = database
         self.decoder = decoder
@@ -51,11 +56,14 @@ public struct ConversationsService: Service {
         if interrupted > 0 {
             logger.notice(
                 "sends interrupted by the last stop wait for their status before being sent again",
-                metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"])
+                metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"]
+            )
         }
         let bells = Bells(
-            inbox: database.workBell(ringingOnChangesTo: ["webhookInbox"]), turns: database.workBell(ringingOnChangesTo: ["turn"]),
-            outbox: database.workBell(ringingOnChangesTo: ["outbox"]))
+            inbox: database.workBell(ringingOnChangesTo: ["webhookInbox"]),
+            turns: database.workBell(ringingOnChangesTo: ["turn"]),
+            outbox: database.workBell(ringingOnChangesTo: ["outbox"])
+        )
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await inboxLoop(bells.inbox) }
@@ -83,12 +91,15 @@ public struct ConversationsService: Service {
                     continue
                 }
                 let result = try await database.applyWebhook(
-                    id: entry.id, events: events, quietPeriod: settings.quietPeriod,
+                    id: entry.id,
+                    events: events,
+                    quietPeriod: settings.quietPeriod,
                     textOnlyReply: { [database, settings] conversation in
                         if let configured = settings.textOnlyMessage { return configured }
                         let agent = conversation.agentId.flatMap { try? database.agent(id: $0) }
                         return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
-                    })
+                    }
+                )
                 if result.duplicates > 0 { logger.info("duplicate deliveries ignored", metadata: ["count": "\(result.duplicates)"]) }
                 if result.unmatchedStatuses > 0 {
                     logger.info("statuses for messages this daemon did not send ignored", metadata: ["count": "\(result.unmatchedStatuses)"])
@@ -96,7 +107,8 @@ public struct ConversationsService: Service {
                 if result.secondCopies > 0 {
                     logger.warning(
                         "a message settled earlier reached WhatsApp once more (sent again after the reconcile time)",
-                        metadata: ["count": "\(result.secondCopies)"])
+                        metadata: ["count": "\(result.secondCopies)"]
+                    )
                 }
                 applied += 1
             }
@@ -122,7 +134,11 @@ public struct ConversationsService: Service {
     public func replyAsOperator(conversationID: Int64, text: String) async throws -> Int64? {
         let now = clock()
         return try await database.enqueueOperatorReply(
-            conversationID: conversationID, text: text, humanUntil: now.addingTimeInterval(settings.humanTimeout), now: now)?.messageID
+            conversationID: conversationID,
+            text: text,
+            humanUntil: now.addingTimeInterval(settings.humanTimeout),
+            now: now
+        )?.messageID
     }
 
     /// The bells of the three kinds of work, rung by the commits that create it.
@@ -210,7 +226,8 @@ public struct ConversationsService: Service {
                 metadata: [
                     "outbox": "\(item.id ?? 0)", "attempt": "\(item.attempts)", "conversation": "\(item.conversationId)",
                     "reconcile_after_s": "\(settings.reconcileAfter)",
-                ])
+                ]
+            )
             onUnconfirmedSend(item)
         }
         return items

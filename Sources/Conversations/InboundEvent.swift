@@ -39,8 +39,14 @@ public struct InboundMessage: Sendable, Hashable {
 
     /// Creates a message.
     public init(
-        id: String, phoneNumberID: String, customerID: String, addressing: String, customerName: String?, timestamp: Date,
-        kind: String, content: Content
+        id: String,
+        phoneNumberID: String,
+        customerID: String,
+        addressing: String,
+        customerName: String?,
+        timestamp: Date,
+        kind: String,
+        content: Content
     ) {
         self.id = id
         self.phoneNumberID = phoneNumberID
@@ -87,7 +93,12 @@ public struct InboundStatus: Sendable, Hashable {
 
     /// Creates a status.
     public init(
-        messageID: String, phoneNumberID: String, recipientID: String, state: State, errorDescription: String?, callbackData: String? = nil
+        messageID: String,
+        phoneNumberID: String,
+        recipientID: String,
+        state: State,
+        errorDescription: String?,
+        callbackData: String? = nil
     ) {
         self.messageID = messageID
         self.phoneNumberID = phoneNumberID

@@ -47,7 +47,11 @@ public struct OutboxSender: Sendable {
             kind = "template"
             outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation, callbackData: callback)
         } else {
-            try await database.failSend(item, reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.", now: now())
+            try await database.failSend(
+                item,
+                reason: "Not sent: the customer's last message is more than 24 hours old and no template is configured.",
+                now: now()
+            )
             return .done
         }
         switch outcome {
@@ -57,7 +61,8 @@ public struct OutboxSender: Sendable {
         case .unknown(let reason):
             logger.warning(
                 "send outcome unknown; waiting for a status webhook before sending again",
-                metadata: ["outbox": "\(item.id!)", "attempt": "\(item.attempts)", "callback": "\(callback)", "error": "\(reason)"])
+                metadata: ["outbox": "\(item.id!)", "attempt": "\(item.attempts)", "callback": "\(callback)", "error": "\(reason)"]
+            )
             try await database.markUncertain(item, error: reason, now: now())
             return .done
         case .refused(.retry, let code, let reason):
@@ -70,7 +75,10 @@ public struct OutboxSender: Sendable {
             try await database.failSend(item, reason: reason, now: now())
             return .done
         case .refused(.stopAndAlert, let code, let reason):
-            logger.error("WhatsApp refused the send; sending is paused until this is fixed", metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"])
+            logger.error(
+                "WhatsApp refused the send; sending is paused until this is fixed",
+                metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"]
+            )
             try await database.raiseAlert(kind: "whatsapp", message: "WhatsApp error \(code.map(String.init) ?? "?"): \(reason)", now: now())
             try await database.retrySend(item, error: reason, after: settings.alertPause, now: now())
             return .paused

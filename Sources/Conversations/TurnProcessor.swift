@@ -23,7 +23,11 @@ public struct TurnProcessor: Sendable {
 
     /// Creates a processor.
     public init(
-        database: AppDatabase, answerer: Answerer, credits: any CreditGate, channel: any OutboundChannel, settings: ConversationSettings,
+        database: AppDatabase,
+        answerer: Answerer,
+        credits: any CreditGate,
+        channel: any OutboundChannel,
+        settings: ConversationSettings,
         logger: Logger
     ) {
         self.database = database
@@ -45,7 +49,11 @@ public struct TurnProcessor: Sendable {
         log[metadataKey: "conversation"] = "\(conversation.id ?? 0)"
 
         func finish(
-            _ outcome: AnswerRecord.Outcome, text: String?, passages: [Passage] = [], promptTokens: Int = 0, completionTokens: Int = 0,
+            _ outcome: AnswerRecord.Outcome,
+            text: String?,
+            passages: [Passage] = [],
+            promptTokens: Int = 0,
+            completionTokens: Int = 0,
             changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
             debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
         ) async throws {
@@ -53,9 +61,18 @@ public struct TurnProcessor: Sendable {
             let latency = Int((ContinuousClock.now - started) / .milliseconds(1))
             let sources = "[" + passages.map { "{\"chunk_id\":\($0.chunkID),\"score\":\($0.score)}" }.joined(separator: ",") + "]"
             let record = AnswerRecord(
-                conversationId: conversation.id!, turnId: claimed.turn.id, question: question, text: text ?? "", outcome: outcome,
-                sources: sources, latencyMs: latency, promptTokens: promptTokens, completionTokens: completionTokens, cost: 0,
-                createdAt: now())
+                conversationId: conversation.id!,
+                turnId: claimed.turn.id,
+                question: question,
+                text: text ?? "",
+                outcome: outcome,
+                sources: sources,
+                latencyMs: latency,
+                promptTokens: promptTokens,
+                completionTokens: completionTokens,
+                cost: 0,
+                createdAt: now()
+            )
             try await database.finishTurn(claimed, answer: record, replies: replies, conversationChanges: changes, now: now(), debit: debit)
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
         }
@@ -74,13 +91,21 @@ public struct TurnProcessor: Sendable {
         let reference = "turn:\(claimed.turn.id!)"
         let budget = TurnBudget(credits: credits, reference: reference)
         let history = claimed.history.map { message in
-            ConversationLine(speaker: message.direction == "in" ? .customer : (message.author == "operator" ? .staff : .assistant), text: message.text)
+            ConversationLine(
+                speaker: message.direction == "in" ? .customer : (message.author == "operator" ? .staff : .assistant),
+                text: message.text
+            )
         }
         let answer = try await answerer.answer(
-            question, agent: agent,
+            question,
+            agent: agent,
             context: AnswerContext(
-                history: history, unansweredInARow: conversation.consecutiveUnanswered,
-                handoffAfterUnanswered: settings.unansweredBeforeHandoff, budget: budget))
+                history: history,
+                unansweredInARow: conversation.consecutiveUnanswered,
+                handoffAfterUnanswered: settings.unansweredBeforeHandoff,
+                budget: budget
+            )
+        )
         if let failure = answer.modelFailure {
             log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(failure)"])
         }
@@ -97,18 +122,35 @@ public struct TurnProcessor: Sendable {
             }
         case .unanswered:
             let unanswered = conversation.consecutiveUnanswered + 1
-            changes = { $0.mode = .assistant; $0.humanUntil = nil; $0.consecutiveUnanswered = unanswered }
+            changes = {
+                $0.mode = .assistant
+                $0.humanUntil = nil
+                $0.consecutiveUnanswered = unanswered
+            }
         case .generated, .extractive:
-            changes = { $0.mode = .assistant; $0.humanUntil = nil; $0.consecutiveUnanswered = 0 }
+            changes = {
+                $0.mode = .assistant
+                $0.humanUntil = nil
+                $0.consecutiveUnanswered = 0
+            }
         }
         let hold = budget.hold
         try await finish(
-            AnswerRecord.Outcome(answer.outcome), text: answer.text, passages: answer.passages,
-            promptTokens: answer.generated?.promptTokens ?? 0, completionTokens: answer.generated?.completionTokens ?? 0, changes: changes
+            AnswerRecord.Outcome(answer.outcome),
+            text: answer.text,
+            passages: answer.passages,
+            promptTokens: answer.generated?.promptTokens ?? 0,
+            completionTokens: answer.generated?.completionTokens ?? 0,
+            changes: changes
         ) { [credits] db in
             guard let generated = answer.generated, let hold else { return 0 }
             return try credits.settle(
-                hold, promptTokens: generated.promptTokens, completionTokens: generated.completionTokens, reference: reference, in: db)
+                hold,
+                promptTokens: generated.promptTokens,
+                completionTokens: generated.completionTokens,
+                reference: reference,
+                in: db
+            )
         }
     }
 }
@@ -135,7 +177,12 @@ final class TurnBudget: ModelBudget {
     }
 
     func release() async {
-        guard let hold = held.withLock({ held in defer { held = nil }; return held }) else { return }
+        guard
+            let hold = held.withLock({ held in
+                defer { held = nil }
+                return held
+            })
+        else { return }
         try? await credits.release(hold)
     }
 }

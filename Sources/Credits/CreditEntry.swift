@@ -37,8 +37,15 @@ public struct CreditEntry: Sendable, Hashable, Codable, Identifiable, FetchableR
 
     /// An entry not yet inserted.
     public init(
-        id: Int64? = nil, kind: Kind, amount: CreditAmount, reason: String, actor: String, externalId: String? = nil, reference: String? = nil,
-        reservationId: Int64? = nil, createdAt: Date
+        id: Int64? = nil,
+        kind: Kind,
+        amount: CreditAmount,
+        reason: String,
+        actor: String,
+        externalId: String? = nil,
+        reference: String? = nil,
+        reservationId: Int64? = nil,
+        createdAt: Date
     ) {
         self.id = id
         self.kind = kind
@@ -91,7 +98,13 @@ public struct CreditReservation: Sendable, Hashable, Codable, Identifiable, Fetc
 
     /// A reservation not yet inserted.
     public init(
-        id: Int64? = nil, amount: CreditAmount, reference: String?, state: State = .open, createdAt: Date, expiresAt: Date, closedAt: Date? = nil
+        id: Int64? = nil,
+        amount: CreditAmount,
+        reference: String?,
+        state: State = .open,
+        createdAt: Date,
+        expiresAt: Date,
+        closedAt: Date? = nil
     ) {
         self.id = id
         self.amount = amount

@@ -20,7 +20,11 @@ extension CreditLedger {
                 let headroom = status.balance - status.reserved
                 guard headroom > status.floor, headroom - estimate >= status.floor else {
                     throw CreditError.insufficientCredits(
-                        balance: status.balance, reserved: status.reserved, requested: estimate, floor: status.floor)
+                        balance: status.balance,
+                        reserved: status.reserved,
+                        requested: estimate,
+                        floor: status.floor
+                    )
                 }
                 var row = CreditReservation(amount: estimate, reference: reference, createdAt: now, expiresAt: expiresAt)
                 try row.insert(db)
@@ -47,8 +51,12 @@ extension CreditLedger {
     /// (``CreditError/reservationClosed(_:state:)``), so a retried transaction never debits twice.
     @discardableResult
     public func settle(
-        _ reservation: CreditReservation, actualCost: CreditAmount, reference: String? = nil, reason: String = "LLM answer",
-        actor: String = "system", in db: Database
+        _ reservation: CreditReservation,
+        actualCost: CreditAmount,
+        reference: String? = nil,
+        reason: String = "LLM answer",
+        actor: String = "system",
+        in db: Database
     ) throws -> CreditSettlement {
         guard db.isInsideTransaction else { throw CreditError.notInTransaction }
         guard actualCost.micros >= 0 else { throw CreditError.invalidAmount(actualCost, "a cost must not be negative") }
@@ -61,8 +69,14 @@ extension CreditLedger {
         let now = clock()
         let before = try Self.balance(db)
         var entry = CreditEntry(
-            kind: .debit, amount: -actualCost, reason: reason, actor: actor, reference: reference ?? stored.reference, reservationId: id,
-            createdAt: now)
+            kind: .debit,
+            amount: -actualCost,
+            reason: reason,
+            actor: actor,
+            reference: reference ?? stored.reference,
+            reservationId: id,
+            createdAt: now
+        )
         try entry.insert(db)
         try db.execute(sql: "UPDATE creditReservation SET state = 'settled', closedAt = ? WHERE id = ?", arguments: [now, id])
         let after = before - actualCost
@@ -74,7 +88,10 @@ extension CreditLedger {
     /// ``settle(_:actualCost:reference:reason:actor:in:)`` in a transaction of its own.
     @discardableResult
     public func settle(
-        _ reservation: CreditReservation, actualCost: CreditAmount, reference: String? = nil, reason: String = "LLM answer",
+        _ reservation: CreditReservation,
+        actualCost: CreditAmount,
+        reference: String? = nil,
+        reason: String = "LLM answer",
         actor: String = "system"
     ) async throws -> CreditSettlement {
         try await writer.write { db in
@@ -94,7 +111,9 @@ extension CreditLedger {
     public func release(_ reservation: CreditReservation, in db: Database) throws -> Bool {
         guard let id = reservation.id else { return false }
         try db.execute(
-            sql: "UPDATE creditReservation SET state = 'released', closedAt = ? WHERE id = ? AND state = 'open'", arguments: [clock(), id])
+            sql: "UPDATE creditReservation SET state = 'released', closedAt = ? WHERE id = ? AND state = 'open'",
+            arguments: [clock(), id]
+        )
         return db.changesCount > 0
     }
 
@@ -105,7 +124,9 @@ extension CreditLedger {
         let now = clock()
         return try await writer.write { db in
             try db.execute(
-                sql: "UPDATE creditReservation SET state = 'expired', closedAt = ? WHERE state = 'open' AND expiresAt <= ?", arguments: [now, now])
+                sql: "UPDATE creditReservation SET state = 'expired', closedAt = ? WHERE state = 'open' AND expiresAt <= ?",
+                arguments: [now, now]
+            )
             return db.changesCount
         }
     }

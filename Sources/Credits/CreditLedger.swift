@@ -73,7 +73,10 @@ public struct CreditLedger: Sendable {
     /// no alert. Every reader (status, the settlement's alert, the API, the CLI, the admin pages) goes through this.
     public func lowBalanceThreshold(_ db: Database) throws -> CreditAmount? {
         let saved = try String.fetchOne(
-            db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.lowBalanceThresholdSettingKey])
+            db,
+            sql: "SELECT value FROM setting WHERE key = ?",
+            arguments: [Self.lowBalanceThresholdSettingKey]
+        )
         if let saved, let amount = CreditAmount(parsing: saved) { return amount }
         return configuration.lowBalanceThreshold
     }
@@ -100,7 +103,13 @@ public struct CreditLedger: Sendable {
     /// Adds credits. With an `externalID` (a payment event id, an idempotency key) it is idempotent: a second call with
     /// the same id records nothing and returns the first entry with `isNew == false`.
     @discardableResult
-    public func topUp(amount: CreditAmount, reason: String, actor: String, externalID: String? = nil, reference: String? = nil) async throws
+    public func topUp(
+        amount: CreditAmount,
+        reason: String,
+        actor: String,
+        externalID: String? = nil,
+        reference: String? = nil
+    ) async throws
         -> TopUpResult
     {
         try await writer.write { db in
@@ -110,26 +119,52 @@ public struct CreditLedger: Sendable {
 
     /// ``topUp(amount:reason:actor:externalID:reference:)`` inside the caller's write transaction (e.g. with an audit row).
     @discardableResult
-    public func topUp(amount: CreditAmount, reason: String, actor: String, externalID: String? = nil, reference: String? = nil, in db: Database)
+    public func topUp(
+        amount: CreditAmount,
+        reason: String,
+        actor: String,
+        externalID: String? = nil,
+        reference: String? = nil,
+        in db: Database
+    )
         throws -> TopUpResult
     {
         guard amount.micros > 0 else { throw CreditError.invalidAmount(amount, "a top-up must be positive") }
         var entry = CreditEntry(
-            kind: .topUp, amount: amount, reason: reason, actor: actor, externalId: externalID, reference: reference, createdAt: clock())
+            kind: .topUp,
+            amount: amount,
+            reason: reason,
+            actor: actor,
+            externalId: externalID,
+            reference: reference,
+            createdAt: clock()
+        )
         return try Self.insertOnce(&entry, db)
     }
 
     /// Records a manual correction (either sign, not zero). Idempotent by `externalID` like ``topUp(amount:reason:actor:externalID:reference:)``.
     /// Adjustments are not limited by the floor: an operator may take the balance below it.
     @discardableResult
-    public func adjust(amount: CreditAmount, reason: String, actor: String, externalID: String? = nil, reference: String? = nil) async throws
+    public func adjust(
+        amount: CreditAmount,
+        reason: String,
+        actor: String,
+        externalID: String? = nil,
+        reference: String? = nil
+    ) async throws
         -> TopUpResult
     {
         guard amount.micros != 0 else { throw CreditError.invalidAmount(amount, "an adjustment must not be zero") }
         return try await writer.write { db in
             var entry = CreditEntry(
-                kind: .adjustment, amount: amount, reason: reason, actor: actor, externalId: externalID, reference: reference,
-                createdAt: self.clock())
+                kind: .adjustment,
+                amount: amount,
+                reason: reason,
+                actor: actor,
+                externalId: externalID,
+                reference: reference,
+                createdAt: self.clock()
+            )
             return try Self.insertOnce(&entry, db)
         }
     }
@@ -151,7 +186,11 @@ public struct CreditLedger: Sendable {
         let balance = try Self.balance(db)
         let reserved = try Self.reserved(db, now: now)
         return CreditStatus(
-            balance: balance, reserved: reserved, floor: configuration.floor, lowBalanceThreshold: try lowBalanceThreshold(db))
+            balance: balance,
+            reserved: reserved,
+            floor: configuration.floor,
+            lowBalanceThreshold: try lowBalanceThreshold(db)
+        )
     }
 
     /// The largest balance, either way, that a top-up or an adjustment may leave: a trillion credits, far below the

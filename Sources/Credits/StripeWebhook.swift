@@ -25,14 +25,20 @@ public struct StripeWebhook: Sendable {
 
     /// A verifier for one signing secret.
     public init(
-        secret: String, tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }
+        secret: String,
+        tolerance: Duration = .seconds(300),
+        metadataKey: String = "credits",
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.init(secrets: [secret], tolerance: tolerance, metadataKey: metadataKey, now: now)
     }
 
     /// A verifier accepting any of several signing secrets.
     public init(
-        secrets: [String], tolerance: Duration = .seconds(300), metadataKey: String = "credits", now: @escaping @Sendable () -> Date = { Date() }
+        secrets: [String],
+        tolerance: Duration = .seconds(300),
+        metadataKey: String = "credits",
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.secrets = secrets.filter { !$0.isEmpty }
         self.tolerance = tolerance
@@ -117,8 +123,10 @@ public struct StripeWebhook: Sendable {
         guard let session = event.data?.object else { return .malformed("\(type) \(id) has no data.object") }
         if type == "checkout.session.completed", let status = session.paymentStatus, status != "paid", status != "no_payment_required" {
             return .ignored(
-                eventID: id, eventType: type,
-                reason: "payment_status is \(status); credits follow with checkout.session.async_payment_succeeded")
+                eventID: id,
+                eventType: type,
+                reason: "payment_status is \(status); credits follow with checkout.session.async_payment_succeeded"
+            )
         }
         guard let raw = session.metadata?[metadataKey] else {
             return .ignored(eventID: id, eventType: type, reason: "no metadata.\(metadataKey): not a credit purchase")
@@ -255,7 +263,11 @@ extension CreditLedger {
     /// records the top-up (external id ``StripeWebhook/externalID(forEvent:)``, actor `stripe`, reference the session
     /// id). Answer Stripe with ``StripeWebhookOutcome/httpStatus``; a thrown error is a database failure (answer 500 so
     /// that Stripe retries).
-    public func handleStripeWebhook(payload: some DataProtocol, signatureHeader: String?, webhook: StripeWebhook) async throws
+    public func handleStripeWebhook(
+        payload: some DataProtocol,
+        signatureHeader: String?,
+        webhook: StripeWebhook
+    ) async throws
         -> StripeWebhookOutcome
     {
         do {
@@ -270,9 +282,12 @@ extension CreditLedger {
             return .ignored(eventType: type, reason: reason)
         case .credit(let eventID, _, let amount, let sessionID):
             let result = try await topUp(
-                amount: amount, reason: "Stripe checkout" + (sessionID.map { " \($0)" } ?? ""), actor: "stripe",
+                amount: amount,
+                reason: "Stripe checkout" + (sessionID.map { " \($0)" } ?? ""),
+                actor: "stripe",
                 externalID: StripeWebhook.externalID(forEvent: eventID),
-                reference: sessionID)
+                reference: sessionID
+            )
             return result.isNew ? .credited(amount: amount, eventID: eventID, entry: result.entry) : .duplicate(eventID: eventID)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// DOCX extraction: a bounded unzip (zip-bomb limits) and a streaming walk of WordprocessingML.
 struct DOCXExtractor: Sendable {
@@ -72,7 +73,9 @@ struct SafeZip {
             entries[entry.path] = entry
         }
         if declared > UInt64(limits.maxUncompressedBytes) {
-            throw .tooLarge("The Word document would expand to more than \(limits.maxUncompressedBytes / 1_048_576) MB: refused as a possible zip bomb.")
+            throw .tooLarge(
+                "The Word document would expand to more than \(limits.maxUncompressedBytes / 1_048_576) MB: refused as a possible zip bomb."
+            )
         }
         if count == 0 {
             throw .malformed("The Word document is damaged: its zip archive is empty or truncated.")
@@ -110,7 +113,9 @@ struct SafeZip {
             throw .tooLarge("A part of the Word document would expand beyond the size limit: refused as a possible zip bomb.")
         }
         if declared > 1_048_576 && declared / compressed > UInt64(limits.maxCompressionRatio) {
-            throw .tooLarge("A part of the Word document is compressed \(declared / compressed):1, beyond the \(limits.maxCompressionRatio):1 limit: refused as a possible zip bomb.")
+            throw .tooLarge(
+                "A part of the Word document is compressed \(declared / compressed):1, beyond the \(limits.maxCompressionRatio):1 limit: refused as a possible zip bomb."
+            )
         }
         // Count what inflating actually produces: a lying header cannot expand past the declared size (plus slack)
         // nor past the ratio limit.
@@ -241,8 +246,10 @@ struct ListCounters {
 
     static func roman(_ n: Int) -> String {
         guard n > 0 && n < 4000 else { return "\(n)" }
-        let table: [(Int, String)] = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                                      (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+        let table: [(Int, String)] = [
+            (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+            (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        ]
         var n = n
         var out = ""
         for (v, s) in table {
@@ -282,8 +289,13 @@ final class StylesParser: NSObject, XMLParserDelegate {
         return parser.parse() ? delegate.sheet : nil
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
-                attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         switch elementName {
         case "w:style":
             currentId = attr(attributeDict, "styleId")
@@ -321,8 +333,13 @@ final class NumberingParser: NSObject, XMLParserDelegate {
         return parser.parse() ? delegate.defs : nil
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
-                attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         switch elementName {
         case "w:abstractNum":
             abstractId = attr(attributeDict, "abstractNumId")
@@ -430,11 +447,18 @@ final class WordDelegate: NSObject, XMLParserDelegate {
         self.part = part
     }
 
-    private static let skipped: Set<String> = ["w:del", "mc:Fallback", "w:instrText", "w:delText", "w:moveFrom", "w:delInstrText",
-                                               "w:rPrChange", "w:pPrChange", "w:sectPrChange", "w:tblPrChange", "w:trPrChange", "w:tcPrChange"]
+    private static let skipped: Set<String> = [
+        "w:del", "mc:Fallback", "w:instrText", "w:delText", "w:moveFrom", "w:delInstrText",
+        "w:rPrChange", "w:pPrChange", "w:sectPrChange", "w:tblPrChange", "w:trPrChange", "w:tcPrChange",
+    ]
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
-                attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         depth += 1
         sawElement = true
         if skipDepth > 0 {

@@ -133,7 +133,9 @@ public struct DocumentExtractor: Sendable {
         if let data = try? Data(contentsOf: url, options: .alwaysMapped) {
             let bytes = [UInt8](data)
             if firstIndex(of: marker, in: bytes[...]) != nil {
-                return .passwordProtected("This Word document is password-protected: password-protected DOCX is not supported. Save it without a password and upload it again.")
+                return .passwordProtected(
+                    "This Word document is password-protected: password-protected DOCX is not supported. Save it without a password and upload it again."
+                )
             }
             return .unsupportedFormat("This is a legacy Office (97–2003) file: save it as .docx or PDF and upload it again.")
         }

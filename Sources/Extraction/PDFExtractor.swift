@@ -93,7 +93,8 @@ struct PDFExtractor: Sendable {
             throw .needsOCR(
                 pageCount == 1
                     ? "The PDF's page is an image with no text layer (a scan): it needs OCR before it can be used."
-                    : "The PDF's \(pageCount) pages are images with no text layer (a scan): it needs OCR before it can be used.")
+                    : "The PDF's \(pageCount) pages are images with no text layer (a scan): it needs OCR before it can be used."
+            )
         }
         let emptyPages = pageCount - textPages
         if emptyPages > 0 {
@@ -115,8 +116,13 @@ struct PDFExtractor: Sendable {
         DispatchQueue.concurrentPerform(iterations: pageCount) { index in
             let lines = frozenPages[index]
             guard !lines.isEmpty else { return }
-            perPage[index] = self.pageBlocks(lines, page: index + 1, geometryOK: useGeometry[index], bodySize: bodySize,
-                                             headingSizes: headingSizes)
+            perPage[index] = self.pageBlocks(
+                lines,
+                page: index + 1,
+                geometryOK: useGeometry[index],
+                bodySize: bodySize,
+                headingSizes: headingSizes
+            )
         }
         var blocks: [TextBlock] = []
         var dropped = TextNormalization.DroppedCounts()
@@ -126,7 +132,9 @@ struct PDFExtractor: Sendable {
             dropped.add(pageDropped)
         }
         if dropped.total > 0 {
-            warnings.append("Dropped \(dropped.total) unmapped or control characters (\(dropped.control) control, \(dropped.replacement) U+FFFD, \(dropped.privateUse) private-use glyphs).")
+            warnings.append(
+                "Dropped \(dropped.total) unmapped or control characters (\(dropped.control) control, \(dropped.replacement) U+FFFD, \(dropped.privateUse) private-use glyphs)."
+            )
         }
         if let reason = Plausibility.garbageReason(blocks.lazy.map(\.text)) {
             throw .unreadable(reason)
@@ -135,7 +143,13 @@ struct PDFExtractor: Sendable {
     }
 
     /// The blocks of one page, in reading order.
-    private func pageBlocks(_ lines: [PDFLine], page: Int, geometryOK: Bool, bodySize: Double, headingSizes: [Double])
+    private func pageBlocks(
+        _ lines: [PDFLine],
+        page: Int,
+        geometryOK: Bool,
+        bodySize: Double,
+        headingSizes: [Double]
+    )
         -> ([TextBlock], TextNormalization.DroppedCounts)
     {
         var dropped = TextNormalization.DroppedCounts()
@@ -203,8 +217,13 @@ struct PDFExtractor: Sendable {
         return (lefts[lefts.count / 2], rights[rights.count / 2])
     }
 
-    private func classify(_ paragraph: [PDFLine], text: String, bodySize: Double, headingSizes: [Double],
-                          pageBoxes: [Box]) -> TextBlock.Kind {
+    private func classify(
+        _ paragraph: [PDFLine],
+        text: String,
+        bodySize: Double,
+        headingSizes: [Double],
+        pageBoxes: [Box]
+    ) -> TextBlock.Kind {
         if detectHeadings, bodySize > 0, paragraph.count <= 3, text.utf8.count <= 200, Self.looksLikeHeadingText(text) {
             let size = paragraph[0].fontSize
             if size >= bodySize * 1.15, let rank = headingSizes.firstIndex(where: { abs($0 - size) < 0.6 }) {

@@ -99,7 +99,8 @@ final class PopplerDocument {
                 value = (b0 & 0x0F) << 12 | (UInt32(bytes[i + 1]) & 0x3F) << 6 | (UInt32(bytes[i + 2]) & 0x3F)
                 length = 3
             } else if b0 >= 0xF0 && b0 < 0xF5 && i + 3 < n {
-                value = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6
+                value =
+                    (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6
                     | (UInt32(bytes[i + 3]) & 0x3F)
                 length = 4
             }
@@ -155,7 +156,8 @@ final class PopplerDocument {
                     var bold = false
                     if let name = attr.font_name {
                         let fontName = String(cString: name)
-                        bold = fontName.range(of: "bold", options: .caseInsensitive) != nil
+                        bold =
+                            fontName.range(of: "bold", options: .caseInsensitive) != nil
                             || fontName.range(of: "black", options: .caseInsensitive) != nil
                             || fontName.range(of: "heavy", options: .caseInsensitive) != nil
                     }
@@ -198,7 +200,14 @@ final class PopplerDocument {
             }
         }
         return RawPage(
-            width: width, height: height, scalars: scalars, utf8: utf8, offsets: offsets, boxes: boxes,
-            layoutMatches: boxes.count == scalars.count, fonts: fonts)
+            width: width,
+            height: height,
+            scalars: scalars,
+            utf8: utf8,
+            offsets: offsets,
+            boxes: boxes,
+            layoutMatches: boxes.count == scalars.count,
+            fonts: fonts
+        )
     }
 }

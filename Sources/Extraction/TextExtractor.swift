@@ -118,7 +118,10 @@ enum TextDecoder {
         var scalars = String.UnicodeScalarView()
         var i = bytes.startIndex
         while i + 3 < bytes.endIndex {
-            let b0 = UInt32(bytes[i]), b1 = UInt32(bytes[i + 1]), b2 = UInt32(bytes[i + 2]), b3 = UInt32(bytes[i + 3])
+            let b0 = UInt32(bytes[i])
+            let b1 = UInt32(bytes[i + 1])
+            let b2 = UInt32(bytes[i + 2])
+            let b3 = UInt32(bytes[i + 3])
             let v = littleEndian ? b0 | b1 << 8 | b2 << 16 | b3 << 24 : b3 | b2 << 8 | b1 << 16 | b0 << 24
             scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
             i += 4

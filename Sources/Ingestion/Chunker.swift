@@ -1,5 +1,5 @@
-import Foundation
 public import Extraction
+import Foundation
 public import Storage
 
 /// Splits a document into chunks that follow its sections and paragraphs.
@@ -120,8 +120,13 @@ public struct Chunker: Sendable {
             let text = pieces.map(\.text).joined(separator: "\n")
             chunks.append(
                 NewChunk(
-                    text: text, section: section, pageStart: pages.min(), pageEnd: pages.max(),
-                    tokenCount: Chunker.estimateTokens(text)))
+                    text: text,
+                    section: section,
+                    pageStart: pages.min(),
+                    pageEnd: pages.max(),
+                    tokenCount: Chunker.estimateTokens(text)
+                )
+            )
             guard carryOverlap, chunker.overlapTokens > 0, let last = pieces.last else {
                 pieces.removeAll()
                 tokens = 0

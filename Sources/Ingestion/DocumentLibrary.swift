@@ -59,8 +59,13 @@ public struct DocumentLibrary: Sendable {
             let sealed = try password.flatMap { $0.isEmpty ? nil : try secrets.seal($0) }
             let name = Self.cleanFilename(filename)
             return try database.registerUpload(
-                filename: name, sha256: staged.sha256, bytes: staged.bytes, format: format.rawValue, sealedPassword: sealed,
-                agentName: agent.flatMap { $0.isEmpty ? nil : $0 })
+                filename: name,
+                sha256: staged.sha256,
+                bytes: staged.bytes,
+                format: format.rawValue,
+                sealedPassword: sealed,
+                agentName: agent.flatMap { $0.isEmpty ? nil : $0 }
+            )
         } catch {
             try? FileManager.default.removeItem(at: staged.file)
             // The original this call put in place goes too, unless a concurrent upload of the same content registered
@@ -100,4 +105,3 @@ public struct DocumentLibrary: Sendable {
         return trimmed.isEmpty ? "document" : String(trimmed.prefix(255))
     }
 }
-

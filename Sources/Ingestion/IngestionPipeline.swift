@@ -41,8 +41,14 @@ public struct IngestionPipeline: Sendable {
 
     /// Creates a pipeline.
     public init(
-        database: AppDatabase, originals: OriginalStore, reader: any DocumentReading = InProcessDocumentReader(), embedder: (any Embedder)?, vectorIndex: any VectorSearchIndex = NoVectorIndex(),
-        secrets: SecretBox?, maxAttempts: Int = 3, embeddingBatchSize: Int = 16,
+        database: AppDatabase,
+        originals: OriginalStore,
+        reader: any DocumentReading = InProcessDocumentReader(),
+        embedder: (any Embedder)?,
+        vectorIndex: any VectorSearchIndex = NoVectorIndex(),
+        secrets: SecretBox?,
+        maxAttempts: Int = 3,
+        embeddingBatchSize: Int = 16,
         logger: Logger = Logger(label: "balcao.ingestion")
     ) {
         self.database = database

@@ -23,5 +23,7 @@ extension OpenAIChatClient {
 
 /// Created on first use; never deinitialized, so never needs (nor may have) `shutdown()`.
 private let llmHTTPClient = HTTPClient(
-    eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: OpenAIChatClient.httpClientConfiguration(),
-    backgroundActivityLogger: Logger(label: "balcao.llm.http"))
+    eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+    configuration: OpenAIChatClient.httpClientConfiguration(),
+    backgroundActivityLogger: Logger(label: "balcao.llm.http")
+)

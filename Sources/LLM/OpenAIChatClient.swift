@@ -62,10 +62,18 @@ public struct OpenAIChatClient: ChatModel {
         /// A configuration. Defaults: 60 s per attempt, 3 attempts from 0.5 s backoff (at most 8 s apart), `Retry-After`
         /// up to 30 s, 120 s in all, circuit open after 5 consecutive failures for 30 s, answers up to 8 MiB.
         public init(
-            baseURL: String, apiKey: String? = nil, model: String, timeout: Duration = .seconds(60), maxAttempts: Int = 3,
-            initialBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(8), maxRetryAfter: Duration = .seconds(30),
-            totalDeadline: Duration = .seconds(120), circuitBreaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
-            maxTokensField: MaxTokensField = .maxTokens, maxResponseBytes: Int = 8 << 20
+            baseURL: String,
+            apiKey: String? = nil,
+            model: String,
+            timeout: Duration = .seconds(60),
+            maxAttempts: Int = 3,
+            initialBackoff: Duration = .milliseconds(500),
+            maxBackoff: Duration = .seconds(8),
+            maxRetryAfter: Duration = .seconds(30),
+            totalDeadline: Duration = .seconds(120),
+            circuitBreaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
+            maxTokensField: MaxTokensField = .maxTokens,
+            maxResponseBytes: Int = 8 << 20
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -101,7 +109,9 @@ public struct OpenAIChatClient: ChatModel {
     /// A client. `httpClient` defaults to ``sharedHTTPClient`` (see the type's documentation for the lifecycle);
     /// `clock` times backoff waits, the total deadline and the breaker's cool-down.
     public init(
-        configuration: Configuration, httpClient: HTTPClient = OpenAIChatClient.sharedHTTPClient, clock: any LLMClock = SystemLLMClock(),
+        configuration: Configuration,
+        httpClient: HTTPClient = OpenAIChatClient.sharedHTTPClient,
+        clock: any LLMClock = SystemLLMClock(),
         logger: Logger = Logger(label: "balcao.llm")
     ) {
         self.configuration = configuration
@@ -174,7 +184,8 @@ public struct OpenAIChatClient: ChatModel {
                 }
                 logger.warning(
                     "LLM request failed, retrying",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)", "delay": "\(CircuitBreaker.format(delay))"])
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)", "delay": "\(CircuitBreaker.format(delay))"]
+                )
                 do {
                     try await clock.sleep(for: delay)
                 } catch {
@@ -251,8 +262,11 @@ public struct OpenAIChatClient: ChatModel {
             }
         }
         return RawResponse(
-            status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
-            retryAfterMilliseconds: response.headers.first(name: "retry-after-ms"), body: bytes)
+            status: Int(response.status.code),
+            retryAfter: response.headers.first(name: "Retry-After"),
+            retryAfterMilliseconds: response.headers.first(name: "retry-after-ms"),
+            body: bytes
+        )
     }
 
     private static func transportError(_ error: any Error, timeout: Duration) -> LLMError {
@@ -326,8 +340,12 @@ public struct OpenAIChatClient: ChatModel {
 
     func encodeBody(_ request: ChatRequest) throws(LLMError) -> [UInt8] {
         let body = RequestBody(
-            model: configuration.model, messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
-            temperature: request.temperature, maxTokens: request.maxTokens, maxTokensField: configuration.maxTokensField)
+            model: configuration.model,
+            messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
+            temperature: request.temperature,
+            maxTokens: request.maxTokens,
+            maxTokensField: configuration.maxTokensField
+        )
         do {
             return Array(try JSONEncoder().encode(body))
         } catch {
@@ -394,10 +412,17 @@ public struct OpenAIChatClient: ChatModel {
             // No usage: the completion is estimated from the text here, the prompt by `complete(_:)` from the messages.
             usage = TokenUsage(
                 promptTokens: parsed.usage?.promptTokens ?? 0,
-                completionTokens: parsed.usage?.completionTokens ?? TokenUsage.estimateTokens(text), isEstimated: true)
+                completionTokens: parsed.usage?.completionTokens ?? TokenUsage.estimateTokens(text),
+                isEstimated: true
+            )
         }
         return ChatCompletion(
-            text: text, usage: usage, model: parsed.model ?? configuredModel, finishReason: choice.finishReason, latency: .zero)
+            text: text,
+            usage: usage,
+            model: parsed.model ?? configuredModel,
+            finishReason: choice.finishReason,
+            latency: .zero
+        )
     }
 
     /// The server's error message: `error.message`, a string `error`, or the start of the body.

@@ -65,7 +65,8 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
         }
         logger.info(
             "vector index ready",
-            metadata: ["vectors": "\(index.count)", "replayed": "\(replayed)", "ms": "\((ContinuousClock.now - started) / .milliseconds(1))"])
+            metadata: ["vectors": "\(index.count)", "replayed": "\(replayed)", "ms": "\((ContinuousClock.now - started) / .milliseconds(1))"]
+        )
     }
 
     private static func emptyIndex(dimension: Int) throws -> HNSWIndex {

@@ -41,7 +41,10 @@ public struct SearchService: Sendable {
     /// gives 0.873 and 0.976; the same setting also holds up on the machine-translated SQuAD-pt sample (MRR 0.804 against
     /// 0.793) and on the English StackFAQ set (0.859 against 0.863), so it is not tuned to one data set alone.
     public init(
-        database: AppDatabase, embedder: (any Embedder)?, vectorIndex: any VectorSearchIndex, fusionK: Double = 5,
+        database: AppDatabase,
+        embedder: (any Embedder)?,
+        vectorIndex: any VectorSearchIndex,
+        fusionK: Double = 5,
         keywordWeight: Double = 1.25
     ) {
         self.database = database
@@ -98,11 +101,18 @@ public struct SearchService: Sendable {
             let chunks = try database.chunks(ids: missing)
             let documents = try Dictionary(
                 Set(chunks.map(\.documentId)).compactMap { try database.document(id: $0) }.map { ($0.id!, $0.filename) },
-                uniquingKeysWith: { first, _ in first })
+                uniquingKeysWith: { first, _ in first }
+            )
             for chunk in chunks {
                 known[chunk.id!] = SearchResult(
-                    chunkID: chunk.id!, documentID: chunk.documentId, filename: documents[chunk.documentId] ?? "",
-                    page: chunk.pageStart, section: chunk.section, text: chunk.text, score: 0)
+                    chunkID: chunk.id!,
+                    documentID: chunk.documentId,
+                    filename: documents[chunk.documentId] ?? "",
+                    page: chunk.pageStart,
+                    section: chunk.section,
+                    text: chunk.text,
+                    score: 0
+                )
             }
         }
         return best.compactMap { entry in
@@ -114,7 +124,13 @@ public struct SearchService: Sendable {
 
     static func result(from hit: KeywordHit) -> SearchResult {
         SearchResult(
-            chunkID: hit.chunkID, documentID: hit.documentID, filename: hit.filename, page: hit.page, section: hit.section,
-            text: hit.text, score: hit.score)
+            chunkID: hit.chunkID,
+            documentID: hit.documentID,
+            filename: hit.filename,
+            page: hit.page,
+            section: hit.section,
+            text: hit.text,
+            score: hit.score
+        )
     }
 }

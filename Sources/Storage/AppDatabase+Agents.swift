@@ -35,7 +35,8 @@ extension AppDatabase {
             for documentID in Set(documentIDs) {
                 try db.execute(
                     sql: "INSERT INTO agentDocument (agentId, documentId) SELECT ?, id FROM document WHERE id = ?",
-                    arguments: [agentID, documentID])
+                    arguments: [agentID, documentID]
+                )
             }
         }
     }

@@ -47,7 +47,9 @@ extension AppDatabase {
     ///
     /// The old chunks' vectors and keyword entries go with them; an interrupted ingestion never leaves a mix of old and new.
     public func replaceChunks(
-        documentID: Int64, with chunks: [NewChunk], now: Date = Date()
+        documentID: Int64,
+        with chunks: [NewChunk],
+        now: Date = Date()
     ) throws -> (stored: [Chunk], removedChunkIDs: [Int64]) {
         try writer.write { db in
             let removed = try Int64.fetchAll(db, sql: "SELECT id FROM chunk WHERE documentId = ?", arguments: [documentID])
@@ -56,13 +58,21 @@ extension AppDatabase {
             stored.reserveCapacity(chunks.count)
             for (ordinal, new) in chunks.enumerated() {
                 var chunk = Chunk(
-                    documentId: documentID, ordinal: ordinal, text: new.text, section: new.section,
-                    pageStart: new.pageStart, pageEnd: new.pageEnd, tokenCount: new.tokenCount)
+                    documentId: documentID,
+                    ordinal: ordinal,
+                    text: new.text,
+                    section: new.section,
+                    pageStart: new.pageStart,
+                    pageEnd: new.pageEnd,
+                    tokenCount: new.tokenCount
+                )
                 try chunk.insert(db)
                 stored.append(chunk)
             }
             try db.execute(
-                sql: "UPDATE document SET chunks = ?, updatedAt = ? WHERE id = ?", arguments: [chunks.count, now, documentID])
+                sql: "UPDATE document SET chunks = ?, updatedAt = ? WHERE id = ?",
+                arguments: [chunks.count, now, documentID]
+            )
             return (stored, removed)
         }
     }
@@ -80,8 +90,11 @@ extension AppDatabase {
         return try reader.read { db in
             Set(
                 try Int64.fetchAll(
-                    db, sql: "SELECT id FROM chunk WHERE documentId IN (\(databaseQuestionMarks(count: documentIDs.count)))",
-                    arguments: StatementArguments(Array(documentIDs))))
+                    db,
+                    sql: "SELECT id FROM chunk WHERE documentId IN (\(databaseQuestionMarks(count: documentIDs.count)))",
+                    arguments: StatementArguments(Array(documentIDs))
+                )
+            )
         }
     }
 
@@ -117,8 +130,14 @@ extension AppDatabase {
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 KeywordHit(
-                    chunkID: row[0], documentID: row[1], filename: row[2], page: row[3], section: row[4], text: row[5],
-                    score: -(row[6] as Double))
+                    chunkID: row[0],
+                    documentID: row[1],
+                    filename: row[2],
+                    page: row[3],
+                    section: row[4],
+                    text: row[5],
+                    score: -(row[6] as Double)
+                )
             }
         }
     }

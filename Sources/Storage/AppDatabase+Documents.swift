@@ -14,8 +14,13 @@ extension AppDatabase {
     ///
     /// When `agentName` is given the document is linked to that agent (created on first use), also for duplicates.
     public func registerUpload(
-        filename: String, sha256: String, bytes: Int64, format: String?, sealedPassword: Data?,
-        agentName: String?, now: Date = Date()
+        filename: String,
+        sha256: String,
+        bytes: Int64,
+        format: String?,
+        sealedPassword: Data?,
+        agentName: String?,
+        now: Date = Date()
     ) throws -> RegisteredUpload {
         try writer.write { db in
             let result: RegisteredUpload
@@ -23,7 +28,13 @@ extension AppDatabase {
                 result = RegisteredUpload(document: existing, isDuplicate: true)
             } else {
                 var document = Document(
-                    filename: filename, sha256: sha256, bytes: bytes, format: format, sealedPassword: sealedPassword, now: now)
+                    filename: filename,
+                    sha256: sha256,
+                    bytes: bytes,
+                    format: format,
+                    sealedPassword: sealedPassword,
+                    now: now
+                )
                 try document.insert(db)
                 var job = Job(kind: .ingest, documentId: document.id!, now: now)
                 try job.insert(db)
@@ -33,7 +44,8 @@ extension AppDatabase {
                 let agent = try Self.findOrCreateAgent(named: agentName, db: db, now: now)
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO agentDocument (agentId, documentId) VALUES (?, ?)",
-                    arguments: [agent.id, result.document.id])
+                    arguments: [agent.id, result.document.id]
+                )
             }
             return result
         }
@@ -71,7 +83,8 @@ extension AppDatabase {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE document SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [status, reason, now, documentID])
+                arguments: [status, reason, now, documentID]
+            )
         }
     }
 
@@ -80,7 +93,8 @@ extension AppDatabase {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE document SET format = ?, pages = ?, updatedAt = ? WHERE id = ?",
-                arguments: [format, pages, now, documentID])
+                arguments: [format, pages, now, documentID]
+            )
         }
     }
 

@@ -23,7 +23,9 @@ extension AppDatabase {
             var job = Job(kind: .ingest, documentId: documentID, now: now)
             try job.insert(db)
             try db.execute(
-                sql: "UPDATE document SET status = 'queued', reason = NULL, updatedAt = ? WHERE id = ?", arguments: [now, documentID])
+                sql: "UPDATE document SET status = 'queued', reason = NULL, updatedAt = ? WHERE id = ?",
+                arguments: [now, documentID]
+            )
             return job
         }
     }
@@ -61,7 +63,8 @@ extension AppDatabase {
                         attempts = CASE WHEN ? THEN MAX(0, attempts - 1) ELSE attempts END
                     WHERE id = ?
                     """,
-                arguments: [error, now.addingTimeInterval(delay), now, refundAttempt, id])
+                arguments: [error, now.addingTimeInterval(delay), now, refundAttempt, id]
+            )
         }
     }
 
@@ -69,10 +72,13 @@ extension AppDatabase {
     public func failJob(id: Int64, documentID: Int64, reason: String, now: Date = Date()) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, id])
+                sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ?",
+                arguments: [reason, now, id]
+            )
             try db.execute(
                 sql: "UPDATE document SET status = 'failed', reason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [reason, now, documentID])
+                arguments: [reason, now, documentID]
+            )
         }
     }
 
@@ -94,15 +100,20 @@ extension AppDatabase {
                 sql: """
                     UPDATE document SET status = 'failed', reason = ?, updatedAt = ?
                     WHERE id IN (SELECT documentId FROM job WHERE state = 'running' AND attempts >= ?)
-                    """, arguments: [reason, now, maxAttempts])
+                    """,
+                arguments: [reason, now, maxAttempts]
+            )
             try db.execute(
                 sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE state = 'running' AND attempts >= ?",
-                arguments: [reason, now, maxAttempts])
+                arguments: [reason, now, maxAttempts]
+            )
             try db.execute(
                 sql: """
                     UPDATE document SET status = 'queued', updatedAt = ?
                     WHERE id IN (SELECT documentId FROM job WHERE state = 'running')
-                    """, arguments: [now])
+                    """,
+                arguments: [now]
+            )
             try db.execute(sql: "UPDATE job SET state = 'pending', updatedAt = ? WHERE state = 'running'", arguments: [now])
             return db.changesCount
         }
@@ -119,7 +130,10 @@ extension AppDatabase {
     public func pendingJobCount(documentID: Int64) throws -> Int {
         try reader.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM job WHERE documentId = ? AND state IN ('pending', 'running')", arguments: [documentID]) ?? 0
+                db,
+                sql: "SELECT COUNT(*) FROM job WHERE documentId = ? AND state IN ('pending', 'running')",
+                arguments: [documentID]
+            ) ?? 0
         }
     }
 

@@ -90,7 +90,9 @@ extension AppDatabase {
                     SELECT chunk.id, chunk.documentId, document.filename, chunk.pageStart, chunk.section, chunk.text
                     FROM chunk JOIN document ON document.id = chunk.documentId
                     WHERE chunk.id IN (\(databaseQuestionMarks(count: ids.count)))
-                    """, arguments: StatementArguments(ids))
+                    """,
+                arguments: StatementArguments(ids)
+            )
             var result: [Int64: PassageSource] = [:]
             for row in rows {
                 let source = PassageSource(chunkID: row[0], documentID: row[1], filename: row[2], page: row[3], section: row[4], text: row[5])
@@ -114,8 +116,10 @@ extension AppDatabase {
         try reader.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT agent.name FROM agent JOIN agentDocument ON agentDocument.agentId = agent.id WHERE agentDocument.documentId = ? ORDER BY agent.name",
-                arguments: [documentID])
+                sql:
+                    "SELECT agent.name FROM agent JOIN agentDocument ON agentDocument.agentId = agent.id WHERE agentDocument.documentId = ? ORDER BY agent.name",
+                arguments: [documentID]
+            )
         }
     }
 }

@@ -24,8 +24,10 @@ extension AppDatabase {
             for word in Set(words) where !word.isEmpty {
                 let pattern = "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                 let ids = try Int64.fetchAll(
-                    db, sql: "SELECT rowid FROM chunkFTS WHERE chunkFTS MATCH ? AND rowid IN (\(databaseQuestionMarks(count: chunkIDs.count)))",
-                    arguments: StatementArguments([pattern]) + StatementArguments(chunkIDs))
+                    db,
+                    sql: "SELECT rowid FROM chunkFTS WHERE chunkFTS MATCH ? AND rowid IN (\(databaseQuestionMarks(count: chunkIDs.count)))",
+                    arguments: StatementArguments([pattern]) + StatementArguments(chunkIDs)
+                )
                 for id in ids { result[id, default: []].insert(word) }
             }
             return result

@@ -24,7 +24,8 @@ extension AppDatabase {
                 try db.execute(sql: "DELETE FROM chunkVector WHERE chunkId = ?", arguments: [chunkID])
                 try db.execute(
                     sql: "INSERT INTO chunkVector (chunkId, model, vector) VALUES (?, ?, ?)",
-                    arguments: [chunkID, model, VectorBlob.encode(vector)])
+                    arguments: [chunkID, model, VectorBlob.encode(vector)]
+                )
                 last = db.lastInsertedRowID
             }
             return last
@@ -35,7 +36,8 @@ extension AppDatabase {
     public func vectors(after seq: Int64, limit: Int = .max) throws -> [StoredVector] {
         try reader.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT seq, chunkId, model, vector FROM chunkVector WHERE seq > ? ORDER BY seq LIMIT ?",
+                db,
+                sql: "SELECT seq, chunkId, model, vector FROM chunkVector WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [seq, limit]
             ).map { row in
                 StoredVector(seq: row[0], chunkID: row[1], model: row[2], vector: VectorBlob.decode(row[3]))

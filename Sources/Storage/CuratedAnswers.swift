@@ -48,7 +48,12 @@ public struct CuratedAnswers: Sendable {
     ///   - answerID: the unanswered answer it settles.
     ///   - createdBy: the user who wrote it.
     public func add(
-        question: String, answer: String, agentID: Int64?, answerID: Int64?, createdBy: String?, now: Date = Date()
+        question: String,
+        answer: String,
+        agentID: Int64?,
+        answerID: Int64?,
+        createdBy: String?,
+        now: Date = Date()
     ) throws -> (curated: CuratedAnswer, document: Document) {
         let question = Self.clean(question)
         let answer = Self.clean(answer)
@@ -80,7 +85,9 @@ public struct CuratedAnswers: Sendable {
             }
             if let agentID {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO agentDocument (agentId, documentId) VALUES (?, ?)", arguments: [agentID, document.id])
+                    sql: "INSERT OR IGNORE INTO agentDocument (agentId, documentId) VALUES (?, ?)",
+                    arguments: [agentID, document.id]
+                )
             }
             if let answerID {
                 // A question is settled once; answering it again replaces the earlier entry's link.
@@ -88,8 +95,13 @@ public struct CuratedAnswers: Sendable {
             }
             let answerExists = try answerID.map { try Bool.fetchOne(db, sql: "SELECT 1 FROM answer WHERE id = ?", arguments: [$0]) ?? false } ?? false
             var curated = CuratedAnswer(
-                answerId: answerExists ? answerID : nil, documentId: document.id!, question: question, answer: answer, createdBy: createdBy,
-                createdAt: now)
+                answerId: answerExists ? answerID : nil,
+                documentId: document.id!,
+                question: question,
+                answer: answer,
+                createdBy: createdBy,
+                createdAt: now
+            )
             try curated.insert(db)
             return (curated, document)
         }

@@ -18,7 +18,8 @@ enum KeywordQuery {
         pelos por qual quando que quem se sem ser seu seus sua suas são só também te tem têm um uma umas uns você vocês
         vos sido está estão estava será seria pode quais cujo cuja onde
         the of and to in is are for on with what how do does an it be
-        """.split(whereSeparator: \.isWhitespace).map { PortugueseStemmer.fold(String($0)) })
+        """.split(whereSeparator: \.isWhitespace).map { PortugueseStemmer.fold(String($0)) }
+    )
 
     /// The words of `text`, lower-cased, split on anything that is not a letter or a digit.
     static func words(_ text: String) -> [String] {

@@ -48,8 +48,13 @@ public struct ConnectionSettings: Sendable, Hashable {
 
     /// Settings.
     public init(
-        llmBaseURL: String? = nil, llmModel: String? = nil, llmAPIKey: String? = nil, whatsappAccessToken: String? = nil,
-        whatsappAppSecret: String? = nil, whatsappVerifyToken: String? = nil, whatsappPhoneNumberID: String? = nil
+        llmBaseURL: String? = nil,
+        llmModel: String? = nil,
+        llmAPIKey: String? = nil,
+        whatsappAccessToken: String? = nil,
+        whatsappAppSecret: String? = nil,
+        whatsappVerifyToken: String? = nil,
+        whatsappPhoneNumberID: String? = nil
     ) {
         self.llmBaseURL = llmBaseURL
         self.llmModel = llmModel
@@ -138,8 +143,12 @@ public final class LiveSettings: Sendable {
                 continue
             }
             let setting = StoredSetting(
-                key: key, value: field.isSecret ? nil : value, sealed: field.isSecret ? try secrets.seal(value) : nil, updatedAt: date,
-                updatedBy: actor)
+                key: key,
+                value: field.isSecret ? nil : value,
+                sealed: field.isSecret ? try secrets.seal(value) : nil,
+                updatedAt: date,
+                updatedBy: actor
+            )
             try setting.save(db)
         }
     }

@@ -1,5 +1,6 @@
-public import Foundation
 import Crypto
+public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,7 +89,8 @@ public enum UploadError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .tooLarge(let limit): return "The file is larger than the limit of \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file))."
+        case .tooLarge(let limit):
+            return "The file is larger than the limit of \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file))."
         }
     }
 }

@@ -1,5 +1,6 @@
-public import Foundation
 import Crypto
+public import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -151,13 +152,15 @@ public struct DatabaseOpenError: Error, Sendable, Hashable, CustomStringConverti
         let what: String
         switch cause {
         case .readOnly:
-            what = "it cannot be written (a read-only file system, or files not owned by the user running Balcão). "
+            what =
+                "it cannot be written (a read-only file system, or files not owned by the user running Balcão). "
                 + "Remount the data directory read-write, or give it back to that user: chown -R balcao:balcao \(directory); "
                 + "chmod 700 \(directory)."
         case .diskFull:
             what = "the disk holding it is full. Free space on that file system and start again."
         case .busy:
-            what = "another process has held it locked for more than \(Int(AppDatabase.busyTimeout)) s (a sqlite3 shell, "
+            what =
+                "another process has held it locked for more than \(Int(AppDatabase.busyTimeout)) s (a sqlite3 shell, "
                 + "a backup or maintenance tool). Stop that process and start again."
         }
         return "Cannot open the database \(path): " + what + " (\(detail))"

@@ -81,8 +81,13 @@ extension Graph {
 
     /// Greedy descent: from `start` on `fromLevel` down to `toLevel` (inclusive), always moving to a closer neighbour.
     func greedyDescent(
-        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, start: UInt32, startDistance: Float,
-        fromLevel: Int, toLevel: Int
+        _ kernels: Kernels,
+        _ context: SearchContext,
+        _ query: UnsafePointer<Float>,
+        start: UInt32,
+        startDistance: Float,
+        fromLevel: Int,
+        toLevel: Int
     ) -> (slot: UInt32, distance: Float) {
         var current = start
         var best = startDistance
@@ -122,8 +127,15 @@ extension Graph {
     /// `restricted` (deletions or a filter present) keeps the search going until `ef` admitted results are found,
     /// as hnswlib does.
     func searchLayer<F: SlotFilter>(
-        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>,
-        entry: UInt32, entryDistance: Float, ef: Int, level: Int, filter: F, restricted: Bool
+        _ kernels: Kernels,
+        _ context: SearchContext,
+        _ query: UnsafePointer<Float>,
+        entry: UInt32,
+        entryDistance: Float,
+        ef: Int,
+        level: Int,
+        filter: F,
+        restricted: Bool
     ) {
         let epoch = context.nextEpoch()
         let visited = context.visited
@@ -190,7 +202,11 @@ extension Graph {
     /// closer to the base than to every neighbour kept so far; at most `limit`. `keys` are ascending (distance, slot).
     /// Writes the kept slots to `out` and returns their number.
     func selectNeighbours(
-        _ kernels: Kernels, keys: UnsafePointer<UInt64>, count: Int, limit: Int, exclude: UInt32,
+        _ kernels: Kernels,
+        keys: UnsafePointer<UInt64>,
+        count: Int,
+        limit: Int,
+        exclude: UInt32,
         out: UnsafeMutablePointer<UInt32>
     ) -> Int {
         var kept = 0
@@ -279,7 +295,10 @@ extension Graph {
     /// A node whose level is above the entry point's holds the graph's raise lock for its whole insert, so two
     /// such nodes cannot both link only below the old top level and leave the new upper levels disconnected.
     func insert(
-        _ kernels: Kernels, _ context: SearchContext, slot: UInt32, query: UnsafePointer<Float>,
+        _ kernels: Kernels,
+        _ context: SearchContext,
+        slot: UInt32,
+        query: UnsafePointer<Float>,
         efConstruction: Int
     ) {
         let level = Int(levels[Int(slot)])
@@ -305,7 +324,14 @@ extension Graph {
         var currentDistance = distance(kernels, query, entrySlot)
         if level < entryLevel {
             (current, currentDistance) = greedyDescent(
-                kernels, context, query, start: current, startDistance: currentDistance, fromLevel: entryLevel, toLevel: level + 1)
+                kernels,
+                context,
+                query,
+                start: current,
+                startDistance: currentDistance,
+                fromLevel: entryLevel,
+                toLevel: level + 1
+            )
         }
         let top = min(level, entryLevel)
         let selections = context.levelSelections
@@ -314,8 +340,16 @@ extension Graph {
         var l = top
         while l >= 0 {
             searchLayer(
-                kernels, context, query, entry: current, entryDistance: currentDistance, ef: efConstruction, level: l,
-                filter: PresentFilter(), restricted: false)
+                kernels,
+                context,
+                query,
+                entry: current,
+                entryDistance: currentDistance,
+                ef: efConstruction,
+                level: l,
+                filter: PresentFilter(),
+                restricted: false
+            )
             let found = context.drainSorted()
             if found > 0 {
                 current = keySlot(context.sorted[0])
@@ -323,7 +357,13 @@ extension Graph {
             }
             let selection = selections + l * selectionStride
             let kept = selectNeighbours(
-                kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: selection + 1)
+                kernels,
+                keys: context.sorted,
+                count: found,
+                limit: maxM,
+                exclude: slot,
+                out: selection + 1
+            )
             selection[0] = UInt32(kept)
             let list = self.list(slot, level: l)
             lock(slot)
@@ -380,11 +420,25 @@ extension Graph {
         guard let entry, entry.slot != slot else { return }
         context.prepare(capacity: capacity, ef: efConstruction)
         let (start, startDistance) = greedyDescent(
-            kernels, context, query, start: entry.slot, startDistance: distance(kernels, query, entry.slot), fromLevel: entry.level,
-            toLevel: 1)
+            kernels,
+            context,
+            query,
+            start: entry.slot,
+            startDistance: distance(kernels, query, entry.slot),
+            fromLevel: entry.level,
+            toLevel: 1
+        )
         searchLayer(
-            kernels, context, query, entry: start, entryDistance: startDistance, ef: efConstruction, level: 0,
-            filter: PresentFilter(), restricted: false)
+            kernels,
+            context,
+            query,
+            entry: start,
+            entryDistance: startDistance,
+            ef: efConstruction,
+            level: 0,
+            filter: PresentFilter(),
+            restricted: false
+        )
         let found = context.drainSorted()
         let selection = context.levelSelections
         let kept = selectNeighbours(kernels, keys: context.sorted, count: found, limit: maxM, exclude: slot, out: selection)
@@ -398,7 +452,12 @@ extension Graph {
     /// Exact search over the given slots (or all slots when `slots` is nil); leaves results like ``searchLayer``.
     /// Admitted slots are gathered in blocks and measured with the batch kernel.
     func exactScan<F: SlotFilter>(
-        _ kernels: Kernels, _ context: SearchContext, _ query: UnsafePointer<Float>, k: Int, slots: [UInt32]?, filter: F
+        _ kernels: Kernels,
+        _ context: SearchContext,
+        _ query: UnsafePointer<Float>,
+        k: Int,
+        slots: [UInt32]?,
+        filter: F
     ) {
         var results = KeyHeap(storage: context.results, max: true)
         let gathered = context.gathered

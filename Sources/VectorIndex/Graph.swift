@@ -1,4 +1,5 @@
 import CVectorKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,11 +100,22 @@ final class Graph: @unchecked Sendable {
 
     /// A graph whose arrays point into a mapped snapshot file (see `HNSWIndex+Persistence.swift`).
     init(
-        mappedDimension dimension: Int, metric: VectorMetric, storage: VectorStorage, m: Int,
-        slotCount: Int, upperUsed: Int, entry: UInt64,
-        vectors: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<Float>, links0: UnsafeMutablePointer<UInt32>, upperOffsets: UnsafeMutablePointer<UInt32>,
-        upperLinks: UnsafeMutablePointer<UInt32>, levels: UnsafeMutablePointer<UInt8>, ids: UnsafeMutablePointer<Int64>,
-        flags: UnsafeMutablePointer<UInt8>, mapping: (base: UnsafeMutableRawPointer, length: Int)
+        mappedDimension dimension: Int,
+        metric: VectorMetric,
+        storage: VectorStorage,
+        m: Int,
+        slotCount: Int,
+        upperUsed: Int,
+        entry: UInt64,
+        vectors: UnsafeMutableRawPointer,
+        scales: UnsafeMutablePointer<Float>,
+        links0: UnsafeMutablePointer<UInt32>,
+        upperOffsets: UnsafeMutablePointer<UInt32>,
+        upperLinks: UnsafeMutablePointer<UInt32>,
+        levels: UnsafeMutablePointer<UInt8>,
+        ids: UnsafeMutablePointer<Int64>,
+        flags: UnsafeMutablePointer<UInt8>,
+        mapping: (base: UnsafeMutableRawPointer, length: Int)
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -244,8 +256,13 @@ final class Graph: @unchecked Sendable {
     /// A copy with room for `capacity` slots and `upperCapacity` arena entries (the writer's slow path).
     func grown(capacity newCapacity: Int, upperCapacity newUpper: Int) -> Graph {
         let g = Graph(
-            dimension: dimension, metric: metric, storage: storage, m: maxM, capacity: max(newCapacity, capacity),
-            upperCapacity: max(newUpper, upperCapacity))
+            dimension: dimension,
+            metric: metric,
+            storage: storage,
+            m: maxM,
+            capacity: max(newCapacity, capacity),
+            upperCapacity: max(newUpper, upperCapacity)
+        )
         let n = slotCount
         let upper = upperUsed
         memcpy(g.vectors, vectors, n * vectorStride)

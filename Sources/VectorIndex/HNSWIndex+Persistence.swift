@@ -1,4 +1,5 @@
 import CVectorKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -74,13 +75,19 @@ extension HNSWIndex {
             let slots = graph.slotCount
             let upperUsed = graph.upperUsed
             let layout = SnapshotFormat.Layout(
-                slots: slots, stride: graph.vectorStride, maxM0: graph.maxM0, upperUsed: upperUsed, identityBytes: identity.count)
+                slots: slots,
+                stride: graph.vectorStride,
+                maxM0: graph.maxM0,
+                upperUsed: upperUsed,
+                identityBytes: identity.count
+            )
             let identityBuffer = UnsafeMutableRawPointer.allocate(byteCount: max(identity.count, 1), alignment: 8)
             defer { identityBuffer.deallocate() }
             identityBuffer.copyMemory(from: identity, byteCount: identity.count)
             do {
                 let pointers: [UnsafeRawPointer?] = [
-                    UnsafeRawPointer(graph.vectors), UnsafeRawPointer(graph.scales), UnsafeRawPointer(graph.links0), UnsafeRawPointer(graph.upperOffsets),
+                    UnsafeRawPointer(graph.vectors), UnsafeRawPointer(graph.scales), UnsafeRawPointer(graph.links0),
+                    UnsafeRawPointer(graph.upperOffsets),
                     UnsafeRawPointer(graph.upperLinks), UnsafeRawPointer(graph.levels), UnsafeRawPointer(graph.ids),
                     UnsafeRawPointer(graph.flags), UnsafeRawPointer(identityBuffer),
                 ]
@@ -153,12 +160,18 @@ extension HNSWIndex {
     ///   settings of ``init(dimension:metric:storage:m:efConstruction:efSearch:initialCapacity:exactFilterFraction:exactFilterMinimum:autoCompactFraction:seed:kernelLevel:)``
     ///   (the file keeps only what shapes the graph).
     public static func load(
-        from path: String, efSearch: Int = 64, exactFilterFraction: Double = 0.1, exactFilterMinimum: Int = 2048,
+        from path: String,
+        efSearch: Int = 64,
+        exactFilterFraction: Double = 0.1,
+        exactFilterMinimum: Int = 2048,
         autoCompactFraction: Double = 0.5
     ) throws(VectorIndexError) -> (index: HNSWIndex, info: VectorIndexSnapshotInfo) {
         let settings = LoadSettings(
-            efSearch: max(efSearch, 1), exactFilterFraction: exactFilterFraction, exactFilterMinimum: exactFilterMinimum,
-            autoCompactFraction: autoCompactFraction)
+            efSearch: max(efSearch, 1),
+            exactFilterFraction: exactFilterFraction,
+            exactFilterMinimum: exactFilterMinimum,
+            autoCompactFraction: autoCompactFraction
+        )
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
@@ -184,7 +197,12 @@ extension HNSWIndex {
         }
     }
 
-    private static func parse(base: UnsafeMutableRawPointer, size: Int, path: String, settings: LoadSettings) throws(VectorIndexError)
+    private static func parse(
+        base: UnsafeMutableRawPointer,
+        size: Int,
+        path: String,
+        settings: LoadSettings
+    ) throws(VectorIndexError)
         -> (index: HNSWIndex, info: VectorIndexSnapshotInfo)
     {
         func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
@@ -264,21 +282,47 @@ extension HNSWIndex {
             switch flags[slot] {
             case SlotFlag.present: idToSlot[ids[slot]] = UInt32(slot)
             case SlotFlag.present | SlotFlag.deleted: deleted += 1
-            case 0: flags[slot] = SlotFlag.present | SlotFlag.deleted; deleted += 1  // never linked: treat as deleted
+            case 0:
+                flags[slot] = SlotFlag.present | SlotFlag.deleted
+                deleted += 1  // never linked: treat as deleted
             default: throw .corrupt(path: path, reason: "bad slot flags")
             }
         }
         guard idToSlot.count == liveCount else { throw .corrupt(path: path, reason: "live count disagrees with the slots") }
 
         let graph = Graph(
-            mappedDimension: dimension, metric: metric, storage: storage, m: m, slotCount: slots, upperUsed: upperUsed,
-            entry: entry, vectors: base + s[0].offset, scales: scales, links0: links0, upperOffsets: upperOffsets, upperLinks: upperLinks,
-            levels: levels, ids: ids, flags: flags, mapping: (base, size))
+            mappedDimension: dimension,
+            metric: metric,
+            storage: storage,
+            m: m,
+            slotCount: slots,
+            upperUsed: upperUsed,
+            entry: entry,
+            vectors: base + s[0].offset,
+            scales: scales,
+            links0: links0,
+            upperOffsets: upperOffsets,
+            upperLinks: upperLinks,
+            levels: levels,
+            ids: ids,
+            flags: flags,
+            mapping: (base, size)
+        )
         let index = HNSWIndex(
-            loaded: graph, efConstruction: max(efConstruction, m), idToSlot: idToSlot, deletedCount: deleted, settings: settings)
+            loaded: graph,
+            efConstruction: max(efConstruction, m),
+            idToSlot: idToSlot,
+            deletedCount: deleted,
+            settings: settings
+        )
         let info = VectorIndexSnapshotInfo(
-            lastSequence: lastSequence, modelIdentity: identity, dimension: dimension, metric: metric, storage: storage,
-            count: liveCount)
+            lastSequence: lastSequence,
+            modelIdentity: identity,
+            dimension: dimension,
+            metric: metric,
+            storage: storage,
+            count: liveCount
+        )
         return (index, info)
     }
 }

@@ -1,4 +1,5 @@
 import CVectorKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -78,10 +79,18 @@ public final class HNSWIndex: @unchecked Sendable {
     ///   - kernelLevel: force a kernel level (0 portable, 1 AVX2, 2 AVX-512; clamped to what the CPU has); `nil` picks
     ///     the best the CPU supports.
     public init(
-        dimension: Int, metric: VectorMetric = .cosine, storage: VectorStorage = .float32, m: Int = 16,
-        efConstruction: Int = 200, efSearch: Int = 64, initialCapacity: Int = 1024,
-        exactFilterFraction: Double = 0.1, exactFilterMinimum: Int = 2048, autoCompactFraction: Double = 0.5,
-        seed: UInt64 = 0x5EED_1DE5, kernelLevel: Int? = nil
+        dimension: Int,
+        metric: VectorMetric = .cosine,
+        storage: VectorStorage = .float32,
+        m: Int = 16,
+        efConstruction: Int = 200,
+        efSearch: Int = 64,
+        initialCapacity: Int = 1024,
+        exactFilterFraction: Double = 0.1,
+        exactFilterMinimum: Int = 2048,
+        autoCompactFraction: Double = 0.5,
+        seed: UInt64 = 0x5EED_1DE5,
+        kernelLevel: Int? = nil
     ) throws(VectorIndexError) {
         guard (1...65536).contains(dimension) else { throw .invalidParameter("dimension \(dimension) not in 1...65536") }
         guard (2...128).contains(m) else { throw .invalidParameter("m \(m) not in 2...128") }
@@ -100,8 +109,13 @@ public final class HNSWIndex: @unchecked Sendable {
         self.levelMultiplier = 1 / log(Double(m))
         let capacity = max(initialCapacity, 16)
         let graph = Graph(
-            dimension: dimension, metric: metric, storage: storage, m: m, capacity: capacity,
-            upperCapacity: HNSWIndex.upperEstimate(capacity: capacity, m: m))
+            dimension: dimension,
+            metric: metric,
+            storage: storage,
+            m: m,
+            capacity: capacity,
+            upperCapacity: HNSWIndex.upperEstimate(capacity: capacity, m: m)
+        )
         shared = Locked(Shared(graph: graph, idToSlot: [:], deletedCount: 0))
         writer = Locked(WriterState(rng: SplitMix64(seed: seed)))
     }
@@ -275,8 +289,13 @@ public final class HNSWIndex: @unchecked Sendable {
         }
         let capacity = max(live.count + live.count / 4, 16)
         let graph = Graph(
-            dimension: dimension, metric: metric, storage: storage, m: m, capacity: capacity,
-            upperCapacity: max(upperNeed, HNSWIndex.upperEstimate(capacity: capacity, m: m)))
+            dimension: dimension,
+            metric: metric,
+            storage: storage,
+            m: m,
+            capacity: capacity,
+            upperCapacity: max(upperNeed, HNSWIndex.upperEstimate(capacity: capacity, m: m))
+        )
         for (j, s) in live.enumerated() {
             graph.prepareSlot(UInt32(j), id: old.ids[Int(s)], level: Int(old.levels[Int(s)]))
             memcpy(graph.vector(UInt32(j)), old.vector(s), old.vectorStride)
@@ -309,7 +328,9 @@ public final class HNSWIndex: @unchecked Sendable {
         if needSlots <= graph.capacity && needUpper <= graph.upperCapacity { return graph }
         let capacity = max(needSlots, graph.capacity * 2)
         let grown = graph.grown(
-            capacity: capacity, upperCapacity: max(needUpper, HNSWIndex.upperEstimate(capacity: capacity, m: m), graph.upperCapacity * 2))
+            capacity: capacity,
+            upperCapacity: max(needUpper, HNSWIndex.upperEstimate(capacity: capacity, m: m), graph.upperCapacity * 2)
+        )
         shared.withLock { $0.graph = grown }
         return grown
     }
@@ -328,7 +349,12 @@ public final class HNSWIndex: @unchecked Sendable {
     ///   - filter: when given, only these ids may be returned. Small sets (see ``exactFilterFraction`` and
     ///     ``exactFilterMinimum``) are searched exactly; larger ones by a filtered graph search.
     /// - Returns: ids with their scores (cosine, inner product, or negated squared L2 distance).
-    public func search(_ query: [Float], k: Int, ef: Int? = nil, filter: Set<Int64>? = nil) throws(VectorIndexError)
+    public func search(
+        _ query: [Float],
+        k: Int,
+        ef: Int? = nil,
+        filter: Set<Int64>? = nil
+    ) throws(VectorIndexError)
         -> [VectorSearchResult]
     {
         guard query.count == dimension else { throw .dimensionMismatch(expected: dimension, got: query.count) }
@@ -381,7 +407,12 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     private func graphSearch<F: SlotFilter>(
-        _ graph: Graph, _ context: SearchContext, _ q: UnsafePointer<Float>, ef: Int, filter: F, restricted: Bool
+        _ graph: Graph,
+        _ context: SearchContext,
+        _ q: UnsafePointer<Float>,
+        ef: Int,
+        filter: F,
+        restricted: Bool
     ) {
         guard let entry = graph.entry else {
             context.resultCount = 0
@@ -389,9 +420,25 @@ public final class HNSWIndex: @unchecked Sendable {
         }
         let start = graph.distance(kernels, q, entry.slot)
         let (slot, distance) = graph.greedyDescent(
-            kernels, context, q, start: entry.slot, startDistance: start, fromLevel: entry.level, toLevel: 1)
+            kernels,
+            context,
+            q,
+            start: entry.slot,
+            startDistance: start,
+            fromLevel: entry.level,
+            toLevel: 1
+        )
         graph.searchLayer(
-            kernels, context, q, entry: slot, entryDistance: distance, ef: ef, level: 0, filter: filter, restricted: restricted)
+            kernels,
+            context,
+            q,
+            entry: slot,
+            entryDistance: distance,
+            ef: ef,
+            level: 0,
+            filter: filter,
+            restricted: restricted
+        )
     }
 
     private func collect(_ graph: Graph, _ context: SearchContext, k: Int) -> [VectorSearchResult] {

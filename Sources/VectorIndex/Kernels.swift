@@ -7,9 +7,10 @@ import CVectorKernels
 struct Kernels: @unchecked Sendable {
     typealias QueryKernel = @convention(c) (UnsafePointer<Float>?, UnsafeRawPointer?, Float, Int) -> Float
     typealias PairKernel = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Float, Float, Int) -> Float
-    typealias BatchKernel = @convention(c) (
-        UnsafePointer<Float>?, UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?
-    ) -> Void
+    typealias BatchKernel =
+        @convention(c) (
+            UnsafePointer<Float>?, UnsafePointer<UnsafeRawPointer?>?, UnsafePointer<Float>?, Int, Int, UnsafeMutablePointer<Float>?
+        ) -> Void
 
     /// Float32 query against a stored vector (with the stored vector's scale; only int8 uses it).
     let query: QueryKernel

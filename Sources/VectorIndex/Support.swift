@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// A small, fast, seedable random generator (SplitMix64) for level generation.
 struct SplitMix64: RandomNumberGenerator {
@@ -50,12 +51,15 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { raw in
                 let box = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
                 box.run()
                 return nil
-            }, box)
+            },
+            box
+        )
         if rc == 0 {
             threads.append(thread)
         } else {

@@ -1,4 +1,3 @@
-
 /// The part of the WhatsApp Cloud API (Graph API) that Balcão calls: sending messages and marking messages read.
 ///
 /// ``GraphAPIClient`` is the real implementation; tests inject their own. Every method throws only ``GraphAPIError``;
@@ -103,8 +102,14 @@ public struct GraphAPIErrorResponse: Sendable, Equatable {
 
     /// Creates an error response.
     public init(
-        httpStatus: Int, code: Int, subcode: Int? = nil, message: String? = nil, type: String? = nil, details: String? = nil,
-        fbtraceID: String? = nil, retryAfter: Duration? = nil
+        httpStatus: Int,
+        code: Int,
+        subcode: Int? = nil,
+        message: String? = nil,
+        type: String? = nil,
+        details: String? = nil,
+        fbtraceID: String? = nil,
+        retryAfter: Duration? = nil
     ) {
         self.httpStatus = httpStatus
         self.code = code

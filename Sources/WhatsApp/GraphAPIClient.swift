@@ -27,8 +27,11 @@ public struct GraphAPIClient: GraphAPI {
     ///   - timeout: The deadline of one call; a call still unanswered by then fails with ``GraphAPIError/timeout(requestMayHaveBeenSent:)``.
     ///   - logger: Debug lines per call (status, code, fbtrace id); never the token.
     public init(
-        baseURL: String = GraphAPIClient.defaultBaseURL, accessToken: String, httpClient: HTTPClient = .shared,
-        timeout: Duration = .seconds(20), logger: Logger = Logger(label: "balcao.whatsapp.graph")
+        baseURL: String = GraphAPIClient.defaultBaseURL,
+        accessToken: String,
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(20),
+        logger: Logger = Logger(label: "balcao.whatsapp.graph")
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -80,7 +83,9 @@ public struct GraphAPIClient: GraphAPI {
         try GraphAPIWire.checkReadResponse(status: status, body: data, retryAfter: retryAfter)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         return PhoneNumberIdentity(
-            displayNumber: phoneNumberID.map { object?["display_phone_number"] as? String ?? $0 }, verifiedName: object?["verified_name"] as? String)
+            displayNumber: phoneNumberID.map { object?["display_phone_number"] as? String ?? $0 },
+            verifiedName: object?["verified_name"] as? String
+        )
     }
 
     private static func check(phoneNumberID: String) throws(GraphAPIError) {
@@ -123,7 +128,8 @@ public struct GraphAPIClient: GraphAPI {
             let status = Int(response.status.code)
             logger.debug(
                 "graph call answered",
-                metadata: ["status": "\(status)", "phone_number_id": "\(phoneNumberID)", "elapsed": "\(ContinuousClock.now - started)"])
+                metadata: ["status": "\(status)", "phone_number_id": "\(phoneNumberID)", "elapsed": "\(ContinuousClock.now - started)"]
+            )
             return (status, Data(bytes), response.headers.first(name: "Retry-After"))
         } catch let error as GraphAPIError {
             throw error
@@ -157,7 +163,8 @@ public struct GraphAPIClient: GraphAPI {
         let text = String(describing: error)
         let connectionPhase =
             typeName.contains("NIOConnectionError") || typeName.contains("SSLError")
-            || ["connection refused", "connect(descriptor", "No route to host", "Network is unreachable", "NXDOMAIN",
+            || [
+                "connection refused", "connect(descriptor", "No route to host", "Network is unreachable", "NXDOMAIN",
                 "could not resolve", "Name or service not known",
             ].contains { text.localizedCaseInsensitiveContains($0) }
         return .transport(text, requestMayHaveBeenSent: !connectionPhase)

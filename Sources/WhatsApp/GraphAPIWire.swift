@@ -29,9 +29,11 @@ public enum GraphAPIWire {
             guard !name.isEmpty, !languageCode.isEmpty else { throw .invalidRequest("template name and language code are required") }
             body.type = "template"
             body.template = .init(
-                name: name, language: .init(code: languageCode),
+                name: name,
+                language: .init(code: languageCode),
                 components: parameters.isEmpty
-                    ? nil : [.init(type: "body", parameters: parameters.map { .init(type: "text", text: $0) })])
+                    ? nil : [.init(type: "body", parameters: parameters.map { .init(type: "text", text: $0) })]
+            )
         }
         if let replyTo = message.replyTo, !replyTo.isEmpty { body.context = .init(messageId: replyTo) }
         if let callbackData = message.callbackData, callbackData.count > OutgoingMessage.maximumCallbackDataLength {
@@ -59,7 +61,11 @@ public enum GraphAPIWire {
         }
         let contact = parsed?.contacts?.elements.first
         return SentMessage(
-            messageID: id, waID: contact?.waId?.value, userID: contact?.userId?.value, messageStatus: first.messageStatus?.value)
+            messageID: id,
+            waID: contact?.waId?.value,
+            userID: contact?.userId?.value,
+            messageStatus: first.messageStatus?.value
+        )
     }
 
     /// Interprets a mark-as-read answer: `{"success": true}` on success, else the Graph error.
@@ -83,9 +89,16 @@ public enum GraphAPIWire {
         if let error = parsed?.error?.value, let code = error.code?.value {
             throw .api(
                 GraphAPIErrorResponse(
-                    httpStatus: status, code: code, subcode: error.errorSubcode?.value, message: error.message?.value,
-                    type: error.type?.value, details: error.errorData?.value?.details?.value, fbtraceID: error.fbtraceId?.value,
-                    retryAfter: retryAfter.flatMap(parseRetryAfter)))
+                    httpStatus: status,
+                    code: code,
+                    subcode: error.errorSubcode?.value,
+                    message: error.message?.value,
+                    type: error.type?.value,
+                    details: error.errorData?.value?.details?.value,
+                    fbtraceID: error.fbtraceId?.value,
+                    retryAfter: retryAfter.flatMap(parseRetryAfter)
+                )
+            )
         }
         guard (200..<300).contains(status) else { throw .httpStatus(status, body: snippet(body)) }
         return parsed

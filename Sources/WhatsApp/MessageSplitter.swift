@@ -62,7 +62,8 @@ public enum MessageSplitter {
         let previous = characters[index - 1]
         switch level {
         case .paragraph:
-            let blankLine = previous.isNewline && index >= 2
+            let blankLine =
+                previous.isNewline && index >= 2
                 && (characters[index - 2].isNewline || lineIsBlankBefore(characters, index - 1))
             return blankLine && !followsHeading(characters, index)
         case .line:
@@ -101,7 +102,11 @@ public enum MessageSplitter {
     }
 
     private static func bestCut(
-        _ characters: [Character], start: Int, maxEnd: Int, minimumFill: Int, length: (Int, Int) -> Int
+        _ characters: [Character],
+        start: Int,
+        maxEnd: Int,
+        minimumFill: Int,
+        length: (Int, Int) -> Int
     ) -> Int {
         var fallback: Int?
         for level in Level.allCases {

@@ -50,14 +50,17 @@ public enum WebhookDecoder {
         } catch {
             throw WebhookDecodingError(
                 kind: .notWhatsAppPayload,
-                description: "webhook body is JSON but not a WhatsApp payload: \(WireDiagnostics.describe(error))")
+                description: "webhook body is JSON but not a WhatsApp payload: \(WireDiagnostics.describe(error))"
+            )
         }
         guard let object = envelope.object?.value else {
             throw WebhookDecodingError(kind: .notWhatsAppPayload, description: "webhook body has no \"object\" field")
         }
         guard object == objectType else {
             throw WebhookDecodingError(
-                kind: .notWhatsAppPayload, description: "webhook object is \"\(object)\", not \"\(objectType)\"")
+                kind: .notWhatsAppPayload,
+                description: "webhook object is \"\(object)\", not \"\(objectType)\""
+            )
         }
         guard let entries = envelope.entry, entries.wasArray else {
             throw WebhookDecodingError(kind: .notWhatsAppPayload, description: "webhook body has no \"entry\" array")
@@ -113,7 +116,8 @@ public enum WebhookDecoder {
             let customer = CustomerIdentity(
                 phone: nonEmpty(wire.from?.value) ?? nonEmpty(contact?.waId?.value),
                 userID: nonEmpty(wire.fromUserId?.value) ?? nonEmpty(contact?.userId?.value),
-                parentUserID: nonEmpty(wire.fromParentUserId?.value) ?? nonEmpty(contact?.parentUserId?.value))
+                parentUserID: nonEmpty(wire.fromParentUserId?.value) ?? nonEmpty(contact?.parentUserId?.value)
+            )
             guard customer.phone != nil || customer.userID != nil else {
                 payload.skipped.append("message \(id): no sender (neither from nor from_user_id)")
                 continue
@@ -135,7 +139,8 @@ public enum WebhookDecoder {
                 contextMessageID: nonEmpty(context?.id?.value),
                 isForwarded: context?.forwarded?.value == true || context?.frequentlyForwarded?.value == true,
                 media: media(of: wire, type: type),
-                errors: (wire.errors?.elements ?? []).map(\.detail))
+                errors: (wire.errors?.elements ?? []).map(\.detail)
+            )
             payload.events.append(.message(message))
         }
 
@@ -155,13 +160,16 @@ public enum WebhookDecoder {
                 status: status,
                 timestamp: date(wire.timestamp?.value) ?? receivedAt,
                 recipient: CustomerIdentity(
-                    phone: nonEmpty(wire.recipientId?.value), userID: nonEmpty(wire.recipientUserId?.value),
-                    parentUserID: nonEmpty(wire.parentRecipientUserId?.value)),
+                    phone: nonEmpty(wire.recipientId?.value),
+                    userID: nonEmpty(wire.recipientUserId?.value),
+                    parentUserID: nonEmpty(wire.parentRecipientUserId?.value)
+                ),
                 phoneNumberID: phoneNumberID ?? "",
                 errors: (wire.errors?.elements ?? []).map(\.detail),
                 callbackData: wire.bizOpaqueCallbackData?.value,
                 pricingCategory: pricing?.category?.value,
-                billable: pricing?.billable?.value)
+                billable: pricing?.billable?.value
+            )
             payload.events.append(.status(update))
         }
     }
@@ -232,8 +240,12 @@ public enum WebhookDecoder {
             }
         guard let media else { return nil }
         return MediaAttachment(
-            id: media.id?.value, mimeType: media.mimeType?.value, caption: media.caption?.value,
-            filename: media.filename?.value, isVoice: media.voice?.value ?? false)
+            id: media.id?.value,
+            mimeType: media.mimeType?.value,
+            caption: media.caption?.value,
+            filename: media.filename?.value,
+            isVoice: media.voice?.value ?? false
+        )
     }
 
     /// Unix seconds (a string in practice; numbers are accepted too), or `nil` for what no date column can hold:

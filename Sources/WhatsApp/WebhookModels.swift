@@ -161,9 +161,19 @@ public struct IncomingMessage: Sendable, Equatable {
 
     /// Creates a message; the decoder builds these, tests may too.
     public init(
-        id: String, phoneNumberID: String, displayPhoneNumber: String? = nil, businessAccountID: String? = nil,
-        customer: CustomerIdentity, profileName: String? = nil, username: String? = nil, timestamp: Date, type: String,
-        content: MessageContent, contextMessageID: String? = nil, isForwarded: Bool = false, media: MediaAttachment? = nil,
+        id: String,
+        phoneNumberID: String,
+        displayPhoneNumber: String? = nil,
+        businessAccountID: String? = nil,
+        customer: CustomerIdentity,
+        profileName: String? = nil,
+        username: String? = nil,
+        timestamp: Date,
+        type: String,
+        content: MessageContent,
+        contextMessageID: String? = nil,
+        isForwarded: Bool = false,
+        media: MediaAttachment? = nil,
         errors: [GraphErrorDetail] = []
     ) {
         self.id = id
@@ -296,8 +306,15 @@ public struct StatusUpdate: Sendable, Equatable {
 
     /// Creates a status update; the decoder builds these, tests may too.
     public init(
-        messageID: String, status: DeliveryStatus, timestamp: Date, recipient: CustomerIdentity, phoneNumberID: String,
-        errors: [GraphErrorDetail] = [], callbackData: String? = nil, pricingCategory: String? = nil, billable: Bool? = nil
+        messageID: String,
+        status: DeliveryStatus,
+        timestamp: Date,
+        recipient: CustomerIdentity,
+        phoneNumberID: String,
+        errors: [GraphErrorDetail] = [],
+        callbackData: String? = nil,
+        pricingCategory: String? = nil,
+        billable: Bool? = nil
     ) {
         self.messageID = messageID
         self.status = status

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// The outcome of checking `X-Hub-Signature-256` on a webhook `POST` (PROTOCOL.md §2).
 public enum WebhookSignature: Sendable, Equatable {

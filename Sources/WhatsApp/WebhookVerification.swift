@@ -26,8 +26,11 @@ public enum WebhookVerification {
     public static func challenge(queryItems: [URLQueryItem], expectedToken: String) -> String? {
         func value(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
         return challenge(
-            mode: value("hub.mode"), verifyToken: value("hub.verify_token"), challenge: value("hub.challenge"),
-            expectedToken: expectedToken)
+            mode: value("hub.mode"),
+            verifyToken: value("hub.verify_token"),
+            challenge: value("hub.challenge"),
+            expectedToken: expectedToken
+        )
     }
 
     /// The same check reading the three values from a raw query string such as

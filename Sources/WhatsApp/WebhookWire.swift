@@ -21,7 +21,9 @@ struct FlexibleString: Decodable {
             value = String(bool)
         } else {
             throw DecodingError.typeMismatch(
-                String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string or a number"))
+                String.self,
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a string or a number")
+            )
         }
     }
 }
@@ -40,7 +42,9 @@ struct FlexibleInt: Decodable {
             value = integer
         } else {
             throw DecodingError.typeMismatch(
-                Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an integer"))
+                Int.self,
+                .init(codingPath: decoder.codingPath, debugDescription: "expected an integer")
+            )
         }
     }
 }
@@ -252,6 +256,10 @@ struct WireError: Decodable {
 
     var detail: GraphErrorDetail {
         GraphErrorDetail(
-            code: code?.value ?? 0, title: title?.value, message: message?.value, details: errorData?.value?.details?.value)
+            code: code?.value ?? 0,
+            title: title?.value,
+            message: message?.value,
+            details: errorData?.value?.details?.value
+        )
     }
 }

@@ -65,7 +65,8 @@ public enum WhatsAppFormatter {
                 previousWasParagraph = false
                 continue
             }
-            if previousWasParagraph, !trimmed.isEmpty, trimmed.allSatisfy({ $0 == "=" }) || (trimmed.count >= 2 && trimmed.allSatisfy({ $0 == "-" })) {
+            if previousWasParagraph, !trimmed.isEmpty, trimmed.allSatisfy({ $0 == "=" }) || (trimmed.count >= 2 && trimmed.allSatisfy({ $0 == "-" }))
+            {
                 // Setext heading: the previous line was its text.
                 let title = output.removeLast()
                 output.append(heading(title, patterns: patterns))

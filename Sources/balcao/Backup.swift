@@ -8,7 +8,9 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Write a backup archive (database snapshot, originals, secret key, configuration) while the daemon runs.",
-        discussion: "The archive is a zip file with a manifest of SHA-256 checksums, mode 0600 (it holds the secret key). Restore it with `balcao restore FILE`.")
+        discussion:
+            "The archive is a zip file with a manifest of SHA-256 checksums, mode 0600 (it holds the secret key). Restore it with `balcao restore FILE`."
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -24,11 +26,16 @@ struct BackupCommand: AsyncParsableCommand {
         do {
             let database = try AppDatabase.open(at: directory.database)
             let summary = try BackupArchive.create(
-                directory: directory, database: database, configurationFile: options.configurationFile, to: URL(fileURLWithPath: file))
+                directory: directory,
+                database: database,
+                configurationFile: options.configurationFile,
+                to: URL(fileURLWithPath: file)
+            )
             let counts = summary.manifest.counts
             print(
                 "Backup written to \(summary.archive.path) (\(ByteCountFormatter.string(fromByteCount: summary.bytes, countStyle: .file))): "
-                    + "\(counts["document"] ?? 0) documents, \(counts["conversation"] ?? 0) conversations, \(summary.manifest.entries.count) files.")
+                    + "\(counts["document"] ?? 0) documents, \(counts["conversation"] ?? 0) conversations, \(summary.manifest.entries.count) files."
+            )
             if !summary.manifest.missingOriginals.isEmpty {
                 printError("Warning: \(summary.manifest.missingOriginals.count) originals were deleted during the backup and are not in it.")
             }
@@ -43,7 +50,9 @@ struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Restore a backup archive into the data directory (stop the daemon first).",
-        discussion: "Every file is checked against the manifest and the database's integrity before anything is touched; the data directory is then replaced in one rename. An existing data directory is replaced only with --force.")
+        discussion:
+            "Every file is checked against the manifest and the database's integrity before anything is touched; the data directory is then replaced in one rename. An existing data directory is replaced only with --force."
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -61,7 +70,8 @@ struct RestoreCommand: AsyncParsableCommand {
             let counts = summary.manifest.counts
             print(
                 "Restored the backup of \(summary.manifest.createdAt.formatted(.iso8601)) into \(directory.root.path): "
-                    + "\(counts["document"] ?? 0) documents, \(counts["conversation"] ?? 0) conversations.")
+                    + "\(counts["document"] ?? 0) documents, \(counts["conversation"] ?? 0) conversations."
+            )
             if let configurationFile = summary.configurationFile {
                 print("The configuration in use at backup time is in \(configurationFile.path): compare it with yours.")
             }

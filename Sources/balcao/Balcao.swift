@@ -8,6 +8,10 @@ struct BalcaoCommand: AsyncParsableCommand {
         commandName: "balcao",
         abstract: "Balcão: a self-hosted assistant that answers customers from the business's own documents.",
         version: BalcaoVersion.current,
-        subcommands: [Serve.self, Ingest.self, Extract.self, Search.self, Ask.self, Embed.self, Documents.self, Reindex.self, CreditsCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self, UserCommand.self],
-        defaultSubcommand: nil)
+        subcommands: [
+            Serve.self, Ingest.self, Extract.self, Search.self, Ask.self, Embed.self, Documents.self, Reindex.self, CreditsCommand.self,
+            BackupCommand.self, RestoreCommand.self, DoctorCommand.self, UserCommand.self,
+        ],
+        defaultSubcommand: nil
+    )
 }

@@ -6,8 +6,11 @@ import Foundation
 /// `balcao credits show|add`.
 struct CreditsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "credits", abstract: "Show and top up the prepaid credit balance.", subcommands: [Show.self, Add.self],
-        defaultSubcommand: Show.self)
+        commandName: "credits",
+        abstract: "Show and top up the prepaid credit balance.",
+        subcommands: [Show.self, Add.self],
+        defaultSubcommand: Show.self
+    )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the balance and recent ledger entries.")
@@ -18,7 +21,9 @@ struct CreditsCommand: AsyncParsableCommand {
             let status = try await ledger.status()
             print("Balance: \(status.balance) credits (\(status.reserved) held for answers in progress)\(status.isLow ? " — LOW" : "")")
             for entry in try await ledger.recentEntries(limit: 20) {
-                print("  \(APIDateText.format(entry.createdAt))  \(entry.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.amount)  \(entry.reason) (\(entry.actor))")
+                print(
+                    "  \(APIDateText.format(entry.createdAt))  \(entry.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.amount)  \(entry.reason) (\(entry.actor))"
+                )
             }
         }
     }
@@ -30,7 +35,9 @@ struct CreditsCommand: AsyncParsableCommand {
         @Argument(help: "How many credits (e.g. 100 or 12.5).") var amount: String
 
         func run() async throws {
-            guard let value = CreditAmount(parsing: amount), value > .zero else { throw ValidationError("“\(amount)” is not a positive number of credits.") }
+            guard let value = CreditAmount(parsing: amount), value > .zero else {
+                throw ValidationError("“\(amount)” is not a positive number of credits.")
+            }
             let ledger = try options.open().ledger
             let actor = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
             _ = try await ledger.topUp(amount: value, reason: reason, actor: actor)

@@ -7,7 +7,8 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check the configuration, permissions, database, model, index, LLM, WhatsApp and certificate; print what to fix.",
-        discussion: "Only reads. Exits with status 1 when a check fails (warnings alone exit 0).")
+        discussion: "Only reads. Exits with status 1 when a check fails (warnings alone exit 0)."
+    )
 
     @OptionGroup var options: GlobalOptions
 

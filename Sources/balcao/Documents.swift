@@ -7,7 +7,10 @@ import Storage
 /// `balcao documents list|show|delete`.
 struct Documents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, inspect and delete documents.", subcommands: [List.self, Show.self, Delete.self], defaultSubcommand: List.self)
+        abstract: "List, inspect and delete documents.",
+        subcommands: [List.self, Show.self, Delete.self],
+        defaultSubcommand: List.self
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every document with its state.")
@@ -24,7 +27,8 @@ struct Documents: AsyncParsableCommand {
                 let pages = document.pages.map(String.init) ?? "-"
                 print(
                     String(document.id!).leftPadded(5) + "  " + document.status.rawValue.rightPadded(10) + "  "
-                        + pages.leftPadded(5) + "  " + String(document.chunks).leftPadded(6) + "  " + document.filename)
+                        + pages.leftPadded(5) + "  " + String(document.chunks).leftPadded(6) + "  " + document.filename
+                )
                 if let reason = document.reason, document.status != .indexed { print("       ↳ \(reason)") }
             }
         }
@@ -43,7 +47,8 @@ struct Documents: AsyncParsableCommand {
             print("  format   \(document.format ?? "-"), \(document.bytes) bytes, sha256 \(document.sha256)")
             print("  pages    \(document.pages.map(String.init) ?? "-"), chunks \(document.chunks)")
             for chunk in try balcao.database.chunks(ofDocument: id) {
-                let pages = chunk.pageStart.map { start in chunk.pageEnd.map { $0 == start ? "p. \(start)" : "pp. \(start)–\($0)" } ?? "p. \(start)" } ?? ""
+                let pages =
+                    chunk.pageStart.map { start in chunk.pageEnd.map { $0 == start ? "p. \(start)" : "pp. \(start)–\($0)" } ?? "p. \(start)" } ?? ""
                 print("\n  #\(chunk.ordinal) \(pages) \(chunk.section) (\(chunk.tokenCount) tokens)")
                 print("  " + chunk.text.prefix(200).replacingOccurrences(of: "\n", with: " ") + (chunk.text.count > 200 ? "…" : ""))
             }

@@ -19,7 +19,8 @@ struct Embed: AsyncParsableCommand {
         let balcao = try options.open()
         guard let embedder = balcao.embedder else {
             throw ValidationError(
-                "No embedding model is available. Run `make run` or `bash scripts/fetch-model.sh \(balcao.directory.models.path)`, or configure [embedding] provider = \"openai\".")
+                "No embedding model is available. Run `make run` or `bash scripts/fetch-model.sh \(balcao.directory.models.path)`, or configure [embedding] provider = \"openai\"."
+            )
         }
         let role: EmbeddingRole = query ? .query : .passage
         let started = ContinuousClock.now

@@ -10,7 +10,8 @@ import Ingestion
 struct Extract: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read one document (JSON request on standard input, JSON reply on standard output); used by the daemon.",
-        shouldDisplay: false)
+        shouldDisplay: false
+    )
 
     func run() throws {
         let status = DocumentReadWorker.run()

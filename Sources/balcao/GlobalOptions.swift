@@ -5,7 +5,10 @@ import Logging
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Configuration file (TOML). Default: $BALCAO_CONFIG, or /etc/balcao/balcao.toml for an installed daemon; none means embedded defaults.")
+    @Option(
+        name: .long,
+        help: "Configuration file (TOML). Default: $BALCAO_CONFIG, or /etc/balcao/balcao.toml for an installed daemon; none means embedded defaults."
+    )
     var config: String?
 
     @Option(name: .long, help: "Data directory (overrides [storage] data_dir).")

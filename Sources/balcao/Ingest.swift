@@ -63,7 +63,9 @@ struct Ingest: AsyncParsableCommand {
 
     /// Runs the document's pending job here, or waits for a daemon that claimed it first, until the document is final.
     static func process(
-        documentID: Int64, balcao: Balcao, onStatus: (DocumentStatus) -> Void
+        documentID: Int64,
+        balcao: Balcao,
+        onStatus: (DocumentStatus) -> Void
     ) async throws -> Document {
         var lastStatus: DocumentStatus?
         while true {

@@ -10,7 +10,8 @@ struct Reindex: AsyncParsableCommand {
         discussion: """
             Refuses to run while a daemon uses the same data directory. Interrupted, it resumes where it stopped when run \
             again, and the final report (documents, chunks before/after, vectors rebuilt, failures) covers the whole re-index.
-            """)
+            """
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -49,8 +50,12 @@ struct Reindex: AsyncParsableCommand {
             let counts = try database.tableCounts()
             // Whole milliseconds, as the database stores times: a document finished after this instant compares later.
             let fresh = State(
-                startedAt: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000), documentIDs: documents.map { $0.id! }, chunksBefore: counts["chunk"] ?? 0,
-                vectorsBefore: counts["chunkVector"] ?? 0, lastVectorSequence: try database.lastVectorSequence())
+                startedAt: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000),
+                documentIDs: documents.map { $0.id! },
+                chunksBefore: counts["chunk"] ?? 0,
+                vectorsBefore: counts["chunkVector"] ?? 0,
+                lastVectorSequence: try database.lastVectorSequence()
+            )
             try JSONEncoder().encode(fresh).write(to: stateFile, options: .atomic)
             state = fresh
             for document in documents { try database.enqueueIngestion(documentID: document.id!) }
@@ -64,7 +69,8 @@ struct Reindex: AsyncParsableCommand {
         var done = 0
         while let claimed = try database.claimNextJob(now: .distantFuture) {
             let elapsed = ContinuousClock.now - start
-            let eta = done > 0 ? " — about \((elapsed / done * (total - done)).formatted(.units(allowed: [.minutes, .seconds], width: .narrow))) left" : ""
+            let eta =
+                done > 0 ? " — about \((elapsed / done * (total - done)).formatted(.units(allowed: [.minutes, .seconds], width: .narrow))) left" : ""
             progress.show(index: done, label: claimed.document.filename + eta)
             let outcome = await balcao.pipeline.run(claimed)
             done += 1

@@ -26,7 +26,9 @@ struct Serve: AsyncParsableCommand {
         if let port { configuration.server.port = port }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LogFormat.resolve(
-            configured: configuration.log.format, environment: ProcessInfo.processInfo.environment, stdoutIsTerminal: isatty(STDOUT_FILENO) != 0
+            configured: configuration.log.format,
+            environment: ProcessInfo.processInfo.environment,
+            stdoutIsTerminal: isatty(STDOUT_FILENO) != 0
         ).bootstrap(level: level)
         var logger = Logger(label: "balcao")
         logger.logLevel = level

@@ -2,6 +2,7 @@ import AdminWeb
 import ArgumentParser
 import BalcaoApp
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,11 +10,15 @@ import Glibc
 /// `balcao user add --admin|--operator NAME`: creates a user of the admin web page.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage the users of the admin web page.", subcommands: [Add.self])
+        commandName: "user",
+        abstract: "Manage the users of the admin web page.",
+        subcommands: [Add.self]
+    )
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a user. The password is read from standard input (one line) or asked for on a terminal.")
+            abstract: "Create a user. The password is read from standard input (one line) or asked for on a terminal."
+        )
         @OptionGroup var options: GlobalOptions
         @Flag(name: .customLong("admin"), help: "An owner: everything, settings, users and credit top-ups included.") var owner = false
         @Flag(name: .customLong("operator"), help: "An operator: conversations, documents, agents, unanswered questions.") var `operator` = false

@@ -31,14 +31,20 @@ struct AdminAuthTests {
             #expect(page.text.contains(#"id="setup-form""#))
             expectSecurityHeaders(page)
 
-            let wrong = try await browser.post("/admin/setup", [("setup_code", "WRONG-CODE-0000"), ("username", "dona"), ("password", AdminHarness.ownerPassword)])
+            let wrong = try await browser.post(
+                "/admin/setup",
+                [("setup_code", "WRONG-CODE-0000"), ("username", "dona"), ("password", AdminHarness.ownerPassword)]
+            )
             #expect(wrong.status == .badRequest)
             #expect(try harness.admin.users.hasUsers() == false)
             let weak = try await browser.post("/admin/setup", [("setup_code", code), ("username", "dona"), ("password", "short")])
             #expect(weak.status == .badRequest)
             #expect(harness.admin.pendingSetupCode == code, "a weak password must not use up the code")
 
-            let done = try await browser.post("/admin/setup", [("setup_code", code.lowercased()), ("username", "dona"), ("password", AdminHarness.ownerPassword)])
+            let done = try await browser.post(
+                "/admin/setup",
+                [("setup_code", code.lowercased()), ("username", "dona"), ("password", AdminHarness.ownerPassword)]
+            )
             #expect(done.status == .seeOther)
             #expect(done.location == "/admin/dashboard")
             let cookie = try #require(done.setCookie(AdminCookies.session))
@@ -62,7 +68,10 @@ struct AdminAuthTests {
             // Used once: a second setup (another browser, same code) creates nobody.
             let other = Browser(client)
             try await other.get("/admin/login")
-            let again = try await other.post("/admin/setup", [("setup_code", code), ("username", "intruso"), ("password", AdminHarness.ownerPassword)])
+            let again = try await other.post(
+                "/admin/setup",
+                [("setup_code", code), ("username", "intruso"), ("password", AdminHarness.ownerPassword)]
+            )
             #expect(again.location == "/admin/login")
             #expect(try harness.admin.users.all().count == 1)
             #expect(try await other.get("/admin/setup").location == "/admin/login")
@@ -145,7 +154,11 @@ struct AdminAuthTests {
             #expect(missing.status == .forbidden)
             expectSecurityHeaders(missing)
             #expect(missing.setCookie(AdminCookies.session) == nil)
-            let wrong = try await browser.post("/admin/login", [("username", "owner"), ("password", AdminHarness.ownerPassword)], csrf: "x" + browser.csrf.dropFirst())
+            let wrong = try await browser.post(
+                "/admin/login",
+                [("username", "owner"), ("password", AdminHarness.ownerPassword)],
+                csrf: "x" + browser.csrf.dropFirst()
+            )
             #expect(wrong.status == .forbidden)
             #expect(wrong.setCookie(AdminCookies.session) == nil)
 

@@ -84,14 +84,17 @@ struct AdminLiveTests {
                         sql: """
                             SELECT (SELECT COUNT(*) FROM webhookInbox WHERE processedAt IS NULL)
                                  + (SELECT COUNT(*) FROM turn WHERE state != 'done')
-                            """)
+                            """
+                    )
                 }
             }
             #expect(try await eventually { try await pending() == 0 }, "the customer's turn was handled (silently)")
             try await Task.sleep(for: .milliseconds(500))
             #expect(graph.sentMessages.count == 1, "the assistant answered after the takeover: \(graph.sentMessages.compactMap(\.textBody))")
 
-            #expect(try await browser.post("/admin/conversations/\(conversation.id!)/reply", [("text", "Oi Maria, aqui é a Rita.")]).status == .seeOther)
+            #expect(
+                try await browser.post("/admin/conversations/\(conversation.id!)/reply", [("text", "Oi Maria, aqui é a Rita.")]).status == .seeOther
+            )
             let sent = await graph.waitForRequests(2) { !$0.isMarkAsRead }
             try await Task.sleep(for: .milliseconds(500))
             #expect(graph.sentMessages.count == 2)

@@ -39,27 +39,36 @@ struct PagesFixture {
                     INSERT INTO conversation (phoneNumberID, customerID, addressing, customerName, agentId, mode, consecutiveUnanswered,
                                               lastInboundAt, createdAt, updatedAt)
                     VALUES ('106540352242922', '5511999990001', 'to', 'Maria <b>Cliente</b>', ?, 'assistant', 1, ?, ?, ?)
-                    """, arguments: [agent.id, now, now, now])
+                    """,
+                arguments: [agent.id, now, now, now]
+            )
             let conversation = db.lastInsertedRowID
             try db.execute(
                 sql: "INSERT INTO turn (conversationId, state, dueAt, createdAt, updatedAt) VALUES (?, 'done', ?, ?, ?)",
-                arguments: [conversation, now, now, now])
+                arguments: [conversation, now, now, now]
+            )
             let turn = db.lastInsertedRowID
             try db.execute(
                 sql: """
                     INSERT INTO message (conversationId, turnId, direction, author, wamid, kind, text, createdAt, updatedAt)
                     VALUES (?, ?, 'in', 'customer', 'wamid.seed', 'text', ?, ?, ?)
-                    """, arguments: [conversation, turn, customerText, now, now])
+                    """,
+                arguments: [conversation, turn, customerText, now, now]
+            )
             try db.execute(
                 sql: """
                     INSERT INTO message (conversationId, turnId, direction, author, kind, text, status, createdAt, updatedAt)
                     VALUES (?, ?, 'out', 'assistant', 'text', 'Não encontrei essa informação.', 'sent', ?, ?)
-                    """, arguments: [conversation, turn, now, now])
+                    """,
+                arguments: [conversation, turn, now, now]
+            )
             try db.execute(
                 sql: """
                     INSERT INTO answer (conversationId, turnId, question, text, outcome, sources, latencyMs, createdAt)
                     VALUES (?, ?, ?, 'Não encontrei essa informação.', 'unanswered', '[]', 12, ?)
-                    """, arguments: [conversation, turn, customerText, now])
+                    """,
+                arguments: [conversation, turn, customerText, now]
+            )
             return (conversation, db.lastInsertedRowID)
         }
         return PagesFixture(agentID: agent.id!, documentID: registered.document.id!, conversationID: conversationID, answerID: answerID)
@@ -85,7 +94,11 @@ struct AdminPagesTests {
     }
 
     func upload(
-        _ browser: Browser, files: [(String, Data)], fields: [(String, String)] = [], json: Bool = false, csrf: String? = nil
+        _ browser: Browser,
+        files: [(String, Data)],
+        fields: [(String, String)] = [],
+        json: Bool = false,
+        csrf: String? = nil
     ) async throws -> TestResponse {
         var body = MultipartBody()
         for (name, value) in fields { body.addField(name: name, value: value) }
@@ -211,7 +224,8 @@ struct AdminPagesTests {
                     ("document_ids", String(fixture.documentID)), ("phone_number_ids", "111\n222, 111"),
                     ("handoff_keywords", "atendente, gerente"), ("out_of_credits_message", "Sem créditos agora."),
                     ("out_of_scope_message", "Não sei responder isso."),
-                ])
+                ]
+            )
             #expect(created.status == .seeOther)
             let location = try #require(created.location)
             let id = try #require(Int64(location.split(separator: "/").last ?? ""))
@@ -259,7 +273,10 @@ struct AdminPagesTests {
             let browser = Browser(client)
             try await browser.signIn("operator", AdminHarness.operatorPassword)
             try await browser.get("/admin/agents/\(fixture.agentID)/playground")
-            let answered = try await browser.post("/admin/agents/\(fixture.agentID)/playground", [("question", "Qual o prazo de devolução dos produtos?")])
+            let answered = try await browser.post(
+                "/admin/agents/\(fixture.agentID)/playground",
+                [("question", "Qual o prazo de devolução dos produtos?")]
+            )
             #expect(answered.status == .ok)
             let page = answered.text
             #expect(page.contains(#"id="playground-answer""#))
@@ -288,7 +305,9 @@ struct AdminPagesTests {
             try await browser.signIn("operator", AdminHarness.operatorPassword)
             try await browser.get("/admin/documents")
             let two = try await upload(
-                browser, files: [("um.txt", Data("Primeiro documento.".utf8)), ("dois.txt", Data("Segundo documento.".utf8))])
+                browser,
+                files: [("um.txt", Data("Primeiro documento.".utf8)), ("dois.txt", Data("Segundo documento.".utf8))]
+            )
             #expect(two.status == .seeOther)
             #expect(try database.documents().map(\.filename).sorted() == ["dois.txt", "um.txt"])
 
@@ -428,7 +447,11 @@ struct AdminPagesTests {
             #expect(try await listVersion() == drawnAt)
             #expect(try await browser.get("/admin/conversations?filter=unanswered").text.contains("/admin/conversations/\(fixture.conversationID)"))
             #expect(!(try await browser.get("/admin/conversations?filter=waiting").text.contains("/admin/conversations/\(fixture.conversationID)\"")))
-            #expect(!(try await browser.get("/admin/conversations?from=2001-01-01&to=2001-01-31").text.contains("/admin/conversations/\(fixture.conversationID)\"")))
+            #expect(
+                !(try await browser.get("/admin/conversations?from=2001-01-01&to=2001-01-31").text.contains(
+                    "/admin/conversations/\(fixture.conversationID)\""
+                ))
+            )
 
             let thread = try await browser.get("/admin/conversations/\(fixture.conversationID)")
             #expect(thread.text.contains(#"id="reply-form""#))
@@ -480,7 +503,8 @@ struct AdminPagesTests {
             #expect(bad.status == .badRequest)
             let saved = try await browser.post(
                 "/admin/unanswered/\(fixture.answerID)/curate",
-                [("question", "Vocês entregam aos domingos?"), ("answer", "Sim, entregamos aos domingos das 9h às 13h.")])
+                [("question", "Vocês entregam aos domingos?"), ("answer", "Sim, entregamos aos domingos das 9h às 13h.")]
+            )
             #expect(saved.status == .seeOther)
             #expect(saved.location == "/admin/unanswered")
             #expect(!(try await browser.get("/admin/unanswered").text.contains("Vocês entregam aos domingos?")))

@@ -34,7 +34,8 @@ struct AdminStorageFailureTests {
 
     @Test(
         "a full disk: the upload is refused with 507 and the localized reason, no partial file or row is kept, and it works once space is back",
-        .enabled(if: SmallFileSystem.unavailableReason == nil, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")"))
+        .enabled(if: SmallFileSystem.unavailableReason == nil, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")")
+    )
     func fullDisk() async throws {
         let disk = try SmallFileSystem(bytes: 16 << 20)
         defer { disk.unmount() }

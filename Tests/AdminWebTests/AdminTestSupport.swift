@@ -86,7 +86,11 @@ final class Browser {
         if !token.isEmpty { all.append(("csrf_token", token)) }
         let body = all.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         return try await send(
-            uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body))
+            uri,
+            method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: body)
+        )
     }
 
     func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
@@ -138,5 +142,9 @@ func expectSecurityHeaders(_ response: TestResponse, sourceLocation: SourceLocat
     #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", sourceLocation: sourceLocation)
     #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", sourceLocation: sourceLocation)
     let timing = response.headers[HTTPField.Name("Server-Timing")!] ?? ""
-    #expect(timing.range(of: #"^app;dur=\d+(\.\d+)?$"#, options: .regularExpression) != nil, "Server-Timing: \(timing)", sourceLocation: sourceLocation)
+    #expect(
+        timing.range(of: #"^app;dur=\d+(\.\d+)?$"#, options: .regularExpression) != nil,
+        "Server-Timing: \(timing)",
+        sourceLocation: sourceLocation
+    )
 }

@@ -1,7 +1,8 @@
-@testable import AdminWeb
 import Foundation
 import GRDB
 import Testing
+
+@testable import AdminWeb
 
 @Suite("Admin: dashboard figures")
 struct DashboardStatsTests {
@@ -23,21 +24,27 @@ struct DashboardStatsTests {
                     sql: """
                         INSERT INTO conversation (phoneNumberID, customerID, addressing, createdAt, updatedAt)
                         VALUES ('PN', ?, 'wa_id', ?, ?)
-                        """, arguments: ["55119\(customer)", now, now])
+                        """,
+                    arguments: ["55119\(customer)", now, now]
+                )
             }
             func message(_ conversation: Int, _ direction: String, _ date: Date) throws {
                 try db.execute(
                     sql: """
                         INSERT INTO message (conversationId, direction, author, kind, text, createdAt, updatedAt)
                         VALUES (?, ?, ?, 'text', 'oi', ?, ?)
-                        """, arguments: [conversation, direction, direction == "in" ? "customer" : "assistant", date, date])
+                        """,
+                    arguments: [conversation, direction, direction == "in" ? "customer" : "assistant", date, date]
+                )
             }
             func answer(_ conversation: Int, _ outcome: String, latency: Int, _ date: Date) throws {
                 try db.execute(
                     sql: """
                         INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt)
                         VALUES (?, 'q', 'a', ?, '[]', ?, ?)
-                        """, arguments: [conversation, outcome, latency, date])
+                        """,
+                    arguments: [conversation, outcome, latency, date]
+                )
             }
             // Today: 00:30 local is today even though it is yesterday in UTC (São Paulo is UTC-3).
             try message(1, "in", at(daysAgo: 0, hour: 0).addingTimeInterval(1800))

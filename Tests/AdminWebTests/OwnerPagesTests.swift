@@ -1,4 +1,3 @@
-@testable import AdminWeb
 import BalcaoApp
 import BalcaoTesting
 import Credits
@@ -9,6 +8,8 @@ import Hummingbird
 import HummingbirdTesting
 import Storage
 import Testing
+
+@testable import AdminWeb
 
 @Suite("Admin: owner pages (dashboard, credits, settings, users, audit)")
 struct OwnerPagesTests {
@@ -98,7 +99,10 @@ struct OwnerPagesTests {
             try await owner.signIn("owner", AdminHarness.ownerPassword)
             for (path, fields) in Self.ownerPosts {
                 #expect(try await owner.post(path, fields, csrf: "").status == .forbidden, "\(path) without a token")
-                #expect(try await owner.post(path, fields, csrf: String(repeating: "A", count: 43)).status == .forbidden, "\(path) with a wrong token")
+                #expect(
+                    try await owner.post(path, fields, csrf: String(repeating: "A", count: 43)).status == .forbidden,
+                    "\(path) with a wrong token"
+                )
             }
         }
         #expect(try state(harness) == before)
@@ -149,7 +153,9 @@ struct OwnerPagesTests {
             #expect(threshold.location == "/admin/credits")
             #expect(try await owner.get("/admin/dashboard").text.contains("alert-warning"))
         }
-        let audit = try await harness.balcao.database.reader.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'credits.%' OR action = 'settings.update' ORDER BY id") }
+        let audit = try await harness.balcao.database.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'credits.%' OR action = 'settings.update' ORDER BY id")
+        }
         #expect(audit == ["credits.top_up", "credits.adjust", "credits.top_up", "credits.adjust", "settings.update"])
     }
 
@@ -157,7 +163,12 @@ struct OwnerPagesTests {
     func settingsLive() async throws {
         let llm = try await FakeLLM.start(reply: "Resposta do modelo novo.")
         let graph = try await FakeGraphAPI.start(accessToken: "graph-token-123")
-        defer { Task { await llm.stop(); await graph.stop() } }
+        defer {
+            Task {
+                await llm.stop()
+                await graph.stop()
+            }
+        }
         let harness = try AdminHarness { configuration in
             configuration.whatsapp.graphBaseURL = graph.baseURL
         }
@@ -173,7 +184,9 @@ struct OwnerPagesTests {
             }
             // Test connection with typed values (nothing saved).
             let tested = try await owner.post(
-                "/admin/settings", [("llm_base_url", llm.baseURL), ("llm_model", "modelo-teste"), ("llm_api_key", secret), ("action", "test_llm")])
+                "/admin/settings",
+                [("llm_base_url", llm.baseURL), ("llm_model", "modelo-teste"), ("llm_api_key", secret), ("action", "test_llm")]
+            )
             #expect(tested.status == .ok)
             #expect(tested.text.contains(#"id="llm-test-result""#))
             #expect(tested.text.contains("alert-success"))
@@ -186,19 +199,27 @@ struct OwnerPagesTests {
             #expect(failed.text.contains("401"))
 
             let waWrong = try await owner.post(
-                "/admin/settings", [("whatsapp_access_token", "bad"), ("whatsapp_phone_number_id", "106540352242922"), ("action", "test_whatsapp")])
+                "/admin/settings",
+                [("whatsapp_access_token", "bad"), ("whatsapp_phone_number_id", "106540352242922"), ("action", "test_whatsapp")]
+            )
             #expect(waWrong.text.contains(#"id="whatsapp-test-result""#))
             #expect(waWrong.text.contains("alert-error"))
             let waOK = try await owner.post(
-                "/admin/settings", [("whatsapp_access_token", "graph-token-123"), ("whatsapp_phone_number_id", "106540352242922"), ("action", "test_whatsapp")])
+                "/admin/settings",
+                [("whatsapp_access_token", "graph-token-123"), ("whatsapp_phone_number_id", "106540352242922"), ("action", "test_whatsapp")]
+            )
             #expect(waOK.text.contains("alert-success"))
             #expect(waOK.text.contains("+55 11 4000-0000"))
 
             // Save: takes effect without a restart.
             let saved = try await owner.post(
                 "/admin/settings",
-                [("llm_base_url", llm.baseURL), ("llm_model", "<script>alert(1)</script>"), ("llm_api_key", secret), ("whatsapp_verify_token", "verify-me"),
-                 ("action", "save")])
+                [
+                    ("llm_base_url", llm.baseURL), ("llm_model", "<script>alert(1)</script>"), ("llm_api_key", secret),
+                    ("whatsapp_verify_token", "verify-me"),
+                    ("action", "save"),
+                ]
+            )
             #expect(saved.location == "/admin/settings")
             let after = try await owner.get("/admin/settings")
             #expect(after.text.contains("flash-success"))
@@ -208,7 +229,9 @@ struct OwnerPagesTests {
             #expect(after.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
 
             let verified = try await client.execute(
-                uri: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=4242", method: .get)
+                uri: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=4242",
+                method: .get
+            )
             #expect(verified.status == .ok)
             #expect(String(buffer: verified.body) == "4242")
 
@@ -225,10 +248,13 @@ struct OwnerPagesTests {
         #expect(llm.requests.last?.model == "modelo-2")
 
         // At rest: sealed, the raw database files do not contain the secret.
-        let stored = try harness.balcao.database.reader.read { db in try Row.fetchOne(db, sql: "SELECT value, sealed FROM setting WHERE key = 'llm.api_key'") }
+        let stored = try harness.balcao.database.reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT value, sealed FROM setting WHERE key = 'llm.api_key'")
+        }
         #expect(stored?["value"] as String? == nil)
         #expect((stored?["sealed"] as Data?)?.isEmpty == false)
-        let audit = try await harness.balcao.database.reader.read { db in try String.fetchAll(db, sql: "SELECT COALESCE(detail, '') FROM auditEntry") }
+        let audit = try await harness.balcao.database.reader.read { db in try String.fetchAll(db, sql: "SELECT COALESCE(detail, '') FROM auditEntry")
+        }
         #expect(!audit.joined().contains(secret))
         for suffix in ["", "-wal"] {
             let url = harness.dataDirectory.appendingPathComponent("balcao.sqlite" + suffix)
@@ -246,7 +272,10 @@ struct OwnerPagesTests {
             let owner = Browser(client)
             try await owner.signIn("owner", AdminHarness.ownerPassword)
             try await owner.get("/admin/users")
-            let bad = try await owner.post("/admin/users", [("username", "<script>alert(1)</script>"), ("password", "a long password 1"), ("role", "operator")])
+            let bad = try await owner.post(
+                "/admin/users",
+                [("username", "<script>alert(1)</script>"), ("password", "a long password 1"), ("role", "operator")]
+            )
             #expect(bad.status == .badRequest)
             #expect(!bad.text.contains("<script>alert(1)</script>"))
             #expect(bad.text.contains("&lt;script&gt;"))
@@ -273,7 +302,9 @@ struct OwnerPagesTests {
             #expect(try harness.admin.users.user(id: ownerID)?.role == .owner)
             #expect(try harness.admin.users.all().map(\.username).sorted() == ["operator", "owner"])
         }
-        let actions = try await harness.balcao.database.reader.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'user.%' ORDER BY id") }
+        let actions = try await harness.balcao.database.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'user.%' ORDER BY id")
+        }
         #expect(actions == ["user.create", "user.role", "user.password", "user.delete"])
     }
 
@@ -309,18 +340,25 @@ struct OwnerPagesTests {
             for index in 0..<4 {
                 try db.execute(
                     sql: "INSERT INTO conversation (phoneNumberID, customerID, addressing, createdAt, updatedAt) VALUES ('1', ?, 'to', ?, ?)",
-                    arguments: ["55119\(index)", now, now])
+                    arguments: ["55119\(index)", now, now]
+                )
                 let conversation = db.lastInsertedRowID
                 let when = now.addingTimeInterval(index < 2 ? -60 : -5 * 86400)
                 try db.execute(
-                    sql: "INSERT INTO message (conversationId, direction, author, kind, text, createdAt, updatedAt) VALUES (?, 'in', 'customer', 'text', 'oi', ?, ?)",
-                    arguments: [conversation, when, when])
+                    sql:
+                        "INSERT INTO message (conversationId, direction, author, kind, text, createdAt, updatedAt) VALUES (?, 'in', 'customer', 'text', 'oi', ?, ?)",
+                    arguments: [conversation, when, when]
+                )
                 try db.execute(
-                    sql: "INSERT INTO message (conversationId, direction, author, kind, text, createdAt, updatedAt) VALUES (?, 'out', 'assistant', 'text', 'olá', ?, ?)",
-                    arguments: [conversation, when, when])
+                    sql:
+                        "INSERT INTO message (conversationId, direction, author, kind, text, createdAt, updatedAt) VALUES (?, 'out', 'assistant', 'text', 'olá', ?, ?)",
+                    arguments: [conversation, when, when]
+                )
                 try db.execute(
-                    sql: "INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt) VALUES (?, 'oi', 'olá', ?, '[]', ?, ?)",
-                    arguments: [conversation, ["generated", "handoff", "generated", "unanswered"][index], 800 + index * 100, when])
+                    sql:
+                        "INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt) VALUES (?, 'oi', 'olá', ?, '[]', ?, ?)",
+                    arguments: [conversation, ["generated", "handoff", "generated", "unanswered"][index], 800 + index * 100, when]
+                )
             }
         }
         try await harness.balcao.ledger.topUp(amount: CreditAmount(credits: 50), reason: "start", actor: "test")

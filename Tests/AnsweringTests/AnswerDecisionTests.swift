@@ -17,11 +17,17 @@ struct AnswerDecisionTests {
     static func answerer(model: (any ChatModel)?) throws -> (Answerer, Agent) {
         let database = try AppDatabase.inMemory()
         let upload = try database.registerUpload(
-            filename: "politicas.txt", sha256: String(repeating: "a", count: 64), bytes: 1, format: "text", sealedPassword: nil,
-            agentName: "vendas")
+            filename: "politicas.txt",
+            sha256: String(repeating: "a", count: 64),
+            bytes: 1,
+            format: "text",
+            sealedPassword: nil,
+            agentName: "vendas"
+        )
         _ = try database.replaceChunks(
             documentID: upload.document.id!,
-            with: [NewChunk(text: policy, section: "Trocas", pageStart: nil, pageEnd: nil, tokenCount: 20)])
+            with: [NewChunk(text: policy, section: "Trocas", pageStart: nil, pageEnd: nil, tokenCount: 20)]
+        )
         try database.setStatus(documentID: upload.document.id!, .indexed)
         var agent = try #require(try database.agent(named: "vendas"))
         agent.outOfScopeMessage = "Isso eu não sei responder."

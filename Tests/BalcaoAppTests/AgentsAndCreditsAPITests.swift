@@ -21,8 +21,14 @@ struct AgentsAndCreditsAPITests {
         let headers: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
         try await app.test(.router) { client in
             let created = try await client.execute(
-                uri: "/api/v1/agents", method: .post, headers: headers,
-                body: ByteBuffer(string: #"{"name": "Vendas", "persona": "Você é a vendedora.", "phone_number_ids": ["111"], "handoff_keywords": ["gerente"], "is_default": true}"#))
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(
+                    string:
+                        #"{"name": "Vendas", "persona": "Você é a vendedora.", "phone_number_ids": ["111"], "handoff_keywords": ["gerente"], "is_default": true}"#
+                )
+            )
             #expect(created.status == .created)
             let agent = try json(created)
             let id = try #require(agent["id"] as? Int)
@@ -30,13 +36,27 @@ struct AgentsAndCreditsAPITests {
             #expect(agent["phone_number_ids"] as? [String] == ["111"])
             #expect(agent["documents"] as? [Int] == [])
 
-            let conflict = try await client.execute(uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"name": "Vendas"}"#))
+            let conflict = try await client.execute(
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": "Vendas"}"#)
+            )
             #expect(conflict.status == .conflict)
-            let invalid = try await client.execute(uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"persona": "x"}"#))
+            let invalid = try await client.execute(
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"persona": "x"}"#)
+            )
             #expect(invalid.status == .badRequest)
 
             let updated = try await client.execute(
-                uri: "/api/v1/agents/\(id)", method: .put, headers: headers, body: ByteBuffer(string: #"{"name": "Vendas", "language": "en"}"#))
+                uri: "/api/v1/agents/\(id)",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": "Vendas", "language": "en"}"#)
+            )
             #expect(updated.status == .ok)
             let after = try json(updated)
             #expect(after["language"] as? String == "en")
@@ -58,8 +78,11 @@ struct AgentsAndCreditsAPITests {
         try await app.test(.router) { client in
             // Found by make test's schemathesis run (seed 1096791197): the name was stored whole and read back as "".
             let created = try await client.execute(
-                uri: "/api/v1/agents", method: .post, headers: headers,
-                body: ByteBuffer(string: #"{"name": "\u0000", "phone_number_ids": ["\u0000"], "persona": "a\u0000b", "instructions": "\\u0000"}"#))
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": "\u0000", "phone_number_ids": ["\u0000"], "persona": "a\u0000b", "instructions": "\\u0000"}"#)
+            )
             #expect(created.status == .created)
             let id = try #require(try json(created)["id"] as? Int)
             let listed = try json(try await client.execute(uri: "/api/v1/agents/\(id)", method: .get, headers: headers))
@@ -69,7 +92,11 @@ struct AgentsAndCreditsAPITests {
             // An escaped backslash before "u0000" is the text \u0000, not a NUL.
             #expect(listed["instructions"] as? String == #"\u0000"#)
             let whitespace = try await client.execute(
-                uri: "/api/v1/agents", method: .post, headers: headers, body: ByteBuffer(string: #"{"name": " \u0009 "}"#))
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": " \u0009 "}"#)
+            )
             #expect(whitespace.status == .badRequest)
         }
     }
@@ -81,10 +108,19 @@ struct AgentsAndCreditsAPITests {
         let headers: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
         try await app.test(.router) { client in
             let body = #"{"amount": 25.5, "reason": "Pix recebido", "external_id": "pix-1"}"#
-            #expect(try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .created)
-            #expect(try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .ok)
+            #expect(
+                try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status
+                    == .created
+            )
+            #expect(
+                try await client.execute(uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: body)).status == .ok
+            )
             let bad = try await client.execute(
-                uri: "/api/v1/credits/topups", method: .post, headers: headers, body: ByteBuffer(string: #"{"amount": -1, "reason": "x"}"#))
+                uri: "/api/v1/credits/topups",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"amount": -1, "reason": "x"}"#)
+            )
             #expect(bad.status == .badRequest)
             let credits = try json(try await client.execute(uri: "/api/v1/credits", method: .get, headers: headers))
             #expect(credits["balance"] as? String == CreditAmount(credits: 25.5).formatted)
@@ -101,11 +137,16 @@ struct AgentsAndCreditsAPITests {
         let daemon = try TestDaemon { $0.credits.stripeWebhookSecret = secret }
         let app = try buildApplication(daemon.balcao)
         let event = Data(
-            #"{"id": "evt_123", "type": "checkout.session.completed", "data": {"object": {"id": "cs_1", "payment_status": "paid", "metadata": {"credits": "100"}}}}"#.utf8)
+            #"{"id": "evt_123", "type": "checkout.session.completed", "data": {"object": {"id": "cs_1", "payment_status": "paid", "metadata": {"credits": "100"}}}}"#
+                .utf8
+        )
         @Sendable func post(_ client: some TestClientProtocol, signature: String) async throws -> TestResponse {
             try await client.execute(
-                uri: "/webhooks/payments/stripe", method: .post,
-                headers: [.contentType: "application/json", HTTPField.Name("Stripe-Signature")!: signature], body: ByteBuffer(data: event))
+                uri: "/webhooks/payments/stripe",
+                method: .post,
+                headers: [.contentType: "application/json", HTTPField.Name("Stripe-Signature")!: signature],
+                body: ByteBuffer(data: event)
+            )
         }
         try await app.test(.router) { client in
             let valid = StripeWebhook.signatureHeader(payload: event, secret: secret, timestamp: Date())

@@ -34,8 +34,16 @@ struct BackupTests {
     static func message(_ index: Int, customer: Int) -> InboundEvent {
         .message(
             InboundMessage(
-                id: "wamid.load-\(index)", phoneNumberID: "123", customerID: "55119999\(String(format: "%05d", customer))", addressing: "to",
-                customerName: "Cliente \(customer)", timestamp: Date(), kind: "text", content: .text("Pergunta número \(index)")))
+                id: "wamid.load-\(index)",
+                phoneNumberID: "123",
+                customerID: "55119999\(String(format: "%05d", customer))",
+                addressing: "to",
+                customerName: "Cliente \(customer)",
+                timestamp: Date(),
+                kind: "text",
+                content: .text("Pergunta número \(index)")
+            )
+        )
     }
 
     /// Writes documents (original + row) and conversation messages until `stop` is set.
@@ -48,7 +56,11 @@ struct BackupTests {
             committed.documents.withLock { $0.append(registered.document.sha256) }
             let inbox = try await daemon.balcao.database.storeWebhook(body: Data("{}".utf8))
             _ = try await daemon.balcao.database.applyWebhook(
-                id: inbox, events: [message(index, customer: index % 7)], quietPeriod: 1, textOnlyReply: { _ in "" })
+                id: inbox,
+                events: [message(index, customer: index % 7)],
+                quietPeriod: 1,
+                textOnlyReply: { _ in "" }
+            )
             committed.messages.withLock { $0.append("wamid.load-\(index)") }
             index += 1
             await Task.yield()
@@ -69,7 +81,11 @@ struct BackupTests {
         let archive = scratch.url.appendingPathComponent("backup.zip")
         let summary = try await Task.detached {
             try BackupArchive.create(
-                directory: daemon.balcao.directory, database: daemon.balcao.database, configurationFile: nil, to: archive)
+                directory: daemon.balcao.directory,
+                database: daemon.balcao.database,
+                configurationFile: nil,
+                to: archive
+            )
         }.value
         // The writer keeps going after the backup (it wrote during it too, unless the machine was too busy to run it
         // then: how many landed during the backup is the scheduler's business, so it is not asserted).
@@ -215,7 +231,10 @@ struct BackupTests {
         var updated = manifest
         updated.entries = entries
         try BackupArchive.write(
-            manifest: updated, files: updated.entries.map { ($0.path, staging.appendingPathComponent($0.path), false) }, to: destination)
+            manifest: updated,
+            files: updated.entries.map { ($0.path, staging.appendingPathComponent($0.path), false) },
+            to: destination
+        )
     }
 
     @Test("restore refuses an existing data directory without --force, replaces it with --force, keeping installed models")

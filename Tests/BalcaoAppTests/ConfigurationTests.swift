@@ -43,7 +43,9 @@ struct ConfigurationTests {
             """.utf8
         ).write(to: file)
         let configuration = try BalcaoConfiguration.load(
-            file: file, environment: ["BALCAO_SERVER_PORT": "9100", "BALCAO_LLM_API_KEY": "sk-env", "UNRELATED": "x"])
+            file: file,
+            environment: ["BALCAO_SERVER_PORT": "9100", "BALCAO_LLM_API_KEY": "sk-env", "UNRELATED": "x"]
+        )
         #expect(configuration.server.host == "0.0.0.0")
         #expect(configuration.server.port == 9100)
         #expect(configuration.server.apiToken == "s3cr3t")
@@ -90,7 +92,8 @@ struct ConfigurationTests {
                 "line 4, column 1: Error while parsing table header: cannot redefine existing table 'server'"
             ),
             ("[server]\nport = 80 80", "line 2, column 11: Error while parsing key-value pair: expected a comment or whitespace, saw '8'"),
-        ])
+        ]
+    )
     func errors(_ text: String, _ expected: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).toml")
         try Data(text.utf8).write(to: file)
@@ -118,7 +121,8 @@ struct ConfigurationTests {
             ("[backup]\ndirectory = 07:32:00", "backup.directory must be a string, a number or a boolean, not a time"),
             ("server = 1", "[server] must be one section, not an integer"),
             ("[[server]]\nport = 1", "[server] must be one section, not an array"),
-        ])
+        ]
+    )
     func wrongTypes(_ text: String, _ expected: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).toml")
         try Data(text.utf8).write(to: file)
@@ -163,7 +167,8 @@ struct ConfigurationTests {
             environment: [
                 "BALCAO_SERVER_PORT": "9100", "BALCAO_STORAGE_DATA_DIR": "/srv/balcao", "BALCAO_ADMIN_SECURE_COOKIES": "true",
                 "BALCAO_WHATSAPP_QUIET_PERIOD_SECONDS": "0",
-            ])
+            ]
+        )
         #expect(configuration.server.port == 9100)
         #expect(configuration.storage.dataDirectory == "/srv/balcao")
         #expect(configuration.admin.secureCookies == true)
@@ -172,7 +177,8 @@ struct ConfigurationTests {
             try BalcaoConfiguration.load(file: file, environment: ["BALCAO_SERVER_PORT": "eighty"])
         }
         #expect(
-            error?.description == "environment variable BALCAO_SERVER_PORT: server.port must be a whole number between 0 and 65535, not \"eighty\"")
+            error?.description == "environment variable BALCAO_SERVER_PORT: server.port must be a whole number between 0 and 65535, not \"eighty\""
+        )
     }
 
     @Test("a _file key in the file: the named file's content (trimmed) is the secret, ahead of the inline key; a missing one is named")
@@ -216,6 +222,7 @@ struct ConfigurationTests {
             file.values == [
                 "t.a": "x\tyé", "t.b": "c:\\raw", "t.c": "1000", "t.d": "-2.5", "t.e": "true", "t.f": "#not a comment", "t.g": "two\nlines",
                 "t.h": "31", "t.i": "1000.0", "t.j": "7",
-            ])
+            ]
+        )
     }
 }

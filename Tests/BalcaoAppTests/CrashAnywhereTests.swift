@@ -50,7 +50,12 @@ struct CrashAnywhereTests {
         func set(pid: Int32) { state.withLock { $0.pid = pid } }
         func arm() { state.withLock { $0.armed = true } }
         /// Disarms; returns whether it was still armed (had not fired).
-        func disarm() -> Bool { state.withLock { state in defer { state.armed = false }; return state.armed } }
+        func disarm() -> Bool {
+            state.withLock { state in
+                defer { state.armed = false }
+                return state.armed
+            }
+        }
         var fired: Int { state.withLock { $0.fired } }
 
         /// Called by the fake Graph API after it recorded an accepted send and before it answers.
@@ -100,7 +105,12 @@ struct CrashAnywhereTests {
 
     /// POSTs until a daemon answers one of `accepted` (it may be down, or die mid-request), like Meta's retries.
     static func post(
-        _ body: Data, to url: URL, headers: [String: String], accepted: Set<Int> = [200], log: DeliveryLog, until deadline: ContinuousClock.Instant
+        _ body: Data,
+        to url: URL,
+        headers: [String: String],
+        accepted: Set<Int> = [200],
+        log: DeliveryLog,
+        until deadline: ContinuousClock.Instant
     ) async -> Int? {
         while ContinuousClock.now < deadline {
             if let status = await LoopbackHTTP.post(body, to: url, headers: headers), accepted.contains(status) { return status }
@@ -155,7 +165,8 @@ struct CrashAnywhereTests {
                 "BALCAO_WHATSAPP_RECONCILE_AFTER_SECONDS": "60",
                 "BALCAO_LLM_BASE_URL": llm.baseURL, "BALCAO_LLM_MODEL": "fake-model", "BALCAO_LLM_TIMEOUT_SECONDS": "10",
                 "BALCAO_CREDITS_PRICE_PER_ANSWER": "1", "BALCAO_CREDITS_FLOOR": "0",
-            ])
+            ]
+        )
         var logs: [URL] = []
         var daemon: Process?
         let killSwitch = KillSwitch()
@@ -230,8 +241,12 @@ struct CrashAnywhereTests {
                             if Int.random(in: 0..<6, using: &random) == 0 {
                                 // A status for a message this daemon never sent (another app's callback data, or none).
                                 let stray = FakeGraphAPI.statusWebhookBody(
-                                    messageID: "wamid.STRAY-\(customer)-\(turn)", status: "delivered", phoneNumberID: WhatsAppHarness.phoneNumberID,
-                                    recipient: customer, callbackData: Bool.random(using: &random) ? "other-app:\(turn)" : nil)
+                                    messageID: "wamid.STRAY-\(customer)-\(turn)",
+                                    status: "delivered",
+                                    phoneNumberID: WhatsAppHarness.phoneNumberID,
+                                    recipient: customer,
+                                    callbackData: Bool.random(using: &random) ? "other-app:\(turn)" : nil
+                                )
                                 _ = await Self.post(stray, to: webhookURL, headers: Self.signed(stray), log: deliveries, until: deadline)
                                 deliveries.stray()
                             }
@@ -250,11 +265,16 @@ struct CrashAnywhereTests {
                         try? await Task.sleep(for: .milliseconds(Int.random(in: 1000...6000, using: &random)))
                         let upload = Self.multipart(
                             filename: "aviso-\(number).txt",
-                            text: "Aviso \(number): a loja fecha às 18h no dia \(number + 10) e reabre no dia seguinte às 9h.\n")
+                            text: "Aviso \(number): a loja fecha às 18h no dia \(number + 10) e reabre no dia seguinte às 9h.\n"
+                        )
                         let status = await Self.post(
-                            upload.body, to: base.appendingPathComponent("api/v1/documents"),
-                            headers: ["Authorization": "Bearer \(apiToken)", "Content-Type": upload.contentType], accepted: [200, 201],
-                            log: deliveries, until: deadline)
+                            upload.body,
+                            to: base.appendingPathComponent("api/v1/documents"),
+                            headers: ["Authorization": "Bearer \(apiToken)", "Content-Type": upload.contentType],
+                            accepted: [200, 201],
+                            log: deliveries,
+                            until: deadline
+                        )
                         if status != nil { deliveries.uploaded("aviso-\(number).txt") }
                     }
                 }
@@ -296,7 +316,9 @@ struct CrashAnywhereTests {
                 }
             }
             try #require(
-                await LoopbackHTTP.waitUntilUp(base.appendingPathComponent("healthz")), "the daemon did not start again after kill \(kills) (seed \(seed))\n\(tails())")
+                await LoopbackHTTP.waitUntilUp(base.appendingPathComponent("healthz")),
+                "the daemon did not start again after kill \(kills) (seed \(seed))\n\(tails())"
+            )
         }
         stop.set()
         await driver.value
@@ -308,15 +330,17 @@ struct CrashAnywhereTests {
         let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
         func quiet() throws -> Bool {
             try database.reader.read { db in
-                let open = try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT (SELECT COUNT(*) FROM webhookInbox WHERE processedAt IS NULL)
-                             + (SELECT COUNT(*) FROM turn WHERE state <> 'done')
-                             + (SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'uncertain'))
-                             + (SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running'))
-                             + (SELECT COUNT(*) FROM document WHERE status IN ('queued', 'extracting', 'chunking', 'embedding'))
-                        """) ?? 1
+                let open =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT (SELECT COUNT(*) FROM webhookInbox WHERE processedAt IS NULL)
+                                 + (SELECT COUNT(*) FROM turn WHERE state <> 'done')
+                                 + (SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'uncertain'))
+                                 + (SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running'))
+                                 + (SELECT COUNT(*) FROM document WHERE status IN ('queued', 'extracting', 'chunking', 'embedding'))
+                            """
+                    ) ?? 1
                 return open == 0
             } && graph.pendingStatusWebhooks == 0
         }
@@ -331,7 +355,8 @@ struct CrashAnywhereTests {
         print(
             "crash-anywhere: the daemons logged \(logged("sends interrupted by the last stop")) restarts with sends in flight, "
                 + "\(logged("send outcome unknown")) unknown outcomes, \(logged("no status confirmed a send")) sends again after the reconcile time, "
-                + "\(logged("answering interrupted turns again")) restarts with turns in progress")
+                + "\(logged("answering interrupted turns again")) restarts with turns in progress"
+        )
 
         // MARK: The history
 
@@ -403,7 +428,9 @@ struct CrashAnywhereTests {
             #expect(generated.allSatisfy { $0.cost == 1_000_000 }, "\(context)")
             let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM creditReservation WHERE state = 'open'") ?? -1
             #expect(open == 0, "\(context)")
-            print("crash-anywhere: \(stored.count) customer messages, \(turns.count) turns, \(answers.count) answers (\(generated.count) by the model), \(items.count) replies, \(graph.deliveredStatusWebhooks) status webhooks taken")
+            print(
+                "crash-anywhere: \(stored.count) customer messages, \(turns.count) turns, \(answers.count) answers (\(generated.count) by the model), \(items.count) replies, \(graph.deliveredStatusWebhooks) status webhooks taken"
+            )
 
             // Every document ended in a final state.
             let documents = try Document.fetchAll(db)

@@ -59,7 +59,9 @@ struct DaemonProcessTests {
     func killDuringIngestion() async throws {
         let scratch = try Scratch()
         let dataDirectory = scratch.url.appendingPathComponent("data")
-        let files = ["pdf/pysf_GeoTopo-komprimiert.pdf", "pdf/ptlaw_01060115.pdf", "pdf/docling_redp5110_sampled.pdf", "docx/docling_word_sample.docx"]
+        let files = [
+            "pdf/pysf_GeoTopo-komprimiert.pdf", "pdf/ptlaw_01060115.pdf", "pdf/docling_redp5110_sampled.pdf", "docx/docling_word_sample.docx",
+        ]
 
         // Reference chunk counts from an uninterrupted run.
         var expected: [String: Int] = [:]
@@ -196,7 +198,9 @@ struct DaemonProcessTests {
         let dataDirectory = scratch.url.appendingPathComponent("data")
         let port = LoopbackHTTP.freePort()
         let process = BalcaoProcess(workingDirectory: scratch.url, environment: Self.environment(dataDirectory: dataDirectory, port: port))
-        let ingest = try await process.run(["ingest", SharedFixtures.corpus("pdf/ptlaw_0045800458.pdf").path, SharedFixtures.corpus("docx/pandoc_headers.docx").path])
+        let ingest = try await process.run([
+            "ingest", SharedFixtures.corpus("pdf/ptlaw_0045800458.pdf").path, SharedFixtures.corpus("docx/pandoc_headers.docx").path,
+        ])
         #expect(ingest.status == 0, "\(ingest.stdout)")
         let database = try AppDatabase.open(at: dataDirectory.appendingPathComponent("balcao.sqlite"))
         let before = try database.documents().map { try database.chunks(ofDocument: $0.id!) }
@@ -239,8 +243,12 @@ struct DaemonProcessTests {
         #expect(await LoopbackHTTP.waitUntilUp(URL(string: "http://127.0.0.1:\(port)/healthz")!))
         let body = WhatsAppHarness.textWebhook("Qual o prazo para devolução?", id: "wamid.KILL-9")
         let status = await LoopbackHTTP.post(
-            body, to: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!,
-            headers: ["Content-Type": "application/json", WebhookSigner.headerName: WebhookSigner.sign(body: body, appSecret: WhatsAppHarness.appSecret)])
+            body,
+            to: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!,
+            headers: [
+                "Content-Type": "application/json", WebhookSigner.headerName: WebhookSigner.sign(body: body, appSecret: WhatsAppHarness.appSecret),
+            ]
+        )
         #expect(status == 200)
         kill(first.processIdentifier, SIGKILL)
         await BalcaoProcess.waitForExit(first)

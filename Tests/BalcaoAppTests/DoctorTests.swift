@@ -53,12 +53,20 @@ struct DoctorTests {
         let scratch = try Scratch()
         let llm = try await FakeLLM.start()
         let graph = try await FakeGraphAPI.start()
-        defer { Task { await llm.stop(); await graph.stop() } }
+        defer {
+            Task {
+                await llm.stop()
+                await graph.stop()
+            }
+        }
         let (config, _) = try await Self.install(in: scratch.url, llm: llm, graph: graph)
         let checks = await Doctor(configurationFile: config, environment: [:]).run()
         let problems = checks.filter { $0.status == .fail || $0.status == .warn }
         #expect(problems.isEmpty, "\(Doctor.render(checks))")
-        for name in ["configuration", "data directory", "secret.key", "api_token", "database", "migrations", "embedding model", "vector index", "language model", "WhatsApp Graph API"] {
+        for name in [
+            "configuration", "data directory", "secret.key", "api_token", "database", "migrations", "embedding model", "vector index",
+            "language model", "WhatsApp Graph API",
+        ] {
             #expect(Self.check(checks, name)?.status == .ok, "\(name): \(Doctor.render(checks))")
         }
         #expect(Self.check(checks, "vector index")?.detail.contains("all by openai:fake-embed") == true)
@@ -74,7 +82,12 @@ struct DoctorTests {
         let scratch = try Scratch()
         let llm = try await FakeLLM.start()
         let graph = try await FakeGraphAPI.start()
-        defer { Task { await llm.stop(); await graph.stop() } }
+        defer {
+            Task {
+                await llm.stop()
+                await graph.stop()
+            }
+        }
         let (_, data) = try await Self.install(in: scratch.url, llm: llm, graph: graph)
         let directory = DataDirectory(root: data)
         // Corrupt the database's pages (the header stays, so it still opens).

@@ -18,18 +18,25 @@ struct DocumentsAPITests {
         no mesmo meio de pagamento.
 
         Horário de atendimento: de segunda a sexta, das 9h às 18h.
-        """.utf8)
+        """.utf8
+    )
 
     func upload(
-        _ client: some TestClientProtocol, daemon: TestDaemon, filename: String, contents: Data, fields: [String: String] = [:]
+        _ client: some TestClientProtocol,
+        daemon: TestDaemon,
+        filename: String,
+        contents: Data,
+        fields: [String: String] = [:]
     ) async throws -> TestResponse {
         var body = MultipartBody()
         for (name, value) in fields { body.addField(name: name, value: value) }
         body.addFile(filename: filename, contents: contents)
         return try await client.execute(
-            uri: "/api/v1/documents", method: .post,
+            uri: "/api/v1/documents",
+            method: .post,
             headers: [.authorization: daemon.authorization, .contentType: body.contentType],
-            body: ByteBuffer(data: body.encoded))
+            body: ByteBuffer(data: body.encoded)
+        )
     }
 
     func json(_ response: TestResponse) throws -> [String: Any] {
@@ -77,7 +84,10 @@ struct DocumentsAPITests {
             #expect((list["documents"] as? [[String: Any]])?.count == 1)
 
             let search = try await client.execute(
-                uri: "/api/v1/search?q=informacao%20devolucao&limit=3", method: .get, headers: [.authorization: daemon.authorization])
+                uri: "/api/v1/search?q=informacao%20devolucao&limit=3",
+                method: .get,
+                headers: [.authorization: daemon.authorization]
+            )
             #expect(search.status == .ok)
             let results = try #require(try json(search)["results"] as? [[String: Any]])
             let first = try #require(results.first)
@@ -104,7 +114,11 @@ struct DocumentsAPITests {
             var body = MultipartBody()
             body.addFile(filename: "a.txt", contents: Self.policy)
             let response = try await client.execute(
-                uri: "/api/v1/documents", method: .post, headers: [.contentType: body.contentType], body: ByteBuffer(data: body.encoded))
+                uri: "/api/v1/documents",
+                method: .post,
+                headers: [.contentType: body.contentType],
+                body: ByteBuffer(data: body.encoded)
+            )
             #expect(response.status == .unauthorized)
             #expect(try daemon.balcao.database.documents().isEmpty)
             // Health checks need no token.
@@ -140,20 +154,30 @@ struct DocumentsAPITests {
             var noFile = MultipartBody()
             noFile.addField(name: "agent", value: "vendas")
             let missing = try await client.execute(
-                uri: "/api/v1/documents", method: .post,
-                headers: [.authorization: daemon.authorization, .contentType: noFile.contentType], body: ByteBuffer(data: noFile.encoded))
+                uri: "/api/v1/documents",
+                method: .post,
+                headers: [.authorization: daemon.authorization, .contentType: noFile.contentType],
+                body: ByteBuffer(data: noFile.encoded)
+            )
             #expect(missing.status == .badRequest)
 
             let json = try await client.execute(
-                uri: "/api/v1/documents", method: .post,
-                headers: [.authorization: daemon.authorization, .contentType: "application/json"], body: ByteBuffer(string: "{}"))
+                uri: "/api/v1/documents",
+                method: .post,
+                headers: [.authorization: daemon.authorization, .contentType: "application/json"],
+                body: ByteBuffer(string: "{}")
+            )
             #expect(json.status == .unsupportedMediaType)
 
             let noQuery = try await client.execute(uri: "/api/v1/search", method: .get, headers: [.authorization: daemon.authorization])
             #expect(noQuery.status == .badRequest)
             let badLimit = try await client.execute(uri: "/api/v1/search?q=x&limit=0", method: .get, headers: [.authorization: daemon.authorization])
             #expect(badLimit.status == .badRequest)
-            let unknownAgent = try await client.execute(uri: "/api/v1/search?q=x&agent=ninguem", method: .get, headers: [.authorization: daemon.authorization])
+            let unknownAgent = try await client.execute(
+                uri: "/api/v1/search?q=x&agent=ninguem",
+                method: .get,
+                headers: [.authorization: daemon.authorization]
+            )
             #expect(unknownAgent.status == .notFound)
         }
     }
@@ -168,9 +192,11 @@ struct DocumentsAPITests {
             var hostile = Data("--\(boundary)\r\nContent-Dispositi".utf8)
             hostile += Data([0xC3, 0xA9]) + Data("n: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nola\r\n--\(boundary)--\r\n".utf8)
             let refused = try await client.execute(
-                uri: "/api/v1/documents", method: .post,
+                uri: "/api/v1/documents",
+                method: .post,
                 headers: [.authorization: daemon.authorization, .contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(data: hostile))
+                body: ByteBuffer(data: hostile)
+            )
             #expect(refused.status == .badRequest)
             #expect(String(buffer: refused.body).contains("not ASCII"))
             #expect(try daemon.balcao.database.documents().isEmpty)
@@ -197,7 +223,10 @@ struct DocumentsAPITests {
             _ = try await waitUntilFinal(client, daemon: daemon, id: id)
             let deleted = try await client.execute(uri: "/api/v1/documents/\(id)", method: .delete, headers: [.authorization: daemon.authorization])
             #expect(deleted.status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/documents/\(id)", method: .get, headers: [.authorization: daemon.authorization]).status == .notFound)
+            #expect(
+                try await client.execute(uri: "/api/v1/documents/\(id)", method: .get, headers: [.authorization: daemon.authorization]).status
+                    == .notFound
+            )
             #expect(try daemon.balcao.database.searchChunks("devolução", limit: 5).isEmpty)
             let original = daemon.balcao.library.originals.url(forSHA256: sha)
             #expect(!FileManager.default.fileExists(atPath: original.path))
@@ -209,11 +238,31 @@ struct DocumentsAPITests {
         let daemon = try TestDaemon()
         let app = try buildApplication(daemon.balcao)
         try await app.test(.live) { client in
-            let sales = try json(try await upload(client, daemon: daemon, filename: "vendas.txt", contents: Data("Preço do plano anual: R$ 100.".utf8), fields: ["agent": "vendas"]))
-            let support = try json(try await upload(client, daemon: daemon, filename: "suporte.txt", contents: Data("Preço do reparo: R$ 50.".utf8), fields: ["agent": "suporte"]))
+            let sales = try json(
+                try await upload(
+                    client,
+                    daemon: daemon,
+                    filename: "vendas.txt",
+                    contents: Data("Preço do plano anual: R$ 100.".utf8),
+                    fields: ["agent": "vendas"]
+                )
+            )
+            let support = try json(
+                try await upload(
+                    client,
+                    daemon: daemon,
+                    filename: "suporte.txt",
+                    contents: Data("Preço do reparo: R$ 50.".utf8),
+                    fields: ["agent": "suporte"]
+                )
+            )
             _ = try await waitUntilFinal(client, daemon: daemon, id: try #require(sales["id"] as? Int))
             _ = try await waitUntilFinal(client, daemon: daemon, id: try #require(support["id"] as? Int))
-            let response = try await client.execute(uri: "/api/v1/search?q=preco&agent=suporte", method: .get, headers: [.authorization: daemon.authorization])
+            let response = try await client.execute(
+                uri: "/api/v1/search?q=preco&agent=suporte",
+                method: .get,
+                headers: [.authorization: daemon.authorization]
+            )
             let results = try #require(try json(response)["results"] as? [[String: Any]])
             #expect(results.map { $0["filename"] as? String } == ["suporte.txt"])
         }

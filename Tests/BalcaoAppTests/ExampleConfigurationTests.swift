@@ -17,7 +17,10 @@ struct ExampleConfigurationTests {
     func everyShippedKeyIsRead() throws {
         let file = SharedFixtures.repositoryRoot.appendingPathComponent("Resources/balcao.toml")
         let parsed = try ConfigurationFile(
-            parsing: String(contentsOf: file, encoding: .utf8), path: file.path, knownKeys: BalcaoConfiguration.knownKeys)
+            parsing: String(contentsOf: file, encoding: .utf8),
+            path: file.path,
+            knownKeys: BalcaoConfiguration.knownKeys
+        )
         #expect(
             parsed.values == [
                 "server.host": "127.0.0.1", "server.port": "8080", "server.max_upload_bytes": "52428800",
@@ -32,7 +35,8 @@ struct ExampleConfigurationTests {
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
                 "backup.interval_hours": "0", "backup.keep": "7",
                 "admin.session_hours": "12",
-            ])
+            ]
+        )
     }
 
     @Test("every key shown commented out in Resources/balcao.toml is known, and its example value loads once uncommented")
@@ -55,7 +59,8 @@ struct ExampleConfigurationTests {
                 "api_token", "tls_certificate", "extractor_executable", "model_path", "base_url", "model", "dimension", "api_key_file",
                 "verify_token", "app_secret_file", "access_token_file", "template_name", "text_only_message", "stripe_webhook_secret_file",
                 "directory", "format", "web_root", "secure_cookies",
-            ])
+            ]
+        )
         let full = scratch.appendingPathComponent("balcao.toml")
         try Data(lines.joined(separator: "\n").utf8).write(to: full)
         let loaded = try BalcaoConfiguration.load(file: full, environment: [:])

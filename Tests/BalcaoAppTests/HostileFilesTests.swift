@@ -66,7 +66,10 @@ struct HostileFilesTests {
     func passwordSealed() throws {
         let daemon = try TestDaemon()
         let registered = try daemon.balcao.library.add(
-            fileAt: SharedFixtures.corpus("pdf/pdfminer_aes-256.pdf"), agent: nil, password: "foo-secret-password")
+            fileAt: SharedFixtures.corpus("pdf/pdfminer_aes-256.pdf"),
+            agent: nil,
+            password: "foo-secret-password"
+        )
         let sealed = try #require(registered.document.sealedPassword)
         #expect(!sealed.contains(Data("foo-secret-password".utf8)))
         let raw = try Data(contentsOf: daemon.balcao.directory.database)

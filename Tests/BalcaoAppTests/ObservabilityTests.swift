@@ -49,12 +49,21 @@ struct ObservabilityTests {
             #expect(Self.sample(empty, "balcao_credits_balance") == 50)
 
             // One answered question, one handoff, one question while the model refuses the key, two rejected deliveries.
-            #expect(try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "5511999990001"), client: client).status == .ok)
+            #expect(
+                try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "5511999990001"), client: client).status
+                    == .ok
+            )
             _ = await harness.waitForSends(1)
-            #expect(try await harness.deliver(WhatsAppHarness.textWebhook("Quero falar com um atendente", from: "5511999990002"), client: client).status == .ok)
+            #expect(
+                try await harness.deliver(WhatsAppHarness.textWebhook("Quero falar com um atendente", from: "5511999990002"), client: client).status
+                    == .ok
+            )
             _ = await harness.waitForSends(2)
             harness.llm?.failNext(1, status: 401, message: "bad key")
-            #expect(try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "5511999990003"), client: client).status == .ok)
+            #expect(
+                try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "5511999990003"), client: client).status
+                    == .ok
+            )
             _ = await harness.waitForSends(3)
             let body = WhatsAppHarness.textWebhook("forjada")
             #expect(try await harness.deliver(body, client: client, signature: "sha256=" + String(repeating: "0", count: 64)).status == .forbidden)
@@ -64,8 +73,11 @@ struct ObservabilityTests {
             var upload = MultipartBody()
             upload.addFile(filename: "horario.txt", contents: Data("Horário: das 9h às 18h.\n".utf8))
             let created = try await client.execute(
-                uri: "/api/v1/documents", method: .post, headers: [.authorization: harness.daemon.authorization, .contentType: upload.contentType],
-                body: ByteBuffer(data: upload.encoded))
+                uri: "/api/v1/documents",
+                method: .post,
+                headers: [.authorization: harness.daemon.authorization, .contentType: upload.contentType],
+                body: ByteBuffer(data: upload.encoded)
+            )
             #expect(created.status == .created)
             var text = ""
             for _ in 0..<100 {
@@ -112,7 +124,8 @@ struct ObservabilityTests {
         try await daemon.balcao.database.writer.write { db in
             try db.execute(
                 sql: "INSERT INTO creditEntry (kind, amount, reason, actor, createdAt) VALUES ('debit', -2500000, 'answer', 'system', ?)",
-                arguments: [Date()])
+                arguments: [Date()]
+            )
         }
         let second = try daemon.balcao.metrics.render(database: daemon.balcao.database, vectorIndexSize: nil)
         #expect(Self.sample(second, "balcao_credits_balance") == 7.5)

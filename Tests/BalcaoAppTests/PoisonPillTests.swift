@@ -109,10 +109,13 @@ struct PoisonPillTests {
         // A customer writes while the hang is being read: the answer goes out.
         let webhook = Data(
             #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Ana"},"wa_id":"5511911112222"}],"messages":[{"from":"5511911112222","id":"wamid.PILL1","timestamp":"\#(Int(Date().timeIntervalSince1970))","type":"text","text":{"body":"Qual o prazo de troca?"}}]}}]}]}"#
-                .utf8)
+                .utf8
+        )
         let status = await LoopbackHTTP.post(
-            webhook, to: base.appendingPathComponent("webhooks/whatsapp"),
-            headers: ["Content-Type": "application/json", "X-Hub-Signature-256": WebhookSigner.sign(body: webhook, appSecret: Self.appSecret)])
+            webhook,
+            to: base.appendingPathComponent("webhooks/whatsapp"),
+            headers: ["Content-Type": "application/json", "X-Hub-Signature-256": WebhookSigner.sign(body: webhook, appSecret: Self.appSecret)]
+        )
         #expect(status == 200)
         let replies = await graph.waitForRequests(1, timeout: .seconds(120)) { !$0.isMarkAsRead }
         #expect(replies.filter { !$0.isMarkAsRead }.count == 1)

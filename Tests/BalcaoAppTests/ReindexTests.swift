@@ -51,7 +51,8 @@ struct ReindexTests {
             Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM document GROUP BY status").map {
                     ($0["status"] as String, $0["n"] as Int)
-                })
+                }
+            )
         }
     }
 
@@ -78,7 +79,8 @@ struct ReindexTests {
         let referenceDirectory = scratch.url.appendingPathComponent("reference")
         try FileManager.default.copyItem(at: dataDirectory, to: referenceDirectory)
         let reference = try await BalcaoProcess(
-            workingDirectory: scratch.url, environment: Self.environment(dataDirectory: referenceDirectory, llm: llm)
+            workingDirectory: scratch.url,
+            environment: Self.environment(dataDirectory: referenceDirectory, llm: llm)
         ).run(["reindex"])
         #expect(reference.status == 0, "\(reference.stdout)\(reference.stderr)")
         #expect(reference.stdout.contains("Re-indexed 8 of 8 documents."), "\(reference.stdout)")

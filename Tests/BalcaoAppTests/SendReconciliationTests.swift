@@ -33,8 +33,15 @@ struct SendReconciliationTests {
     static func conversation(_ database: AppDatabase, customer: String = "5511999990001") async throws -> Conversation {
         let inbox = try await database.storeWebhook(body: Data("{}".utf8))
         let message = InboundMessage(
-            id: "wamid.IN-\(UUID().uuidString)", phoneNumberID: phoneNumberID, customerID: customer, addressing: "to", customerName: "Maria",
-            timestamp: Date(), kind: "text", content: .recordOnly(kind: "text", text: "oi"))
+            id: "wamid.IN-\(UUID().uuidString)",
+            phoneNumberID: phoneNumberID,
+            customerID: customer,
+            addressing: "to",
+            customerName: "Maria",
+            timestamp: Date(),
+            kind: "text",
+            content: .recordOnly(kind: "text", text: "oi")
+        )
         _ = try await database.applyWebhook(id: inbox, events: [.message(message)], quietPeriod: 0, textOnlyReply: { _ in "" })
         return try #require(try database.conversations().first { $0.customerID == customer })
     }
@@ -46,7 +53,14 @@ struct SendReconciliationTests {
     }
 
     static func status(_ wamid: String, _ state: InboundStatus.State = .delivered, callback: String?) -> InboundStatus {
-        InboundStatus(messageID: wamid, phoneNumberID: phoneNumberID, recipientID: "5511999990001", state: state, errorDescription: nil, callbackData: callback)
+        InboundStatus(
+            messageID: wamid,
+            phoneNumberID: phoneNumberID,
+            recipientID: "5511999990001",
+            state: state,
+            errorDescription: nil,
+            callbackData: callback
+        )
     }
 
     static func item(_ database: AppDatabase, _ id: Int64) throws -> OutboxItem {
@@ -67,9 +81,10 @@ struct SendReconciliationTests {
     func callbackFormat() {
         #expect(OutboxCallback(outboxID: 42, attempt: 3).description == "balcao:outbox:42:3")
         #expect(OutboxCallback("balcao:outbox:42:3") == OutboxCallback(outboxID: 42, attempt: 3))
-        for foreign in [nil, "", "outbox-7", "balcao:outbox:42", "balcao:outbox:x:1", "balcao:outbox:0:1", "balcao:outbox:4:0", "balcao:inbox:4:1",
-            "balcao:outbox:4:1:extra"]
-        {
+        for foreign in [
+            nil, "", "outbox-7", "balcao:outbox:42", "balcao:outbox:x:1", "balcao:outbox:0:1", "balcao:outbox:4:0", "balcao:inbox:4:1",
+            "balcao:outbox:4:1:extra",
+        ] {
             #expect(OutboxCallback(foreign) == nil, "\(foreign ?? "nil")")
         }
     }
@@ -237,9 +252,15 @@ struct SendReconciliationTests {
                 Self.status("wamid.NEVER-SEEN-3", .delivered, callback: "balcao:outbox:\(id + 100):1"),
                 Self.status("wamid.NEVER-SEEN-4", .delivered, callback: "balcao:outbox:\(id):2"),
                 InboundStatus(
-                    messageID: "wamid.NEVER-SEEN-5", phoneNumberID: "999999999", recipientID: "5511999990001", state: .delivered,
-                    errorDescription: nil, callbackData: claimed.callback.description),
-            ])
+                    messageID: "wamid.NEVER-SEEN-5",
+                    phoneNumberID: "999999999",
+                    recipientID: "5511999990001",
+                    state: .delivered,
+                    errorDescription: nil,
+                    callbackData: claimed.callback.description
+                ),
+            ]
+        )
         #expect(result.statusUpdates == 0)
         #expect(result.unmatchedStatuses == 5)
         let after = try snapshot()
@@ -288,7 +309,12 @@ struct SendReconciliationTests {
         try await harness.run { client in
             let port = try #require(client.port)
             harness.graph.deliverStatuses(
-                .init(url: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!, appSecret: WhatsAppHarness.appSecret, states: ["sent", "delivered", "read"]))
+                .init(
+                    url: URL(string: "http://127.0.0.1:\(port)/webhooks/whatsapp")!,
+                    appSecret: WhatsAppHarness.appSecret,
+                    states: ["sent", "delivered", "read"]
+                )
+            )
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             let sent = await harness.graph.waitForRequests(1) { !$0.isMarkAsRead }
             let request = try #require(sent.first)

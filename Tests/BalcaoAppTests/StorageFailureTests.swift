@@ -72,16 +72,25 @@ struct StorageFailureTests {
             var body = MultipartBody()
             body.addFile(filename: filename, contents: contents)
             return await Reply.send(
-                "POST", url("/api/v1/documents"), body: body.encoded,
-                headers: ["Authorization": "Bearer t0ken", "Content-Type": body.contentType])
+                "POST",
+                url("/api/v1/documents"),
+                body: body.encoded,
+                headers: ["Authorization": "Bearer t0ken", "Content-Type": body.contentType]
+            )
         }
 
         /// A signed text-message delivery to `/webhooks/whatsapp`.
         func deliver(messageID: String, text: String = "Qual o prazo para devolução?") async -> Reply {
             let body = Self.textWebhook(text, id: messageID)
             return await Reply.send(
-                "POST", url("/webhooks/whatsapp"), body: body,
-                headers: ["Content-Type": "application/json", WebhookSigner.headerName: WebhookSigner.sign(body: body, appSecret: StorageFailureTests.appSecret)])
+                "POST",
+                url("/webhooks/whatsapp"),
+                body: body,
+                headers: [
+                    "Content-Type": "application/json",
+                    WebhookSigner.headerName: WebhookSigner.sign(body: body, appSecret: StorageFailureTests.appSecret),
+                ]
+            )
         }
 
         func get(_ path: String) async -> Reply {
@@ -94,7 +103,9 @@ struct StorageFailureTests {
                 "messaging_product": "whatsapp",
                 "metadata": ["display_phone_number": "15550783881", "phone_number_id": "106540352242922"],
                 "contacts": [["profile": ["name": "Maria"], "wa_id": customer]],
-                "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]],
+                "messages": [
+                    ["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]
+                ],
             ]
             let object: [String: Any] = [
                 "object": "whatsapp_business_account",
@@ -160,7 +171,8 @@ struct StorageFailureTests {
 
     @Test(
         "a full disk: uploads 507 with nothing left behind, webhooks 503 (never 200 then lost), reads keep working, and the daemon recovers by itself",
-        .enabled(if: canMount, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")"))
+        .enabled(if: canMount, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")")
+    )
     func fullDisk() async throws {
         let scratch = try Scratch()
         let disk = try SmallFileSystem(bytes: 32 << 20)
@@ -179,7 +191,8 @@ struct StorageFailureTests {
         #expect(first.status == 201, "\(first)")
         #expect(
             await eventually(timeout: .seconds(120)) { (try? database.documents().first?.status) == .indexed },
-            "the first document was not indexed: \(String(describing: try? database.documents()))")
+            "the first document was not indexed: \(String(describing: try? database.documents()))"
+        )
         let storedBefore = Self.files(in: originals)
         #expect(storedBefore.count == 1)
 
@@ -237,7 +250,9 @@ struct StorageFailureTests {
             await eventually(timeout: .seconds(60)) {
                 later = await daemon.upload("pequeno.txt", Data("Horário: de segunda a sexta, das 9h às 18h.".utf8))
                 return later.status == 201
-            }, "\(later)")
+            },
+            "\(later)"
+        )
         let recoveredID = "wamid.FULL-recovered-\(UUID().uuidString)"
         let delivered = await daemon.deliver(messageID: recoveredID)
         #expect(delivered.status == 200, "\(delivered)")
@@ -274,7 +289,10 @@ struct StorageFailureTests {
             try damaged.write(to: keyFile)
             let serve = try await daemon.process.run(["serve"])
             #expect(serve.status != 0)
-            #expect(serve.stderr.contains("secret key file \(keyFile.path) is damaged: it has \(damaged.count) bytes instead of 32"), "\(serve.stderr)")
+            #expect(
+                serve.stderr.contains("secret key file \(keyFile.path) is damaged: it has \(damaged.count) bytes instead of 32"),
+                "\(serve.stderr)"
+            )
             #expect(serve.stderr.contains("balcao restore"))
             #expect(serve.stderr.contains("move it away to start with a new key, which makes the saved secrets unreadable"))
             #expect(try Data(contentsOf: keyFile) == damaged, "the key file was changed")
@@ -308,7 +326,8 @@ struct StorageFailureTests {
 
     @Test(
         "a read-only data directory: serve and the CLI refuse to start with what to do; read-write again, the daemon starts",
-        .enabled(if: canMount, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")"))
+        .enabled(if: canMount, "needs a tmpfs mount (root): \(SmallFileSystem.unavailableReason ?? "")")
+    )
     func readOnlyDataDirectory() async throws {
         let scratch = try Scratch()
         let disk = try SmallFileSystem(bytes: 16 << 20)
@@ -357,8 +376,11 @@ struct StorageFailureTests {
                 var body = MultipartBody()
                 body.addFile(filename: filename, contents: contents)
                 return try await client.execute(
-                    uri: "/api/v1/documents", method: .post, headers: [.authorization: daemon.authorization, .contentType: body.contentType],
-                    body: ByteBuffer(data: body.encoded))
+                    uri: "/api/v1/documents",
+                    method: .post,
+                    headers: [.authorization: daemon.authorization, .contentType: body.contentType],
+                    body: ByteBuffer(data: body.encoded)
+                )
             }
             func deliver(_ id: String) async throws -> TestResponse {
                 let body = Daemon.textWebhook("Qual o prazo para devolução?", id: id)

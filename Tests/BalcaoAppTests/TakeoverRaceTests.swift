@@ -1,8 +1,9 @@
-@testable import Conversations
 import Foundation
 import GRDB
 import Storage
 import Testing
+
+@testable import Conversations
 
 /// A person taking a conversation over while the assistant is still writing its answer.
 @Suite("Takeover during an answer")
@@ -11,8 +12,15 @@ struct TakeoverRaceTests {
     func claimedTurn(_ database: AppDatabase) async throws -> ClaimedTurn {
         let now = Date()
         let message = InboundMessage(
-            id: "wamid.race", phoneNumberID: "1", customerID: "5511999990001", addressing: "to", customerName: "Maria", timestamp: now,
-            kind: "text", content: .text("Qual o prazo de devolução?"))
+            id: "wamid.race",
+            phoneNumberID: "1",
+            customerID: "5511999990001",
+            addressing: "to",
+            customerName: "Maria",
+            timestamp: now,
+            kind: "text",
+            content: .text("Qual o prazo de devolução?")
+        )
         let inbox = try await database.storeWebhook(body: Data("{}".utf8))
         _ = try await database.applyWebhook(id: inbox, events: [.message(message)], quietPeriod: 0, textOnlyReply: { _ in "" }, now: now)
         return try #require(try await database.claimDueTurn(now: now.addingTimeInterval(1)))
@@ -31,9 +39,27 @@ struct TakeoverRaceTests {
         _ = try await database.setMode(conversationID: claimed.conversation.id!, .human, until: until)
 
         let answer = AnswerRecord(
-            conversationId: claimed.conversation.id!, turnId: claimed.turn.id, question: "Qual o prazo de devolução?", text: "7 dias.",
-            outcome: .generated, sources: "[]", latencyMs: 5, promptTokens: 10, completionTokens: 3, cost: 0, createdAt: Date())
-        try await database.finishTurn(claimed, answer: answer, replies: ["7 dias."], conversationChanges: { $0.mode = .assistant; $0.humanUntil = nil })
+            conversationId: claimed.conversation.id!,
+            turnId: claimed.turn.id,
+            question: "Qual o prazo de devolução?",
+            text: "7 dias.",
+            outcome: .generated,
+            sources: "[]",
+            latencyMs: 5,
+            promptTokens: 10,
+            completionTokens: 3,
+            cost: 0,
+            createdAt: Date()
+        )
+        try await database.finishTurn(
+            claimed,
+            answer: answer,
+            replies: ["7 dias."],
+            conversationChanges: {
+                $0.mode = .assistant
+                $0.humanUntil = nil
+            }
+        )
         #expect(try outgoing(database) == 0, "the assistant's reply was queued after a person took over")
         let conversation = try #require(try database.conversation(id: claimed.conversation.id!))
         #expect(conversation.mode == .human, "finishing the turn handed the conversation back to the assistant")
@@ -56,8 +82,15 @@ struct TakeoverRaceTests {
     func claimedTurn2(_ database: AppDatabase, conversation: Conversation) async throws -> ClaimedTurn {
         let now = Date().addingTimeInterval(2)
         let message = InboundMessage(
-            id: "wamid.race.2", phoneNumberID: "1", customerID: "5511999990001", addressing: "to", customerName: "Maria", timestamp: now,
-            kind: "text", content: .text("Quero falar com um atendente"))
+            id: "wamid.race.2",
+            phoneNumberID: "1",
+            customerID: "5511999990001",
+            addressing: "to",
+            customerName: "Maria",
+            timestamp: now,
+            kind: "text",
+            content: .text("Quero falar com um atendente")
+        )
         let inbox = try await database.storeWebhook(body: Data("{}".utf8))
         _ = try await database.applyWebhook(id: inbox, events: [.message(message)], quietPeriod: 0, textOnlyReply: { _ in "" }, now: now)
         return try #require(try await database.claimDueTurn(now: now.addingTimeInterval(1)))

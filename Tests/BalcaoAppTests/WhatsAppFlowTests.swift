@@ -38,7 +38,10 @@ struct WhatsAppFlowTests {
         let now = String(Int(Date().timeIntervalSince1970))
         let pattern = try NSRegularExpression(pattern: #""timestamp"\s*:\s*"\d+""#)
         let replaced = pattern.stringByReplacingMatches(
-            in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "\"timestamp\": \"\(now)\"")
+            in: text,
+            range: NSRange(text.startIndex..., in: text),
+            withTemplate: "\"timestamp\": \"\(now)\""
+        )
         return Data(replaced.utf8)
     }
 
@@ -140,7 +143,9 @@ struct WhatsAppFlowTests {
         defer { Task { await harness.stop() } }
         try await harness.run { client in
             let ok = try await client.execute(
-                uri: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(WhatsAppHarness.verifyToken)&hub.challenge=1158201444", method: .get)
+                uri: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\(WhatsAppHarness.verifyToken)&hub.challenge=1158201444",
+                method: .get
+            )
             #expect(ok.status == .ok)
             #expect(String(buffer: ok.body) == "1158201444")
             let wrong = try await client.execute(uri: "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1", method: .get)
@@ -154,7 +159,8 @@ struct WhatsAppFlowTests {
         defer { Task { await harness.stop() } }
         try await harness.run { client in
             let now = Int(Date().timeIntervalSince1970)
-            let raw = #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Jos\u00e9"},"wa_id":"5511988887777"}],"messages":[{"from":"5511988887777","id":"wamid.ESC","timestamp":"\#(now)","type":"text","text":{"body":"Qual o prazo de devolu\u00e7\u00e3o? Vi em https:\/\/loja.example\/trocas"}}]}}]}]}"#
+            let raw =
+                #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Jos\u00e9"},"wa_id":"5511988887777"}],"messages":[{"from":"5511988887777","id":"wamid.ESC","timestamp":"\#(now)","type":"text","text":{"body":"Qual o prazo de devolu\u00e7\u00e3o? Vi em https:\/\/loja.example\/trocas"}}]}}]}]}"#
             #expect(try await harness.deliver(Data(raw.utf8), client: client).status == .ok)
             let sent = await harness.waitForSends(1)
             #expect(sent.count == 1)
@@ -227,7 +233,11 @@ struct WhatsAppFlowTests {
             let sent = await harness.waitForSends(1)
             #expect(sent.first?.textBody?.contains("não encontrei essa informação") == true)
             #expect(harness.llm?.requestCount == 0)
-            let unanswered = try await client.execute(uri: "/api/v1/unanswered", method: .get, headers: [.authorization: harness.daemon.authorization])
+            let unanswered = try await client.execute(
+                uri: "/api/v1/unanswered",
+                method: .get,
+                headers: [.authorization: harness.daemon.authorization]
+            )
             let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: unanswered.body)) as? [String: Any])
             let answers = try #require(json["answers"] as? [[String: Any]])
             #expect(answers.first?["question"] as? String == "Vocês vendem bicicletas elétricas aro 29?")

@@ -84,7 +84,10 @@ struct WhatsAppResilienceTests {
             let conversation = try #require(try balcao.database.conversations().first)
             // The customer's last message is now 25 hours old.
             try await balcao.database.writer.write { db in
-                try db.execute(sql: "UPDATE conversation SET lastInboundAt = ? WHERE id = ?", arguments: [Date().addingTimeInterval(-25 * 3600), conversation.id])
+                try db.execute(
+                    sql: "UPDATE conversation SET lastInboundAt = ? WHERE id = ?",
+                    arguments: [Date().addingTimeInterval(-25 * 3600), conversation.id]
+                )
             }
             try balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá de novo!", author: "operator")
             let sent = await harness.waitForSends(2)
@@ -112,7 +115,11 @@ struct WhatsAppResilienceTests {
             let list = try json(try await client.execute(uri: "/api/v1/conversations?mode=human", method: .get, headers: auth))
             let id = try #require((list["conversations"] as? [[String: Any]])?.first?["id"] as? Int)
             let reply = try await client.execute(
-                uri: "/api/v1/conversations/\(id)/reply", method: .post, headers: auth, body: ByteBuffer(string: #"{"text": "Oi, aqui é a Ana!"}"#))
+                uri: "/api/v1/conversations/\(id)/reply",
+                method: .post,
+                headers: auth,
+                body: ByteBuffer(string: #"{"text": "Oi, aqui é a Ana!"}"#)
+            )
             #expect(reply.status == .accepted)
             let afterReply = await harness.waitForSends(2)
             #expect(afterReply.last?.textBody == "Oi, aqui é a Ana!")
@@ -153,7 +160,10 @@ struct WhatsAppResilienceTests {
 
     @Test("with no credit left the model is not called and the customer gets the out-of-credits message")
     func zeroBalance() async throws {
-        let harness = try await WhatsAppHarness.start { $0.credits.pricePer1kInputTokens = 0.5; $0.credits.pricePer1kOutputTokens = 1.5 }
+        let harness = try await WhatsAppHarness.start {
+            $0.credits.pricePer1kInputTokens = 0.5
+            $0.credits.pricePer1kOutputTokens = 1.5
+        }
         defer { Task { await harness.stop() } }
         try await harness.run { client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
@@ -178,7 +188,9 @@ struct WhatsAppResilienceTests {
                 for customer in 0..<8 {
                     group.addTask {
                         try await harness.deliver(
-                            WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "55119000000\(customer)"), client: client)
+                            WhatsAppHarness.textWebhook("Qual o prazo para devolução?", from: "55119000000\(customer)"),
+                            client: client
+                        )
                     }
                 }
                 try await group.waitForAll()

@@ -111,7 +111,11 @@ import Testing
             #expect(try await !ledger.isLow())
             try await database.writer.write { db in
                 try StoredSetting(
-                    key: CreditLedger.lowBalanceThresholdSettingKey, value: "50", sealed: nil, updatedAt: Date(), updatedBy: "owner"
+                    key: CreditLedger.lowBalanceThresholdSettingKey,
+                    value: "50",
+                    sealed: nil,
+                    updatedAt: Date(),
+                    updatedBy: "owner"
                 ).save(db)
             }
             let status = try await ledger.status()

@@ -8,7 +8,12 @@ import Testing
 
     var webhook: StripeWebhook { StripeWebhook(secret: Self.secret, now: clock.closure) }
 
-    static func event(id: String = "evt_1", type: String = "checkout.session.completed", paymentStatus: String? = "paid", credits: String? = "100")
+    static func event(
+        id: String = "evt_1",
+        type: String = "checkout.session.completed",
+        paymentStatus: String? = "paid",
+        credits: String? = "100"
+    )
         -> Data
     {
         var session: [String: Any] = ["id": "cs_test_1", "object": "checkout.session", "amount_total": 5000, "currency": "brl"]

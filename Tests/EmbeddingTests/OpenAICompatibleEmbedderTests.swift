@@ -55,7 +55,11 @@ final class FakeOpenAIServer {
 
 @Suite("OpenAICompatibleEmbedder over real HTTP")
 struct OpenAICompatibleEmbedderTests {
-    func config(_ server: FakeOpenAIServer, model: String = "text-embedding-test", key: String? = "test-key") -> OpenAICompatibleEmbedder.Configuration {
+    func config(
+        _ server: FakeOpenAIServer,
+        model: String = "text-embedding-test",
+        key: String? = "test-key"
+    ) -> OpenAICompatibleEmbedder.Configuration {
         .init(baseURL: server.baseURL, apiKey: key, model: model, dimension: 3, batchSize: 4, maxRetries: 4, initialBackoff: .milliseconds(5))
     }
 
@@ -114,14 +118,20 @@ struct OpenAICompatibleEmbedderTests {
             _ = try await OpenAICompatibleEmbedder(configuration: config(server, model: "bad-request")).embed(["a"], role: .query)
             Issue.record("expected an error")
         } catch let error as OpenAIEmbeddingError {
-            guard case .http(let status, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .http(let status, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(status == 400)
         }
         do {
             _ = try await OpenAICompatibleEmbedder(configuration: config(server, key: "wrong")).embed(["a"], role: .query)
             Issue.record("expected an error")
         } catch let error as OpenAIEmbeddingError {
-            guard case .http(let status, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .http(let status, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(status == 401)
         }
         #expect(server.requests().count == 2)
@@ -149,8 +159,13 @@ struct OpenAICompatibleEmbedderTests {
         let refusing = try RefusingPort()
         defer { withExtendedLifetime(refusing) {} }
         let c = OpenAICompatibleEmbedder.Configuration(
-            baseURL: refusing.baseURL + "/v1", model: "m", dimension: 3, maxRetries: 1, initialBackoff: .milliseconds(1),
-            requestTimeout: .seconds(180))
+            baseURL: refusing.baseURL + "/v1",
+            model: "m",
+            dimension: 3,
+            maxRetries: 1,
+            initialBackoff: .milliseconds(1),
+            requestTimeout: .seconds(180)
+        )
         // Noticed at once (milliseconds), not after waiting out each attempt's 180 s timeout; a wide bound, because a
         // loaded CI machine can resume this task many seconds late.
         let started = ContinuousClock.now
@@ -159,7 +174,10 @@ struct OpenAICompatibleEmbedderTests {
             _ = try await OpenAICompatibleEmbedder(configuration: c).embed(["a"], role: .query)
             Issue.record("expected an error")
         } catch let error as OpenAIEmbeddingError {
-            guard case .transport = error else { Issue.record("unexpected \(error)"); return }
+            guard case .transport = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
         }
     }
 }

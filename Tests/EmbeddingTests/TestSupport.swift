@@ -32,7 +32,8 @@ enum TestSupport {
         switch loaded[fileName]! {
         case .success(let e): return e
         case .failure(let error):
-            let message = "Model \(fileName) unavailable: \(error) Run `bash scripts/fetch-model.sh` (make test fetches it first) "
+            let message =
+                "Model \(fileName) unavailable: \(error) Run `bash scripts/fetch-model.sh` (make test fetches it first) "
                 + "or set BALCAO_MODEL_DIR."
             Issue.record(Comment(rawValue: message))
             throw error
@@ -54,7 +55,9 @@ enum TestSupport {
     }()
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
+        var dot = 0.0
+        var na = 0.0
+        var nb = 0.0
         for i in a.indices {
             dot += Double(a[i]) * Double(b[i])
             na += Double(a[i]) * Double(a[i])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Extraction
 
 @Suite("DOCX: hostile files")
@@ -108,24 +109,25 @@ struct DOCXStructureTests {
 
     @Test func synthesizedDocumentFeatures() throws {
         let body = """
-        <w:p><w:pPr><w:pStyle w:val="Heading1"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Introdução</w:t></w:r></w:p>
-        <w:p><w:r><w:t xml:space="preserve">Texto com </w:t></w:r><w:del><w:r><w:delText>apagado </w:delText></w:r></w:del><w:r><w:t>tab</w:t><w:tab/><w:t>e quebra</w:t><w:br/><w:t>Decreto</w:t><w:noBreakHyphen/><w:t>Lei</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r></w:p>
-        <w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>Caixa de texto</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Caixa de texto</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>
-        <w:tbl><w:tr><w:tc><w:p><w:r><w:t>A1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>B1</w:t></w:r></w:p>
-          <w:tbl><w:tr><w:tc><w:p><w:r><w:t>interna 1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>interna 2</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
-        </w:tc></w:tr><w:tr><w:tc><w:p><w:r><w:t>A2</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>B2</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
-        <w:p><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Subsecção</w:t></w:r></w:p>
-        """
+            <w:p><w:pPr><w:pStyle w:val="Heading1"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Introdução</w:t></w:r></w:p>
+            <w:p><w:r><w:t xml:space="preserve">Texto com </w:t></w:r><w:del><w:r><w:delText>apagado </w:delText></w:r></w:del><w:r><w:t>tab</w:t><w:tab/><w:t>e quebra</w:t><w:br/><w:t>Decreto</w:t><w:noBreakHyphen/><w:t>Lei</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r></w:p>
+            <w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>Caixa de texto</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Caixa de texto</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>
+            <w:tbl><w:tr><w:tc><w:p><w:r><w:t>A1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>B1</w:t></w:r></w:p>
+              <w:tbl><w:tr><w:tc><w:p><w:r><w:t>interna 1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>interna 2</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+            </w:tc></w:tr><w:tr><w:tc><w:p><w:r><w:t>A2</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>B2</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+            <w:p><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Subsecção</w:t></w:r></w:p>
+            """
         let numbering = """
-        <w:abstractNum w:abstractNumId="7"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl>
-        <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%1.%2)"/></w:lvl></w:abstractNum>
-        <w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>
-        """
-        let styles = #"<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>"#
+            <w:abstractNum w:abstractNumId="7"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl>
+            <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%1.%2)"/></w:lvl></w:abstractNum>
+            <w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>
+            """
+        let styles =
+            #"<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>"#
         let footnotes = """
-        <w:footnote w:type="separator" w:id="0"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
-        <w:footnote w:id="2"><w:p><w:r><w:t>Nota de rodapé.</w:t></w:r></w:p></w:footnote>
-        """
+            <w:footnote w:type="separator" w:id="0"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+            <w:footnote w:id="2"><w:p><w:r><w:t>Nota de rodapé.</w:t></w:r></w:p></w:footnote>
+            """
         let url = try temporaryFile("features.docx", makeDOCX(body: body, numbering: numbering, styles: styles, footnotes: footnotes))
         let doc = try #require(extract(url).document)
         let blocks = doc.blocks
@@ -160,10 +162,10 @@ struct DOCXHostileXMLTests {
             entities += #"<!ENTITY lol\#(i) "\#(refs)">"#
         }
         let document = """
-        <?xml version="1.0"?><!DOCTYPE w:document [\(entities)]>\
-        <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
-        <w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>
-        """
+            <?xml version="1.0"?><!DOCTYPE w:document [\(entities)]>\
+            <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
+            <w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>
+            """
         var zip = ZipBuilder()
         zip.addStored("word/document.xml", document)
         let url = try temporaryFile("lol.docx", zip.build())
@@ -177,10 +179,10 @@ struct DOCXHostileXMLTests {
 
     @Test func externalEntitiesAreNotResolved() throws {
         let document = """
-        <?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>\
-        <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
-        <w:p><w:r><w:t>a&xxe;b</w:t></w:r></w:p></w:body></w:document>
-        """
+            <?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>\
+            <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\
+            <w:p><w:r><w:t>a&xxe;b</w:t></w:r></w:p></w:body></w:document>
+            """
         var zip = ZipBuilder()
         zip.addStored("word/document.xml", document)
         let url = try temporaryFile("xxe.docx", zip.build())

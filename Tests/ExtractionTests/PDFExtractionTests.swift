@@ -1,12 +1,17 @@
 import Foundation
 import Testing
+
 @testable import Extraction
 
 @Suite("PDF: hostile files")
 struct PDFHostileTests {
-    @Test("encrypted PDFs: refused without a password, read with it, refused with a wrong one",
-          arguments: [("pdf/docling_password_2206.01062_pg3.pdf", "1234"), ("pdf/pysf_libreoffice-writer-password.pdf", "openpassword"),
-                      ("pdf/pdfminer_aes-256.pdf", "foo")])
+    @Test(
+        "encrypted PDFs: refused without a password, read with it, refused with a wrong one",
+        arguments: [
+            ("pdf/docling_password_2206.01062_pg3.pdf", "1234"), ("pdf/pysf_libreoffice-writer-password.pdf", "openpassword"),
+            ("pdf/pdfminer_aes-256.pdf", "foo"),
+        ]
+    )
     func encrypted(file: String, password: String) throws {
         guard case .passwordProtected(let reason)? = corpus(file).error else {
             Issue.record("expected passwordProtected, got \(corpus(file))")
@@ -182,8 +187,10 @@ struct NormalizationTests {
             PDFLine(text: text, box: Box(x1: 50, y1: y, x2: 300, y2: y + 10), fontSize: 10, bold: false)
         }
         var pages: [[PDFLine]] = (1...4).map { n in
-            [line("DIÁRIO DA REPÚBLICA — I SÉRIE-A N.º \(n)", 30), line("Body text of page \(n) that differs.", 100),
-             line("More body text \(n * 7) here.", 112), line("\(n + 40)", 800)]
+            [
+                line("DIÁRIO DA REPÚBLICA — I SÉRIE-A N.º \(n)", 30), line("Body text of page \(n) that differs.", 100),
+                line("More body text \(n * 7) here.", 112), line("\(n + 40)", 800),
+            ]
         }
         let removed = RunningLines.remove(from: &pages, pageSizes: Array(repeating: (595, 842), count: 4))
         #expect(removed == 8)

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Extraction
 
 /// The shared corpus (`../shared/corpus` next to the repository), or `BALCAO_CORPUS`.
@@ -99,8 +100,15 @@ struct ZipBuilder {
         }
         bits.huffman(0, length: 7)  // end of block
         let payload = bits.bytes()
-        entries.append(Entry(name: name, method: 8, payload: payload, declaredSize: declaredSize ?? UInt32(zeros),
-                             crc: CRC32.checksum([UInt8](repeating: 0, count: zeros))))
+        entries.append(
+            Entry(
+                name: name,
+                method: 8,
+                payload: payload,
+                declaredSize: declaredSize ?? UInt32(zeros),
+                crc: CRC32.checksum([UInt8](repeating: 0, count: zeros))
+            )
+        )
     }
 
     func build() -> Data {
@@ -111,18 +119,48 @@ struct ZipBuilder {
         for e in entries {
             let offset = UInt32(out.count)
             let name = Array(e.name.utf8)
-            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(e.method, &out); u16(0, &out); u16(0x21, &out)
-            u32(e.crc, &out); u32(UInt32(e.payload.count), &out); u32(e.declaredSize, &out)
-            u16(UInt16(name.count), &out); u16(0, &out); out += name; out += e.payload
-            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(e.method, &central)
-            u16(0, &central); u16(0x21, &central); u32(e.crc, &central); u32(UInt32(e.payload.count), &central)
-            u32(e.declaredSize, &central); u16(UInt16(name.count), &central); u16(0, &central); u16(0, &central)
-            u16(0, &central); u16(0, &central); u32(0, &central); u32(offset, &central); central += name
+            u32(0x0403_4B50, &out)
+            u16(20, &out)
+            u16(0, &out)
+            u16(e.method, &out)
+            u16(0, &out)
+            u16(0x21, &out)
+            u32(e.crc, &out)
+            u32(UInt32(e.payload.count), &out)
+            u32(e.declaredSize, &out)
+            u16(UInt16(name.count), &out)
+            u16(0, &out)
+            out += name
+            out += e.payload
+            u32(0x0201_4B50, &central)
+            u16(20, &central)
+            u16(20, &central)
+            u16(0, &central)
+            u16(e.method, &central)
+            u16(0, &central)
+            u16(0x21, &central)
+            u32(e.crc, &central)
+            u32(UInt32(e.payload.count), &central)
+            u32(e.declaredSize, &central)
+            u16(UInt16(name.count), &central)
+            u16(0, &central)
+            u16(0, &central)
+            u16(0, &central)
+            u16(0, &central)
+            u32(0, &central)
+            u32(offset, &central)
+            central += name
         }
         let cdOffset = UInt32(out.count)
         out += central
-        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(UInt16(entries.count), &out); u16(UInt16(entries.count), &out)
-        u32(UInt32(central.count), &out); u32(cdOffset, &out); u16(0, &out)
+        u32(0x0605_4B50, &out)
+        u16(0, &out)
+        u16(0, &out)
+        u16(UInt16(entries.count), &out)
+        u16(UInt16(entries.count), &out)
+        u32(UInt32(central.count), &out)
+        u32(cdOffset, &out)
+        u16(0, &out)
         return Data(out)
     }
 }
@@ -156,7 +194,8 @@ struct BitWriter {
 
 /// A minimal DOCX with the given body XML (and optional numbering, styles, footnotes).
 func makeDOCX(body: String, numbering: String? = nil, styles: String? = nil, footnotes: String? = nil) -> Data {
-    let ns = #"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml""#
+    let ns =
+        #"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml""#
     var zip = ZipBuilder()
     zip.addStored("[Content_Types].xml", #"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#)
     zip.addStored("word/document.xml", #"<?xml version="1.0" encoding="UTF-8"?><w:document \#(ns)><w:body>\#(body)</w:body></w:document>"#)

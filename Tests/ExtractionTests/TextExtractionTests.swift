@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Extraction
 
 @Suite("TXT: encodings")
@@ -14,13 +15,16 @@ struct TextDecodingTests {
         DocumentExtractor.decodeText(try Data(contentsOf: Corpus.url(file)))
     }
 
-    @Test("legacy Portuguese codepages decode exactly", arguments: [
-        ("txt/pt_windows-1252-portuguese.txt", "windows-1252"), ("txt/pt_iso-8859-1-portuguese.txt", nil),
-        ("txt/pt_iso-8859-15-portuguese.txt", nil), ("txt/pt_macroman-portuguese.txt", "macintosh"),
-        ("txt/pt_cp850-portuguese.txt", "ibm850"), ("txt/pt_cp860-portuguese.txt", "ibm860"),
-        ("txt/pt_cp500-portuguese.txt", "ibm500"), ("txt/derived_pt_utf-8.txt", "utf-8"),
-        ("txt/derived_pt_utf-16le-bom.txt", "utf-16le"),
-    ] as [(String, String?)])
+    @Test(
+        "legacy Portuguese codepages decode exactly",
+        arguments: [
+            ("txt/pt_windows-1252-portuguese.txt", "windows-1252"), ("txt/pt_iso-8859-1-portuguese.txt", nil),
+            ("txt/pt_iso-8859-15-portuguese.txt", nil), ("txt/pt_macroman-portuguese.txt", "macintosh"),
+            ("txt/pt_cp850-portuguese.txt", "ibm850"), ("txt/pt_cp860-portuguese.txt", "ibm860"),
+            ("txt/pt_cp500-portuguese.txt", "ibm500"), ("txt/derived_pt_utf-8.txt", "utf-8"),
+            ("txt/derived_pt_utf-16le-bom.txt", "utf-16le"),
+        ] as [(String, String?)]
+    )
     func portugueseCodepages(file: String, encoding: String?) throws {
         let decoded = try Self.decode(file)
         #expect(decoded.text.replacingOccurrences(of: "\u{85}", with: "\n") == Self.portuguese)
@@ -36,11 +40,14 @@ struct TextDecodingTests {
         #expect(Mojibake.repair("Informação") == nil)
     }
 
-    @Test("other languages", arguments: [
-        ("txt/cn_sample-french-1.txt", "windows-1252", "é"), ("txt/cn_sample-english.bom.txt", "utf-8-sig", "the"),
-        ("txt/cn_sample-spanish.txt", "utf-8", "ñ"), ("txt/cn_sample-polish.txt", "utf-8", "ś"),
-        ("txt/cn_sample-turkish.txt", "windows-1254", "ı"), ("txt/cn_sample-russian.txt", "x-mac-cyrillic", "и"),
-    ])
+    @Test(
+        "other languages",
+        arguments: [
+            ("txt/cn_sample-french-1.txt", "windows-1252", "é"), ("txt/cn_sample-english.bom.txt", "utf-8-sig", "the"),
+            ("txt/cn_sample-spanish.txt", "utf-8", "ñ"), ("txt/cn_sample-polish.txt", "utf-8", "ś"),
+            ("txt/cn_sample-turkish.txt", "windows-1254", "ı"), ("txt/cn_sample-russian.txt", "x-mac-cyrillic", "и"),
+        ]
+    )
     func otherLanguages(file: String, encoding: String, sample: String) throws {
         let decoded = try Self.decode(file)
         #expect(decoded.encoding == encoding)
@@ -64,12 +71,14 @@ struct TextDecodingTests {
         let url = try temporaryFile("notas.md", Data("# Título\n\nPrimeira linha\ncontinua aqui.\n\n- item um\n- item dois\n".utf8))
         let doc = try #require(extract(url).document)
         #expect(doc.format == .text)
-        #expect(doc.blocks == [
-            TextBlock(kind: .heading(level: 1), text: "Título"),
-            TextBlock(kind: .paragraph, text: "Primeira linha continua aqui."),
-            TextBlock(kind: .listItem(level: 0), text: "- item um"),
-            TextBlock(kind: .listItem(level: 0), text: "- item dois"),
-        ])
+        #expect(
+            doc.blocks == [
+                TextBlock(kind: .heading(level: 1), text: "Título"),
+                TextBlock(kind: .paragraph, text: "Primeira linha continua aqui."),
+                TextBlock(kind: .listItem(level: 0), text: "- item um"),
+                TextBlock(kind: .listItem(level: 0), text: "- item dois"),
+            ]
+        )
         let csv = try temporaryFile("tabela.csv", Data("nome,preço\ncafé,1.20\n".utf8))
         #expect(try #require(extract(csv).document).blocks.map(\.kind) == [.tableRow, .tableRow])
     }

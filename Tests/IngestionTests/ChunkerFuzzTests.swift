@@ -40,7 +40,8 @@ struct ChunkerFuzzTests {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
         let blob = String((0..<1_000_000).map { _ in alphabet[Int(generator.next() % 64)] })
         let chunks = Chunker(maxTokens: 300, overlapTokens: 0).chunks(
-            of: ExtractedDocument(format: .text, pageCount: nil, blocks: [TextBlock(kind: .paragraph, text: blob)]))
+            of: ExtractedDocument(format: .text, pageCount: nil, blocks: [TextBlock(kind: .paragraph, text: blob)])
+        )
         #expect(chunks.allSatisfy { $0.tokenCount <= 300 })
         #expect(chunks.map(\.text).joined() == blob)
     }
@@ -50,8 +51,11 @@ struct ChunkerFuzzTests {
         let heading = String(repeating: "Título enorme ", count: 500)
         let chunks = Chunker().chunks(
             of: ExtractedDocument(
-                format: .docx, pageCount: nil,
-                blocks: [TextBlock(kind: .heading(level: 1), text: heading), TextBlock(kind: .paragraph, text: "Texto.")]))
+                format: .docx,
+                pageCount: nil,
+                blocks: [TextBlock(kind: .heading(level: 1), text: heading), TextBlock(kind: .paragraph, text: "Texto.")]
+            )
+        )
         #expect(chunks.allSatisfy { $0.section.isEmpty })
         #expect(chunks.last?.text.hasSuffix("Texto.") == true)
     }

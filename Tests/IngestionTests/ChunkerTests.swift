@@ -9,7 +9,8 @@ struct ChunkerTests {
     @Test("chunks follow sections and keep the heading path and page range")
     func sections() {
         let document = ExtractedDocument(
-            format: .pdf, pageCount: 3,
+            format: .pdf,
+            pageCount: 3,
             blocks: [
                 TextBlock(kind: .heading(level: 1), text: "Política de trocas", page: 1),
                 TextBlock(kind: .paragraph, text: "Trocas em até 7 dias.", page: 1),
@@ -18,7 +19,8 @@ struct ChunkerTests {
                 TextBlock(kind: .paragraph, text: "Produtos usados não são trocados.", page: 3),
                 TextBlock(kind: .heading(level: 1), text: "Pagamento", page: 3),
                 TextBlock(kind: .tableRow, text: "Pix | à vista", page: 3),
-            ])
+            ]
+        )
         let chunks = Chunker().chunks(of: document)
         #expect(chunks.map(\.section) == ["Política de trocas", "Política de trocas › Prazos", "Pagamento"])
         #expect(chunks[1].text == "O prazo conta da entrega.\nProdutos usados não são trocados.")
@@ -32,7 +34,10 @@ struct ChunkerTests {
         let sentences = (1...120).map { "A frase número \($0) explica uma regra do contrato." }
         let paragraphs = stride(from: 0, to: sentences.count, by: 4).map { sentences[$0..<min($0 + 4, sentences.count)].joined(separator: " ") }
         let document = ExtractedDocument(
-            format: .text, pageCount: nil, blocks: paragraphs.map { TextBlock(kind: .paragraph, text: $0) })
+            format: .text,
+            pageCount: nil,
+            blocks: paragraphs.map { TextBlock(kind: .paragraph, text: $0) }
+        )
         let chunker = Chunker(maxTokens: 120, overlapTokens: 20)
         let chunks = chunker.chunks(of: document)
         #expect(chunks.count > 5)
@@ -60,7 +65,10 @@ struct ChunkerTests {
     @Test("empty documents and headings without text give no chunks")
     func empty() {
         let document = ExtractedDocument(
-            format: .docx, pageCount: nil, blocks: [TextBlock(kind: .heading(level: 1), text: "Só título"), TextBlock(kind: .paragraph, text: "  ")])
+            format: .docx,
+            pageCount: nil,
+            blocks: [TextBlock(kind: .heading(level: 1), text: "Só título"), TextBlock(kind: .paragraph, text: "  ")]
+        )
         #expect(Chunker().chunks(of: document).isEmpty)
     }
 }

@@ -13,7 +13,9 @@ import ZIPFoundation
 @Suite("Documents under fuzzing", .timeLimit(.minutes(5)))
 struct DocumentFuzzTests {
     static let reader = IsolatedDocumentReader(
-        executable: IsolationFixtures.balcao, limits: .init(timeout: .seconds(120), memoryBytes: 1 << 30))
+        executable: IsolationFixtures.balcao,
+        limits: .init(timeout: .seconds(120), memoryBytes: 1 << 30)
+    )
 
     /// Reads `file`; records an issue when the reader was stopped. Returns the outcome for further checks.
     @discardableResult
@@ -32,7 +34,8 @@ struct DocumentFuzzTests {
     @Test("DOCX: nesting 5,000 tables deep, a 20,000-row table, 50,000 paragraphs, runs and characters of every kind")
     func madeDOCX() async throws {
         var generator = SeededGenerator(seed: 42)
-        let deep = String(repeating: "<w:tbl><w:tr><w:tc>", count: 5_000) + "<w:p><w:r><w:t>fundo</w:t></w:r></w:p>"
+        let deep =
+            String(repeating: "<w:tbl><w:tr><w:tc>", count: 5_000) + "<w:p><w:r><w:t>fundo</w:t></w:r></w:p>"
             + String(repeating: "</w:tc></w:tr></w:tbl>", count: 5_000)
         let row = "<w:tr>" + String(repeating: "<w:tc><w:p><w:r><w:t>célula</w:t></w:r></w:p></w:tc>", count: 8) + "</w:tr>"
         let table = "<w:tbl>" + String(repeating: row, count: 20_000) + "</w:tbl>"
@@ -214,7 +217,8 @@ enum PDFFactory {
                 "BT /F1 10 Tf 40 \(800 - number * 12) Td (\(escape(line))) Tj ET"
             }.joined(separator: "\n")
             objects.append(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents \(5 + index * 2) 0 R >>")
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents \(5 + index * 2) 0 R >>"
+            )
             objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
         }
         var output = Data("%PDF-1.4\n".utf8)

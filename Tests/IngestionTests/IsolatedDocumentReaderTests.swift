@@ -68,7 +68,9 @@ struct IsolatedDocumentReaderTests {
     @Test("the file that took the daemon down (a 4,000-letter URL) is read in the child, within the chunk budget")
     func poisonPill() async throws {
         let file = try IsolationFixtures.file(
-            "pill.txt", "Veja https://loja.example/" + String(repeating: "a", count: 4_000) + " para detalhes.\n")
+            "pill.txt",
+            "Veja https://loja.example/" + String(repeating: "a", count: 4_000) + " para detalhes.\n"
+        )
         let read = try await IsolatedDocumentReader(executable: IsolationFixtures.balcao).read(fileAt: file, password: nil)
         #expect(read.chunks.count >= 3)
         // The budget, plus the overlap carried from the chunk before.
@@ -78,8 +80,10 @@ struct IsolatedDocumentReaderTests {
     @Test("a reader that hangs is stopped at the timeout and the document gets a plain reason")
     func hang() async throws {
         let reader = IsolatedDocumentReader(
-            executable: try IsolationFixtures.script("exec sleep 600"), arguments: [],
-            limits: .init(timeout: .seconds(1), cpuSeconds: 60))
+            executable: try IsolationFixtures.script("exec sleep 600"),
+            arguments: [],
+            limits: .init(timeout: .seconds(1), cpuSeconds: 60)
+        )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
         #expect(error == .stopped("Processing this file took longer than 1 s and was stopped."))
     }
@@ -98,8 +102,10 @@ struct IsolatedDocumentReaderTests {
     @Test("a reader that spins is stopped by its processor-time limit, whatever the wall clock says")
     func spin() async throws {
         let reader = IsolatedDocumentReader(
-            executable: try IsolationFixtures.script("while :; do :; done"), arguments: [],
-            limits: .init(timeout: .seconds(600), cpuSeconds: 1))
+            executable: try IsolationFixtures.script("while :; do :; done"),
+            arguments: [],
+            limits: .init(timeout: .seconds(600), cpuSeconds: 1)
+        )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
         #expect(error == .stopped("Processing this file used more than 1 s of processor time and was stopped."))
     }
@@ -108,8 +114,10 @@ struct IsolatedDocumentReaderTests {
     func memory() async throws {
         // Python asks for 4 GiB under a 256 MiB address-space limit: the allocation fails, as a parser's would.
         let reader = IsolatedDocumentReader(
-            executable: try IsolationFixtures.script("exec python3 -c 'bytearray(1 << 32)'"), arguments: [],
-            limits: .init(timeout: .seconds(600), memoryBytes: 256 << 20))
+            executable: try IsolationFixtures.script("exec python3 -c 'bytearray(1 << 32)'"),
+            arguments: [],
+            limits: .init(timeout: .seconds(600), memoryBytes: 256 << 20)
+        )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
         #expect(error == .stopped("Processing this file needed more than 256 MB of memory and was stopped."))
     }
@@ -120,7 +128,9 @@ struct IsolatedDocumentReaderTests {
         let line = "Uma linha de texto comum, com acentuação e números 12345, repetida para encher o arquivo.\n"
         let file = try IsolationFixtures.file("grande.txt", String(repeating: line, count: 40_000_000 / line.utf8.count))
         let reader = IsolatedDocumentReader(
-            executable: IsolationFixtures.balcao, limits: .init(timeout: .seconds(600), memoryBytes: 400 << 20))
+            executable: IsolationFixtures.balcao,
+            limits: .init(timeout: .seconds(600), memoryBytes: 400 << 20)
+        )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: file, password: nil) }
         guard case .stopped(let text)? = error else {
             Issue.record("expected stopped, got \(String(describing: error))")
@@ -143,8 +153,10 @@ struct IsolatedDocumentReaderTests {
         // The script answers with its environment and signal mask as the "reason" of a failure.
         let reader = IsolatedDocumentReader(
             executable: try IsolationFixtures.script(
-                #"cat >/dev/null; printf '{"failure":{"kind":"malformed","reason":"%s"}}' "$( (env; grep SigBlk /proc/$$/status) | tr -d '"\\' | tr '\t\n' '  ')""#),
-            arguments: [])
+                #"cat >/dev/null; printf '{"failure":{"kind":"malformed","reason":"%s"}}' "$( (env; grep SigBlk /proc/$$/status) | tr -d '"\\' | tr '\t\n' '  ')""#
+            ),
+            arguments: []
+        )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
         guard case .malformed(let seen)? = error else {
             Issue.record("expected the script's answer, got \(String(describing: error))")
@@ -158,7 +170,10 @@ struct IsolatedDocumentReaderTests {
     @Test("cancelling the caller (shutdown) stops the child at once")
     func cancellation() async throws {
         let reader = IsolatedDocumentReader(
-            executable: try IsolationFixtures.script("exec sleep 600"), arguments: [], limits: .init(timeout: .seconds(600)))
+            executable: try IsolationFixtures.script("exec sleep 600"),
+            arguments: [],
+            limits: .init(timeout: .seconds(600))
+        )
         let task = Task { () -> ExtractionError? in
             await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
         }

@@ -17,7 +17,8 @@ final class TestClock: LLMClock {
     func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
         state.withLock {
-            $0.now += duration; $0.sleeps.append(duration)
+            $0.now += duration
+            $0.sleeps.append(duration)
         }
     }
     func advance(by duration: Duration) { state.withLock { $0.now += duration } }
@@ -38,20 +39,35 @@ func withFakeLLM<T>(reply: String = "Resposta de teste.", _ body: (FakeLLM) asyn
 }
 
 func client(
-    _ llm: FakeLLM, clock: TestClock = TestClock(), apiKey: String? = "sk-test", timeout: Duration = .seconds(10), maxAttempts: Int = 3,
+    _ llm: FakeLLM,
+    clock: TestClock = TestClock(),
+    apiKey: String? = "sk-test",
+    timeout: Duration = .seconds(10),
+    maxAttempts: Int = 3,
     breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(failureThreshold: 50, coolDown: .seconds(30))
 ) -> OpenAIChatClient {
     OpenAIChatClient(
         configuration: .init(
-            baseURL: llm.baseURL, apiKey: apiKey, model: "gpt-test", timeout: timeout, maxAttempts: maxAttempts,
-            initialBackoff: .milliseconds(500), maxBackoff: .seconds(8), maxRetryAfter: .seconds(30), totalDeadline: .seconds(120),
-            circuitBreaker: breaker),
-        clock: clock)
+            baseURL: llm.baseURL,
+            apiKey: apiKey,
+            model: "gpt-test",
+            timeout: timeout,
+            maxAttempts: maxAttempts,
+            initialBackoff: .milliseconds(500),
+            maxBackoff: .seconds(8),
+            maxRetryAfter: .seconds(30),
+            totalDeadline: .seconds(120),
+            circuitBreaker: breaker
+        ),
+        clock: clock
+    )
 }
 
 let question = ChatRequest(
-    messages: [.system("Responda só com base nos trechos.\nTrecho 1: abrimos às 9h."), .user("Que horas abrem?")], temperature: 0.2,
-    maxTokens: 300)
+    messages: [.system("Responda só com base nos trechos.\nTrecho 1: abrimos às 9h."), .user("Que horas abrem?")],
+    temperature: 0.2,
+    maxTokens: 300
+)
 
 /// Expects `body` to throw an ``LLMError`` and returns it.
 func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: SourceLocation = #_sourceLocation) async -> LLMError? {
@@ -96,7 +112,8 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
                 request.messages == [
                     FakeLLM.Message(role: "system", content: "Responda só com base nos trechos.\nTrecho 1: abrimos às 9h."),
                     FakeLLM.Message(role: "user", content: "Que horas abrem?"),
-                ])
+                ]
+            )
             #expect(request.prompt.contains("abrimos às 9h"))
             #expect(request.temperature == 0.2)
             #expect(request.maxTokens == 300)
@@ -120,7 +137,9 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
     @Test func maxCompletionTokensField() async throws {
         try await withFakeLLM { llm in
             let model = OpenAIChatClient(
-                configuration: .init(baseURL: llm.baseURL, model: "o-test", maxTokensField: .maxCompletionTokens), clock: TestClock())
+                configuration: .init(baseURL: llm.baseURL, model: "o-test", maxTokensField: .maxCompletionTokens),
+                clock: TestClock()
+            )
             _ = try await model.complete(ChatRequest(messages: [.user("oi")], maxTokens: 64))
             let json = try #require(llm.lastRequest?.jsonObject)
             #expect(json["max_completion_tokens"] as? Int == 64)
@@ -203,7 +222,8 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
             let clock = TestClock()
             let model = OpenAIChatClient(
                 configuration: .init(baseURL: llm.baseURL, model: "m", maxAttempts: 10, initialBackoff: .seconds(2), totalDeadline: .seconds(5)),
-                clock: clock)
+                clock: clock
+            )
             let error = await expectLLMError { try await model.complete(question) }
             #expect(error?.kind == .server(status: 500))
             #expect(error?.message.contains("no time left") == true)
@@ -288,7 +308,9 @@ func expectLLMError(_ body: () async throws -> ChatCompletion, sourceLocation: S
         let refusing = try RefusingPort()
         let clock = TestClock()
         let model = OpenAIChatClient(
-            configuration: .init(baseURL: refusing.baseURL + "/v1", model: "m", timeout: .seconds(180), maxAttempts: 2), clock: clock)
+            configuration: .init(baseURL: refusing.baseURL + "/v1", model: "m", timeout: .seconds(180), maxAttempts: 2),
+            clock: clock
+        )
         let started = ContinuousClock.now
         let error = await expectLLMError { try await model.complete(question) }
         // Noticed at once (milliseconds), not after waiting out each attempt's 180 s timeout. The bound is wide because a

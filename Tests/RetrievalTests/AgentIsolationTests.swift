@@ -1,9 +1,9 @@
 import Foundation
+import Retrieval
 import Storage
 import Testing
-@testable import VectorIndex
 
-import Retrieval
+@testable import VectorIndex
 
 /// An agent answers from its own documents only: its search never returns another agent's chunk, on the keyword side,
 /// the vector side or after the fusion, even when that chunk is the best match of the whole store.
@@ -56,10 +56,12 @@ struct AgentIsolationTests {
             ("loja", "clinica", "quanto custa o clareamento dental?", Clinic.whitening),
             ("clinica", "loja", "aceitam pagamento por PIX?", Store.payment),
             ("clinica", "loja", "posso mandar de volta o que comprei?", Store.returns),
-        ])
+        ]
+    )
     func isolation(agent: String, other: String, question: String, otherBest: String) async throws {
         let setup = try await TwoAgents()
-        let own = setup.chunks[agent]!, foreign = setup.chunks[other]!
+        let own = setup.chunks[agent]!
+        let foreign = setup.chunks[other]!
         let best = setup.chunkOf[otherBest]!
 
         // Unscoped, the other agent's passage is the best match on each side where it matches at all.

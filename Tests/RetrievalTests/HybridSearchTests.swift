@@ -1,8 +1,7 @@
 import Foundation
+import Retrieval
 import Storage
 import Testing
-
-import Retrieval
 
 /// Hybrid search through the real local embedder: each side finds what the other misses, and the fusion keeps both.
 @Suite("Hybrid search with the real embedder")
@@ -21,7 +20,11 @@ struct HybridSearchTests {
             index = RecordingVectorIndex(try scratch.openIndex())
             let policies = try await scratch.addDocument("politicas.txt", agent: "loja", passages: Store.policies, into: index)
             let catalogue = try await scratch.addDocument(
-                "catalogo.txt", agent: "loja", passages: [Store.blender] + Store.lookalikeCodes, into: index)
+                "catalogo.txt",
+                agent: "loja",
+                passages: [Store.blender] + Store.lookalikeCodes,
+                into: index
+            )
             chunkOf = Dictionary(uniqueKeysWithValues: zip(Store.all, policies + catalogue))
         }
 
@@ -37,7 +40,8 @@ struct HybridSearchTests {
             ("posso mandar de volta o que comprei?", Store.returns),
             ("quanto tempo demora para chegar minha encomenda?", Store.delivery),
             ("o aparelho estragou depois de um mês, vocês consertam?", Store.warranty),
-        ])
+        ]
+    )
     // On this corpus the answering passage leads the vector list by 0.010 to 0.015 of cosine, and no passage shares a word
     // with these questions, so the fused list is the vector list: a fusion that dropped the vectors would find nothing.
     func paraphrase(question: String, passage: String) async throws {

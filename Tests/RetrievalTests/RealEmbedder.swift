@@ -30,7 +30,9 @@ enum RealEmbedder {
             Issue.record(
                 Comment(
                     rawValue: "The local embedding model is needed by the retrieval tests and could not be loaded: \(error) "
-                        + "Run `make setup` (make test runs it first), or set BALCAO_MODEL_DIR to a directory holding it."))
+                        + "Run `make setup` (make test runs it first), or set BALCAO_MODEL_DIR to a directory holding it."
+                )
+            )
             throw error
         }
     }

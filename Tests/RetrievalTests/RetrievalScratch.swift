@@ -1,9 +1,8 @@
 import Embedding
 import Foundation
 import Logging
-import Storage
-
 import Retrieval
+import Storage
 
 /// A temporary data directory with its database and a vector index over it, filled the way ingestion fills them:
 /// chunks stored, embedded as passages by the real embedder, then stored and indexed in one step.
@@ -26,8 +25,12 @@ final class RetrievalScratch: Sendable {
     /// Opens the vector index on this directory (a daemon start: load the snapshot, replay, or rebuild).
     func openIndex() throws -> HNSWChunkIndex {
         try HNSWChunkIndex(
-            database: database, directory: directory, modelIdentity: embedder.modelIdentity, dimension: embedder.dimension,
-            logger: Logger(label: "test.index", factory: { _ in self.logs }))
+            database: database,
+            directory: directory,
+            modelIdentity: embedder.modelIdentity,
+            dimension: embedder.dimension,
+            logger: Logger(label: "test.index", factory: { _ in self.logs })
+        )
     }
 
     /// The search service the daemon builds: keyword search fused with vector search through the real embedder.
@@ -53,7 +56,13 @@ final class RetrievalScratch: Sendable {
     /// Stores a document's chunks without any vector; returns their ids in order.
     func storeDocument(_ filename: String, agent: String?, passages: [String]) throws -> [Int64] {
         let upload = try database.registerUpload(
-            filename: filename, sha256: "sha-\(filename)", bytes: 1, format: "text", sealedPassword: nil, agentName: agent)
+            filename: filename,
+            sha256: "sha-\(filename)",
+            bytes: 1,
+            format: "text",
+            sealedPassword: nil,
+            agentName: agent
+        )
         let chunks = passages.map {
             NewChunk(text: $0, section: "", pageStart: nil, pageEnd: nil, tokenCount: $0.split(separator: " ").count)
         }

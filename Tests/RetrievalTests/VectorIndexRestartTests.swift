@@ -1,9 +1,8 @@
 import Foundation
 import Logging
+import Retrieval
 import Storage
 import Testing
-
-import Retrieval
 
 /// A restart of the daemon, seen by the vector index with real embeddings: vectors stored after the last snapshot are
 /// replayed from the database, and a snapshot that is missing, corrupt or out of step is rebuilt from it; either way
@@ -30,12 +29,20 @@ struct VectorIndexRestartTests {
             scratch = try RetrievalScratch()
             let index = try scratch.openIndex()
             saved = try await scratch.addDocument(
-                "politicas.txt", agent: nil, passages: Store.policies.filter { $0 != Store.returns }, into: index)
+                "politicas.txt",
+                agent: nil,
+                passages: Store.policies.filter { $0 != Store.returns },
+                into: index
+            )
             try index.saveIfChanged()
             #expect(FileManager.default.fileExists(atPath: HNSWChunkIndex.snapshotFile(in: scratch.directory).path))
             let returns = try await scratch.addDocument("devolucoes.txt", agent: nil, passages: [Store.returns], into: index)
             let catalogue = try await scratch.addDocument(
-                "catalogo.txt", agent: nil, passages: [Store.blender] + Store.lookalikeCodes, into: index)
+                "catalogo.txt",
+                agent: nil,
+                passages: [Store.blender] + Store.lookalikeCodes,
+                into: index
+            )
             unsaved = returns + catalogue
             catalogueDocument = try #require(try scratch.database.chunks(ids: [catalogue[0]]).first).documentId
             scratch.logs.clear()

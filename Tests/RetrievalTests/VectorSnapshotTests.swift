@@ -39,7 +39,13 @@ struct VectorSnapshotTests {
         var chunkIDs: [[Int64]] = []
         for worker in 0..<2 {
             let upload = try database.registerUpload(
-                filename: "\(worker).txt", sha256: "sha-\(worker)", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+                filename: "\(worker).txt",
+                sha256: "sha-\(worker)",
+                bytes: 1,
+                format: "text",
+                sealedPassword: nil,
+                agentName: nil
+            )
             let chunks = (0..<240).map { NewChunk(text: "trecho \(worker)-\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3) }
             chunkIDs.append(try database.replaceChunks(documentID: upload.document.id!, with: chunks).stored.map { $0.id! })
         }
@@ -71,7 +77,12 @@ struct VectorSnapshotTests {
 
         // A restart loads the snapshot, replays nothing it already holds, and finds every vector.
         let reopened = try HNSWChunkIndex(
-            database: database, directory: directory, modelIdentity: Self.model, dimension: Self.dimension, logger: logger)
+            database: database,
+            directory: directory,
+            modelIdentity: Self.model,
+            dimension: Self.dimension,
+            logger: logger
+        )
         #expect(reopened.count == 480)
         let stored = try database.vectors(after: 0)
         #expect(Set(stored.map(\.chunkID)) == Set(chunkIDs.joined()))

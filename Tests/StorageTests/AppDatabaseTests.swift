@@ -26,9 +26,21 @@ struct AppDatabaseTests {
     func duplicateUpload() throws {
         let database = try AppDatabase.inMemory()
         let first = try database.registerUpload(
-            filename: "a.txt", sha256: "ab12", bytes: 3, format: "text", sealedPassword: nil, agentName: "vendas")
+            filename: "a.txt",
+            sha256: "ab12",
+            bytes: 3,
+            format: "text",
+            sealedPassword: nil,
+            agentName: "vendas"
+        )
         let second = try database.registerUpload(
-            filename: "copy.txt", sha256: "ab12", bytes: 3, format: "text", sealedPassword: nil, agentName: "suporte")
+            filename: "copy.txt",
+            sha256: "ab12",
+            bytes: 3,
+            format: "text",
+            sealedPassword: nil,
+            agentName: "suporte"
+        )
         #expect(!first.isDuplicate)
         #expect(second.isDuplicate)
         #expect(second.document.id == first.document.id)
@@ -50,12 +62,20 @@ struct AppDatabaseTests {
         _ = try database.replaceChunks(
             documentID: doc.document.id!,
             with: [
-                NewChunk(text: "Informação sobre a devolução de produtos em até 7 dias.", section: "Trocas", pageStart: 1, pageEnd: 1, tokenCount: 10),
+                NewChunk(
+                    text: "Informação sobre a devolução de produtos em até 7 dias.",
+                    section: "Trocas",
+                    pageStart: 1,
+                    pageEnd: 1,
+                    tokenCount: 10
+                ),
                 NewChunk(text: "Horário de atendimento: segunda a sexta.", section: "Contato", pageStart: 2, pageEnd: 2, tokenCount: 6),
-            ])
+            ]
+        )
         _ = try database.replaceChunks(
             documentID: other.document.id!,
-            with: [NewChunk(text: "Outra INFORMAÇÃO qualquer.", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)])
+            with: [NewChunk(text: "Outra INFORMAÇÃO qualquer.", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)]
+        )
 
         let plain = try database.searchChunks("informacao devolucao", limit: 5)
         #expect(plain.first?.text.hasPrefix("Informação sobre a devolução") == true)
@@ -72,12 +92,17 @@ struct AppDatabaseTests {
         #expect(try database.searchChunks("informação", limit: 5, documentIDs: []).isEmpty)
     }
 
-    @Test("FTS syntax in a question is treated as words", arguments: ["\"", "a* OR", "NEAR(x y)", "-devolução", "^x:y", "'; DROP TABLE chunk; --", "", "   "])
+    @Test(
+        "FTS syntax in a question is treated as words",
+        arguments: ["\"", "a* OR", "NEAR(x y)", "-devolução", "^x:y", "'; DROP TABLE chunk; --", "", "   "]
+    )
     func hostileQueries(_ question: String) throws {
         let database = try AppDatabase.inMemory()
         let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
         _ = try database.replaceChunks(
-            documentID: doc.document.id!, with: [NewChunk(text: "devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)])
+            documentID: doc.document.id!,
+            with: [NewChunk(text: "devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
+        )
         _ = try database.searchChunks(question, limit: 5)
         #expect(try database.chunks(ofDocument: doc.document.id!).count == 1)
     }
@@ -87,9 +112,13 @@ struct AppDatabaseTests {
         let database = try AppDatabase.inMemory()
         let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
         let first = try database.replaceChunks(
-            documentID: doc.document.id!, with: [NewChunk(text: "velho", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)])
+            documentID: doc.document.id!,
+            with: [NewChunk(text: "velho", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
+        )
         let second = try database.replaceChunks(
-            documentID: doc.document.id!, with: [NewChunk(text: "novo", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)])
+            documentID: doc.document.id!,
+            with: [NewChunk(text: "novo", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
+        )
         #expect(second.removedChunkIDs == first.stored.map { $0.id! })
         #expect(try database.searchChunks("velho", limit: 5).isEmpty)
         #expect(try database.searchChunks("novo", limit: 5).count == 1)
@@ -122,10 +151,13 @@ struct AppDatabaseTests {
         let first = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
         let second = try database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
         let a = try database.replaceChunks(
-            documentID: first.document.id!, with: (0..<3).map { NewChunk(text: "a\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
+            documentID: first.document.id!,
+            with: (0..<3).map { NewChunk(text: "a\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
         ).stored
         _ = try database.replaceChunks(
-            documentID: second.document.id!, with: [NewChunk(text: "b", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)])
+            documentID: second.document.id!,
+            with: [NewChunk(text: "b", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
+        )
         #expect(try database.chunkIDs(ofDocuments: [first.document.id!]) == Set(a.map { $0.id! }))
         #expect(try database.chunkIDs(ofDocuments: [first.document.id!, second.document.id!]).count == 4)
         #expect(try database.chunkIDs(ofDocuments: []).isEmpty)

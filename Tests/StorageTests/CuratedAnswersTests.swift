@@ -14,11 +14,15 @@ struct CuratedAnswersTests {
                 sql: """
                     INSERT INTO conversation (phoneNumberID, customerID, addressing, mode, consecutiveUnanswered, createdAt, updatedAt)
                     VALUES ('1', ?, 'to', 'assistant', 1, ?, ?)
-                    """, arguments: [UUID().uuidString, now, now])
+                    """,
+                arguments: [UUID().uuidString, now, now]
+            )
             let conversation = db.lastInsertedRowID
             try db.execute(
-                sql: "INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt) VALUES (?, ?, '', 'unanswered', '[]', 1, ?)",
-                arguments: [conversation, question, now])
+                sql:
+                    "INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt) VALUES (?, ?, '', 'unanswered', '[]', 1, ?)",
+                arguments: [conversation, question, now]
+            )
             return db.lastInsertedRowID
         }
     }
@@ -35,7 +39,12 @@ struct CuratedAnswersTests {
         let book = CuratedAnswers(database: database, originals: OriginalStore(directory: directory))
 
         let (curated, document) = try book.add(
-            question: "  Vocês abrem no domingo?\r\n", answer: "Sim, das 9h às 13h.", agentID: agent.id, answerID: answerID, createdBy: "ana")
+            question: "  Vocês abrem no domingo?\r\n",
+            answer: "Sim, das 9h às 13h.",
+            agentID: agent.id,
+            answerID: answerID,
+            createdBy: "ana"
+        )
         #expect(curated.answerId == answerID)
         #expect(curated.question == "Vocês abrem no domingo?")
         #expect(curated.createdBy == "ana")
@@ -50,7 +59,9 @@ struct CuratedAnswersTests {
 
         // Answering the same question again moves the link to the new entry (a question is settled once).
         let (again, _) = try book.add(question: "Abrem no domingo?", answer: "Sim.", agentID: nil, answerID: answerID, createdBy: nil)
-        let links = try database.reader.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM curatedAnswer WHERE answerId = ?", arguments: [answerID]) }
+        let links = try database.reader.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM curatedAnswer WHERE answerId = ?", arguments: [answerID])
+        }
         #expect(links == [again.id!])
 
         // Deleting the document deletes the entry.
@@ -73,7 +84,13 @@ struct CuratedAnswersTests {
             try book.add(question: "x", answer: "", agentID: nil, answerID: nil, createdBy: nil)
         }
         #expect(throws: CuratedAnswerError.invalidAnswer) {
-            try book.add(question: "x", answer: String(repeating: "a", count: CuratedAnswers.maxAnswerLength + 1), agentID: nil, answerID: nil, createdBy: nil)
+            try book.add(
+                question: "x",
+                answer: String(repeating: "a", count: CuratedAnswers.maxAnswerLength + 1),
+                agentID: nil,
+                answerID: nil,
+                createdBy: nil
+            )
         }
         #expect(throws: CuratedAnswerError.unknownAgent(42)) {
             try book.add(question: "x", answer: "y", agentID: 42, answerID: nil, createdBy: nil)
@@ -90,8 +107,14 @@ struct CuratedAnswersTests {
         var ids: [Int64] = []
         for index in 0..<7 {
             let registered = try database.registerUpload(
-                filename: "doc\(index).txt", sha256: "sha\(index)", bytes: 10, format: "text", sealedPassword: nil, agentName: nil,
-                now: start.addingTimeInterval(Double(index)))
+                filename: "doc\(index).txt",
+                sha256: "sha\(index)",
+                bytes: 10,
+                format: "text",
+                sealedPassword: nil,
+                agentName: nil,
+                now: start.addingTimeInterval(Double(index))
+            )
             ids.append(registered.document.id!)
         }
         try database.setStatus(documentID: ids[1], .needsOCR, reason: "scan")
@@ -108,11 +131,22 @@ struct CuratedAnswersTests {
         #expect(problems.documents.map(\.id) == [ids[1]])
 
         let (stored, _) = try database.replaceChunks(
-            documentID: ids[2], with: [NewChunk(text: "Entregamos aos sábados.", section: "Entregas", pageStart: 3, pageEnd: 3, tokenCount: 4)])
+            documentID: ids[2],
+            with: [NewChunk(text: "Entregamos aos sábados.", section: "Entregas", pageStart: 3, pageEnd: 3, tokenCount: 4)]
+        )
         let sources = try database.passageSources(chunkIDs: [stored[0].id!, 999_999])
         #expect(sources.count == 1)
-        #expect(sources[stored[0].id!] == PassageSource(
-            chunkID: stored[0].id!, documentID: ids[2], filename: "doc2.txt", page: 3, section: "Entregas", text: "Entregamos aos sábados."))
+        #expect(
+            sources[stored[0].id!]
+                == PassageSource(
+                    chunkID: stored[0].id!,
+                    documentID: ids[2],
+                    filename: "doc2.txt",
+                    page: 3,
+                    section: "Entregas",
+                    text: "Entregamos aos sábados."
+                )
+        )
         #expect(try database.chunks(ofDocument: ids[2], limit: 10, offset: 1).isEmpty)
         #expect(try database.documentChoices().map(\.filename).first == "doc0.txt")
     }

@@ -11,7 +11,13 @@ struct JobQueueTests {
         let database = try AppDatabase.open(at: directory.url.appendingPathComponent("db.sqlite"))
         for index in 0..<20 {
             _ = try database.registerUpload(
-                filename: "\(index).txt", sha256: "\(index)", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+                filename: "\(index).txt",
+                sha256: "\(index)",
+                bytes: 1,
+                format: "text",
+                sealedPassword: nil,
+                agentName: nil
+            )
         }
         let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for _ in 0..<8 {

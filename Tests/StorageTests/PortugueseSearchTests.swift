@@ -23,11 +23,14 @@ struct PortugueseSearchTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
     }
 
-    @Test("stems of common customer-service words", arguments: [
-        ("devolução", "devolu"), ("devoluções", "devolu"), ("informação", "inform"), ("informações", "inform"),
-        ("trocar", "troc"), ("troca", "troc"), ("trocas", "troc"), ("não", "nã"), ("felizmente", "feliz"),
-        ("atividade", "ativ"), ("", ""), ("a", "a"),
-    ])
+    @Test(
+        "stems of common customer-service words",
+        arguments: [
+            ("devolução", "devolu"), ("devoluções", "devolu"), ("informação", "inform"), ("informações", "inform"),
+            ("trocar", "troc"), ("troca", "troc"), ("trocas", "troc"), ("não", "nã"), ("felizmente", "feliz"),
+            ("atividade", "ativ"), ("", ""), ("a", "a"),
+        ]
+    )
     func stems(_ word: String, _ stem: String) {
         #expect(PortugueseStemmer.stem(word) == stem)
     }
@@ -49,10 +52,13 @@ struct PortugueseSearchTests {
         #expect(StemmingTokenizer.terms(of: "é", forDocument: true) == ("e", nil))
     }
 
-    @Test("nasal endings typed without their tilde are restored", arguments: [
-        ("devolucao", "devolução"), ("devolucoes", "devoluções"), ("nao", "não"), ("maes", "mães"), ("botoes", "botões"),
-        ("ao", "ao"), ("casa", "casa"), ("refund", "refund"),
-    ])
+    @Test(
+        "nasal endings typed without their tilde are restored",
+        arguments: [
+            ("devolucao", "devolução"), ("devolucoes", "devoluções"), ("nao", "não"), ("maes", "mães"), ("botoes", "botões"),
+            ("ao", "ao"), ("casa", "casa"), ("refund", "refund"),
+        ]
+    )
     func nasalEndings(_ typed: String, _ restored: String) {
         #expect(StemmingTokenizer.restoringNasalEnding(typed) == restored)
     }
@@ -67,20 +73,23 @@ struct PortugueseSearchTests {
         return (database, stored.map { $0.id! })
     }
 
-    @Test("inflected and unaccented questions find the passage", arguments: [
-        ("devoluções", "Política de devolução de produtos."),
-        ("devolução", "Aceitamos devoluções em até 7 dias."),
-        ("informacao", "Mais informação no site."),
-        ("informacoes", "Mais informação no site."),
-        ("devolucoes", "Política de devolução de produtos."),
-        ("devolucao", "Aceitamos devolucoes em até 7 dias."),
-        ("experiencia", "Experiência de compra."),
-        ("INFORMAÇÕES", "Mais informação no site."),
-        ("trocar", "Trocas só com nota fiscal."),
-        ("trocar", "A troca é gratuita."),
-        ("Como faço para trocar um produto?", "A troca é gratuita."),
-        ("nao", "Não aceitamos cheques."),
-    ])
+    @Test(
+        "inflected and unaccented questions find the passage",
+        arguments: [
+            ("devoluções", "Política de devolução de produtos."),
+            ("devolução", "Aceitamos devoluções em até 7 dias."),
+            ("informacao", "Mais informação no site."),
+            ("informacoes", "Mais informação no site."),
+            ("devolucoes", "Política de devolução de produtos."),
+            ("devolucao", "Aceitamos devolucoes em até 7 dias."),
+            ("experiencia", "Experiência de compra."),
+            ("INFORMAÇÕES", "Mais informação no site."),
+            ("trocar", "Trocas só com nota fiscal."),
+            ("trocar", "A troca é gratuita."),
+            ("Como faço para trocar um produto?", "A troca é gratuita."),
+            ("nao", "Não aceitamos cheques."),
+        ]
+    )
     func inflectedQuestions(_ question: String, _ passage: String) throws {
         let (database, _) = try database(with: [passage, "Horário de atendimento: segunda a sexta.", "Entrega em todo o Brasil."])
         let hits = try database.searchChunks(question, limit: 5)
@@ -106,10 +115,13 @@ struct PortugueseSearchTests {
         #expect(KeywordQuery.ftsPattern(for: "o que é") == #""o" OR "que" OR "é""#)
     }
 
-    @Test("FTS syntax in a question is still treated as words", arguments: [
-        "\"", "a* OR", "NEAR(x y)", "-devolução", "^x:y", "'; DROP TABLE chunk; --", "", "   ", "devoluções\"*", "trocar)OR(",
-        "informação:*", "\u{0}", "ção ção ção",
-    ])
+    @Test(
+        "FTS syntax in a question is still treated as words",
+        arguments: [
+            "\"", "a* OR", "NEAR(x y)", "-devolução", "^x:y", "'; DROP TABLE chunk; --", "", "   ", "devoluções\"*", "trocar)OR(",
+            "informação:*", "\u{0}", "ção ção ção",
+        ]
+    )
     func hostileQueries(_ question: String) throws {
         let (database, ids) = try database(with: ["devolução e troca"])
         _ = try database.searchChunks(question, limit: 5)
@@ -125,11 +137,13 @@ struct PortugueseSearchTests {
         let before = try #require(migrator.migrations.firstIndex(of: "v3: Portuguese stemming in the keyword index"))
         try migrator.migrate(queue, upTo: migrator.migrations[before - 1])
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO document (filename, sha256, bytes, status, createdAt, updatedAt)
-                VALUES ('a.txt', 'x', 1, 'ready', '2026-01-01', '2026-01-01');
-                INSERT INTO chunk (documentId, ordinal, text, section, tokenCount) VALUES (1, 0, 'Trocas e devoluções', '', 3);
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO document (filename, sha256, bytes, status, createdAt, updatedAt)
+                    VALUES ('a.txt', 'x', 1, 'ready', '2026-01-01', '2026-01-01');
+                    INSERT INTO chunk (documentId, ordinal, text, section, tokenCount) VALUES (1, 0, 'Trocas e devoluções', '', 3);
+                    """
+            )
             // The old index does not stem.
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM chunkFTS WHERE chunkFTS MATCH '\"trocar\"'") == 0)
         }
@@ -137,7 +151,9 @@ struct PortugueseSearchTests {
         #expect(try database.searchChunks("trocar devolução", limit: 5).map(\.chunkID) == [1])
         // Later writes go through the new triggers.
         _ = try database.replaceChunks(
-            documentID: 1, with: [NewChunk(text: "Garantia estendida", section: "", pageStart: nil, pageEnd: nil, tokenCount: 2)])
+            documentID: 1,
+            with: [NewChunk(text: "Garantia estendida", section: "", pageStart: nil, pageEnd: nil, tokenCount: 2)]
+        )
         #expect(try database.searchChunks("trocas", limit: 5).isEmpty)
         #expect(try database.searchChunks("garantias", limit: 5).count == 1)
     }
@@ -150,7 +166,9 @@ struct PortugueseSearchTests {
             let database = try AppDatabase.open(at: url)
             let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
             _ = try database.replaceChunks(
-                documentID: doc.document.id!, with: [NewChunk(text: "Prazo de devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)])
+                documentID: doc.document.id!,
+                with: [NewChunk(text: "Prazo de devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)]
+            )
         }
         let reopened = try AppDatabase.open(at: url)
         #expect(try reopened.searchChunks("devoluções", limit: 5).count == 1)

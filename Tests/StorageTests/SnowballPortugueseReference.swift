@@ -1,4838 +1,4838 @@
 // Generated: every distinct word of shared/retrieval/faquad (corpus and queries) and its stem from NLTK 3.10.4
 // `SnowballStemmer("portuguese").stem(word)`, the stemmer the retrieval reference (eval.py) used. One "word<TAB>stem" a line.
 let snowballPortugueseReference = #"""
-a	a
-abaixo	abaix
-aberta	abert
-aberto	abert
-abertos	abert
-abertura	abertur
-abono	abon
-aborda	abord
-abordados	abord
-abordagem	abordag
-abordagens	abordagens
-abordam	abord
-abrange	abrang
-abrangem	abrang
-abrangente	abrangent
-abrangência	abrangent
-abreviação	abrevi
-abril	abril
-abrir	abrir
-absolvição	absolviçã
-absorvendo	absorv
-absorver	absorv
-absorvidos	absorv
-abstratos	abstrat
-abstração	abstraçã
-acaba	acab
-acabando	acab
-acabou	acab
-academia	academ
-academos	acad
-académica	académ
-acadêmica	acadêm
-acadêmicas	acadêm
-acadêmico	acadêm
-acadêmicos	acadêm
-acarretará	acarret
-aceitam	aceit
-aceitação	aceit
-acelerou	aceler
-acerca	acerc
-acerto	acert
-acervo	acerv
-acessar	acess
-acesso	acess
-acessível	acess
-acidentes	acident
-acima	acim
-aco	aco
-acolhida	acolh
-acompanha	acompanh
-acompanhado	acompanh
-acompanhamento	acompanh
-acompanhar	acompanh
-acontece	acontec
-acontecer	acontec
-acontecia	acontec
-acordo	acord
-acostumado	acostum
-acostumados	acostum
-acredita	acredit
-acreditarem	acredit
-acreditação	acredit
-acrescentar	acrescent
-acrescida	acresc
-acrescido	acresc
-acs	acs
-actualmente	actual
-acusado	acus
-acusações	acus
-ad	ad
-ada	ada
-adaptar	adapt
-adaptação	adapt
-adequada	adequ
-adequado	adequ
-adequação	adequ
-adequações	adequ
-adianta	adiant
-adicionado	adicion
-adicionais	adicion
-adicionalmente	adicional
-adicione	adicion
-adição	adiçã
-administra	administr
-administrado	administr
-administraram	administr
-administration	administration
-administrativa	administr
-administrativamente	administr
-administrativo	administr
-administrativos	administr
-administração	administr
-admitida	admit
-admitindo	admit
-admitir	admit
-admitirão	admit
-adotada	adot
-adotado	adot
-adotam	adot
-adquire	adquir
-adquiridas	adquir
-adquirido	adquir
-adquirir	adquir
-adultos	adult
-advento	advent
-advertência	advertent
-aeronaves	aeronav
-aes	aes
-aex	aex
-afasta	afast
-afastado	afast
-afastamento	afast
-afastamentos	afast
-afecções	afecçõ
-afim	afim
-afinadas	afin
-afinal	afinal
-afinidade	afin
-afins	afins
-afirmam	afirm
-afirmou	afirm
-agentes	agent
-agora	agor
-agosto	agost
-agrado	agrad
-agradável	agrad
-agricultura	agricultur
-agronomia	agronom
-agrupa	agrup
-agrupadas	agrup
-agrupam	agrup
-agrupamento	agrup
-agudizados	agudiz
-agudos	agud
-agências	agênc
-aiken	aiken
-ainda	aind
-ajuda	ajud
-ajudada	ajud
-ajudadas	ajud
-ajudam	ajud
-ajudar	ajud
-ajuste	ajust
-ajustes	ajust
-akademischer	akademisch
-al	al
-alan	alan
-alargada	alarg
-alargar	alarg
-alavanca	alavanc
-alcançar	alcanc
-alcançaram	alcanc
-aleatória	aleatór
-alemanha	alemanh
-alemães	alemã
-alemão	alemã
-alertava	alert
-algo	algo
-algoritmi	algoritm
-algoritmo	algoritm
-algoritmos	algoritm
-algum	algum
-alguma	algum
-algumas	algum
-alguns	alguns
-alimentação	aliment
-alocadas	aloc
-alocação	aloc
-alonzo	alonz
-alquimia	alquim
-alta	alta
-alterada	alter
-alterar	alter
-alteração	alter
-alterações	alter
-alternados	altern
-alternativa	altern
-alternativas	altern
-alterou	alter
-alto	alto
-altos	altos
-aluno	alun
-alunos	alun
-além	além
-amazonas	amazon
-ambiente	ambient
-ambientes	ambient
-ambos	ambos
-americana	american
-americano	american
-americanos	american
-amostragem	amostrag
-amparo	ampar
-ampla	ampla
-amplamente	ampl
-ampliado	ampli
-ampliando	ampli
-ampliar	ampli
-amplo	amplo
-américas	amér
-anais	ana
-analisa	analis
-analisada	analis
-analisado	analis
-analisados	analis
-analisar	analis
-analise	analis
-analista	anal
-analistas	anal
-analysis	analys
-analítico	analít
-anatomia	anatom
-and	and
-andamento	andament
-andradina	andradin
-anexado	anex
-anexando	anex
-anexar	anex
-anexo	anex
-anexos	anex
-angeles	angel
-ano	ano
-anos	anos
-anotações	anot
-anteceder	anteced
-antecedência	antecedent
-anterior	anterior
-anteriores	anterior
-anteriormente	anterior
-antes	antes
-antiga	antig
-antigas	antig
-antigo	antig
-antropologia	antropolog
-anuais	anu
-anualmente	anual
-anunciado	anunc
-análise	anális
-ao	ao
-aoe	aoe
-aos	aos
-ap	ap
-apareceu	aparec
-aparentam	aparent
-apc	apc
-apenas	apen
-aperfeiçoamento	aperfeiço
-apesar	apes
-aplica	aplic
-aplicada	aplic
-aplicadas	aplic
-aplicado	aplic
-aplicados	aplic
-aplicando	aplic
-aplicar	aplic
-aplicativos	aplic
-aplicação	aplic
-aplicações	aplic
-apoiar	apoi
-apoiaram	apoi
-apoio	apoi
-apoiá	apoi
-apor	apor
-apreciada	aprec
-apreciados	aprec
-apreciação	aprec
-apreensão	apreensã
-aprendemos	aprend
-aprender	aprend
-aprendeu	aprend
-aprendiam	aprend
-aprendizado	aprendiz
-aprendizagem	aprendizag
-apresenta	apresent
-apresentada	apresent
-apresentado	apresent
-apresentador	apresent
-apresentados	apresent
-apresentar	apresent
-apresentaram	apresent
-apresentação	apresent
-apresente	apresent
-apresentem	apresent
-aprimorada	aprimor
-aprimorado	aprimor
-aprimoramento	aprimor
-aprofundada	aprofund
-aprofundar	aprofund
-apropriadas	apropri
-apropriado	apropri
-aprova	aprov
-aprovadas	aprov
-aprovado	aprov
-aprovados	aprov
-aprovando	aprov
-aprovação	aprov
-aproveitados	aproveit
-aproveitamento	aproveit
-aproveitando	aproveit
-aproveitáveis	aproveit
-aprovou	aprov
-aproximadamente	aproxim
-aproximam	aproxim
-aproximar	aproxim
-aproximação	aproxim
-apto	apto
-apuradas	apur
-apuração	apur
-após	após
-aquela	aquel
-aquelas	aquel
-aquele	aquel
-aquidauana	aquidauan
-ar	ar
-areia	are
-aristotélica	aristotél
-aritmética	aritmét
-aritméticas	aritmét
-armazena	armazen
-armazenada	armazen
-armazenadas	armazen
-armazenado	armazen
-armazenados	armazen
-armazenam	armazen
-armazenamento	armazen
-armazenar	armazen
-arquitetura	arquitetur
-arquivada	arquiv
-arquivado	arquiv
-arquivados	arquiv
-arquivos	arquiv
-art	art
-arte	arte
-articular	articul
-articulação	articul
-artifical	artifical
-artificiais	artific
-artigo	artig
-artilharia	artilh
-artística	artíst
-arábico	aráb
-as	as
-ashtadhyāyi	ashtadhyāy
-aspecto	aspect
-aspectos	aspect
-assegurado	assegur
-asseguram	assegur
-assegurando	assegur
-assegurar	assegur
-assembly	assembly
-assessoramento	assessor
-assim	assim
-assinado	assin
-assinalando	assinal
-assinatura	assinatur
-assinou	assin
-assistant	assistant
-assistent	assistent
-assistente	assistent
-assistida	assist
-assistidos	assist
-assistir	assist
-assistirá	assist
-assistência	assistent
-associada	assoc
-associado	assoc
-associate	associat
-associação	assoc
-assumiu	assum
-assunto	assunt
-assuntos	assunt
-astronomia	astronom
-ata	ata
-atempada	atemp
-atenas	aten
-atenda	atend
-atende	atend
-atendendo	atend
-atender	atend
-atendidas	atend
-atendido	atend
-atendidos	atend
-atendimento	atend
-atenta	atent
-atentar	atent
-atento	atent
-atenções	atençõ
-atinge	ating
-atingido	ating
-atingindo	ating
-atingir	ating
-atitudes	atitud
-ativdades	ativdad
-atividade	ativ
-atividades	ativ
-ato	ato
-atores	ator
-atos	atos
-atp	atp
-atravessa	atravess
-atravessou	atravess
-através	através
-atrelada	atrel
-atribui	atribu
-atribuida	atribu
-atribuir	atribu
-atribuição	atribuiçã
-atribuições	atribuiçõ
-atributos	atribut
-atribuía	atribuí
-atribuída	atribuíd
-atribuído	atribuíd
-atua	atu
-atuais	atu
-atual	atual
-atualizados	atualiz
-atualizar	atualiz
-atualização	atualiz
-atualmente	atual
-atuando	atu
-atuante	atuant
-atuar	atu
-atuação	atuaçã
-atuem	atu
-atuou	atu
-até	até
-aula	aul
-aulas	aul
-aumenta	aument
-aumentado	aument
-aumentando	aument
-aumentar	aument
-aumento	aument
-aurélio	auréli
-ausente	ausent
-ausência	ausênc
-autenticada	autentic
-autenticadas	autentic
-autenticar	autentic
-autenticação	autentic
-auto	aut
-autodidatismo	autodidat
-automata	automat
-automatiza	automatiz
-automatizam	automatiz
-automatização	automatiz
-automação	autom
-automática	automát
-automático	automát
-autonomia	autonom
-autor	autor
-autores	autor
-autoridade	autor
-autorizado	autoriz
-autorizados	autoriz
-autorizar	autoriz
-autorizou	autoriz
-autos	aut
-autuar	autu
-autômatos	autômat
-autônoma	autônom
-autônomo	autônom
-autônomos	autônom
-auxilia	auxil
-auxiliar	auxili
-auxiliares	auxili
-auxiliaria	auxili
-auxiliem	auxili
-auxílio	auxíli
-avalia	aval
-avaliadas	avali
-avaliado	avali
-avaliando	avali
-avaliar	avali
-avaliará	avali
-avaliativo	avali
-avaliação	avali
-avaliações	avali
-avançada	avanc
-avançadas	avanc
-avançado	avanc
-avançados	avanc
-avançar	avanc
-avanço	avanc
-avanços	avanc
-avançá	avanc
-aviso	avis
-azhar	azhar
-ação	açã
-ações	açõ
-açúcar	açúc
-b	b
-babbage	babbag
-bacharel	bacharel
-bacharelado	bacharel
-bacharéis	bachar
-bagdá	bagd
-bahia	bah
-baixará	baix
-baixo	baix
-baixos	baix
-balísticas	balíst
-banca	banc
-banco	banc
-bancos	banc
-barramento	barrament
-barramentos	barrament
-barreiras	barreir
-barros	barr
-base	bas
-baseada	bas
-baseadas	bas
-baseado	bas
-baseados	bas
-based	based
-baseia	bas
-basicamente	basic
-bastante	bastant
-bastão	bastã
-bauer	bau
-belo	bel
-bem	bem
-beneficiarão	benefic
-benefícios	benefíci
-benjamin	benjamin
-bens	bens
-berkeley	berkeley
-bibliografia	bibliograf
-bibliografias	bibliograf
-bibliográfica	bibliográf
-bibliográfico	bibliográf
-biblioteca	bibliotec
-bibliotecas	bibliotec
-bihar	bih
-bilhões	bilhõ
-binário	binári
-biológicas	biológ
-bits	bits
-blaise	blais
-bloco	bloc
-boa	boa
-bolonha	bolonh
-bolsa	bols
-bolsas	bols
-bolsista	bolsist
-bolsistas	bolsist
-bolsão	bolsã
-bolívia	bolív
-bom	bom
-bons	bons
-boole	bool
-booleana	boolean
-bootle	bootl
-bordo	bord
-bosque	bosqu
-botânica	botân
-br	br
-brahmagupta	brahmagupt
-brasil	brasil
-brasileira	brasileir
-brasileiras	brasileir
-brasileiro	brasileir
-brasileiros	brasileir
-brasilia	brasil
-brasília	brasíl
-braziliense	braziliens
-bretanha	bretanh
-breve	brev
-brinquedos	brinqued
-britânicas	britân
-britânico	britân
-budista	budist
-budistas	budist
-buracos	burac
-burocrática	burocrát
-burocráticas	burocrát
-busca	busc
-buscam	busc
-buscando	busc
-buscar	busc
-business	business
-byte	byte
-bytes	bytes
-básica	básic
-básicas	básic
-básicos	básic
-c	c
-cabe	cab
-cabendo	cab
-caberá	cab
-cabeçote	cabeçot
-cabo	cab
-cabível	cabível
-cache	cach
-cada	cad
-cadastrais	cadastr
-cadeias	cad
-cairo	cair
-cairuão	cairuã
-caixa	caix
-calcula	calcul
-calculada	calcul
-calculado	calcul
-calculador	calcul
-calculadora	calcul
-calculando	calcul
-calcular	calcul
-calculator	calculator
-calendário	calendári
-califórnia	califórn
-cambridge	cambridg
-caminho	caminh
-campi	camp
-campinas	campin
-campo	camp
-campos	camp
-campus	campus
-canal	canal
-candidato	candidat
-candidatos	candidat
-canditado	candit
-canditados	candit
-capacidade	capac
-capacita	capacit
-capacitados	capacit
-capacitar	capacit
-capacitação	capacit
-capaz	capaz
-capazes	capaz
-capes	cap
-capital	capital
-captação	captaçã
-caput	caput
-caracteres	caract
-caracteriza	caracteriz
-caracterizado	caracteriz
-caracterizados	caracteriz
-caracterizando	caracteriz
-caracterizar	caracteriz
-característica	característ
-carece	carec
-carente	carent
-carga	carg
-cargas	carg
-cargha	cargh
-cargo	carg
-carlos	carl
-carreira	carreir
-carreiras	carreir
-cartas	cart
-carteira	carteir
-cartão	cartã
-cartório	cartóri
-cartões	cartõ
-caráter	carát
-casa	cas
-caso	cas
-casos	cas
-castro	castr
-catarina	catarin
-catedrático	catedrát
-categoria	categor
-categorias	categor
-categorizada	categoriz
-cativante	cativ
-causa	caus
-cbc	cbc
-ccnd	ccnd
-ccnds	ccnds
-cd	cd
-cda	cda
-ceará	cear
-celebra	celebr
-celebrado	celebr
-celebração	celebr
-celulares	celul
-cem	cem
-censo	cens
-cento	cent
-centrais	centr
-central	central
-centralização	centraliz
-centro	centr
-centros	centr
-cenário	cenári
-cenários	cenári
-cerca	cerc
-certa	cert
-certas	cert
-certificado	certific
-certificados	certific
-certificação	certific
-certo	cert
-certos	cert
-ces	ces
-cessão	cessã
-cfa	cfa
-chag	chag
-chair	cha
-chama	cham
-chamada	cham
-chamadas	cham
-chamado	cham
-chamados	cham
-chamar	cham
-chance	chanc
-chanceler	chancel
-chapadão	chapadã
-charles	charl
-chatas	chat
-chefes	chef
-chefiado	chefi
-chegamos	cheg
-chegou	cheg
-chegue	cheg
-church	church
-ciclo	cicl
-ciclos	cicl
-cid	cid
-cidade	cidad
-cidades	cidad
-cidadão	cidadã
-cidadãos	cidadã
-ciente	cient
-cientista	cientist
-cientistas	cientist
-científica	científ
-científicas	científ
-científico	científ
-científicos	científ
-cinco	cinc
-cinematográfica	cinematográf
-circuito	circuit
-circuitos	circuit
-circuits	circuits
-citada	cit
-civil	civil
-ciência	ciênc
-ciências	ciênc
-clara	clar
-claramente	clar
-claro	clar
-classe	class
-classifica	classif
-classificada	classific
-classificados	classific
-classificação	classific
-claude	claud
-cliente	client
-clima	clim
-clássica	clássic
-cne	cne
-coberto	cobert
-cobrados	cobr
-codificar	codific
-codificação	codific
-coeficiente	coeficient
-coeg	coeg
-coerência	coerênc
-cogitadas	cogit
-coimbra	coimbr
-coisas	cois
-colaborar	colabor
-colaborativos	colabor
-colaboração	colabor
-colação	colaçã
-colegiado	colegi
-colegiados	colegi
-colegial	colegial
-colem	col
-coleta	colet
-coletadas	colet
-coletados	colet
-coletiva	colet
-colheitadeiras	colheitadeir
-colhem	colh
-colher	colh
-colhidas	colh
-college	colleg
-colocando	coloc
-colocar	coloc
-colocação	coloc
-colonial	colonial
-coloque	coloqu
-colégios	colégi
-com	com
-comando	com
-combinadas	combin
-combinado	combin
-combinados	combin
-comemora	comemor
-comerciais	comerc
-comercial	comercial
-comercialização	comercializ
-cometeu	comet
-cometida	comet
-cometidas	comet
-começa	comec
-começaram	comec
-começo	comec
-começou	comec
-comissão	comissã
-comitê	comit
-commerce	commerc
-committee	committe
-communication	communication
-como	com
-compacto	compact
-companhias	companh
-comparecer	comparec
-compareça	comparec
-compartilhamento	compartilh
-comparável	compar
-compatibilidade	compatibil
-compatíveis	compatív
-compete	compet
-competente	competent
-competitivas	competit
-competitividade	competit
-competência	competent
-competências	competent
-compiladores	compil
-compilação	compil
-complementada	complement
-complementar	complement
-complementares	complement
-complementação	complement
-complemento	complement
-completa	complet
-completada	complet
-completar	complet
-completo	complet
-complexa	complex
-complexas	complex
-complexidade	complex
-complexo	complex
-complexos	complex
-compondo	compond
-componente	component
-componentes	component
-comportamento	comport
-comportamentos	comport
-comporão	comporã
-composta	compost
-compostas	compost
-composto	compost
-compram	compr
-compreende	compreend
-compreender	compreend
-compreenderá	compreend
-compreendida	compreend
-compressão	compressã
-comprimento	compriment
-comprobatórios	comprobatóri
-compromete	compromet
-comprometimento	compromet
-comprova	comprov
-comprovada	comprov
-comprovados	comprov
-comprovante	comprov
-comprovantes	comprov
-comprovar	comprov
-comprovação	comprov
-comprovem	comprov
-compulsória	compulsór
-compulsório	compulsóri
-computabilidade	comput
-computacionais	computacion
-computacional	computacional
-computacionalmente	computacional
-computada	comput
-computadas	comput
-computador	comput
-computadores	comput
-computadorizados	computadoriz
-computados	comput
-computar	comput
-computaçao	computaça
-computação	comput
-compôe	compô
-compõe	compõ
-compõem	compõ
-comum	comum
-comumente	comument
-comunicam	comunic
-comunicação	comunic
-comunidade	comun
-comunidades	comun
-comuns	comuns
-comércio	comérci
-concebido	conceb
-concedem	conced
-concedida	conced
-concedidas	conced
-concedido	conced
-conceito	conceit
-conceitos	conceit
-conceituação	conceitu
-concentra	concentr
-concentram	concentr
-concepção	concepçã
-concessão	concessã
-concessões	concessõ
-concluinte	concluint
-concluiu	conclu
-conclusão	conclusã
-concluídas	concluíd
-concluído	concluíd
-concluíram	concluír
-concomitantemente	concomit
-concorrer	concorr
-concorrência	concorrent
-concretizada	concretiz
-concretizava	concretiz
-concurso	concurs
-condicionada	condicion
-condição	condiçã
-condições	condiçõ
-condutor	condutor
-conduzida	conduz
-conecta	conect
-conectados	conect
-conectar	conect
-conexão	conexã
-conferem	conf
-conferida	confer
-conferidos	confer
-conferir	confer
-conferência	conferent
-conferências	conferent
-configura	configur
-configurado	configur
-confirmar	confirm
-confirmação	confirm
-confirme	confirm
-confiável	confiável
-conflito	conflit
-conforme	conform
-conformidade	conform
-conforto	confort
-confundido	confund
-conférences	conférenc
-congressos	congress
-congênitas	congênit
-conhecemos	conhec
-conhecer	conhec
-conhecida	conhec
-conhecidas	conhec
-conhecido	conhec
-conhecidos	conhec
-conhecimento	conhec
-conhecimentos	conhec
-conjunto	conjunt
-conjuntos	conjunt
-consangüíneos	consanguín
-consciencialização	consciencializ
-consecutivas	consecut
-consecutivos	consecut
-consegue	conseg
-conseguem	consegu
-conseguia	consegu
-conseguindo	consegu
-conseguir	consegu
-conseguiram	consegu
-conseguirem	consegu
-conselheiro	conselheir
-conselho	conselh
-consequentemente	consequent
-conservação	conserv
-considera	consid
-considerada	consider
-consideradas	consider
-considerado	consider
-considerados	consider
-consideram	consid
-considerar	consider
-consideravelmente	consider
-considerável	consider
-consiga	consig
-consignada	consign
-consignado	consign
-consignar	consign
-consigo	consig
-consiste	cons
-consistente	consistent
-consistirá	consist
-consolidada	consolid
-consolidado	consolid
-consolidação	consolid
-consolidou	consolid
-consta	const
-constam	const
-constant	constant
-constante	constant
-constantes	constant
-constar	const
-constarem	const
-constarão	const
-constatada	constat
-constatação	constat
-conste	const
-constitucional	constitucional
-constitui	constitu
-constituinte	constituint
-constituintes	constituint
-constituir	constitu
-constituição	constituiçã
-constituía	constituí
-constituída	constituíd
-constituídas	constituíd
-constituído	constituíd
-constituírem	constituír
-construir	constru
-construiu	constru
-construção	construçã
-construída	construíd
-construídas	construíd
-construído	construíd
-construídos	construíd
-constrói	constró
-consular	consul
-consulta	consult
-consultada	consult
-consultado	consult
-consultar	consult
-consultaram	consult
-consultas	consult
-consultavam	consult
-consultores	consultor
-consultoria	consultor
-conta	cont
-contabilizada	contabiliz
-contabilizado	contabiliz
-contado	cont
-contagem	contag
-contando	cont
-contar	cont
-contas	cont
-contato	contat
-contatos	contat
-contava	cont
-contempla	contempl
-contemplado	contempl
-contemplando	contempl
-contemple	contempl
-contemporânea	contemporân
-contendo	cont
-conter	cont
-contexto	context
-contextualizam	contextualiz
-conteúdo	conteúd
-conteúdos	conteúd
-contida	cont
-continua	continu
-continuadamente	continu
-continuar	continu
-continue	continu
-continuidade	continu
-continuou	continu
-contornar	contorn
-contra	contr
-contraprestação	contraprest
-contratado	contrat
-contratados	contrat
-contratante	contrat
-contratação	contrat
-contrato	contrat
-contribuem	contribu
-contribuir	contribu
-contribuiu	contribu
-contribuições	contribuiçõ
-controla	control
-controlada	control
-controladas	control
-controlado	control
-controlam	control
-controlar	control
-controle	control
-controller	controll
-controverso	controvers
-controvérsia	controvérs
-contruiam	contru
-contrário	contrári
-contudo	contud
-contém	contém
-contêm	contêm
-contínua	contínu
-contínuas	contínu
-contínuo	contínu
-conveniente	convenient
-converter	convert
-convertida	convert
-convertido	convert
-convier	convi
-conviver	conviv
-convocado	convoc
-convocação	convoc
-convênio	convêni
-convênios	convêni
-cooperativo	cooper
-coordenada	coorden
-coordenador	coorden
-coordenadoria	coordenador
-coordenando	coorden
-coordenar	coorden
-coordenação	coorden
-copiar	copi
-copie	copi
-cores	cor
-corpo	corp
-correio	correi
-correios	correi
-corrente	corrent
-correspondente	correspondent
-corretamente	corret
-corretivas	corret
-correção	correçã
-corrigir	corrig
-corrigiu	corrig
-corte	cort
-corumbá	corumb
-costumam	costum
-cotas	cot
-coun	coun
-coxim	coxim
-cpan	cpan
-cpdo	cpdo
-cpds	cpds
-cpu	cpu
-cpus	cpus
-cra	cra
-crea	cre
-credenciamento	credenc
-credita	credit
-creditada	credit
-cresce	cresc
-crescente	crescent
-cresceu	cresc
-crescimento	cresciment
-cria	cri
-criada	cri
-criadas	cri
-criado	cri
-criados	cri
-criar	cri
-criativa	criativ
-criatividade	criativ
-criação	criaçã
-criou	cri
-criptografia	criptograf
-crise	cris
-cristã	cristã
-criticada	critic
-critério	critéri
-critérios	critéri
-crm	crm
-cruza	cruz
-crédito	crédit
-créditos	crédit
-críticas	crític
-crítico	crític
-csu	csu
-cubatão	cubatã
-cuidado	cuid
-cuidados	cuid
-cuja	cuj
-cujas	cuj
-cujo	cuj
-cujos	cuj
-cultivo	cultiv
-cultura	cultur
-cumprida	cumpr
-cumpridas	cumpr
-cumprido	cumpr
-cumpridos	cumpr
-cumprimento	cumpriment
-cumprindo	cumpr
-cumprir	cumpr
-cumprirem	cumpr
-cumulativa	cumul
-cuneiforme	cuneiform
-curadores	curador
-curiosamente	curios
-curricular	curricul
-curriculares	curricul
-currículo	currícul
-cursa	curs
-cursada	curs
-cursadas	curs
-cursado	curs
-cursados	curs
-cursando	curs
-cursar	curs
-curso	curs
-cursos	curs
-cursá	curs
-curto	curt
-custeado	cust
-custo	cust
-custos	cust
-cáceres	các
-cálculo	cálcul
-cálculos	cálcul
-cátedra	cátedr
-câmara	câm
-câmaras	câm
-câmeras	câm
-câmpus	câmpus
-células	célul
-cíclica	cíclic
-círculo	círcul
-código	códig
-cópia	cóp
-cópias	cóp
-cúpula	cúpul
-d	d
-da	da
-dada	dad
-dado	dad
-dados	dad
-dando	dand
-daquela	daquel
-daquele	daquel
-dar	dar
-das	das
-data	dat
-datas	dat
-david	david
-dce	dce
-dct	dct
-de	de
-debates	debat
-debatê	debat
-debruçarem	debruc
-debruçavam	debruc
-decanos	decan
-decidir	decid
-decidíveis	decidív
-decimal	decimal
-decisão	decisã
-decisório	decisóri
-decisões	decisõ
-declaração	declar
-declare	declar
-decorrência	decorrent
-decrescer	decresc
-decreto	decret
-dedicada	dedic
-dedicadas	dedic
-dedicam	dedic
-defende	defend
-defendida	defend
-defensor	defensor
-defere	defer
-deferimento	defer
-defesa	defes
-define	defin
-definida	defin
-definidas	defin
-definido	defin
-definidos	defin
-definindo	defin
-definir	defin
-definirá	defin
-definitivamente	definit
-definiu	defin
-definição	definiçã
-definições	definiçõ
-defraudarem	defraud
-deixando	deix
-deixar	deix
-dela	del
-delas	del
-delegada	deleg
-deliberações	deliber
-delimitado	delimit
-demais	dem
-demanda	demand
-demonstração	demonstr
-demonstre	demonstr
-denominada	denomin
-denominados	denomin
-denominar	denomin
-dentre	dentr
-dentro	dentr
-denunciante	denunc
-deparamos	depar
-departamento	depart
-departamentos	depart
-depende	depend
-dependem	depend
-dependendo	depend
-dependente	dependent
-dependerá	depend
-depoimento	depoiment
-depois	depo
-derivam	deriv
-derivação	deriv
-desafios	desafi
-desagregada	desagreg
-desaparecem	desaparec
-desaparecimento	desaparec
-desaprovado	desaprov
-descaracterizar	descaracteriz
-descartá	descart
-descentralizando	descentraliz
-descoberta	descobert
-descobertas	descobert
-descobrir	descobr
-descobriu	descobr
-descodificam	descodific
-descrever	descrev
-descritiva	descrit
-descritivas	descrit
-descrito	descrit
-descrição	descriçã
-descrições	descriçõ
-desde	desd
-deseja	desej
-desejável	desej
-desempate	desempat
-desempenho	desempenh
-desenhar	desenh
-desenho	desenh
-desenvolve	desenvolv
-desenvolvedoras	desenvolvedor
-desenvolver	desenvolv
-desenvolverá	desenvolv
-desenvolveu	desenvolv
-desenvolvia	desenvolv
-desenvolvidas	desenvolv
-desenvolvido	desenvolv
-desenvolvidos	desenvolv
-desenvolvimento	desenvolv
-desenvolvimentos	desenvolv
-desfavorável	desfavor
-design	design
-designada	design
-designado	design
-designados	design
-designar	design
-designação	design
-desigualdades	desigualdad
-desistência	desistent
-desk	desk
-desligado	deslig
-desligamento	deslig
-deslocamento	desloc
-desmembrado	desmembr
-despacho	despach
-despesas	despes
-desprezado	desprez
-desprezou	desprez
-dessa	dess
-dessas	dess
-desse	dess
-desses	dess
-desta	dest
-destacam	destac
-destaque	destaqu
-destas	dest
-deste	dest
-destes	dest
-destina	destin
-destinada	destin
-destinadas	destin
-destinado	destin
-destinados	destin
-destinando	destin
-destruição	destruiçã
-destruída	destruíd
-desvio	desvi
-detalhar	detalh
-detalhe	detalh
-detalhes	detalh
-detenham	detenh
-deter	det
-determina	determin
-determinada	determin
-determinadas	determin
-determinado	determin
-determinados	determin
-determinar	determin
-determinação	determin
-determiná	determin
-detêm	detêm
-deu	deu
-devam	dev
-deve	dev
-devedoras	devedor
-devem	dev
-devendo	dev
-deverá	dev
-deverão	dev
-devida	dev
-devidamente	devid
-devido	dev
-devidos	dev
-devolução	devolu
-devoluções	devolu
-devolver	devolv
-devolvidas	devolv
-devolvê	devolv
-dez	dez
-dezembro	dezembr
-dezessete	dezesset
-df	df
-dia	dia
-diagrama	diagram
-diante	diant
-diap	diap
-dias	dias
-dicionarizada	dicionariz
-dicionário	dicionári
-didática	didát
-didático	didát
-diferem	dif
-diferenciadas	diferenc
-diferenciado	diferenc
-diferencial	diferencial
-diferenciava	diferenc
-diferente	diferent
-diferentes	diferent
-diferenças	diferenc
-difundidas	difund
-difundidos	difund
-difundir	difund
-difusão	difusã
-difícil	difícil
-digitais	digit
-digital	digital
-digitalizador	digitaliz
-dijkstra	dijkstr
-diligência	diligent
-diligências	diligent
-diluído	diluíd
-dimensionar	dimension
-dimensões	dimensõ
-diminuindo	diminu
-diminuída	diminuíd
-diploma	diplom
-diplomado	diplom
-direcionada	direcion
-direcionados	direcion
-direito	direit
-direitos	direit
-diretamente	diret
-direto	diret
-diretor	diretor
-diretoria	diretor
-diretrizes	diretriz
-diretório	diretóri
-direção	direçã
-direções	direçõ
-dirigido	dirig
-dirigindo	dirig
-dirigir	dirig
-discente	discent
-discentes	discent
-disciplina	disciplin
-disciplinar	disciplin
-disciplinares	disciplin
-disciplinas	disciplin
-disco	disc
-discplinas	discplin
-discreta	discret
-discussão	discussã
-discutidas	discut
-dispendiosas	dispendi
-dispensa	dispens
-dispensada	dispens
-dispensadas	dispens
-dispensado	dispens
-dispensou	dispens
-disponibilidade	disponibil
-disponibiliza	disponibiliz
-disponibilizada	disponibiliz
-disponibilizadas	disponibiliz
-disponibilizado	disponibiliz
-disponibilizará	disponibiliz
-disponíveis	disponív
-disponível	dispon
-dispositivo	disposit
-dispositivos	disposit
-disposições	disposiçõ
-disposto	dispost
-dispõe	dispõ
-dispõem	dispõ
-disquete	disquet
-dissertação	dissert
-dissipador	dissip
-disso	diss
-distanciam	distanc
-distingue	disting
-distinguished	distinguished
-distinguiu	distingu
-distinções	distinçõ
-disto	dist
-distribui	distribu
-distribuidas	distribu
-distribuição	distribuiçã
-distribuída	distribuíd
-distribuídas	distribuíd
-distribuído	distribuíd
-distribuídos	distribuíd
-distrito	distrit
-distância	distânc
-distúrbios	distúrbi
-dito	dit
-diversa	divers
-diversas	divers
-diversidade	divers
-diversificação	diversific
-diversos	divers
-dividem	divid
-dividida	divid
-dividir	divid
-divisão	divisã
-divulga	divulg
-divulgadas	divulg
-divulgar	divulg
-divulgação	divulg
-diz	diz
-dizem	diz
-dizer	diz
-dizia	diz
-diárias	diár
-diário	diári
-do	do
-dobro	dobr
-docente	docent
-docentes	docent
-documentar	document
-documentação	document
-documento	document
-documentos	document
-docência	docênc
-dodf	dodf
-doenças	doenc
-dois	dois
-domicilares	domicil
-domiciliar	domicili
-domiciliares	domicili
-dominado	domin
-dominaram	domin
-dominava	domin
-dominação	domin
-domínio	domíni
-dos	dos
-dotados	dot
-dourados	dour
-doutor	doutor
-doutorado	doutor
-doutorados	doutor
-doutoramento	doutor
-doutorando	doutor
-doutorarem	doutor
-dr	dr
-dramaticamente	dramat
-ds	ds
-duas	duas
-duplicidade	duplic
-durante	durant
-duração	duraçã
-duzentas	duzent
-duzentos	duzent
-dvd	dvd
-dá	dá
-dádivas	dádiv
-década	déc
-décadas	déc
-décimo	décim
-dígitos	dígit
-dúvida	dúv
-dúvidas	dúv
-e	e
-ec	ec
-eckert	eckert
-eco	eco
-ecológicas	ecológ
-economia	econom
-economicamente	econom
-econômica	econôm
-econômico	econôm
-edi	edi
-editais	edit
-edital	edital
-editora	editor
-editoração	editor
-editoriais	editori
-edição	ediçã
-edições	ediçõ
-edsger	edsger
-edson	edson
-eduba	edub
-educacionais	educacion
-educacional	educacional
-educadores	educ
-educativa	educ
-educação	educ
-efeito	efeit
-efeitos	efeit
-efetivada	efetiv
-efetivamente	efet
-efetivas	efet
-efetivação	efetiv
-efetivo	efet
-efetuar	efetu
-eficaz	eficaz
-eficiente	eficient
-egito	egit
-egresso	egress
-eixos	eix
-ela	ela
-elabora	elabor
-elaborada	elabor
-elaborado	elabor
-elaborar	elabor
-elaboração	elabor
-elas	elas
-ele	ele
-electronic	electronic
-eleição	eleiçã
-eleições	eleiçõ
-elementares	element
-elemento	element
-elementos	element
-eles	eles
-eletricidade	eletr
-eletricistas	eletric
-eletro	eletr
-eletroeletrônicos	eletroeletrôn
-eletromecânico	eletromecân
-eletronic	eletronic
-eletrônica	eletrôn
-eletrônico	eletrôn
-eletrônicos	eletrôn
-elimina	elimin
-eliminar	elimin
-elétrica	elétr
-em	em
-embarcados	embarc
-embasamento	embas
-embasar	embas
-embora	embor
-embrapa	embrap
-embrião	embriã
-ementa	ement
-emite	emit
-emitem	emit
-emitida	emit
-emitidas	emit
-emitir	emit
-emocionais	emocion
-empregadas	empreg
-empregado	empreg
-empregadores	empreg
-empregados	empreg
-empregam	empreg
-empregar	empreg
-empregatício	empregatíci
-emprego	empreg
-empresa	empres
-empresarial	empresarial
-empresas	empres
-empréstimo	empréstim
-empírica	empír
-empírico	empír
-enade	enad
-encaminha	encaminh
-encaminhado	encaminh
-encaminhados	encaminh
-encaminhamento	encaminh
-encaminhando	encaminh
-encaminhar	encaminh
-encaminhá	encaminh
-encaminhálo	encaminhál
-encanamentos	encan
-encapsulados	encapsul
-encarado	encar
-encargos	encarg
-encarregado	encarreg
-encontrada	encontr
-encontram	encontr
-encontrar	encontr
-encontre	encontr
-encontro	encontr
-encontros	encontr
-encontrou	encontr
-endowed	endowed
-enem	enem
-energia	energ
-enfatizada	enfatiz
-enfatizando	enfatiz
-enfatização	enfatiz
-engenharia	engenh
-engenheiro	engenheir
-engenheiros	engenheir
-engenho	engenh
-engineering	engineering
-engloba	englob
-englobam	englob
-eniac	eniac
-enorme	enorm
-enquadrado	enquadr
-enquadramento	enquadr
-enquadrar	enquadr
-enquanto	enquant
-enriquecedora	enriquecedor
-enriquecimento	enriquec
-ensaios	ensai
-ensina	ensin
-ensinar	ensin
-ensinava	ensin
-ensino	ensin
-entabule	entabul
-entanto	entant
-entende	entend
-entendemos	entend
-entender	entend
-entendida	entend
-entendidas	entend
-entendimento	entend
-entidade	entidad
-entidades	entidad
-entra	entra
-entrada	entrad
-entrar	entrar
-entrarão	entrarã
-entre	entre
-entrega	entreg
-entregar	entreg
-entrego	entreg
-entregue	entreg
-entremeados	entrem
-entretanto	entretant
-entretenimento	entreten
-entrevistas	entrev
-entrou	entrou
-então	entã
-enumerados	enumer
-enviado	envi
-enviará	envi
-envio	envi
-envolve	envolv
-envolvem	envolv
-envolvendo	envolv
-envolvia	envolv
-envolvidas	envolv
-envolvido	envolv
-envolvidos	envolv
-epistemologias	epistemolog
-equador	equador
-equipamento	equip
-equipamentos	equip
-equiparáveis	equipar
-equipe	equip
-equivale	equival
-equivalente	equivalent
-equivalentes	equivalent
-equivalência	equivalent
-equivalências	equivalent
-equívoco	equívoc
-era	era
-eram	eram
-erradas	errad
-erro	erro
-es	es
-escala	escal
-esclarecedores	esclarecedor
-esclarecer	esclarec
-escocês	escocês
-escola	escol
-escolar	escol
-escolares	escol
-escolas	escol
-escolha	escolh
-escolher	escolh
-escolhidas	escolh
-escolhido	escolh
-escondido	escond
-escopo	escop
-escreve	escrev
-escrevem	escrev
-escrevendo	escrev
-escreveu	escrev
-escribas	escrib
-escrita	escrit
-escritas	escrit
-escrito	escrit
-escritos	escrit
-escritório	escritóri
-esforço	esforc
-esgotar	esgot
-espalhadas	espalh
-espanhol	espanhol
-espaço	espac
-especiais	espec
-especial	especial
-especialidade	especial
-especialista	especial
-especialistas	especial
-especializada	especializ
-especializadas	especializ
-especializados	especializ
-especializar	especializ
-especialização	especializ
-especializações	especializ
-especialmente	especial
-especificadas	especific
-especificado	especific
-especificar	especific
-especificação	especific
-especificidades	especif
-específica	específ
-específicas	específ
-específico	específ
-específicos	específ
-espera	esper
-esperado	esper
-espécie	espéc
-espírito	espírit
-esquecem	esquec
-esquema	esquem
-esquemas	esquem
-essa	essa
-essas	essas
-esse	esse
-essenciais	essenc
-essencial	essencial
-esses	esses
-esta	esta
-estabelece	estabelec
-estabelecer	estabelec
-estabelecida	estabelec
-estabelecido	estabelec
-estabelecidos	estabelec
-estado	estad
-estados	estad
-estaduais	estadu
-estadual	estadual
-estadunidense	estadunidens
-estadunidenses	estadunidens
-estagiário	estagiári
-estagiários	estagiári
-estamos	estam
-estando	estand
-estar	estar
-estará	estar
-estas	estas
-estatuto	estatut
-estatutárias	estatutár
-estatística	estatíst
-estava	estav
-estavam	estav
-este	este
-esteja	estej
-estendendo	estend
-estes	estes
-esteve	estev
-estimular	estimul
-estimulou	estimul
-estipulada	estipul
-estipulado	estipul
-estiver	estiv
-estiverem	estiv
-estrangeira	estrangeir
-estratégia	estratég
-estratégias	estratég
-estratégicas	estratég
-estratégicos	estratég
-estreitamento	estreit
-estrita	estrit
-estruta	estrut
-estrutura	estrutur
-estruturada	estrutur
-estruturado	estrutur
-estrutural	estrutural
-estruturante	estrutur
-estruturas	estrutur
-estuda	estud
-estudada	estud
-estudados	estud
-estudam	estud
-estudante	estud
-estudantes	estud
-estudantil	estudantil
-estudar	estud
-estudava	estud
-estudo	estud
-estudos	estud
-está	está
-estágio	estági
-estágios	estági
-estável	estável
-estão	estã
-estímulo	estímul
-etapa	etap
-etapas	etap
-etc	etc
-eua	eua
-europa	europ
-europeus	europeus
-evento	event
-eventos	event
-eventuais	eventu
-eventualmente	eventual
-evidencia	evidenc
-evidenciada	evidenc
-evidenciado	evidenc
-evidenciará	evidenc
-evitando	evit
-evitar	evit
-evitava	evit
-evoluiu	evolu
-evolução	evolu
-ex	ex
-exame	exam
-exames	exam
-examinadora	examin
-exata	exat
-exatamente	exat
-exceda	exced
-exceder	exced
-excelente	excelent
-excelência	excelent
-excepcionais	excepcion
-excepcionalmente	excepcional
-excepção	excepçã
-exceto	excet
-exclusão	exclusã
-excluída	excluíd
-excluído	excluíd
-executa	execut
-executadas	execut
-executado	execut
-executados	execut
-executam	execut
-executando	execut
-executar	execut
-executavam	execut
-executivo	execut
-executivos	execut
-executá	execut
-execução	execu
-exemplo	exempl
-exemplos	exempl
-exercer	exerc
-exercido	exerc
-exercício	exercíci
-exercícios	exercíci
-exerçam	exerc
-exige	exig
-exigida	exig
-exigido	exig
-exigidos	exig
-exigir	exig
-exigirem	exig
-exigência	exigent
-exigências	exigent
-existam	exist
-existe	exist
-existem	exist
-existente	existent
-existentes	existent
-existia	exist
-existiam	exist
-existir	exist
-existirem	exist
-existência	existent
-expansão	expansã
-expectativa	expect
-expedidos	exped
-experimentais	experiment
-experimental	experimental
-experimentar	experiment
-experiência	experient
-experiências	experient
-explicar	explic
-explicitamente	explicit
-explicitar	explicit
-explicou	explic
-explorar	explor
-expositiva	exposit
-exposto	expost
-expressa	express
-expressar	express
-expressão	expressã
-expressões	expressõ
-expulsão	expulsã
-extensa	extens
-extenso	extens
-extensão	extensã
-exterior	exterior
-externas	extern
-extinto	extint
-extinção	extinçã
-extra	extra
-extraclasses	extracl
-extracurricular	extracurricul
-extraordinária	extraordinár
-extraordinário	extraordinári
-extrapolando	extrapol
-extrema	extrem
-extremamente	extrem
-exército	exércit
-ez	ez
-fabricação	fabric
-face	fac
-facilidade	facil
-facilidades	facil
-facilitando	facilit
-facilitou	facilit
-facom	facom
-faculdade	faculdad
-faculdades	faculdad
-facultado	facult
-facultativa	facult
-falso	fals
-falta	falt
-faltam	falt
-faltante	faltant
-faltas	falt
-famosa	famos
-fapdf	fapdf
-farmácia	farmác
-fase	fas
-fases	fas
-fato	fat
-fator	fator
-fatos	fat
-fatual	fatual
-fauna	faun
-fax	fax
-faz	faz
-fazem	faz
-fazemos	faz
-fazer	faz
-fazerem	faz
-fazia	faz
-faça	fac
-faço	fac
-fechados	fech
-federais	feder
-federal	federal
-federalização	federaliz
-federação	feder
-feira	feir
-feita	feit
-feitas	feit
-feito	feit
-feitos	feit
-felizmente	feliz
-fenprof	fenprof
-fenômeno	fenômen
-fenômenos	fenômen
-ferramenta	ferrament
-ferramentas	ferrament
-ferro	ferr
-fevereiro	fevereir
-fez	fez
-fica	fic
-ficam	fic
-ficando	fic
-ficar	fic
-ficaram	fic
-ficariam	fic
-ficará	fic
-ficarão	fic
-fichamentos	fichament
-ficou	fic
-fielmente	fielment
-filantropia	filantrop
-filosofia	filosof
-filosófica	filosóf
-filosóficos	filosóf
-filósofo	filósof
-filósofos	filósof
-fim	fim
-finais	fin
-final	final
-finalidade	final
-finalidades	final
-finalizante	finaliz
-finalmente	final
-financeira	financeir
-financeiro	financeir
-financia	financ
-financiadas	financ
-financiamento	financ
-financiou	financ
-finanças	financ
-finitos	finit
-fins	fins
-fio	fio
-fios	fios
-firmados	firm
-firmware	firmwar
-fiscaliza	fiscaliz
-fiscalizada	fiscaliz
-fiscalizados	fiscaliz
-fita	fit
-fitas	fit
-fixadas	fix
-fixado	fix
-fixados	fix
-fixo	fix
-flexibilidade	flexibil
-flexibilização	flexibiliz
-flexibilizou	flexibiliz
-flexível	flexível
-flora	flor
-floriano	florian
-flutuante	flutuant
-flutuantes	flutuant
-fluxo	flux
-fluxos	flux
-fm	fm
-foca	foc
-focada	foc
-foco	foc
-foi	foi
-fomentando	foment
-fomento	foment
-fonte	font
-fontes	font
-for	for
-fora	for
-foram	for
-forma	form
-formada	form
-formadas	form
-formado	form
-formados	form
-formais	form
-formal	formal
-formalismo	formal
-formalismos	formal
-formalizado	formaliz
-formalizar	formaliz
-formalização	formaliz
-formalizações	formaliz
-formalizou	formaliz
-formalmente	formal
-formam	form
-formando	form
-formar	form
-formas	form
-formato	format
-formatura	formatur
-formação	formaçã
-formular	formul
-formulou	formul
-formulário	formulári
-fornece	fornec
-fornecem	fornec
-fornecer	fornec
-forneceu	fornec
-fornecidas	fornec
-forneça	fornec
-forneçam	fornec
-forte	fort
-fortemente	fortement
-fortificação	fortific
-força	forc
-fotocopiados	fotocopi
-fotocópia	fotocóp
-fragmentados	fragment
-franca	franc
-francisco	francisc
-franco	franc
-francês	francês
-frança	franc
-frase	fras
-fraude	fraud
-freitas	freit
-frequentadas	frequent
-frequentados	frequent
-frequentar	frequent
-frequentemente	frequent
-frequência	frequênc
-frequências	frequênc
-friedrich	friedrich
-frio	fri
-frutas	frut
-fruto	frut
-frutos	frut
-full	full
-funciona	funcion
-funcionais	funcion
-funcionalidade	funcional
-funcionam	funcion
-funcionamento	funcion
-funcionando	funcion
-funcionar	funcion
-fundada	fund
-fundadas	fund
-fundado	fund
-fundamentadas	fundament
-fundamentais	fundament
-fundamental	fundamental
-fundamentar	fundament
-fundamentação	fundament
-fundamento	fundament
-fundamentos	fundament
-fundamentá	fundament
-fundava	fund
-fundavam	fund
-fundação	fundaçã
-fundos	fund
-fundou	fund
-função	funçã
-funções	funçõ
-furadas	fur
-furos	fur
-futuras	futur
-futuro	futur
-fábrica	fábric
-fábricas	fábric
-férias	fér
-física	físic
-físico	físic
-físicos	físic
-fórmula	fórmul
-fóruns	fóruns
-gado	gad
-gama	gam
-ganha	ganh
-ganhar	ganh
-ganho	ganh
-ganhou	ganh
-garante	garant
-garantia	garant
-garantida	garant
-garantidas	garant
-garantidos	garant
-garantindo	garant
-geladeiras	geladeir
-generalizado	generaliz
-generalização	generaliz
-genericamente	gener
-genesis	genes
-genoma	genom
-genéricos	genér
-geograficamente	geograf
-geográfico	geográf
-george	georg
-gera	ger
-gerados	ger
-gerais	ger
-geral	geral
-geralmente	geral
-geram	ger
-gerando	ger
-gerar	ger
-gerenciadores	gerenc
-gerenciais	gerenc
-gerencial	gerencial
-gerenciamento	gerenc
-gerenciar	gerenc
-gerentes	gerent
-gerir	ger
-gerência	gerênc
-gestante	gestant
-gestantes	gestant
-gestação	gestaçã
-gestores	gestor
-gestão	gestã
-getúlio	getúli
-ginástica	ginást
-girar	gir
-globais	glob
-global	global
-globalizada	globaliz
-globo	glob
-goiás	goiás
-gottfried	gottfried
-governamental	governamental
-governança	govern
-governo	govern
-governos	govern
-gozado	goz
-gozam	goz
-grade	grad
-graduado	gradu
-graduados	gradu
-graduação	graduaçã
-gradução	graduçã
-gramaticais	gramatic
-gramática	gramát
-gramáticas	gramát
-gramático	gramát
-grande	grand
-grandes	grand
-gratuidade	gratuidad
-grau	grau
-graus	graus
-gravadas	grav
-grave	grav
-grego	greg
-grossa	gross
-grosso	gross
-grupo	grup
-grupos	grup
-gráficas	gráfic
-gráficos	gráfic
-grã	grã
-guardar	guard
-guerra	guerr
-guia	gui
-guiam	gui
-guiar	gui
-gödel	gödel
-habilidades	habil
-habilitar	habilit
-habilitação	habilit
-habitados	habit
-habitantes	habit
-habituados	habitu
-haja	haj
-hamilton	hamilton
-hardware	hardwar
-hardwares	hardw
-harvard	harvard
-havendo	hav
-haver	hav
-haverá	hav
-havia	hav
-haviam	hav
-help	help
-herdar	herd
-herman	herman
-hidrodinâmica	hidrodinâm
-hilbert	hilbert
-hindu	hindu
-hindus	hindus
-hipotético	hipotét
-hipótese	hipótes
-hipóteses	hipótes
-historiadores	histori
-história	histór
-histórico	histór
-hoc	hoc
-hoje	hoj
-holandês	holandês
-hollerith	hollerith
-homem	hom
-homogeneidade	homogen
-homologada	homolog
-homônimos	homôn
-hora	hor
-horas	hor
-horária	horár
-horárias	horár
-horário	horári
-horários	horári
-hospitalar	hospital
-houve	houv
-houver	houv
-howard	howard
-http	http
-humana	human
-humanas	human
-humanidades	human
-humano	human
-humanos	human
-há	há
-i	i
-ibge	ibge
-ibm	ibm
-ict	ict
-ida	ida
-idealistas	ideal
-ideia	ide
-identidade	ident
-identificada	identific
-identificar	identific
-identificação	identific
-idioma	idiom
-idôneas	idôn
-ignora	ignor
-ignorando	ignor
-igual	igual
-ii	ii
-iii	iii
-ilimitadas	ilimit
-ilustrado	ilustr
-ilustrou	ilustr
-ilusão	ilusã
-imagem	imag
-imagens	imagens
-imaginasse	imagin
-imediatamente	imediat
-imediatismo	imediat
-imediato	imediat
-impactado	impact
-impasses	impass
-impedido	imped
-impeçam	impec
-implanta	implant
-implantada	implant
-implantado	implant
-implantados	implant
-implantar	implant
-implantação	implant
-implementada	implement
-implementar	implement
-implementação	implement
-implica	implic
-importante	import
-importantes	import
-importância	import
-imposição	imposiçã
-impossibilidade	impossibil
-imposta	impost
-impostas	impost
-imposto	impost
-impostos	impost
-imprensa	imprens
-imprescindível	imprescind
-impressionar	impression
-impresso	impress
-impressora	impressor
-improvisação	improvis
-imputadas	imput
-império	impéri
-in	in
-inadequadas	inadequ
-incapacidade	incapac
-incentivam	incentiv
-incentivar	incentiv
-incentivaram	incentiv
-incentivo	incent
-incerto	incert
-inciso	incis
-incisos	incis
-incluem	inclu
-inclui	inclu
-incluindo	inclu
-incluir	inclu
-incluiu	inclu
-inclusas	inclus
-inclusive	inclusiv
-inclusão	inclusã
-incluído	incluíd
-incluídos	incluíd
-incompartíveis	incompartív
-incompatibilidade	incompatibil
-incompatíveis	incompatív
-incompatível	incompat
-incompleta	incomplet
-incompletude	incompletud
-incorporado	incorpor
-independente	independent
-independentemente	independent
-independentes	independent
-independência	independent
-indiano	indian
-indianos	indian
-indicada	indic
-indicadores	indic
-indicando	indic
-indicar	indic
-indicavam	indic
-indicação	indic
-indiciado	indic
-indispensável	indispens
-individual	individual
-individualmente	individual
-indivíduo	indivídu
-indivíduos	indivídu
-indo	indo
-indorum	indorum
-industriais	industri
-industrial	industrial
-industrializar	industrializ
-indústra	indústr
-indústria	indústr
-indústrias	indústr
-inexistiam	inexist
-inexistência	inexistent
-infantil	infantil
-infecções	infecçõ
-inferior	inferior
-infinito	infinit
-influenciados	influenc
-informa	inform
-informacionais	informacion
-informado	inform
-informal	informal
-informando	inform
-informar	inform
-informatica	informat
-informatik	informatik
-informatique	informatiqu
-informatyka	informatyk
-informação	inform
-informações	inform
-informática	informát
-infraestrutura	infraestrutur
-inglesa	ingles
-inglês	inglês
-ingressante	ingress
-ingressantes	ingress
-ingressar	ingress
-ingresso	ingress
-inicia	inic
-iniciada	inic
-iniciado	inic
-inicial	inicial
-iniciante	inic
-iniciar	inic
-iniciaram	inic
-iniciativa	inic
-iniciação	inic
-iniciou	inic
-inovadores	inov
-inovação	inov
-inovações	inov
-inquestionável	inquestion
-inquérito	inquérit
-inscrever	inscrev
-inscritos	inscrit
-inscrição	inscriçã
-inscrições	inscriçõ
-inserida	inser
-inseridos	inser
-inserção	inserçã
-insolúveis	insolúv
-inspirou	inspir
-instalar	instal
-instalação	instal
-instalações	instal
-instantânea	instantân
-instaurada	instaur
-instaurado	instaur
-instaurar	instaur
-institucional	institucional
-instituiu	institu
-instituição	instituiçã
-instituições	instituiçõ
-institute	institut
-instituto	institut
-institutos	institut
-instituída	instituíd
-instrumental	instrumental
-instrumento	instrument
-instrumentos	instrument
-instrução	instruçã
-instruções	instruçõ
-instância	instânc
-integra	integr
-integradas	integr
-integrado	integr
-integrais	integr
-integral	integral
-integralidade	integral
-integralizar	integraliz
-integralização	integraliz
-integram	integr
-integrante	integr
-integrantes	integr
-integrar	integr
-integrator	integrator
-integração	integr
-integre	integr
-integrou	integr
-inteiramente	inteir
-inteiro	inteir
-inteiros	inteir
-intelectuais	intelectu
-inteligentes	inteligent
-inteligência	inteligent
-intensificou	intensific
-inter	inter
-interação	inter
-intercalando	intercal
-interchange	interchang
-interconecta	interconect
-interconectadas	interconect
-interconectados	interconect
-intercâmbio	intercâmbi
-interdisciplinar	interdisciplin
-interessados	interess
-interessante	interess
-interessantes	interess
-interesse	inter
-interface	interfac
-interferência	interferent
-interior	interior
-interiores	interior
-interligar	interlig
-interligação	interlig
-interna	intern
-internacionais	internacion
-internacional	internacional
-internas	intern
-international	international
-internet	internet
-interno	intern
-interpor	interpor
-interpretadores	interpret
-interpretação	interpret
-interrupção	interrupçã
-interveniência	intervenient
-intervenção	intervençã
-intratáveis	intrat
-introduzindo	introduz
-introduziram	introduz
-intuitivo	intuit
-intuito	intuit
-invasores	invasor
-inventa	invent
-inventaram	invent
-inventor	inventor
-inventou	invent
-invenção	invençã
-inverno	invern
-investiga	investig
-investigadas	investig
-investigador	investig
-investigação	investig
-investigações	investig
-investimentos	invest
-inválido	invál
-invés	invés
-início	iníci
-inúmeras	inúm
-inúmeros	inúmer
-ir	ir
-ira	ira
-iraque	iraqu
-irreversível	irrevers
-irá	irá
-irão	irã
-is	is
-islâmica	islâm
-islâmicos	islâm
-isoladas	isol
-isso	isso
-isto	isto
-itajubá	itajub
-italiano	italian
-item	item
-itens	itens
-itália	itál
-iv	iv
-j	j
-jacquard	jacquard
-janeiro	janeir
-jeito	jeit
-john	john
-jornada	jorn
-jornais	jorn
-jornal	jornal
-joseph	joseph
-jovens	jovens
-joão	joã
-jubilação	jubil
-juiz	juiz
-julgar	julg
-julho	julh
-junho	junh
-junior	junior
-junta	junt
-junto	junt
-juntos	junt
-juramentado	jurament
-juridicamente	jurid
-jurisprudência	jurisprudent
-jurídica	juríd
-jurídicos	juríd
-justamente	just
-justificando	justific
-justificativa	justific
-justiça	justic
-já	já
-júnior	júnior
-keen	keen
-kelly	kelly
-khwarizmi	khwarizm
-km	km
-konrad	konrad
-kurt	kurt
-la	la
-laboratoriais	laboratori
-laboratorial	laboratorial
-laboratório	laboratóri
-lado	lad
-lagoas	lago
-lambda	lambd
-lan	lan
-lançada	lanc
-lançadas	lanc
-lançam	lanc
-lançamento	lançament
-lançamentos	lançament
-lançar	lanc
-laptops	laptops
-laraia	lara
-laranja	laranj
-las	las
-latim	latim
-latino	latin
-lato	lat
-laudo	laud
-laudon	laudon
-lauro	laur
-lavar	lav
-learning	learning
-lecturer	lectur
-lecturers	lecturers
-legais	leg
-legal	legal
-legalidade	legal
-legislação	legisl
-lei	lei
-leibniz	leibniz
-leitora	leitor
-leitores	leitor
-leitura	leitur
-lembrou	lembr
-leque	lequ
-ler	ler
-letivo	letiv
-letivos	letiv
-letras	letr
-levando	lev
-levantadas	levant
-levantamento	levant
-levou	lev
-lhe	lhe
-lhes	lhes
-liberadas	liber
-liberaram	liber
-liberação	liber
-liberdade	liberdad
-liberdades	liberdad
-liberou	liber
-licenciados	licenc
-licenciatura	licenciatur
-lida	lid
-lidamos	lid
-lidar	lid
-lidas	lid
-liderados	lider
-liderança	lider
-lidos	lid
-ligada	lig
-ligadas	lig
-ligado	lig
-ligados	lig
-limita	limit
-limitada	limit
-limitado	limit
-limitadíssimos	limitadíss
-limite	limit
-limites	limit
-line	lin
-linguagem	linguag
-linguagens	linguagens
-linguística	linguíst
-lingüiça	linguic
-linha	linh
-linhas	linh
-lista	list
-listadas	list
-listados	list
-listar	list
-listas	list
-listou	list
-literatura	literatur
-livre	livr
-livres	livr
-livro	livr
-livros	livr
-lo	lo
-locais	loc
-local	local
-localidade	local
-localiza	localiz
-localizada	localiz
-localizadas	localiz
-localizado	localiz
-logaritmo	logaritm
-logaritmos	logaritm
-logarítmicas	logarítm
-logarítmos	logarítm
-logicamente	logic
-logo	log
-loja	loj
-longe	long
-longo	long
-los	los
-lotada	lot
-lotado	lot
-lotação	lotaçã
-lotsawa	lotsaw
-lovelace	lovelac
-ludwig	ludwig
-lugar	lug
-língua	língu
-lógica	lógic
-lógicas	lógic
-lógicos	lógic
-ma	ma
-machines	machin
-magistério	magistéri
-maio	mai
-maior	maior
-maiores	maior
-maioria	maior
-mais	mais
-majoritariamente	majoritari
-maliquita	maliquit
-mancha	manch
-mandou	mand
-maneira	maneir
-manifestação	manifest
-manipular	manipul
-manipulação	manipul
-mantendo	mant
-mantenham	mantenh
-manter	mant
-mantido	mant
-mantiveram	mantiv
-mantém	mantém
-manual	manual
-manualmente	manual
-manufatura	manufatur
-manufaturadas	manufatur
-manuscritos	manuscrit
-manutenção	manutençã
-mapas	map
-mapeamento	mapeament
-marco	marc
-margaret	margaret
-maria	mar
-marie	mari
-marinha	marinh
-mark	mark
-marketing	marketing
-markov	markov
-março	marc
-mas	mas
-massachusetts	massachusetts
-master	mast
-matematicamente	matemat
-matemática	matemát
-matemáticas	matemát
-matemático	matemát
-matemáticos	matemát
-materiais	materi
-material	material
-mathematical	mathematical
-mato	mat
-matriculado	matricul
-matriculados	matricul
-matricular	matricul
-matriz	matriz
-matrícula	matrícul
-matrículas	matrícul
-matutino	matutin
-matéria	matér
-matérias	matér
-mauchly	mauchly
-maximo	maxim
-mazzari	mazzar
-maître	maîtr
-mba	mba
-mcti	mcti
-meados	mead
-mec	mec
-mecanismos	mecan
-mecânico	mecân
-mecânicos	mecân
-mediante	mediant
-mediação	mediaçã
-medicina	medicin
-medida	med
-medidas	med
-medieval	medieval
-meio	mei
-meios	mei
-melhor	melhor
-melhoramento	melhor
-melhorando	melhor
-melhorar	melhor
-melhores	melhor
-melhoria	melhor
-melhorias	melhor
-membro	membr
-membros	membr
-memorização	memoriz
-memória	memór
-memórias	memór
-mencionada	mencion
-menor	menor
-menores	menor
-menos	men
-mensagem	mensag
-mensagens	mensagens
-mensais	mens
-mensal	mensal
-mensalidade	mensal
-mensurável	mensur
-mera	mer
-meramente	mer
-mercado	merc
-mercados	merc
-mesa	mes
-meses	mes
-mesma	mesm
-mesmas	mesm
-mesmo	mesm
-mesmos	mesm
-mesopotâmia	mesopotâm
-mesquita	mesquit
-mestrado	mestr
-mestrados	mestr
-mestre	mestr
-metade	metad
-metodologia	metodolog
-metodologias	metodolog
-metodológica	metodológ
-metropolitanas	metropolitan
-metrópole	metrópol
-micro	micr
-microcomputadores	microcomput
-microprocessadores	microprocess
-microprocessados	microprocess
-migrar	migr
-migração	migraçã
-mil	mil
-milhares	milh
-milhões	milhõ
-militar	milit
-militares	milit
-mimeografados	mimeograf
-minc	minc
-ministra	ministr
-ministrada	ministr
-ministradas	ministr
-ministrado	ministr
-ministram	ministr
-ministrando	ministr
-ministrante	ministr
-ministrar	ministr
-ministrem	ministr
-ministério	ministéri
-minucioso	minuc
-minutos	minut
-missão	missã
-mit	mit
-mito	mit
-mobilidade	mobil
-modalidade	modal
-modalidades	modal
-model	model
-modeladas	model
-modelagem	modelag
-modelar	model
-modelo	model
-modelos	model
-modem	mod
-moderna	modern
-modernas	modern
-moderno	modern
-modernos	modern
-modificado	modific
-modificando	modific
-modificação	modific
-modificou	modific
-modo	mod
-momento	moment
-monastérios	monastéri
-monges	mong
-monitor	monitor
-monitoramento	monitor
-monitores	monitor
-monitoria	monitor
-monlevade	monlevad
-monografia	monograf
-monográfica	monográf
-montam	mont
-montante	montant
-montfleury	montfleury
-mora	mor
-moradores	morador
-morango	morang
-morhy	morhy
-mostra	mostr
-mostram	mostr
-motiva	motiv
-motivo	motiv
-mouse	mous
-move	mov
-movimentação	moviment
-ms	ms
-mt	mt
-mudado	mud
-mudando	mud
-mudança	mudanc
-mudanças	mudanc
-mudou	mud
-muita	muit
-muitas	muit
-muito	muit
-muitos	muit
-multidisciplinares	multidisciplin
-multiplicar	multiplic
-multiplicação	multiplic
-multiplicações	multiplic
-multitarefa	multitaref
-mundiais	mundi
-mundial	mundial
-mundo	mund
-municípios	municípi
-musical	musical
-muçulmanos	muçulman
-mvc	mvc
-m³	m³
-máquina	máquin
-máquinas	máquin
-máxima	máxim
-máximo	máxim
-mãe	mã
-mão	mã
-média	méd
-médias	méd
-médica	médic
-médico	médic
-médicos	médic
-médio	médi
-mérito	mérit
-método	métod
-métodos	métod
-mês	mês
-mídias	míd
-mínima	mínim
-mínimo	mínim
-módulo	módul
-módulos	módul
-mórbidas	mórb
-móvel	móvel
-múltiplas	múltipl
-múltiplos	múltipl
-n	n
-na	na
-nacionais	nacion
-nacional	nacional
-nada	nad
-nagarjuna	nagarjun
-nalanda	naland
-napier	napi
-naquela	naquel
-naquele	naquel
-nas	nas
-nasceram	nasc
-nato	nat
-naturais	natur
-natureza	natur
-navios	navi
-naviraí	navira
-nd	nd
-nde	nde
-necessariamente	necessari
-necessidade	necess
-necessidades	necess
-necessita	necessit
-necessitem	necessit
-necessária	necessár
-necessárias	necessár
-necessário	necessári
-necessários	necessári
-negativos	negat
-negócio	negóci
-negócios	negóci
-nela	nel
-nelson	nelson
-nem	nem
-nenhuma	nenhum
-nessa	ness
-nesse	ness
-nesta	nest
-nestas	nest
-neste	nest
-net	net
-neumann	neumann
-newton	newton
-nin	nin
-nizamiyya	nizamiyy
-no	no
-nome	nom
-nomeado	nom
-nomeados	nom
-nomeação	nomeaçã
-nomenclatura	nomenclatur
-nomes	nom
-norberto	norbert
-norma	norm
-normal	normal
-normalmente	normal
-normas	norm
-normativos	normat
-norte	nort
-nos	nos
-nossos	noss
-nota	not
-notas	not
-notação	notaçã
-noticiaram	notic
-noticiou	notic
-notificado	notific
-notificação	notific
-noturno	noturn
-noturnos	noturn
-notícias	notíc
-noutros	noutr
-nova	nov
-novamente	nov
-novas	nov
-nove	nov
-novembro	novembr
-novo	nov
-novos	nov
-num	num
-numa	num
-numerais	numer
-numeração	numer
-numeric	numeric
-numero	numer
-numéricos	numér
-nunca	nunc
-nº	nº
-não	nã
-níveis	nív
-nível	nível
-núcleo	núcl
-núcleos	núcl
-número	númer
-números	númer
-o	o
-oae	oae
-obedecer	obedec
-obedecerá	obedec
-obedecidos	obedec
-objetivando	objetiv
-objetivas	objet
-objetivo	objet
-objetivos	objet
-objeto	objet
-objetos	objet
-obra	obra
-obras	obras
-obrigatoriamente	obrigatori
-obrigatoriedade	obrigatoriedad
-obrigatória	obrigatór
-obrigatórias	obrigatór
-obrigatório	obrigatóri
-obrigatórios	obrigatóri
-obrigação	obrig
-observada	observ
-observadas	observ
-observados	observ
-observar	observ
-observação	observ
-observância	observ
-obtenha	obtenh
-obtenção	obtençã
-obter	obter
-obterá	obter
-obterão	obterã
-obtida	obtid
-obtidas	obtid
-obtiver	obtiv
-obtém	obtém
-ocorem	ocor
-ocorre	ocorr
-ocorrem	ocorr
-ocorrer	ocorr
-ocorreram	ocorr
-ocorrerá	ocorr
-ocorreu	ocorr
-ocorria	ocorr
-ocorrida	ocorr
-ocorrido	ocorr
-ocupava	ocup
-odontologia	odontolog
-of	of
-oferece	oferec
-oferecem	oferec
-oferecer	oferec
-oferecia	oferec
-oferecidas	oferec
-oferecido	oferec
-oferecidos	oferec
-oferecimento	oferec
-oferta	ofert
-ofertada	ofert
-ofertadas	ofert
-oficiais	ofic
-oficial	oficial
-oficialmente	oficial
-oficina	oficin
-oficinas	oficin
-ofício	ofíci
-oitavo	oitav
-oito	oit
-oitocentos	oitocent
-omissos	omiss
-omissão	omissã
-oms	oms
-on	on
-ondas	ondas
-onde	onde
-onerosa	oner
-online	onlin
-opera	oper
-operacionais	operacion
-operacional	operacional
-operados	oper
-operando	oper
-operandos	operand
-operar	oper
-operação	oper
-operações	oper
-opinião	opiniã
-oportunidade	oportun
-oportunidades	oportun
-oposição	oposiçã
-opta	opta
-optando	optand
-optar	optar
-optaram	optar
-optativa	optat
-optativas	optat
-optou	optou
-opção	opçã
-opções	opçõ
-orais	ora
-ordem	ordem
-ordenamento	orden
-organizacionais	organizacion
-organizacional	organizacional
-organizada	organiz
-organizadas	organiz
-organizam	organiz
-organização	organiz
-organizações	organiz
-orgânicas	orgân
-orgão	orgã
-orienta	orient
-orientadas	orient
-orientador	orient
-orientadores	orient
-orientar	orient
-orientação	orient
-oriente	orient
-origem	orig
-origina	origin
-originadas	origin
-originado	origin
-originais	origin
-original	original
-originalidade	original
-originalmente	original
-originou	origin
-oriundas	oriund
-oriundos	oriund
-orçamento	orçament
-os	os
-ossos	ossos
-otimizando	otimiz
-otimização	otimiz
-ou	ou
-ouro	our
-outra	outr
-outras	outr
-outro	outr
-outros	outr
-outubro	outubr
-ouvidas	ouv
-ouvido	ouv
-ouvidos	ouv
-ouvindo	ouv
-ouvinte	ouvint
-ouvir	ouv
-p	p
-pacotes	pacot
-padronizadas	padroniz
-padronizados	padroniz
-padronização	padroniz
-padrão	padrã
-padrões	padrõ
-pagamento	pagament
-pagas	pag
-pai	pai
-palavra	palavr
-palavras	palavr
-palestra	palestr
-palestrante	palestr
-palestras	palestr
-pampa	pamp
-pantanal	pantanal
-papel	papel
-para	par
-paradigmas	paradigm
-parados	par
-paraguai	paragua
-paralela	paralel
-paranaíba	paranaíb
-paraná	paran
-parcela	parcel
-parcelas	parcel
-parceria	parc
-parcerias	parc
-parciais	parc
-parcial	parcial
-parecem	parec
-parecer	parec
-parecida	parec
-pares	par
-parte	part
-partem	part
-partes	part
-participam	particip
-participando	particip
-participante	particip
-participar	particip
-participarem	particip
-participação	particip
-particular	particul
-particulares	particul
-partida	part
-partilham	partilh
-partilhando	partilh
-partir	part
-parto	part
-parâmetros	parâmetr
-pascal	pascal
-passa	pass
-passada	pass
-passadas	pass
-passado	pass
-passagem	passag
-passam	pass
-passando	pass
-passar	pass
-passaram	pass
-passará	pass
-passava	pass
-passe	pass
-passo	pass
-passos	pass
-passou	pass
-passíveis	passív
-passível	passível
-pasta	past
-patamar	patam
-patrocinador	patrocin
-paulo	paul
-pautado	paut
-país	país
-países	país
-pbl	pbl
-pcs	pcs
-peculiaridades	peculiar
-pecuária	pecuár
-pedagogia	pedagog
-pedagógica	pedagóg
-pedagógicas	pedagóg
-pedagógico	pedagóg
-pedagógicos	pedagóg
-pedido	ped
-pedidos	ped
-pedir	ped
-pegs	pegs
-peixoto	peixot
-pela	pel
-pelas	pel
-pelo	pel
-pelos	pel
-pena	pen
-pensador	pensador
-pensadores	pensador
-pensamento	pensament
-pequena	pequen
-pequeno	pequen
-pequenos	pequen
-perante	perant
-perca	perc
-perceber	perceb
-percebeu	perceb
-percebida	perceb
-percentual	percentual
-percurso	percurs
-perda	perd
-perde	perd
-perdendo	perd
-perder	perd
-perdeu	perd
-perdida	perd
-perdido	perd
-perfazer	perfaz
-perfil	perfil
-perfuradas	perfur
-perfurado	perfur
-perfurados	perfur
-pergamum	pergamum
-perguntas	pergunt
-periféricos	perifér
-peritos	perit
-periódicos	periód
-perl	perl
-permanecer	permanec
-permanente	permanent
-permite	permit
-permitem	permit
-permitia	permit
-permitida	permit
-permitido	permit
-permitindo	permit
-permitir	permit
-permitiu	permit
-permuta	permut
-pernambuco	pernambuc
-persa	pers
-personal	personal
-personalidade	personal
-perspectivas	perspect
-pertencentes	pertencent
-pertencer	pertenc
-pertinentes	pertinent
-peru	peru
-peruana	peruan
-período	períod
-períodos	períod
-pesos	pes
-pesquisa	pesquis
-pesquisado	pesquis
-pesquisador	pesquis
-pesquisadores	pesquis
-pesquisas	pesquis
-pessoa	pesso
-pessoais	pesso
-pessoal	pessoal
-pessoalmente	pessoal
-pessoas	pesso
-pet	pet
-ph	ph
-pibid	pibid
-pilares	pil
-pilha	pilh
-pingala	pingal
-pioneira	pioneir
-pioneiros	pioneir
-placa	plac
-placas	plac
-planejadas	planej
-planejamento	planej
-planejar	planej
-plano	plan
-planos	plan
-plantas	plant
-plataforma	plataform
-plataformas	plataform
-platão	platã
-pleitear	pleit
-plena	plen
-pleno	plen
-plenos	plen
-pluridisciplinar	pluridisciplin
-pode	pod
-podem	pod
-podemos	pod
-podendo	pod
-poder	pod
-poderia	pod
-poderiam	pod
-poderá	pod
-poderão	pod
-podia	pod
-podiam	pod
-pois	pois
-poli	pol
-polinômios	polinômi
-politécnica	politécn
-polonês	polonês
-política	polít
-políticas	polít
-ponta	pont
-ponto	pont
-pontos	pont
-pontuação	pontuaçã
-pop	pop
-populares	popul
-popularidade	popular
-popularmente	popular
-população	popul
-por	por
-porque	porqu
-porta	port
-portadores	portador
-portanto	portant
-portaria	port
-portugal	portugal
-portuguesa	portugues
-português	português
-porã	porã
-porém	porém
-poscomp	poscomp
-posicionadas	posicion
-posicionado	posicion
-posicionamento	posicion
-posição	posiçã
-posições	posiçõ
-possa	poss
-possam	poss
-possibilidade	possibil
-possibilidades	possibil
-possibilita	possibilit
-possibilitam	possibilit
-possibilitar	possibilit
-possibilitou	possibilit
-posso	poss
-possua	possu
-possuam	possu
-possuem	possu
-possui	possu
-possuia	possu
-possuir	possu
-possuía	possuí
-possuírem	possuír
-possíveis	possív
-possível	possível
-post	post
-posterior	posterior
-posteriores	posterior
-posteriormente	posterior
-postulados	postul
-posturas	postur
-potencial	potencial
-poucas	pouc
-pouco	pouc
-poucos	pouc
-pouquíssimas	pouquíssim
-ppc	ppc
-pr	pr
-praticamente	pratic
-praticante	pratic
-prazo	praz
-prazos	praz
-precedido	preced
-precisa	precis
-precisam	precis
-precisavam	precis
-preciso	precis
-precisos	precis
-precisão	precisã
-precursor	precursor
-predominam	predomin
-predominantemente	predomin
-preenche	preench
-preencher	preench
-preenchido	preench
-preenchimento	preenchiment
-preferencialmente	preferencial
-preferência	preferent
-prefixada	prefix
-preg	preg
-prejudicando	prejudic
-premissa	premiss
-premissas	premiss
-preocupação	preocup
-preparados	prepar
-prerrogativa	prerrog
-prescindindo	prescind
-presenciais	presenc
-presencial	presencial
-presença	presenc
-presenças	presenc
-preservação	preserv
-presidente	president
-presidência	president
-presmann	presmann
-presper	presp
-pressão	pressã
-presta	prest
-prestado	prest
-prestador	prestador
-prestados	prest
-prestar	prest
-prestação	prestaçã
-pretende	pretend
-pretendida	pretend
-preto	pret
-prevalece	prevalec
-prevendo	prev
-prevenção	prevençã
-prever	prev
-previamente	previ
-previdenciária	previdenciár
-previnir	previn
-prevista	previst
-previstas	previst
-previsto	previst
-previstos	previst
-preços	prec
-prima	prim
-primeira	primeir
-primeiras	primeir
-primeiro	primeir
-primeiros	primeir
-primitivas	primit
-primordiais	primordi
-primordial	primordial
-primordialmente	primordial
-primária	primár
-principais	princip
-principal	principal
-principalmente	principal
-princípio	princípi
-princípios	princípi
-prioridade	prioridad
-priorizando	prioriz
-privacidade	privac
-privada	priv
-privadas	priv
-privado	priv
-privados	priv
-problem	probl
-problema	problem
-problemas	problem
-procede	proced
-proceder	proced
-procederá	proced
-procedimento	proced
-procedimentos	proced
-processa	process
-processada	process
-processadas	process
-processador	process
-processadores	process
-processados	process
-processamento	process
-processar	process
-processo	process
-processos	process
-procura	procur
-procurada	procur
-procurado	procur
-procurador	procur
-procurar	procur
-procuração	procur
-produtividade	produt
-produtivo	produt
-produtos	produt
-produzidas	produz
-produzir	produz
-produzissem	produz
-produção	produçã
-proferirá	profer
-professor	professor
-professores	professor
-professors	professors
-profissionais	profission
-profissional	profissional
-profissionalizantes	profissionaliz
-profissão	profissã
-profissões	profissõ
-prograd	prograd
-programa	program
-programadas	program
-programado	program
-programador	program
-programadora	program
-programadores	program
-programar	program
-programas	program
-programação	program
-programáticos	programát
-programáveis	program
-programável	program
-progresso	progress
-progressão	progressã
-projetado	projet
-projetar	projet
-projetava	projet
-projeto	projet
-projetos	projet
-prol	prol
-prolog	prolog
-promissor	promissor
-promovendo	promov
-promover	promov
-promoviam	promov
-promovida	promov
-promovido	promov
-promoção	promoçã
-propinas	propin
-propondo	propond
-propor	propor
-proporciona	proporcion
-proporcionalmente	proporcional
-proporcionar	proporcion
-proposta	propost
-propostas	propost
-proposto	propost
-propostos	propost
-propriamente	propri
-propunha	propunh
-propósito	propósit
-propósitos	propósit
-propôs	propôs
-prorrogação	prorrog
-prorrogável	prorrog
-prosseguimento	prossegu
-prosseguir	prossegu
-proteção	proteçã
-protocolizada	protocoliz
-protocolizado	protocoliz
-protocolo	protocol
-protocolos	protocol
-protótipos	protótip
-prouni	proun
-prova	prov
-provado	prov
-provas	prov
-provenientes	provenient
-prover	prov
-providas	prov
-providenciada	providenc
-providenciar	providenc
-providências	provident
-provimento	proviment
-provisão	provisã
-proíbe	proíb
-prática	prátic
-práticas	prátic
-prático	prátic
-práticos	prátic
-pré	pré
-prêmio	prêmi
-pró	pró
-própria	própr
-próprias	própr
-próprio	própri
-próprios	própri
-próxima	próxim
-próximas	próxim
-próximo	próxim
-próximos	próx
-psicologia	psicolog
-publicada	public
-publicadas	public
-publicado	public
-publicação	public
-publicou	public
-puc	puc
-pucrs	pucrs
-puderem	pud
-pudesse	pud
-punição	puniçã
-pura	pur
-puramente	pur
-pushdown	pushdown
-puxados	pux
-python	python
-página	págin
-páginas	págin
-pães	pã
-pós	pós
-pósgraduação	pósgradu
-pública	públic
-públicas	públic
-público	públic
-públicos	públic
-pānini	pānin
-quadradas	quadr
-quadro	quadr
-quadros	quadr
-quais	qua
-qual	qual
-qualidade	qualidad
-qualidades	qualidad
-qualificados	qualific
-qualificações	qualific
-qualifique	qualifiqu
-qualitativa	qualit
-qualquer	qualqu
-quando	quand
-quantas	quant
-quantidade	quantidad
-quantitativa	quantit
-quantitativo	quantit
-quanto	quant
-quantos	quant
-quase	quas
-quaternária	quaternár
-quatro	quatr
-quatrocentos	quatrocent
-que	que
-quebra	quebr
-quem	quem
-quer	quer
-quesito	quesit
-questionamentos	question
-questionário	questionári
-questionários	questionári
-questão	questã
-questões	questõ
-quinhentas	quinhent
-quinto	quint
-quinze	quinz
-quê	quê
-qüinqüênio	quinquêni
-r	r
-raciocínio	raciocíni
-racional	racional
-racionalização	racionaliz
-radicalmente	radical
-rainha	rainh
-raio	rai
-ram	ram
-ramo	ram
-rapidamente	rapid
-raramente	rar
-rat	rat
-razão	razã
-raízes	raíz
-reader	read
-reafirmar	reafirm
-reais	rea
-real	real
-realidade	realidad
-realisou	realis
-realiza	realiz
-realizada	realiz
-realizadas	realiz
-realizado	realiz
-realizados	realiz
-realizam	realiz
-realizando	realiz
-realizar	realiz
-realizavam	realiz
-realização	realiz
-realize	realiz
-realizem	realiz
-realmente	realment
-recapitulativo	recapitul
-recebe	receb
-recebem	receb
-recebendo	receb
-receber	receb
-receberem	receb
-recebimento	receb
-recente	recent
-recentemente	recent
-recentes	recent
-receptora	receptor
-recesso	recess
-recintos	recint
-recolhido	recolh
-recomendada	recomend
-recomendado	recomend
-recomendam	recomend
-recomendação	recomend
-recomendações	recomend
-reconhecida	reconhec
-reconhecidas	reconhec
-reconhecido	reconhec
-reconhecimento	reconhec
-reconstruído	reconstruíd
-recontagem	recontag
-recorre	recorr
-recupera	recup
-recuperação	recuper
-recursivas	recurs
-recursividade	recurs
-recurso	recurs
-recursos	recurs
-recém	recém
-redação	redaçã
-rede	red
-redecomep	redecomep
-redes	red
-redigidos	redig
-redistribuídos	redistribuíd
-redor	redor
-reduzido	reduz
-reduzindo	reduz
-reduzir	reduz
-reduziu	reduz
-redução	reduçã
-reestruturação	reestrutur
-refere	refer
-referente	referent
-referentes	referent
-referia	ref
-referida	refer
-referidas	refer
-referido	refer
-referidos	refer
-referir	refer
-referências	referent
-reforma	reform
-reformulou	reformul
-refutar	refut
-rege	reg
-regido	reg
-regime	regim
-regimentais	regiment
-regimento	regiment
-regional	regional
-registra	registr
-registrada	registr
-registradas	registr
-registradores	registr
-registrados	registr
-registrar	registr
-registro	registr
-registrou	registr
-região	regiã
-regiões	regiõ
-regras	regr
-regulados	regul
-regulamentada	regulament
-regulamentação	regulament
-regulamento	regul
-regulamentos	regul
-regular	regul
-regulares	regul
-regularidade	regular
-regularmente	regular
-reino	rein
-reitor	reitor
-reitora	reitor
-reitoria	reitor
-relacionadas	relacion
-relacionados	relacion
-relacionamento	relacion
-relacionar	relacion
-relatando	relat
-relativa	relat
-relativamente	relat
-relativas	relat
-relativos	relat
-relatório	relatóri
-relatórios	relatóri
-relay	relay
-relação	relaçã
-relações	relaçõ
-relevantes	relev
-relevância	relev
-relês	relês
-remetem	remet
-remota	remot
-remotos	remot
-removíveis	removív
-remuneradas	remuner
-remunerado	remuner
-remunerados	remuner
-renda	rend
-rendimento	rendiment
-rendimentos	rendiment
-renovar	renov
-renovação	renov
-renove	renov
-repartições	repartiçõ
-repassadas	repass
-repeitando	repeit
-repetidamente	repetid
-repetir	repet
-repetitivamente	repetit
-repetições	repetiçõ
-replicar	replic
-reposição	reposiçã
-repreensão	repreensã
-representa	represent
-representada	represent
-representadas	represent
-representam	represent
-representante	represent
-representar	represent
-reproduzidas	reproduz
-reproduzidos	reproduz
-reproduzir	reproduz
-reprovado	reprov
-reprovar	reprov
-reprovação	reprov
-república	repúbl
-requeira	requeir
-requer	requ
-requerem	requ
-requerente	requerent
-requerer	requer
-requerida	requer
-requerimento	requer
-requisitada	requisit
-requisitado	requisit
-requisitante	requisit
-requisitar	requisit
-requisito	requisit
-requisitos	requisit
-requisitou	requisit
-reservado	reserv
-reservar	reserv
-resfriar	resfri
-residentes	resident
-resistiam	resist
-resistiu	resist
-resistência	resistent
-resolução	resolu
-resolver	resolv
-resolvidos	resolv
-respectiva	respect
-respectivas	respect
-respectivo	respect
-respectivos	respect
-respeitado	respeit
-respeitando	respeit
-respeitar	respeit
-respeito	respeit
-responde	respond
-respondem	respond
-respondido	respond
-responsabilidade	respons
-responsabilidades	respons
-responsáveis	respons
-responsável	respons
-resposta	respost
-respostas	respost
-ressaltar	ressalt
-resto	rest
-restringe	restring
-restritas	restrit
-restrito	restrit
-restrições	restriçõ
-resulta	result
-resultado	result
-resultados	result
-resultante	result
-resultantes	result
-resultou	result
-retirar	retir
-retroativo	retroat
-retórica	retór
-reuniu	reun
-reunião	reuniã
-revalidação	revalid
-revel	revel
-revelia	revel
-revisado	revis
-revisar	revis
-revistas	revist
-revisão	revisã
-revolução	revolu
-rico	ric
-rigor	rigor
-rigorosas	rigor
-rigoroso	rigor
-rio	rio
-risco	risc
-ritmo	ritm
-rivais	riv
-rnp	rnp
-roberto	robert
-robótica	robót
-robôs	robôs
-rochas	roch
-romeno	romen
-rondonópolis	rondonópol
-roque	roqu
-roteiro	roteir
-rotina	rotin
-rouen	rouen
-roupas	roup
-rp	rp
-rs	rs
-ruim	ruim
-russo	russ
-rádio	rádi
-rápida	ráp
-rápido	ráp
-rígido	ríg
-s	s
-sa	sa
-sabemos	sab
-saber	sab
-sabido	sab
-sair	sair
-sala	sal
-salas	sal
-salientar	salient
-salvo	salv
-salário	salári
-sanduíche	sanduích
-sanitário	sanitári
-santa	sant
-santana	santan
-sanção	sançã
-saqueada	saqu
-saqueou	saqu
-satisfaçam	satisfac
-satisfeita	satisfeit
-saudável	saudável
-saída	saíd
-saúde	saúd
-sbc	sbc
-schickard	schickard
-science	scienc
-sd	sd
-se	se
-search	search
-secac	secac
-secretaria	secret
-secundária	secundár
-sede	sed
-sedia	sed
-sediada	sedi
-sediadas	sedi
-sediado	sedi
-segmentos	segment
-segredo	segred
-segue	seg
-seguem	segu
-seguida	segu
-seguindo	segu
-seguinte	seguint
-seguintes	seguint
-seguir	segu
-seguiram	segu
-seguiu	segu
-segunda	segund
-segundo	segund
-segundos	segund
-segurança	segur
-seguro	segur
-seguros	segur
-sei	sei
-seis	seis
-seja	sej
-sejam	sej
-seleciona	selecion
-selecionadas	selecion
-selecione	selecion
-seletivo	selet
-seletivos	selet
-seleção	seleçã
-sem	sem
-semana	seman
-semanais	seman
-semanas	seman
-semelhante	semelh
-semelhantes	semelh
-semelhança	semelh
-semestral	semestral
-semestralização	semestraliz
-semestralmente	semestral
-semestre	semestr
-semestres	semestr
-seminário	seminári
-seminários	seminári
-sempre	sempr
-senado	sen
-sendo	send
-senior	senior
-seniores	senior
-sensu	sensu
-sentido	sent
-separados	separ
-separando	separ
-separação	separ
-sequencial	sequencial
-sequência	sequênc
-sequências	sequênc
-ser	ser
-serem	ser
-seres	ser
-sergio	sergi
-seria	ser
-serial	serial
-seriam	ser
-serve	serv
-servem	serv
-servia	serv
-servidas	serv
-servindo	serv
-servir	serv
-serviço	servic
-serviços	servic
-será	ser
-serão	serã
-sessenta	sessent
-sessões	sessõ
-sete	set
-setembro	setembr
-setenta	setent
-setor	setor
-setores	setor
-setoriais	setori
-setorial	setorial
-seu	seu
-seus	seus
-sexta	sext
-seções	seçõ
-sgbds	sgbds
-shannon	shannon
-si	si
-sido	sid
-sigla	sigl
-siglas	sigl
-significa	signif
-significado	signific
-significativa	signific
-significativas	signific
-sigproj	sigproj
-silverman	silverman
-sim	sim
-similar	simil
-similares	simil
-similaridades	similar
-simples	simpl
-simplesmente	simples
-simpósios	simpósi
-simular	simul
-simultaneamente	simultan
-sinal	sinal
-sindical	sindical
-sindicatos	sindicat
-sindicância	sindic
-sintaxe	sintax
-sintonizam	sintoniz
-sinónimo	sinónim
-sinônimas	sinônim
-sinônimo	sinônim
-sinônimos	sinôn
-siscad	siscad
-sistema	sistem
-sistemas	sistem
-sistematicamente	sistemat
-sistemática	sistemát
-sistemático	sistemát
-site	sit
-situada	situ
-situação	situaçã
-situações	situaçõ
-sob	sob
-sobre	sobr
-sobretudo	sobretud
-sociais	soc
-social	social
-sociedade	sociedad
-sociologia	sociolog
-sofisticadas	sofistic
-sofisticação	sofistic
-sofre	sofr
-sofrer	sofr
-sofridas	sofr
-sofrido	sofr
-software	softwar
-softwares	softw
-solicita	solicit
-solicitada	solicit
-solicitado	solicit
-solicitados	solicit
-solicitam	solicit
-solicitando	solicit
-solicitar	solicit
-solicitação	solicit
-solicitações	solicit
-solidificada	solidific
-solidificando	solidific
-solucionar	solucion
-solução	soluçã
-soluções	soluçõ
-som	som
-soma	som
-somar	som
-somas	som
-somente	soment
-sonho	sonh
-sonhou	sonh
-soquetes	soquet
-soube	soub
-stage	stag
-stagium	stagium
-stan	stan
-status	status
-stricto	strict
-sua	sua
-suas	suas
-subcampo	subcamp
-subclasse	subcl
-subconjunto	subconjunt
-subcontrolam	subcontrol
-subdivisão	subdivisã
-subjetivos	subjet
-submetem	submet
-submetidas	submet
-submetido	submet
-submissão	submissã
-subordinado	subordin
-subsequente	subsequent
-substitui	substitu
-substituição	substituiçã
-substituto	substitut
-substituída	substituíd
-substituídas	substituíd
-substituído	substituíd
-subsídio	subsídi
-subsídios	subsídi
-subtraindo	subtra
-subtrair	subtra
-subtração	subtraçã
-subtrações	subtraçõ
-subtraída	subtraíd
-sucesso	sucess
-sucessor	sucessor
-sucinta	sucint
-suco	suc
-sucupira	sucup
-suficiente	suficient
-suficientemente	suficient
-sugerindo	suger
-suicídio	suicídi
-sul	sul
-sumariamente	sumari
-suméria	sumér
-sumérios	suméri
-superar	super
-superintendendo	superintend
-superior	superior
-superiores	superior
-supermercado	supermerc
-supervisionado	supervision
-suportam	suport
-suporte	suport
-supracitadas	supracit
-suprir	supr
-surge	surg
-surgimento	surgiment
-surgiu	surg
-surpreendeu	surpreend
-susceptíveis	susceptív
-suscetíveis	suscetív
-suspeitas	suspeit
-suspender	suspend
-suspensão	suspensã
-sustentam	sustent
-switching	switching
-symbolic	symbolic
-sábados	sáb
-sábia	sáb
-sânscrito	sânscrit
-são	sã
-século	sécul
-série	séri
-síncrono	síncron
-sítios	síti
-só	só
-sólida	sól
-sólidos	sól
-súbito	súbit
-tabela	tabel
-tabelas	tabel
-tablets	tablets
-tabuada	tabu
-tabulação	tabul
-taeg	taeg
-tais	tais
-tal	tal
-talvez	talvez
-tamanha	tamanh
-tamanho	tamanh
-também	também
-tange	tang
-tantas	tant
-tanto	tant
-tantos	tant
-tarde	tard
-tarefa	taref
-tarefas	taref
-tcc	tcc
-teachers	teachers
-tear	tear
-tecer	tec
-teclado	tecl
-tecnicamente	tecnic
-tecnologia	tecnolog
-tecnologias	tecnolog
-tecnológica	tecnológ
-tecnológicas	tecnológ
-tecnológico	tecnológ
-tecnológicos	tecnológ
-tecnólogo	tecnólog
-tecnólogos	tecnólog
-tela	tel
-telecomunicação	telecomunic
-telecomunicações	telecomunic
-telefones	telefon
-telefonia	telefon
-telefônica	telefôn
-telefônicas	telefôn
-telescópio	telescópi
-televisivas	televis
-televisão	televisã
-telégrafos	telégraf
-tem	tem
-tema	tem
-temas	tem
-temos	tem
-templos	templ
-tempo	temp
-temporariamente	temporari
-tempos	temp
-temática	temát
-tende	tend
-tendentes	tendent
-tendo	tend
-tendência	tendênc
-tendências	tendênc
-tenha	tenh
-tenham	tenh
-tentando	tent
-tentanto	tentant
-tentativa	tentat
-tentou	tent
-teologia	teolog
-teorema	teorem
-teoremas	teorem
-teoria	teor
-teorias	teor
-teoricamente	teoric
-ter	ter
-terapêutica	terapêut
-terceiro	terceir
-terciária	terciár
-terminais	termin
-terminal	terminal
-termo	term
-termos	term
-terá	ter
-teríamos	ter
-tese	tes
-testa	test
-testar	test
-teste	test
-testemunhas	testemunh
-teve	tev
-texto	text
-textos	text
-textuais	textu
-teórica	teóric
-teóricas	teóric
-teórico	teóric
-teóricos	teóric
-theory	theory
-thomas	thom
-ti	ti
-tibetano	tibetan
-tido	tid
-tinha	tinh
-tinham	tinh
-tipicamente	tipic
-tipo	tip
-tipologia	tipolog
-tipos	tip
-tira	tir
-titulação	titul
-tiver	tiv
-tiveram	tiv
-tiverem	tiv
-toda	tod
-todas	tod
-todavia	todav
-todo	tod
-todos	tod
-tomada	tom
-tomador	tomador
-tomando	tom
-tomar	tom
-tomava	tom
-torna	torn
-tornam	torn
-tornando	torn
-tornar	torn
-tornaram	torn
-tornarem	torn
-tornaria	torn
-torne	torn
-torno	torn
-tornou	torn
-torná	torn
-total	total
-totalizando	totaliz
-trabalha	trabalh
-trabalhador	trabalh
-trabalhadores	trabalh
-trabalhando	trabalh
-trabalhar	trabalh
-trabalhe	trabalh
-trabalhista	trabalh
-trabalhistas	trabalh
-trabalho	trabalh
-trabalhos	trabalh
-tradicionais	tradicion
-tradicional	tradicional
-tradutor	tradutor
-traduzida	traduz
-traduzido	traduz
-traduzir	traduz
-tradução	traduçã
-traga	trag
-trajetórias	trajetór
-trancada	tranc
-trancado	tranc
-trancamento	trancament
-trancar	tranc
-transações	transaçõ
-transcritas	transcrit
-transferindo	transfer
-transferir	transfer
-transferência	transferent
-transformada	transform
-transformado	transform
-transformar	transform
-transformaram	transform
-transformação	transform
-transformações	transform
-transforme	transform
-transmissão	transmissã
-transmitido	transmit
-transmitir	transmit
-transmutação	transmut
-transporte	transport
-transportes	transport
-trata	trat
-tratadas	trat
-tratado	trat
-tratados	trat
-tratam	trat
-tratamento	tratament
-tratar	trat
-trate	trat
-traumatismo	traumat
-traumatismos	traumat
-traz	traz
-trazidas	traz
-trazidos	traz
-treinados	trein
-treinamento	treinament
-treinamentos	treinament
-triagem	triag
-tribunal	tribunal
-trigonométricas	trigonométr
-trinta	trint
-triênio	triêni
-troca	troc
-trocar	troc
-trocas	troc
-trocou	troc
-trouxe	troux
-trás	trás
-três	três
-tudo	tud
-tunísia	tunís
-turing	turing
-turma	turm
-turmas	turm
-turno	turn
-turnos	turn
-tutela	tutel
-tuteladas	tutel
-tutor	tutor
-tutorado	tutor
-tutorial	tutorial
-tv	tv
-tvs	tvs
-tvu	tvu
-tão	tã
-técnica	técnic
-técnicas	técnic
-técnico	técnic
-técnicos	técnic
-término	términ
-têm	têm
-típico	típic
-título	títul
-tópico	tópic
-tópicos	tópic
-uefs	uefs
-uerj	uerj
-ufb	ufb
-ufba	ufba
-ufg	ufg
-ufgd	ufgd
-ufms	ufms
-ufmt	ufmt
-ufop	ufop
-ufpan	ufpan
-ufpe	ufpe
-ufrg	ufrg
-ufrj	ufrj
-ufrn	ufrn
-ufsc	ufsc
-ula	ula
-ultrapassando	ultrapass
-ultrapassar	ultrapass
-um	um
-uma	uma
-umberto	umbert
-unb	unb
-unicamente	unic
-unicesumar	unicesum
-unidade	unidad
-unidades	unidad
-unido	unid
-unidos	unid
-unifei	unif
-unindo	unind
-unipampa	unipamp
-unir	unir
-uniu	uniu
-univasf	univasf
-universal	universal
-universidade	univers
-universidades	univers
-university	university
-universitária	universitár
-universitárias	universitár
-universitário	universitári
-universitários	universitári
-unix	unix
-união	uniã
-uns	uns
-usa	usa
-usabilidade	usabil
-usada	usad
-usadas	usad
-usado	usad
-usados	usad
-usam	usam
-usando	usand
-usar	usar
-usinas	usin
-uso	uso
-usou	usou
-usp	usp
-usualmente	usual
-usuário	usuári
-usuários	usuári
-utfpr	utfpr
-utilidade	util
-utiliza	utiliz
-utilizada	utiliz
-utilizadas	utiliz
-utilizado	utiliz
-utilizados	utiliz
-utilizam	utiliz
-utilizando	utiliz
-utilizar	utiliz
-utilizava	utiliz
-utilização	utiliz
-utilizou	utiliz
-utilizá	utiliz
-v	v
-vaga	vag
-vagas	vag
-vai	vai
-vale	val
-valendo	val
-valerão	val
-validade	validad
-validação	valid
-valiosas	valios
-valor	valor
-valorizar	valoriz
-vantagem	vantag
-vantagens	vantagens
-vargas	varg
-varia	var
-variados	vari
-variam	var
-variar	vari
-variação	variaçã
-variáveis	vari
-vastamente	vast
-vedada	ved
-velhos	velh
-velocidade	veloc
-vem	vem
-venda	vend
-vender	vend
-ventilador	ventil
-ver	ver
-verdade	verdad
-verdadeiro	verdadeir
-verde	verd
-verifica	verif
-verificada	verific
-verificado	verific
-verificar	verific
-verificação	verific
-versões	versõ
-vertentes	vertent
-verão	verã
-vespertino	vespertin
-vestibular	vestibul
-veteranos	veteran
-vez	vez
-vezes	vez
-vi	vi
-via	via
-viabiliza	viabiliz
-viabilizando	viabiliz
-viagens	viagens
-vias	vias
-vida	vid
-vieram	vier
-view	view
-vigente	vigent
-vigentes	vigent
-vigor	vigor
-vigorar	vigor
-vii	vii
-vincula	vincul
-vinculada	vincul
-vinculadas	vincul
-vinculação	vincul
-vinculo	vincul
-vindouro	vindour
-vinte	vint
-viria	vir
-virtual	virtual
-visa	vis
-visam	vis
-visando	vis
-visitas	visit
-visitou	visit
-vislumbrada	vislumbr
-vislumbrando	vislumbr
-vista	vist
-visto	vist
-visualizar	visualiz
-visão	visã
-viveu	viv
-vivência	vivênc
-vizinhos	vizinh
-você	voc
-volta	volt
-voltada	volt
-voltadas	volt
-voltado	volt
-voltados	volt
-voltagens	voltagens
-voltavam	volt
-volte	volt
-volume	volum
-voluntário	voluntári
-voláteis	volát
-von	von
-votos	vot
-voz	voz
-válida	vál
-válido	vál
-válvulas	válvul
-várias	vár
-vários	vári
-vão	vã
-vêm	vêm
-vídeo	víd
-vínculo	víncul
-vírgula	vírgul
-vítima	vítim
-waterloo	waterlo
-web	web
-webapps	webapps
-webcam	webc
-webe	web
-wilhelm	wilhelm
-wissenschaftlicher	wissenschaftlich
-workshops	workshops
-xii	xii
-xiii	xii
-xlix	xlix
-xvi	xvi
-xviii	xvii
-xx	xx
-xxxvii	xxxvi
-z	z
-zela	zel
-zelar	zel
-zero	zer
-zeros	zer
-zitouna	zitoun
-zona	zon
-zuse	zus
-º	º
-à	à
-àquele	àquel
-às	às
-á	á
-ábaco	ábac
-água	águ
-álgebra	álgebr
-árabe	árab
-árabes	árab
-área	áre
-áreas	áre
-ásia	ási
-âmbito	âmbit
-ângulo	ângul
-é	é
-época	époc
-ética	étic
-évora	évor
-ênfase	ênfas
-ícones	ícon
-índia	índi
-índice	índic
-índices	índic
-órgão	órgã
-órgãos	órgã
-última	últim
-último	últim
-única	únic
-único	únic
-únicos	únic
-úteis	úte
-útil	útil
-πληροφορική	πληροφορική
-информатика	информатика
-"""#
+    a	a
+    abaixo	abaix
+    aberta	abert
+    aberto	abert
+    abertos	abert
+    abertura	abertur
+    abono	abon
+    aborda	abord
+    abordados	abord
+    abordagem	abordag
+    abordagens	abordagens
+    abordam	abord
+    abrange	abrang
+    abrangem	abrang
+    abrangente	abrangent
+    abrangência	abrangent
+    abreviação	abrevi
+    abril	abril
+    abrir	abrir
+    absolvição	absolviçã
+    absorvendo	absorv
+    absorver	absorv
+    absorvidos	absorv
+    abstratos	abstrat
+    abstração	abstraçã
+    acaba	acab
+    acabando	acab
+    acabou	acab
+    academia	academ
+    academos	acad
+    académica	académ
+    acadêmica	acadêm
+    acadêmicas	acadêm
+    acadêmico	acadêm
+    acadêmicos	acadêm
+    acarretará	acarret
+    aceitam	aceit
+    aceitação	aceit
+    acelerou	aceler
+    acerca	acerc
+    acerto	acert
+    acervo	acerv
+    acessar	acess
+    acesso	acess
+    acessível	acess
+    acidentes	acident
+    acima	acim
+    aco	aco
+    acolhida	acolh
+    acompanha	acompanh
+    acompanhado	acompanh
+    acompanhamento	acompanh
+    acompanhar	acompanh
+    acontece	acontec
+    acontecer	acontec
+    acontecia	acontec
+    acordo	acord
+    acostumado	acostum
+    acostumados	acostum
+    acredita	acredit
+    acreditarem	acredit
+    acreditação	acredit
+    acrescentar	acrescent
+    acrescida	acresc
+    acrescido	acresc
+    acs	acs
+    actualmente	actual
+    acusado	acus
+    acusações	acus
+    ad	ad
+    ada	ada
+    adaptar	adapt
+    adaptação	adapt
+    adequada	adequ
+    adequado	adequ
+    adequação	adequ
+    adequações	adequ
+    adianta	adiant
+    adicionado	adicion
+    adicionais	adicion
+    adicionalmente	adicional
+    adicione	adicion
+    adição	adiçã
+    administra	administr
+    administrado	administr
+    administraram	administr
+    administration	administration
+    administrativa	administr
+    administrativamente	administr
+    administrativo	administr
+    administrativos	administr
+    administração	administr
+    admitida	admit
+    admitindo	admit
+    admitir	admit
+    admitirão	admit
+    adotada	adot
+    adotado	adot
+    adotam	adot
+    adquire	adquir
+    adquiridas	adquir
+    adquirido	adquir
+    adquirir	adquir
+    adultos	adult
+    advento	advent
+    advertência	advertent
+    aeronaves	aeronav
+    aes	aes
+    aex	aex
+    afasta	afast
+    afastado	afast
+    afastamento	afast
+    afastamentos	afast
+    afecções	afecçõ
+    afim	afim
+    afinadas	afin
+    afinal	afinal
+    afinidade	afin
+    afins	afins
+    afirmam	afirm
+    afirmou	afirm
+    agentes	agent
+    agora	agor
+    agosto	agost
+    agrado	agrad
+    agradável	agrad
+    agricultura	agricultur
+    agronomia	agronom
+    agrupa	agrup
+    agrupadas	agrup
+    agrupam	agrup
+    agrupamento	agrup
+    agudizados	agudiz
+    agudos	agud
+    agências	agênc
+    aiken	aiken
+    ainda	aind
+    ajuda	ajud
+    ajudada	ajud
+    ajudadas	ajud
+    ajudam	ajud
+    ajudar	ajud
+    ajuste	ajust
+    ajustes	ajust
+    akademischer	akademisch
+    al	al
+    alan	alan
+    alargada	alarg
+    alargar	alarg
+    alavanca	alavanc
+    alcançar	alcanc
+    alcançaram	alcanc
+    aleatória	aleatór
+    alemanha	alemanh
+    alemães	alemã
+    alemão	alemã
+    alertava	alert
+    algo	algo
+    algoritmi	algoritm
+    algoritmo	algoritm
+    algoritmos	algoritm
+    algum	algum
+    alguma	algum
+    algumas	algum
+    alguns	alguns
+    alimentação	aliment
+    alocadas	aloc
+    alocação	aloc
+    alonzo	alonz
+    alquimia	alquim
+    alta	alta
+    alterada	alter
+    alterar	alter
+    alteração	alter
+    alterações	alter
+    alternados	altern
+    alternativa	altern
+    alternativas	altern
+    alterou	alter
+    alto	alto
+    altos	altos
+    aluno	alun
+    alunos	alun
+    além	além
+    amazonas	amazon
+    ambiente	ambient
+    ambientes	ambient
+    ambos	ambos
+    americana	american
+    americano	american
+    americanos	american
+    amostragem	amostrag
+    amparo	ampar
+    ampla	ampla
+    amplamente	ampl
+    ampliado	ampli
+    ampliando	ampli
+    ampliar	ampli
+    amplo	amplo
+    américas	amér
+    anais	ana
+    analisa	analis
+    analisada	analis
+    analisado	analis
+    analisados	analis
+    analisar	analis
+    analise	analis
+    analista	anal
+    analistas	anal
+    analysis	analys
+    analítico	analít
+    anatomia	anatom
+    and	and
+    andamento	andament
+    andradina	andradin
+    anexado	anex
+    anexando	anex
+    anexar	anex
+    anexo	anex
+    anexos	anex
+    angeles	angel
+    ano	ano
+    anos	anos
+    anotações	anot
+    anteceder	anteced
+    antecedência	antecedent
+    anterior	anterior
+    anteriores	anterior
+    anteriormente	anterior
+    antes	antes
+    antiga	antig
+    antigas	antig
+    antigo	antig
+    antropologia	antropolog
+    anuais	anu
+    anualmente	anual
+    anunciado	anunc
+    análise	anális
+    ao	ao
+    aoe	aoe
+    aos	aos
+    ap	ap
+    apareceu	aparec
+    aparentam	aparent
+    apc	apc
+    apenas	apen
+    aperfeiçoamento	aperfeiço
+    apesar	apes
+    aplica	aplic
+    aplicada	aplic
+    aplicadas	aplic
+    aplicado	aplic
+    aplicados	aplic
+    aplicando	aplic
+    aplicar	aplic
+    aplicativos	aplic
+    aplicação	aplic
+    aplicações	aplic
+    apoiar	apoi
+    apoiaram	apoi
+    apoio	apoi
+    apoiá	apoi
+    apor	apor
+    apreciada	aprec
+    apreciados	aprec
+    apreciação	aprec
+    apreensão	apreensã
+    aprendemos	aprend
+    aprender	aprend
+    aprendeu	aprend
+    aprendiam	aprend
+    aprendizado	aprendiz
+    aprendizagem	aprendizag
+    apresenta	apresent
+    apresentada	apresent
+    apresentado	apresent
+    apresentador	apresent
+    apresentados	apresent
+    apresentar	apresent
+    apresentaram	apresent
+    apresentação	apresent
+    apresente	apresent
+    apresentem	apresent
+    aprimorada	aprimor
+    aprimorado	aprimor
+    aprimoramento	aprimor
+    aprofundada	aprofund
+    aprofundar	aprofund
+    apropriadas	apropri
+    apropriado	apropri
+    aprova	aprov
+    aprovadas	aprov
+    aprovado	aprov
+    aprovados	aprov
+    aprovando	aprov
+    aprovação	aprov
+    aproveitados	aproveit
+    aproveitamento	aproveit
+    aproveitando	aproveit
+    aproveitáveis	aproveit
+    aprovou	aprov
+    aproximadamente	aproxim
+    aproximam	aproxim
+    aproximar	aproxim
+    aproximação	aproxim
+    apto	apto
+    apuradas	apur
+    apuração	apur
+    após	após
+    aquela	aquel
+    aquelas	aquel
+    aquele	aquel
+    aquidauana	aquidauan
+    ar	ar
+    areia	are
+    aristotélica	aristotél
+    aritmética	aritmét
+    aritméticas	aritmét
+    armazena	armazen
+    armazenada	armazen
+    armazenadas	armazen
+    armazenado	armazen
+    armazenados	armazen
+    armazenam	armazen
+    armazenamento	armazen
+    armazenar	armazen
+    arquitetura	arquitetur
+    arquivada	arquiv
+    arquivado	arquiv
+    arquivados	arquiv
+    arquivos	arquiv
+    art	art
+    arte	arte
+    articular	articul
+    articulação	articul
+    artifical	artifical
+    artificiais	artific
+    artigo	artig
+    artilharia	artilh
+    artística	artíst
+    arábico	aráb
+    as	as
+    ashtadhyāyi	ashtadhyāy
+    aspecto	aspect
+    aspectos	aspect
+    assegurado	assegur
+    asseguram	assegur
+    assegurando	assegur
+    assegurar	assegur
+    assembly	assembly
+    assessoramento	assessor
+    assim	assim
+    assinado	assin
+    assinalando	assinal
+    assinatura	assinatur
+    assinou	assin
+    assistant	assistant
+    assistent	assistent
+    assistente	assistent
+    assistida	assist
+    assistidos	assist
+    assistir	assist
+    assistirá	assist
+    assistência	assistent
+    associada	assoc
+    associado	assoc
+    associate	associat
+    associação	assoc
+    assumiu	assum
+    assunto	assunt
+    assuntos	assunt
+    astronomia	astronom
+    ata	ata
+    atempada	atemp
+    atenas	aten
+    atenda	atend
+    atende	atend
+    atendendo	atend
+    atender	atend
+    atendidas	atend
+    atendido	atend
+    atendidos	atend
+    atendimento	atend
+    atenta	atent
+    atentar	atent
+    atento	atent
+    atenções	atençõ
+    atinge	ating
+    atingido	ating
+    atingindo	ating
+    atingir	ating
+    atitudes	atitud
+    ativdades	ativdad
+    atividade	ativ
+    atividades	ativ
+    ato	ato
+    atores	ator
+    atos	atos
+    atp	atp
+    atravessa	atravess
+    atravessou	atravess
+    através	através
+    atrelada	atrel
+    atribui	atribu
+    atribuida	atribu
+    atribuir	atribu
+    atribuição	atribuiçã
+    atribuições	atribuiçõ
+    atributos	atribut
+    atribuía	atribuí
+    atribuída	atribuíd
+    atribuído	atribuíd
+    atua	atu
+    atuais	atu
+    atual	atual
+    atualizados	atualiz
+    atualizar	atualiz
+    atualização	atualiz
+    atualmente	atual
+    atuando	atu
+    atuante	atuant
+    atuar	atu
+    atuação	atuaçã
+    atuem	atu
+    atuou	atu
+    até	até
+    aula	aul
+    aulas	aul
+    aumenta	aument
+    aumentado	aument
+    aumentando	aument
+    aumentar	aument
+    aumento	aument
+    aurélio	auréli
+    ausente	ausent
+    ausência	ausênc
+    autenticada	autentic
+    autenticadas	autentic
+    autenticar	autentic
+    autenticação	autentic
+    auto	aut
+    autodidatismo	autodidat
+    automata	automat
+    automatiza	automatiz
+    automatizam	automatiz
+    automatização	automatiz
+    automação	autom
+    automática	automát
+    automático	automát
+    autonomia	autonom
+    autor	autor
+    autores	autor
+    autoridade	autor
+    autorizado	autoriz
+    autorizados	autoriz
+    autorizar	autoriz
+    autorizou	autoriz
+    autos	aut
+    autuar	autu
+    autômatos	autômat
+    autônoma	autônom
+    autônomo	autônom
+    autônomos	autônom
+    auxilia	auxil
+    auxiliar	auxili
+    auxiliares	auxili
+    auxiliaria	auxili
+    auxiliem	auxili
+    auxílio	auxíli
+    avalia	aval
+    avaliadas	avali
+    avaliado	avali
+    avaliando	avali
+    avaliar	avali
+    avaliará	avali
+    avaliativo	avali
+    avaliação	avali
+    avaliações	avali
+    avançada	avanc
+    avançadas	avanc
+    avançado	avanc
+    avançados	avanc
+    avançar	avanc
+    avanço	avanc
+    avanços	avanc
+    avançá	avanc
+    aviso	avis
+    azhar	azhar
+    ação	açã
+    ações	açõ
+    açúcar	açúc
+    b	b
+    babbage	babbag
+    bacharel	bacharel
+    bacharelado	bacharel
+    bacharéis	bachar
+    bagdá	bagd
+    bahia	bah
+    baixará	baix
+    baixo	baix
+    baixos	baix
+    balísticas	balíst
+    banca	banc
+    banco	banc
+    bancos	banc
+    barramento	barrament
+    barramentos	barrament
+    barreiras	barreir
+    barros	barr
+    base	bas
+    baseada	bas
+    baseadas	bas
+    baseado	bas
+    baseados	bas
+    based	based
+    baseia	bas
+    basicamente	basic
+    bastante	bastant
+    bastão	bastã
+    bauer	bau
+    belo	bel
+    bem	bem
+    beneficiarão	benefic
+    benefícios	benefíci
+    benjamin	benjamin
+    bens	bens
+    berkeley	berkeley
+    bibliografia	bibliograf
+    bibliografias	bibliograf
+    bibliográfica	bibliográf
+    bibliográfico	bibliográf
+    biblioteca	bibliotec
+    bibliotecas	bibliotec
+    bihar	bih
+    bilhões	bilhõ
+    binário	binári
+    biológicas	biológ
+    bits	bits
+    blaise	blais
+    bloco	bloc
+    boa	boa
+    bolonha	bolonh
+    bolsa	bols
+    bolsas	bols
+    bolsista	bolsist
+    bolsistas	bolsist
+    bolsão	bolsã
+    bolívia	bolív
+    bom	bom
+    bons	bons
+    boole	bool
+    booleana	boolean
+    bootle	bootl
+    bordo	bord
+    bosque	bosqu
+    botânica	botân
+    br	br
+    brahmagupta	brahmagupt
+    brasil	brasil
+    brasileira	brasileir
+    brasileiras	brasileir
+    brasileiro	brasileir
+    brasileiros	brasileir
+    brasilia	brasil
+    brasília	brasíl
+    braziliense	braziliens
+    bretanha	bretanh
+    breve	brev
+    brinquedos	brinqued
+    britânicas	britân
+    britânico	britân
+    budista	budist
+    budistas	budist
+    buracos	burac
+    burocrática	burocrát
+    burocráticas	burocrát
+    busca	busc
+    buscam	busc
+    buscando	busc
+    buscar	busc
+    business	business
+    byte	byte
+    bytes	bytes
+    básica	básic
+    básicas	básic
+    básicos	básic
+    c	c
+    cabe	cab
+    cabendo	cab
+    caberá	cab
+    cabeçote	cabeçot
+    cabo	cab
+    cabível	cabível
+    cache	cach
+    cada	cad
+    cadastrais	cadastr
+    cadeias	cad
+    cairo	cair
+    cairuão	cairuã
+    caixa	caix
+    calcula	calcul
+    calculada	calcul
+    calculado	calcul
+    calculador	calcul
+    calculadora	calcul
+    calculando	calcul
+    calcular	calcul
+    calculator	calculator
+    calendário	calendári
+    califórnia	califórn
+    cambridge	cambridg
+    caminho	caminh
+    campi	camp
+    campinas	campin
+    campo	camp
+    campos	camp
+    campus	campus
+    canal	canal
+    candidato	candidat
+    candidatos	candidat
+    canditado	candit
+    canditados	candit
+    capacidade	capac
+    capacita	capacit
+    capacitados	capacit
+    capacitar	capacit
+    capacitação	capacit
+    capaz	capaz
+    capazes	capaz
+    capes	cap
+    capital	capital
+    captação	captaçã
+    caput	caput
+    caracteres	caract
+    caracteriza	caracteriz
+    caracterizado	caracteriz
+    caracterizados	caracteriz
+    caracterizando	caracteriz
+    caracterizar	caracteriz
+    característica	característ
+    carece	carec
+    carente	carent
+    carga	carg
+    cargas	carg
+    cargha	cargh
+    cargo	carg
+    carlos	carl
+    carreira	carreir
+    carreiras	carreir
+    cartas	cart
+    carteira	carteir
+    cartão	cartã
+    cartório	cartóri
+    cartões	cartõ
+    caráter	carát
+    casa	cas
+    caso	cas
+    casos	cas
+    castro	castr
+    catarina	catarin
+    catedrático	catedrát
+    categoria	categor
+    categorias	categor
+    categorizada	categoriz
+    cativante	cativ
+    causa	caus
+    cbc	cbc
+    ccnd	ccnd
+    ccnds	ccnds
+    cd	cd
+    cda	cda
+    ceará	cear
+    celebra	celebr
+    celebrado	celebr
+    celebração	celebr
+    celulares	celul
+    cem	cem
+    censo	cens
+    cento	cent
+    centrais	centr
+    central	central
+    centralização	centraliz
+    centro	centr
+    centros	centr
+    cenário	cenári
+    cenários	cenári
+    cerca	cerc
+    certa	cert
+    certas	cert
+    certificado	certific
+    certificados	certific
+    certificação	certific
+    certo	cert
+    certos	cert
+    ces	ces
+    cessão	cessã
+    cfa	cfa
+    chag	chag
+    chair	cha
+    chama	cham
+    chamada	cham
+    chamadas	cham
+    chamado	cham
+    chamados	cham
+    chamar	cham
+    chance	chanc
+    chanceler	chancel
+    chapadão	chapadã
+    charles	charl
+    chatas	chat
+    chefes	chef
+    chefiado	chefi
+    chegamos	cheg
+    chegou	cheg
+    chegue	cheg
+    church	church
+    ciclo	cicl
+    ciclos	cicl
+    cid	cid
+    cidade	cidad
+    cidades	cidad
+    cidadão	cidadã
+    cidadãos	cidadã
+    ciente	cient
+    cientista	cientist
+    cientistas	cientist
+    científica	científ
+    científicas	científ
+    científico	científ
+    científicos	científ
+    cinco	cinc
+    cinematográfica	cinematográf
+    circuito	circuit
+    circuitos	circuit
+    circuits	circuits
+    citada	cit
+    civil	civil
+    ciência	ciênc
+    ciências	ciênc
+    clara	clar
+    claramente	clar
+    claro	clar
+    classe	class
+    classifica	classif
+    classificada	classific
+    classificados	classific
+    classificação	classific
+    claude	claud
+    cliente	client
+    clima	clim
+    clássica	clássic
+    cne	cne
+    coberto	cobert
+    cobrados	cobr
+    codificar	codific
+    codificação	codific
+    coeficiente	coeficient
+    coeg	coeg
+    coerência	coerênc
+    cogitadas	cogit
+    coimbra	coimbr
+    coisas	cois
+    colaborar	colabor
+    colaborativos	colabor
+    colaboração	colabor
+    colação	colaçã
+    colegiado	colegi
+    colegiados	colegi
+    colegial	colegial
+    colem	col
+    coleta	colet
+    coletadas	colet
+    coletados	colet
+    coletiva	colet
+    colheitadeiras	colheitadeir
+    colhem	colh
+    colher	colh
+    colhidas	colh
+    college	colleg
+    colocando	coloc
+    colocar	coloc
+    colocação	coloc
+    colonial	colonial
+    coloque	coloqu
+    colégios	colégi
+    com	com
+    comando	com
+    combinadas	combin
+    combinado	combin
+    combinados	combin
+    comemora	comemor
+    comerciais	comerc
+    comercial	comercial
+    comercialização	comercializ
+    cometeu	comet
+    cometida	comet
+    cometidas	comet
+    começa	comec
+    começaram	comec
+    começo	comec
+    começou	comec
+    comissão	comissã
+    comitê	comit
+    commerce	commerc
+    committee	committe
+    communication	communication
+    como	com
+    compacto	compact
+    companhias	companh
+    comparecer	comparec
+    compareça	comparec
+    compartilhamento	compartilh
+    comparável	compar
+    compatibilidade	compatibil
+    compatíveis	compatív
+    compete	compet
+    competente	competent
+    competitivas	competit
+    competitividade	competit
+    competência	competent
+    competências	competent
+    compiladores	compil
+    compilação	compil
+    complementada	complement
+    complementar	complement
+    complementares	complement
+    complementação	complement
+    complemento	complement
+    completa	complet
+    completada	complet
+    completar	complet
+    completo	complet
+    complexa	complex
+    complexas	complex
+    complexidade	complex
+    complexo	complex
+    complexos	complex
+    compondo	compond
+    componente	component
+    componentes	component
+    comportamento	comport
+    comportamentos	comport
+    comporão	comporã
+    composta	compost
+    compostas	compost
+    composto	compost
+    compram	compr
+    compreende	compreend
+    compreender	compreend
+    compreenderá	compreend
+    compreendida	compreend
+    compressão	compressã
+    comprimento	compriment
+    comprobatórios	comprobatóri
+    compromete	compromet
+    comprometimento	compromet
+    comprova	comprov
+    comprovada	comprov
+    comprovados	comprov
+    comprovante	comprov
+    comprovantes	comprov
+    comprovar	comprov
+    comprovação	comprov
+    comprovem	comprov
+    compulsória	compulsór
+    compulsório	compulsóri
+    computabilidade	comput
+    computacionais	computacion
+    computacional	computacional
+    computacionalmente	computacional
+    computada	comput
+    computadas	comput
+    computador	comput
+    computadores	comput
+    computadorizados	computadoriz
+    computados	comput
+    computar	comput
+    computaçao	computaça
+    computação	comput
+    compôe	compô
+    compõe	compõ
+    compõem	compõ
+    comum	comum
+    comumente	comument
+    comunicam	comunic
+    comunicação	comunic
+    comunidade	comun
+    comunidades	comun
+    comuns	comuns
+    comércio	comérci
+    concebido	conceb
+    concedem	conced
+    concedida	conced
+    concedidas	conced
+    concedido	conced
+    conceito	conceit
+    conceitos	conceit
+    conceituação	conceitu
+    concentra	concentr
+    concentram	concentr
+    concepção	concepçã
+    concessão	concessã
+    concessões	concessõ
+    concluinte	concluint
+    concluiu	conclu
+    conclusão	conclusã
+    concluídas	concluíd
+    concluído	concluíd
+    concluíram	concluír
+    concomitantemente	concomit
+    concorrer	concorr
+    concorrência	concorrent
+    concretizada	concretiz
+    concretizava	concretiz
+    concurso	concurs
+    condicionada	condicion
+    condição	condiçã
+    condições	condiçõ
+    condutor	condutor
+    conduzida	conduz
+    conecta	conect
+    conectados	conect
+    conectar	conect
+    conexão	conexã
+    conferem	conf
+    conferida	confer
+    conferidos	confer
+    conferir	confer
+    conferência	conferent
+    conferências	conferent
+    configura	configur
+    configurado	configur
+    confirmar	confirm
+    confirmação	confirm
+    confirme	confirm
+    confiável	confiável
+    conflito	conflit
+    conforme	conform
+    conformidade	conform
+    conforto	confort
+    confundido	confund
+    conférences	conférenc
+    congressos	congress
+    congênitas	congênit
+    conhecemos	conhec
+    conhecer	conhec
+    conhecida	conhec
+    conhecidas	conhec
+    conhecido	conhec
+    conhecidos	conhec
+    conhecimento	conhec
+    conhecimentos	conhec
+    conjunto	conjunt
+    conjuntos	conjunt
+    consangüíneos	consanguín
+    consciencialização	consciencializ
+    consecutivas	consecut
+    consecutivos	consecut
+    consegue	conseg
+    conseguem	consegu
+    conseguia	consegu
+    conseguindo	consegu
+    conseguir	consegu
+    conseguiram	consegu
+    conseguirem	consegu
+    conselheiro	conselheir
+    conselho	conselh
+    consequentemente	consequent
+    conservação	conserv
+    considera	consid
+    considerada	consider
+    consideradas	consider
+    considerado	consider
+    considerados	consider
+    consideram	consid
+    considerar	consider
+    consideravelmente	consider
+    considerável	consider
+    consiga	consig
+    consignada	consign
+    consignado	consign
+    consignar	consign
+    consigo	consig
+    consiste	cons
+    consistente	consistent
+    consistirá	consist
+    consolidada	consolid
+    consolidado	consolid
+    consolidação	consolid
+    consolidou	consolid
+    consta	const
+    constam	const
+    constant	constant
+    constante	constant
+    constantes	constant
+    constar	const
+    constarem	const
+    constarão	const
+    constatada	constat
+    constatação	constat
+    conste	const
+    constitucional	constitucional
+    constitui	constitu
+    constituinte	constituint
+    constituintes	constituint
+    constituir	constitu
+    constituição	constituiçã
+    constituía	constituí
+    constituída	constituíd
+    constituídas	constituíd
+    constituído	constituíd
+    constituírem	constituír
+    construir	constru
+    construiu	constru
+    construção	construçã
+    construída	construíd
+    construídas	construíd
+    construído	construíd
+    construídos	construíd
+    constrói	constró
+    consular	consul
+    consulta	consult
+    consultada	consult
+    consultado	consult
+    consultar	consult
+    consultaram	consult
+    consultas	consult
+    consultavam	consult
+    consultores	consultor
+    consultoria	consultor
+    conta	cont
+    contabilizada	contabiliz
+    contabilizado	contabiliz
+    contado	cont
+    contagem	contag
+    contando	cont
+    contar	cont
+    contas	cont
+    contato	contat
+    contatos	contat
+    contava	cont
+    contempla	contempl
+    contemplado	contempl
+    contemplando	contempl
+    contemple	contempl
+    contemporânea	contemporân
+    contendo	cont
+    conter	cont
+    contexto	context
+    contextualizam	contextualiz
+    conteúdo	conteúd
+    conteúdos	conteúd
+    contida	cont
+    continua	continu
+    continuadamente	continu
+    continuar	continu
+    continue	continu
+    continuidade	continu
+    continuou	continu
+    contornar	contorn
+    contra	contr
+    contraprestação	contraprest
+    contratado	contrat
+    contratados	contrat
+    contratante	contrat
+    contratação	contrat
+    contrato	contrat
+    contribuem	contribu
+    contribuir	contribu
+    contribuiu	contribu
+    contribuições	contribuiçõ
+    controla	control
+    controlada	control
+    controladas	control
+    controlado	control
+    controlam	control
+    controlar	control
+    controle	control
+    controller	controll
+    controverso	controvers
+    controvérsia	controvérs
+    contruiam	contru
+    contrário	contrári
+    contudo	contud
+    contém	contém
+    contêm	contêm
+    contínua	contínu
+    contínuas	contínu
+    contínuo	contínu
+    conveniente	convenient
+    converter	convert
+    convertida	convert
+    convertido	convert
+    convier	convi
+    conviver	conviv
+    convocado	convoc
+    convocação	convoc
+    convênio	convêni
+    convênios	convêni
+    cooperativo	cooper
+    coordenada	coorden
+    coordenador	coorden
+    coordenadoria	coordenador
+    coordenando	coorden
+    coordenar	coorden
+    coordenação	coorden
+    copiar	copi
+    copie	copi
+    cores	cor
+    corpo	corp
+    correio	correi
+    correios	correi
+    corrente	corrent
+    correspondente	correspondent
+    corretamente	corret
+    corretivas	corret
+    correção	correçã
+    corrigir	corrig
+    corrigiu	corrig
+    corte	cort
+    corumbá	corumb
+    costumam	costum
+    cotas	cot
+    coun	coun
+    coxim	coxim
+    cpan	cpan
+    cpdo	cpdo
+    cpds	cpds
+    cpu	cpu
+    cpus	cpus
+    cra	cra
+    crea	cre
+    credenciamento	credenc
+    credita	credit
+    creditada	credit
+    cresce	cresc
+    crescente	crescent
+    cresceu	cresc
+    crescimento	cresciment
+    cria	cri
+    criada	cri
+    criadas	cri
+    criado	cri
+    criados	cri
+    criar	cri
+    criativa	criativ
+    criatividade	criativ
+    criação	criaçã
+    criou	cri
+    criptografia	criptograf
+    crise	cris
+    cristã	cristã
+    criticada	critic
+    critério	critéri
+    critérios	critéri
+    crm	crm
+    cruza	cruz
+    crédito	crédit
+    créditos	crédit
+    críticas	crític
+    crítico	crític
+    csu	csu
+    cubatão	cubatã
+    cuidado	cuid
+    cuidados	cuid
+    cuja	cuj
+    cujas	cuj
+    cujo	cuj
+    cujos	cuj
+    cultivo	cultiv
+    cultura	cultur
+    cumprida	cumpr
+    cumpridas	cumpr
+    cumprido	cumpr
+    cumpridos	cumpr
+    cumprimento	cumpriment
+    cumprindo	cumpr
+    cumprir	cumpr
+    cumprirem	cumpr
+    cumulativa	cumul
+    cuneiforme	cuneiform
+    curadores	curador
+    curiosamente	curios
+    curricular	curricul
+    curriculares	curricul
+    currículo	currícul
+    cursa	curs
+    cursada	curs
+    cursadas	curs
+    cursado	curs
+    cursados	curs
+    cursando	curs
+    cursar	curs
+    curso	curs
+    cursos	curs
+    cursá	curs
+    curto	curt
+    custeado	cust
+    custo	cust
+    custos	cust
+    cáceres	các
+    cálculo	cálcul
+    cálculos	cálcul
+    cátedra	cátedr
+    câmara	câm
+    câmaras	câm
+    câmeras	câm
+    câmpus	câmpus
+    células	célul
+    cíclica	cíclic
+    círculo	círcul
+    código	códig
+    cópia	cóp
+    cópias	cóp
+    cúpula	cúpul
+    d	d
+    da	da
+    dada	dad
+    dado	dad
+    dados	dad
+    dando	dand
+    daquela	daquel
+    daquele	daquel
+    dar	dar
+    das	das
+    data	dat
+    datas	dat
+    david	david
+    dce	dce
+    dct	dct
+    de	de
+    debates	debat
+    debatê	debat
+    debruçarem	debruc
+    debruçavam	debruc
+    decanos	decan
+    decidir	decid
+    decidíveis	decidív
+    decimal	decimal
+    decisão	decisã
+    decisório	decisóri
+    decisões	decisõ
+    declaração	declar
+    declare	declar
+    decorrência	decorrent
+    decrescer	decresc
+    decreto	decret
+    dedicada	dedic
+    dedicadas	dedic
+    dedicam	dedic
+    defende	defend
+    defendida	defend
+    defensor	defensor
+    defere	defer
+    deferimento	defer
+    defesa	defes
+    define	defin
+    definida	defin
+    definidas	defin
+    definido	defin
+    definidos	defin
+    definindo	defin
+    definir	defin
+    definirá	defin
+    definitivamente	definit
+    definiu	defin
+    definição	definiçã
+    definições	definiçõ
+    defraudarem	defraud
+    deixando	deix
+    deixar	deix
+    dela	del
+    delas	del
+    delegada	deleg
+    deliberações	deliber
+    delimitado	delimit
+    demais	dem
+    demanda	demand
+    demonstração	demonstr
+    demonstre	demonstr
+    denominada	denomin
+    denominados	denomin
+    denominar	denomin
+    dentre	dentr
+    dentro	dentr
+    denunciante	denunc
+    deparamos	depar
+    departamento	depart
+    departamentos	depart
+    depende	depend
+    dependem	depend
+    dependendo	depend
+    dependente	dependent
+    dependerá	depend
+    depoimento	depoiment
+    depois	depo
+    derivam	deriv
+    derivação	deriv
+    desafios	desafi
+    desagregada	desagreg
+    desaparecem	desaparec
+    desaparecimento	desaparec
+    desaprovado	desaprov
+    descaracterizar	descaracteriz
+    descartá	descart
+    descentralizando	descentraliz
+    descoberta	descobert
+    descobertas	descobert
+    descobrir	descobr
+    descobriu	descobr
+    descodificam	descodific
+    descrever	descrev
+    descritiva	descrit
+    descritivas	descrit
+    descrito	descrit
+    descrição	descriçã
+    descrições	descriçõ
+    desde	desd
+    deseja	desej
+    desejável	desej
+    desempate	desempat
+    desempenho	desempenh
+    desenhar	desenh
+    desenho	desenh
+    desenvolve	desenvolv
+    desenvolvedoras	desenvolvedor
+    desenvolver	desenvolv
+    desenvolverá	desenvolv
+    desenvolveu	desenvolv
+    desenvolvia	desenvolv
+    desenvolvidas	desenvolv
+    desenvolvido	desenvolv
+    desenvolvidos	desenvolv
+    desenvolvimento	desenvolv
+    desenvolvimentos	desenvolv
+    desfavorável	desfavor
+    design	design
+    designada	design
+    designado	design
+    designados	design
+    designar	design
+    designação	design
+    desigualdades	desigualdad
+    desistência	desistent
+    desk	desk
+    desligado	deslig
+    desligamento	deslig
+    deslocamento	desloc
+    desmembrado	desmembr
+    despacho	despach
+    despesas	despes
+    desprezado	desprez
+    desprezou	desprez
+    dessa	dess
+    dessas	dess
+    desse	dess
+    desses	dess
+    desta	dest
+    destacam	destac
+    destaque	destaqu
+    destas	dest
+    deste	dest
+    destes	dest
+    destina	destin
+    destinada	destin
+    destinadas	destin
+    destinado	destin
+    destinados	destin
+    destinando	destin
+    destruição	destruiçã
+    destruída	destruíd
+    desvio	desvi
+    detalhar	detalh
+    detalhe	detalh
+    detalhes	detalh
+    detenham	detenh
+    deter	det
+    determina	determin
+    determinada	determin
+    determinadas	determin
+    determinado	determin
+    determinados	determin
+    determinar	determin
+    determinação	determin
+    determiná	determin
+    detêm	detêm
+    deu	deu
+    devam	dev
+    deve	dev
+    devedoras	devedor
+    devem	dev
+    devendo	dev
+    deverá	dev
+    deverão	dev
+    devida	dev
+    devidamente	devid
+    devido	dev
+    devidos	dev
+    devolução	devolu
+    devoluções	devolu
+    devolver	devolv
+    devolvidas	devolv
+    devolvê	devolv
+    dez	dez
+    dezembro	dezembr
+    dezessete	dezesset
+    df	df
+    dia	dia
+    diagrama	diagram
+    diante	diant
+    diap	diap
+    dias	dias
+    dicionarizada	dicionariz
+    dicionário	dicionári
+    didática	didát
+    didático	didát
+    diferem	dif
+    diferenciadas	diferenc
+    diferenciado	diferenc
+    diferencial	diferencial
+    diferenciava	diferenc
+    diferente	diferent
+    diferentes	diferent
+    diferenças	diferenc
+    difundidas	difund
+    difundidos	difund
+    difundir	difund
+    difusão	difusã
+    difícil	difícil
+    digitais	digit
+    digital	digital
+    digitalizador	digitaliz
+    dijkstra	dijkstr
+    diligência	diligent
+    diligências	diligent
+    diluído	diluíd
+    dimensionar	dimension
+    dimensões	dimensõ
+    diminuindo	diminu
+    diminuída	diminuíd
+    diploma	diplom
+    diplomado	diplom
+    direcionada	direcion
+    direcionados	direcion
+    direito	direit
+    direitos	direit
+    diretamente	diret
+    direto	diret
+    diretor	diretor
+    diretoria	diretor
+    diretrizes	diretriz
+    diretório	diretóri
+    direção	direçã
+    direções	direçõ
+    dirigido	dirig
+    dirigindo	dirig
+    dirigir	dirig
+    discente	discent
+    discentes	discent
+    disciplina	disciplin
+    disciplinar	disciplin
+    disciplinares	disciplin
+    disciplinas	disciplin
+    disco	disc
+    discplinas	discplin
+    discreta	discret
+    discussão	discussã
+    discutidas	discut
+    dispendiosas	dispendi
+    dispensa	dispens
+    dispensada	dispens
+    dispensadas	dispens
+    dispensado	dispens
+    dispensou	dispens
+    disponibilidade	disponibil
+    disponibiliza	disponibiliz
+    disponibilizada	disponibiliz
+    disponibilizadas	disponibiliz
+    disponibilizado	disponibiliz
+    disponibilizará	disponibiliz
+    disponíveis	disponív
+    disponível	dispon
+    dispositivo	disposit
+    dispositivos	disposit
+    disposições	disposiçõ
+    disposto	dispost
+    dispõe	dispõ
+    dispõem	dispõ
+    disquete	disquet
+    dissertação	dissert
+    dissipador	dissip
+    disso	diss
+    distanciam	distanc
+    distingue	disting
+    distinguished	distinguished
+    distinguiu	distingu
+    distinções	distinçõ
+    disto	dist
+    distribui	distribu
+    distribuidas	distribu
+    distribuição	distribuiçã
+    distribuída	distribuíd
+    distribuídas	distribuíd
+    distribuído	distribuíd
+    distribuídos	distribuíd
+    distrito	distrit
+    distância	distânc
+    distúrbios	distúrbi
+    dito	dit
+    diversa	divers
+    diversas	divers
+    diversidade	divers
+    diversificação	diversific
+    diversos	divers
+    dividem	divid
+    dividida	divid
+    dividir	divid
+    divisão	divisã
+    divulga	divulg
+    divulgadas	divulg
+    divulgar	divulg
+    divulgação	divulg
+    diz	diz
+    dizem	diz
+    dizer	diz
+    dizia	diz
+    diárias	diár
+    diário	diári
+    do	do
+    dobro	dobr
+    docente	docent
+    docentes	docent
+    documentar	document
+    documentação	document
+    documento	document
+    documentos	document
+    docência	docênc
+    dodf	dodf
+    doenças	doenc
+    dois	dois
+    domicilares	domicil
+    domiciliar	domicili
+    domiciliares	domicili
+    dominado	domin
+    dominaram	domin
+    dominava	domin
+    dominação	domin
+    domínio	domíni
+    dos	dos
+    dotados	dot
+    dourados	dour
+    doutor	doutor
+    doutorado	doutor
+    doutorados	doutor
+    doutoramento	doutor
+    doutorando	doutor
+    doutorarem	doutor
+    dr	dr
+    dramaticamente	dramat
+    ds	ds
+    duas	duas
+    duplicidade	duplic
+    durante	durant
+    duração	duraçã
+    duzentas	duzent
+    duzentos	duzent
+    dvd	dvd
+    dá	dá
+    dádivas	dádiv
+    década	déc
+    décadas	déc
+    décimo	décim
+    dígitos	dígit
+    dúvida	dúv
+    dúvidas	dúv
+    e	e
+    ec	ec
+    eckert	eckert
+    eco	eco
+    ecológicas	ecológ
+    economia	econom
+    economicamente	econom
+    econômica	econôm
+    econômico	econôm
+    edi	edi
+    editais	edit
+    edital	edital
+    editora	editor
+    editoração	editor
+    editoriais	editori
+    edição	ediçã
+    edições	ediçõ
+    edsger	edsger
+    edson	edson
+    eduba	edub
+    educacionais	educacion
+    educacional	educacional
+    educadores	educ
+    educativa	educ
+    educação	educ
+    efeito	efeit
+    efeitos	efeit
+    efetivada	efetiv
+    efetivamente	efet
+    efetivas	efet
+    efetivação	efetiv
+    efetivo	efet
+    efetuar	efetu
+    eficaz	eficaz
+    eficiente	eficient
+    egito	egit
+    egresso	egress
+    eixos	eix
+    ela	ela
+    elabora	elabor
+    elaborada	elabor
+    elaborado	elabor
+    elaborar	elabor
+    elaboração	elabor
+    elas	elas
+    ele	ele
+    electronic	electronic
+    eleição	eleiçã
+    eleições	eleiçõ
+    elementares	element
+    elemento	element
+    elementos	element
+    eles	eles
+    eletricidade	eletr
+    eletricistas	eletric
+    eletro	eletr
+    eletroeletrônicos	eletroeletrôn
+    eletromecânico	eletromecân
+    eletronic	eletronic
+    eletrônica	eletrôn
+    eletrônico	eletrôn
+    eletrônicos	eletrôn
+    elimina	elimin
+    eliminar	elimin
+    elétrica	elétr
+    em	em
+    embarcados	embarc
+    embasamento	embas
+    embasar	embas
+    embora	embor
+    embrapa	embrap
+    embrião	embriã
+    ementa	ement
+    emite	emit
+    emitem	emit
+    emitida	emit
+    emitidas	emit
+    emitir	emit
+    emocionais	emocion
+    empregadas	empreg
+    empregado	empreg
+    empregadores	empreg
+    empregados	empreg
+    empregam	empreg
+    empregar	empreg
+    empregatício	empregatíci
+    emprego	empreg
+    empresa	empres
+    empresarial	empresarial
+    empresas	empres
+    empréstimo	empréstim
+    empírica	empír
+    empírico	empír
+    enade	enad
+    encaminha	encaminh
+    encaminhado	encaminh
+    encaminhados	encaminh
+    encaminhamento	encaminh
+    encaminhando	encaminh
+    encaminhar	encaminh
+    encaminhá	encaminh
+    encaminhálo	encaminhál
+    encanamentos	encan
+    encapsulados	encapsul
+    encarado	encar
+    encargos	encarg
+    encarregado	encarreg
+    encontrada	encontr
+    encontram	encontr
+    encontrar	encontr
+    encontre	encontr
+    encontro	encontr
+    encontros	encontr
+    encontrou	encontr
+    endowed	endowed
+    enem	enem
+    energia	energ
+    enfatizada	enfatiz
+    enfatizando	enfatiz
+    enfatização	enfatiz
+    engenharia	engenh
+    engenheiro	engenheir
+    engenheiros	engenheir
+    engenho	engenh
+    engineering	engineering
+    engloba	englob
+    englobam	englob
+    eniac	eniac
+    enorme	enorm
+    enquadrado	enquadr
+    enquadramento	enquadr
+    enquadrar	enquadr
+    enquanto	enquant
+    enriquecedora	enriquecedor
+    enriquecimento	enriquec
+    ensaios	ensai
+    ensina	ensin
+    ensinar	ensin
+    ensinava	ensin
+    ensino	ensin
+    entabule	entabul
+    entanto	entant
+    entende	entend
+    entendemos	entend
+    entender	entend
+    entendida	entend
+    entendidas	entend
+    entendimento	entend
+    entidade	entidad
+    entidades	entidad
+    entra	entra
+    entrada	entrad
+    entrar	entrar
+    entrarão	entrarã
+    entre	entre
+    entrega	entreg
+    entregar	entreg
+    entrego	entreg
+    entregue	entreg
+    entremeados	entrem
+    entretanto	entretant
+    entretenimento	entreten
+    entrevistas	entrev
+    entrou	entrou
+    então	entã
+    enumerados	enumer
+    enviado	envi
+    enviará	envi
+    envio	envi
+    envolve	envolv
+    envolvem	envolv
+    envolvendo	envolv
+    envolvia	envolv
+    envolvidas	envolv
+    envolvido	envolv
+    envolvidos	envolv
+    epistemologias	epistemolog
+    equador	equador
+    equipamento	equip
+    equipamentos	equip
+    equiparáveis	equipar
+    equipe	equip
+    equivale	equival
+    equivalente	equivalent
+    equivalentes	equivalent
+    equivalência	equivalent
+    equivalências	equivalent
+    equívoco	equívoc
+    era	era
+    eram	eram
+    erradas	errad
+    erro	erro
+    es	es
+    escala	escal
+    esclarecedores	esclarecedor
+    esclarecer	esclarec
+    escocês	escocês
+    escola	escol
+    escolar	escol
+    escolares	escol
+    escolas	escol
+    escolha	escolh
+    escolher	escolh
+    escolhidas	escolh
+    escolhido	escolh
+    escondido	escond
+    escopo	escop
+    escreve	escrev
+    escrevem	escrev
+    escrevendo	escrev
+    escreveu	escrev
+    escribas	escrib
+    escrita	escrit
+    escritas	escrit
+    escrito	escrit
+    escritos	escrit
+    escritório	escritóri
+    esforço	esforc
+    esgotar	esgot
+    espalhadas	espalh
+    espanhol	espanhol
+    espaço	espac
+    especiais	espec
+    especial	especial
+    especialidade	especial
+    especialista	especial
+    especialistas	especial
+    especializada	especializ
+    especializadas	especializ
+    especializados	especializ
+    especializar	especializ
+    especialização	especializ
+    especializações	especializ
+    especialmente	especial
+    especificadas	especific
+    especificado	especific
+    especificar	especific
+    especificação	especific
+    especificidades	especif
+    específica	específ
+    específicas	específ
+    específico	específ
+    específicos	específ
+    espera	esper
+    esperado	esper
+    espécie	espéc
+    espírito	espírit
+    esquecem	esquec
+    esquema	esquem
+    esquemas	esquem
+    essa	essa
+    essas	essas
+    esse	esse
+    essenciais	essenc
+    essencial	essencial
+    esses	esses
+    esta	esta
+    estabelece	estabelec
+    estabelecer	estabelec
+    estabelecida	estabelec
+    estabelecido	estabelec
+    estabelecidos	estabelec
+    estado	estad
+    estados	estad
+    estaduais	estadu
+    estadual	estadual
+    estadunidense	estadunidens
+    estadunidenses	estadunidens
+    estagiário	estagiári
+    estagiários	estagiári
+    estamos	estam
+    estando	estand
+    estar	estar
+    estará	estar
+    estas	estas
+    estatuto	estatut
+    estatutárias	estatutár
+    estatística	estatíst
+    estava	estav
+    estavam	estav
+    este	este
+    esteja	estej
+    estendendo	estend
+    estes	estes
+    esteve	estev
+    estimular	estimul
+    estimulou	estimul
+    estipulada	estipul
+    estipulado	estipul
+    estiver	estiv
+    estiverem	estiv
+    estrangeira	estrangeir
+    estratégia	estratég
+    estratégias	estratég
+    estratégicas	estratég
+    estratégicos	estratég
+    estreitamento	estreit
+    estrita	estrit
+    estruta	estrut
+    estrutura	estrutur
+    estruturada	estrutur
+    estruturado	estrutur
+    estrutural	estrutural
+    estruturante	estrutur
+    estruturas	estrutur
+    estuda	estud
+    estudada	estud
+    estudados	estud
+    estudam	estud
+    estudante	estud
+    estudantes	estud
+    estudantil	estudantil
+    estudar	estud
+    estudava	estud
+    estudo	estud
+    estudos	estud
+    está	está
+    estágio	estági
+    estágios	estági
+    estável	estável
+    estão	estã
+    estímulo	estímul
+    etapa	etap
+    etapas	etap
+    etc	etc
+    eua	eua
+    europa	europ
+    europeus	europeus
+    evento	event
+    eventos	event
+    eventuais	eventu
+    eventualmente	eventual
+    evidencia	evidenc
+    evidenciada	evidenc
+    evidenciado	evidenc
+    evidenciará	evidenc
+    evitando	evit
+    evitar	evit
+    evitava	evit
+    evoluiu	evolu
+    evolução	evolu
+    ex	ex
+    exame	exam
+    exames	exam
+    examinadora	examin
+    exata	exat
+    exatamente	exat
+    exceda	exced
+    exceder	exced
+    excelente	excelent
+    excelência	excelent
+    excepcionais	excepcion
+    excepcionalmente	excepcional
+    excepção	excepçã
+    exceto	excet
+    exclusão	exclusã
+    excluída	excluíd
+    excluído	excluíd
+    executa	execut
+    executadas	execut
+    executado	execut
+    executados	execut
+    executam	execut
+    executando	execut
+    executar	execut
+    executavam	execut
+    executivo	execut
+    executivos	execut
+    executá	execut
+    execução	execu
+    exemplo	exempl
+    exemplos	exempl
+    exercer	exerc
+    exercido	exerc
+    exercício	exercíci
+    exercícios	exercíci
+    exerçam	exerc
+    exige	exig
+    exigida	exig
+    exigido	exig
+    exigidos	exig
+    exigir	exig
+    exigirem	exig
+    exigência	exigent
+    exigências	exigent
+    existam	exist
+    existe	exist
+    existem	exist
+    existente	existent
+    existentes	existent
+    existia	exist
+    existiam	exist
+    existir	exist
+    existirem	exist
+    existência	existent
+    expansão	expansã
+    expectativa	expect
+    expedidos	exped
+    experimentais	experiment
+    experimental	experimental
+    experimentar	experiment
+    experiência	experient
+    experiências	experient
+    explicar	explic
+    explicitamente	explicit
+    explicitar	explicit
+    explicou	explic
+    explorar	explor
+    expositiva	exposit
+    exposto	expost
+    expressa	express
+    expressar	express
+    expressão	expressã
+    expressões	expressõ
+    expulsão	expulsã
+    extensa	extens
+    extenso	extens
+    extensão	extensã
+    exterior	exterior
+    externas	extern
+    extinto	extint
+    extinção	extinçã
+    extra	extra
+    extraclasses	extracl
+    extracurricular	extracurricul
+    extraordinária	extraordinár
+    extraordinário	extraordinári
+    extrapolando	extrapol
+    extrema	extrem
+    extremamente	extrem
+    exército	exércit
+    ez	ez
+    fabricação	fabric
+    face	fac
+    facilidade	facil
+    facilidades	facil
+    facilitando	facilit
+    facilitou	facilit
+    facom	facom
+    faculdade	faculdad
+    faculdades	faculdad
+    facultado	facult
+    facultativa	facult
+    falso	fals
+    falta	falt
+    faltam	falt
+    faltante	faltant
+    faltas	falt
+    famosa	famos
+    fapdf	fapdf
+    farmácia	farmác
+    fase	fas
+    fases	fas
+    fato	fat
+    fator	fator
+    fatos	fat
+    fatual	fatual
+    fauna	faun
+    fax	fax
+    faz	faz
+    fazem	faz
+    fazemos	faz
+    fazer	faz
+    fazerem	faz
+    fazia	faz
+    faça	fac
+    faço	fac
+    fechados	fech
+    federais	feder
+    federal	federal
+    federalização	federaliz
+    federação	feder
+    feira	feir
+    feita	feit
+    feitas	feit
+    feito	feit
+    feitos	feit
+    felizmente	feliz
+    fenprof	fenprof
+    fenômeno	fenômen
+    fenômenos	fenômen
+    ferramenta	ferrament
+    ferramentas	ferrament
+    ferro	ferr
+    fevereiro	fevereir
+    fez	fez
+    fica	fic
+    ficam	fic
+    ficando	fic
+    ficar	fic
+    ficaram	fic
+    ficariam	fic
+    ficará	fic
+    ficarão	fic
+    fichamentos	fichament
+    ficou	fic
+    fielmente	fielment
+    filantropia	filantrop
+    filosofia	filosof
+    filosófica	filosóf
+    filosóficos	filosóf
+    filósofo	filósof
+    filósofos	filósof
+    fim	fim
+    finais	fin
+    final	final
+    finalidade	final
+    finalidades	final
+    finalizante	finaliz
+    finalmente	final
+    financeira	financeir
+    financeiro	financeir
+    financia	financ
+    financiadas	financ
+    financiamento	financ
+    financiou	financ
+    finanças	financ
+    finitos	finit
+    fins	fins
+    fio	fio
+    fios	fios
+    firmados	firm
+    firmware	firmwar
+    fiscaliza	fiscaliz
+    fiscalizada	fiscaliz
+    fiscalizados	fiscaliz
+    fita	fit
+    fitas	fit
+    fixadas	fix
+    fixado	fix
+    fixados	fix
+    fixo	fix
+    flexibilidade	flexibil
+    flexibilização	flexibiliz
+    flexibilizou	flexibiliz
+    flexível	flexível
+    flora	flor
+    floriano	florian
+    flutuante	flutuant
+    flutuantes	flutuant
+    fluxo	flux
+    fluxos	flux
+    fm	fm
+    foca	foc
+    focada	foc
+    foco	foc
+    foi	foi
+    fomentando	foment
+    fomento	foment
+    fonte	font
+    fontes	font
+    for	for
+    fora	for
+    foram	for
+    forma	form
+    formada	form
+    formadas	form
+    formado	form
+    formados	form
+    formais	form
+    formal	formal
+    formalismo	formal
+    formalismos	formal
+    formalizado	formaliz
+    formalizar	formaliz
+    formalização	formaliz
+    formalizações	formaliz
+    formalizou	formaliz
+    formalmente	formal
+    formam	form
+    formando	form
+    formar	form
+    formas	form
+    formato	format
+    formatura	formatur
+    formação	formaçã
+    formular	formul
+    formulou	formul
+    formulário	formulári
+    fornece	fornec
+    fornecem	fornec
+    fornecer	fornec
+    forneceu	fornec
+    fornecidas	fornec
+    forneça	fornec
+    forneçam	fornec
+    forte	fort
+    fortemente	fortement
+    fortificação	fortific
+    força	forc
+    fotocopiados	fotocopi
+    fotocópia	fotocóp
+    fragmentados	fragment
+    franca	franc
+    francisco	francisc
+    franco	franc
+    francês	francês
+    frança	franc
+    frase	fras
+    fraude	fraud
+    freitas	freit
+    frequentadas	frequent
+    frequentados	frequent
+    frequentar	frequent
+    frequentemente	frequent
+    frequência	frequênc
+    frequências	frequênc
+    friedrich	friedrich
+    frio	fri
+    frutas	frut
+    fruto	frut
+    frutos	frut
+    full	full
+    funciona	funcion
+    funcionais	funcion
+    funcionalidade	funcional
+    funcionam	funcion
+    funcionamento	funcion
+    funcionando	funcion
+    funcionar	funcion
+    fundada	fund
+    fundadas	fund
+    fundado	fund
+    fundamentadas	fundament
+    fundamentais	fundament
+    fundamental	fundamental
+    fundamentar	fundament
+    fundamentação	fundament
+    fundamento	fundament
+    fundamentos	fundament
+    fundamentá	fundament
+    fundava	fund
+    fundavam	fund
+    fundação	fundaçã
+    fundos	fund
+    fundou	fund
+    função	funçã
+    funções	funçõ
+    furadas	fur
+    furos	fur
+    futuras	futur
+    futuro	futur
+    fábrica	fábric
+    fábricas	fábric
+    férias	fér
+    física	físic
+    físico	físic
+    físicos	físic
+    fórmula	fórmul
+    fóruns	fóruns
+    gado	gad
+    gama	gam
+    ganha	ganh
+    ganhar	ganh
+    ganho	ganh
+    ganhou	ganh
+    garante	garant
+    garantia	garant
+    garantida	garant
+    garantidas	garant
+    garantidos	garant
+    garantindo	garant
+    geladeiras	geladeir
+    generalizado	generaliz
+    generalização	generaliz
+    genericamente	gener
+    genesis	genes
+    genoma	genom
+    genéricos	genér
+    geograficamente	geograf
+    geográfico	geográf
+    george	georg
+    gera	ger
+    gerados	ger
+    gerais	ger
+    geral	geral
+    geralmente	geral
+    geram	ger
+    gerando	ger
+    gerar	ger
+    gerenciadores	gerenc
+    gerenciais	gerenc
+    gerencial	gerencial
+    gerenciamento	gerenc
+    gerenciar	gerenc
+    gerentes	gerent
+    gerir	ger
+    gerência	gerênc
+    gestante	gestant
+    gestantes	gestant
+    gestação	gestaçã
+    gestores	gestor
+    gestão	gestã
+    getúlio	getúli
+    ginástica	ginást
+    girar	gir
+    globais	glob
+    global	global
+    globalizada	globaliz
+    globo	glob
+    goiás	goiás
+    gottfried	gottfried
+    governamental	governamental
+    governança	govern
+    governo	govern
+    governos	govern
+    gozado	goz
+    gozam	goz
+    grade	grad
+    graduado	gradu
+    graduados	gradu
+    graduação	graduaçã
+    gradução	graduçã
+    gramaticais	gramatic
+    gramática	gramát
+    gramáticas	gramát
+    gramático	gramát
+    grande	grand
+    grandes	grand
+    gratuidade	gratuidad
+    grau	grau
+    graus	graus
+    gravadas	grav
+    grave	grav
+    grego	greg
+    grossa	gross
+    grosso	gross
+    grupo	grup
+    grupos	grup
+    gráficas	gráfic
+    gráficos	gráfic
+    grã	grã
+    guardar	guard
+    guerra	guerr
+    guia	gui
+    guiam	gui
+    guiar	gui
+    gödel	gödel
+    habilidades	habil
+    habilitar	habilit
+    habilitação	habilit
+    habitados	habit
+    habitantes	habit
+    habituados	habitu
+    haja	haj
+    hamilton	hamilton
+    hardware	hardwar
+    hardwares	hardw
+    harvard	harvard
+    havendo	hav
+    haver	hav
+    haverá	hav
+    havia	hav
+    haviam	hav
+    help	help
+    herdar	herd
+    herman	herman
+    hidrodinâmica	hidrodinâm
+    hilbert	hilbert
+    hindu	hindu
+    hindus	hindus
+    hipotético	hipotét
+    hipótese	hipótes
+    hipóteses	hipótes
+    historiadores	histori
+    história	histór
+    histórico	histór
+    hoc	hoc
+    hoje	hoj
+    holandês	holandês
+    hollerith	hollerith
+    homem	hom
+    homogeneidade	homogen
+    homologada	homolog
+    homônimos	homôn
+    hora	hor
+    horas	hor
+    horária	horár
+    horárias	horár
+    horário	horári
+    horários	horári
+    hospitalar	hospital
+    houve	houv
+    houver	houv
+    howard	howard
+    http	http
+    humana	human
+    humanas	human
+    humanidades	human
+    humano	human
+    humanos	human
+    há	há
+    i	i
+    ibge	ibge
+    ibm	ibm
+    ict	ict
+    ida	ida
+    idealistas	ideal
+    ideia	ide
+    identidade	ident
+    identificada	identific
+    identificar	identific
+    identificação	identific
+    idioma	idiom
+    idôneas	idôn
+    ignora	ignor
+    ignorando	ignor
+    igual	igual
+    ii	ii
+    iii	iii
+    ilimitadas	ilimit
+    ilustrado	ilustr
+    ilustrou	ilustr
+    ilusão	ilusã
+    imagem	imag
+    imagens	imagens
+    imaginasse	imagin
+    imediatamente	imediat
+    imediatismo	imediat
+    imediato	imediat
+    impactado	impact
+    impasses	impass
+    impedido	imped
+    impeçam	impec
+    implanta	implant
+    implantada	implant
+    implantado	implant
+    implantados	implant
+    implantar	implant
+    implantação	implant
+    implementada	implement
+    implementar	implement
+    implementação	implement
+    implica	implic
+    importante	import
+    importantes	import
+    importância	import
+    imposição	imposiçã
+    impossibilidade	impossibil
+    imposta	impost
+    impostas	impost
+    imposto	impost
+    impostos	impost
+    imprensa	imprens
+    imprescindível	imprescind
+    impressionar	impression
+    impresso	impress
+    impressora	impressor
+    improvisação	improvis
+    imputadas	imput
+    império	impéri
+    in	in
+    inadequadas	inadequ
+    incapacidade	incapac
+    incentivam	incentiv
+    incentivar	incentiv
+    incentivaram	incentiv
+    incentivo	incent
+    incerto	incert
+    inciso	incis
+    incisos	incis
+    incluem	inclu
+    inclui	inclu
+    incluindo	inclu
+    incluir	inclu
+    incluiu	inclu
+    inclusas	inclus
+    inclusive	inclusiv
+    inclusão	inclusã
+    incluído	incluíd
+    incluídos	incluíd
+    incompartíveis	incompartív
+    incompatibilidade	incompatibil
+    incompatíveis	incompatív
+    incompatível	incompat
+    incompleta	incomplet
+    incompletude	incompletud
+    incorporado	incorpor
+    independente	independent
+    independentemente	independent
+    independentes	independent
+    independência	independent
+    indiano	indian
+    indianos	indian
+    indicada	indic
+    indicadores	indic
+    indicando	indic
+    indicar	indic
+    indicavam	indic
+    indicação	indic
+    indiciado	indic
+    indispensável	indispens
+    individual	individual
+    individualmente	individual
+    indivíduo	indivídu
+    indivíduos	indivídu
+    indo	indo
+    indorum	indorum
+    industriais	industri
+    industrial	industrial
+    industrializar	industrializ
+    indústra	indústr
+    indústria	indústr
+    indústrias	indústr
+    inexistiam	inexist
+    inexistência	inexistent
+    infantil	infantil
+    infecções	infecçõ
+    inferior	inferior
+    infinito	infinit
+    influenciados	influenc
+    informa	inform
+    informacionais	informacion
+    informado	inform
+    informal	informal
+    informando	inform
+    informar	inform
+    informatica	informat
+    informatik	informatik
+    informatique	informatiqu
+    informatyka	informatyk
+    informação	inform
+    informações	inform
+    informática	informát
+    infraestrutura	infraestrutur
+    inglesa	ingles
+    inglês	inglês
+    ingressante	ingress
+    ingressantes	ingress
+    ingressar	ingress
+    ingresso	ingress
+    inicia	inic
+    iniciada	inic
+    iniciado	inic
+    inicial	inicial
+    iniciante	inic
+    iniciar	inic
+    iniciaram	inic
+    iniciativa	inic
+    iniciação	inic
+    iniciou	inic
+    inovadores	inov
+    inovação	inov
+    inovações	inov
+    inquestionável	inquestion
+    inquérito	inquérit
+    inscrever	inscrev
+    inscritos	inscrit
+    inscrição	inscriçã
+    inscrições	inscriçõ
+    inserida	inser
+    inseridos	inser
+    inserção	inserçã
+    insolúveis	insolúv
+    inspirou	inspir
+    instalar	instal
+    instalação	instal
+    instalações	instal
+    instantânea	instantân
+    instaurada	instaur
+    instaurado	instaur
+    instaurar	instaur
+    institucional	institucional
+    instituiu	institu
+    instituição	instituiçã
+    instituições	instituiçõ
+    institute	institut
+    instituto	institut
+    institutos	institut
+    instituída	instituíd
+    instrumental	instrumental
+    instrumento	instrument
+    instrumentos	instrument
+    instrução	instruçã
+    instruções	instruçõ
+    instância	instânc
+    integra	integr
+    integradas	integr
+    integrado	integr
+    integrais	integr
+    integral	integral
+    integralidade	integral
+    integralizar	integraliz
+    integralização	integraliz
+    integram	integr
+    integrante	integr
+    integrantes	integr
+    integrar	integr
+    integrator	integrator
+    integração	integr
+    integre	integr
+    integrou	integr
+    inteiramente	inteir
+    inteiro	inteir
+    inteiros	inteir
+    intelectuais	intelectu
+    inteligentes	inteligent
+    inteligência	inteligent
+    intensificou	intensific
+    inter	inter
+    interação	inter
+    intercalando	intercal
+    interchange	interchang
+    interconecta	interconect
+    interconectadas	interconect
+    interconectados	interconect
+    intercâmbio	intercâmbi
+    interdisciplinar	interdisciplin
+    interessados	interess
+    interessante	interess
+    interessantes	interess
+    interesse	inter
+    interface	interfac
+    interferência	interferent
+    interior	interior
+    interiores	interior
+    interligar	interlig
+    interligação	interlig
+    interna	intern
+    internacionais	internacion
+    internacional	internacional
+    internas	intern
+    international	international
+    internet	internet
+    interno	intern
+    interpor	interpor
+    interpretadores	interpret
+    interpretação	interpret
+    interrupção	interrupçã
+    interveniência	intervenient
+    intervenção	intervençã
+    intratáveis	intrat
+    introduzindo	introduz
+    introduziram	introduz
+    intuitivo	intuit
+    intuito	intuit
+    invasores	invasor
+    inventa	invent
+    inventaram	invent
+    inventor	inventor
+    inventou	invent
+    invenção	invençã
+    inverno	invern
+    investiga	investig
+    investigadas	investig
+    investigador	investig
+    investigação	investig
+    investigações	investig
+    investimentos	invest
+    inválido	invál
+    invés	invés
+    início	iníci
+    inúmeras	inúm
+    inúmeros	inúmer
+    ir	ir
+    ira	ira
+    iraque	iraqu
+    irreversível	irrevers
+    irá	irá
+    irão	irã
+    is	is
+    islâmica	islâm
+    islâmicos	islâm
+    isoladas	isol
+    isso	isso
+    isto	isto
+    itajubá	itajub
+    italiano	italian
+    item	item
+    itens	itens
+    itália	itál
+    iv	iv
+    j	j
+    jacquard	jacquard
+    janeiro	janeir
+    jeito	jeit
+    john	john
+    jornada	jorn
+    jornais	jorn
+    jornal	jornal
+    joseph	joseph
+    jovens	jovens
+    joão	joã
+    jubilação	jubil
+    juiz	juiz
+    julgar	julg
+    julho	julh
+    junho	junh
+    junior	junior
+    junta	junt
+    junto	junt
+    juntos	junt
+    juramentado	jurament
+    juridicamente	jurid
+    jurisprudência	jurisprudent
+    jurídica	juríd
+    jurídicos	juríd
+    justamente	just
+    justificando	justific
+    justificativa	justific
+    justiça	justic
+    já	já
+    júnior	júnior
+    keen	keen
+    kelly	kelly
+    khwarizmi	khwarizm
+    km	km
+    konrad	konrad
+    kurt	kurt
+    la	la
+    laboratoriais	laboratori
+    laboratorial	laboratorial
+    laboratório	laboratóri
+    lado	lad
+    lagoas	lago
+    lambda	lambd
+    lan	lan
+    lançada	lanc
+    lançadas	lanc
+    lançam	lanc
+    lançamento	lançament
+    lançamentos	lançament
+    lançar	lanc
+    laptops	laptops
+    laraia	lara
+    laranja	laranj
+    las	las
+    latim	latim
+    latino	latin
+    lato	lat
+    laudo	laud
+    laudon	laudon
+    lauro	laur
+    lavar	lav
+    learning	learning
+    lecturer	lectur
+    lecturers	lecturers
+    legais	leg
+    legal	legal
+    legalidade	legal
+    legislação	legisl
+    lei	lei
+    leibniz	leibniz
+    leitora	leitor
+    leitores	leitor
+    leitura	leitur
+    lembrou	lembr
+    leque	lequ
+    ler	ler
+    letivo	letiv
+    letivos	letiv
+    letras	letr
+    levando	lev
+    levantadas	levant
+    levantamento	levant
+    levou	lev
+    lhe	lhe
+    lhes	lhes
+    liberadas	liber
+    liberaram	liber
+    liberação	liber
+    liberdade	liberdad
+    liberdades	liberdad
+    liberou	liber
+    licenciados	licenc
+    licenciatura	licenciatur
+    lida	lid
+    lidamos	lid
+    lidar	lid
+    lidas	lid
+    liderados	lider
+    liderança	lider
+    lidos	lid
+    ligada	lig
+    ligadas	lig
+    ligado	lig
+    ligados	lig
+    limita	limit
+    limitada	limit
+    limitado	limit
+    limitadíssimos	limitadíss
+    limite	limit
+    limites	limit
+    line	lin
+    linguagem	linguag
+    linguagens	linguagens
+    linguística	linguíst
+    lingüiça	linguic
+    linha	linh
+    linhas	linh
+    lista	list
+    listadas	list
+    listados	list
+    listar	list
+    listas	list
+    listou	list
+    literatura	literatur
+    livre	livr
+    livres	livr
+    livro	livr
+    livros	livr
+    lo	lo
+    locais	loc
+    local	local
+    localidade	local
+    localiza	localiz
+    localizada	localiz
+    localizadas	localiz
+    localizado	localiz
+    logaritmo	logaritm
+    logaritmos	logaritm
+    logarítmicas	logarítm
+    logarítmos	logarítm
+    logicamente	logic
+    logo	log
+    loja	loj
+    longe	long
+    longo	long
+    los	los
+    lotada	lot
+    lotado	lot
+    lotação	lotaçã
+    lotsawa	lotsaw
+    lovelace	lovelac
+    ludwig	ludwig
+    lugar	lug
+    língua	língu
+    lógica	lógic
+    lógicas	lógic
+    lógicos	lógic
+    ma	ma
+    machines	machin
+    magistério	magistéri
+    maio	mai
+    maior	maior
+    maiores	maior
+    maioria	maior
+    mais	mais
+    majoritariamente	majoritari
+    maliquita	maliquit
+    mancha	manch
+    mandou	mand
+    maneira	maneir
+    manifestação	manifest
+    manipular	manipul
+    manipulação	manipul
+    mantendo	mant
+    mantenham	mantenh
+    manter	mant
+    mantido	mant
+    mantiveram	mantiv
+    mantém	mantém
+    manual	manual
+    manualmente	manual
+    manufatura	manufatur
+    manufaturadas	manufatur
+    manuscritos	manuscrit
+    manutenção	manutençã
+    mapas	map
+    mapeamento	mapeament
+    marco	marc
+    margaret	margaret
+    maria	mar
+    marie	mari
+    marinha	marinh
+    mark	mark
+    marketing	marketing
+    markov	markov
+    março	marc
+    mas	mas
+    massachusetts	massachusetts
+    master	mast
+    matematicamente	matemat
+    matemática	matemát
+    matemáticas	matemát
+    matemático	matemát
+    matemáticos	matemát
+    materiais	materi
+    material	material
+    mathematical	mathematical
+    mato	mat
+    matriculado	matricul
+    matriculados	matricul
+    matricular	matricul
+    matriz	matriz
+    matrícula	matrícul
+    matrículas	matrícul
+    matutino	matutin
+    matéria	matér
+    matérias	matér
+    mauchly	mauchly
+    maximo	maxim
+    mazzari	mazzar
+    maître	maîtr
+    mba	mba
+    mcti	mcti
+    meados	mead
+    mec	mec
+    mecanismos	mecan
+    mecânico	mecân
+    mecânicos	mecân
+    mediante	mediant
+    mediação	mediaçã
+    medicina	medicin
+    medida	med
+    medidas	med
+    medieval	medieval
+    meio	mei
+    meios	mei
+    melhor	melhor
+    melhoramento	melhor
+    melhorando	melhor
+    melhorar	melhor
+    melhores	melhor
+    melhoria	melhor
+    melhorias	melhor
+    membro	membr
+    membros	membr
+    memorização	memoriz
+    memória	memór
+    memórias	memór
+    mencionada	mencion
+    menor	menor
+    menores	menor
+    menos	men
+    mensagem	mensag
+    mensagens	mensagens
+    mensais	mens
+    mensal	mensal
+    mensalidade	mensal
+    mensurável	mensur
+    mera	mer
+    meramente	mer
+    mercado	merc
+    mercados	merc
+    mesa	mes
+    meses	mes
+    mesma	mesm
+    mesmas	mesm
+    mesmo	mesm
+    mesmos	mesm
+    mesopotâmia	mesopotâm
+    mesquita	mesquit
+    mestrado	mestr
+    mestrados	mestr
+    mestre	mestr
+    metade	metad
+    metodologia	metodolog
+    metodologias	metodolog
+    metodológica	metodológ
+    metropolitanas	metropolitan
+    metrópole	metrópol
+    micro	micr
+    microcomputadores	microcomput
+    microprocessadores	microprocess
+    microprocessados	microprocess
+    migrar	migr
+    migração	migraçã
+    mil	mil
+    milhares	milh
+    milhões	milhõ
+    militar	milit
+    militares	milit
+    mimeografados	mimeograf
+    minc	minc
+    ministra	ministr
+    ministrada	ministr
+    ministradas	ministr
+    ministrado	ministr
+    ministram	ministr
+    ministrando	ministr
+    ministrante	ministr
+    ministrar	ministr
+    ministrem	ministr
+    ministério	ministéri
+    minucioso	minuc
+    minutos	minut
+    missão	missã
+    mit	mit
+    mito	mit
+    mobilidade	mobil
+    modalidade	modal
+    modalidades	modal
+    model	model
+    modeladas	model
+    modelagem	modelag
+    modelar	model
+    modelo	model
+    modelos	model
+    modem	mod
+    moderna	modern
+    modernas	modern
+    moderno	modern
+    modernos	modern
+    modificado	modific
+    modificando	modific
+    modificação	modific
+    modificou	modific
+    modo	mod
+    momento	moment
+    monastérios	monastéri
+    monges	mong
+    monitor	monitor
+    monitoramento	monitor
+    monitores	monitor
+    monitoria	monitor
+    monlevade	monlevad
+    monografia	monograf
+    monográfica	monográf
+    montam	mont
+    montante	montant
+    montfleury	montfleury
+    mora	mor
+    moradores	morador
+    morango	morang
+    morhy	morhy
+    mostra	mostr
+    mostram	mostr
+    motiva	motiv
+    motivo	motiv
+    mouse	mous
+    move	mov
+    movimentação	moviment
+    ms	ms
+    mt	mt
+    mudado	mud
+    mudando	mud
+    mudança	mudanc
+    mudanças	mudanc
+    mudou	mud
+    muita	muit
+    muitas	muit
+    muito	muit
+    muitos	muit
+    multidisciplinares	multidisciplin
+    multiplicar	multiplic
+    multiplicação	multiplic
+    multiplicações	multiplic
+    multitarefa	multitaref
+    mundiais	mundi
+    mundial	mundial
+    mundo	mund
+    municípios	municípi
+    musical	musical
+    muçulmanos	muçulman
+    mvc	mvc
+    m³	m³
+    máquina	máquin
+    máquinas	máquin
+    máxima	máxim
+    máximo	máxim
+    mãe	mã
+    mão	mã
+    média	méd
+    médias	méd
+    médica	médic
+    médico	médic
+    médicos	médic
+    médio	médi
+    mérito	mérit
+    método	métod
+    métodos	métod
+    mês	mês
+    mídias	míd
+    mínima	mínim
+    mínimo	mínim
+    módulo	módul
+    módulos	módul
+    mórbidas	mórb
+    móvel	móvel
+    múltiplas	múltipl
+    múltiplos	múltipl
+    n	n
+    na	na
+    nacionais	nacion
+    nacional	nacional
+    nada	nad
+    nagarjuna	nagarjun
+    nalanda	naland
+    napier	napi
+    naquela	naquel
+    naquele	naquel
+    nas	nas
+    nasceram	nasc
+    nato	nat
+    naturais	natur
+    natureza	natur
+    navios	navi
+    naviraí	navira
+    nd	nd
+    nde	nde
+    necessariamente	necessari
+    necessidade	necess
+    necessidades	necess
+    necessita	necessit
+    necessitem	necessit
+    necessária	necessár
+    necessárias	necessár
+    necessário	necessári
+    necessários	necessári
+    negativos	negat
+    negócio	negóci
+    negócios	negóci
+    nela	nel
+    nelson	nelson
+    nem	nem
+    nenhuma	nenhum
+    nessa	ness
+    nesse	ness
+    nesta	nest
+    nestas	nest
+    neste	nest
+    net	net
+    neumann	neumann
+    newton	newton
+    nin	nin
+    nizamiyya	nizamiyy
+    no	no
+    nome	nom
+    nomeado	nom
+    nomeados	nom
+    nomeação	nomeaçã
+    nomenclatura	nomenclatur
+    nomes	nom
+    norberto	norbert
+    norma	norm
+    normal	normal
+    normalmente	normal
+    normas	norm
+    normativos	normat
+    norte	nort
+    nos	nos
+    nossos	noss
+    nota	not
+    notas	not
+    notação	notaçã
+    noticiaram	notic
+    noticiou	notic
+    notificado	notific
+    notificação	notific
+    noturno	noturn
+    noturnos	noturn
+    notícias	notíc
+    noutros	noutr
+    nova	nov
+    novamente	nov
+    novas	nov
+    nove	nov
+    novembro	novembr
+    novo	nov
+    novos	nov
+    num	num
+    numa	num
+    numerais	numer
+    numeração	numer
+    numeric	numeric
+    numero	numer
+    numéricos	numér
+    nunca	nunc
+    nº	nº
+    não	nã
+    níveis	nív
+    nível	nível
+    núcleo	núcl
+    núcleos	núcl
+    número	númer
+    números	númer
+    o	o
+    oae	oae
+    obedecer	obedec
+    obedecerá	obedec
+    obedecidos	obedec
+    objetivando	objetiv
+    objetivas	objet
+    objetivo	objet
+    objetivos	objet
+    objeto	objet
+    objetos	objet
+    obra	obra
+    obras	obras
+    obrigatoriamente	obrigatori
+    obrigatoriedade	obrigatoriedad
+    obrigatória	obrigatór
+    obrigatórias	obrigatór
+    obrigatório	obrigatóri
+    obrigatórios	obrigatóri
+    obrigação	obrig
+    observada	observ
+    observadas	observ
+    observados	observ
+    observar	observ
+    observação	observ
+    observância	observ
+    obtenha	obtenh
+    obtenção	obtençã
+    obter	obter
+    obterá	obter
+    obterão	obterã
+    obtida	obtid
+    obtidas	obtid
+    obtiver	obtiv
+    obtém	obtém
+    ocorem	ocor
+    ocorre	ocorr
+    ocorrem	ocorr
+    ocorrer	ocorr
+    ocorreram	ocorr
+    ocorrerá	ocorr
+    ocorreu	ocorr
+    ocorria	ocorr
+    ocorrida	ocorr
+    ocorrido	ocorr
+    ocupava	ocup
+    odontologia	odontolog
+    of	of
+    oferece	oferec
+    oferecem	oferec
+    oferecer	oferec
+    oferecia	oferec
+    oferecidas	oferec
+    oferecido	oferec
+    oferecidos	oferec
+    oferecimento	oferec
+    oferta	ofert
+    ofertada	ofert
+    ofertadas	ofert
+    oficiais	ofic
+    oficial	oficial
+    oficialmente	oficial
+    oficina	oficin
+    oficinas	oficin
+    ofício	ofíci
+    oitavo	oitav
+    oito	oit
+    oitocentos	oitocent
+    omissos	omiss
+    omissão	omissã
+    oms	oms
+    on	on
+    ondas	ondas
+    onde	onde
+    onerosa	oner
+    online	onlin
+    opera	oper
+    operacionais	operacion
+    operacional	operacional
+    operados	oper
+    operando	oper
+    operandos	operand
+    operar	oper
+    operação	oper
+    operações	oper
+    opinião	opiniã
+    oportunidade	oportun
+    oportunidades	oportun
+    oposição	oposiçã
+    opta	opta
+    optando	optand
+    optar	optar
+    optaram	optar
+    optativa	optat
+    optativas	optat
+    optou	optou
+    opção	opçã
+    opções	opçõ
+    orais	ora
+    ordem	ordem
+    ordenamento	orden
+    organizacionais	organizacion
+    organizacional	organizacional
+    organizada	organiz
+    organizadas	organiz
+    organizam	organiz
+    organização	organiz
+    organizações	organiz
+    orgânicas	orgân
+    orgão	orgã
+    orienta	orient
+    orientadas	orient
+    orientador	orient
+    orientadores	orient
+    orientar	orient
+    orientação	orient
+    oriente	orient
+    origem	orig
+    origina	origin
+    originadas	origin
+    originado	origin
+    originais	origin
+    original	original
+    originalidade	original
+    originalmente	original
+    originou	origin
+    oriundas	oriund
+    oriundos	oriund
+    orçamento	orçament
+    os	os
+    ossos	ossos
+    otimizando	otimiz
+    otimização	otimiz
+    ou	ou
+    ouro	our
+    outra	outr
+    outras	outr
+    outro	outr
+    outros	outr
+    outubro	outubr
+    ouvidas	ouv
+    ouvido	ouv
+    ouvidos	ouv
+    ouvindo	ouv
+    ouvinte	ouvint
+    ouvir	ouv
+    p	p
+    pacotes	pacot
+    padronizadas	padroniz
+    padronizados	padroniz
+    padronização	padroniz
+    padrão	padrã
+    padrões	padrõ
+    pagamento	pagament
+    pagas	pag
+    pai	pai
+    palavra	palavr
+    palavras	palavr
+    palestra	palestr
+    palestrante	palestr
+    palestras	palestr
+    pampa	pamp
+    pantanal	pantanal
+    papel	papel
+    para	par
+    paradigmas	paradigm
+    parados	par
+    paraguai	paragua
+    paralela	paralel
+    paranaíba	paranaíb
+    paraná	paran
+    parcela	parcel
+    parcelas	parcel
+    parceria	parc
+    parcerias	parc
+    parciais	parc
+    parcial	parcial
+    parecem	parec
+    parecer	parec
+    parecida	parec
+    pares	par
+    parte	part
+    partem	part
+    partes	part
+    participam	particip
+    participando	particip
+    participante	particip
+    participar	particip
+    participarem	particip
+    participação	particip
+    particular	particul
+    particulares	particul
+    partida	part
+    partilham	partilh
+    partilhando	partilh
+    partir	part
+    parto	part
+    parâmetros	parâmetr
+    pascal	pascal
+    passa	pass
+    passada	pass
+    passadas	pass
+    passado	pass
+    passagem	passag
+    passam	pass
+    passando	pass
+    passar	pass
+    passaram	pass
+    passará	pass
+    passava	pass
+    passe	pass
+    passo	pass
+    passos	pass
+    passou	pass
+    passíveis	passív
+    passível	passível
+    pasta	past
+    patamar	patam
+    patrocinador	patrocin
+    paulo	paul
+    pautado	paut
+    país	país
+    países	país
+    pbl	pbl
+    pcs	pcs
+    peculiaridades	peculiar
+    pecuária	pecuár
+    pedagogia	pedagog
+    pedagógica	pedagóg
+    pedagógicas	pedagóg
+    pedagógico	pedagóg
+    pedagógicos	pedagóg
+    pedido	ped
+    pedidos	ped
+    pedir	ped
+    pegs	pegs
+    peixoto	peixot
+    pela	pel
+    pelas	pel
+    pelo	pel
+    pelos	pel
+    pena	pen
+    pensador	pensador
+    pensadores	pensador
+    pensamento	pensament
+    pequena	pequen
+    pequeno	pequen
+    pequenos	pequen
+    perante	perant
+    perca	perc
+    perceber	perceb
+    percebeu	perceb
+    percebida	perceb
+    percentual	percentual
+    percurso	percurs
+    perda	perd
+    perde	perd
+    perdendo	perd
+    perder	perd
+    perdeu	perd
+    perdida	perd
+    perdido	perd
+    perfazer	perfaz
+    perfil	perfil
+    perfuradas	perfur
+    perfurado	perfur
+    perfurados	perfur
+    pergamum	pergamum
+    perguntas	pergunt
+    periféricos	perifér
+    peritos	perit
+    periódicos	periód
+    perl	perl
+    permanecer	permanec
+    permanente	permanent
+    permite	permit
+    permitem	permit
+    permitia	permit
+    permitida	permit
+    permitido	permit
+    permitindo	permit
+    permitir	permit
+    permitiu	permit
+    permuta	permut
+    pernambuco	pernambuc
+    persa	pers
+    personal	personal
+    personalidade	personal
+    perspectivas	perspect
+    pertencentes	pertencent
+    pertencer	pertenc
+    pertinentes	pertinent
+    peru	peru
+    peruana	peruan
+    período	períod
+    períodos	períod
+    pesos	pes
+    pesquisa	pesquis
+    pesquisado	pesquis
+    pesquisador	pesquis
+    pesquisadores	pesquis
+    pesquisas	pesquis
+    pessoa	pesso
+    pessoais	pesso
+    pessoal	pessoal
+    pessoalmente	pessoal
+    pessoas	pesso
+    pet	pet
+    ph	ph
+    pibid	pibid
+    pilares	pil
+    pilha	pilh
+    pingala	pingal
+    pioneira	pioneir
+    pioneiros	pioneir
+    placa	plac
+    placas	plac
+    planejadas	planej
+    planejamento	planej
+    planejar	planej
+    plano	plan
+    planos	plan
+    plantas	plant
+    plataforma	plataform
+    plataformas	plataform
+    platão	platã
+    pleitear	pleit
+    plena	plen
+    pleno	plen
+    plenos	plen
+    pluridisciplinar	pluridisciplin
+    pode	pod
+    podem	pod
+    podemos	pod
+    podendo	pod
+    poder	pod
+    poderia	pod
+    poderiam	pod
+    poderá	pod
+    poderão	pod
+    podia	pod
+    podiam	pod
+    pois	pois
+    poli	pol
+    polinômios	polinômi
+    politécnica	politécn
+    polonês	polonês
+    política	polít
+    políticas	polít
+    ponta	pont
+    ponto	pont
+    pontos	pont
+    pontuação	pontuaçã
+    pop	pop
+    populares	popul
+    popularidade	popular
+    popularmente	popular
+    população	popul
+    por	por
+    porque	porqu
+    porta	port
+    portadores	portador
+    portanto	portant
+    portaria	port
+    portugal	portugal
+    portuguesa	portugues
+    português	português
+    porã	porã
+    porém	porém
+    poscomp	poscomp
+    posicionadas	posicion
+    posicionado	posicion
+    posicionamento	posicion
+    posição	posiçã
+    posições	posiçõ
+    possa	poss
+    possam	poss
+    possibilidade	possibil
+    possibilidades	possibil
+    possibilita	possibilit
+    possibilitam	possibilit
+    possibilitar	possibilit
+    possibilitou	possibilit
+    posso	poss
+    possua	possu
+    possuam	possu
+    possuem	possu
+    possui	possu
+    possuia	possu
+    possuir	possu
+    possuía	possuí
+    possuírem	possuír
+    possíveis	possív
+    possível	possível
+    post	post
+    posterior	posterior
+    posteriores	posterior
+    posteriormente	posterior
+    postulados	postul
+    posturas	postur
+    potencial	potencial
+    poucas	pouc
+    pouco	pouc
+    poucos	pouc
+    pouquíssimas	pouquíssim
+    ppc	ppc
+    pr	pr
+    praticamente	pratic
+    praticante	pratic
+    prazo	praz
+    prazos	praz
+    precedido	preced
+    precisa	precis
+    precisam	precis
+    precisavam	precis
+    preciso	precis
+    precisos	precis
+    precisão	precisã
+    precursor	precursor
+    predominam	predomin
+    predominantemente	predomin
+    preenche	preench
+    preencher	preench
+    preenchido	preench
+    preenchimento	preenchiment
+    preferencialmente	preferencial
+    preferência	preferent
+    prefixada	prefix
+    preg	preg
+    prejudicando	prejudic
+    premissa	premiss
+    premissas	premiss
+    preocupação	preocup
+    preparados	prepar
+    prerrogativa	prerrog
+    prescindindo	prescind
+    presenciais	presenc
+    presencial	presencial
+    presença	presenc
+    presenças	presenc
+    preservação	preserv
+    presidente	president
+    presidência	president
+    presmann	presmann
+    presper	presp
+    pressão	pressã
+    presta	prest
+    prestado	prest
+    prestador	prestador
+    prestados	prest
+    prestar	prest
+    prestação	prestaçã
+    pretende	pretend
+    pretendida	pretend
+    preto	pret
+    prevalece	prevalec
+    prevendo	prev
+    prevenção	prevençã
+    prever	prev
+    previamente	previ
+    previdenciária	previdenciár
+    previnir	previn
+    prevista	previst
+    previstas	previst
+    previsto	previst
+    previstos	previst
+    preços	prec
+    prima	prim
+    primeira	primeir
+    primeiras	primeir
+    primeiro	primeir
+    primeiros	primeir
+    primitivas	primit
+    primordiais	primordi
+    primordial	primordial
+    primordialmente	primordial
+    primária	primár
+    principais	princip
+    principal	principal
+    principalmente	principal
+    princípio	princípi
+    princípios	princípi
+    prioridade	prioridad
+    priorizando	prioriz
+    privacidade	privac
+    privada	priv
+    privadas	priv
+    privado	priv
+    privados	priv
+    problem	probl
+    problema	problem
+    problemas	problem
+    procede	proced
+    proceder	proced
+    procederá	proced
+    procedimento	proced
+    procedimentos	proced
+    processa	process
+    processada	process
+    processadas	process
+    processador	process
+    processadores	process
+    processados	process
+    processamento	process
+    processar	process
+    processo	process
+    processos	process
+    procura	procur
+    procurada	procur
+    procurado	procur
+    procurador	procur
+    procurar	procur
+    procuração	procur
+    produtividade	produt
+    produtivo	produt
+    produtos	produt
+    produzidas	produz
+    produzir	produz
+    produzissem	produz
+    produção	produçã
+    proferirá	profer
+    professor	professor
+    professores	professor
+    professors	professors
+    profissionais	profission
+    profissional	profissional
+    profissionalizantes	profissionaliz
+    profissão	profissã
+    profissões	profissõ
+    prograd	prograd
+    programa	program
+    programadas	program
+    programado	program
+    programador	program
+    programadora	program
+    programadores	program
+    programar	program
+    programas	program
+    programação	program
+    programáticos	programát
+    programáveis	program
+    programável	program
+    progresso	progress
+    progressão	progressã
+    projetado	projet
+    projetar	projet
+    projetava	projet
+    projeto	projet
+    projetos	projet
+    prol	prol
+    prolog	prolog
+    promissor	promissor
+    promovendo	promov
+    promover	promov
+    promoviam	promov
+    promovida	promov
+    promovido	promov
+    promoção	promoçã
+    propinas	propin
+    propondo	propond
+    propor	propor
+    proporciona	proporcion
+    proporcionalmente	proporcional
+    proporcionar	proporcion
+    proposta	propost
+    propostas	propost
+    proposto	propost
+    propostos	propost
+    propriamente	propri
+    propunha	propunh
+    propósito	propósit
+    propósitos	propósit
+    propôs	propôs
+    prorrogação	prorrog
+    prorrogável	prorrog
+    prosseguimento	prossegu
+    prosseguir	prossegu
+    proteção	proteçã
+    protocolizada	protocoliz
+    protocolizado	protocoliz
+    protocolo	protocol
+    protocolos	protocol
+    protótipos	protótip
+    prouni	proun
+    prova	prov
+    provado	prov
+    provas	prov
+    provenientes	provenient
+    prover	prov
+    providas	prov
+    providenciada	providenc
+    providenciar	providenc
+    providências	provident
+    provimento	proviment
+    provisão	provisã
+    proíbe	proíb
+    prática	prátic
+    práticas	prátic
+    prático	prátic
+    práticos	prátic
+    pré	pré
+    prêmio	prêmi
+    pró	pró
+    própria	própr
+    próprias	própr
+    próprio	própri
+    próprios	própri
+    próxima	próxim
+    próximas	próxim
+    próximo	próxim
+    próximos	próx
+    psicologia	psicolog
+    publicada	public
+    publicadas	public
+    publicado	public
+    publicação	public
+    publicou	public
+    puc	puc
+    pucrs	pucrs
+    puderem	pud
+    pudesse	pud
+    punição	puniçã
+    pura	pur
+    puramente	pur
+    pushdown	pushdown
+    puxados	pux
+    python	python
+    página	págin
+    páginas	págin
+    pães	pã
+    pós	pós
+    pósgraduação	pósgradu
+    pública	públic
+    públicas	públic
+    público	públic
+    públicos	públic
+    pānini	pānin
+    quadradas	quadr
+    quadro	quadr
+    quadros	quadr
+    quais	qua
+    qual	qual
+    qualidade	qualidad
+    qualidades	qualidad
+    qualificados	qualific
+    qualificações	qualific
+    qualifique	qualifiqu
+    qualitativa	qualit
+    qualquer	qualqu
+    quando	quand
+    quantas	quant
+    quantidade	quantidad
+    quantitativa	quantit
+    quantitativo	quantit
+    quanto	quant
+    quantos	quant
+    quase	quas
+    quaternária	quaternár
+    quatro	quatr
+    quatrocentos	quatrocent
+    que	que
+    quebra	quebr
+    quem	quem
+    quer	quer
+    quesito	quesit
+    questionamentos	question
+    questionário	questionári
+    questionários	questionári
+    questão	questã
+    questões	questõ
+    quinhentas	quinhent
+    quinto	quint
+    quinze	quinz
+    quê	quê
+    qüinqüênio	quinquêni
+    r	r
+    raciocínio	raciocíni
+    racional	racional
+    racionalização	racionaliz
+    radicalmente	radical
+    rainha	rainh
+    raio	rai
+    ram	ram
+    ramo	ram
+    rapidamente	rapid
+    raramente	rar
+    rat	rat
+    razão	razã
+    raízes	raíz
+    reader	read
+    reafirmar	reafirm
+    reais	rea
+    real	real
+    realidade	realidad
+    realisou	realis
+    realiza	realiz
+    realizada	realiz
+    realizadas	realiz
+    realizado	realiz
+    realizados	realiz
+    realizam	realiz
+    realizando	realiz
+    realizar	realiz
+    realizavam	realiz
+    realização	realiz
+    realize	realiz
+    realizem	realiz
+    realmente	realment
+    recapitulativo	recapitul
+    recebe	receb
+    recebem	receb
+    recebendo	receb
+    receber	receb
+    receberem	receb
+    recebimento	receb
+    recente	recent
+    recentemente	recent
+    recentes	recent
+    receptora	receptor
+    recesso	recess
+    recintos	recint
+    recolhido	recolh
+    recomendada	recomend
+    recomendado	recomend
+    recomendam	recomend
+    recomendação	recomend
+    recomendações	recomend
+    reconhecida	reconhec
+    reconhecidas	reconhec
+    reconhecido	reconhec
+    reconhecimento	reconhec
+    reconstruído	reconstruíd
+    recontagem	recontag
+    recorre	recorr
+    recupera	recup
+    recuperação	recuper
+    recursivas	recurs
+    recursividade	recurs
+    recurso	recurs
+    recursos	recurs
+    recém	recém
+    redação	redaçã
+    rede	red
+    redecomep	redecomep
+    redes	red
+    redigidos	redig
+    redistribuídos	redistribuíd
+    redor	redor
+    reduzido	reduz
+    reduzindo	reduz
+    reduzir	reduz
+    reduziu	reduz
+    redução	reduçã
+    reestruturação	reestrutur
+    refere	refer
+    referente	referent
+    referentes	referent
+    referia	ref
+    referida	refer
+    referidas	refer
+    referido	refer
+    referidos	refer
+    referir	refer
+    referências	referent
+    reforma	reform
+    reformulou	reformul
+    refutar	refut
+    rege	reg
+    regido	reg
+    regime	regim
+    regimentais	regiment
+    regimento	regiment
+    regional	regional
+    registra	registr
+    registrada	registr
+    registradas	registr
+    registradores	registr
+    registrados	registr
+    registrar	registr
+    registro	registr
+    registrou	registr
+    região	regiã
+    regiões	regiõ
+    regras	regr
+    regulados	regul
+    regulamentada	regulament
+    regulamentação	regulament
+    regulamento	regul
+    regulamentos	regul
+    regular	regul
+    regulares	regul
+    regularidade	regular
+    regularmente	regular
+    reino	rein
+    reitor	reitor
+    reitora	reitor
+    reitoria	reitor
+    relacionadas	relacion
+    relacionados	relacion
+    relacionamento	relacion
+    relacionar	relacion
+    relatando	relat
+    relativa	relat
+    relativamente	relat
+    relativas	relat
+    relativos	relat
+    relatório	relatóri
+    relatórios	relatóri
+    relay	relay
+    relação	relaçã
+    relações	relaçõ
+    relevantes	relev
+    relevância	relev
+    relês	relês
+    remetem	remet
+    remota	remot
+    remotos	remot
+    removíveis	removív
+    remuneradas	remuner
+    remunerado	remuner
+    remunerados	remuner
+    renda	rend
+    rendimento	rendiment
+    rendimentos	rendiment
+    renovar	renov
+    renovação	renov
+    renove	renov
+    repartições	repartiçõ
+    repassadas	repass
+    repeitando	repeit
+    repetidamente	repetid
+    repetir	repet
+    repetitivamente	repetit
+    repetições	repetiçõ
+    replicar	replic
+    reposição	reposiçã
+    repreensão	repreensã
+    representa	represent
+    representada	represent
+    representadas	represent
+    representam	represent
+    representante	represent
+    representar	represent
+    reproduzidas	reproduz
+    reproduzidos	reproduz
+    reproduzir	reproduz
+    reprovado	reprov
+    reprovar	reprov
+    reprovação	reprov
+    república	repúbl
+    requeira	requeir
+    requer	requ
+    requerem	requ
+    requerente	requerent
+    requerer	requer
+    requerida	requer
+    requerimento	requer
+    requisitada	requisit
+    requisitado	requisit
+    requisitante	requisit
+    requisitar	requisit
+    requisito	requisit
+    requisitos	requisit
+    requisitou	requisit
+    reservado	reserv
+    reservar	reserv
+    resfriar	resfri
+    residentes	resident
+    resistiam	resist
+    resistiu	resist
+    resistência	resistent
+    resolução	resolu
+    resolver	resolv
+    resolvidos	resolv
+    respectiva	respect
+    respectivas	respect
+    respectivo	respect
+    respectivos	respect
+    respeitado	respeit
+    respeitando	respeit
+    respeitar	respeit
+    respeito	respeit
+    responde	respond
+    respondem	respond
+    respondido	respond
+    responsabilidade	respons
+    responsabilidades	respons
+    responsáveis	respons
+    responsável	respons
+    resposta	respost
+    respostas	respost
+    ressaltar	ressalt
+    resto	rest
+    restringe	restring
+    restritas	restrit
+    restrito	restrit
+    restrições	restriçõ
+    resulta	result
+    resultado	result
+    resultados	result
+    resultante	result
+    resultantes	result
+    resultou	result
+    retirar	retir
+    retroativo	retroat
+    retórica	retór
+    reuniu	reun
+    reunião	reuniã
+    revalidação	revalid
+    revel	revel
+    revelia	revel
+    revisado	revis
+    revisar	revis
+    revistas	revist
+    revisão	revisã
+    revolução	revolu
+    rico	ric
+    rigor	rigor
+    rigorosas	rigor
+    rigoroso	rigor
+    rio	rio
+    risco	risc
+    ritmo	ritm
+    rivais	riv
+    rnp	rnp
+    roberto	robert
+    robótica	robót
+    robôs	robôs
+    rochas	roch
+    romeno	romen
+    rondonópolis	rondonópol
+    roque	roqu
+    roteiro	roteir
+    rotina	rotin
+    rouen	rouen
+    roupas	roup
+    rp	rp
+    rs	rs
+    ruim	ruim
+    russo	russ
+    rádio	rádi
+    rápida	ráp
+    rápido	ráp
+    rígido	ríg
+    s	s
+    sa	sa
+    sabemos	sab
+    saber	sab
+    sabido	sab
+    sair	sair
+    sala	sal
+    salas	sal
+    salientar	salient
+    salvo	salv
+    salário	salári
+    sanduíche	sanduích
+    sanitário	sanitári
+    santa	sant
+    santana	santan
+    sanção	sançã
+    saqueada	saqu
+    saqueou	saqu
+    satisfaçam	satisfac
+    satisfeita	satisfeit
+    saudável	saudável
+    saída	saíd
+    saúde	saúd
+    sbc	sbc
+    schickard	schickard
+    science	scienc
+    sd	sd
+    se	se
+    search	search
+    secac	secac
+    secretaria	secret
+    secundária	secundár
+    sede	sed
+    sedia	sed
+    sediada	sedi
+    sediadas	sedi
+    sediado	sedi
+    segmentos	segment
+    segredo	segred
+    segue	seg
+    seguem	segu
+    seguida	segu
+    seguindo	segu
+    seguinte	seguint
+    seguintes	seguint
+    seguir	segu
+    seguiram	segu
+    seguiu	segu
+    segunda	segund
+    segundo	segund
+    segundos	segund
+    segurança	segur
+    seguro	segur
+    seguros	segur
+    sei	sei
+    seis	seis
+    seja	sej
+    sejam	sej
+    seleciona	selecion
+    selecionadas	selecion
+    selecione	selecion
+    seletivo	selet
+    seletivos	selet
+    seleção	seleçã
+    sem	sem
+    semana	seman
+    semanais	seman
+    semanas	seman
+    semelhante	semelh
+    semelhantes	semelh
+    semelhança	semelh
+    semestral	semestral
+    semestralização	semestraliz
+    semestralmente	semestral
+    semestre	semestr
+    semestres	semestr
+    seminário	seminári
+    seminários	seminári
+    sempre	sempr
+    senado	sen
+    sendo	send
+    senior	senior
+    seniores	senior
+    sensu	sensu
+    sentido	sent
+    separados	separ
+    separando	separ
+    separação	separ
+    sequencial	sequencial
+    sequência	sequênc
+    sequências	sequênc
+    ser	ser
+    serem	ser
+    seres	ser
+    sergio	sergi
+    seria	ser
+    serial	serial
+    seriam	ser
+    serve	serv
+    servem	serv
+    servia	serv
+    servidas	serv
+    servindo	serv
+    servir	serv
+    serviço	servic
+    serviços	servic
+    será	ser
+    serão	serã
+    sessenta	sessent
+    sessões	sessõ
+    sete	set
+    setembro	setembr
+    setenta	setent
+    setor	setor
+    setores	setor
+    setoriais	setori
+    setorial	setorial
+    seu	seu
+    seus	seus
+    sexta	sext
+    seções	seçõ
+    sgbds	sgbds
+    shannon	shannon
+    si	si
+    sido	sid
+    sigla	sigl
+    siglas	sigl
+    significa	signif
+    significado	signific
+    significativa	signific
+    significativas	signific
+    sigproj	sigproj
+    silverman	silverman
+    sim	sim
+    similar	simil
+    similares	simil
+    similaridades	similar
+    simples	simpl
+    simplesmente	simples
+    simpósios	simpósi
+    simular	simul
+    simultaneamente	simultan
+    sinal	sinal
+    sindical	sindical
+    sindicatos	sindicat
+    sindicância	sindic
+    sintaxe	sintax
+    sintonizam	sintoniz
+    sinónimo	sinónim
+    sinônimas	sinônim
+    sinônimo	sinônim
+    sinônimos	sinôn
+    siscad	siscad
+    sistema	sistem
+    sistemas	sistem
+    sistematicamente	sistemat
+    sistemática	sistemát
+    sistemático	sistemát
+    site	sit
+    situada	situ
+    situação	situaçã
+    situações	situaçõ
+    sob	sob
+    sobre	sobr
+    sobretudo	sobretud
+    sociais	soc
+    social	social
+    sociedade	sociedad
+    sociologia	sociolog
+    sofisticadas	sofistic
+    sofisticação	sofistic
+    sofre	sofr
+    sofrer	sofr
+    sofridas	sofr
+    sofrido	sofr
+    software	softwar
+    softwares	softw
+    solicita	solicit
+    solicitada	solicit
+    solicitado	solicit
+    solicitados	solicit
+    solicitam	solicit
+    solicitando	solicit
+    solicitar	solicit
+    solicitação	solicit
+    solicitações	solicit
+    solidificada	solidific
+    solidificando	solidific
+    solucionar	solucion
+    solução	soluçã
+    soluções	soluçõ
+    som	som
+    soma	som
+    somar	som
+    somas	som
+    somente	soment
+    sonho	sonh
+    sonhou	sonh
+    soquetes	soquet
+    soube	soub
+    stage	stag
+    stagium	stagium
+    stan	stan
+    status	status
+    stricto	strict
+    sua	sua
+    suas	suas
+    subcampo	subcamp
+    subclasse	subcl
+    subconjunto	subconjunt
+    subcontrolam	subcontrol
+    subdivisão	subdivisã
+    subjetivos	subjet
+    submetem	submet
+    submetidas	submet
+    submetido	submet
+    submissão	submissã
+    subordinado	subordin
+    subsequente	subsequent
+    substitui	substitu
+    substituição	substituiçã
+    substituto	substitut
+    substituída	substituíd
+    substituídas	substituíd
+    substituído	substituíd
+    subsídio	subsídi
+    subsídios	subsídi
+    subtraindo	subtra
+    subtrair	subtra
+    subtração	subtraçã
+    subtrações	subtraçõ
+    subtraída	subtraíd
+    sucesso	sucess
+    sucessor	sucessor
+    sucinta	sucint
+    suco	suc
+    sucupira	sucup
+    suficiente	suficient
+    suficientemente	suficient
+    sugerindo	suger
+    suicídio	suicídi
+    sul	sul
+    sumariamente	sumari
+    suméria	sumér
+    sumérios	suméri
+    superar	super
+    superintendendo	superintend
+    superior	superior
+    superiores	superior
+    supermercado	supermerc
+    supervisionado	supervision
+    suportam	suport
+    suporte	suport
+    supracitadas	supracit
+    suprir	supr
+    surge	surg
+    surgimento	surgiment
+    surgiu	surg
+    surpreendeu	surpreend
+    susceptíveis	susceptív
+    suscetíveis	suscetív
+    suspeitas	suspeit
+    suspender	suspend
+    suspensão	suspensã
+    sustentam	sustent
+    switching	switching
+    symbolic	symbolic
+    sábados	sáb
+    sábia	sáb
+    sânscrito	sânscrit
+    são	sã
+    século	sécul
+    série	séri
+    síncrono	síncron
+    sítios	síti
+    só	só
+    sólida	sól
+    sólidos	sól
+    súbito	súbit
+    tabela	tabel
+    tabelas	tabel
+    tablets	tablets
+    tabuada	tabu
+    tabulação	tabul
+    taeg	taeg
+    tais	tais
+    tal	tal
+    talvez	talvez
+    tamanha	tamanh
+    tamanho	tamanh
+    também	também
+    tange	tang
+    tantas	tant
+    tanto	tant
+    tantos	tant
+    tarde	tard
+    tarefa	taref
+    tarefas	taref
+    tcc	tcc
+    teachers	teachers
+    tear	tear
+    tecer	tec
+    teclado	tecl
+    tecnicamente	tecnic
+    tecnologia	tecnolog
+    tecnologias	tecnolog
+    tecnológica	tecnológ
+    tecnológicas	tecnológ
+    tecnológico	tecnológ
+    tecnológicos	tecnológ
+    tecnólogo	tecnólog
+    tecnólogos	tecnólog
+    tela	tel
+    telecomunicação	telecomunic
+    telecomunicações	telecomunic
+    telefones	telefon
+    telefonia	telefon
+    telefônica	telefôn
+    telefônicas	telefôn
+    telescópio	telescópi
+    televisivas	televis
+    televisão	televisã
+    telégrafos	telégraf
+    tem	tem
+    tema	tem
+    temas	tem
+    temos	tem
+    templos	templ
+    tempo	temp
+    temporariamente	temporari
+    tempos	temp
+    temática	temát
+    tende	tend
+    tendentes	tendent
+    tendo	tend
+    tendência	tendênc
+    tendências	tendênc
+    tenha	tenh
+    tenham	tenh
+    tentando	tent
+    tentanto	tentant
+    tentativa	tentat
+    tentou	tent
+    teologia	teolog
+    teorema	teorem
+    teoremas	teorem
+    teoria	teor
+    teorias	teor
+    teoricamente	teoric
+    ter	ter
+    terapêutica	terapêut
+    terceiro	terceir
+    terciária	terciár
+    terminais	termin
+    terminal	terminal
+    termo	term
+    termos	term
+    terá	ter
+    teríamos	ter
+    tese	tes
+    testa	test
+    testar	test
+    teste	test
+    testemunhas	testemunh
+    teve	tev
+    texto	text
+    textos	text
+    textuais	textu
+    teórica	teóric
+    teóricas	teóric
+    teórico	teóric
+    teóricos	teóric
+    theory	theory
+    thomas	thom
+    ti	ti
+    tibetano	tibetan
+    tido	tid
+    tinha	tinh
+    tinham	tinh
+    tipicamente	tipic
+    tipo	tip
+    tipologia	tipolog
+    tipos	tip
+    tira	tir
+    titulação	titul
+    tiver	tiv
+    tiveram	tiv
+    tiverem	tiv
+    toda	tod
+    todas	tod
+    todavia	todav
+    todo	tod
+    todos	tod
+    tomada	tom
+    tomador	tomador
+    tomando	tom
+    tomar	tom
+    tomava	tom
+    torna	torn
+    tornam	torn
+    tornando	torn
+    tornar	torn
+    tornaram	torn
+    tornarem	torn
+    tornaria	torn
+    torne	torn
+    torno	torn
+    tornou	torn
+    torná	torn
+    total	total
+    totalizando	totaliz
+    trabalha	trabalh
+    trabalhador	trabalh
+    trabalhadores	trabalh
+    trabalhando	trabalh
+    trabalhar	trabalh
+    trabalhe	trabalh
+    trabalhista	trabalh
+    trabalhistas	trabalh
+    trabalho	trabalh
+    trabalhos	trabalh
+    tradicionais	tradicion
+    tradicional	tradicional
+    tradutor	tradutor
+    traduzida	traduz
+    traduzido	traduz
+    traduzir	traduz
+    tradução	traduçã
+    traga	trag
+    trajetórias	trajetór
+    trancada	tranc
+    trancado	tranc
+    trancamento	trancament
+    trancar	tranc
+    transações	transaçõ
+    transcritas	transcrit
+    transferindo	transfer
+    transferir	transfer
+    transferência	transferent
+    transformada	transform
+    transformado	transform
+    transformar	transform
+    transformaram	transform
+    transformação	transform
+    transformações	transform
+    transforme	transform
+    transmissão	transmissã
+    transmitido	transmit
+    transmitir	transmit
+    transmutação	transmut
+    transporte	transport
+    transportes	transport
+    trata	trat
+    tratadas	trat
+    tratado	trat
+    tratados	trat
+    tratam	trat
+    tratamento	tratament
+    tratar	trat
+    trate	trat
+    traumatismo	traumat
+    traumatismos	traumat
+    traz	traz
+    trazidas	traz
+    trazidos	traz
+    treinados	trein
+    treinamento	treinament
+    treinamentos	treinament
+    triagem	triag
+    tribunal	tribunal
+    trigonométricas	trigonométr
+    trinta	trint
+    triênio	triêni
+    troca	troc
+    trocar	troc
+    trocas	troc
+    trocou	troc
+    trouxe	troux
+    trás	trás
+    três	três
+    tudo	tud
+    tunísia	tunís
+    turing	turing
+    turma	turm
+    turmas	turm
+    turno	turn
+    turnos	turn
+    tutela	tutel
+    tuteladas	tutel
+    tutor	tutor
+    tutorado	tutor
+    tutorial	tutorial
+    tv	tv
+    tvs	tvs
+    tvu	tvu
+    tão	tã
+    técnica	técnic
+    técnicas	técnic
+    técnico	técnic
+    técnicos	técnic
+    término	términ
+    têm	têm
+    típico	típic
+    título	títul
+    tópico	tópic
+    tópicos	tópic
+    uefs	uefs
+    uerj	uerj
+    ufb	ufb
+    ufba	ufba
+    ufg	ufg
+    ufgd	ufgd
+    ufms	ufms
+    ufmt	ufmt
+    ufop	ufop
+    ufpan	ufpan
+    ufpe	ufpe
+    ufrg	ufrg
+    ufrj	ufrj
+    ufrn	ufrn
+    ufsc	ufsc
+    ula	ula
+    ultrapassando	ultrapass
+    ultrapassar	ultrapass
+    um	um
+    uma	uma
+    umberto	umbert
+    unb	unb
+    unicamente	unic
+    unicesumar	unicesum
+    unidade	unidad
+    unidades	unidad
+    unido	unid
+    unidos	unid
+    unifei	unif
+    unindo	unind
+    unipampa	unipamp
+    unir	unir
+    uniu	uniu
+    univasf	univasf
+    universal	universal
+    universidade	univers
+    universidades	univers
+    university	university
+    universitária	universitár
+    universitárias	universitár
+    universitário	universitári
+    universitários	universitári
+    unix	unix
+    união	uniã
+    uns	uns
+    usa	usa
+    usabilidade	usabil
+    usada	usad
+    usadas	usad
+    usado	usad
+    usados	usad
+    usam	usam
+    usando	usand
+    usar	usar
+    usinas	usin
+    uso	uso
+    usou	usou
+    usp	usp
+    usualmente	usual
+    usuário	usuári
+    usuários	usuári
+    utfpr	utfpr
+    utilidade	util
+    utiliza	utiliz
+    utilizada	utiliz
+    utilizadas	utiliz
+    utilizado	utiliz
+    utilizados	utiliz
+    utilizam	utiliz
+    utilizando	utiliz
+    utilizar	utiliz
+    utilizava	utiliz
+    utilização	utiliz
+    utilizou	utiliz
+    utilizá	utiliz
+    v	v
+    vaga	vag
+    vagas	vag
+    vai	vai
+    vale	val
+    valendo	val
+    valerão	val
+    validade	validad
+    validação	valid
+    valiosas	valios
+    valor	valor
+    valorizar	valoriz
+    vantagem	vantag
+    vantagens	vantagens
+    vargas	varg
+    varia	var
+    variados	vari
+    variam	var
+    variar	vari
+    variação	variaçã
+    variáveis	vari
+    vastamente	vast
+    vedada	ved
+    velhos	velh
+    velocidade	veloc
+    vem	vem
+    venda	vend
+    vender	vend
+    ventilador	ventil
+    ver	ver
+    verdade	verdad
+    verdadeiro	verdadeir
+    verde	verd
+    verifica	verif
+    verificada	verific
+    verificado	verific
+    verificar	verific
+    verificação	verific
+    versões	versõ
+    vertentes	vertent
+    verão	verã
+    vespertino	vespertin
+    vestibular	vestibul
+    veteranos	veteran
+    vez	vez
+    vezes	vez
+    vi	vi
+    via	via
+    viabiliza	viabiliz
+    viabilizando	viabiliz
+    viagens	viagens
+    vias	vias
+    vida	vid
+    vieram	vier
+    view	view
+    vigente	vigent
+    vigentes	vigent
+    vigor	vigor
+    vigorar	vigor
+    vii	vii
+    vincula	vincul
+    vinculada	vincul
+    vinculadas	vincul
+    vinculação	vincul
+    vinculo	vincul
+    vindouro	vindour
+    vinte	vint
+    viria	vir
+    virtual	virtual
+    visa	vis
+    visam	vis
+    visando	vis
+    visitas	visit
+    visitou	visit
+    vislumbrada	vislumbr
+    vislumbrando	vislumbr
+    vista	vist
+    visto	vist
+    visualizar	visualiz
+    visão	visã
+    viveu	viv
+    vivência	vivênc
+    vizinhos	vizinh
+    você	voc
+    volta	volt
+    voltada	volt
+    voltadas	volt
+    voltado	volt
+    voltados	volt
+    voltagens	voltagens
+    voltavam	volt
+    volte	volt
+    volume	volum
+    voluntário	voluntári
+    voláteis	volát
+    von	von
+    votos	vot
+    voz	voz
+    válida	vál
+    válido	vál
+    válvulas	válvul
+    várias	vár
+    vários	vári
+    vão	vã
+    vêm	vêm
+    vídeo	víd
+    vínculo	víncul
+    vírgula	vírgul
+    vítima	vítim
+    waterloo	waterlo
+    web	web
+    webapps	webapps
+    webcam	webc
+    webe	web
+    wilhelm	wilhelm
+    wissenschaftlicher	wissenschaftlich
+    workshops	workshops
+    xii	xii
+    xiii	xii
+    xlix	xlix
+    xvi	xvi
+    xviii	xvii
+    xx	xx
+    xxxvii	xxxvi
+    z	z
+    zela	zel
+    zelar	zel
+    zero	zer
+    zeros	zer
+    zitouna	zitoun
+    zona	zon
+    zuse	zus
+    º	º
+    à	à
+    àquele	àquel
+    às	às
+    á	á
+    ábaco	ábac
+    água	águ
+    álgebra	álgebr
+    árabe	árab
+    árabes	árab
+    área	áre
+    áreas	áre
+    ásia	ási
+    âmbito	âmbit
+    ângulo	ângul
+    é	é
+    época	époc
+    ética	étic
+    évora	évor
+    ênfase	ênfas
+    ícones	ícon
+    índia	índi
+    índice	índic
+    índices	índic
+    órgão	órgã
+    órgãos	órgã
+    última	últim
+    último	últim
+    única	únic
+    único	únic
+    únicos	únic
+    úteis	úte
+    útil	útil
+    πληροφορική	πληροφορική
+    информатика	информатика
+    """#

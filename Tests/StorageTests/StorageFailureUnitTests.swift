@@ -62,7 +62,8 @@ struct SecretKeyTests {
 
     @Test(
         "a key file without read permission is refused (not as root, who reads anything)",
-        .enabled(if: geteuid() != 0, "runs as root, who can read a mode-000 file"))
+        .enabled(if: geteuid() != 0, "runs as root, who can read a mode-000 file")
+    )
     func noPermission() throws {
         let temporary = try TemporaryDirectory()
         let keyFile = temporary.url.appendingPathComponent("secret.key")
@@ -76,7 +77,9 @@ struct SecretKeyTests {
     func cannotCreate() throws {
         let temporary = try TemporaryDirectory()
         let keyFile = temporary.url.appendingPathComponent("missing-directory/secret.key")
-        #expect(throws: SecretKeyError.cannotCreate(path: keyFile.path, reason: String(cString: strerror(ENOENT)))) { try SecretBox(keyFile: keyFile) }
+        #expect(throws: SecretKeyError.cannotCreate(path: keyFile.path, reason: String(cString: strerror(ENOENT)))) {
+            try SecretBox(keyFile: keyFile)
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.url.path).isEmpty)
     }
 

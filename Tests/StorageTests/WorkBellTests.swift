@@ -64,7 +64,13 @@ struct WorkBellTests {
 
     static func upload(_ database: AppDatabase) throws -> RegisteredUpload {
         try database.registerUpload(
-            filename: "a.txt", sha256: String(repeating: "a", count: 64), bytes: 1, format: "txt", sealedPassword: nil, agentName: nil)
+            filename: "a.txt",
+            sha256: String(repeating: "a", count: 64),
+            bytes: 1,
+            format: "txt",
+            sealedPassword: nil,
+            agentName: nil
+        )
     }
 
     @Test("write transactions are counted when they change something")

@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import Synchronization
 import Testing
+
 @testable import VectorIndex
 
 /// Flags shared between the writer and the searchers.
@@ -30,7 +31,8 @@ struct ConcurrencyTests {
                         state.failures.wrappingAdd(1, ordering: .relaxed)
                         continue
                     }
-                    let valid = hits.count <= 10 && Set(hits.map(\.id)).count == hits.count
+                    let valid =
+                        hits.count <= 10 && Set(hits.map(\.id)).count == hits.count
                         && hits.allSatisfy { $0.id >= 0 && $0.id < 2400 && $0.score.isFinite }
                     if !valid { state.failures.wrappingAdd(1, ordering: .relaxed) }
                     i += 2

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VectorIndex
 
 /// A fresh temporary directory for one test.

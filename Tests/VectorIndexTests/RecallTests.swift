@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VectorIndex
 
 @Suite("Recall against exact search")
@@ -69,8 +70,10 @@ struct RecallTests {
                 for level in 0...HNSWIndex.bestKernelLevel {
                     let kernels = Kernels(metric: metric, storage: storage, level: level)
                     for (a, b) in [(0, 1), (2, 39), (17, 18), (5, 5)] {
-                        let x = stored[a], y = stored[b]
-                        let expected = metric == .l2
+                        let x = stored[a]
+                        let y = stored[b]
+                        let expected =
+                            metric == .l2
                             ? zip(x, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
                             : -zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }
                         let got = graph.distance(kernels, UInt32(a), UInt32(b))
@@ -107,7 +110,8 @@ struct RecallTests {
                                 let got = context.gatheredDistances[j]
                                 #expect(
                                     abs(got - expected) <= 1e-4 * max(1, abs(expected)),
-                                    "\(storage) \(metric) level \(level) d=\(dimension) length \(length) item \(j)")
+                                    "\(storage) \(metric) level \(level) d=\(dimension) length \(length) item \(j)"
+                                )
                             }
                         }
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VectorIndex
 
 /// Deterministic data for the tests.
@@ -60,8 +61,13 @@ func groundTruth(_ data: [(id: Int64, vector: [Float])], _ query: [Float], k: In
 
 /// Mean recall@k of the index's search against `groundTruth` (which expects unit vectors for cosine).
 func recall(
-    _ index: HNSWIndex, _ data: [(id: Int64, vector: [Float])], queries: [[Float]], k: Int = 10, ef: Int,
-    metric: VectorMetric, filter: Set<Int64>? = nil
+    _ index: HNSWIndex,
+    _ data: [(id: Int64, vector: [Float])],
+    queries: [[Float]],
+    k: Int = 10,
+    ef: Int,
+    metric: VectorMetric,
+    filter: Set<Int64>? = nil
 ) throws -> Double {
     var pool = filter.map { f in data.filter { f.contains($0.id) } } ?? data
     if metric == .cosine { pool = pool.map { ($0.id, normalized($0.vector)) } }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VectorIndex
 
 @Suite("Deletes, re-inserts, compaction and filters")
@@ -70,8 +71,14 @@ struct UpdateTests {
         // Default thresholds (graph search at 50%, exact below), and the graph path forced at every selectivity.
         for (fraction, minimum) in [(0.1, 2048), (0.0, 0)] {
             let index = try HNSWIndex(
-                dimension: 32, metric: .l2, storage: .float16, m: 12, efConstruction: 100, exactFilterFraction: fraction,
-                exactFilterMinimum: minimum)
+                dimension: 32,
+                metric: .l2,
+                storage: .float16,
+                m: 12,
+                efConstruction: 100,
+                exactFilterFraction: fraction,
+                exactFilterMinimum: minimum
+            )
             try index.addBatch(data, threads: 1)
             let r = try recall(index, data, queries: queries, ef: 96, metric: .l2, filter: allowed)
             #expect(r >= 0.95, "filtered recall \(r) at \(selectivity), exact below \(fraction)")

@@ -39,7 +39,8 @@ struct ErrorPolicyTests {
 
     @Test func descriptionNamesCodeAndTrace() {
         let error = GraphAPIError.api(
-            GraphAPIErrorResponse(httpStatus: 401, code: 190, subcode: 463, message: "expired", fbtraceID: "TRACE"))
+            GraphAPIErrorResponse(httpStatus: 401, code: 190, subcode: 463, message: "expired", fbtraceID: "TRACE")
+        )
         #expect(error.description.contains("190/463"))
         #expect(error.description.contains("TRACE"))
         #expect(error.code == 190)

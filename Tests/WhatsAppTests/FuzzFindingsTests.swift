@@ -29,11 +29,13 @@ struct FuzzFindingsTests {
         let received = Date(timeIntervalSince1970: 1_700_000_000)
         let message = try #require(
             try WebhookDecoder.decode(Self.body("text_message.json", items: "messages", timestamp: timestamp), receivedAt: received)
-                .messages.first)
+                .messages.first
+        )
         #expect(message.timestamp == received)
         let status = try #require(
             try WebhookDecoder.decode(Self.body("status_delivered.json", items: "statuses", timestamp: timestamp), receivedAt: received)
-                .statuses.first)
+                .statuses.first
+        )
         #expect(status.timestamp == received)
     }
 
@@ -42,7 +44,8 @@ struct FuzzFindingsTests {
         for seconds in [0, 1_697_043_223, 1_700_000_000 + 3600, 253_402_300_799] {
             let message = try #require(
                 try WebhookDecoder.decode(Self.body("text_message.json", items: "messages", timestamp: "\"\(seconds)\""), receivedAt: received)
-                    .messages.first)
+                    .messages.first
+            )
             #expect(message.timestamp == Date(timeIntervalSince1970: TimeInterval(seconds)))
         }
     }

@@ -82,7 +82,8 @@ struct GraphAPIClientTests {
         try await withFake { fake, client in
             _ = try await client.send(
                 .template("order_update", languageCode: "pt_BR", bodyParameters: ["Sheena", "42"], to: .phone("5511999")),
-                from: Self.phoneNumberID)
+                from: Self.phoneNumberID
+            )
             let json = try #require(fake.requests.first?.json)
             #expect(json["type"] as? String == "template")
             #expect(json["text"] == nil)
@@ -132,7 +133,10 @@ struct GraphAPIClientTests {
         try await withFake { fake, client in
             fake.failNext(1, with: .reEngagement)
             let error = await failure { _ = try await client.send(.text("late", to: .phone("1")), from: Self.phoneNumberID) }
-            guard case .api(let response) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .api(let response) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(response.code == 131047)
             #expect(response.httpStatus == 400)
             #expect(response.type == "OAuthException")
@@ -153,7 +157,10 @@ struct GraphAPIClientTests {
         try await withFake { fake, client in
             fake.failNext(1, with: graphError)
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
-            guard case .api(let response) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .api(let response) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(response.code == graphError.code)
             #expect(response.subcode == graphError.subcode)
             #expect(response.httpStatus == graphError.httpStatus)
@@ -203,7 +210,10 @@ struct GraphAPIClientTests {
         try await withFake { fake, client in
             fake.failNext(1, status: 502, body: "<html><body>Bad Gateway</body></html>")
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
-            guard case .httpStatus(let status, let body) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .httpStatus(let status, let body) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(status == 502)
             #expect(body.contains("Bad Gateway"))
             #expect(error?.policy == .retry)
@@ -224,7 +234,10 @@ struct GraphAPIClientTests {
         try await withFake { fake, client in
             fake.failNext(1, status: 200, body: #"{"messaging_product":"whatsapp","messages":[]}"#)
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
-            guard case .invalidResponse(let status, _) = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .invalidResponse(let status, _) = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(status == 200)
             #expect(error?.requestMayHaveBeenSent == true)
         }
@@ -297,7 +310,9 @@ struct GraphAPIClientTests {
 
     @Test func documentedResponsesParse() throws {
         let sent = try GraphAPIWire.parseSendResponse(
-            status: 200, body: try Fixtures.data("api/send_message_response_official_docs.json"))
+            status: 200,
+            body: try Fixtures.data("api/send_message_response_official_docs.json")
+        )
         #expect(sent.messageID == "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA")
         #expect(sent.waID == "16505555555")
         try GraphAPIWire.parseSuccessResponse(status: 200, body: try Fixtures.data("api/mark_read_or_typing_response_official_docs.json"))
@@ -314,7 +329,10 @@ struct GraphAPIClientTests {
         do {
             _ = try GraphAPIWire.parseSendResponse(status: 401, body: expired, retryAfter: "7")
         } catch {
-            guard case .api(let response) = error else { Issue.record("\(error)"); return }
+            guard case .api(let response) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(response.subcode == 463)
             #expect(response.message?.hasPrefix("Error validating access token") == true)
             #expect(response.retryAfter == .seconds(7))

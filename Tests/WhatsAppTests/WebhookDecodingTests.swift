@@ -23,7 +23,10 @@ struct WebhookDecodingTests {
 
     /// The pywa sender shared by most fixtures.
     static let pywaCustomer = CustomerIdentity(
-        phone: "972987654321", userID: "US.13491208655302741918", parentUserID: "US.ENT.11815799212886844830")
+        phone: "972987654321",
+        userID: "US.13491208655302741918",
+        parentUserID: "US.ENT.11815799212886844830"
+    )
 
     @Test(arguments: Fixtures.webhookFiles)
     func fixtureDecodes(file: String) throws {
@@ -203,11 +206,16 @@ struct WebhookDecodingTests {
         let message = try message("unsupported_message.json")
         #expect(message.type == "unsupported")
         #expect(message.content == .unsupported(type: "pool"))
-        #expect(message.errors == [
-            GraphErrorDetail(
-                code: 131051, title: "Message type unknown", message: "Message type unknown",
-                details: "Message type is currently not supported.")
-        ])
+        #expect(
+            message.errors == [
+                GraphErrorDetail(
+                    code: 131051,
+                    title: "Message type unknown",
+                    message: "Message type unknown",
+                    details: "Message type is currently not supported."
+                )
+            ]
+        )
     }
 
     @Test(arguments: [
@@ -304,7 +312,8 @@ struct WebhookDecodingTests {
         #expect(status.timestamp == epoch(1_504_902_988))
         #expect(
             status.recipient
-                == CustomerIdentity(phone: "16315551181", userID: "US.13491208655302741918", parentUserID: "US.11815799212886844830"))
+                == CustomerIdentity(phone: "16315551181", userID: "US.13491208655302741918", parentUserID: "US.11815799212886844830")
+        )
     }
 
     @Test func pmpPricing() throws {
@@ -363,10 +372,12 @@ struct WebhookDecodingTests {
         #expect(payload.messages[2].businessAccountID == "W2")
         #expect(payload.messages[2].content == .unsupported(type: "order"))
         #expect(payload.statuses.map(\.status) == [.delivered, .read])
-        #expect(payload.ignoredChanges == [
-            IgnoredChange(businessAccountID: "W1", field: "account_update"),
-            IgnoredChange(businessAccountID: "W2", field: "message_template_status_update"),
-        ])
+        #expect(
+            payload.ignoredChanges == [
+                IgnoredChange(businessAccountID: "W1", field: "account_update"),
+                IgnoredChange(businessAccountID: "W2", field: "message_template_status_update"),
+            ]
+        )
         // Events keep body order.
         if case .message(let first) = payload.events[0] { #expect(first.id == "wamid.1") } else { Issue.record("order") }
         if case .status(let third) = payload.events[2] { #expect(third.messageID == "wamid.out") } else { Issue.record("order") }
@@ -397,7 +408,8 @@ struct WebhookDecodingTests {
     }
 
     @Test func messageWithoutPhoneNumberIDIsSkipped() throws {
-        let body = #"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"wamid.x","type":"text","text":{"body":"hi"}}]}}]}]}"#
+        let body =
+            #"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"wamid.x","type":"text","text":{"body":"hi"}}]}}]}]}"#
         let payload = try WebhookDecoder.decode(Data(body.utf8))
         #expect(payload.messages.isEmpty)
         #expect(payload.skipped.count == 1)

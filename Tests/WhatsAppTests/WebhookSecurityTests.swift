@@ -137,7 +137,8 @@ struct WebhookVerificationTests {
         // Leading zeros survive (never parsed as an integer); percent-decoding is the normal one.
         #expect(
             WebhookVerification.challenge(query: "hub.mode=subscribe&hub.verify_token=a%20b&hub.challenge=007%2B1", expectedToken: "a b")
-                == "007+1")
+                == "007+1"
+        )
     }
 
     @Test(arguments: [

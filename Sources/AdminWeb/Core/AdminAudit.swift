@@ -68,7 +68,13 @@ public struct AdminAudit: Sendable {
 
     /// Records an action of a named actor inside the caller's transaction.
     public static func insert(
-        _ action: String, target: String?, detail: String?, actor: String, address: String, at date: Date = Date(), in db: Database
+        _ action: String,
+        target: String?,
+        detail: String?,
+        actor: String,
+        address: String,
+        at date: Date = Date(),
+        in db: Database
     ) throws {
         var entry = AuditEntry(id: nil, createdAt: date, actor: actor, address: address, action: action, target: target, detail: detail)
         try entry.insert(db)

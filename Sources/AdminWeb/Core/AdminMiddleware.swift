@@ -57,7 +57,9 @@ struct AdminMiddleware: RouterMiddleware {
             if let storage = StorageError(error) {
                 // A full disk, a read-only data directory or a locked database: say so instead of "something went wrong".
                 admin.environment.logger.error(
-                    "storage failure: an admin request was refused", metadata: ["path": "\(path)", "cause": "\(storage.code)", "error": "\(error)"])
+                    "storage failure: an admin request was refused",
+                    metadata: ["path": "\(path)", "cause": "\(storage.code)", "error": "\(error)"]
+                )
                 let status = storage == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
                 response = errorResponse(status: status, message: admin.text("error_\(storage.code)", context), path: path, context: context)
             } else {
@@ -67,12 +69,22 @@ struct AdminMiddleware: RouterMiddleware {
         }
         if let fresh = newAnonymousCSRF {
             response.setCookie(
-                Cookie(name: AdminCookies.csrf, value: fresh, path: "/admin", secure: context.secureCookies, httpOnly: true, sameSite: .strict))
+                Cookie(name: AdminCookies.csrf, value: fresh, path: "/admin", secure: context.secureCookies, httpOnly: true, sameSite: .strict)
+            )
         }
         // A message is shown once: clear it unless this response is a redirect that sets a new one.
         if flashWasRead, !(300..<400).contains(Int(response.status.code)) {
             response.setCookie(
-                Cookie(name: AdminCookies.flash, value: "", maxAge: 0, path: "/admin", secure: context.secureCookies, httpOnly: true, sameSite: .strict))
+                Cookie(
+                    name: AdminCookies.flash,
+                    value: "",
+                    maxAge: 0,
+                    path: "/admin",
+                    secure: context.secureCookies,
+                    httpOnly: true,
+                    sameSite: .strict
+                )
+            )
         }
         if !path.hasPrefix("/admin/assets/"), response.headers[.cacheControl] == nil {
             response.headers[.cacheControl] = "no-store"

@@ -48,10 +48,11 @@ public struct AdminRenderer: Sendable {
         values["title"] = strings[titleKey] ?? titleKey
         values["asset"] = assets.urls
         if let identity = context.identity {
-            values["me"] = [
-                "name": identity.user.username, "role": strings["role_\(identity.role.rawValue)"] ?? identity.role.rawValue,
-                "isOwner": identity.role == .owner,
-            ] as [String: Any]
+            values["me"] =
+                [
+                    "name": identity.user.username, "role": strings["role_\(identity.role.rawValue)"] ?? identity.role.rawValue,
+                    "isOwner": identity.role == .owner,
+                ] as [String: Any]
             values["nav"] = AdminNavigation.items(for: identity.role, current: context.currentPath, strings: strings)
         }
         if let flash = context.flash {
@@ -69,7 +70,11 @@ public struct AdminRenderer: Sendable {
 
     /// An HTML response of a rendered template.
     public func page(
-        _ template: String, titleKey: String, data: [String: Any] = [:], status: HTTPResponse.Status = .ok, context: AdminRequestContext
+        _ template: String,
+        titleKey: String,
+        data: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext
     ) -> Response {
         Response.html(render(template, titleKey: titleKey, data: data, context: context), status: status)
     }
@@ -79,7 +84,10 @@ extension Response {
     /// A `text/html; charset=utf-8` response.
     public static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     /// A `303 See Other` to a path of the admin page with a one-time message for the next page
@@ -201,7 +209,8 @@ public struct AdminAssets: Sendable {
         var headers: HTTPFields = [.eTag: etag, .contentType: asset.contentType]
         let versioned = request.uri.queryParameters["v"].map(String.init) == asset.hash
         headers[.cacheControl] = versioned ? "public, max-age=31536000, immutable" : "no-cache"
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))

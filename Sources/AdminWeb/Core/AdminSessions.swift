@@ -45,7 +45,9 @@ public struct AdminSessions: Sendable {
 
     /// Sessions stored in `database`.
     public init(
-        database: AppDatabase, lifetime: TimeInterval = 12 * 3600, idleTimeout: TimeInterval = 2 * 3600,
+        database: AppDatabase,
+        lifetime: TimeInterval = 12 * 3600,
+        idleTimeout: TimeInterval = 2 * 3600,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
@@ -59,11 +61,21 @@ public struct AdminSessions: Sendable {
         let token = AdminTokens.random()
         let date = now()
         var session = AdminSession(
-            id: nil, tokenHash: AdminTokens.sha256(token), userId: userID, csrfToken: AdminTokens.random(), address: address, createdAt: date,
-            expiresAt: date.addingTimeInterval(lifetime), lastSeenAt: date)
+            id: nil,
+            tokenHash: AdminTokens.sha256(token),
+            userId: userID,
+            csrfToken: AdminTokens.random(),
+            address: address,
+            createdAt: date,
+            expiresAt: date.addingTimeInterval(lifetime),
+            lastSeenAt: date
+        )
         try session.insert(db)
         // Expired rows are of no use to anyone: sweep them whenever someone signs in.
-        try db.execute(sql: "DELETE FROM adminSession WHERE expiresAt <= ? OR lastSeenAt <= ?", arguments: [date, date.addingTimeInterval(-idleTimeout)])
+        try db.execute(
+            sql: "DELETE FROM adminSession WHERE expiresAt <= ? OR lastSeenAt <= ?",
+            arguments: [date, date.addingTimeInterval(-idleTimeout)]
+        )
         return (token, session)
     }
 

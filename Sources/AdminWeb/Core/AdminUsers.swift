@@ -115,8 +115,14 @@ public struct AdminUsers: Sendable {
         if try AdminUser.filter(Column("username").collating(.nocase) == username).fetchCount(db) > 0 { throw AdminUserError.usernameTaken }
         let date = now()
         var user = AdminUser(
-            id: nil, username: username, passwordHash: Bcrypt.hash(password, cost: bcryptCost), role: role, createdAt: date, updatedAt: date,
-            lastSignInAt: nil)
+            id: nil,
+            username: username,
+            passwordHash: Bcrypt.hash(password, cost: bcryptCost),
+            role: role,
+            createdAt: date,
+            updatedAt: date,
+            lastSignInAt: nil
+        )
         try user.insert(db)
         return user
     }

@@ -32,13 +32,22 @@ enum ConnectionChecks {
             case .transport, .timeout, .deadlineExceeded:
                 return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": error.message])
             default:
-                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": error.httpStatus.map(String.init) ?? "-", "detail": error.message])
+                return Outcome(
+                    ok: false,
+                    messageKey: "settings_test_http",
+                    values: ["status": error.httpStatus.map(String.init) ?? "-", "detail": error.message]
+                )
             }
         }
     }
 
     /// ``GraphAPIClient/probe(phoneNumberID:)`` with the given token and phone number id.
-    static func checkWhatsApp(graphBaseURL: String, accessToken: String?, phoneNumberID: String?, timeout: Duration = .seconds(10)) async
+    static func checkWhatsApp(
+        graphBaseURL: String,
+        accessToken: String?,
+        phoneNumberID: String?,
+        timeout: Duration = .seconds(10)
+    ) async
         -> Outcome
     {
         guard let accessToken, !accessToken.isEmpty else { return Outcome(ok: false, messageKey: "settings_test_wa_missing_token", values: [:]) }
@@ -48,7 +57,11 @@ enum ConnectionChecks {
         let client = GraphAPIClient(baseURL: graphBaseURL, accessToken: accessToken, timeout: timeout)
         do {
             let identity = try await client.probe(phoneNumberID: phone)
-            return Outcome(ok: true, messageKey: "settings_test_wa_ok", values: ["number": identity.displayNumber ?? phone, "name": identity.verifiedName ?? ""])
+            return Outcome(
+                ok: true,
+                messageKey: "settings_test_wa_ok",
+                values: ["number": identity.displayNumber ?? phone, "name": identity.verifiedName ?? ""]
+            )
         } catch {
             switch error {
             case .invalidRequest:
@@ -56,7 +69,11 @@ enum ConnectionChecks {
             case .timeout, .transport, .cancelled:
                 return Outcome(ok: false, messageKey: "settings_test_unreachable", values: ["detail": error.description])
             case .api(let response):
-                return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(response.httpStatus)", "detail": response.message ?? error.description])
+                return Outcome(
+                    ok: false,
+                    messageKey: "settings_test_http",
+                    values: ["status": "\(response.httpStatus)", "detail": response.message ?? error.description]
+                )
             case .httpStatus(let status, let body), .invalidResponse(let status, let body):
                 return Outcome(ok: false, messageKey: "settings_test_http", values: ["status": "\(status)", "detail": String(body.prefix(200))])
             }

@@ -65,7 +65,11 @@ enum AgentsPages: AdminPageModule {
     // MARK: Form
 
     static func renderForm(
-        _ agent: Agent, selected: Set<Int64>, errors: [String], status: HTTPResponse.Status = .ok, context: AdminRequestContext,
+        _ agent: Agent,
+        selected: Set<Int64>,
+        errors: [String],
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext,
         admin: AdminWeb
     ) throws -> Response {
         let choices = try admin.environment.database.documentChoices()
@@ -91,7 +95,13 @@ enum AgentsPages: AdminPageModule {
             "errors": errors,
             "hasErrors": !errors.isEmpty,
         ]
-        return admin.renderer.page("agent-form", titleKey: isNew ? "agents_new_title" : "agents_edit_title", data: data, status: status, context: context)
+        return admin.renderer.page(
+            "agent-form",
+            titleKey: isNew ? "agents_new_title" : "agents_edit_title",
+            data: data,
+            status: status,
+            context: context
+        )
     }
 
     /// One entry per line or comma, trimmed, empty ones and repeats dropped.
@@ -139,7 +149,12 @@ enum AgentsPages: AdminPageModule {
         }
         try database.save(&agent)
         try database.setDocuments(documentIDs, ofAgent: agent.id!)
-        try await admin.audit.record(existing == nil ? "agent.create" : "agent.update", target: String(agent.id!), detail: agent.name, context: context)
+        try await admin.audit.record(
+            existing == nil ? "agent.create" : "agent.update",
+            target: String(agent.id!),
+            detail: agent.name,
+            context: context
+        )
         let key = existing == nil ? "agents_created" : "agents_saved"
         return .redirect(to: "/admin/agents/\(agent.id!)", flash: Flash(.success, admin.text(key, context, ["name": agent.name])))
     }
@@ -162,8 +177,10 @@ enum AgentsPages: AdminPageModule {
             var note: String?
             if let generated = answer.generated {
                 note = admin.text(
-                    "playground_tokens", context,
-                    ["model": generated.model, "prompt": String(generated.promptTokens), "completion": String(generated.completionTokens)])
+                    "playground_tokens",
+                    context,
+                    ["model": generated.model, "prompt": String(generated.promptTokens), "completion": String(generated.completionTokens)]
+                )
             } else if let failure = answer.modelFailure {
                 note = admin.text("playground_model_failed", context, ["error": failure])
             }

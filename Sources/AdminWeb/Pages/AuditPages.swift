@@ -20,7 +20,9 @@ enum AuditPages: AdminPageModule {
                 if let before { request = request.filter(Column("id") < before) }
                 let entries = try request.order(Column("id").desc).limit(pageSize + 1).fetchAll(db)
                 let areas = try String.fetchAll(
-                    db, sql: "SELECT DISTINCT substr(action, 1, instr(action, '.') - 1) FROM auditEntry WHERE instr(action, '.') > 0 ORDER BY 1")
+                    db,
+                    sql: "SELECT DISTINCT substr(action, 1, instr(action, '.') - 1) FROM auditEntry WHERE instr(action, '.') > 0 ORDER BY 1"
+                )
                 return (entries, areas)
             }
             let language = context.language

@@ -22,8 +22,15 @@ enum AuthPages: AdminPageModule {
             if let language = AdminLanguage(code: code) {
                 response.setCookie(
                     Cookie(
-                        name: AdminCookies.language, value: language.rawValue, maxAge: 365 * 86400, path: "/admin", secure: context.secureCookies,
-                        httpOnly: true, sameSite: .strict))
+                        name: AdminCookies.language,
+                        value: language.rawValue,
+                        maxAge: 365 * 86400,
+                        path: "/admin",
+                        secure: context.secureCookies,
+                        httpOnly: true,
+                        sameSite: .strict
+                    )
+                )
             }
             return response
         }
@@ -103,14 +110,26 @@ enum AuthPages: AdminPageModule {
             }
             var response = Response.redirect(to: "/admin/login", flash: Flash(.info, admin.text("logout_done", context)))
             response.setCookie(
-                Cookie(name: AdminCookies.session, value: "", maxAge: 0, path: "/admin", secure: context.secureCookies, httpOnly: true, sameSite: .strict))
+                Cookie(
+                    name: AdminCookies.session,
+                    value: "",
+                    maxAge: 0,
+                    path: "/admin",
+                    secure: context.secureCookies,
+                    httpOnly: true,
+                    sameSite: .strict
+                )
+            )
             return response
         }
     }
 
     /// Creates a session for the user `prepare` returns, with an audit row, in one transaction; returns the cookie token.
     static func signIn(
-        _ admin: AdminWeb, context: AdminRequestContext, action: String, prepare: @escaping @Sendable (Database) throws -> AdminUser
+        _ admin: AdminWeb,
+        context: AdminRequestContext,
+        action: String,
+        prepare: @escaping @Sendable (Database) throws -> AdminUser
     ) async throws -> String {
         let address = context.remoteAddress
         return try await admin.environment.database.writer.write { db in
@@ -124,12 +143,22 @@ enum AuthPages: AdminPageModule {
 
     static func sessionCookie(_ admin: AdminWeb, token: String, context: AdminRequestContext) -> Cookie {
         Cookie(
-            name: AdminCookies.session, value: token, maxAge: Int(admin.configuration.sessionLifetime), path: "/admin",
-            secure: context.secureCookies, httpOnly: true, sameSite: .strict)
+            name: AdminCookies.session,
+            value: token,
+            maxAge: Int(admin.configuration.sessionLifetime),
+            path: "/admin",
+            secure: context.secureCookies,
+            httpOnly: true,
+            sameSite: .strict
+        )
     }
 
     static func setupPage(
-        _ admin: AdminWeb, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok, context: AdminRequestContext
+        _ admin: AdminWeb,
+        error: String? = nil,
+        username: String = "",
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext
     ) -> Response {
         var data: [String: Any] = ["username": username, "minLength": AdminUsers.minimumPasswordLength]
         if let error { data["error"] = error }
@@ -137,7 +166,11 @@ enum AuthPages: AdminPageModule {
     }
 
     static func loginPage(
-        _ admin: AdminWeb, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok, context: AdminRequestContext
+        _ admin: AdminWeb,
+        error: String? = nil,
+        username: String = "",
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext
     ) -> Response {
         var data: [String: Any] = ["username": username]
         if let error { data["error"] = error }
@@ -146,9 +179,16 @@ enum AuthPages: AdminPageModule {
 
     static func tooManyAttempts(_ admin: AdminWeb, wait: TimeInterval, template: String, context: AdminRequestContext) -> Response {
         let minutes = max(1, Int((wait / 60).rounded(.up)))
-        let data: [String: Any] = ["error": admin.text("login_rate_limited", context, ["minutes": "\(minutes)"]), "minLength": AdminUsers.minimumPasswordLength]
+        let data: [String: Any] = [
+            "error": admin.text("login_rate_limited", context, ["minutes": "\(minutes)"]), "minLength": AdminUsers.minimumPasswordLength,
+        ]
         var response = admin.renderer.page(
-            template, titleKey: template == "setup" ? "setup_title" : "login_title", data: data, status: .tooManyRequests, context: context)
+            template,
+            titleKey: template == "setup" ? "setup_title" : "login_title",
+            data: data,
+            status: .tooManyRequests,
+            context: context
+        )
         response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
         return response
     }

@@ -47,9 +47,15 @@ enum ConversationsPages: AdminPageModule {
                 throw AdminError.notFound
             }
             try await admin.audit.record(
-                "conversation.reply", target: String(conversation.id!), detail: "message \(messageID): \(PageSupport.snippet(text, limit: 200))",
-                context: context)
-            return .redirect(to: "/admin/conversations/\(conversation.id!)#message-\(messageID)", flash: Flash(.success, admin.text("conversations_reply_queued", context)))
+                "conversation.reply",
+                target: String(conversation.id!),
+                detail: "message \(messageID): \(PageSupport.snippet(text, limit: 200))",
+                context: context
+            )
+            return .redirect(
+                to: "/admin/conversations/\(conversation.id!)#message-\(messageID)",
+                flash: Flash(.success, admin.text("conversations_reply_queued", context))
+            )
         }
         routes.get("unanswered") { request, context in try unanswered(request, context: context, admin: admin) }
         routes.post("unanswered/{id}/curate") { _, context, form in try await curate(form, context: context, admin: admin) }
@@ -90,7 +96,10 @@ enum ConversationsPages: AdminPageModule {
         // Read before the page: a change in between makes the browser refresh once more, never miss it.
         let version = try admin.environment.database.conversationListVersion()
         let result = try admin.environment.database.conversationPage(
-            ConversationFilter(kind: kind, from: from, to: to), limit: pageSize, offset: (page - 1) * pageSize)
+            ConversationFilter(kind: kind, from: from, to: to),
+            limit: pageSize,
+            offset: (page - 1) * pageSize
+        )
         let rows = result.summaries.map { summary -> [String: Any] in
             let conversation = summary.conversation
             var row = modeBadge(conversation, admin: admin, context: context)
@@ -112,12 +121,22 @@ enum ConversationsPages: AdminPageModule {
             "version": version,
             "conversations": rows, "hasConversations": !rows.isEmpty, "filters": filters, "from": fromText, "to": toText,
             "filtered": kind != .all || from != nil || to != nil,
-            "total": admin.text(result.total == 1 ? "conversations_total_one" : "conversations_total", context, ["count": PageSupport.number(result.total, context)]),
+            "total": admin.text(
+                result.total == 1 ? "conversations_total_one" : "conversations_total",
+                context,
+                ["count": PageSupport.number(result.total, context)]
+            ),
         ]
         if result.total > pageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
-                page: page, pageSize: pageSize, total: result.total, path: "/admin/conversations",
-                parameters: [("filter", kind == .all ? "" : kind.rawValue), ("from", fromText), ("to", toText)], admin: admin, context: context)
+                page: page,
+                pageSize: pageSize,
+                total: result.total,
+                path: "/admin/conversations",
+                parameters: [("filter", kind == .all ? "" : kind.rawValue), ("from", fromText), ("to", toText)],
+                admin: admin,
+                context: context
+            )
         }
         return admin.renderer.page("conversations", titleKey: "conversations_title", data: data, context: context)
     }
@@ -208,7 +227,11 @@ enum ConversationsPages: AdminPageModule {
                 }
                 row["sources"] = cited
                 row["hasSources"] = !cited.isEmpty
-                row["sourcesLabel"] = admin.text(cited.count == 1 ? "conversations_sources_one" : "conversations_sources", context, ["count": String(cited.count)])
+                row["sourcesLabel"] = admin.text(
+                    cited.count == 1 ? "conversations_sources_one" : "conversations_sources",
+                    context,
+                    ["count": String(cited.count)]
+                )
             }
             return PageSupport.compact(row)
         }
@@ -277,13 +300,16 @@ enum ConversationsPages: AdminPageModule {
         return .json(
             ChangesJSON(
                 messages: changes.messages.map { MessageJSON($0, admin: admin, context: context) },
-                conversation: state(changes.conversation, admin: admin, context: context)))
+                conversation: state(changes.conversation, admin: admin, context: context)
+            )
+        )
     }
 
     static func state(_ conversation: Conversation, admin: AdminWeb, context: AdminRequestContext) -> StateJSON {
         StateJSON(
             mode: conversation.mode.rawValue,
-            modeLabel: admin.text(conversation.mode == .human ? "conversations_mode_human" : "conversations_mode_assistant", context))
+            modeLabel: admin.text(conversation.mode == .human ? "conversations_mode_human" : "conversations_mode_assistant", context)
+        )
     }
 
     /// How long one event stream lasts before the browser reconnects (keeps shutdowns and proxies happy).
@@ -329,7 +355,10 @@ enum ConversationsPages: AdminPageModule {
             try await writer.finish(nil)
         }
         return Response(
-            status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"], body: body)
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            body: body
+        )
     }
 
     // MARK: Unanswered questions
@@ -339,7 +368,9 @@ enum ConversationsPages: AdminPageModule {
     static func unanswered(_ request: Request, context: AdminRequestContext, admin: AdminWeb) throws -> Response {
         let page = PageSupport.pageNumber(request)
         let (questions, total) = try admin.environment.database.unansweredQuestions(
-            limit: unansweredPageSize, offset: (page - 1) * unansweredPageSize)
+            limit: unansweredPageSize,
+            offset: (page - 1) * unansweredPageSize
+        )
         let rows = questions.map { question -> [String: Any] in
             PageSupport.compact([
                 "id": String(question.id), "question": question.question,
@@ -354,7 +385,14 @@ enum ConversationsPages: AdminPageModule {
         ]
         if total > unansweredPageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
-                page: page, pageSize: unansweredPageSize, total: total, path: "/admin/unanswered", parameters: [], admin: admin, context: context)
+                page: page,
+                pageSize: unansweredPageSize,
+                total: total,
+                path: "/admin/unanswered",
+                parameters: [],
+                admin: admin,
+                context: context
+            )
         }
         return admin.renderer.page("unanswered", titleKey: "unanswered_title", data: data, context: context)
     }
@@ -367,11 +405,19 @@ enum ConversationsPages: AdminPageModule {
         let book = CuratedAnswers(database: environment.database, originals: environment.library.originals)
         do {
             let (curated, document) = try book.add(
-                question: form.text("question"), answer: form.text("answer"), agentID: question.agentID, answerID: id,
-                createdBy: context.identity?.user.username, now: admin.configuration.now())
+                question: form.text("question"),
+                answer: form.text("answer"),
+                agentID: question.agentID,
+                answerID: id,
+                createdBy: context.identity?.user.username,
+                now: admin.configuration.now()
+            )
             try await admin.audit.record(
-                "unanswered.curate", target: String(id), detail: "document \(document.id ?? 0): \(PageSupport.snippet(curated.question, limit: 200))",
-                context: context)
+                "unanswered.curate",
+                target: String(id),
+                detail: "document \(document.id ?? 0): \(PageSupport.snippet(curated.question, limit: 200))",
+                context: context
+            )
             return .redirect(to: "/admin/unanswered", flash: Flash(.success, admin.text("unanswered_curated", context)))
         } catch let error as CuratedAnswerError {
             switch error {

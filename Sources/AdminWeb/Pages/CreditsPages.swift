@@ -88,8 +88,10 @@ enum CreditsPages: AdminPageModule {
                 if let reference = entry.reference, !reference.isEmpty { row["reference"] = reference }
                 return row
             }
-            let kinds: [[String: Any]] = [("", "credits_kind_all"), ("topUp", "credits_kind_topUp"), ("debit", "credits_kind_debit"), ("adjustment", "credits_kind_adjustment")]
-                .map { ["value": $0.0, "label": admin.text($0.1, context), "selected": (filter.kind?.rawValue ?? "") == $0.0] }
+            let kinds: [[String: Any]] = [
+                ("", "credits_kind_all"), ("topUp", "credits_kind_topUp"), ("debit", "credits_kind_debit"), ("adjustment", "credits_kind_adjustment"),
+            ]
+            .map { ["value": $0.0, "label": admin.text($0.1, context), "selected": (filter.kind?.rawValue ?? "") == $0.0] }
             var data: [String: Any] = [
                 "balance": AdminFormat.credits(micros: status.balance.micros, language),
                 "reserved": AdminFormat.credits(micros: status.reserved.micros, language),
@@ -117,7 +119,15 @@ enum CreditsPages: AdminPageModule {
             let csv = try admin.environment.database.reader.readNow { db in
                 var csv = ByteBuffer(string: "id,created_at,kind,amount,reason,actor,reference\r\n")
                 let rows = try filter.request()
-                    .select(Column("id"), Column("createdAt"), Column("kind"), Column("amount"), Column("reason"), Column("actor"), Column("reference"))
+                    .select(
+                        Column("id"),
+                        Column("createdAt"),
+                        Column("kind"),
+                        Column("amount"),
+                        Column("reason"),
+                        Column("actor"),
+                        Column("reference")
+                    )
                     .order(Column("id").desc)
                     .asRequest(of: Row.self)
                     .fetchCursor(db)
@@ -162,7 +172,11 @@ enum CreditsPages: AdminPageModule {
                 _ = try await ledger.adjust(amount: amount, reason: reason, actor: actor)
                 try await admin.audit.record("credits.adjust", target: amount.formatted, detail: reason, context: context)
             }
-            let text = admin.text(kind == .topUp ? "credits_topped_up" : "credits_adjusted", context, ["amount": AdminFormat.credits(micros: amount.micros, context.language)])
+            let text = admin.text(
+                kind == .topUp ? "credits_topped_up" : "credits_adjusted",
+                context,
+                ["amount": AdminFormat.credits(micros: amount.micros, context.language)]
+            )
             return .redirect(to: "/admin/credits", flash: Flash(.success, text))
         }
 
@@ -183,7 +197,10 @@ enum CreditsPages: AdminPageModule {
     static func writeCSVTimestamp(_ stored: String, into buffer: inout ByteBuffer) {
         var stored = stored
         stored.withUTF8 { bytes in
-            guard bytes.count >= 19 else { buffer.writeBytes(bytes); return }
+            guard bytes.count >= 19 else {
+                buffer.writeBytes(bytes)
+                return
+            }
             buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[..<10]))
             buffer.writeInteger(UInt8(ascii: "T"))
             buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[11...]))

@@ -9,7 +9,12 @@ enum DashboardPages: AdminPageModule {
             let now = admin.configuration.now()
             let stats = try admin.environment.database.reader.readNow { db in try DashboardStats.load(db, now: now) }
             let threshold = try await CreditsPages.effectiveThreshold(admin)
-            return admin.renderer.page("dashboard", titleKey: "dashboard_title", data: data(stats, threshold: threshold, admin: admin, context: context), context: context)
+            return admin.renderer.page(
+                "dashboard",
+                titleKey: "dashboard_title",
+                data: data(stats, threshold: threshold, admin: admin, context: context),
+                context: context
+            )
         }
     }
 
@@ -39,14 +44,18 @@ enum DashboardPages: AdminPageModule {
             series: [
                 .init(className: "bar-in", label: t("dashboard_messages_in"), values: stats.days.map(\.messagesIn)),
                 .init(className: "bar-out", label: t("dashboard_messages_out"), values: stats.days.map(\.messagesOut)),
-            ], title: t("dashboard_chart_messages"))
+            ],
+            title: t("dashboard_chart_messages")
+        )
         let outcomesChart = SVGChart.stackedBars(
             labels: labels,
             series: [
                 .init(className: "bar-answered", label: t("dashboard_answered"), values: stats.days.map(\.answered)),
                 .init(className: "bar-handoff", label: t("dashboard_handed_off"), values: stats.days.map(\.handedOff)),
                 .init(className: "bar-unanswered", label: t("dashboard_unanswered"), values: stats.days.map(\.unanswered)),
-            ], title: t("dashboard_chart_outcomes"))
+            ],
+            title: t("dashboard_chart_outcomes")
+        )
         var data: [String: Any] = [
             "today": period(stats.today),
             "month": period(stats.month),

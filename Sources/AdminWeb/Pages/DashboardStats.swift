@@ -60,10 +60,12 @@ struct DashboardStats: Sendable {
         // Day boundaries in the server's zone (a day is 23 or 25 hours when the clocks change).
         let boundaries = (0...30).map { calendar.date(byAdding: .day, value: $0, to: startOfMonth) ?? startOfMonth }
         let messageCounts = try db.cachedStatement(
-            sql: "SELECT direction, COUNT(*) FROM message WHERE createdAt >= ? AND createdAt < ? GROUP BY direction")
+            sql: "SELECT direction, COUNT(*) FROM message WHERE createdAt >= ? AND createdAt < ? GROUP BY direction"
+        )
         // `+outcome`: group without reading through the outcome index, which would visit every answer ever given.
         let answerCounts = try db.cachedStatement(
-            sql: "SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ? AND createdAt < ? GROUP BY +outcome")
+            sql: "SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ? AND createdAt < ? GROUP BY +outcome"
+        )
         for index in 0..<30 {
             var day = Day(date: formatter.string(from: boundaries[index]))
             let range: StatementArguments = [boundaries[index], boundaries[index + 1]]
@@ -111,13 +113,19 @@ struct DashboardStats: Sendable {
             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT conversationId) FROM message WHERE createdAt >= ?", arguments: [start]) ?? 0
         // Time to reply of the answers sent (the assistant's own answers; handoffs wait for people).
         var latencies = try Int.fetchAll(
-            db, sql: "SELECT latencyMs FROM answer WHERE createdAt >= ? AND +outcome IN ('generated', 'extractive')",
-            arguments: [start])
+            db,
+            sql: "SELECT latencyMs FROM answer WHERE createdAt >= ? AND +outcome IN ('generated', 'extractive')",
+            arguments: [start]
+        )
         latencies.sort()
         period.medianReplyMs = percentile(latencies, 0.5)
         period.p95ReplyMs = percentile(latencies, 0.95)
         period.creditsSpentMicros =
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(-SUM(amount), 0) FROM creditEntry WHERE kind = 'debit' AND createdAt >= ?", arguments: [start])
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT COALESCE(-SUM(amount), 0) FROM creditEntry WHERE kind = 'debit' AND createdAt >= ?",
+                arguments: [start]
+            )
             ?? 0
         return period
     }

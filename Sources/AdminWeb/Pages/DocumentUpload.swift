@@ -69,7 +69,6 @@ struct DocumentUpload {
         }
     }
 
-
     /// Parser state; the parser's callbacks cannot throw, so the first failure is kept and rethrown by the reader.
     private final class Collector {
         let originals: OriginalStore

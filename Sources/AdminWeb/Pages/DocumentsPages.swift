@@ -39,7 +39,8 @@ enum DocumentsPages: AdminPageModule {
         let page = PageSupport.pageNumber(request)
         let result = try database.documentPage(statuses: filter.statuses, limit: pageSize, offset: (page - 1) * pageSize)
         let tabs = filters.map { entry -> [String: Any] in
-            let count = entry.statuses.map { statuses in statuses.reduce(0) { $0 + (result.countsByStatus[$1] ?? 0) } }
+            let count =
+                entry.statuses.map { statuses in statuses.reduce(0) { $0 + (result.countsByStatus[$1] ?? 0) } }
                 ?? result.countsByStatus.values.reduce(0, +)
             return [
                 "href": entry.key == "all" ? "/admin/documents" : "/admin/documents?status=\(entry.key)",
@@ -62,8 +63,14 @@ enum DocumentsPages: AdminPageModule {
         ]
         if result.total > pageSize || page > 1 {
             data["pagination"] = PageSupport.pagination(
-                page: page, pageSize: pageSize, total: result.total, path: "/admin/documents",
-                parameters: filter.key == "all" ? [] : [("status", filter.key)], admin: admin, context: context)
+                page: page,
+                pageSize: pageSize,
+                total: result.total,
+                path: "/admin/documents",
+                parameters: filter.key == "all" ? [] : [("status", filter.key)],
+                admin: admin,
+                context: context
+            )
         }
         return admin.renderer.page("documents", titleKey: "documents_title", data: data, context: context)
     }
@@ -128,8 +135,11 @@ enum DocumentsPages: AdminPageModule {
         }
         if !added.isEmpty {
             try await admin.audit.record(
-                "document.upload", target: added.map { String($0.document.id ?? 0) }.joined(separator: ","),
-                detail: added.map(\.document.filename).joined(separator: ", "), context: context)
+                "document.upload",
+                target: added.map { String($0.document.id ?? 0) }.joined(separator: ","),
+                detail: added.map(\.document.filename).joined(separator: ", "),
+                context: context
+            )
         }
         if let storageFailure {
             let status = storageStatus(storageFailure)
@@ -151,7 +161,8 @@ enum DocumentsPages: AdminPageModule {
             return .redirect(to: "/admin/documents", flash: Flash(.error, refusedText))
         }
         let count = added.count
-        let message = count == 1
+        let message =
+            count == 1
             ? admin.text("documents_uploaded_one", context, ["name": added[0].document.filename])
             : admin.text("documents_uploaded_many", context, ["count": String(count)])
         return .redirect(to: "/admin/documents", flash: Flash(.success, message))
@@ -211,8 +222,14 @@ enum DocumentsPages: AdminPageModule {
         ]
         if document.chunks > chunkPageSize {
             data["pagination"] = PageSupport.pagination(
-                page: page, pageSize: chunkPageSize, total: document.chunks, path: "/admin/documents/\(id)", parameters: [],
-                admin: admin, context: context)
+                page: page,
+                pageSize: chunkPageSize,
+                total: document.chunks,
+                path: "/admin/documents/\(id)",
+                parameters: [],
+                admin: admin,
+                context: context
+            )
         }
         return admin.renderer.page("document", titleKey: "documents_detail_title", data: PageSupport.compact(data), context: context)
     }

@@ -11,12 +11,22 @@ enum PageSupport {
 
     /// The data of a pagination bar: "1–50 of 1 000" with previous and next links keeping the other parameters.
     static func pagination(
-        page: Int, pageSize: Int, total: Int, path: String, parameters: [(String, String)], admin: AdminWeb, context: AdminRequestContext
+        page: Int,
+        pageSize: Int,
+        total: Int,
+        path: String,
+        parameters: [(String, String)],
+        admin: AdminWeb,
+        context: AdminRequestContext
     ) -> [String: Any] {
         let first = total == 0 ? 0 : (page - 1) * pageSize + 1
         let last = min(total, page * pageSize)
         var data: [String: Any] = [
-            "summary": admin.text("list_page_summary", context, ["first": number(first, context), "last": number(last, context), "total": number(total, context)])
+            "summary": admin.text(
+                "list_page_summary",
+                context,
+                ["first": number(first, context), "last": number(last, context), "total": number(total, context)]
+            )
         ]
         func link(_ target: Int) -> String {
             let all = parameters.filter { !$0.1.isEmpty } + (target > 1 ? [("page", String(target))] : [])

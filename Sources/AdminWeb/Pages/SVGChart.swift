@@ -15,7 +15,10 @@ enum SVGChart {
     /// Stacked bars, one per day, with a y axis, grid lines and every fifth day labelled.
     static func stackedBars(labels: [String], series: [Series], title: String, width: Int = 460, height: Int = 230) -> String {
         // Drawn at about the size a dashboard card shows it, so 12-unit text stays about 12 px on screen.
-        let left = 34.0, right = 6.0, top = 10.0, bottom = 26.0
+        let left = 34.0
+        let right = 6.0
+        let top = 10.0
+        let bottom = 26.0
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
         let count = max(1, labels.count)
@@ -41,7 +44,8 @@ enum SVGChart {
                 guard value > 0, maximum > 0 else { continue }
                 let barHeight = plotHeight * Double(value) / Double(maximum)
                 base -= barHeight
-                svg += "<rect class=\"\(item.className)\" x=\"\(format(x))\" y=\"\(format(base))\" width=\"\(format(barWidth))\" height=\"\(format(barHeight))\">"
+                svg +=
+                    "<rect class=\"\(item.className)\" x=\"\(format(x))\" y=\"\(format(base))\" width=\"\(format(barWidth))\" height=\"\(format(barHeight))\">"
                 svg += "<title>\(escape(label)): \(escape(item.label)) \(value)</title></rect>"
             }
             if index % 5 == 0 || index == labels.count - 1 {

@@ -50,17 +50,37 @@ enum SettingsPages: AdminPageModule {
                 }
             }
             if let url = candidate.llmBaseURL, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                return try page(admin, typed: typed, result: (false, admin.text("settings_test_bad_url", context)), status: .badRequest, context: context)
+                return try page(
+                    admin,
+                    typed: typed,
+                    result: (false, admin.text("settings_test_bad_url", context)),
+                    status: .badRequest,
+                    context: context
+                )
             }
             switch form.text("action") {
             case "test_llm":
                 let outcome = await ConnectionChecks.checkLLM(baseURL: candidate.llmBaseURL, model: candidate.llmModel, apiKey: candidate.llmAPIKey)
-                return try page(admin, typed: typed, result: (outcome.ok, admin.text(outcome.messageKey, context, outcome.values)), anchor: "llm", context: context)
+                return try page(
+                    admin,
+                    typed: typed,
+                    result: (outcome.ok, admin.text(outcome.messageKey, context, outcome.values)),
+                    anchor: "llm",
+                    context: context
+                )
             case "test_whatsapp":
                 let outcome = await ConnectionChecks.checkWhatsApp(
-                    graphBaseURL: admin.environment.graphBaseURL, accessToken: candidate.whatsappAccessToken, phoneNumberID: candidate.whatsappPhoneNumberID)
+                    graphBaseURL: admin.environment.graphBaseURL,
+                    accessToken: candidate.whatsappAccessToken,
+                    phoneNumberID: candidate.whatsappPhoneNumberID
+                )
                 return try page(
-                    admin, typed: typed, result: (outcome.ok, admin.text(outcome.messageKey, context, outcome.values)), anchor: "whatsapp", context: context)
+                    admin,
+                    typed: typed,
+                    result: (outcome.ok, admin.text(outcome.messageKey, context, outcome.values)),
+                    anchor: "whatsapp",
+                    context: context
+                )
             default:
                 guard !changes.isEmpty else {
                     return .redirect(to: "/admin/settings", flash: Flash(.info, admin.text("settings_unchanged", context)))
@@ -83,8 +103,12 @@ enum SettingsPages: AdminPageModule {
     }
 
     static func page(
-        _ admin: AdminWeb, typed: [String: String] = [:], result: (Bool, String)? = nil, anchor: String? = nil,
-        status: HTTPResponse.Status = .ok, context: AdminRequestContext
+        _ admin: AdminWeb,
+        typed: [String: String] = [:],
+        result: (Bool, String)? = nil,
+        anchor: String? = nil,
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext
     ) throws -> Response {
         guard let live = admin.environment.liveSettings else { throw AdminError.notFound }
         let current = live.current

@@ -19,9 +19,19 @@ enum UsersPages: AdminPageModule {
                 try AdminUsers.validate(username: username, password: password)
                 let hash = try admin.users.hash(password)
                 try await admin.environment.database.writer.write { db in
-                    if try AdminUser.filter(Column("username").collating(.nocase) == username).fetchCount(db) > 0 { throw AdminUserError.usernameTaken }
+                    if try AdminUser.filter(Column("username").collating(.nocase) == username).fetchCount(db) > 0 {
+                        throw AdminUserError.usernameTaken
+                    }
                     let date = admin.configuration.now()
-                    var user = AdminUser(id: nil, username: username, passwordHash: hash, role: role, createdAt: date, updatedAt: date, lastSignInAt: nil)
+                    var user = AdminUser(
+                        id: nil,
+                        username: username,
+                        passwordHash: hash,
+                        role: role,
+                        createdAt: date,
+                        updatedAt: date,
+                        lastSignInAt: nil
+                    )
                     try user.insert(db)
                     try AdminAudit.record("user.create", target: username, detail: role.rawValue, context: context, in: db)
                 }
@@ -84,7 +94,11 @@ enum UsersPages: AdminPageModule {
     }
 
     static func page(
-        _ admin: AdminWeb, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok, context: AdminRequestContext
+        _ admin: AdminWeb,
+        error: String? = nil,
+        username: String = "",
+        status: HTTPResponse.Status = .ok,
+        context: AdminRequestContext
     ) throws -> Response {
         let language = context.language
         let me = context.identity?.user.id

@@ -243,7 +243,9 @@ extension BalcaoConfiguration {
         embedding.provider = reader.string("embedding.provider") ?? embedding.provider
         guard ["local", "openai", "none"].contains(embedding.provider) else {
             throw reader.problem(
-                "embedding.provider", "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\"")
+                "embedding.provider",
+                "[embedding] provider must be \"local\", \"openai\" or \"none\", not \"\(embedding.provider)\""
+            )
         }
         embedding.modelPath = reader.string("embedding.model_path")
         embedding.baseURL = reader.string("embedding.base_url")

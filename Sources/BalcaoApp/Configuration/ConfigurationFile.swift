@@ -43,7 +43,8 @@ struct ConfigurationFile {
                 }
                 guard let value = entries[key], let text = Self.text(of: value) else {
                     throw ConfigurationError(
-                        description: "\(path): \(section).\(key) must be a string, a number or a boolean, not \(Self.kind(of: entries[key]))")
+                        description: "\(path): \(section).\(key) must be a string, a number or a boolean, not \(Self.kind(of: entries[key]))"
+                    )
                 }
                 values["\(section).\(key)"] = text
             }

@@ -18,7 +18,8 @@ enum APIJSONBody {
     /// backslash followed by `u0000` (the six characters of text) is left as it is.
     static func replacingNULEscapes(in json: Data) -> Data {
         let bytes = [UInt8](json)
-        let backslash = UInt8(ascii: "\\"), zero = UInt8(ascii: "0")
+        let backslash = UInt8(ascii: "\\")
+        let zero = UInt8(ascii: "0")
         guard bytes.contains(backslash) else { return json }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

@@ -156,18 +156,23 @@ struct ConversationsController<Context: RequestContext>: Sendable {
         return APIConversationThread(
             conversation: APIConversation(conversation),
             messages: try balcao.database.messages(ofConversation: conversation.id!).map(APIMessage.init),
-            answers: try balcao.database.answers(ofConversation: conversation.id!).map(APIAnswer.init))
+            answers: try balcao.database.answers(ofConversation: conversation.id!).map(APIAnswer.init)
+        )
     }
 
     @Sendable func handoff(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        guard let changed = try await balcao.conversations.takeOver(conversationID: conversation.id!) else { throw APIError.notFound("There is no such conversation.") }
+        guard let changed = try await balcao.conversations.takeOver(conversationID: conversation.id!) else {
+            throw APIError.notFound("There is no such conversation.")
+        }
         return APIConversation(changed)
     }
 
     @Sendable func release(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        guard let changed = try await balcao.conversations.release(conversationID: conversation.id!) else { throw APIError.notFound("There is no such conversation.") }
+        guard let changed = try await balcao.conversations.release(conversationID: conversation.id!) else {
+            throw APIError.notFound("There is no such conversation.")
+        }
         return APIConversation(changed)
     }
 

@@ -62,8 +62,12 @@ struct CreditsController<Context: RequestContext>: Sendable {
         let status = try await balcao.ledger.status()
         let entries = try await balcao.ledger.recentEntries(limit: 50)
         return APICredits(
-            balance: status.balance.formatted, reserved: status.reserved.formatted, lowBalanceThreshold: status.lowBalanceThreshold?.formatted,
-            isLow: status.isLow, ledger: entries.map(APICreditEntry.init))
+            balance: status.balance.formatted,
+            reserved: status.reserved.formatted,
+            lowBalanceThreshold: status.lowBalanceThreshold?.formatted,
+            isLow: status.isLow,
+            ledger: entries.map(APICreditEntry.init)
+        )
     }
 
     struct TopUpBody: Decodable {
@@ -90,7 +94,12 @@ struct CreditsController<Context: RequestContext>: Sendable {
         guard !reason.isEmpty else { throw APIError.badRequest("A top-up needs a reason.") }
         let result: TopUpResult
         do {
-            result = try await balcao.ledger.topUp(amount: CreditAmount(credits: body.amount), reason: reason, actor: "api", externalID: body.externalID)
+            result = try await balcao.ledger.topUp(
+                amount: CreditAmount(credits: body.amount),
+                reason: reason,
+                actor: "api",
+                externalID: body.externalID
+            )
         } catch let error as CreditError {
             throw APIError.badRequest(error.description)
         }
@@ -105,7 +114,10 @@ struct CreditsController<Context: RequestContext>: Sendable {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         let payload = Data(buffer: buffer, byteTransferStrategy: .noCopy)
         let outcome = try await balcao.ledger.handleStripeWebhook(
-            payload: payload, signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!], webhook: StripeWebhook(secret: secret))
+            payload: payload,
+            signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!],
+            webhook: StripeWebhook(secret: secret)
+        )
         switch outcome {
         case .credited(let amount, let eventID, _):
             balcao.logger.notice("credits bought", metadata: ["amount": "\(amount)", "event": "\(eventID)"])

@@ -29,7 +29,11 @@ struct DocumentsController<Context: RequestContext>: Sendable {
         }
         do {
             let registered = try balcao.library.add(
-                upload.file, filename: upload.filename, agent: agent, password: upload.fields["password"])
+                upload.file,
+                filename: upload.filename,
+                agent: agent,
+                password: upload.fields["password"]
+            )
             return EditedResponse(status: registered.isDuplicate ? .ok : .created, response: APIDocument(registered.document))
         } catch DocumentLibraryError.unsupportedType {
             throw APIError(.unsupportedMediaType, code: "unsupported_type", message: DocumentLibraryError.unsupportedType.description)

@@ -21,7 +21,11 @@ struct MultipartUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
             let boundary = MultipartHeaders.boundary(in: contentType)
         else {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the file as multipart/form-data with a field named “file”.")
+            throw APIError(
+                .unsupportedMediaType,
+                code: "unsupported_media_type",
+                message: "Send the file as multipart/form-data with a field named “file”."
+            )
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + 64 * 1024 {
             throw Self.tooLarge(limit)

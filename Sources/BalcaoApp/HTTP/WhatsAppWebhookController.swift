@@ -22,8 +22,11 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
         let query = request.uri.queryParameters
         guard let expected = balcao.liveSettings.current.whatsappVerifyToken,
             let challenge = WebhookVerification.challenge(
-                mode: query["hub.mode"].map(String.init), verifyToken: query["hub.verify_token"].map(String.init),
-                challenge: query["hub.challenge"].map(String.init), expectedToken: expected)
+                mode: query["hub.mode"].map(String.init),
+                verifyToken: query["hub.verify_token"].map(String.init),
+                challenge: query["hub.challenge"].map(String.init),
+                expectedToken: expected
+            )
         else {
             return Response(status: .forbidden)
         }
@@ -75,10 +78,13 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
             let storage = StorageError(error)
             balcao.logger.error(
                 "could not store a WhatsApp delivery: answered 503 so that Meta sends it again",
-                metadata: ["cause": "\(storage?.code ?? "database_error")", "error": "\(error)"])
+                metadata: ["cause": "\(storage?.code ?? "database_error")", "error": "\(error)"]
+            )
             throw APIError(
-                .serviceUnavailable, code: storage?.code ?? "storage_failed",
-                message: "The delivery could not be stored; send it again later. \(storage?.description ?? "\(error)")")
+                .serviceUnavailable,
+                code: storage?.code ?? "storage_failed",
+                message: "The delivery could not be stored; send it again later. \(storage?.description ?? "\(error)")"
+            )
         }
         return Response(status: .ok)
     }

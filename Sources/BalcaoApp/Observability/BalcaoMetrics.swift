@@ -24,7 +24,9 @@ public final class BalcaoMetrics: Sendable {
 
     /// Every metric's name and help (one place, since a name must always come with the same help text).
     enum Name {
-        static var webhooksReceived: MetricNameDescriptor { d("webhooks_received", "total", "WhatsApp webhook deliveries accepted (signature valid, stored).") }
+        static var webhooksReceived: MetricNameDescriptor {
+            d("webhooks_received", "total", "WhatsApp webhook deliveries accepted (signature valid, stored).")
+        }
         static var webhooksRejected: MetricNameDescriptor { d("webhooks_rejected", "total", "WhatsApp webhook deliveries refused, by reason.") }
         static var turns: MetricNameDescriptor { d("turns", "total", "Conversation turns opened (customer messages answered together).") }
         static var answers: MetricNameDescriptor { d("answers", "total", "Answers by outcome.") }
@@ -41,7 +43,9 @@ public final class BalcaoMetrics: Sendable {
         static var creditsBalance: MetricNameDescriptor { d("credits", "balance", "Prepaid credit balance, in credits.") }
         static var creditsSpent: MetricNameDescriptor { d("credits_spent", "total", "Credits debited for answers, all time.") }
         static var queueDepth: MetricNameDescriptor { d("ingestion_queue", "depth", "Ingestion jobs waiting or running.") }
-        static var ingestionDuration: MetricNameDescriptor { d("ingestion_duration", "seconds", "Ingestion jobs (extract, chunk, embed, index) by outcome.") }
+        static var ingestionDuration: MetricNameDescriptor {
+            d("ingestion_duration", "seconds", "Ingestion jobs (extract, chunk, embed, index) by outcome.")
+        }
         static var indexSize: MetricNameDescriptor { d("vector_index", "vectors", "Vectors in the in-memory index.") }
         static var searchDuration: MetricNameDescriptor { d("vector_search_duration", "seconds", "Vector index searches.") }
 
@@ -113,7 +117,9 @@ public final class BalcaoMetrics: Sendable {
     /// An ingestion job ended with `outcome` after `duration`.
     public func ingestion(outcome: String, duration: Duration) {
         registry.makeDurationHistogram(
-            descriptor: Name.ingestionDuration, labels: [("outcome", outcome)], buckets: Self.latencyBuckets + [.seconds(120), .seconds(300)]
+            descriptor: Name.ingestionDuration,
+            labels: [("outcome", outcome)],
+            buckets: Self.latencyBuckets + [.seconds(120), .seconds(300)]
         ).record(duration)
     }
 
@@ -134,8 +140,11 @@ public final class BalcaoMetrics: Sendable {
         let (answers, turns, entries, depth) = try database.reader.read { db in
             let last = cursor.withLock { $0 }
             let answers = try Row.fetchAll(
-                db, sql: "SELECT outcome, COUNT(*) AS n, MAX(id) AS last FROM answer WHERE id > ? GROUP BY outcome", arguments: [last.answer])
-                .map { (outcome: $0["outcome"] as String, count: $0["n"] as Int, last: $0["last"] as Int64) }
+                db,
+                sql: "SELECT outcome, COUNT(*) AS n, MAX(id) AS last FROM answer WHERE id > ? GROUP BY outcome",
+                arguments: [last.answer]
+            )
+            .map { (outcome: $0["outcome"] as String, count: $0["n"] as Int, last: $0["last"] as Int64) }
             let turns = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MAX(id) AS last FROM turn WHERE id > ?", arguments: [last.turn])
                 .map { (count: $0["n"] as Int, last: $0["last"] as Int64?) }
             let entries = try Row.fetchOne(
@@ -144,7 +153,8 @@ public final class BalcaoMetrics: Sendable {
                     SELECT COALESCE(SUM(amount), 0) AS total, COALESCE(-SUM(CASE WHEN kind = 'debit' THEN amount ELSE 0 END), 0) AS spent,
                            MAX(id) AS last
                     FROM creditEntry WHERE id > ?
-                    """, arguments: [last.creditEntry]
+                    """,
+                arguments: [last.creditEntry]
             ).map { (total: $0["total"] as Int64, spent: $0["spent"] as Int64, last: $0["last"] as Int64?) }
             let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running')") ?? 0
             return (answers, turns, entries, depth)

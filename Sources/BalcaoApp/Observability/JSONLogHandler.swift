@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -92,8 +93,15 @@ public struct JSONLogHandler: LogHandler {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min,
-            parts.tm_sec, now.tv_nsec / 1_000_000)
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            parts.tm_year + 1900,
+            parts.tm_mon + 1,
+            parts.tm_mday,
+            parts.tm_hour,
+            parts.tm_min,
+            parts.tm_sec,
+            now.tv_nsec / 1_000_000
+        )
     }
 
     /// One `write(2)` per line, so lines from concurrent tasks never interleave.

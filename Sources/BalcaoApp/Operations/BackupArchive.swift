@@ -2,6 +2,7 @@ import Crypto
 public import Foundation
 public import Storage
 import ZIPFoundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +65,8 @@ public enum BackupError: Error, CustomStringConvertible, Sendable, Equatable {
         case .archiveExists(let path): return "\(path) already exists: choose another file name (a backup never overwrites)."
         case .unreadableArchive(let path, let reason): return "\(path) is not a readable Balcão backup (truncated or not a zip archive): \(reason)"
         case .badManifest(let reason): return "The backup's manifest is missing or unreadable: \(reason)"
-        case .unsupportedFormat(let format): return "The backup has format \(format), newer than this Balcão understands: restore it with a newer version."
+        case .unsupportedFormat(let format):
+            return "The backup has format \(format), newer than this Balcão understands: restore it with a newer version."
         case .checksumMismatch(let path): return "The backup is damaged: \(path) does not match its checksum."
         case .missingEntry(let path): return "The backup is incomplete: \(path) is missing."
         case .unexpectedEntry(let path): return "The backup holds an unexpected file \(path): refused."
@@ -107,7 +109,11 @@ public enum BackupArchive {
     /// Writes a backup of a data directory that a daemon may be using, to a new file `archive` (mode 0600: it holds the
     /// secret key). The file appears only when complete.
     public static func create(
-        directory: DataDirectory, database: AppDatabase, configurationFile: URL?, to archive: URL, now: Date = Date()
+        directory: DataDirectory,
+        database: AppDatabase,
+        configurationFile: URL?,
+        to archive: URL,
+        now: Date = Date()
     ) throws -> BackupSummary {
         let manager = FileManager.default
         guard manager.fileExists(atPath: directory.database.path) else { throw BackupError.noDatabase(path: directory.database.path) }
@@ -144,7 +150,12 @@ public enum BackupArchive {
             entries.append(.init(path: file.path, bytes: bytes, sha256: digest))
         }
         let manifest = BackupManifest(
-            balcaoVersion: BalcaoVersion.current, createdAt: now, counts: counts, entries: entries, missingOriginals: missing)
+            balcaoVersion: BalcaoVersion.current,
+            createdAt: now,
+            counts: counts,
+            entries: entries,
+            missingOriginals: missing
+        )
 
         // 3. The archive, written beside its final name and renamed when complete.
         // Inside the 0700 work directory, so the secret key is never readable by others while the file is written.
@@ -169,7 +180,10 @@ public enum BackupArchive {
         encoder.dateEncodingStrategy = .iso8601
         let manifestData = try encoder.encode(manifest)
         try zip.addEntry(
-            with: manifestPath, type: .file, uncompressedSize: Int64(manifestData.count), compressionMethod: .deflate
+            with: manifestPath,
+            type: .file,
+            uncompressedSize: Int64(manifestData.count),
+            compressionMethod: .deflate
         ) { position, size in
             manifestData.subdata(in: Int(position)..<Int(position) + size)
         }
@@ -215,7 +229,10 @@ public enum BackupArchive {
             seen.insert(entry.path)
             let destination = staging.appendingPathComponent(entry.path)
             try manager.createDirectory(
-                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: destination.deletingLastPathComponent(),
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             do { _ = try zip.extract(entry, to: destination, skipCRC32: false) } catch {
                 throw BackupError.unreadableArchive(path: archive.path, reason: "\(entry.path): \(error)")
             }

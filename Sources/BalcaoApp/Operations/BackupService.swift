@@ -24,7 +24,12 @@ public struct BackupService: Service {
 
     /// Creates the service.
     public init(
-        directory: DataDirectory, database: AppDatabase, configurationFile: URL?, destination: URL, interval: Duration, keep: Int,
+        directory: DataDirectory,
+        database: AppDatabase,
+        configurationFile: URL?,
+        destination: URL,
+        interval: Duration,
+        keep: Int,
         logger: Logger
     ) {
         self.directory = directory
@@ -52,10 +57,16 @@ public struct BackupService: Service {
             try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let archive = destination.appendingPathComponent(Self.fileName(for: now))
             let summary = try BackupArchive.create(
-                directory: directory, database: database, configurationFile: configurationFile, to: archive, now: now)
+                directory: directory,
+                database: database,
+                configurationFile: configurationFile,
+                to: archive,
+                now: now
+            )
             logger.notice(
                 "backup written",
-                metadata: ["file": "\(archive.path)", "bytes": "\(summary.bytes)", "files": "\(summary.manifest.entries.count)"])
+                metadata: ["file": "\(archive.path)", "bytes": "\(summary.bytes)", "files": "\(summary.manifest.entries.count)"]
+            )
             prune()
             return archive
         } catch {
@@ -84,7 +95,15 @@ public struct BackupService: Service {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
         return String(
-            format: "balcao-%04d%02d%02d-%02d%02d%02d-%03d.zip", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, c.nanosecond! / 1_000_000)
+            format: "balcao-%04d%02d%02d-%02d%02d%02d-%03d.zip",
+            c.year!,
+            c.month!,
+            c.day!,
+            c.hour!,
+            c.minute!,
+            c.second!,
+            c.nanosecond! / 1_000_000
+        )
     }
 
     static func isArchiveName(_ name: String) -> Bool {
@@ -97,10 +116,17 @@ extension Balcao {
     public func backupService(configurationFile: URL?) -> BackupService? {
         let settings = configuration.backup
         guard settings.intervalHours > 0 else { return nil }
-        let destination = settings.directory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let destination =
+            settings.directory.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? directory.root.appendingPathComponent("backups", isDirectory: true)
         return BackupService(
-            directory: directory, database: database, configurationFile: configurationFile, destination: destination,
-            interval: .milliseconds(Int64(settings.intervalHours * 3_600_000)), keep: settings.keep, logger: logger)
+            directory: directory,
+            database: database,
+            configurationFile: configurationFile,
+            destination: destination,
+            interval: .milliseconds(Int64(settings.intervalHours * 3_600_000)),
+            keep: settings.keep,
+            logger: logger
+        )
     }
 }

@@ -4,6 +4,7 @@ import GRDB
 import LLM
 import Storage
 import WhatsApp
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,14 @@ public struct Doctor: Sendable {
             configuration = try BalcaoConfiguration.load(file: configurationFile, environment: environment)
             checks.append(.init("configuration", .ok, configurationFile.map { "\($0.path) parsed, every key known" } ?? "no file: embedded defaults"))
         } catch {
-            return [.init("configuration", .fail, "\(error)", fix: "correct the file (see the documented example /etc/balcao/balcao.toml or Resources/balcao.toml)")]
+            return [
+                .init(
+                    "configuration",
+                    .fail,
+                    "\(error)",
+                    fix: "correct the file (see the documented example /etc/balcao/balcao.toml or Resources/balcao.toml)"
+                )
+            ]
         }
         var settings = configuration
         if let dataDirectory { settings.storage.dataDirectory = dataDirectory }
@@ -106,8 +114,11 @@ public struct Doctor: Sendable {
         guard manager.fileExists(atPath: directory.root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return [
                 .init(
-                    "data directory", .fail, "\(directory.root.path) does not exist",
-                    fix: "start the daemon once (it creates it) or restore a backup: balcao restore FILE")
+                    "data directory",
+                    .fail,
+                    "\(directory.root.path) does not exist",
+                    fix: "start the daemon once (it creates it) or restore a backup: balcao restore FILE"
+                )
             ]
         }
         var checks: [DoctorCheck] = []
@@ -116,13 +127,21 @@ public struct Doctor: Sendable {
             if info.owner != uid {
                 checks.append(
                     .init(
-                        "data directory", .fail, "\(directory.root.path) belongs to uid \(info.owner), not to the user running this (uid \(uid))",
-                        fix: "chown -R balcao:balcao \(directory.root.path) (or run as the service user: sudo -u balcao balcao doctor)"))
+                        "data directory",
+                        .fail,
+                        "\(directory.root.path) belongs to uid \(info.owner), not to the user running this (uid \(uid))",
+                        fix: "chown -R balcao:balcao \(directory.root.path) (or run as the service user: sudo -u balcao balcao doctor)"
+                    )
+                )
             } else if info.mode & 0o077 != 0 {
                 checks.append(
                     .init(
-                        "data directory", .warn, "\(directory.root.path) has mode \(String(info.mode, radix: 8)): others can look inside",
-                        fix: "chmod 700 \(directory.root.path)"))
+                        "data directory",
+                        .warn,
+                        "\(directory.root.path) has mode \(String(info.mode, radix: 8)): others can look inside",
+                        fix: "chmod 700 \(directory.root.path)"
+                    )
+                )
             } else {
                 checks.append(.init("data directory", .ok, "\(directory.root.path), owner-only (\(String(info.mode, radix: 8)))"))
             }
@@ -132,8 +151,12 @@ public struct Doctor: Sendable {
                 if name == "secret.key" && manager.fileExists(atPath: directory.database.path) {
                     checks.append(
                         .init(
-                            name, .fail, "missing while the database exists: sealed secrets (document passwords) cannot be opened",
-                            fix: "restore secret.key from a backup (balcao restore FILE)"))
+                            name,
+                            .fail,
+                            "missing while the database exists: sealed secrets (document passwords) cannot be opened",
+                            fix: "restore secret.key from a backup (balcao restore FILE)"
+                        )
+                    )
                 }
                 continue
             }
@@ -142,15 +165,24 @@ public struct Doctor: Sendable {
                 // The daemon refuses to start with it; never replaced, since a new key would lose every saved secret.
                 checks.append(
                     .init(
-                        name, .fail, "damaged: \(size.map { "\($0) bytes" } ?? "not a readable file") instead of \(SecretBox.keySize)",
+                        name,
+                        .fail,
+                        "damaged: \(size.map { "\($0) bytes" } ?? "not a readable file") instead of \(SecretBox.keySize)",
                         fix: "restore secret.key from a backup (balcao restore FILE), or move it away to start with a new key "
-                            + "(the saved secrets become unreadable)"))
+                            + "(the saved secrets become unreadable)"
+                    )
+                )
             } else if info.owner != uid {
                 checks.append(.init(name, .fail, "belongs to uid \(info.owner)", fix: "chown balcao:balcao \(url.path)"))
             } else if info.mode & 0o077 != 0 {
                 checks.append(
                     .init(
-                        name, .fail, "mode \(String(info.mode, radix: 8)): readable by other users", fix: "chmod 600 \(url.path)"))
+                        name,
+                        .fail,
+                        "mode \(String(info.mode, radix: 8)): readable by other users",
+                        fix: "chmod 600 \(url.path)"
+                    )
+                )
             } else {
                 checks.append(.init(name, .ok, "mode \(String(info.mode, radix: 8))"))
             }
@@ -170,10 +202,12 @@ public struct Doctor: Sendable {
         }
         // A read-only mount or a full disk keeps SQLite from opening the file at all: that is not a damaged database.
         if let storage = StorageError.probeWritable(directory.database) {
-            let fix = storage == .diskFull
+            let fix =
+                storage == .diskFull
                 ? "free space on the disk holding \(directory.root.path)"
                 : "remount \(directory.root.path) read-write, or give it to the service user: chown -R balcao:balcao \(directory.root.path)"
-            let detail = storage == .diskFull
+            let detail =
+                storage == .diskFull
                 ? "no space left on the disk holding it" : "cannot be written (a read-only file system, or files owned by another user)"
             return [.init("database", .fail, "\(storage.code): \(detail)", fix: fix)]
         }
@@ -181,8 +215,11 @@ public struct Doctor: Sendable {
         guard problems.isEmpty else {
             return [
                 .init(
-                    "database", .fail, "PRAGMA integrity_check failed: \(problems.prefix(3).joined(separator: "; "))",
-                    fix: "stop the daemon and restore the latest backup: balcao restore --force FILE")
+                    "database",
+                    .fail,
+                    "PRAGMA integrity_check failed: \(problems.prefix(3).joined(separator: "; "))",
+                    fix: "stop the daemon and restore the latest backup: balcao restore --force FILE"
+                )
             ]
         }
         var checks = [DoctorCheck("database", .ok, "integrity_check ok")]
@@ -191,8 +228,12 @@ public struct Doctor: Sendable {
             if !unknown.isEmpty {
                 checks.append(
                     .init(
-                        "migrations", .fail, "the database was written by a newer Balcão (\(unknown.joined(separator: ", ")))",
-                        fix: "install that version again, or restore a backup made by this one"))
+                        "migrations",
+                        .fail,
+                        "the database was written by a newer Balcão (\(unknown.joined(separator: ", ")))",
+                        fix: "install that version again, or restore a backup made by this one"
+                    )
+                )
             } else if !pending.isEmpty {
                 checks.append(.init("migrations", .warn, "\(pending.count) not applied yet", fix: "they are applied when the daemon starts"))
             } else {
@@ -223,16 +264,25 @@ public struct Doctor: Sendable {
             guard let file, FileManager.default.fileExists(atPath: file.path) else {
                 return (
                     .init(
-                        "embedding model", .fail,
+                        "embedding model",
+                        .fail,
                         "the local model file is missing (\(settings.modelPath ?? "looked in \(directory.models.path) and /usr/share/balcao/models")): search is keyword-only",
-                        fix: "bash scripts/fetch-model.sh \(directory.models.path), or reinstall the package"), nil
+                        fix: "bash scripts/fetch-model.sh \(directory.models.path), or reinstall the package"
+                    ), nil
                 )
             }
             do {
                 let embedder = try LocalE5Embedder(modelFile: file, threads: 1)
                 return (.init("embedding model", .ok, "\(file.path), checksum verified (\(embedder.modelIdentity))"), embedder.modelIdentity)
             } catch {
-                return (.init("embedding model", .fail, "\(file.path): \(error)", fix: "fetch it again: bash scripts/fetch-model.sh, or reinstall the package"), nil)
+                return (
+                    .init(
+                        "embedding model",
+                        .fail,
+                        "\(file.path): \(error)",
+                        fix: "fetch it again: bash scripts/fetch-model.sh, or reinstall the package"
+                    ), nil
+                )
             }
         }
     }
@@ -246,8 +296,11 @@ public struct Doctor: Sendable {
             let queue = try DatabaseQueue(path: directory.database.path, configuration: configuration)
             defer { try? queue.close() }
             let (chunks, byModel) = try queue.read { db in
-                let chunks = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM chunk JOIN document ON document.id = chunk.documentId WHERE document.status = 'indexed'") ?? 0
+                let chunks =
+                    try Int.fetchOne(
+                        db,
+                        sql: "SELECT COUNT(*) FROM chunk JOIN document ON document.id = chunk.documentId WHERE document.status = 'indexed'"
+                    ) ?? 0
                 let rows = try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM chunkVector GROUP BY model")
                 return (chunks, Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as String, $0["n"] as Int) }))
             }
@@ -255,14 +308,19 @@ public struct Doctor: Sendable {
             let stale = byModel.filter { $0.key != modelIdentity }
             if !stale.isEmpty {
                 return .init(
-                    "vector index", .warn,
+                    "vector index",
+                    .warn,
                     "\(stale.values.reduce(0, +)) vectors were made by another model (\(stale.keys.sorted().joined(separator: ", "))), \(current) by \(modelIdentity)",
-                    fix: "stop the daemon and run: balcao reindex")
+                    fix: "stop the daemon and run: balcao reindex"
+                )
             }
             if current < chunks {
                 return .init(
-                    "vector index", .warn, "\(chunks - current) of \(chunks) indexed chunks have no vector",
-                    fix: "stop the daemon and run: balcao reindex")
+                    "vector index",
+                    .warn,
+                    "\(chunks - current) of \(chunks) indexed chunks have no vector",
+                    fix: "stop the daemon and run: balcao reindex"
+                )
             }
             return .init("vector index", .ok, "\(current) vectors for \(chunks) chunks, all by \(modelIdentity)")
         } catch {
@@ -286,14 +344,20 @@ public struct Doctor: Sendable {
             switch error.kind {
             case .transport, .timeout, .deadlineExceeded:
                 return .init(
-                    "language model", .fail, "\(baseURL) is unreachable: \(error.message)",
-                    fix: "check [llm] base_url and that the server runs and is reachable from this host (answers fall back to quotes meanwhile)")
+                    "language model",
+                    .fail,
+                    "\(baseURL) is unreachable: \(error.message)",
+                    fix: "check [llm] base_url and that the server runs and is reachable from this host (answers fall back to quotes meanwhile)"
+                )
             case .unauthorized:
                 return .init("language model", .fail, "\(baseURL) refused the API key: \(error.message)", fix: "check [llm] api_key / api_key_file")
             default:
                 return .init(
-                    "language model", .fail, "\(baseURL) did not answer a one-token question with \(model): \(error.message)",
-                    fix: "check [llm] base_url (it should end in /v1) and [llm] model against the server's /models list")
+                    "language model",
+                    .fail,
+                    "\(baseURL) did not answer a one-token question with \(model): \(error.message)",
+                    fix: "check [llm] base_url (it should end in /v1) and [llm] model against the server's /models list"
+                )
             }
         }
     }
@@ -312,12 +376,18 @@ public struct Doctor: Sendable {
             switch error {
             case .timeout, .transport, .cancelled, .invalidRequest:
                 return .init(
-                    "WhatsApp Graph API", .fail, "\(base) is unreachable: \(error)",
-                    fix: "check the network (HTTPS to graph.facebook.com) and [whatsapp] graph_base_url")
+                    "WhatsApp Graph API",
+                    .fail,
+                    "\(base) is unreachable: \(error)",
+                    fix: "check the network (HTTPS to graph.facebook.com) and [whatsapp] graph_base_url"
+                )
             case .api, .httpStatus, .invalidResponse:
                 return .init(
-                    "WhatsApp Graph API", .fail, "\(base) refused the access token: \(error)",
-                    fix: "renew [whatsapp] access_token (a permanent System User token) in Meta's Business settings")
+                    "WhatsApp Graph API",
+                    .fail,
+                    "\(base) refused the access token: \(error)",
+                    fix: "renew [whatsapp] access_token (a permanent System User token) in Meta's Business settings"
+                )
             }
         }
     }
@@ -326,22 +396,37 @@ public struct Doctor: Sendable {
 
     /// Certificate expiry, when the configuration names a certificate file (`[server] tls_certificate`).
     func certificateCheck(_ configuration: BalcaoConfiguration) -> DoctorCheck {
-        guard let path = configuration.server.tlsCertificate, !path.isEmpty else { return .init("TLS certificate", .skip, "none configured (TLS at a reverse proxy, or plain HTTP on loopback)") }
+        guard let path = configuration.server.tlsCertificate, !path.isEmpty else {
+            return .init("TLS certificate", .skip, "none configured (TLS at a reverse proxy, or plain HTTP on loopback)")
+        }
         guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .init("TLS certificate", .fail, "\(path) cannot be read", fix: "check the path and that the service user may read it")
         }
         guard let expiry = Self.certificateExpiry(pem: pem) else {
-            return .init("TLS certificate", .fail, "\(path) holds no readable PEM certificate", fix: "point tls_certificate at the PEM certificate chain")
+            return .init(
+                "TLS certificate",
+                .fail,
+                "\(path) holds no readable PEM certificate",
+                fix: "point tls_certificate at the PEM certificate chain"
+            )
         }
         let days = Int(expiry.timeIntervalSinceNow / 86_400)
-        if expiry < Date() { return .init("TLS certificate", .fail, "\(path) expired on \(expiry.formatted(.iso8601))", fix: "renew the certificate and reload the daemon") }
+        if expiry < Date() {
+            return .init(
+                "TLS certificate",
+                .fail,
+                "\(path) expired on \(expiry.formatted(.iso8601))",
+                fix: "renew the certificate and reload the daemon"
+            )
+        }
         if days < 21 { return .init("TLS certificate", .warn, "\(path) expires in \(days) days", fix: "renew the certificate soon") }
         return .init("TLS certificate", .ok, "\(path) valid for \(days) more days")
     }
 
     /// The `notAfter` date of the first certificate in a PEM file, read from its DER (UTCTime or GeneralizedTime).
     static func certificateExpiry(pem: String) -> Date? {
-        guard let begin = pem.range(of: "-----BEGIN CERTIFICATE-----"), let end = pem.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<pem.endIndex),
+        guard let begin = pem.range(of: "-----BEGIN CERTIFICATE-----"),
+            let end = pem.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<pem.endIndex),
             let der = Data(base64Encoded: pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }.description)
         else { return nil }
         // Certificate → TBSCertificate → [version] serial signature issuer validity(notBefore, notAfter)

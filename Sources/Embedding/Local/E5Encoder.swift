@@ -39,7 +39,8 @@ final class E5Encoder: Sendable {
     private let embNormWeight: AlignedFloats, embNormBias: AlignedFloats
 
     init(model: E5ModelFile, int8: Bool = Kernels.level >= 1) {
-        let h = hidden, ff = ffn
+        let h = hidden
+        let ff = ffn
         usesInt8 = int8
         file = model.file
         eps = model.header.eps
@@ -86,11 +87,18 @@ final class E5Encoder: Sendable {
                 Layer(
                     qkv: packed([p + "q.w", p + "k.w", p + "v.w"], rows: h, cols: h),
                     qkvBias: vector([p + "q.b", p + "k.b", p + "v.b"], count: h),
-                    attnOut: packed([p + "ao.w"], rows: h, cols: h), attnOutBias: vector([p + "ao.b"], count: h),
-                    attnNormWeight: vector([p + "aln.w"], count: h), attnNormBias: vector([p + "aln.b"], count: h),
-                    ffnIn: packed([p + "fi.w"], rows: ff, cols: h), ffnInBias: vector([p + "fi.b"], count: ff),
-                    ffnOut: packed([p + "fo.w"], rows: h, cols: ff), ffnOutBias: vector([p + "fo.b"], count: h),
-                    outNormWeight: vector([p + "oln.w"], count: h), outNormBias: vector([p + "oln.b"], count: h)))
+                    attnOut: packed([p + "ao.w"], rows: h, cols: h),
+                    attnOutBias: vector([p + "ao.b"], count: h),
+                    attnNormWeight: vector([p + "aln.w"], count: h),
+                    attnNormBias: vector([p + "aln.b"], count: h),
+                    ffnIn: packed([p + "fi.w"], rows: ff, cols: h),
+                    ffnInBias: vector([p + "fi.b"], count: ff),
+                    ffnOut: packed([p + "fo.w"], rows: h, cols: ff),
+                    ffnOutBias: vector([p + "fo.b"], count: h),
+                    outNormWeight: vector([p + "oln.w"], count: h),
+                    outNormBias: vector([p + "oln.b"], count: h)
+                )
+            )
         }
         self.layers = layers
     }
@@ -118,8 +126,10 @@ final class E5Encoder: Sendable {
             q8Storage = AlignedFloats(count: rows * 1536 / 4 + 2 * blocks)
             let base = UnsafeMutableRawPointer(q8Storage.pointer)
             quantized = Kernels.Q8Rows(
-                values: base, scales: (base + rows * 1536).assumingMemoryBound(to: Float.self),
-                corrections: base + rows * 1536 + blocks * 4)
+                values: base,
+                scales: (base + rows * 1536).assumingMemoryBound(to: Float.self),
+                corrections: base + rows * 1536 + blocks * 4
+            )
         }
     }
 
@@ -132,8 +142,11 @@ final class E5Encoder: Sendable {
         let h = hidden
         let rows = sequences.reduce(0) { $0 + $1.count }
         precondition(rows <= scratch.rows)
-        let x = scratch.x.pointer, qkv = scratch.qkv.pointer, ctx = scratch.ctx.pointer
-        let tmp = scratch.tmp.pointer, ffnBuf = scratch.ffnBuf.pointer
+        let x = scratch.x.pointer
+        let qkv = scratch.qkv.pointer
+        let ctx = scratch.ctx.pointer
+        let tmp = scratch.tmp.pointer
+        let ffnBuf = scratch.ffnBuf.pointer
         // Embeddings.
         var r = 0
         for seq in sequences {
@@ -158,12 +171,26 @@ final class E5Encoder: Sendable {
             }
             linear(ctx, rows: rows, k: h, layer.attnOut, n: h, bias: layer.attnOutBias, out: tmp, scratch: scratch)
             Kernels.addLayerNorm(
-                x, tmp, weight: layer.attnNormWeight.pointer, bias: layer.attnNormBias.pointer, rows: rows, cols: h, eps: eps)
+                x,
+                tmp,
+                weight: layer.attnNormWeight.pointer,
+                bias: layer.attnNormBias.pointer,
+                rows: rows,
+                cols: h,
+                eps: eps
+            )
             linear(x, rows: rows, k: h, layer.ffnIn, n: ffn, bias: layer.ffnInBias, out: ffnBuf, scratch: scratch)
             Kernels.gelu(ffnBuf, count: rows * ffn)
             linear(ffnBuf, rows: rows, k: ffn, layer.ffnOut, n: h, bias: layer.ffnOutBias, out: tmp, scratch: scratch)
             Kernels.addLayerNorm(
-                x, tmp, weight: layer.outNormWeight.pointer, bias: layer.outNormBias.pointer, rows: rows, cols: h, eps: eps)
+                x,
+                tmp,
+                weight: layer.outNormWeight.pointer,
+                bias: layer.outNormBias.pointer,
+                rows: rows,
+                cols: h,
+                eps: eps
+            )
         }
         // Mean pooling over every token (specials included), then L2 normalization.
         pool(sequences: sequences, x: x, out: out)
@@ -171,8 +198,14 @@ final class E5Encoder: Sendable {
 
     /// out[rows x n] = input[rows x k] · Wᵀ + bias.
     private func linear(
-        _ input: UnsafeMutablePointer<Float>, rows: Int, k: Int, _ weights: Weights, n: Int, bias: AlignedFloats,
-        out: UnsafeMutablePointer<Float>, scratch: Scratch
+        _ input: UnsafeMutablePointer<Float>,
+        rows: Int,
+        k: Int,
+        _ weights: Weights,
+        n: Int,
+        bias: AlignedFloats,
+        out: UnsafeMutablePointer<Float>,
+        scratch: Scratch
     ) {
         switch weights {
         case .float(let packed):
@@ -180,8 +213,16 @@ final class E5Encoder: Sendable {
         case .int8(let packed, let scales):
             Kernels.q8Quantize(input, m: rows, k: k, ldx: k, into: scratch.quantized)
             Kernels.q8Gemm(
-                scratch.quantized, m: rows, k: k, packed: UnsafeRawPointer(packed.pointer), scales: scales.pointer, n: n, bias: bias.pointer,
-                out, ldc: n)
+                scratch.quantized,
+                m: rows,
+                k: k,
+                packed: UnsafeRawPointer(packed.pointer),
+                scales: scales.pointer,
+                n: n,
+                bias: bias.pointer,
+                out,
+                ldc: n
+            )
         }
     }
 
@@ -204,9 +245,12 @@ final class E5Encoder: Sendable {
     }
 
     private func attention(qkv: UnsafeMutablePointer<Float>, length t: Int, ctx: UnsafeMutablePointer<Float>, scale: Float, scratch: Scratch) {
-        let h = hidden, ld = 3 * h
+        let h = hidden
+        let ld = 3 * h
         let padded = (t + 15) / 16 * 16
-        let scores = scratch.scores.pointer, pk = scratch.packedK.pointer, pv = scratch.packedV.pointer
+        let scores = scratch.scores.pointer
+        let pk = scratch.packedK.pointer
+        let pv = scratch.packedV.pointer
         for head in 0..<heads {
             let q = qkv + head * headDim
             let k = qkv + h + head * headDim

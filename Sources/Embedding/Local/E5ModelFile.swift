@@ -52,17 +52,33 @@ struct E5ModelFile: Sendable {
         guard version == Self.supportedVersion else {
             throw .corruptModel(path: file.path, reason: "unsupported format version \(version)")
         }
-        let h = try r.i32(), nl = try r.i32(), nh = try r.i32(), ff = try r.i32(), voc = try r.i32(), maxp = try r.i32()
+        let h = try r.i32()
+        let nl = try r.i32()
+        let nh = try r.i32()
+        let ff = try r.i32()
+        let voc = try r.i32()
+        let maxp = try r.i32()
         let tvs = try r.i32()
         let eps = try r.f32()
         let qk = try r.i32()
         let header = Header(
-            version: version, hidden: h, layers: nl, heads: nh, ffn: ff, vocabRows: voc, maxPositions: maxp, typeVocab: tvs,
-            eps: eps, quantBlock: qk)
+            version: version,
+            hidden: h,
+            layers: nl,
+            heads: nh,
+            ffn: ff,
+            vocabRows: voc,
+            maxPositions: maxp,
+            typeVocab: tvs,
+            eps: eps,
+            quantBlock: qk
+        )
         // This engine is written for multilingual-e5-small's shape.
         guard h == 384, nl == 12, nh == 12, ff == 1536, maxp == 512, tvs >= 1, qk == 32, voc > 4, eps > 0, eps < 1e-3 else {
             throw .corruptModel(
-                path: file.path, reason: "unexpected model shape H=\(h) layers=\(nl) heads=\(nh) FF=\(ff) maxpos=\(maxp) qk=\(qk)")
+                path: file.path,
+                reason: "unexpected model shape H=\(h) layers=\(nl) heads=\(nh) FF=\(ff) maxpos=\(maxp) qk=\(qk)"
+            )
         }
         self.header = header
 
@@ -122,7 +138,8 @@ struct E5ModelFile: Sendable {
     }
 
     private func validateTensors() throws(LocalModelError) {
-        let h = header.hidden, ff = header.ffn
+        let h = header.hidden
+        let ff = header.ffn
         var expected: [(String, UInt8, Int)] = [
             ("emb.word", 1, header.vocabRows * h), ("emb.pos", 0, header.maxPositions * h), ("emb.type", 0, h),
             ("emb.ln.w", 0, h), ("emb.ln.b", 0, h),
@@ -159,7 +176,8 @@ struct E5ModelFile: Sendable {
 
     /// The UTF-8 bytes of piece `i`.
     func pieceBytes(_ i: Int) -> UnsafeRawBufferPointer {
-        let start = Int(pieceOffsets[i]), end = Int(pieceOffsets[i + 1])
+        let start = Int(pieceOffsets[i])
+        let end = Int(pieceOffsets[i + 1])
         return UnsafeRawBufferPointer(start: file.base + pieceBlobOffset + start, count: end - start)
     }
 }

@@ -51,7 +51,8 @@ struct E5Tokenizer: Sendable {
         let mask = capacity - 1
         bytes.withUnsafeBufferPointer { kb in
             for id in 0..<n {
-                let start = Int(offsets[id]), end = Int(offsets[id + 1])
+                let start = Int(offsets[id])
+                let end = Int(offsets[id + 1])
                 var h = Self.fnvOffset
                 for j in start..<end { h = Self.fnvStep(h, kb[j]) }
                 var slot = Int(truncatingIfNeeded: h) & mask
@@ -61,7 +62,8 @@ struct E5Tokenizer: Sendable {
                         table[slot] = Int32(id)
                         break
                     }
-                    let es = Int(offsets[Int(existing)]), ee = Int(offsets[Int(existing) + 1])
+                    let es = Int(offsets[Int(existing)])
+                    let ee = Int(offsets[Int(existing) + 1])
                     if ee - es == end - start && (0..<(end - start)).allSatisfy({ kb[es + $0] == kb[start + $0] }) {
                         table[slot] = Int32(id)  // a later duplicate wins, like a dict built in id order
                         break
@@ -170,7 +172,8 @@ struct E5Tokenizer: Sendable {
         while true {
             let id = slots[slot]
             if id < 0 { return -1 }
-            let ks = Int(keyOffsets[Int(id)]), ke = Int(keyOffsets[Int(id) + 1])
+            let ks = Int(keyOffsets[Int(id)])
+            let ke = Int(keyOffsets[Int(id) + 1])
             if ke - ks == length {
                 var equal = true
                 for j in 0..<length where keys[ks + j] != text[from + j] {

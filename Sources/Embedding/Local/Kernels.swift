@@ -33,17 +33,40 @@ enum Kernels {
 
     static func q8Quantize(_ x: UnsafePointer<Float>, m: Int, k: Int, ldx: Int, into q: Q8Rows) {
         bek_q8_quantize_rows(
-            x, Int32(m), Int32(k), Int32(ldx), q.values.assumingMemoryBound(to: Int8.self), q.scales,
-            q.corrections.assumingMemoryBound(to: Int32.self))
+            x,
+            Int32(m),
+            Int32(k),
+            Int32(ldx),
+            q.values.assumingMemoryBound(to: Int8.self),
+            q.scales,
+            q.corrections.assumingMemoryBound(to: Int32.self)
+        )
     }
 
     static func q8Gemm(
-        _ q: Q8Rows, m: Int, k: Int, packed: UnsafeRawPointer, scales: UnsafePointer<Float>, n: Int, bias: UnsafePointer<Float>?,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        _ q: Q8Rows,
+        m: Int,
+        k: Int,
+        packed: UnsafeRawPointer,
+        scales: UnsafePointer<Float>,
+        n: Int,
+        bias: UnsafePointer<Float>?,
+        _ c: UnsafeMutablePointer<Float>,
+        ldc: Int
     ) {
         bek_q8_gemm(
-            q.values.assumingMemoryBound(to: Int8.self), q.scales, q.corrections.assumingMemoryBound(to: Int32.self), Int32(m), Int32(k),
-            packed.assumingMemoryBound(to: UInt8.self), scales, Int32(n), bias, c, Int32(ldc))
+            q.values.assumingMemoryBound(to: Int8.self),
+            q.scales,
+            q.corrections.assumingMemoryBound(to: Int32.self),
+            Int32(m),
+            Int32(k),
+            packed.assumingMemoryBound(to: UInt8.self),
+            scales,
+            Int32(n),
+            bias,
+            c,
+            Int32(ldc)
+        )
     }
 
     static func packedCount(n: Int, k: Int) -> Int { bek_packed_count(Int32(n), Int32(k)) }
@@ -62,15 +85,27 @@ enum Kernels {
 
     /// c[m][n] = bias[n] + Σ_k a[m][k] · B[n][k], with B packed.
     static func gemm(
-        _ a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, packed: UnsafePointer<Float>, n: Int, bias: UnsafePointer<Float>?,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        _ a: UnsafePointer<Float>,
+        lda: Int,
+        m: Int,
+        k: Int,
+        packed: UnsafePointer<Float>,
+        n: Int,
+        bias: UnsafePointer<Float>?,
+        _ c: UnsafeMutablePointer<Float>,
+        ldc: Int
     ) {
         bek_gemm(a, Int32(lda), Int32(m), Int32(k), packed, Int32(n), bias, c, Int32(ldc))
     }
 
     static func addLayerNorm(
-        _ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>?, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        rows: Int, cols: Int, eps: Float
+        _ x: UnsafeMutablePointer<Float>,
+        _ y: UnsafePointer<Float>?,
+        weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>,
+        rows: Int,
+        cols: Int,
+        eps: Float
     ) {
         bek_add_layernorm(x, y, weight, bias, Int32(rows), Int32(cols), eps)
     }

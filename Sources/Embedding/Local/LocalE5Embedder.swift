@@ -74,7 +74,9 @@ public final class LocalE5Embedder: Embedder {
             } else if let expected = variant {
                 try? FileManager.default.removeItem(at: ModelVerification.sidecarURL(for: modelFile))
                 throw .corruptModel(
-                    path: path, reason: "SHA-256 is \(digest), expected \(expected.sha256) for \(expected.fileName) (damaged or partial download)")
+                    path: path,
+                    reason: "SHA-256 is \(digest), expected \(expected.sha256) for \(expected.fileName) (damaged or partial download)"
+                )
             }
         }
         self.modelFile = modelFile

@@ -35,8 +35,15 @@ public struct OpenAICompatibleEmbedder: Embedder {
 
         /// A configuration with defaults: batches of 64, 4 retries from 0.5 s, 60 s per request, no prefixes.
         public init(
-            baseURL: String, apiKey: String? = nil, model: String, dimension: Int, batchSize: Int = 64, maxRetries: Int = 4,
-            initialBackoff: Duration = .milliseconds(500), requestTimeout: Duration = .seconds(60), queryPrefix: String = "",
+            baseURL: String,
+            apiKey: String? = nil,
+            model: String,
+            dimension: Int,
+            batchSize: Int = 64,
+            maxRetries: Int = 4,
+            initialBackoff: Duration = .milliseconds(500),
+            requestTimeout: Duration = .seconds(60),
+            queryPrefix: String = "",
             passagePrefix: String = ""
         ) {
             self.baseURL = baseURL
@@ -63,14 +70,21 @@ public struct OpenAICompatibleEmbedder: Embedder {
     private let learned = LearnedDimension()
 
     /// Creates an embedder using `httpClient` (default: ``sharedHTTPClient``).
-    public init(configuration: Configuration, httpClient: HTTPClient = Self.sharedHTTPClient, logger: Logger = Logger(label: "balcao.embedding.openai")) {
+    public init(
+        configuration: Configuration,
+        httpClient: HTTPClient = Self.sharedHTTPClient,
+        logger: Logger = Logger(label: "balcao.embedding.openai")
+    ) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
     }
 
     /// Asks the API for one vector to learn its dimension, and returns an embedder configured with it.
-    public static func discover(_ configuration: Configuration, httpClient: HTTPClient = Self.sharedHTTPClient) async throws -> OpenAICompatibleEmbedder {
+    public static func discover(
+        _ configuration: Configuration,
+        httpClient: HTTPClient = Self.sharedHTTPClient
+    ) async throws -> OpenAICompatibleEmbedder {
         var probe = configuration
         probe.dimension = 0
         let vectors = try await OpenAICompatibleEmbedder(configuration: probe, httpClient: httpClient).request(["dimension probe"])
@@ -88,7 +102,10 @@ public struct OpenAICompatibleEmbedder: Embedder {
         while start < texts.count {
             let end = min(start + configuration.batchSize, texts.count)
             // Some servers reject empty strings; a single space embeds as "nothing" everywhere.
-            let batch = texts[start..<end].map { t in let s = prefix + t; return s.isEmpty ? " " : s }
+            let batch = texts[start..<end].map { t in
+                let s = prefix + t
+                return s.isEmpty ? " " : s
+            }
             out.append(contentsOf: try await request(batch))
             start = end
         }
@@ -130,7 +147,9 @@ public struct OpenAICompatibleEmbedder: Embedder {
             do {
                 let timeout = configuration.requestTimeout.components
                 let response = try await httpClient.execute(
-                    request, timeout: .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
+                    request,
+                    timeout: .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
+                )
                 var bytes: [UInt8] = []
                 for try await chunk in response.body {
                     bytes.append(contentsOf: chunk.readableBytesView)
@@ -230,6 +249,8 @@ private let embeddingHTTPClient: HTTPClient = {
     configuration.connectionPool.retryConnectionEstablishment = false
     configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10))
     return HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
-        backgroundActivityLogger: Logger(label: "balcao.embedding.http"))
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: configuration,
+        backgroundActivityLogger: Logger(label: "balcao.embedding.http")
+    )
 }()

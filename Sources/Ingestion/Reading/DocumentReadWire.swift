@@ -58,7 +58,8 @@ public enum DocumentReadWorker {
         }
         let reader = InProcessDocumentReader(
             extractor: DocumentExtractor(limits: request.limits),
-            chunker: Chunker(maxTokens: request.maxTokens, overlapTokens: request.overlapTokens))
+            chunker: Chunker(maxTokens: request.maxTokens, overlapTokens: request.overlapTokens)
+        )
         let answer: DocumentReadReply
         do {
             answer = DocumentReadReply(document: try reader.readNow(fileAt: URL(fileURLWithPath: request.file), password: request.password))

@@ -45,7 +45,10 @@ public struct IsolatedDocumentReader: DocumentReading {
 
     /// Creates a reader that runs `executable arguments…` for each document.
     public init(
-        executable: URL, arguments: [String] = ["extract"], limits: Limits = Limits(), extraction: ExtractionLimits = ExtractionLimits(),
+        executable: URL,
+        arguments: [String] = ["extract"],
+        limits: Limits = Limits(),
+        extraction: ExtractionLimits = ExtractionLimits(),
         chunker: Chunker = Chunker()
     ) {
         self.executable = executable
@@ -64,7 +67,12 @@ public struct IsolatedDocumentReader: DocumentReading {
 
     public func read(fileAt file: URL, password: String?) async throws(ExtractionError) -> ReadDocument {
         let request = DocumentReadRequest(
-            file: file.path, password: password, limits: extraction, maxTokens: chunker.maxTokens, overlapTokens: chunker.overlapTokens)
+            file: file.path,
+            password: password,
+            limits: extraction,
+            maxTokens: chunker.maxTokens,
+            overlapTokens: chunker.overlapTokens
+        )
         let input: Data
         do {
             input = try JSONEncoder().encode(request)
@@ -106,7 +114,8 @@ public struct IsolatedDocumentReader: DocumentReading {
                 throw .stopped("Processing this file used more than \(limits.cpuSeconds) s of processor time and was stopped.")
             }
             throw .stopped(
-                "The document reader crashed on this file (signal \(signal)) and was stopped; the file may be damaged or hostile.")
+                "The document reader crashed on this file (signal \(signal)) and was stopped; the file may be damaged or hostile."
+            )
         }
         throw .stopped("The document reader stopped unexpectedly on this file (exit status \(run.status)); the file may be damaged.")
     }
@@ -188,8 +197,12 @@ struct ChildRun: Sendable {
         let (timedOut, _, output, errorTail, status) = state.withLock { $0 }
         let signaled = status & 0x7f != 0 && status & 0x7f != 0x7f
         return ChildRun(
-            output: output, errorTail: errorTail, status: signaled ? -1 : (status >> 8) & 0xff,
-            signal: signaled ? status & 0x7f : nil, timedOut: timedOut)
+            output: output,
+            errorTail: errorTail,
+            status: signaled ? -1 : (status >> 8) & 0xff,
+            signal: signaled ? status & 0x7f : nil,
+            timedOut: timedOut
+        )
     }
 }
 
@@ -226,10 +239,10 @@ struct SpawnedChild: Sendable {
         for _ in 0..<3 {
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else {
-                for pair in pipes { pair.forEach { close($0) } }
+                for descriptor in pipes.joined() { close(descriptor) }
                 throw StartError(description: "pipe: \(String(cString: strerror(errno)))")
             }
-            fds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+            for descriptor in fds { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
             pipes.append(fds)
         }
         // [0] stdin: the child reads [0][0]; [1] stdout and [2] stderr: the child writes [n][1].
@@ -257,9 +270,9 @@ struct SpawnedChild: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var environment: [UnsafeMutablePointer<CChar>?] = childEnvironment().map { strdup($0) } + [nil]
-        defer { environment.forEach { free($0) } }
+        defer { for variable in environment { free(variable) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, command[0], &actions, &attributes, &argv, &environment)
         close(pipes[0][0])

@@ -21,7 +21,13 @@ public struct Chunk: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
 
     /// Creates a chunk.
     public init(
-        documentId: Int64, ordinal: Int, text: String, section: String, pageStart: Int?, pageEnd: Int?, tokenCount: Int
+        documentId: Int64,
+        ordinal: Int,
+        text: String,
+        section: String,
+        pageStart: Int?,
+        pageEnd: Int?,
+        tokenCount: Int
     ) {
         self.documentId = documentId
         self.ordinal = ordinal

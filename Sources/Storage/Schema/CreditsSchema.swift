@@ -41,7 +41,8 @@ extension AppDatabase {
                     BEGIN SELECT RAISE(ABORT, 'the credit ledger is append-only'); END;
                     CREATE TRIGGER creditEntry_noDelete BEFORE DELETE ON creditEntry
                     BEGIN SELECT RAISE(ABORT, 'the credit ledger is append-only'); END;
-                    """)
+                    """
+            )
         }
     }
 }

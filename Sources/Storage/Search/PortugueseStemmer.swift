@@ -19,8 +19,12 @@ public enum PortugueseStemmer {
         while index < w.count {
             let c = w[index]
             switch c {
-            case "ã": prepared.append("a"); prepared.append("~")
-            case "õ": prepared.append("o"); prepared.append("~")
+            case "ã":
+                prepared.append("a")
+                prepared.append("~")
+            case "õ":
+                prepared.append("o")
+                prepared.append("~")
             case "ü" where index > 0 && (w[index - 1] == "q" || w[index - 1] == "g"): prepared.append("u")
             default: prepared.append(c)
             }

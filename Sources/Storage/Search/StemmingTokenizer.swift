@@ -26,7 +26,9 @@ public final class StemmingTokenizer: FTS5WrapperTokenizer {
 
     /// Stems (and folds) one token from `unicode61`; documents also get the stem of the unaccented spelling as a synonym.
     public func accept(
-        token: String, flags: FTS5TokenFlags, for tokenization: FTS5Tokenization,
+        token: String,
+        flags: FTS5TokenFlags,
+        for tokenization: FTS5Tokenization,
         tokenCallback: FTS5WrapperTokenCallback
     ) throws {
         let terms = Self.terms(of: token, forDocument: tokenization.contains(.document))

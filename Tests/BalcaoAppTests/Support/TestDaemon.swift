@@ -35,4 +35,3 @@ final class TestDaemon: Sendable {
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 }
-

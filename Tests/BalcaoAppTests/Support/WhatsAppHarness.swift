@@ -89,10 +89,17 @@ final class WhatsAppHarness: Sendable {
     }
 
     /// A text message webhook from a customer, timestamped now.
-    static func textWebhook(_ text: String, from customer: String = "5511999990001", id: String = "wamid.\(UUID().uuidString)", name: String = "Maria") -> Data {
+    static func textWebhook(
+        _ text: String,
+        from customer: String = "5511999990001",
+        id: String = "wamid.\(UUID().uuidString)",
+        name: String = "Maria"
+    ) -> Data {
         envelope([
             "contacts": [["profile": ["name": name], "wa_id": customer]],
-            "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]],
+            "messages": [
+                ["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]
+            ],
         ])
     }
 
@@ -119,7 +126,8 @@ final class WhatsAppHarness: Sendable {
     var sentTexts: [FakeGraphAPI.RecordedRequest] { graph.sentMessages }
 
     /// Waits for `count` sent messages, then a little longer to catch any extra one; returns all sent.
-    func waitForSends(_ count: Int, settle: Duration = .milliseconds(700), timeout: Duration = .seconds(120)) async -> [FakeGraphAPI.RecordedRequest] {
+    func waitForSends(_ count: Int, settle: Duration = .milliseconds(700), timeout: Duration = .seconds(120)) async -> [FakeGraphAPI.RecordedRequest]
+    {
         _ = await graph.waitForRequests(count, timeout: timeout) { !$0.isMarkAsRead }
         try? await Task.sleep(for: settle)
         return graph.sentMessages
