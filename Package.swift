@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "Conversations",
             dependencies: [
-                "Answering", "Storage",
+                "Answering", "Credits", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "AdminWebTests",
             dependencies: [
-                "AdminWeb", "BalcaoApp", "BalcaoTesting", "Storage", "Credits",
+                "AdminWeb", "BalcaoApp", "BalcaoTesting", "Conversations", "Storage", "Credits",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

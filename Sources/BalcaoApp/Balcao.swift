@@ -118,7 +118,7 @@ public struct Balcao: Sendable {
             pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer)
         )
         let gate: any CreditGate =
-            pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, logger: logger, pricing: pricing, database: database)
+            pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, pricing: pricing, logger: logger)
         let graph = LiveGraphAPI(settings: liveSettings, baseURL: configuration.whatsapp.graphBaseURL, logger: logger)
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds

@@ -58,11 +58,23 @@ extension CreditLedger {
         actor: String = "system",
         in db: Database
     ) throws -> CreditSettlement {
+        try settle(reservationID: reservation.id ?? 0, actualCost: actualCost, reference: reference, reason: reason, actor: actor, in: db)
+    }
+
+    /// ``settle(_:actualCost:reference:reason:actor:in:)`` for the reservation with this id (what a ``CreditReservation``
+    /// handed to another module keeps of it).
+    @discardableResult
+    public func settle(
+        reservationID id: Int64,
+        actualCost: CreditAmount,
+        reference: String? = nil,
+        reason: String = "LLM answer",
+        actor: String = "system",
+        in db: Database
+    ) throws -> CreditSettlement {
         guard db.isInsideTransaction else { throw CreditError.notInTransaction }
         guard actualCost.micros >= 0 else { throw CreditError.invalidAmount(actualCost, "a cost must not be negative") }
-        guard let id = reservation.id, let stored = try CreditReservation.fetchOne(db, key: id) else {
-            throw CreditError.unknownReservation(reservation.id ?? 0)
-        }
+        guard let stored = try CreditReservation.fetchOne(db, key: id) else { throw CreditError.unknownReservation(id) }
         guard stored.state == .open || stored.state == .expired else {
             throw CreditError.reservationClosed(id, state: stored.state.rawValue)
         }
@@ -106,10 +118,20 @@ extension CreditLedger {
         try await writer.write { db in try self.release(reservation, in: db) }
     }
 
+    /// ``release(_:)`` for the reservation with this id.
+    @discardableResult
+    public func release(reservationID id: Int64) async throws -> Bool {
+        try await writer.write { db in try self.release(reservationID: id, in: db) }
+    }
+
     /// ``release(_:)`` inside the caller's write transaction.
     @discardableResult
     public func release(_ reservation: CreditReservation, in db: Database) throws -> Bool {
         guard let id = reservation.id else { return false }
+        return try release(reservationID: id, in: db)
+    }
+
+    private func release(reservationID id: Int64, in db: Database) throws -> Bool {
         try db.execute(
             sql: "UPDATE creditReservation SET state = 'released', closedAt = ? WHERE id = ? AND state = 'open'",
             arguments: [clock(), id]

@@ -181,6 +181,17 @@ public struct CreditLedger: Sendable {
         return CreditAmount(micros: try Int64.fetchOne(db, sql: sql, arguments: [now]) ?? 0)
     }
 
+    /// What the debits since `start` took (a positive amount), inside the caller's transaction.
+    public static func spent(since start: Date, in db: Database) throws -> CreditAmount {
+        let micros =
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT COALESCE(-SUM(amount), 0) FROM creditEntry WHERE kind = 'debit' AND createdAt >= ?",
+                arguments: [start]
+            ) ?? 0
+        return CreditAmount(micros: micros)
+    }
+
     /// Balance, open reservations and the low-balance verdict, read inside the caller's database access.
     public func status(_ db: Database, now: Date) throws -> CreditStatus {
         let balance = try Self.balance(db)

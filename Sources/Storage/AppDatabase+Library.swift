@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+public import GRDB
 
 /// One page of the document list, with the totals the list header shows.
 public struct DocumentPage: Sendable, Hashable {
@@ -121,5 +121,16 @@ extension AppDatabase {
                 arguments: [documentID]
             )
         }
+    }
+}
+
+extension AppDatabase {
+    /// How many documents are in each state (`indexed`, `pending`, `failed`, …), inside the caller's transaction.
+    public static func documentCountsByStatus(_ db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM document GROUP BY status") {
+            counts[row["status"] ?? "", default: 0] += row["n"] as Int
+        }
+        return counts
     }
 }

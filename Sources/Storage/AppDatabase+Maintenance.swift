@@ -62,6 +62,24 @@ extension AppDatabase {
         }
     }
 
+    /// The chunks of indexed documents and the stored vectors by the model that made them, read from the database file
+    /// at `url` without opening it for writing (`balcao doctor` runs beside the daemon).
+    public static func vectorCoverage(ofFileAt url: URL) throws -> (indexedChunks: Int, vectorsByModel: [String: Int]) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let chunks =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM chunk JOIN document ON document.id = chunk.documentId WHERE document.status = 'indexed'"
+                ) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM chunkVector GROUP BY model")
+            return (chunks, Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as String, $0["n"] as Int) }))
+        }
+    }
+
     /// Migrations this build knows that the database has not applied (empty when up to date).
     public func pendingMigrations() throws -> [String] {
         try reader.read { db in

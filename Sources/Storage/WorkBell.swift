@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+import GRDB
 import Synchronization
 
 /// Wakes a background worker when there may be work for it, so that an idle worker sleeps instead of polling.
@@ -139,7 +139,21 @@ extension AppDatabase {
 
     /// Calls `onCommit` after every committed transaction of this process that changed the database (the
     /// `balcao_database_write_transactions_total` metric); the observation lasts as long as the returned value.
-    public func observeWriteTransactions(_ onCommit: @escaping @Sendable () -> Void) -> AnyDatabaseCancellable {
-        DatabaseRegionObservation(tracking: .fullDatabase).start(in: writer, onError: { _ in }, onChange: { _ in onCommit() })
+    public func observeWriteTransactions(_ onCommit: @escaping @Sendable () -> Void) -> DatabaseObservation {
+        DatabaseObservation(DatabaseRegionObservation(tracking: .fullDatabase).start(in: writer, onError: { _ in }, onChange: { _ in onCommit() }))
+    }
+}
+
+/// An observation of the database; it ends when this value is released or ``cancel()`` is called.
+public final class DatabaseObservation: Sendable {
+    private let cancellable: AnyDatabaseCancellable
+
+    init(_ cancellable: AnyDatabaseCancellable) {
+        self.cancellable = cancellable
+    }
+
+    /// Ends the observation.
+    public func cancel() {
+        cancellable.cancel()
     }
 }

@@ -1,3 +1,4 @@
+import Conversations
 import Foundation
 import GRDB
 import Testing
@@ -62,7 +63,7 @@ struct DashboardStatsTests {
             try message(3, "in", at(daysAgo: 31, hour: 12))
             try answer(3, "generated", latency: 9_000, at(daysAgo: 31, hour: 12))
         }
-        let stats = try harness.balcao.database.reader.read { db in try DashboardStats.load(db, now: now, timeZone: zone) }
+        let stats = try harness.balcao.database.activityStats(now: now, timeZone: zone)
 
         #expect(stats.today.conversations == 2)
         #expect(stats.today.messagesIn == 2 && stats.today.messagesOut == 1)

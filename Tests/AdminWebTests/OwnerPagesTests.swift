@@ -1,5 +1,6 @@
 import BalcaoApp
 import BalcaoTesting
+import Conversations
 import Credits
 import Foundation
 import GRDB
@@ -377,7 +378,7 @@ struct OwnerPagesTests {
             #expect(en.text.contains("Last 30 days"))
             #expect(en.text.contains("50.00"))
         }
-        let stats = try await harness.balcao.database.reader.read { db in try DashboardStats.load(db, now: now) }
+        let stats = try harness.balcao.database.activityStats(now: now)
         #expect(stats.today.conversations == 2)
         #expect(stats.today.messagesIn == 2)
         #expect(stats.today.answered == 1)

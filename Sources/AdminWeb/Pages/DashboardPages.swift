@@ -1,3 +1,4 @@
+import Conversations
 import Foundation
 import Hummingbird
 
@@ -7,7 +8,7 @@ enum DashboardPages: AdminPageModule {
         let admin = routes.admin
         routes.get("dashboard") { _, context in
             let now = admin.configuration.now()
-            let stats = try admin.environment.database.reader.readNow { db in try DashboardStats.load(db, now: now) }
+            let stats = try admin.environment.database.activityStats(now: now)
             let threshold = try await CreditsPages.effectiveThreshold(admin)
             return admin.renderer.page(
                 "dashboard",
@@ -18,10 +19,10 @@ enum DashboardPages: AdminPageModule {
         }
     }
 
-    static func data(_ stats: DashboardStats, threshold: Int64?, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
+    static func data(_ stats: ActivityStats, threshold: Int64?, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
         let language = context.language
         func t(_ key: String) -> String { admin.text(key, context) }
-        func period(_ period: DashboardStats.Period) -> [String: Any] {
+        func period(_ period: ActivityStats.Period) -> [String: Any] {
             let total = period.answered + period.handedOff + period.unanswered
             func share(_ value: Int) -> String {
                 total == 0 ? "—" : AdminFormat.decimal(Double(value) * 100 / Double(total), places: 0, language) + "%"

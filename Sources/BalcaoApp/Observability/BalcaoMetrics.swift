@@ -1,5 +1,6 @@
+import Conversations
+import Credits
 import Foundation
-import GRDB
 import Ingestion
 import LLM
 public import Prometheus
@@ -75,7 +76,7 @@ public final class BalcaoMetrics: Sendable {
 
     // MARK: Events
 
-    private let writeObservation = Mutex<AnyDatabaseCancellable?>(nil)
+    private let writeObservation = Mutex<DatabaseObservation?>(nil)
 
     /// Counts `database`'s write transactions from now on (`balcao_database_write_transactions_total`).
     public func countWriteTransactions(of database: AppDatabase) {
@@ -137,44 +138,25 @@ public final class BalcaoMetrics: Sendable {
     /// Reads what the database records since the last scrape into the registry, then renders it in the Prometheus text
     /// exposition format.
     public func render(database: AppDatabase, vectorIndexSize: Int?) throws -> String {
-        let (answers, turns, entries, depth) = try database.reader.read { db in
-            let last = cursor.withLock { $0 }
-            let answers = try Row.fetchAll(
-                db,
-                sql: "SELECT outcome, COUNT(*) AS n, MAX(id) AS last FROM answer WHERE id > ? GROUP BY outcome",
-                arguments: [last.answer]
-            )
-            .map { (outcome: $0["outcome"] as String, count: $0["n"] as Int, last: $0["last"] as Int64) }
-            let turns = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MAX(id) AS last FROM turn WHERE id > ?", arguments: [last.turn])
-                .map { (count: $0["n"] as Int, last: $0["last"] as Int64?) }
-            let entries = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(amount), 0) AS total, COALESCE(-SUM(CASE WHEN kind = 'debit' THEN amount ELSE 0 END), 0) AS spent,
-                           MAX(id) AS last
-                    FROM creditEntry WHERE id > ?
-                    """,
-                arguments: [last.creditEntry]
-            ).map { (total: $0["total"] as Int64, spent: $0["spent"] as Int64, last: $0["last"] as Int64?) }
-            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state IN ('pending', 'running')") ?? 0
-            return (answers, turns, entries, depth)
-        }
+        let last = cursor.withLock { $0 }
+        let activity = try database.conversationActivity(afterAnswer: last.answer, afterTurn: last.turn)
+        let entries = try database.creditMovement(afterEntry: last.creditEntry)
+        let depth = try database.pendingJobCount()
         let totals = cursor.withLock { cursor in
             // Two scrapes at once: only the one that moves the cursor forward counts the rows.
             var delta = (answers: [(String, Int)](), turns: 0, spent: Int64(0))
-            let newAnswer = answers.map(\.last).max() ?? cursor.answer
-            if newAnswer > cursor.answer {
-                delta.answers = answers.map { ($0.outcome, $0.count) }
+            if let newAnswer = activity.lastAnswerID, newAnswer > cursor.answer {
+                delta.answers = activity.answersByOutcome.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 cursor.answer = newAnswer
             }
-            if let turns, let last = turns.last, last > cursor.turn {
-                delta.turns = turns.count
-                cursor.turn = last
+            if let lastTurn = activity.lastTurnID, lastTurn > cursor.turn {
+                delta.turns = activity.turns
+                cursor.turn = lastTurn
             }
-            if let entries, let last = entries.last, last > cursor.creditEntry {
+            if let lastEntry = entries.lastEntryID, lastEntry > cursor.creditEntry {
                 cursor.balance += entries.total
                 delta.spent = entries.spent
-                cursor.creditEntry = last
+                cursor.creditEntry = lastEntry
             }
             return (delta, cursor.balance)
         }

@@ -1,6 +1,5 @@
 import Embedding
 public import Foundation
-import GRDB
 import LLM
 import Storage
 import WhatsApp
@@ -291,19 +290,7 @@ public struct Doctor: Sendable {
         guard FileManager.default.fileExists(atPath: directory.database.path) else { return .init("vector index", .skip, "no database") }
         guard let modelIdentity else { return .init("vector index", .skip, "no embedding model") }
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            let queue = try DatabaseQueue(path: directory.database.path, configuration: configuration)
-            defer { try? queue.close() }
-            let (chunks, byModel) = try queue.read { db in
-                let chunks =
-                    try Int.fetchOne(
-                        db,
-                        sql: "SELECT COUNT(*) FROM chunk JOIN document ON document.id = chunk.documentId WHERE document.status = 'indexed'"
-                    ) ?? 0
-                let rows = try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM chunkVector GROUP BY model")
-                return (chunks, Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as String, $0["n"] as Int) }))
-            }
+            let (chunks, byModel) = try AppDatabase.vectorCoverage(ofFileAt: directory.database)
             let current = byModel[modelIdentity] ?? 0
             let stale = byModel.filter { $0.key != modelIdentity }
             if !stale.isEmpty {

@@ -1,42 +1,44 @@
 import Credits
-import Foundation
+public import Foundation
 import GRDB
+public import Storage
 
-/// The figures of the dashboard, read in one database access.
-struct DashboardStats: Sendable {
+/// The figures of the admin dashboard, read in one database access: messages, answers and reply times by day,
+/// credits spent, the balance and the documents by state.
+public struct ActivityStats: Sendable {
     /// Totals over a period.
-    struct Period: Sendable {
-        var conversations = 0
-        var messagesIn = 0
-        var messagesOut = 0
-        var answered = 0
-        var handedOff = 0
-        var unanswered = 0
-        var medianReplyMs: Int?
-        var p95ReplyMs: Int?
-        var creditsSpentMicros: Int64 = 0
+    public struct Period: Sendable {
+        public var conversations = 0
+        public var messagesIn = 0
+        public var messagesOut = 0
+        public var answered = 0
+        public var handedOff = 0
+        public var unanswered = 0
+        public var medianReplyMs: Int?
+        public var p95ReplyMs: Int?
+        public var creditsSpentMicros: Int64 = 0
     }
 
     /// One day of the 30-day charts.
-    struct Day: Sendable {
-        var date: String  // YYYY-MM-DD, local
-        var messagesIn = 0
-        var messagesOut = 0
-        var answered = 0
-        var handedOff = 0
-        var unanswered = 0
+    public struct Day: Sendable {
+        public var date: String  // YYYY-MM-DD, local
+        public var messagesIn = 0
+        public var messagesOut = 0
+        public var answered = 0
+        public var handedOff = 0
+        public var unanswered = 0
     }
 
-    var today = Period()
-    var month = Period()
-    var days: [Day] = []
-    var balanceMicros: Int64 = 0
-    var documentsIndexed = 0
-    var documentsTotal = 0
-    var documentsFailed = 0
+    public var today = Period()
+    public var month = Period()
+    public var days: [Day] = []
+    public var balanceMicros: Int64 = 0
+    public var documentsIndexed = 0
+    public var documentsTotal = 0
+    public var documentsFailed = 0
 
     /// Days the balance lasts at the last 30 days' spending; `nil` when nothing was spent.
-    var daysOfBalanceLeft: Double? {
+    public var daysOfBalanceLeft: Double? {
         guard month.creditsSpentMicros > 0 else { return nil }
         return max(0, Double(balanceMicros)) / (Double(month.creditsSpentMicros) / 30)
     }
@@ -45,7 +47,7 @@ struct DashboardStats: Sendable {
     ///
     /// Each of the 30 days is counted by a range query over the covering indexes (`message_dashboard`,
     /// `answer_dashboard`), so no row's date is parsed; the 30-day and today's totals are the sums of those days.
-    static func load(_ db: Database, now: Date, timeZone: TimeZone = .current) throws -> DashboardStats {
+    static func load(_ db: Database, now: Date, timeZone: TimeZone) throws -> ActivityStats {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let startOfToday = calendar.startOfDay(for: now)
@@ -56,7 +58,7 @@ struct DashboardStats: Sendable {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd"
 
-        var stats = DashboardStats()
+        var stats = ActivityStats()
         // Day boundaries in the server's zone (a day is 23 or 25 hours when the clocks change).
         let boundaries = (0...30).map { calendar.date(byAdding: .day, value: $0, to: startOfMonth) ?? startOfMonth }
         let messageCounts = try db.cachedStatement(
@@ -87,10 +89,9 @@ struct DashboardStats: Sendable {
         stats.today = try period(db, since: startOfToday, days: stats.days.suffix(1))
 
         stats.balanceMicros = try CreditLedger.balance(db).micros
-        for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM document GROUP BY status") {
-            let count: Int = row["n"]
+        for (status, count) in try AppDatabase.documentCountsByStatus(db) {
             stats.documentsTotal += count
-            switch row["status"] as String? {
+            switch status {
             case "indexed": stats.documentsIndexed += count
             case "failed", "unreadable", "needs_ocr": stats.documentsFailed += count
             default: break
@@ -120,13 +121,7 @@ struct DashboardStats: Sendable {
         latencies.sort()
         period.medianReplyMs = percentile(latencies, 0.5)
         period.p95ReplyMs = percentile(latencies, 0.95)
-        period.creditsSpentMicros =
-            try Int64.fetchOne(
-                db,
-                sql: "SELECT COALESCE(-SUM(amount), 0) FROM creditEntry WHERE kind = 'debit' AND createdAt >= ?",
-                arguments: [start]
-            )
-            ?? 0
+        period.creditsSpentMicros = try CreditLedger.spent(since: start, in: db).micros
         return period
     }
 
@@ -135,5 +130,12 @@ struct DashboardStats: Sendable {
         guard !sorted.isEmpty else { return nil }
         let rank = Int((p * Double(sorted.count)).rounded(.up))
         return sorted[min(sorted.count - 1, max(0, rank - 1))]
+    }
+}
+
+extension AppDatabase {
+    /// The dashboard's figures at `now`; `timeZone` decides where "today" and each of the 30 days begin.
+    public func activityStats(now: Date, timeZone: TimeZone = .current) throws -> ActivityStats {
+        try reader.readNow { db in try ActivityStats.load(db, now: now, timeZone: timeZone) }
     }
 }
