@@ -35,9 +35,11 @@ test: setup lint
 	@bash scripts/test-browser.sh
 	@bash scripts/fuzz.sh --bounded
 
-## The code's format (.swift-format: Hummingbird's settings, 4 spaces, 150 columns); `make format` fixes what it can.
+## The code's format (.swift-format: Hummingbird's settings, 4 spaces, 150 columns; `make format` fixes what it can), and
+## the module boundaries: imports match Package.swift, GRDB only in the modules that own tables.
 lint:
 	$(SWIFT) format lint --strict --parallel --recursive Sources Tests Benchmarks Package.swift
+	@python3 scripts/check-module-deps.py
 
 format:
 	$(SWIFT) format --in-place --parallel --recursive Sources Tests Benchmarks Package.swift

@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: Vector search (standard library only, plus runtime-dispatched C kernels)
@@ -81,7 +83,7 @@ let package = Package(
         ),
         .target(
             name: "Retrieval",
-            dependencies: ["Storage", "Embedding", "VectorIndex"],
+            dependencies: ["Storage", "Embedding", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -114,7 +116,7 @@ let package = Package(
         ),
         .target(
             name: "Answering",
-            dependencies: ["Retrieval", "LLM", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Retrieval", "LLM", "Storage"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -136,7 +138,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +164,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -170,6 +175,7 @@ let package = Package(
                 "BalcaoApp", "Answering", "Credits", "Embedding", "Retrieval", "Storage", "Ingestion", "AdminWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,6 +186,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -194,6 +202,9 @@ let package = Package(
                 "BalcaoApp", "BalcaoTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/WebhookBenchmark",
             swiftSettings: swiftSettings
@@ -214,7 +225,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IngestionTests",
             dependencies: ["Ingestion", "Extraction", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -230,7 +241,11 @@ let package = Package(
             dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "BalcaoTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: ["WhatsApp", "BalcaoTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CreditsTests",
@@ -243,15 +258,24 @@ let package = Package(
                 "AdminWeb", "BalcaoApp", "BalcaoTesting", "Conversations", "Storage", "Credits",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [
-                "BalcaoApp", "BalcaoTesting", "AdminWeb",
+                "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
