@@ -5,7 +5,9 @@
   (a transitive module compiles today and breaks when the module in between drops it);
 - GRDB is imported only by the modules that own tables: Storage, and Conversations, Credits and AdminWeb, whose tables
   (conversations and the outbox, the ledger, admin users, sessions and the audit) they read and write themselves.
-  Everything else reads and writes through their named methods.
+  Everything else reads and writes through their named methods;
+- each C module (SIMD kernels, poppler, posix_spawn helpers) is imported by one Swift file, its bridge, so unsafe C
+  calls stay in one place per module.
 
 Exits 1 with one line per problem.
 """
@@ -58,6 +60,16 @@ def main() -> int:
             if "GRDB" in imported and target["name"] not in GRDB_OWNERS:
                 problems.append(f"{target['name']}: imports GRDB ({imported['GRDB']}); it owns no table, so it goes through "
                                 "the named methods of Storage, Conversations or Credits")
+    bridges = {}
+    for target in package["targets"]:
+        if target["type"] == "system" or not any((ROOT / "Sources" / target["name"]).rglob("*.h")):
+            continue
+        for file in sorted((ROOT / "Sources").rglob("*.swift")):
+            if re.search(rf"^\s*(?:(?:public|package|internal)\s+)?import\s+{target['name']}\b", file.read_text(encoding="utf-8"), re.M):
+                bridges.setdefault(target["name"], []).append(str(file.relative_to(ROOT)))
+    for module, files in sorted(bridges.items()):
+        if len(files) > 1:
+            problems.append(f"{module} is imported by {len(files)} files ({', '.join(files)}); keep its calls in one bridge file")
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -1,5 +1,3 @@
-import CVectorKernels
-
 /// Which slots a layer search may return (all slots are traversed).
 protocol SlotFilter {
     func admits(_ graph: Graph, _ slot: UInt32) -> Bool
@@ -99,10 +97,10 @@ extension Graph {
             while changed {
                 changed = false
                 let list = self.list(current, level: level)
-                let n = min(Int(bvk_load_acquire_u32(list)), level == 0 ? maxM0 : maxM)
+                let n = min(Int(loadAcquire(list)), level == 0 ? maxM0 : maxM)
                 var j = 0
                 while j < n {
-                    gathered[j] = bvk_load_acquire_u32(list + 1 + j)
+                    gathered[j] = loadAcquire(list + 1 + j)
                     j += 1
                 }
                 gatheredDistances(kernels, context, query, count: n)
@@ -161,23 +159,23 @@ extension Graph {
             if keyDistance(top) > lowerBound && (results.count >= ef || !restricted) { break }
             candidates.pop()
             let list = self.list(keySlot(top), level: level)
-            let n = min(Int(bvk_load_acquire_u32(list)), maxCount)
+            let n = min(Int(loadAcquire(list)), maxCount)
             // Gather the unvisited neighbours, then compute all their distances in one batch.
             var m = 0
             var j = 1
             while j <= n {
-                let neighbour = bvk_load_acquire_u32(list + j)
+                let neighbour = loadAcquire(list + j)
                 if visited[Int(neighbour)] != epoch {
                     visited[Int(neighbour)] = epoch
                     gathered[m] = neighbour
                     m += 1
-                    bvk_prefetch(vector(neighbour), lines)
-                    if scaled { bvk_prefetch(scales + Int(neighbour), 1) }
+                    prefetch(vector(neighbour), lines)
+                    if scaled { prefetch(scales + Int(neighbour), 1) }
                 }
                 j += 1
             }
             // The next candidate's list is likely read next.
-            if candidates.count > 0 { bvk_prefetch(self.list(keySlot(candidates.top), level: level), 1) }
+            if candidates.count > 0 { prefetch(self.list(keySlot(candidates.top), level: level), 1) }
             gatheredDistances(kernels, context, query, count: m)
             var i = 0
             while i < m {
@@ -258,8 +256,8 @@ extension Graph {
             j += 1
         }
         if n < maxCount {
-            bvk_store_release_u32(list + n + 1, newSlot)
-            bvk_store_release_u32(list, UInt32(n + 1))
+            storeRelease(list + n + 1, newSlot)
+            storeRelease(list, UInt32(n + 1))
             return
         }
         let keys = context.linkKeys
@@ -274,10 +272,10 @@ extension Graph {
         let kept = selectNeighbours(kernels, keys: keys, count: n + 1, limit: maxCount, exclude: neighbour, out: context.selected)
         j = 0
         while j < kept {
-            bvk_store_release_u32(list + j + 1, context.selected[j])
+            storeRelease(list + j + 1, context.selected[j])
             j += 1
         }
-        bvk_store_release_u32(list, UInt32(kept))
+        storeRelease(list, UInt32(kept))
     }
 
     /// Inserts a prepared slot (see ``prepareSlot(_:id:level:)``; its vector already stored) into the graph.
@@ -302,20 +300,20 @@ extension Graph {
         efConstruction: Int
     ) {
         let level = Int(levels[Int(slot)])
-        bvk_store_release_u8(flags + Int(slot), SlotFlag.present)
+        storeRelease(flags + Int(slot), SlotFlag.present)
         context.prepare(capacity: capacity, ef: efConstruction)
 
         var packed = packedEntry
         if packed == Graph.noEntry {
-            if bvk_cas_u64(atomics + 1, Graph.noEntry, UInt64(level) << 32 | UInt64(slot)) != 0 { return }
+            if compareExchange(atomics + 1, Graph.noEntry, UInt64(level) << 32 | UInt64(slot)) { return }
             packed = packedEntry
         }
         var raising = false
         if level > Int(packed >> 32) {
-            bvk_spin_lock(raiseLock)
+            spinLock(raiseLock)
             packed = packedEntry
             raising = level > Int(packed >> 32)
-            if !raising { bvk_spin_unlock(raiseLock) }
+            if !raising { spinUnlock(raiseLock) }
         }
         let entrySlot = UInt32(truncatingIfNeeded: packed)
         let entryLevel = Int(packed >> 32)
@@ -369,10 +367,10 @@ extension Graph {
             lock(slot)
             var j = 0
             while j < kept {
-                bvk_store_release_u32(list + j + 1, selection[j + 1])
+                storeRelease(list + j + 1, selection[j + 1])
                 j += 1
             }
-            bvk_store_release_u32(list, UInt32(kept))
+            storeRelease(list, UInt32(kept))
             unlock(slot)
             l -= 1
         }
@@ -389,7 +387,7 @@ extension Graph {
         }
         if raising {
             setEntry(slot: slot, level: level)
-            bvk_spin_unlock(raiseLock)
+            spinUnlock(raiseLock)
         }
     }
 
@@ -398,15 +396,15 @@ extension Graph {
     func hasBacklink(_ slot: UInt32) -> Bool {
         if entry?.slot == slot { return true }
         let own = list(slot, level: 0)
-        let n = Int(bvk_load_acquire_u32(own))
+        let n = Int(loadAcquire(own))
         if n == 0 { return true }
         var j = 1
         while j <= n {
-            let other = list(bvk_load_acquire_u32(own + j), level: 0)
-            let count = Int(bvk_load_acquire_u32(other))
+            let other = list(loadAcquire(own + j), level: 0)
+            let count = Int(loadAcquire(other))
             var k = 1
             while k <= count {
-                if bvk_load_acquire_u32(other + k) == slot { return true }
+                if loadAcquire(other + k) == slot { return true }
                 k += 1
             }
             j += 1

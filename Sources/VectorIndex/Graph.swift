@@ -1,5 +1,3 @@
-import CVectorKernels
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -186,28 +184,28 @@ final class Graph: @unchecked Sendable {
 
     /// Slots in use (filled or being filled): `0 ..< slotCount` are valid ids for readers.
     var slotCount: Int {
-        get { Int(bvk_load_acquire_u64(atomics)) }
+        get { Int(loadAcquire(atomics)) }
     }
 
-    func setSlotCount(_ value: Int) { bvk_store_release_u64(atomics, UInt64(value)) }
+    func setSlotCount(_ value: Int) { storeRelease(atomics, UInt64(value)) }
 
     /// The entry point: `(slot, level)`, or `nil` when the graph is empty.
     var entry: (slot: UInt32, level: Int)? {
-        let packed = bvk_load_acquire_u64(atomics + 1)
+        let packed = loadAcquire(atomics + 1)
         if packed == Graph.noEntry { return nil }
         return (UInt32(truncatingIfNeeded: packed), Int(packed >> 32))
     }
 
-    var packedEntry: UInt64 { bvk_load_acquire_u64(atomics + 1) }
+    var packedEntry: UInt64 { loadAcquire(atomics + 1) }
 
-    func setEntry(slot: UInt32, level: Int) { bvk_store_release_u64(atomics + 1, UInt64(level) << 32 | UInt64(slot)) }
+    func setEntry(slot: UInt32, level: Int) { storeRelease(atomics + 1, UInt64(level) << 32 | UInt64(slot)) }
 
-    func clearEntry() { bvk_store_release_u64(atomics + 1, Graph.noEntry) }
+    func clearEntry() { storeRelease(atomics + 1, Graph.noEntry) }
 
     /// Upper-arena `UInt32`s in use.
-    var upperUsed: Int { Int(bvk_load_acquire_u64(atomics + 2)) }
+    var upperUsed: Int { Int(loadAcquire(atomics + 2)) }
 
-    func setUpperUsed(_ value: Int) { bvk_store_release_u64(atomics + 2, UInt64(value)) }
+    func setUpperUsed(_ value: Int) { storeRelease(atomics + 2, UInt64(value)) }
 
     // MARK: Accessors
 
@@ -222,16 +220,16 @@ final class Graph: @unchecked Sendable {
     }
 
     @inline(__always)
-    func isDeleted(_ slot: UInt32) -> Bool { bvk_load_acquire_u8(flags + Int(slot)) & SlotFlag.deleted != 0 }
+    func isDeleted(_ slot: UInt32) -> Bool { loadAcquire(flags + Int(slot)) & SlotFlag.deleted != 0 }
 
     @inline(__always)
-    func isLive(_ slot: UInt32) -> Bool { bvk_load_acquire_u8(flags + Int(slot)) == SlotFlag.present }
+    func isLive(_ slot: UInt32) -> Bool { loadAcquire(flags + Int(slot)) == SlotFlag.present }
 
     @inline(__always)
-    func lock(_ slot: UInt32) { bvk_spin_lock(locks + Int(slot)) }
+    func lock(_ slot: UInt32) { spinLock(locks + Int(slot)) }
 
     @inline(__always)
-    func unlock(_ slot: UInt32) { bvk_spin_unlock(locks + Int(slot)) }
+    func unlock(_ slot: UInt32) { spinUnlock(locks + Int(slot)) }
 
     /// Prepares `slot` for insertion: level, empty lists, upper arena space. Writer only; the slot is not yet visible.
     func prepareSlot(_ slot: UInt32, id: Int64, level: Int) {
@@ -239,7 +237,7 @@ final class Graph: @unchecked Sendable {
         levels[s] = UInt8(level)
         ids[s] = id
         scales[s] = 1
-        bvk_store_release_u8(flags + s, 0)
+        storeRelease(flags + s, 0)
         links0[s * (maxM0 + 1)] = 0
         if level > 0 {
             let start = upperUsed
@@ -296,8 +294,8 @@ extension Graph {
         seen[Int(entry.slot)] = true
         while let s = stack.popLast() {
             let list = self.list(s, level: 0)
-            for j in 0..<Int(bvk_load_acquire_u32(list)) {
-                let t = Int(bvk_load_acquire_u32(list + 1 + j))
+            for j in 0..<Int(loadAcquire(list)) {
+                let t = Int(loadAcquire(list + 1 + j))
                 if !seen[t] {
                     seen[t] = true
                     stack.append(UInt32(t))

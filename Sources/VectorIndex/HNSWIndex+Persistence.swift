@@ -1,5 +1,3 @@
-import CVectorKernels
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,7 +15,7 @@ import Darwin
 /// `21` storage u8 · `24` M u32 · `28` efConstruction u32 · `32` slots u64 · `40` live count u64 · `48` entry point u64
 /// (`level << 32 | slot`, or `0xFFFF_FFFF` when empty) · `56` last sequence u64 · `64` upperUsed u64 · `72` identity
 /// bytes u64 · `80` vector stride u64 · `88` file size u64 · `96` payload checksum u64 · `248` header checksum u64
-/// (over bytes 0..<248). Checksums are `bvk_checksum64`; the payload checksum chains over everything after the
+/// (over bytes 0..<248). Checksums are `checksum64` (`bvk_checksum64`); the payload checksum chains over everything after the
 /// header in file order, section by section, padding included (see `Layout.pieces`).
 ///
 /// History: version 1 had no scales section (and no int8 storage); such files load as
@@ -28,7 +26,7 @@ enum SnapshotFormat {
     static let headerSize = 256
 
     /// The checksum stored at byte 248 of a header, over bytes `0 ..< 248`.
-    static func headerChecksum(_ header: UnsafeRawPointer) -> UInt64 { bvk_checksum64(header, 248, 0) }
+    static func headerChecksum(_ header: UnsafeRawPointer) -> UInt64 { checksum64(header, 248, 0) }
 
     struct Layout {
         var sections: [(offset: Int, length: Int)]
@@ -97,7 +95,7 @@ extension HNSWIndex {
                 var checksum: UInt64 = 0
                 for piece in layout.pieces {
                     let p = piece.section.map { pointers[$0]! } ?? UnsafeRawPointer(zeros)
-                    checksum = bvk_checksum64(p, piece.length, checksum)
+                    checksum = checksum64(p, piece.length, checksum)
                 }
                 let headerBuffer = UnsafeMutableRawPointer.allocate(byteCount: SnapshotFormat.headerSize, alignment: 64)
                 defer { headerBuffer.deallocate() }
@@ -237,7 +235,7 @@ extension HNSWIndex {
         guard size == fileSize else { throw .corrupt(path: path, reason: "\(size - fileSize) trailing bytes") }
         var checksum: UInt64 = 0
         for piece in layout.pieces {
-            checksum = bvk_checksum64(base + piece.offset, piece.length, checksum)
+            checksum = checksum64(base + piece.offset, piece.length, checksum)
         }
         guard checksum == u64(96) else { throw .corrupt(path: path, reason: "payload checksum mismatch") }
 

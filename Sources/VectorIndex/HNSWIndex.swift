@@ -1,5 +1,3 @@
-import CVectorKernels
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -554,7 +552,7 @@ func normalizeInPlace(_ v: UnsafeMutablePointer<Float>, _ n: Int) {
 extension Graph {
     /// Marks a slot deleted (still traversed, never returned).
     func markDeleted(_ slot: UInt32) {
-        bvk_store_release_u8(flags + Int(slot), SlotFlag.present | SlotFlag.deleted)
+        storeRelease(flags + Int(slot), SlotFlag.present | SlotFlag.deleted)
     }
 
     /// Writes a Float32 vector into `slot` in the graph's storage type.
@@ -562,8 +560,8 @@ extension Graph {
         let destination = vector(slot)
         switch storage {
         case .float32: destination.copyMemory(from: source, byteCount: dimension * 4)
-        case .float16: bvk_f32_to_f16(source, destination.assumingMemoryBound(to: UInt16.self), dimension)
-        case .int8: scales[Int(slot)] = bvk_f32_to_i8(source, destination.assumingMemoryBound(to: Int8.self), dimension)
+        case .float16: VectorConversion.toFloat16(source, destination.assumingMemoryBound(to: UInt16.self), dimension)
+        case .int8: scales[Int(slot)] = VectorConversion.toInt8(source, destination.assumingMemoryBound(to: Int8.self), dimension)
         }
     }
 
@@ -573,10 +571,10 @@ extension Graph {
         case .float32:
             return UnsafePointer(vector(slot).assumingMemoryBound(to: Float.self))
         case .float16:
-            bvk_f16_to_f32(vector(slot).assumingMemoryBound(to: UInt16.self), buffer, dimension)
+            VectorConversion.fromFloat16(vector(slot).assumingMemoryBound(to: UInt16.self), buffer, dimension)
             return UnsafePointer(buffer)
         case .int8:
-            bvk_i8_to_f32(vector(slot).assumingMemoryBound(to: Int8.self), scales[Int(slot)], buffer, dimension)
+            VectorConversion.fromInt8(vector(slot).assumingMemoryBound(to: Int8.self), scales[Int(slot)], buffer, dimension)
             return UnsafePointer(buffer)
         }
     }
@@ -588,9 +586,9 @@ extension Graph {
             case .float32:
                 buffer.baseAddress!.update(from: vector(slot).assumingMemoryBound(to: Float.self), count: dimension)
             case .float16:
-                bvk_f16_to_f32(vector(slot).assumingMemoryBound(to: UInt16.self), buffer.baseAddress!, dimension)
+                VectorConversion.fromFloat16(vector(slot).assumingMemoryBound(to: UInt16.self), buffer.baseAddress!, dimension)
             case .int8:
-                bvk_i8_to_f32(vector(slot).assumingMemoryBound(to: Int8.self), scales[Int(slot)], buffer.baseAddress!, dimension)
+                VectorConversion.fromInt8(vector(slot).assumingMemoryBound(to: Int8.self), scales[Int(slot)], buffer.baseAddress!, dimension)
             }
             initialized = dimension
         }

@@ -125,3 +125,54 @@ struct KeyHeap {
         return result
     }
 }
+
+// MARK: - The C kernels' other entry points
+//
+// This file is the only one that imports CVectorKernels: the rest of the index calls these Swift functions, which the
+// optimizer inlines into plain atomic instructions.
+
+/// Acquire load of a neighbour count, a neighbour, or a level's packed entry (readers run beside writers).
+@inline(__always) func loadAcquire(_ pointer: UnsafePointer<UInt32>) -> UInt32 { bvk_load_acquire_u32(pointer) }
+@inline(__always) func loadAcquire(_ pointer: UnsafePointer<UInt64>) -> UInt64 { bvk_load_acquire_u64(pointer) }
+@inline(__always) func loadAcquire(_ pointer: UnsafePointer<UInt8>) -> UInt8 { bvk_load_acquire_u8(pointer) }
+
+/// Release store that publishes what was written before it to acquire loads.
+@inline(__always) func storeRelease(_ pointer: UnsafeMutablePointer<UInt32>, _ value: UInt32) { bvk_store_release_u32(pointer, value) }
+@inline(__always) func storeRelease(_ pointer: UnsafeMutablePointer<UInt64>, _ value: UInt64) { bvk_store_release_u64(pointer, value) }
+@inline(__always) func storeRelease(_ pointer: UnsafeMutablePointer<UInt8>, _ value: UInt8) { bvk_store_release_u8(pointer, value) }
+
+/// Replaces `expected` by `desired` if `pointer` still holds it; `true` when it did.
+@inline(__always) func compareExchange(_ pointer: UnsafeMutablePointer<UInt64>, _ expected: UInt64, _ desired: UInt64) -> Bool {
+    bvk_cas_u64(pointer, expected, desired) != 0
+}
+
+/// Takes the one-byte spin lock at `pointer`.
+@inline(__always) func spinLock(_ pointer: UnsafeMutablePointer<UInt8>) { bvk_spin_lock(pointer) }
+/// Releases the one-byte spin lock at `pointer`.
+@inline(__always) func spinUnlock(_ pointer: UnsafeMutablePointer<UInt8>) { bvk_spin_unlock(pointer) }
+
+/// Asks the CPU to fetch `lines` cache lines from `pointer` for reading.
+@inline(__always) func prefetch(_ pointer: UnsafeRawPointer, _ lines: Int32) { bvk_prefetch(pointer, lines) }
+
+/// The snapshot file's checksum over `count` bytes, chained through `seed` (xxHash64-style rounds).
+@inline(__always) func checksum64(_ bytes: UnsafeRawPointer, _ count: Int, _ seed: UInt64) -> UInt64 { bvk_checksum64(bytes, count, seed) }
+
+/// Element-type conversions of stored vectors, dispatched like the distance kernels.
+enum VectorConversion {
+    /// Float32 to Float16 bit patterns (round to nearest even).
+    static func toFloat16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, _ count: Int) {
+        bvk_f32_to_f16(source, destination, count)
+    }
+    /// Float16 bit patterns to Float32.
+    static func fromFloat16(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        bvk_f16_to_f32(source, destination, count)
+    }
+    /// Float32 to int8 codes with one scale (max |x| / 127); returns the scale.
+    static func toInt8(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Int8>, _ count: Int) -> Float {
+        bvk_f32_to_i8(source, destination, count)
+    }
+    /// int8 codes to Float32 (code × scale).
+    static func fromInt8(_ source: UnsafePointer<Int8>, _ scale: Float, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        bvk_i8_to_f32(source, scale, destination, count)
+    }
+}
