@@ -73,6 +73,16 @@ let package = Package(
         // glibc's posix_spawn extension that Swift's Glibc module does not show (children get only the descriptors given).
         .target(name: "CSpawn"),
         .target(
+            name: "Uploads",
+            dependencies: [
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Ingestion",
             dependencies: [
                 "Extraction", "Embedding", "Storage", "CSpawn",
@@ -134,7 +144,7 @@ let package = Package(
         .target(
             name: "AdminWeb",
             dependencies: [
-                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval",
+                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "Uploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -143,7 +153,6 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["README.md"],
@@ -155,9 +164,8 @@ let package = Package(
             name: "BalcaoApp",
             dependencies: [
                 "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
-                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb",
+                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "Uploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),

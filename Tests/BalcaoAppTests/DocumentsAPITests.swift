@@ -207,6 +207,31 @@ struct DocumentsAPITests {
         }
     }
 
+    @Test("two parts named file get 400 and leave nothing staged (the API's reader once wrote both into one file)")
+    func twoFileParts() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        try await app.test(.router) { client in
+            let boundary = "b0undary"
+            var body = ""
+            for (name, text) in [("a.txt", "primeira parte"), ("b.txt", "segunda parte")] {
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n\r\n\(text)\r\n"
+            }
+            body += "--\(boundary)--\r\n"
+            let refused = try await client.execute(
+                uri: "/api/v1/documents",
+                method: .post,
+                headers: [.authorization: daemon.authorization, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: body)
+            )
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("one file per request"))
+            #expect(try daemon.balcao.database.documents().isEmpty)
+            let staged = try FileManager.default.contentsOfDirectory(atPath: daemon.balcao.directory.temporary.path)
+            #expect(staged.isEmpty, "staged files left: \(staged)")
+        }
+    }
+
     @Test("unknown documents are 404; a deleted document is gone with its chunks and original")
     func deleteDocument() async throws {
         let daemon = try TestDaemon()

@@ -3,6 +3,7 @@ import Hummingbird
 import Ingestion
 import Retrieval
 import Storage
+import Uploads
 
 /// `/admin/documents` (upload, list with live status, detail with chunks, delete, re-process) and `/admin/search`.
 enum DocumentsPages: AdminPageModule {
@@ -10,6 +11,8 @@ enum DocumentsPages: AdminPageModule {
     static let pageSize = 50
     /// Chunks per page of a document's detail.
     static let chunkPageSize = 25
+    /// Most files one upload form may send.
+    static let maxFilesPerUpload = 20
 
     /// The list filters and the states each shows.
     static let filters: [(key: String, statuses: Set<DocumentStatus>?)] = [
@@ -96,21 +99,29 @@ enum DocumentsPages: AdminPageModule {
             admin.environment.logger.error("storage failure: a document upload was refused", metadata: ["cause": "\(failure.code)"])
             return failure == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable
         }
-        let upload: DocumentUpload
+        let upload: MultipartUpload
         do {
-            upload = try await DocumentUpload.read(request, originals: library.originals, limit: library.maxUploadBytes)
-        } catch let failure as DocumentUpload.Failure {
-            switch failure {
+            upload = try await MultipartUpload.read(
+                request,
+                fileField: "files",
+                maxFiles: Self.maxFilesPerUpload,
+                originals: library.originals,
+                limit: library.maxUploadBytes
+            )
+        } catch {
+            switch error {
             case .notMultipart: return try refuse(.unsupportedMediaType, "documents_error_not_multipart")
             case .tooLarge: return try refuse(.contentTooLarge, "documents_error_too_large")
             case .tooManyFiles: return try refuse(.contentTooLarge, "documents_error_too_many")
-            case .malformed: return try refuse(.badRequest, "documents_error_malformed")
+            case .fieldTooLong, .malformed: return try refuse(.badRequest, "documents_error_malformed")
             case .storage(let failure): return try refuse(storageStatus(failure), "error_\(failure.code)")
             }
         }
         // Whatever happens below, no staged file is left behind (committed ones were moved away already).
         defer { for file in upload.files { try? FileManager.default.removeItem(at: file.staged.file) } }
-        guard !upload.files.isEmpty else { return try refuse(.badRequest, "documents_error_no_file") }
+        // A file input left empty still sends a part, with an empty file name and no bytes: skip it.
+        let files = upload.files.filter { !$0.isEmptyInput }
+        guard !files.isEmpty else { return try refuse(.badRequest, "documents_error_no_file") }
 
         var agentName: String?
         if let text = upload.fields["agent_id"], let id = Int64(text) {
@@ -120,7 +131,7 @@ enum DocumentsPages: AdminPageModule {
         var added: [(document: Document, duplicate: Bool)] = []
         var refused: [String] = []
         var storageFailure: StorageError?
-        for file in upload.files {
+        for file in files {
             do {
                 let registered = try library.add(file.staged, filename: file.filename, agent: agentName, password: nil)
                 added.append((registered.document, registered.isDuplicate))

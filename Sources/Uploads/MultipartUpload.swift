@@ -1,52 +1,63 @@
 import Foundation
-import Hummingbird
-import Ingestion
+public import Hummingbird
 import MultipartKit
 import NIOCore
-import Storage
+public import Storage
 
-/// A `multipart/form-data` upload of several files (field `files`) read from a request body stream: each file is
-/// written to its own staged file as it arrives (hashed, size-limited), small text fields are kept in memory.
-struct DocumentUpload {
+/// A `multipart/form-data` upload read from a request body stream, shared by the API (`POST /api/v1/documents`, one
+/// `file`) and the admin page (up to 20 `files`): each file part is written to its own staged file in the original
+/// store as it arrives (hashed, size-limited), small text fields are kept in memory. Nothing is kept on failure.
+public struct MultipartUpload: Sendable {
     /// A received file.
-    struct File {
+    public struct File: Sendable {
         /// The staged bytes.
-        var staged: StagedUpload
-        /// The name the browser sent.
-        var filename: String
+        public var staged: StagedUpload
+        /// The file name the client sent (`document` when it sent none).
+        public var filename: String
+        /// An empty file input of a browser form: an empty file name and no bytes.
+        public var isEmptyInput: Bool
     }
 
     /// Why an upload was refused as a whole.
-    enum Failure: Error, Equatable {
+    public enum Failure: Error, Sendable, Equatable {
         /// Not a multipart body.
         case notMultipart
         /// A file exceeds the limit (or the body exceeds the limit for all files).
         case tooLarge
-        /// More files than allowed in one request.
+        /// More file parts than allowed in one request.
         case tooManyFiles
-        /// The body could not be parsed.
-        case malformed
+        /// A text field is longer than 64 KiB.
+        case fieldTooLong
+        /// The body could not be parsed; the description says why.
+        case malformed(String)
         /// The disk is full or read-only: the file could not be written.
         case storage(StorageError)
     }
 
     /// Files in the order they arrived.
-    var files: [File]
-    /// The other fields.
-    var fields: [String: String]
+    public var files: [File]
+    /// The other fields (NUL characters replaced, see `String.replacingNULCharacters`).
+    public var fields: [String: String]
 
-    /// Most files per request.
-    static let maxFiles = 20
+    /// The longest text field.
+    static let maxFieldBytes = 64 * 1024
 
-    /// Reads the body. On failure (``Failure/storage(_:)`` when the disk is full) every staged file is deleted.
-    static func read(_ request: Request, originals: OriginalStore, limit: Int) async throws -> DocumentUpload {
+    /// Reads the body: parts named `fileField` are files (at most `maxFiles`, each at most `limit` bytes), the others
+    /// text fields. On failure every staged file is deleted.
+    public static func read(
+        _ request: Request,
+        fileField: String,
+        maxFiles: Int,
+        originals: OriginalStore,
+        limit: Int
+    ) async throws(Failure) -> MultipartUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
             let boundary = MultipartHeaders.boundary(in: contentType)
-        else { throw Failure.notMultipart }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit * maxFiles + 64 * 1024 {
-            throw Failure.tooLarge
+        else { throw .notMultipart }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit * maxFiles + maxFieldBytes {
+            throw .tooLarge
         }
-        let collector = Collector(originals: originals, limit: limit)
+        let collector = Collector(originals: originals, fileField: fileField, maxFiles: maxFiles, limit: limit)
         let parser = MultipartParser(boundary: boundary)
         var headerNames = MultipartHeaderNameGuard(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name: name, value: value) }
@@ -59,19 +70,21 @@ struct DocumentUpload {
                 if let failure = collector.failure { throw failure }
             }
             if let failure = collector.failure { throw failure }
-            return DocumentUpload(files: collector.files, fields: collector.fields)
+            return MultipartUpload(files: collector.files, fields: collector.fields)
         } catch let failure as Failure {
             collector.discardAll()
             throw failure
         } catch {
             collector.discardAll()
-            throw StorageError(error).map(Failure.storage) ?? Failure.malformed
+            throw StorageError(error).map(Failure.storage) ?? .malformed("\(error)")
         }
     }
 
     /// Parser state; the parser's callbacks cannot throw, so the first failure is kept and rethrown by the reader.
     private final class Collector {
         let originals: OriginalStore
+        let fileField: String
+        let maxFiles: Int
         let limit: Int
         var files: [File] = []
         var fields: [String: String] = [:]
@@ -81,23 +94,26 @@ struct DocumentUpload {
         private var stager: UploadStager?
         private var fieldBytes: [UInt8] = []
 
-        init(originals: OriginalStore, limit: Int) {
+        init(originals: OriginalStore, fileField: String, maxFiles: Int, limit: Int) {
             self.originals = originals
+            self.fileField = fileField
+            self.maxFiles = maxFiles
             self.limit = limit
         }
 
         func header(name: String, value: String) {
             guard failure == nil, name.lowercased() == "content-disposition" else { return }
             self.name = MultipartHeaders.dispositionParameter("name", in: value)
-            let filename = MultipartHeaders.dispositionParameter("filename", in: value)
-            // A file input left empty still sends a part, with an empty file name and no bytes: skip it.
-            if self.name == "files", let filename, !filename.isEmpty {
-                guard files.count < DocumentUpload.maxFiles else {
-                    failure = .tooManyFiles
-                    return
-                }
-                self.filename = filename
-                do { stager = try originals.stage(limit: limit) } catch { failure = StorageError(error).map(Failure.storage) ?? .malformed }
+            guard self.name == fileField else { return }
+            guard files.count < maxFiles else {
+                failure = .tooManyFiles
+                return
+            }
+            filename = MultipartHeaders.dispositionParameter("filename", in: value)
+            do {
+                stager = try originals.stage(limit: limit)
+            } catch {
+                failure = StorageError(error).map(Failure.storage) ?? .malformed("\(error)")
             }
         }
 
@@ -111,11 +127,11 @@ struct DocumentUpload {
                     self.stager = nil
                     failure = StorageError(error).map(Failure.storage) ?? .tooLarge
                 }
-            } else if name != "files" {
-                if fieldBytes.count + buffer.readableBytes <= 64 * 1024 {
+            } else if name != fileField {
+                if fieldBytes.count + buffer.readableBytes <= MultipartUpload.maxFieldBytes {
                     fieldBytes.append(contentsOf: buffer.readableBytesView)
                 } else {
-                    failure = .malformed
+                    failure = .fieldTooLong
                 }
             }
         }
@@ -130,12 +146,13 @@ struct DocumentUpload {
             guard failure == nil else { return }
             if let stager {
                 do {
-                    files.append(File(staged: try stager.finish(), filename: filename ?? "document"))
+                    let staged = try stager.finish()
+                    files.append(File(staged: staged, filename: filename ?? "document", isEmptyInput: filename == "" && staged.bytes == 0))
                 } catch {
                     stager.discard()
-                    failure = StorageError(error).map(Failure.storage) ?? .malformed
+                    failure = StorageError(error).map(Failure.storage) ?? .malformed("\(error)")
                 }
-            } else if let name, name != "files" {
+            } else if let name, name != fileField {
                 fields[name] = String(decoding: fieldBytes, as: UTF8.self).replacingNULCharacters
             }
         }
