@@ -245,6 +245,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ConversationsTests",
+            dependencies: [
+                "Conversations", "Answering", "Credits", "Retrieval", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AnsweringTests",
             dependencies: ["Answering", "BalcaoTesting", "LLM", "Retrieval", "Storage"],
             swiftSettings: swiftSettings

@@ -1,16 +1,17 @@
-import Conversations
 import Foundation
 import GRDB
+import Storage
 import Testing
 
-@testable import AdminWeb
+@testable import Conversations
 
-@Suite("Admin: dashboard figures")
-struct DashboardStatsTests {
+@Suite("Activity figures (the admin dashboard's)")
+struct ActivityStatsTests {
     /// Messages and answers placed at known local times: today, earlier this month, and before the 30 days.
     @Test("today and 30-day totals, the daily series and reply-time percentiles count each row in its local day")
     func figures() throws {
-        let harness = try AdminHarness()
+        let test = try TemporaryDatabase()
+        defer { test.remove() }
         let zone = try #require(TimeZone(identifier: "America/Sao_Paulo"))
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
@@ -19,7 +20,7 @@ struct DashboardStatsTests {
         func at(daysAgo: Int, hour: Int) -> Date {
             calendar.date(byAdding: .hour, value: hour, to: calendar.date(byAdding: .day, value: -daysAgo, to: startOfToday)!)!
         }
-        try harness.balcao.database.writer.write { db in
+        try test.database.writer.write { db in
             for customer in 1...3 {
                 try db.execute(
                     sql: """
@@ -63,7 +64,7 @@ struct DashboardStatsTests {
             try message(3, "in", at(daysAgo: 31, hour: 12))
             try answer(3, "generated", latency: 9_000, at(daysAgo: 31, hour: 12))
         }
-        let stats = try harness.balcao.database.activityStats(now: now, timeZone: zone)
+        let stats = try test.database.activityStats(now: now, timeZone: zone)
 
         #expect(stats.today.conversations == 2)
         #expect(stats.today.messagesIn == 2 && stats.today.messagesOut == 1)
@@ -80,5 +81,31 @@ struct DashboardStatsTests {
         #expect(stats.days[0].messagesIn == 1 && stats.days[0].unanswered == 1)
         #expect(stats.days[19].messagesIn == 1 && stats.days[19].answered == 1)
         #expect(stats.days[29].messagesIn == 2 && stats.days[29].handedOff == 1)
+    }
+
+    @Test("the metrics cursor: answers by outcome and turns after the last ids counted, nothing twice")
+    func activityAfterCursor() async throws {
+        let test = try TemporaryDatabase()
+        defer { test.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await test.database.writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO conversation (phoneNumberID, customerID, addressing, createdAt, updatedAt) VALUES ('PN', '5511', 'wa_id', ?, ?)",
+                arguments: [now, now]
+            )
+            for outcome in ["generated", "generated", "handoff"] {
+                try db.execute(
+                    sql:
+                        "INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt) VALUES (1, 'q', 'a', ?, '[]', 1, ?)",
+                    arguments: [outcome, now]
+                )
+            }
+        }
+        let first = try test.database.conversationActivity(afterAnswer: 0, afterTurn: 0)
+        #expect(first.answersByOutcome == ["generated": 2, "handoff": 1])
+        #expect(first.lastAnswerID == 3)
+        #expect(first.turns == 0 && first.lastTurnID == nil)
+        let again = try test.database.conversationActivity(afterAnswer: 3, afterTurn: 0)
+        #expect(again.answersByOutcome.isEmpty && again.lastAnswerID == nil)
     }
 }
