@@ -60,11 +60,21 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
     let api = router.group("api/v1")
         .add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
         .add(middleware: StorageFailureMiddleware<BalcaoRequestContext>(logger: balcao.logger))
-    DocumentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
-    AgentsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
-    ConversationsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api)
-    CreditsController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: api, router: router)
-    WhatsAppWebhookController<BalcaoRequestContext>(balcao: balcao).addRoutes(to: router)
+    DocumentsController<BalcaoRequestContext>(database: balcao.database, library: balcao.library, search: balcao.search).addRoutes(to: api)
+    AgentsController<BalcaoRequestContext>(database: balcao.database).addRoutes(to: api)
+    ConversationsController<BalcaoRequestContext>(database: balcao.database, conversations: balcao.conversations).addRoutes(to: api)
+    CreditsController<BalcaoRequestContext>(
+        ledger: balcao.ledger,
+        stripeWebhookSecret: balcao.configuration.credits.stripeWebhookSecret,
+        logger: balcao.logger
+    ).addRoutes(to: api, router: router)
+    WhatsAppWebhookController<BalcaoRequestContext>(
+        database: balcao.database,
+        liveSettings: balcao.liveSettings,
+        maxBodyBytes: balcao.configuration.whatsapp.maxBodyBytes,
+        metrics: balcao.metrics,
+        logger: balcao.logger
+    ).addRoutes(to: router)
     try (admin ?? balcao.adminWeb()).addRoutes(to: router)
     return router
 }

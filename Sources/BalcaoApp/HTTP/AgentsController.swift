@@ -68,7 +68,8 @@ struct APIAgentList: ResponseEncodable, Sendable {
 
 /// `/api/v1/agents`.
 struct AgentsController<Context: RequestContext>: Sendable {
-    let balcao: Balcao
+    /// The agents are stored in.
+    let database: AppDatabase
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("agents", use: list)
@@ -79,7 +80,7 @@ struct AgentsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> APIAgentList {
-        APIAgentList(agents: try balcao.database.agents().map { try present($0) })
+        APIAgentList(agents: try database.agents().map { try present($0) })
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> APIAgent {
@@ -90,11 +91,11 @@ struct AgentsController<Context: RequestContext>: Sendable {
         let input = try await decode(request, context: context)
         var agent = Agent(name: "", now: Date())
         try input.apply(to: &agent)
-        if try balcao.database.agent(named: agent.name) != nil {
+        if try database.agent(named: agent.name) != nil {
             throw APIError(.conflict, code: "exists", message: "An agent named “\(agent.name)” already exists.")
         }
-        try balcao.database.save(&agent)
-        if let documents = input.documents { try balcao.database.setDocuments(documents, ofAgent: agent.id!) }
+        try database.save(&agent)
+        if let documents = input.documents { try database.setDocuments(documents, ofAgent: agent.id!) }
         return EditedResponse(status: .created, response: try present(agent))
     }
 
@@ -102,18 +103,18 @@ struct AgentsController<Context: RequestContext>: Sendable {
         var agent = try find(context)
         let input = try await decode(request, context: context)
         try input.apply(to: &agent)
-        if let other = try balcao.database.agent(named: agent.name), other.id != agent.id {
+        if let other = try database.agent(named: agent.name), other.id != agent.id {
             throw APIError(.conflict, code: "exists", message: "An agent named “\(agent.name)” already exists.")
         }
-        try balcao.database.save(&agent)
-        if let documents = input.documents { try balcao.database.setDocuments(documents, ofAgent: agent.id!) }
+        try database.save(&agent)
+        if let documents = input.documents { try database.setDocuments(documents, ofAgent: agent.id!) }
         return try present(agent)
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> APIAgent {
         let agent = try find(context)
         let presented = try present(agent)
-        try balcao.database.deleteAgent(id: agent.id!)
+        try database.deleteAgent(id: agent.id!)
         return presented
     }
 
@@ -126,13 +127,13 @@ struct AgentsController<Context: RequestContext>: Sendable {
     }
 
     private func find(_ context: Context) throws -> Agent {
-        guard let id = context.parameters.get("id", as: Int64.self), let agent = try balcao.database.agent(id: id) else {
+        guard let id = context.parameters.get("id", as: Int64.self), let agent = try database.agent(id: id) else {
             throw APIError.notFound("There is no such agent.")
         }
         return agent
     }
 
     private func present(_ agent: Agent) throws -> APIAgent {
-        APIAgent(agent, documents: try balcao.database.documentIDs(ofAgent: agent.id!))
+        APIAgent(agent, documents: try database.documentIDs(ofAgent: agent.id!))
     }
 }

@@ -131,7 +131,10 @@ struct APIAnswerList: ResponseEncodable, Sendable {
 
 /// `/api/v1/conversations` and `/api/v1/unanswered`.
 struct ConversationsController<Context: RequestContext>: Sendable {
-    let balcao: Balcao
+    /// Where conversations are read.
+    let database: AppDatabase
+    /// Hand-off and operator replies.
+    let conversations: ConversationsService
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("conversations", use: list)
@@ -143,7 +146,7 @@ struct ConversationsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> APIConversationList {
-        var conversations = try balcao.database.conversations(limit: 200)
+        var conversations = try database.conversations(limit: 200)
         if let mode = request.uri.queryParameters["mode"] {
             guard let mode = Conversation.Mode(rawValue: String(mode)) else { throw APIError.badRequest("mode must be assistant or human.") }
             conversations = conversations.filter { $0.mode == mode }
@@ -155,14 +158,14 @@ struct ConversationsController<Context: RequestContext>: Sendable {
         let conversation = try find(context)
         return APIConversationThread(
             conversation: APIConversation(conversation),
-            messages: try balcao.database.messages(ofConversation: conversation.id!).map(APIMessage.init),
-            answers: try balcao.database.answers(ofConversation: conversation.id!).map(APIAnswer.init)
+            messages: try database.messages(ofConversation: conversation.id!).map(APIMessage.init),
+            answers: try database.answers(ofConversation: conversation.id!).map(APIAnswer.init)
         )
     }
 
     @Sendable func handoff(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        guard let changed = try await balcao.conversations.takeOver(conversationID: conversation.id!) else {
+        guard let changed = try await conversations.takeOver(conversationID: conversation.id!) else {
             throw APIError.notFound("There is no such conversation.")
         }
         return APIConversation(changed)
@@ -170,7 +173,7 @@ struct ConversationsController<Context: RequestContext>: Sendable {
 
     @Sendable func release(_ request: Request, context: Context) async throws -> APIConversation {
         let conversation = try find(context)
-        guard let changed = try await balcao.conversations.release(conversationID: conversation.id!) else {
+        guard let changed = try await conversations.release(conversationID: conversation.id!) else {
             throw APIError.notFound("There is no such conversation.")
         }
         return APIConversation(changed)
@@ -189,19 +192,19 @@ struct ConversationsController<Context: RequestContext>: Sendable {
         // The limit counts Unicode scalars of the text as sent, as the OpenAPI document's maxLength does.
         let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, body.text.unicodeScalars.count <= 4096 else { throw APIError.badRequest("A reply needs 1 to 4096 characters.") }
-        guard let messageID = try await balcao.conversations.replyAsOperator(conversationID: conversation.id!, text: text) else {
+        guard let messageID = try await conversations.replyAsOperator(conversationID: conversation.id!, text: text) else {
             throw APIError.notFound("There is no such conversation.")
         }
-        let message = try balcao.database.messages(ofConversation: conversation.id!).first { $0.id == messageID }!
+        let message = try database.messages(ofConversation: conversation.id!).first { $0.id == messageID }!
         return EditedResponse(status: .accepted, response: APIMessage(message))
     }
 
     @Sendable func unanswered(_ request: Request, context: Context) async throws -> APIAnswerList {
-        APIAnswerList(answers: try balcao.database.answers(outcome: .unanswered, limit: 200).map(APIAnswer.init))
+        APIAnswerList(answers: try database.answers(outcome: .unanswered, limit: 200).map(APIAnswer.init))
     }
 
     private func find(_ context: Context) throws -> Conversation {
-        guard let id = context.parameters.get("id", as: Int64.self), let conversation = try balcao.database.conversation(id: id) else {
+        guard let id = context.parameters.get("id", as: Int64.self), let conversation = try database.conversation(id: id) else {
             throw APIError.notFound("There is no such conversation.")
         }
         return conversation

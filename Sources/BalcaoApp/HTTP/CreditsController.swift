@@ -2,6 +2,7 @@ import Credits
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// One ledger entry as the API shows it.
@@ -50,7 +51,12 @@ struct APICredits: ResponseEncodable, Sendable {
 
 /// `/api/v1/credits`, `/api/v1/credits/topups` and the payment provider's webhook.
 struct CreditsController<Context: RequestContext>: Sendable {
-    let balcao: Balcao
+    /// The balance and its entries.
+    let ledger: CreditLedger
+    /// Stripe's signing secret (`credits.stripe_webhook_secret`); `nil` refuses its webhooks.
+    let stripeWebhookSecret: String?
+    /// Where refused webhooks are logged.
+    let logger: Logger
 
     func addRoutes(to group: RouterGroup<Context>, router: Router<Context>) {
         group.get("credits", use: show)
@@ -59,8 +65,8 @@ struct CreditsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> APICredits {
-        let status = try await balcao.ledger.status()
-        let entries = try await balcao.ledger.recentEntries(limit: 50)
+        let status = try await ledger.status()
+        let entries = try await ledger.recentEntries(limit: 50)
         return APICredits(
             balance: status.balance.formatted,
             reserved: status.reserved.formatted,
@@ -94,7 +100,7 @@ struct CreditsController<Context: RequestContext>: Sendable {
         guard !reason.isEmpty else { throw APIError.badRequest("A top-up needs a reason.") }
         let result: TopUpResult
         do {
-            result = try await balcao.ledger.topUp(
+            result = try await ledger.topUp(
                 amount: CreditAmount(credits: body.amount),
                 reason: reason,
                 actor: "api",
@@ -103,28 +109,28 @@ struct CreditsController<Context: RequestContext>: Sendable {
         } catch let error as CreditError {
             throw APIError.badRequest(error.description)
         }
-        balcao.logger.notice("credits topped up", metadata: ["amount": "\(result.entry.amount)", "actor": "api", "new": "\(result.isNew)"])
+        logger.notice("credits topped up", metadata: ["amount": "\(result.entry.amount)", "actor": "api", "new": "\(result.isNew)"])
         return EditedResponse(status: result.isNew ? .created : .ok, response: APICreditEntry(result.entry))
     }
 
     @Sendable func stripe(_ request: Request, context: Context) async throws -> Response {
-        guard let secret = balcao.configuration.credits.stripeWebhookSecret else {
+        guard let secret = stripeWebhookSecret else {
             throw APIError(.serviceUnavailable, code: "not_configured", message: "Payments are not configured: set [credits] stripe_webhook_secret.")
         }
         let buffer = try await request.body.collect(upTo: 1 << 20)
         let payload = Data(buffer: buffer, byteTransferStrategy: .noCopy)
-        let outcome = try await balcao.ledger.handleStripeWebhook(
+        let outcome = try await ledger.handleStripeWebhook(
             payload: payload,
             signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!],
             webhook: StripeWebhook(secret: secret)
         )
         switch outcome {
         case .credited(let amount, let eventID, _):
-            balcao.logger.notice("credits bought", metadata: ["amount": "\(amount)", "event": "\(eventID)"])
+            logger.notice("credits bought", metadata: ["amount": "\(amount)", "event": "\(eventID)"])
         case .duplicate(let eventID):
-            balcao.logger.info("payment event already credited", metadata: ["event": "\(eventID)"])
+            logger.info("payment event already credited", metadata: ["event": "\(eventID)"])
         case .ignored(let type, let reason):
-            balcao.logger.info("payment event ignored", metadata: ["type": "\(type)", "reason": "\(reason)"])
+            logger.info("payment event ignored", metadata: ["type": "\(type)", "reason": "\(reason)"])
         case .invalidSignature(let error):
             throw APIError(.badRequest, code: "invalid_signature", message: "\(error)")
         case .malformed(let reason):

@@ -7,7 +7,12 @@ import Uploads
 
 /// `/api/v1/documents` and `/api/v1/search`.
 struct DocumentsController<Context: RequestContext>: Sendable {
-    let balcao: Balcao
+    /// Where documents are read.
+    let database: AppDatabase
+    /// Uploads and deletions.
+    let library: DocumentLibrary
+    /// `GET /search`.
+    let search: SearchService
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("documents", use: upload)
@@ -24,11 +29,11 @@ struct DocumentsController<Context: RequestContext>: Sendable {
                 request,
                 fileField: "file",
                 maxFiles: 1,
-                originals: balcao.library.originals,
-                limit: balcao.library.maxUploadBytes
+                originals: library.originals,
+                limit: library.maxUploadBytes
             )
         } catch {
-            throw Self.apiError(error, limit: balcao.library.maxUploadBytes)
+            throw Self.apiError(error, limit: library.maxUploadBytes)
         }
         guard let file = upload.files.first else { throw APIError.badRequest("The request has no field named “file”.") }
         // The agent is created on first use: its name follows the agents API's rule (make fuzz found a 175-character
@@ -41,7 +46,7 @@ struct DocumentsController<Context: RequestContext>: Sendable {
             throw APIError.badRequest("agent must be an agent's name of 1 to 100 characters.")
         }
         do {
-            let registered = try balcao.library.add(
+            let registered = try library.add(
                 file.staged,
                 filename: file.filename,
                 agent: agent,
@@ -77,19 +82,19 @@ struct DocumentsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> APIDocumentList {
-        APIDocumentList(documents: try balcao.database.documents().map(APIDocument.init))
+        APIDocumentList(documents: try database.documents().map(APIDocument.init))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> APIDocument {
         let id = try documentID(context)
-        guard let document = try balcao.database.document(id: id) else { throw APIError.notFound(DocumentLibraryError.notFound(id).description) }
+        guard let document = try database.document(id: id) else { throw APIError.notFound(DocumentLibraryError.notFound(id).description) }
         return APIDocument(document)
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> APIDocument {
         let id = try documentID(context)
         do {
-            return APIDocument(try await balcao.library.delete(id: id))
+            return APIDocument(try await library.delete(id: id))
         } catch let error as DocumentLibraryError {
             switch error {
             case .notFound: throw APIError.notFound(error.description)
@@ -110,7 +115,7 @@ struct DocumentsController<Context: RequestContext>: Sendable {
             limit = value
         }
         do {
-            let results = try await balcao.search.search(question, limit: limit, agent: query["agent"].map(String.init))
+            let results = try await search.search(question, limit: limit, agent: query["agent"].map(String.init))
             return APISearchResponse(results: results.map(APISearchResult.init))
         } catch let error as SearchService.SearchError {
             throw APIError.notFound(error.description)

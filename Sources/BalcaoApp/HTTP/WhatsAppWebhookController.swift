@@ -2,6 +2,7 @@ import Conversations
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Storage
 import WhatsApp
@@ -11,7 +12,16 @@ import WhatsApp
 /// A delivery is checked against `X-Hub-Signature-256` on the raw bytes exactly as received, stored in the durable inbox
 /// and acknowledged; all the work happens later, outside the request.
 struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
-    let balcao: Balcao
+    /// The durable inbox.
+    let database: AppDatabase
+    /// The verify token and app secret, as the admin page last saved them.
+    let liveSettings: LiveSettings
+    /// The largest webhook body accepted (`whatsapp.max_body_bytes`).
+    let maxBodyBytes: Int
+    /// Webhooks received and refused.
+    let metrics: BalcaoMetrics
+    /// Where refused webhooks are logged.
+    let logger: Logger
 
     func addRoutes(to router: Router<Context>) {
         router.get("webhooks/whatsapp", use: verify)
@@ -20,7 +30,7 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let expected = balcao.liveSettings.current.whatsappVerifyToken,
+        guard let expected = liveSettings.current.whatsappVerifyToken,
             let challenge = WebhookVerification.challenge(
                 mode: query["hub.mode"].map(String.init),
                 verifyToken: query["hub.verify_token"].map(String.init),
@@ -38,19 +48,19 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
         do {
             let response = try await accept(request)
-            balcao.metrics.webhookReceived()
+            metrics.webhookReceived()
             return response
         } catch let error as APIError {
-            balcao.metrics.webhookRejected(reason: error.code)
+            metrics.webhookRejected(reason: error.code)
             throw error
         }
     }
 
     private func accept(_ request: Request) async throws -> Response {
-        guard let appSecret = balcao.liveSettings.current.whatsappAppSecret else {
+        guard let appSecret = liveSettings.current.whatsappAppSecret else {
             throw APIError(.serviceUnavailable, code: "not_configured", message: "WhatsApp is not configured: set [whatsapp] app_secret.")
         }
-        let limit = balcao.configuration.whatsapp.maxBodyBytes
+        let limit = maxBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError(.contentTooLarge, code: "too_large", message: "The body is larger than \(limit) bytes.")
         }
@@ -72,11 +82,11 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
             throw APIError(.forbidden, code: "invalid_signature", message: "The X-Hub-Signature-256 header does not match the body.")
         }
         do {
-            try await balcao.database.storeWebhook(body: bytes)
+            try await database.storeWebhook(body: bytes)
         } catch {
             // Never 200 for a delivery that was not stored: a 503 makes Meta send it again later.
             let storage = StorageError(error)
-            balcao.logger.error(
+            logger.error(
                 "could not store a WhatsApp delivery: answered 503 so that Meta sends it again",
                 metadata: ["cause": "\(storage?.code ?? "database_error")", "error": "\(error)"]
             )
