@@ -1,0 +1,217 @@
+public import Foundation
+import GRDB
+public import Storage
+
+/// What applying one webhook delivery did.
+public struct InboxApplication: Sendable, Hashable {
+    /// New customer messages stored.
+    public var newMessages = 0
+    /// Messages already seen (duplicate deliveries), ignored.
+    public var duplicates = 0
+    /// Statuses that changed an outgoing message.
+    public var statusUpdates = 0
+    /// Statuses naming neither a known message id nor one of our outbox items (ignored: nothing is guessed).
+    public var unmatchedStatuses = 0
+    /// Statuses showing that an item already sent under another message id reached WhatsApp again: a second copy
+    /// (a resend after the reconcile time, when the first attempt's status came too late).
+    public var secondCopies = 0
+}
+
+extension AppDatabase {
+
+    /// Stores a webhook body exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
+    @discardableResult
+    public func storeWebhook(body: Data, now: Date = Date()) async throws -> Int64 {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)", arguments: [now, body])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Inbox entries not yet applied, oldest first.
+    public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, body: Data)] {
+        try reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?", arguments: [limit])
+                .map { (id: $0[0], body: $0[1]) }
+        }
+    }
+
+    /// Marks an inbox entry that could not be read at all (kept for inspection, never retried).
+    public func rejectWebhook(id: Int64, error: String, now: Date = Date()) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE webhookInbox SET processedAt = ?, error = ? WHERE id = ?", arguments: [now, error, id])
+        }
+    }
+
+    /// Applies the events of one inbox entry in one transaction: new messages join (or open) their conversation's
+    /// collecting turn, duplicates are ignored, statuses move outgoing messages forward. Marks the entry processed.
+    public func applyWebhook(
+        id: Int64,
+        events: [InboundEvent],
+        quietPeriod: TimeInterval,
+        textOnlyReply: @escaping @Sendable (Conversation) -> String,
+        now: Date = Date()
+    ) async throws -> InboxApplication {
+        try await writer.write { db in
+            var result = InboxApplication()
+            for event in events {
+                switch event {
+                case .message(let message):
+                    if try applyMessage(message, db: db, quietPeriod: quietPeriod, textOnlyReply: textOnlyReply, now: now) {
+                        result.newMessages += 1
+                    } else {
+                        result.duplicates += 1
+                    }
+                case .status(let status):
+                    switch try applyStatus(status, db: db, now: now) {
+                    case .applied: result.statusUpdates += 1
+                    case .stale: break
+                    case .unmatched: result.unmatchedStatuses += 1
+                    case .secondCopy: result.secondCopies += 1
+                    }
+                }
+            }
+            try db.execute(sql: "UPDATE webhookInbox SET processedAt = ? WHERE id = ?", arguments: [now, id])
+            return result
+        }
+    }
+
+    private func applyMessage(
+        _ message: InboundMessage,
+        db: Database,
+        quietPeriod: TimeInterval,
+        textOnlyReply: (Conversation) -> String,
+        now: Date
+    ) throws -> Bool {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM message WHERE wamid = ?", arguments: [message.id]) == true { return false }
+        var conversation =
+            try conversation(phoneNumberID: message.phoneNumberID, customerID: message.customerID, db: db)
+            ?? newConversation(for: message, db: db, now: now)
+        conversation.lastInboundAt = max(conversation.lastInboundAt ?? .distantPast, message.timestamp)
+        if let name = message.customerName, !name.isEmpty { conversation.customerName = name }
+        conversation.addressing = message.addressing
+        conversation.updatedAt = now
+        try conversation.update(db)
+
+        var turnID: Int64?
+        let text: String
+        switch message.content {
+        case .text(let body):
+            text = body
+            turnID = try openTurn(conversationID: conversation.id!, db: db, dueAt: now.addingTimeInterval(quietPeriod), now: now)
+        case .unreadable(let kind):
+            text = "[\(kind)]"
+        case .recordOnly(_, let body):
+            text = body
+        }
+        var stored = ConversationMessage(
+            conversationId: conversation.id!,
+            turnId: turnID,
+            direction: "in",
+            author: "customer",
+            wamid: message.id,
+            kind: message.kind,
+            text: text,
+            status: nil,
+            statusReason: nil,
+            createdAt: message.timestamp,
+            updatedAt: now
+        )
+        try stored.insert(db)
+        if case .unreadable = message.content, conversation.mode == .assistant {
+            try enqueueReply(conversationID: conversation.id!, text: textOnlyReply(conversation), author: "assistant", turnID: nil, db: db, now: now)
+        }
+        return true
+    }
+
+    private enum StatusEffect {
+        case applied, stale, unmatched, secondCopy
+    }
+
+    /// Settles an outgoing message by its WhatsApp id when that is known, else by the outbox item its callback data
+    /// names (the answer to a send that timed out, or that a killed process never recorded). A status naming neither
+    /// changes nothing: no item is guessed.
+    private func applyStatus(_ status: InboundStatus, db: Database, now: Date) throws -> StatusEffect {
+        if let row = try Row.fetchOne(
+            db,
+            sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'",
+            arguments: [status.messageID]
+        ) {
+            let messageID: Int64 = row["id"]
+            // Its item was settled when the id was learned; one still open here is settled now.
+            try db.execute(
+                sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE messageId = ? AND state <> 'sent'",
+                arguments: [now, messageID]
+            )
+            let current = (row["status"] as String?).flatMap(InboundStatus.State.init(rawValue:))
+            if let current, current >= status.state { return .stale }
+            try db.execute(
+                sql: "UPDATE message SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [status.state.rawValue, status.errorDescription, now, messageID]
+            )
+            return .applied
+        }
+        guard let callback = OutboxCallback(status.callbackData), var item = try OutboxItem.fetchOne(db, key: callback.outboxID),
+            let conversation = try Conversation.fetchOne(db, key: item.conversationId),
+            status.phoneNumberID.isEmpty || conversation.phoneNumberID == status.phoneNumberID,
+            callback.attempt <= item.attempts
+        else { return .unmatched }
+        if item.state == .sent {
+            // Settled already under another id: this copy went out too (an earlier or later attempt of the same item).
+            return status.state == .sent ? .secondCopy : .stale
+        }
+        // Sending, uncertain, pending again after the reconcile time, or even failed by a later attempt: WhatsApp has
+        // it, so it is sent and never sent again.
+        item.state = .sent
+        item.lastError = nil
+        item.updatedAt = now
+        try item.update(db)
+        try db.execute(
+            sql: "UPDATE message SET wamid = ?, status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
+            arguments: [status.messageID, status.state.rawValue, status.errorDescription, now, item.messageId]
+        )
+        return .applied
+    }
+
+    private func conversation(phoneNumberID: String, customerID: String, db: Database) throws -> Conversation? {
+        try Conversation.filter(Column("phoneNumberID") == phoneNumberID && Column("customerID") == customerID).fetchOne(db)
+    }
+
+    private func newConversation(for message: InboundMessage, db: Database, now: Date) throws -> Conversation {
+        let agentID = try agentID(forPhoneNumberID: message.phoneNumberID, db: db)
+        var conversation = Conversation(
+            phoneNumberID: message.phoneNumberID,
+            customerID: message.customerID,
+            addressing: message.addressing,
+            customerName: message.customerName,
+            agentId: agentID,
+            mode: .assistant,
+            consecutiveUnanswered: 0,
+            lastInboundAt: message.timestamp,
+            createdAt: now,
+            updatedAt: now
+        )
+        try conversation.insert(db)
+        return conversation
+    }
+
+    private func agentID(forPhoneNumberID phoneNumberID: String, db: Database) throws -> Int64? {
+        let agents = try Agent.fetchAll(db)
+        if let claimed = agents.first(where: { $0.phoneNumberIDs.contains(phoneNumberID) }) { return claimed.id }
+        if let fallback = agents.first(where: \.isDefault) { return fallback.id }
+        return agents.count == 1 ? agents[0].id : nil
+    }
+
+    /// The collecting turn of a conversation with its quiet period extended, or a new one.
+    private func openTurn(conversationID: Int64, db: Database, dueAt: Date, now: Date) throws -> Int64 {
+        if var turn = try Turn.filter(Column("conversationId") == conversationID && Column("state") == Turn.State.collecting.rawValue).fetchOne(db) {
+            turn.dueAt = max(turn.dueAt, dueAt)
+            turn.updatedAt = now
+            try turn.update(db)
+            return turn.id!
+        }
+        var turn = Turn(conversationId: conversationID, state: .collecting, dueAt: dueAt, createdAt: now, updatedAt: now)
+        try turn.insert(db)
+        return turn.id!
+    }
+}

@@ -1,0 +1,121 @@
+public import Foundation
+public import GRDB
+public import Storage
+
+/// A turn claimed for answering, with what the answer needs.
+public struct ClaimedTurn: Sendable, Hashable {
+    /// The turn.
+    public var turn: Turn
+    /// Its conversation.
+    public var conversation: Conversation
+    /// The customer's messages of this turn, in order.
+    public var messages: [ConversationMessage]
+    /// Earlier messages of the conversation, oldest first.
+    public var history: [ConversationMessage]
+}
+
+extension AppDatabase {
+
+    /// Claims the turn whose quiet period ended first, skipping conversations that already have a turn in progress
+    /// (so one customer's turns are answered strictly in order).
+    public func claimDueTurn(now: Date = Date()) async throws -> ClaimedTurn? {
+        try await writer.write { db in
+            guard
+                var turn = try Turn.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM turn t WHERE t.state = 'collecting' AND t.dueAt <= ?
+                        AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
+                        AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                        ORDER BY t.dueAt, t.id LIMIT 1
+                        """,
+                    arguments: [now]
+                )
+            else { return nil }
+            turn.state = .processing
+            turn.updatedAt = now
+            try turn.update(db)
+            let conversation = try Conversation.fetchOne(db, key: turn.conversationId)!
+            let messages = try ConversationMessage.filter(Column("turnId") == turn.id).order(Column("createdAt"), Column("id")).fetchAll(db)
+            let firstID = messages.first?.id ?? .max
+            let history =
+                try ConversationMessage
+                .filter(
+                    Column("conversationId") == conversation.id && Column("id") < firstID
+                        && ["text", "interactive", "button"].contains(Column("kind"))
+                )
+                .order(Column("id").desc).limit(20).fetchAll(db).reversed()
+            return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history))
+        }
+    }
+
+    /// After a restart, turns that were being answered are answered again: nothing was sent for them, because the reply
+    /// and the end of the turn are written in one transaction.
+    @discardableResult
+    public func requeueInterruptedTurns(now: Date = Date()) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE turn SET state = 'collecting', dueAt = ?, updatedAt = ? WHERE state = 'processing'", arguments: [now, now])
+            return db.changesCount
+        }
+    }
+
+    /// The earliest time a turn ``claimDueTurn(now:)`` could claim becomes due (a read: an idle worker sleeps until then).
+    /// Turns held up behind another turn of their conversation are left out: the end of that turn wakes the workers.
+    public func nextTurnDue() throws -> Date? {
+        try reader.read { db in
+            try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(t.dueAt) FROM turn t WHERE t.state = 'collecting'
+                    AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
+                    AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                    """
+            )
+        }
+    }
+
+    /// Ends a turn: records the answer (its cost is what `debit` charges), queues the replies (already formatted for
+    /// WhatsApp) and applies conversation changes — all in one transaction.
+    ///
+    /// When a person took the conversation over while the answer was being written (it is in human mode now, and was
+    /// not — or not until the same time — when the turn was claimed), the answer is recorded but nothing is sent and the
+    /// conversation is left in the person's hands.
+    public func finishTurn(
+        _ claimed: ClaimedTurn,
+        answer: AnswerRecord?,
+        replies: [String],
+        conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
+        now: Date = Date(),
+        debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
+    ) async throws {
+        try await writer.write { db in
+            if var answer {
+                answer.cost = try debit(db)
+                try answer.insert(db)
+            }
+            let current = try Conversation.fetchOne(db, key: claimed.conversation.id)
+            let takenOver =
+                current.map { current in
+                    current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
+                } ?? false
+            if !takenOver {
+                for reply in replies {
+                    try enqueueReply(
+                        conversationID: claimed.conversation.id!,
+                        text: reply,
+                        author: "assistant",
+                        turnID: claimed.turn.id,
+                        db: db,
+                        now: now
+                    )
+                }
+            }
+            if var conversation = current {
+                if !takenOver { conversationChanges(&conversation) }
+                conversation.updatedAt = now
+                try conversation.update(db)
+            }
+            try db.execute(sql: "UPDATE turn SET state = 'done', updatedAt = ? WHERE id = ?", arguments: [now, claimed.turn.id])
+        }
+    }
+}
