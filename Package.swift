@@ -73,12 +73,14 @@ let package = Package(
         // glibc's posix_spawn extension that Swift's Glibc module does not show (children get only the descriptors given).
         .target(name: "CSpawn"),
         .target(
-            name: "Uploads",
+            name: "HTTPAPI",
             dependencies: [
-                "Storage",
+                "Storage", "Ingestion", "Retrieval", "Conversations", "Credits",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -144,7 +146,7 @@ let package = Package(
         .target(
             name: "AdminWeb",
             dependencies: [
-                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "Uploads",
+                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -164,7 +166,7 @@ let package = Package(
             name: "BalcaoApp",
             dependencies: [
                 "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
-                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "Uploads",
+                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

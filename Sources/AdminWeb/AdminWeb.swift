@@ -2,6 +2,7 @@ public import Answering
 public import Conversations
 public import Credits
 public import Foundation
+public import HTTPAPI
 public import HTTPTypes
 public import Hummingbird
 public import Ingestion

@@ -1,5 +1,6 @@
 public import AdminWeb
 public import Foundation
+public import HTTPAPI
 public import Hummingbird
 import Ingestion
 import Logging
@@ -52,22 +53,16 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
     let router = Router(context: BalcaoRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
     addOperationsRoutes(to: router, balcao: balcao)
-    router.get("api/v1/openapi.json") { _, _ in
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-    }
-    let api = router.group("api/v1")
-        .add(middleware: BearerTokenMiddleware<BalcaoRequestContext>(token: token))
-        .add(middleware: StorageFailureMiddleware<BalcaoRequestContext>(logger: balcao.logger))
-    DocumentsController<BalcaoRequestContext>(database: balcao.database, library: balcao.library, search: balcao.search).addRoutes(to: api)
-    AgentsController<BalcaoRequestContext>(database: balcao.database).addRoutes(to: api)
-    ConversationsController<BalcaoRequestContext>(database: balcao.database, conversations: balcao.conversations).addRoutes(to: api)
-    CreditsController<BalcaoRequestContext>(
+    APIRoutes(
+        token: token,
+        database: balcao.database,
+        library: balcao.library,
+        search: balcao.search,
+        conversations: balcao.conversations,
         ledger: balcao.ledger,
         stripeWebhookSecret: balcao.configuration.credits.stripeWebhookSecret,
         logger: balcao.logger
-    ).addRoutes(to: api, router: router)
+    ).add(to: router)
     WhatsAppWebhookController<BalcaoRequestContext>(
         database: balcao.database,
         liveSettings: balcao.liveSettings,

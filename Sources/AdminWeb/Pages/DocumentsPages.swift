@@ -1,9 +1,9 @@
 import Foundation
+import HTTPAPI
 import Hummingbird
 import Ingestion
 import Retrieval
 import Storage
-import Uploads
 
 /// `/admin/documents` (upload, list with live status, detail with chunks, delete, re-process) and `/admin/search`.
 enum DocumentsPages: AdminPageModule {

@@ -1,5 +1,6 @@
 import Conversations
 import Foundation
+import HTTPAPI
 import HTTPTypes
 import Hummingbird
 import Logging

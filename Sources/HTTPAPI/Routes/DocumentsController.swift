@@ -3,7 +3,6 @@ import Hummingbird
 import Ingestion
 import Retrieval
 import Storage
-import Uploads
 
 /// `/api/v1/documents` and `/api/v1/search`.
 struct DocumentsController<Context: RequestContext>: Sendable {
