@@ -1,0 +1,138 @@
+import Conversations
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+import Storage
+
+/// The thread of one conversation: its messages, each answer's sources, the customer and the mode.
+extension ConversationsPages {
+    /// A message as the thread, the polling JSON and the event stream carry it (field names match `conversation.js`).
+    struct MessageJSON: Encodable {
+        var id: Int64
+        var direction: String
+        var author: String
+        var authorLabel: String
+        var text: String
+        var time: String
+        var statusLabel: String
+        var updatedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, direction, author, text, time
+            case authorLabel = "author_label"
+            case statusLabel = "status_label"
+            case updatedAt = "updated_at"
+        }
+
+        init(_ message: ConversationMessage, admin: AdminWeb, context: AdminRequestContext) {
+            id = message.id ?? 0
+            direction = message.direction
+            author = message.author
+            authorLabel = admin.text("conversations_author_\(message.author)", context)
+            text = message.text
+            time = PageSupport.dateTime(message.createdAt, context)
+            statusLabel = ConversationsPages.statusLabel(message, admin: admin, context: context)
+            updatedAt = PageSupport.iso(message.updatedAt)
+        }
+    }
+
+    /// The conversation's state as the live view needs it.
+    struct StateJSON: Encodable {
+        var mode: String
+        var modeLabel: String
+
+        enum CodingKeys: String, CodingKey {
+            case mode
+            case modeLabel = "mode_label"
+        }
+    }
+
+    static func statusLabel(_ message: ConversationMessage, admin: AdminWeb, context: AdminRequestContext) -> String {
+        guard message.direction == "out", let status = message.status else { return "" }
+        let label = admin.text("conversations_status_\(status)", context)
+        if status == "failed", let reason = message.statusReason, !reason.isEmpty { return label + ": " + reason }
+        return label
+    }
+
+    static func thread(_ request: Request, context: AdminRequestContext, admin: AdminWeb) throws -> Response {
+        let database = admin.environment.database
+        let conversation = try find(context, admin: admin)
+        let id = conversation.id!
+        let before = request.uri.queryParameters["before"].flatMap { Int64($0) }
+        let messages = try database.messages(ofConversation: id, before: before, limit: threadSize + 1)
+        let hasOlder = messages.count > threadSize
+        let shown = hasOlder ? Array(messages.dropFirst()) : messages
+        // What each assistant reply was built from: its turn's answer record, and the passages it names.
+        let answers = try database.answers(forTurns: shown.filter { $0.author == "assistant" }.compactMap(\.turnId))
+        let chunkIDs = answers.values.flatMap { sources(of: $0).map(\.chunkID) }
+        let passages = try database.passageSources(chunkIDs: chunkIDs)
+        let pageWord = admin.text("documents_page_abbreviation", context)
+        var answerShown = Set<Int64>()
+        let rows = shown.map { message -> [String: Any] in
+            var row: [String: Any] = [
+                "id": String(message.id ?? 0), "direction": message.direction, "author": message.author,
+                "authorLabel": admin.text("conversations_author_\(message.author)", context), "text": message.text,
+                "time": PageSupport.dateTime(message.createdAt, context), "timeISO": PageSupport.iso(message.createdAt),
+                "statusLabel": statusLabel(message, admin: admin, context: context),
+                "failed": message.status == "failed",
+            ]
+            // A reply split into several messages shows its sources once, under the first part.
+            if message.author == "assistant", let turn = message.turnId, let answer = answers[turn], answerShown.insert(turn).inserted {
+                row["outcome"] = admin.text("conversations_outcome_\(answer.outcome.rawValue)", context)
+                row["outcomeClass"] = answer.outcome == .generated || answer.outcome == .extractive ? "badge-success" : "badge-warning"
+                let cited = sources(of: answer).compactMap { source -> [String: Any]? in
+                    guard let passage = passages[source.chunkID] else { return nil }
+                    return PageSupport.compact([
+                        "filename": passage.filename, "url": "/admin/documents/\(passage.documentID)",
+                        "page": passage.page.map { "\(pageWord) \($0)" } ?? "", "section": passage.section,
+                        "excerpt": PageSupport.snippet(passage.text, limit: 280), "score": PageSupport.score(source.score, context),
+                    ])
+                }
+                row["sources"] = cited
+                row["hasSources"] = !cited.isEmpty
+                row["sourcesLabel"] = admin.text(
+                    cited.count == 1 ? "conversations_sources_one" : "conversations_sources",
+                    context,
+                    ["count": String(cited.count)]
+                )
+            }
+            return PageSupport.compact(row)
+        }
+        let lastID = messages.last?.id ?? 0
+        let since = messages.map(\.updatedAt).max() ?? conversation.updatedAt
+        var data = modeBadge(conversation, admin: admin, context: context)
+        let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
+        let windowOpen = conversation.lastInboundAt.map { admin.configuration.now().timeIntervalSince($0) < 24 * 3600 } ?? false
+        data.merge([
+            "id": String(id),
+            "customer": customer(conversation),
+            "phone": "+" + conversation.customerID,
+            "agent": agent?.name ?? "—",
+            "started": PageSupport.dateTime(conversation.createdAt, context),
+            "humanUntil": conversation.mode == .human ? conversation.humanUntil.map { PageSupport.dateTime($0, context) } ?? "" : "",
+            "messages": rows,
+            "hasMessages": !rows.isEmpty,
+            "olderURL": hasOlder ? "/admin/conversations/\(id)?before=\(shown.first?.id ?? 0)" : "",
+            "lastID": String(lastID),
+            "since": PageSupport.iso(since),
+            "windowClosed": !windowOpen,
+            "maxReply": String(maxReply),
+        ]) { _, new in new }
+        return admin.renderer.page("conversation", titleKey: "conversations_thread_title", data: PageSupport.compact(data), context: context)
+    }
+
+    struct Source: Decodable {
+        var chunkID: Int64
+        var score: Double
+        enum CodingKeys: String, CodingKey {
+            case chunkID = "chunk_id"
+            case score
+        }
+    }
+
+    static func sources(of answer: AnswerRecord) -> [Source] {
+        (try? JSONDecoder().decode([Source].self, from: Data(answer.sources.utf8))) ?? []
+    }
+}
