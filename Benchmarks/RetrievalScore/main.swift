@@ -182,7 +182,7 @@ var passageOfChunk: [Int64: String] = [:]
 var chunkOfPassage: [String: Int64] = [:]
 let indexStart = clock.now
 for (ordinal, passage) in passages.enumerated() {
-    let upload = try database.registerUpload(
+    let upload = try await database.registerUpload(
         filename: "\(passage.id).txt",
         sha256: "retrieval-score-\(ordinal)-\(passage.id)",
         bytes: Int64(passage.text.utf8.count),
@@ -191,7 +191,7 @@ for (ordinal, passage) in passages.enumerated() {
         agentName: nil
     )
     let words = passage.text.split(whereSeparator: \.isWhitespace).count
-    let stored = try database.replaceChunks(
+    let stored = try await database.replaceChunks(
         documentID: upload.document.id!,
         with: [NewChunk(text: passage.text, section: "", pageStart: nil, pageEnd: nil, tokenCount: words)]
     ).stored

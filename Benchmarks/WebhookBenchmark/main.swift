@@ -165,8 +165,8 @@ configuration.llm.model = "fake"
 let balcao = try Balcao.open(configuration: configuration, logger: logger)
 let policy = dataDirectory.appendingPathComponent("politica.txt")
 try Data("A devolução de produtos pode ser pedida em até 7 dias após a entrega. O prazo conta da data de entrega.".utf8).write(to: policy)
-_ = try balcao.library.add(fileAt: policy, agent: "loja", password: nil)
-while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+_ = try await balcao.library.add(fileAt: policy, agent: "loja", password: nil)
+while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
 
 let daemonPort = PortBox()
 let router = try buildRouter(balcao)

@@ -47,7 +47,7 @@ public struct DocumentLibrary: Sendable {
     /// The type is recognised from the content; an unsupported file is refused and its bytes discarded. All or nothing:
     /// when the original or the row cannot be stored (``StorageError`` for a full or read-only disk, a busy database),
     /// neither is left behind.
-    public func add(_ staged: StagedUpload, filename: String, agent: String?, password: String?) throws -> RegisteredUpload {
+    public func add(_ staged: StagedUpload, filename: String, agent: String?, password: String?) async throws -> RegisteredUpload {
         guard let format = DocumentExtractor.sniff(staged.prefix) else {
             try? FileManager.default.removeItem(at: staged.file)
             throw DocumentLibraryError.unsupportedType
@@ -58,7 +58,7 @@ public struct DocumentLibrary: Sendable {
             _ = try originals.commit(staged)
             let sealed = try password.flatMap { $0.isEmpty ? nil : try secrets.seal($0) }
             let name = Self.cleanFilename(filename)
-            return try database.registerUpload(
+            return try await database.registerUpload(
                 filename: name,
                 sha256: staged.sha256,
                 bytes: staged.bytes,
@@ -78,9 +78,9 @@ public struct DocumentLibrary: Sendable {
     }
 
     /// Copies a local file in (for `balcao ingest`).
-    public func add(fileAt url: URL, agent: String?, password: String?) throws -> RegisteredUpload {
+    public func add(fileAt url: URL, agent: String?, password: String?) async throws -> RegisteredUpload {
         let staged = try originals.stage(fileAt: url, limit: maxUploadBytes)
-        return try add(staged, filename: url.lastPathComponent, agent: agent, password: password)
+        return try await add(staged, filename: url.lastPathComponent, agent: agent, password: password)
     }
 
     /// Deletes a document, its chunks, vectors and original. Refused while a worker is processing it.
@@ -88,7 +88,7 @@ public struct DocumentLibrary: Sendable {
     public func delete(id: Int64) async throws -> Document {
         guard let document = try database.document(id: id) else { throw DocumentLibraryError.notFound(id) }
         if [.extracting, .chunking, .embedding].contains(document.status) { throw DocumentLibraryError.busy(id) }
-        guard let (deleted, chunkIDs) = try database.deleteDocument(id: id) else { throw DocumentLibraryError.notFound(id) }
+        guard let (deleted, chunkIDs) = try await database.deleteDocument(id: id) else { throw DocumentLibraryError.notFound(id) }
         try await vectorIndex.remove(chunkIDs: chunkIDs)
         originals.remove(sha256: deleted.sha256)
         return deleted

@@ -71,42 +71,42 @@ public struct IngestionPipeline: Sendable {
         logger[metadataKey: "document"] = "\(documentID)"
         do {
             let chunks = try await process(claimed.document)
-            try database.finishJob(id: job.id!)
+            try await database.finishJob(id: job.id!)
             logger.info("indexed", metadata: ["chunks": "\(chunks)", "file": "\(claimed.document.filename)"])
             return .indexed(chunks: chunks)
         } catch let error as ExtractionError {
             let status = Self.status(for: error)
             do {
-                try database.setStatus(documentID: documentID, status, reason: error.reason)
-                try database.finishJob(id: job.id!)
+                try await database.setStatus(documentID: documentID, status, reason: error.reason)
+                try await database.finishJob(id: job.id!)
             } catch {
                 logger.error("could not record the outcome", metadata: ["error": "\(error)"])
             }
             logger.notice("not indexed", metadata: ["status": "\(status.rawValue)", "reason": "\(error.reason)"])
             return .rejected(status, reason: error.reason)
         } catch is CancellationError {
-            try? database.retryJob(id: job.id!, error: "interrupted by shutdown", after: 0)
-            try? database.setStatus(documentID: documentID, .queued)
+            try? await database.retryJob(id: job.id!, error: "interrupted by shutdown", after: 0)
+            try? await database.setStatus(documentID: documentID, .queued)
             return .interrupted
         } catch {
             let reason = String(describing: error)
             if let storage = StorageError(error) {
                 // A full disk, a read-only data directory or a busy database says nothing about the file: the job
                 // waits a minute and is tried again, without using up one of its attempts.
-                try? database.retryJob(id: job.id!, error: storage.description, after: 60, refundAttempt: true)
-                try? database.setStatus(documentID: documentID, .queued, reason: "Will retry: \(storage.description)")
+                try? await database.retryJob(id: job.id!, error: storage.description, after: 60, refundAttempt: true)
+                try? await database.setStatus(documentID: documentID, .queued, reason: "Will retry: \(storage.description)")
                 logger.warning("storage unavailable; will retry", metadata: ["error": "\(storage.code)"])
                 return .willRetry(reason: storage.description)
             }
             if job.attempts >= maxAttempts {
                 let sentence = "Processing failed \(job.attempts) times; giving up. Last error: \(reason)"
-                try? database.failJob(id: job.id!, documentID: documentID, reason: sentence)
+                try? await database.failJob(id: job.id!, documentID: documentID, reason: sentence)
                 logger.error("gave up", metadata: ["attempts": "\(job.attempts)", "error": "\(reason)"])
                 return .rejected(.failed, reason: sentence)
             }
             let delay = pow(2.0, Double(job.attempts)) * 2
-            try? database.retryJob(id: job.id!, error: reason, after: delay)
-            try? database.setStatus(documentID: documentID, .queued, reason: "Will retry: \(reason)")
+            try? await database.retryJob(id: job.id!, error: reason, after: delay)
+            try? await database.setStatus(documentID: documentID, .queued, reason: "Will retry: \(reason)")
             logger.warning("will retry", metadata: ["attempt": "\(job.attempts)", "error": "\(reason)"])
             return .willRetry(reason: reason)
         }
@@ -123,7 +123,7 @@ public struct IngestionPipeline: Sendable {
 
     private func process(_ document: Document) async throws -> Int {
         let documentID = document.id!
-        try database.setStatus(documentID: documentID, .extracting)
+        try await database.setStatus(documentID: documentID, .extracting)
         let password = try document.sealedPassword.map { sealed -> String in
             guard let secrets else { throw CocoaError(.fileReadNoPermission) }
             return try secrets.open(sealed)
@@ -140,19 +140,19 @@ public struct IngestionPipeline: Sendable {
             try Task.checkCancellation()
             throw error
         }
-        try database.setExtracted(documentID: documentID, format: read.format.rawValue, pages: read.pageCount)
+        try await database.setExtracted(documentID: documentID, format: read.format.rawValue, pages: read.pageCount)
 
-        try database.setStatus(documentID: documentID, .chunking)
+        try await database.setStatus(documentID: documentID, .chunking)
         let newChunks = read.chunks
         guard !newChunks.isEmpty else {
             throw ExtractionError.unreadable("No text was found in this document.")
         }
         try Task.checkCancellation()
-        let (stored, removed) = try database.replaceChunks(documentID: documentID, with: newChunks)
+        let (stored, removed) = try await database.replaceChunks(documentID: documentID, with: newChunks)
         if !removed.isEmpty { try await vectorIndex.remove(chunkIDs: removed) }
 
         if let embedder {
-            try database.setStatus(documentID: documentID, .embedding)
+            try await database.setStatus(documentID: documentID, .embedding)
             for start in stride(from: 0, to: stored.count, by: embeddingBatchSize) {
                 try Task.checkCancellation()
                 let batch = Array(stored[start..<min(start + embeddingBatchSize, stored.count)])
@@ -161,7 +161,7 @@ public struct IngestionPipeline: Sendable {
                 try await vectorIndex.store(pairs, model: embedder.modelIdentity, in: database)
             }
         }
-        try database.setStatus(documentID: documentID, .indexed)
+        try await database.setStatus(documentID: documentID, .indexed)
         return stored.count
     }
 

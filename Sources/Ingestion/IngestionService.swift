@@ -28,7 +28,7 @@ public struct IngestionService: Service {
 
     /// Runs the workers until graceful shutdown or cancellation.
     public func run() async throws {
-        let requeued = try pipeline.database.requeueInterruptedJobs(maxAttempts: pipeline.maxAttempts)
+        let requeued = try await pipeline.database.requeueInterruptedJobs(maxAttempts: pipeline.maxAttempts)
         if requeued > 0 { pipeline.logger.notice("resuming interrupted ingestion jobs", metadata: ["count": "\(requeued)"]) }
         let bell = pipeline.database.workBell(ringingOnChangesTo: ["job"])
         await cancelWhenGracefulShutdown {
@@ -48,7 +48,7 @@ public struct IngestionService: Service {
                 // Read first: a worker with nothing due takes no write lock.
                 if let due = try pipeline.database.nextJobTime() {
                     let now = Date()
-                    if due <= now, let claimed = try pipeline.database.claimNextJob(now: now) {
+                    if due <= now, let claimed = try await pipeline.database.claimNextJob(now: now) {
                         let start = ContinuousClock.now
                         let outcome = await pipeline.run(claimed)
                         onJobFinished?(outcome, ContinuousClock.now - start)

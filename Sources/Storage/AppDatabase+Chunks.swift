@@ -50,8 +50,8 @@ extension AppDatabase {
         documentID: Int64,
         with chunks: [NewChunk],
         now: Date = Date()
-    ) throws -> (stored: [Chunk], removedChunkIDs: [Int64]) {
-        try writer.write { db in
+    ) async throws -> (stored: [Chunk], removedChunkIDs: [Int64]) {
+        try await writer.write { db in
             let removed = try Int64.fetchAll(db, sql: "SELECT id FROM chunk WHERE documentId = ?", arguments: [documentID])
             try db.execute(sql: "DELETE FROM chunk WHERE documentId = ?", arguments: [documentID])
             var stored: [Chunk] = []

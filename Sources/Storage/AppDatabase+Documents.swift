@@ -21,8 +21,8 @@ extension AppDatabase {
         sealedPassword: Data?,
         agentName: String?,
         now: Date = Date()
-    ) throws -> RegisteredUpload {
-        try writer.write { db in
+    ) async throws -> RegisteredUpload {
+        try await writer.write { db in
             let result: RegisteredUpload
             if let existing = try Document.filter(Document.Columns.sha256 == sha256).fetchOne(db) {
                 result = RegisteredUpload(document: existing, isDuplicate: true)
@@ -69,8 +69,8 @@ extension AppDatabase {
     }
 
     /// Deletes a document with its chunks, vectors and jobs; returns what was deleted and the ids of its chunks.
-    public func deleteDocument(id: Int64) throws -> (document: Document, chunkIDs: [Int64])? {
-        try writer.write { db in
+    public func deleteDocument(id: Int64) async throws -> (document: Document, chunkIDs: [Int64])? {
+        try await writer.write { db in
             guard let document = try Document.fetchOne(db, key: id) else { return nil }
             let chunkIDs = try Int64.fetchAll(db, sql: "SELECT id FROM chunk WHERE documentId = ?", arguments: [id])
             _ = try Document.deleteOne(db, key: id)
@@ -79,8 +79,8 @@ extension AppDatabase {
     }
 
     /// Moves a document to `status`, with a reason for the end states that need one.
-    public func setStatus(documentID: Int64, _ status: DocumentStatus, reason: String? = nil, now: Date = Date()) throws {
-        try writer.write { db in
+    public func setStatus(documentID: Int64, _ status: DocumentStatus, reason: String? = nil, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE document SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
                 arguments: [status, reason, now, documentID]
@@ -89,8 +89,8 @@ extension AppDatabase {
     }
 
     /// Records the format and page count found by extraction.
-    public func setExtracted(documentID: Int64, format: String, pages: Int?, now: Date = Date()) throws {
-        try writer.write { db in
+    public func setExtracted(documentID: Int64, format: String, pages: Int?, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE document SET format = ?, pages = ?, updatedAt = ? WHERE id = ?",
                 arguments: [format, pages, now, documentID]

@@ -12,8 +12,8 @@ public struct ClaimedJob: Sendable, Hashable {
 extension AppDatabase {
     /// Queues a new ingestion of an existing document (re-processing, re-indexing) and moves it back to `queued`.
     @discardableResult
-    public func enqueueIngestion(documentID: Int64, now: Date = Date()) throws -> Job {
-        try writer.write { db in
+    public func enqueueIngestion(documentID: Int64, now: Date = Date()) async throws -> Job {
+        try await writer.write { db in
             // One live job per document is enough: a pending or running one will pick up the current original.
             if let live = try Job.filter(Column("documentId") == documentID && ["pending", "running"].contains(Column("state")))
                 .fetchOne(db)
@@ -31,8 +31,8 @@ extension AppDatabase {
     }
 
     /// Atomically claims the oldest runnable job (optionally only among `documentIDs`), marking it running.
-    public func claimNextJob(among documentIDs: Set<Int64>? = nil, now: Date = Date()) throws -> ClaimedJob? {
-        try writer.write { db in
+    public func claimNextJob(among documentIDs: Set<Int64>? = nil, now: Date = Date()) async throws -> ClaimedJob? {
+        try await writer.write { db in
             var request = Job.filter(Column("state") == Job.State.pending.rawValue && Column("runAfter") <= now)
             if let documentIDs { request = request.filter(documentIDs.contains(Column("documentId"))) }
             guard var job = try request.order(Column("id")).fetchOne(db),
@@ -47,16 +47,16 @@ extension AppDatabase {
     }
 
     /// Marks a job finished.
-    public func finishJob(id: Int64, now: Date = Date()) throws {
-        try writer.write { db in
+    public func finishJob(id: Int64, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE job SET state = 'done', updatedAt = ? WHERE id = ?", arguments: [now, id])
         }
     }
 
     /// Puts a job back in the queue to be retried after `delay`, remembering the error; with `refundAttempt` the run
     /// does not count against the job's attempts (the failure was the machine's, not the file's).
-    public func retryJob(id: Int64, error: String, after delay: TimeInterval, refundAttempt: Bool = false, now: Date = Date()) throws {
-        try writer.write { db in
+    public func retryJob(id: Int64, error: String, after delay: TimeInterval, refundAttempt: Bool = false, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE job SET state = 'pending', lastError = ?, runAfter = ?, updatedAt = ?,
@@ -69,8 +69,8 @@ extension AppDatabase {
     }
 
     /// Gives up on a job; its document ends `failed` with `reason`.
-    public func failJob(id: Int64, documentID: Int64, reason: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func failJob(id: Int64, documentID: Int64, reason: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'failed', lastError = ?, updatedAt = ? WHERE id = ?",
                 arguments: [reason, now, id]
@@ -89,8 +89,8 @@ extension AppDatabase {
     /// (each start is counted when it is claimed, before any work) is not requeued: its document ends `failed`, so a
     /// file that takes the process down with it cannot make it crash on every start.
     @discardableResult
-    public func requeueInterruptedJobs(maxAttempts: Int = .max, now: Date = Date()) throws -> Int {
-        try writer.write { db in
+    public func requeueInterruptedJobs(maxAttempts: Int = .max, now: Date = Date()) async throws -> Int {
+        try await writer.write { db in
             let reason = """
                 Processing this file was interrupted \(maxAttempts == 1 ? "once" : "\(maxAttempts) times") before it finished \
                 (the service stopped or crashed while reading it); giving up. Try re-processing it, or upload a \

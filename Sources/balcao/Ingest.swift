@@ -27,7 +27,7 @@ struct Ingest: AsyncParsableCommand {
             let url = URL(fileURLWithPath: path)
             let name = url.lastPathComponent
             do {
-                let registered = try balcao.library.add(fileAt: url, agent: agent, password: password)
+                let registered = try await balcao.library.add(fileAt: url, agent: agent, password: password)
                 let document = registered.document
                 if registered.isDuplicate && document.status.isFinal {
                     print("= \(name): already stored as document \(document.id!) (\(document.status.rawValue))")
@@ -69,7 +69,7 @@ struct Ingest: AsyncParsableCommand {
     ) async throws -> Document {
         var lastStatus: DocumentStatus?
         while true {
-            if let claimed = try balcao.database.claimNextJob(among: [documentID]) {
+            if let claimed = try await balcao.database.claimNextJob(among: [documentID]) {
                 onStatus(.extracting)
                 await balcao.pipeline.run(claimed)
             }

@@ -35,7 +35,7 @@ struct Reindex: AsyncParsableCommand {
         let balcao = try options.open()
         let database = balcao.database
         let stateFile = directory.root.appendingPathComponent("reindex-state.json")
-        try database.requeueInterruptedJobs()
+        try await database.requeueInterruptedJobs()
 
         var state = (try? Data(contentsOf: stateFile)).flatMap { try? JSONDecoder().decode(State.self, from: $0) }
         let documents = try database.documents()
@@ -44,7 +44,7 @@ struct Reindex: AsyncParsableCommand {
             // killed while queueing left some without a job).
             let members = Set(state.documentIDs)
             let unfinished = documents.filter { members.contains($0.id!) && !($0.status.isFinal && $0.updatedAt >= state.startedAt) }
-            for document in unfinished { try database.enqueueIngestion(documentID: document.id!) }
+            for document in unfinished { try await database.enqueueIngestion(documentID: document.id!) }
             print("Resuming an interrupted re-index: \(try database.pendingJobCount()) of \(state.documentIDs.count) documents left.")
         } else {
             let counts = try database.tableCounts()
@@ -58,7 +58,7 @@ struct Reindex: AsyncParsableCommand {
             )
             try JSONEncoder().encode(fresh).write(to: stateFile, options: .atomic)
             state = fresh
-            for document in documents { try database.enqueueIngestion(documentID: document.id!) }
+            for document in documents { try await database.enqueueIngestion(documentID: document.id!) }
             print("Re-indexing \(documents.count) documents.")
         }
         guard let state else { return }
@@ -67,7 +67,7 @@ struct Reindex: AsyncParsableCommand {
         let progress = ProgressLine(total: total)
         let start = ContinuousClock.now
         var done = 0
-        while let claimed = try database.claimNextJob(now: .distantFuture) {
+        while let claimed = try await database.claimNextJob(now: .distantFuture) {
             let elapsed = ContinuousClock.now - start
             let eta =
                 done > 0 ? " — about \((elapsed / done * (total - done)).formatted(.units(allowed: [.minutes, .seconds], width: .narrow))) left" : ""

@@ -28,8 +28,8 @@ struct AdminLiveTests {
         try harness.createUsers()
         let file = harness.dataDirectory.appendingPathComponent("politica.txt")
         try Data(PagesFixture.policy.utf8).write(to: file)
-        _ = try harness.balcao.library.add(fileAt: file, agent: "loja", password: nil)
-        while let job = try harness.balcao.database.claimNextJob() { await harness.balcao.pipeline.run(job) }
+        _ = try await harness.balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        while let job = try await harness.balcao.database.claimNextJob() { await harness.balcao.pipeline.run(job) }
         var agent = try #require(try harness.balcao.database.agent(named: "loja"))
         agent.isDefault = true
         try harness.balcao.database.save(&agent)

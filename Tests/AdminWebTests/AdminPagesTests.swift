@@ -29,8 +29,8 @@ struct PagesFixture {
         let balcao = harness.balcao
         let file = harness.dataDirectory.appendingPathComponent("politica.txt")
         try Data(policy.utf8).write(to: file)
-        let registered = try balcao.library.add(fileAt: file, agent: "loja", password: nil)
-        while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+        let registered = try await balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
         let agent = try #require(try balcao.database.agent(named: "loja"))
         let (conversationID, answerID) = try await balcao.database.writer.write { db -> (Int64, Int64) in
             let now = Date()
@@ -81,7 +81,7 @@ struct AdminPagesTests {
     /// workers may have claimed the job first).
     func ingest(_ harness: AdminHarness, documentID: Int64) async throws -> DocumentStatus? {
         let database = harness.balcao.database
-        while let job = try database.claimNextJob() { await harness.balcao.pipeline.run(job) }
+        while let job = try await database.claimNextJob() { await harness.balcao.pipeline.run(job) }
         for _ in 0..<200 {
             if let status = try database.document(id: documentID)?.status, status.isFinal { return status }
             try await Task.sleep(for: .milliseconds(100))

@@ -14,9 +14,9 @@ struct AnswerDecisionTests {
     static let policy = "Política de trocas: a troca de produtos é gratuita em até 30 dias com a nota fiscal."
 
     /// A database with one agent ("vendas", whose messages are its own) and one indexed policy passage.
-    static func answerer(model: (any ChatModel)?) throws -> (Answerer, Agent) {
+    static func answerer(model: (any ChatModel)?) async throws -> (Answerer, Agent) {
         let database = try AppDatabase.inMemory()
-        let upload = try database.registerUpload(
+        let upload = try await database.registerUpload(
             filename: "politicas.txt",
             sha256: String(repeating: "a", count: 64),
             bytes: 1,
@@ -24,11 +24,11 @@ struct AnswerDecisionTests {
             sealedPassword: nil,
             agentName: "vendas"
         )
-        _ = try database.replaceChunks(
+        _ = try await database.replaceChunks(
             documentID: upload.document.id!,
             with: [NewChunk(text: policy, section: "Trocas", pageStart: nil, pageEnd: nil, tokenCount: 20)]
         )
-        try database.setStatus(documentID: upload.document.id!, .indexed)
+        try await database.setStatus(documentID: upload.document.id!, .indexed)
         var agent = try #require(try database.agent(named: "vendas"))
         agent.outOfScopeMessage = "Isso eu não sei responder."
         agent.handoffKeywords = ["gerente"]
@@ -45,7 +45,7 @@ struct AnswerDecisionTests {
     func asksForPerson() async throws {
         let llm = try await FakeLLM.start()
         defer { Task { await llm.stop() } }
-        let (answerer, agent) = try Self.answerer(model: Self.model(llm))
+        let (answerer, agent) = try await Self.answerer(model: Self.model(llm))
         for question in ["Quero falar com um ATENDENTE", "chama o gerente, por favor"] {
             let answer = try await answerer.answer(question, agent: agent)
             #expect(answer.outcome == .handoff)
@@ -58,7 +58,7 @@ struct AnswerDecisionTests {
 
     @Test("no relevant passage: the agent's out-of-scope message, then a person once too many questions in a row went unanswered")
     func unansweredThenHandoff() async throws {
-        let (answerer, agent) = try Self.answerer(model: nil)
+        let (answerer, agent) = try await Self.answerer(model: nil)
         let first = try await answerer.answer("Vocês vendem bicicletas elétricas?", agent: agent)
         #expect(first.outcome == .unanswered)
         #expect(first.text == "Isso eu não sei responder.")
@@ -70,7 +70,7 @@ struct AnswerDecisionTests {
 
     @Test("with no model the passage is quoted with its source")
     func extractiveWithoutModel() async throws {
-        let (answerer, agent) = try Self.answerer(model: nil)
+        let (answerer, agent) = try await Self.answerer(model: nil)
         let answer = try await answerer.answer("Como funciona a troca de produtos?", agent: agent)
         #expect(answer.outcome == .extractive)
         #expect(answer.text.contains("a troca de produtos é gratuita"))
@@ -83,7 +83,7 @@ struct AnswerDecisionTests {
         let llm = try await FakeLLM.start()
         defer { Task { await llm.stop() } }
         llm.enqueue(.completion("A troca é gratuita em até 30 dias.", usage: (120, 12)))
-        let (answerer, agent) = try Self.answerer(model: Self.model(llm))
+        let (answerer, agent) = try await Self.answerer(model: Self.model(llm))
         let budget = RecordingBudget(allows: true)
         let answer = try await answerer.answer("Como funciona a troca de produtos?", agent: agent, context: AnswerContext(budget: budget))
         #expect(answer.outcome == .generated)
@@ -99,7 +99,7 @@ struct AnswerDecisionTests {
     func outOfCredits() async throws {
         let llm = try await FakeLLM.start()
         defer { Task { await llm.stop() } }
-        let (answerer, agent) = try Self.answerer(model: Self.model(llm))
+        let (answerer, agent) = try await Self.answerer(model: Self.model(llm))
         let budget = RecordingBudget(allows: false)
         let answer = try await answerer.answer("Como funciona a troca de produtos?", agent: agent, context: AnswerContext(budget: budget))
         #expect(answer.outcome == .outOfCredits)
@@ -113,7 +113,7 @@ struct AnswerDecisionTests {
         let llm = try await FakeLLM.start()
         defer { Task { await llm.stop() } }
         llm.enqueue(.error(status: 500))
-        let (answerer, agent) = try Self.answerer(model: Self.model(llm))
+        let (answerer, agent) = try await Self.answerer(model: Self.model(llm))
         let budget = RecordingBudget(allows: true)
         let answer = try await answerer.answer("Como funciona a troca de produtos?", agent: agent, context: AnswerContext(budget: budget))
         #expect(answer.outcome == .extractive)

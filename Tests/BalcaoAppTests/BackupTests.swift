@@ -52,7 +52,7 @@ struct BackupTests {
         while !stop.raised.load(ordering: .relaxed) {
             let file = scratch.appendingPathComponent("doc-\(index).txt")
             try Data("Documento \(index): política de trocas número \(index) com texto suficiente para ser lido.\n".utf8).write(to: file)
-            let registered = try daemon.balcao.library.add(fileAt: file, agent: nil, password: nil)
+            let registered = try await daemon.balcao.library.add(fileAt: file, agent: nil, password: nil)
             committed.documents.withLock { $0.append(registered.document.sha256) }
             let inbox = try await daemon.balcao.database.storeWebhook(body: Data("{}".utf8))
             _ = try await daemon.balcao.database.applyWebhook(
@@ -125,11 +125,11 @@ struct BackupTests {
     }
 
     /// A small valid archive and the data directory it came from.
-    static func makeArchive(in scratch: URL) throws -> (archive: URL, daemon: TestDaemon) {
+    static func makeArchive(in scratch: URL) async throws -> (archive: URL, daemon: TestDaemon) {
         let daemon = try TestDaemon()
         let file = scratch.appendingPathComponent("politica.txt")
         try Data("Trocas em até 7 dias com nota fiscal.\n".utf8).write(to: file)
-        _ = try daemon.balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        _ = try await daemon.balcao.library.add(fileAt: file, agent: "loja", password: nil)
         let config = scratch.appendingPathComponent("balcao.toml")
         try Data("[server]\nport = 8081\n".utf8).write(to: config)
         let archive = scratch.appendingPathComponent("good.zip")
@@ -150,9 +150,9 @@ struct BackupTests {
     }
 
     @Test("A truncated, corrupted or foreign archive is refused with a clear error and the data directory is untouched")
-    func damagedArchives() throws {
+    func damagedArchives() async throws {
         let scratch = try Scratch()
-        let (archive, _) = try Self.makeArchive(in: scratch.url)
+        let (archive, _) = try await Self.makeArchive(in: scratch.url)
         let good = try Data(contentsOf: archive)
         // An existing data directory that must survive every failed restore, and an empty target that must stay absent.
         let existing = try TestDaemon()
@@ -191,9 +191,9 @@ struct BackupTests {
     }
 
     @Test("A database that fails PRAGMA integrity_check is refused before anything is touched")
-    func damagedDatabase() throws {
+    func damagedDatabase() async throws {
         let scratch = try Scratch()
-        let (archive, daemon) = try Self.makeArchive(in: scratch.url)
+        let (archive, daemon) = try await Self.makeArchive(in: scratch.url)
         // Rebuild the archive with a damaged database whose manifest checksum matches: only the integrity check can tell.
         let staging = scratch.url.appendingPathComponent("staging")
         _ = try BackupArchive.verify(archive, into: staging)
@@ -238,9 +238,9 @@ struct BackupTests {
     }
 
     @Test("restore refuses an existing data directory without --force, replaces it with --force, keeping installed models")
-    func forceRules() throws {
+    func forceRules() async throws {
         let scratch = try Scratch()
-        let (archive, source) = try Self.makeArchive(in: scratch.url)
+        let (archive, source) = try await Self.makeArchive(in: scratch.url)
         let existing = try TestDaemon()
         let target = DataDirectory(root: existing.dataDirectory)
         let model = target.models.appendingPathComponent("model.bin")
@@ -274,9 +274,9 @@ struct BackupTests {
     }
 
     @Test("restore refuses while a daemon holds the data directory lock")
-    func lockRefusal() throws {
+    func lockRefusal() async throws {
         let scratch = try Scratch()
-        let (archive, _) = try Self.makeArchive(in: scratch.url)
+        let (archive, _) = try await Self.makeArchive(in: scratch.url)
         let running = try TestDaemon()
         let directory = DataDirectory(root: running.dataDirectory)
         let lock = try DataDirectoryLock(directory: directory)

@@ -68,7 +68,7 @@ struct DaemonProcessTests {
         do {
             let reference = try TestDaemon()
             for file in files {
-                let registered = try reference.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
+                let registered = try await reference.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
                 await reference.balcao.pipeline.run(try #require(try reference.balcao.database.claimNextJob()))
                 expected[registered.document.sha256] = try reference.balcao.database.document(id: registered.document.id!)?.chunks
             }
@@ -80,7 +80,7 @@ struct DaemonProcessTests {
             configuration.storage.dataDirectory = dataDirectory.path
             configuration.embedding.provider = "none"
             let balcao = try Balcao.open(configuration: configuration)
-            for file in files { _ = try balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil) }
+            for file in files { _ = try await balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil) }
         }
 
         let port = LoopbackHTTP.freePort()

@@ -39,8 +39,8 @@ struct DoctorTests {
         let balcao = try Balcao.open(configuration: configuration)
         let file = scratch.appendingPathComponent("politica.txt")
         try Data(String(repeating: "Trocas em até 7 dias com nota fiscal. Reembolso em até 10 dias úteis.\n\n", count: 40).utf8).write(to: file)
-        _ = try balcao.library.add(fileAt: file, agent: nil, password: nil)
-        while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+        _ = try await balcao.library.add(fileAt: file, agent: nil, password: nil)
+        while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
         #expect(try balcao.database.documents().allSatisfy { $0.status == .indexed })
         _ = try balcao.apiToken()
         return (config, data)

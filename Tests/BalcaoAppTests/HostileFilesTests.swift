@@ -36,8 +36,8 @@ struct HostileFilesTests {
     func hostile(_ testCase: Case) async throws {
         let daemon = try TestDaemon()
         let balcao = daemon.balcao
-        let registered = try balcao.library.add(fileAt: SharedFixtures.corpus(testCase.file), agent: nil, password: testCase.password)
-        let claimed = try #require(try balcao.database.claimNextJob())
+        let registered = try await balcao.library.add(fileAt: SharedFixtures.corpus(testCase.file), agent: nil, password: testCase.password)
+        let claimed = try #require(try await balcao.database.claimNextJob())
         await balcao.pipeline.run(claimed)
         let document = try #require(try balcao.database.document(id: registered.document.id!))
         #expect(document.status == testCase.status, "\(document.reason ?? "")")
@@ -54,18 +54,18 @@ struct HostileFilesTests {
     }
 
     @Test("an empty file and an image are refused at the door as unsupported", arguments: ["pdf/derived_empty.pdf", "pdf/derived_jpeg_renamed.pdf"])
-    func refusedAtUpload(_ file: String) throws {
+    func refusedAtUpload(_ file: String) async throws {
         let daemon = try TestDaemon()
-        #expect(throws: DocumentLibraryError.unsupportedType) {
-            try daemon.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
+        await #expect(throws: DocumentLibraryError.unsupportedType) {
+            try await daemon.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
         }
         #expect(try daemon.balcao.database.documents().isEmpty)
     }
 
     @Test("the document password is sealed in the database, never stored in clear")
-    func passwordSealed() throws {
+    func passwordSealed() async throws {
         let daemon = try TestDaemon()
-        let registered = try daemon.balcao.library.add(
+        let registered = try await daemon.balcao.library.add(
             fileAt: SharedFixtures.corpus("pdf/pdfminer_aes-256.pdf"),
             agent: nil,
             password: "foo-secret-password"

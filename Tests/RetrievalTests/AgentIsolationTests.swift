@@ -25,7 +25,7 @@ struct AgentIsolationTests {
             // Filler records go straight to the database so that opening the index inserts them on both cores.
             let exactScanLimit = try HNSWIndex(dimension: scratch.embedder.dimension).exactFilterMinimum
             let records = (0..<(exactScanLimit + 100)).map { "Registro interno \($0) do arquivo de prontuários." }
-            let recordIDs = try scratch.storeDocument("prontuarios.txt", agent: "clinica", passages: records)
+            let recordIDs = try await scratch.storeDocument("prontuarios.txt", agent: "clinica", passages: records)
             var generator = SplitMix64(seed: 13)
             var fillers: [(chunkID: Int64, vector: [Float])] = []
             for id in recordIDs {

@@ -47,15 +47,15 @@ final class RetrievalScratch: Sendable {
     /// in passage order.
     @discardableResult
     func addDocument(_ filename: String, agent: String?, passages: [String], into index: some VectorSearchIndex) async throws -> [Int64] {
-        let ids = try storeDocument(filename, agent: agent, passages: passages)
+        let ids = try await storeDocument(filename, agent: agent, passages: passages)
         let vectors = try await embedder.embed(passages, role: .passage)
         try await index.store(Array(zip(ids, vectors).map { (chunkID: $0, vector: $1) }), model: embedder.modelIdentity, in: database)
         return ids
     }
 
     /// Stores a document's chunks without any vector; returns their ids in order.
-    func storeDocument(_ filename: String, agent: String?, passages: [String]) throws -> [Int64] {
-        let upload = try database.registerUpload(
+    func storeDocument(_ filename: String, agent: String?, passages: [String]) async throws -> [Int64] {
+        let upload = try await database.registerUpload(
             filename: filename,
             sha256: "sha-\(filename)",
             bytes: 1,
@@ -66,8 +66,8 @@ final class RetrievalScratch: Sendable {
         let chunks = passages.map {
             NewChunk(text: $0, section: "", pageStart: nil, pageEnd: nil, tokenCount: $0.split(separator: " ").count)
         }
-        let ids = try database.replaceChunks(documentID: upload.document.id!, with: chunks).stored.map { $0.id! }
-        try database.setStatus(documentID: upload.document.id!, .indexed)
+        let ids = try await database.replaceChunks(documentID: upload.document.id!, with: chunks).stored.map { $0.id! }
+        try await database.setStatus(documentID: upload.document.id!, .indexed)
         return ids
     }
 

@@ -126,7 +126,7 @@ struct VectorIndexRestartTests {
         let restart = try await Restart()
         let index = try restart.scratch.openIndex()
         try index.saveIfChanged()
-        let deleted = try #require(try restart.scratch.database.deleteDocument(id: restart.catalogueDocument)).chunkIDs
+        let deleted = try #require(try await restart.scratch.database.deleteDocument(id: restart.catalogueDocument)).chunkIDs
         #expect(!deleted.isEmpty)
 
         restart.scratch.logs.clear()

@@ -38,7 +38,7 @@ struct VectorSnapshotTests {
         let database = try AppDatabase.open(at: directory.database)
         var chunkIDs: [[Int64]] = []
         for worker in 0..<2 {
-            let upload = try database.registerUpload(
+            let upload = try await database.registerUpload(
                 filename: "\(worker).txt",
                 sha256: "sha-\(worker)",
                 bytes: 1,
@@ -47,7 +47,7 @@ struct VectorSnapshotTests {
                 agentName: nil
             )
             let chunks = (0..<240).map { NewChunk(text: "trecho \(worker)-\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3) }
-            chunkIDs.append(try database.replaceChunks(documentID: upload.document.id!, with: chunks).stored.map { $0.id! })
+            chunkIDs.append(try await database.replaceChunks(documentID: upload.document.id!, with: chunks).stored.map { $0.id! })
         }
         let logger = Logger(label: "test")
         let index = try HNSWChunkIndex(database: database, directory: directory, modelIdentity: Self.model, dimension: Self.dimension, logger: logger)

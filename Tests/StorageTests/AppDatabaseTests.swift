@@ -23,9 +23,9 @@ struct AppDatabaseTests {
     }
 
     @Test("the same content registered twice is one document, one job, reported as a duplicate")
-    func duplicateUpload() throws {
+    func duplicateUpload() async throws {
         let database = try AppDatabase.inMemory()
-        let first = try database.registerUpload(
+        let first = try await database.registerUpload(
             filename: "a.txt",
             sha256: "ab12",
             bytes: 3,
@@ -33,7 +33,7 @@ struct AppDatabaseTests {
             sealedPassword: nil,
             agentName: "vendas"
         )
-        let second = try database.registerUpload(
+        let second = try await database.registerUpload(
             filename: "copy.txt",
             sha256: "ab12",
             bytes: 3,
@@ -55,11 +55,11 @@ struct AppDatabaseTests {
     }
 
     @Test("keyword search ignores accents and case, and scopes to documents")
-    func accentInsensitiveSearch() throws {
+    func accentInsensitiveSearch() async throws {
         let database = try AppDatabase.inMemory()
-        let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let other = try database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        _ = try database.replaceChunks(
+        let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let other = try await database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        _ = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: [
                 NewChunk(
@@ -72,7 +72,7 @@ struct AppDatabaseTests {
                 NewChunk(text: "Horário de atendimento: segunda a sexta.", section: "Contato", pageStart: 2, pageEnd: 2, tokenCount: 6),
             ]
         )
-        _ = try database.replaceChunks(
+        _ = try await database.replaceChunks(
             documentID: other.document.id!,
             with: [NewChunk(text: "Outra INFORMAÇÃO qualquer.", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)]
         )
@@ -96,10 +96,10 @@ struct AppDatabaseTests {
         "FTS syntax in a question is treated as words",
         arguments: ["\"", "a* OR", "NEAR(x y)", "-devolução", "^x:y", "'; DROP TABLE chunk; --", "", "   "]
     )
-    func hostileQueries(_ question: String) throws {
+    func hostileQueries(_ question: String) async throws {
         let database = try AppDatabase.inMemory()
-        let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        _ = try database.replaceChunks(
+        let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        _ = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: [NewChunk(text: "devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
         )
@@ -108,14 +108,14 @@ struct AppDatabaseTests {
     }
 
     @Test("replacing chunks removes the old ones from the keyword index")
-    func replaceChunks() throws {
+    func replaceChunks() async throws {
         let database = try AppDatabase.inMemory()
-        let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let first = try database.replaceChunks(
+        let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let first = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: [NewChunk(text: "velho", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
         )
-        let second = try database.replaceChunks(
+        let second = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: [NewChunk(text: "novo", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
         )
@@ -126,10 +126,10 @@ struct AppDatabaseTests {
     }
 
     @Test("vectors are replayed in sequence order and go away with their chunks")
-    func vectorSequence() throws {
+    func vectorSequence() async throws {
         let database = try AppDatabase.inMemory()
-        let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let stored = try database.replaceChunks(
+        let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let stored = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: (0..<3).map { NewChunk(text: "c\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
         ).stored
@@ -141,20 +141,20 @@ struct AppDatabaseTests {
         #expect(replay.first?.vector == [0, 1, 0])
         #expect(try database.vectors(after: 0).count == 3)
         #expect(try database.vectorModels() == ["m1": 3])
-        _ = try database.deleteDocument(id: doc.document.id!)
+        _ = try await database.deleteDocument(id: doc.document.id!)
         #expect(try database.vectorChunkIDs().isEmpty)
     }
 
     @Test("chunk ids of a set of documents, for scoping vector search")
-    func chunkIDsOfDocuments() throws {
+    func chunkIDsOfDocuments() async throws {
         let database = try AppDatabase.inMemory()
-        let first = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let second = try database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let a = try database.replaceChunks(
+        let first = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let second = try await database.registerUpload(filename: "b.txt", sha256: "2", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let a = try await database.replaceChunks(
             documentID: first.document.id!,
             with: (0..<3).map { NewChunk(text: "a\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
         ).stored
-        _ = try database.replaceChunks(
+        _ = try await database.replaceChunks(
             documentID: second.document.id!,
             with: [NewChunk(text: "b", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1)]
         )

@@ -28,7 +28,7 @@ struct CuratedAnswersTests {
     }
 
     @Test("a curated answer is a queued text document with the question and the answer, linked to the agent and the question")
-    func addCreatesQueuedDocument() throws {
+    func addCreatesQueuedDocument() async throws {
         let temporary = try TemporaryDirectory()
         let directory = DataDirectory(root: temporary.url)
         try directory.create()
@@ -59,14 +59,14 @@ struct CuratedAnswersTests {
 
         // Answering the same question again moves the link to the new entry (a question is settled once).
         let (again, _) = try book.add(question: "Abrem no domingo?", answer: "Sim.", agentID: nil, answerID: answerID, createdBy: nil)
-        let links = try database.reader.read { db in
+        let links = try await database.reader.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM curatedAnswer WHERE answerId = ?", arguments: [answerID])
         }
         #expect(links == [again.id!])
 
         // Deleting the document deletes the entry.
-        _ = try database.deleteDocument(id: document.id!)
-        let left = try database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM curatedAnswer") }
+        _ = try await database.deleteDocument(id: document.id!)
+        let left = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM curatedAnswer") }
         #expect(left == 1)
     }
 
@@ -101,12 +101,12 @@ struct CuratedAnswersTests {
     }
 
     @Test("the document page is newest first, filtered by state, counted per state; passage sources name their document")
-    func documentPageAndSources() throws {
+    func documentPageAndSources() async throws {
         let database = try AppDatabase.inMemory()
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         var ids: [Int64] = []
         for index in 0..<7 {
-            let registered = try database.registerUpload(
+            let registered = try await database.registerUpload(
                 filename: "doc\(index).txt",
                 sha256: "sha\(index)",
                 bytes: 10,
@@ -117,8 +117,8 @@ struct CuratedAnswersTests {
             )
             ids.append(registered.document.id!)
         }
-        try database.setStatus(documentID: ids[1], .needsOCR, reason: "scan")
-        try database.setStatus(documentID: ids[2], .indexed)
+        try await database.setStatus(documentID: ids[1], .needsOCR, reason: "scan")
+        try await database.setStatus(documentID: ids[2], .indexed)
 
         let first = try database.documentPage(limit: 3, offset: 0)
         #expect(first.total == 7)
@@ -130,7 +130,7 @@ struct CuratedAnswersTests {
         #expect(problems.total == 1)
         #expect(problems.documents.map(\.id) == [ids[1]])
 
-        let (stored, _) = try database.replaceChunks(
+        let (stored, _) = try await database.replaceChunks(
             documentID: ids[2],
             with: [NewChunk(text: "Entregamos aos sábados.", section: "Entregas", pageStart: 3, pageEnd: 3, tokenCount: 4)]
         )

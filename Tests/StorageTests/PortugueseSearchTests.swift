@@ -63,10 +63,10 @@ struct PortugueseSearchTests {
         #expect(StemmingTokenizer.restoringNasalEnding(typed) == restored)
     }
 
-    private func database(with texts: [String]) throws -> (AppDatabase, [Int64]) {
+    private func database(with texts: [String]) async throws -> (AppDatabase, [Int64]) {
         let database = try AppDatabase.inMemory()
-        let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-        let stored = try database.replaceChunks(
+        let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+        let stored = try await database.replaceChunks(
             documentID: doc.document.id!,
             with: texts.map { NewChunk(text: $0, section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
         ).stored
@@ -90,16 +90,16 @@ struct PortugueseSearchTests {
             ("nao", "Não aceitamos cheques."),
         ]
     )
-    func inflectedQuestions(_ question: String, _ passage: String) throws {
-        let (database, _) = try database(with: [passage, "Horário de atendimento: segunda a sexta.", "Entrega em todo o Brasil."])
+    func inflectedQuestions(_ question: String, _ passage: String) async throws {
+        let (database, _) = try await database(with: [passage, "Horário de atendimento: segunda a sexta.", "Entrega em todo o Brasil."])
         let hits = try database.searchChunks(question, limit: 5)
         #expect(hits.map(\.text) == [passage])
     }
 
     /// The Portuguese rules leave English plurals in -s alone ("refund" does not find "refunds", as before stemming).
     @Test("English text keeps working")
-    func english() throws {
-        let (database, _) = try database(with: [
+    func english() async throws {
+        let (database, _) = try await database(with: [
             "Refunds are processed within five business days.", "Our store opens at nine.", "Shipping is free over $50.",
         ])
         #expect(try database.searchChunks("refunds", limit: 5).map(\.text) == ["Refunds are processed within five business days."])
@@ -122,21 +122,21 @@ struct PortugueseSearchTests {
             "informação:*", "\u{0}", "ção ção ção",
         ]
     )
-    func hostileQueries(_ question: String) throws {
-        let (database, ids) = try database(with: ["devolução e troca"])
+    func hostileQueries(_ question: String) async throws {
+        let (database, ids) = try await database(with: ["devolução e troca"])
         _ = try database.searchChunks(question, limit: 5)
         #expect(try database.chunks(ids: ids).count == 1)
     }
 
     @Test("the v3 migration re-indexes chunks stored before stemming")
-    func migrationReindexes() throws {
+    func migrationReindexes() async throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in db.add(tokenizer: StemmingTokenizer.self) }
         let queue = try DatabaseQueue(configuration: configuration)
         let migrator = AppDatabase.migrator
         let before = try #require(migrator.migrations.firstIndex(of: "v3: Portuguese stemming in the keyword index"))
         try migrator.migrate(queue, upTo: migrator.migrations[before - 1])
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO document (filename, sha256, bytes, status, createdAt, updatedAt)
@@ -150,7 +150,7 @@ struct PortugueseSearchTests {
         let database = try AppDatabase(queue)
         #expect(try database.searchChunks("trocar devolução", limit: 5).map(\.chunkID) == [1])
         // Later writes go through the new triggers.
-        _ = try database.replaceChunks(
+        _ = try await database.replaceChunks(
             documentID: 1,
             with: [NewChunk(text: "Garantia estendida", section: "", pageStart: nil, pageEnd: nil, tokenCount: 2)]
         )
@@ -159,13 +159,13 @@ struct PortugueseSearchTests {
     }
 
     @Test("a database file reopened keeps the stemming tokenizer on every connection")
-    func fileDatabase() throws {
+    func fileDatabase() async throws {
         let directory = try TemporaryDirectory()
         let url = directory.url.appendingPathComponent("balcao.sqlite")
         do {
             let database = try AppDatabase.open(at: url)
-            let doc = try database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
-            _ = try database.replaceChunks(
+            let doc = try await database.registerUpload(filename: "a.txt", sha256: "1", bytes: 1, format: "text", sealedPassword: nil, agentName: nil)
+            _ = try await database.replaceChunks(
                 documentID: doc.document.id!,
                 with: [NewChunk(text: "Prazo de devolução", section: "", pageStart: nil, pageEnd: nil, tokenCount: 3)]
             )

@@ -43,27 +43,27 @@ struct WorkBellTests {
     }
 
     @Test("a commit that changes a watched table rings the bell; other tables, reads and empty writes do not")
-    func commitsRingTheBell() throws {
+    func commitsRingTheBell() async throws {
         let directory = try TemporaryDirectory()
         let database = try AppDatabase.open(at: directory.url.appendingPathComponent("balcao.sqlite"))
         let bell = database.workBell(ringingOnChangesTo: ["job"])
 
         var ticket = bell.ticket()
-        _ = try database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") }
-        try database.writer.write { db in try db.execute(sql: "UPDATE job SET state = 'done' WHERE id = -1") }
+        _ = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") }
+        try await database.writer.write { db in try db.execute(sql: "UPDATE job SET state = 'done' WHERE id = -1") }
         var agent = Agent(name: "vendas", now: Date())
         try database.save(&agent)
         #expect(bell.ticket() == ticket, "nothing changed the job table")
 
-        _ = try Self.upload(database)
+        _ = try await Self.upload(database)
         #expect(bell.ticket() != ticket, "queueing a document's job rings the bell when it commits")
         ticket = bell.ticket()
-        #expect(try database.claimNextJob() != nil)
+        #expect(try await database.claimNextJob() != nil)
         #expect(bell.ticket() != ticket)
     }
 
-    static func upload(_ database: AppDatabase) throws -> RegisteredUpload {
-        try database.registerUpload(
+    static func upload(_ database: AppDatabase) async throws -> RegisteredUpload {
+        try await database.registerUpload(
             filename: "a.txt",
             sha256: String(repeating: "a", count: 64),
             bytes: 1,
@@ -74,14 +74,14 @@ struct WorkBellTests {
     }
 
     @Test("write transactions are counted when they change something")
-    func writeTransactionsCounted() throws {
+    func writeTransactionsCounted() async throws {
         let database = try AppDatabase.inMemory()
         let count = Counter()
         let observation = database.observeWriteTransactions { count.increment() }
-        _ = try database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") }
-        try database.writer.write { db in try db.execute(sql: "DELETE FROM job WHERE id = -1") }
+        _ = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") }
+        try await database.writer.write { db in try db.execute(sql: "DELETE FROM job WHERE id = -1") }
         #expect(count.value == 0)
-        _ = try Self.upload(database)
+        _ = try await Self.upload(database)
         #expect(count.value == 1)
         observation.cancel()
         var agent = Agent(name: "vendas", now: Date())

@@ -133,7 +133,7 @@ enum DocumentsPages: AdminPageModule {
         var storageFailure: StorageError?
         for file in files {
             do {
-                let registered = try library.add(file.staged, filename: file.filename, agent: agentName, password: nil)
+                let registered = try await library.add(file.staged, filename: file.filename, agent: agentName, password: nil)
                 added.append((registered.document, registered.isDuplicate))
             } catch DocumentLibraryError.unsupportedType {
                 refused.append(file.filename)
@@ -267,7 +267,7 @@ enum DocumentsPages: AdminPageModule {
         if [.extracting, .chunking, .embedding].contains(document.status) {
             return .redirect(to: "/admin/documents/\(id)", flash: Flash(.error, admin.text("documents_error_busy", context)))
         }
-        try database.enqueueIngestion(documentID: id)
+        try await database.enqueueIngestion(documentID: id)
         try await admin.audit.record("document.reprocess", target: String(id), detail: document.filename, context: context)
         return .redirect(to: "/admin/documents", flash: Flash(.success, admin.text("documents_requeued", context, ["name": document.filename])))
     }

@@ -45,7 +45,7 @@ struct DocumentsController<Context: RequestContext>: Sendable {
             throw APIError.badRequest("agent must be an agent's name of 1 to 100 characters.")
         }
         do {
-            let registered = try library.add(
+            let registered = try await library.add(
                 file.staged,
                 filename: file.filename,
                 agent: agent,

@@ -59,8 +59,8 @@ final class WhatsAppHarness: Sendable {
         let balcao = daemon.balcao
         let file = daemon.dataDirectory.appendingPathComponent("politica.txt")
         try Data(Self.policy.utf8).write(to: file)
-        let registered = try balcao.library.add(fileAt: file, agent: "loja", password: nil)
-        while let job = try balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+        let registered = try await balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
         var agent = try #require(try balcao.database.agent(named: "loja"))
         agent.isDefault = true
         agent.persona = "Você é a assistente da Loja Exemplo."
