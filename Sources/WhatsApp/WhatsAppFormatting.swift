@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Converts the Markdown an LLM writes into WhatsApp's own formatting (PROTOCOL.md §5.2): `*bold*`, `_italic_`,
 /// `~strike~`, `` `code` `` and ```` ```blocks``` ````; WhatsApp renders neither headings nor links.
@@ -41,11 +42,14 @@ public enum WhatsAppFormatter {
 
     /// `markdown` in WhatsApp formatting.
     public static func format(markdown: String) -> String {
+        withPatterns { patterns in format(markdown: markdown, patterns: patterns) }
+    }
+
+    private static func format(markdown: String, patterns: Patterns) -> String {
         var output: [String] = []
         var fence: String?
         var previousWasParagraph = false
         let lines = markdown.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-        let patterns = Patterns()
         for lineSubstring in lines {
             let line = String(lineSubstring)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -195,8 +199,20 @@ public enum WhatsAppFormatter {
         return "\(label) (\(url))"
     }
 
-    /// The regular expressions, compiled once per call (NSRegularExpression is not `Sendable`, and answers are short).
-    private struct Patterns {
+    /// Compiled pattern sets kept between calls: compiling them took 7 % of the daemon's processor time under
+    /// `make bench-webhook` (ICU builds a Unicode set for every `\p{L}`). An `NSRegularExpression` is not `Sendable`,
+    /// so each set is lent to one call at a time.
+    private static let patternPool = Mutex<[Patterns]>([])
+
+    private static func withPatterns<Result>(_ body: (Patterns) -> Result) -> Result {
+        let patterns = patternPool.withLock { $0.popLast() } ?? Patterns()
+        defer { patternPool.withLock { pool in if pool.count < 8 { pool.append(patterns) } } }
+        return body(patterns)
+    }
+
+    /// The regular expressions of one formatting call. `@unchecked Sendable`: a set is only ever used by the call that
+    /// took it from ``patternPool`` (never by two at once).
+    private struct Patterns: @unchecked Sendable {
         let tableSeparator = regex(#"^\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?\s*)?\|?$"#)
         let rule = regex(#"^ {0,3}([-*_])( *\1){2,} *$"#)
         let heading = regex(#"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$"#)
