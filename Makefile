@@ -21,6 +21,11 @@ run: release
 	$(RELEASE_BIN) serve
 
 ## The whole test suite.
+## make test's bounded fuzz run takes its seed from the commit (its first 7 hex digits), so CI and a local run of the
+## same commit fuzz the same inputs and a finding replays; each commit draws new ones. FUZZ_SEED=N picks one; make fuzz
+## draws a random seed.
+FUZZ_SEED ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null | sed -n 's/^\([0-9a-f]\{7\}\)$$/\1/p' | xargs -r -I{} printf '%d' 0x{})
+
 test: setup lint
 	$(SWIFT) build --build-tests -j $(JOBS)
 	@# CPU-bound suites (the vector index's, the chunker and document fuzzers) keep both cores and the test process's
@@ -33,7 +38,7 @@ test: setup lint
 	@# the suite holds.
 	$(SWIFT) test --skip-build --filter '$(QUIET_PERIOD_SUITES)'
 	@bash scripts/test-browser.sh
-	@bash scripts/fuzz.sh --bounded
+	@bash scripts/fuzz.sh --bounded $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 ## The code's format (.swift-format: Hummingbird's settings, 4 spaces, 150 columns; `make format` fixes what it can), and
 ## the module boundaries: imports match Package.swift, GRDB only in the modules that own tables.
