@@ -21,16 +21,23 @@ extension AppDatabase {
         }
     }
 
+    /// Runs `body` on the database file at `url` opened read-only (no migration runs, nothing is written), for the
+    /// checks `balcao doctor`, backup and restore make beside a running daemon.
+    private static func readFile<Value>(at url: URL, _ body: (Database) throws -> Value) throws -> Value {
+        var configuration = Configuration()
+        configuration.readonly = true
+        // The keyword index's tokenizer, without which `PRAGMA integrity_check` cannot read the FTS5 table.
+        configuration.prepareDatabase { db in db.add(tokenizer: StemmingTokenizer.self) }
+        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read(body)
+    }
+
     /// Opens a database file only to check it (no migration runs, nothing is written): the problems
     /// `PRAGMA integrity_check` finds, or the error that kept the file from opening as a database.
     public static func checkIntegrity(ofFileAt url: URL) -> [String] {
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.prepareDatabase { db in db.add(tokenizer: StemmingTokenizer.self) }
-            let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-            defer { try? queue.close() }
-            return try queue.read { db in
+            return try readFile(at: url) { db in
                 let rows = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 return rows == ["ok"] ? [] : rows
             }
@@ -41,21 +48,13 @@ extension AppDatabase {
 
     /// The SHA-256 of every original the documents of a database file refer to, read without opening it for writing.
     public static func originalDigests(ofFileAt url: URL) throws -> [String] {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM document ORDER BY id") }
+        try readFile(at: url) { db in try String.fetchAll(db, sql: "SELECT sha256 FROM document ORDER BY id") }
     }
 
     /// Migrations of a database file compared with this build's, read without opening it for writing: those not applied
     /// yet (they run at the next start) and those this build does not know (the file is from a newer Balcão).
     public static func migrationStatus(ofFileAt url: URL) throws -> (pending: [String], unknown: [String]) {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read { db in
+        try readFile(at: url) { db in
             let applied = try db.tableExists("grdb_migrations") ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")) : []
             let known = migrator.migrations
             return (known.filter { !applied.contains($0) }, applied.subtracting(known).sorted())
@@ -65,11 +64,7 @@ extension AppDatabase {
     /// The chunks of indexed documents and the stored vectors by the model that made them, read from the database file
     /// at `url` without opening it for writing (`balcao doctor` runs beside the daemon).
     public static func vectorCoverage(ofFileAt url: URL) throws -> (indexedChunks: Int, vectorsByModel: [String: Int]) {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read { db in
+        try readFile(at: url) { db in
             let chunks =
                 try Int.fetchOne(
                     db,
@@ -108,11 +103,7 @@ extension AppDatabase {
 
     /// Row counts of the main tables of a database file, read without opening it for writing.
     public static func tableCounts(ofFileAt url: URL) throws -> [String: Int] {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-        defer { try? queue.close() }
-        return try queue.read(tableCounts)
+        try readFile(at: url, tableCounts)
     }
 
     static func tableCounts(_ db: Database) throws -> [String: Int] {
