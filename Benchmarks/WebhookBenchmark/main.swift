@@ -18,6 +18,8 @@ struct Options {
     /// Messages sent one at a time after the burst (the latency of a quiet daemon).
     var sequential = 200
     var output = "bench-results/webhook.json"
+    /// Only the acceptance path: no workers apply or answer what is stored (a diagnostic run).
+    var acceptOnly = false
 
     init() {
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -27,6 +29,7 @@ struct Options {
             case "--concurrency": concurrency = Int(arguments.next() ?? "") ?? concurrency
             case "--sequential": sequential = Int(arguments.next() ?? "") ?? sequential
             case "--output": output = arguments.next() ?? output
+            case "--accept-only": acceptOnly = true
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -181,7 +184,7 @@ var daemon = Application(
     },
     logger: logger
 )
-daemon.addServices(balcao.conversations)
+if !options.acceptOnly { daemon.addServices(balcao.conversations) }
 nonisolated(unsafe) var daemonResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
 nonisolated(unsafe) var replyLatencies: [Double] = []
 nonisolated(unsafe) var sequentialResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
@@ -198,6 +201,21 @@ try await withRunning(daemon, portPromise: daemonPort) { port in
     // A burst of `messages` with `concurrency` in flight, then `sequential` deliveries one at a time, each sent once
     // the previous one was accepted (a quiet daemon's latency).
     daemonResult = try await load(port: port, count: options.messages, concurrency: options.concurrency, prefix: "5521")
+    if options.acceptOnly {
+        let rate = Double(options.messages) / daemonResult.seconds
+        let p50 = percentile(daemonResult.latencies, 50) * 1000
+        let p99 = percentile(daemonResult.latencies, 99) * 1000
+        print(
+            String(
+                format: "acceptance only (no workers): %.0f/s (bare %.0f/s), webhook p50 %.2f ms, p99 %.2f ms",
+                rate,
+                Double(options.messages) / bareResult.seconds,
+                p50,
+                p99
+            )
+        )
+        exit(0)
+    }
     let replies = await graph.waitForRequests(options.messages, timeout: .seconds(300)) { !$0.isMarkAsRead }
     replyLatencies = replyTimes(replies, starts: daemonResult.starts)
     sequentialResult = try await load(port: port, count: options.sequential, concurrency: 1, prefix: "5531")

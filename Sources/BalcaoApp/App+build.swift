@@ -67,6 +67,7 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
         database: balcao.database,
         liveSettings: balcao.liveSettings,
         maxBodyBytes: balcao.configuration.whatsapp.maxBodyBytes,
+        incoming: balcao.conversations.incoming,
         metrics: balcao.metrics,
         logger: balcao.logger
     ).addRoutes(to: router)

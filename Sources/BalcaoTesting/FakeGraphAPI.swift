@@ -534,7 +534,8 @@ public final class FakeGraphAPI: Sendable {
         timeout: Duration = .seconds(120),
         where filter: @Sendable (RecordedRequest) -> Bool = { _ in true }
     ) async -> [RecordedRequest] {
-        _ = await eventually(timeout: timeout) { requests.filter(filter).count >= count }
+        // Counted under the lock: copying every recorded request on each look cost a benchmark's waits real time.
+        _ = await eventually(timeout: timeout) { state.withLock { $0.requests.lazy.filter(filter).count } >= count }
         return requests.filter(filter)
     }
 

@@ -17,13 +17,41 @@ public struct InboxApplication: Sendable, Hashable {
     public var secondCopies = 0
 }
 
+/// An inbox entry as the inbox worker read it: the events of its body, or why the body could not be read.
+public struct InboxEntry: Sendable {
+    /// What the body held.
+    public enum Content: Sendable {
+        /// The body's events.
+        case events([InboundEvent])
+        /// The body could not be read (kept for inspection, never retried).
+        case unreadable(String)
+    }
+
+    /// The inbox id.
+    public var id: Int64
+    /// What the body held.
+    public var content: Content
+
+    /// An entry whose body held `events`.
+    public init(id: Int64, events: [InboundEvent]) {
+        self.id = id
+        self.content = .events(events)
+    }
+
+    /// An entry whose body could not be read, with why.
+    public init(id: Int64, unreadable error: String) {
+        self.id = id
+        self.content = .unreadable(error)
+    }
+}
+
 extension AppDatabase {
 
     /// Stores a webhook body exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
     @discardableResult
     public func storeWebhook(body: Data, now: Date = Date()) async throws -> Int64 {
         try await writer.write { db in
-            try db.execute(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)", arguments: [now, body])
+            try db.cachedStatement(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)").execute(arguments: [now, body])
             return db.lastInsertedRowID
         }
     }
@@ -31,15 +59,18 @@ extension AppDatabase {
     /// Inbox entries not yet applied, oldest first.
     public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, body: Data)] {
         try reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?", arguments: [limit])
-                .map { (id: $0[0], body: $0[1]) }
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?"),
+                arguments: [limit]
+            )
+            .map { (id: $0[0], body: $0[1]) }
         }
     }
 
-    /// Marks an inbox entry that could not be read at all (kept for inspection, never retried).
-    public func rejectWebhook(id: Int64, error: String, now: Date = Date()) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE webhookInbox SET processedAt = ?, error = ? WHERE id = ?", arguments: [now, error, id])
+    /// Inbox entries whose body could not be read, with why, oldest first (kept for inspection, never retried).
+    public func unreadableWebhooks() throws -> [(id: Int64, error: String)] {
+        try reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, error FROM webhookInbox WHERE error IS NOT NULL ORDER BY id").map { (id: $0[0], error: $0[1]) }
         }
     }
 
@@ -52,26 +83,46 @@ extension AppDatabase {
         textOnlyReply: @escaping @Sendable (Conversation) -> String,
         now: Date = Date()
     ) async throws -> InboxApplication {
+        try await applyWebhooks([InboxEntry(id: id, events: events)], quietPeriod: quietPeriod, textOnlyReply: textOnlyReply, now: now)
+    }
+
+    /// Applies inbox entries in order, all in one transaction (as ``applyWebhook(id:events:quietPeriod:textOnlyReply:now:)``
+    /// each), and marks each processed; an unreadable entry is marked with its error and never retried.
+    public func applyWebhooks(
+        _ entries: [InboxEntry],
+        quietPeriod: TimeInterval,
+        textOnlyReply: @escaping @Sendable (Conversation) -> String,
+        now: Date = Date()
+    ) async throws -> InboxApplication {
         try await writer.write { db in
             var result = InboxApplication()
-            for event in events {
-                switch event {
-                case .message(let message):
-                    if try applyMessage(message, db: db, quietPeriod: quietPeriod, textOnlyReply: textOnlyReply, now: now) {
-                        result.newMessages += 1
-                    } else {
-                        result.duplicates += 1
+            for entry in entries {
+                switch entry.content {
+                case .unreadable(let error):
+                    try db.cachedStatement(sql: "UPDATE webhookInbox SET processedAt = ?, error = ? WHERE id = ?")
+                        .execute(arguments: [now, error, entry.id])
+                    continue
+                case .events(let events):
+                    for event in events {
+                        switch event {
+                        case .message(let message):
+                            if try applyMessage(message, db: db, quietPeriod: quietPeriod, textOnlyReply: textOnlyReply, now: now) {
+                                result.newMessages += 1
+                            } else {
+                                result.duplicates += 1
+                            }
+                        case .status(let status):
+                            switch try applyStatus(status, db: db, now: now) {
+                            case .applied: result.statusUpdates += 1
+                            case .stale: break
+                            case .unmatched: result.unmatchedStatuses += 1
+                            case .secondCopy: result.secondCopies += 1
+                            }
+                        }
                     }
-                case .status(let status):
-                    switch try applyStatus(status, db: db, now: now) {
-                    case .applied: result.statusUpdates += 1
-                    case .stale: break
-                    case .unmatched: result.unmatchedStatuses += 1
-                    case .secondCopy: result.secondCopies += 1
-                    }
+                    try db.cachedStatement(sql: "UPDATE webhookInbox SET processedAt = ? WHERE id = ?").execute(arguments: [now, entry.id])
                 }
             }
-            try db.execute(sql: "UPDATE webhookInbox SET processedAt = ? WHERE id = ?", arguments: [now, id])
             return result
         }
     }
@@ -83,7 +134,7 @@ extension AppDatabase {
         textOnlyReply: (Conversation) -> String,
         now: Date
     ) throws -> Bool {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM message WHERE wamid = ?", arguments: [message.id]) == true { return false }
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM message WHERE wamid = ?"), arguments: [message.id]) == true { return false }
         var conversation =
             try conversation(phoneNumberID: message.phoneNumberID, customerID: message.customerID, db: db)
             ?? newConversation(for: message, db: db, now: now)
@@ -133,22 +184,17 @@ extension AppDatabase {
     /// changes nothing: no item is guessed.
     private func applyStatus(_ status: InboundStatus, db: Database, now: Date) throws -> StatusEffect {
         if let row = try Row.fetchOne(
-            db,
-            sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'",
+            db.cachedStatement(sql: "SELECT id, status FROM message WHERE wamid = ? AND direction = 'out'"),
             arguments: [status.messageID]
         ) {
             let messageID: Int64 = row["id"]
             // Its item was settled when the id was learned; one still open here is settled now.
-            try db.execute(
-                sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE messageId = ? AND state <> 'sent'",
-                arguments: [now, messageID]
-            )
+            try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE messageId = ? AND state <> 'sent'")
+                .execute(arguments: [now, messageID])
             let current = (row["status"] as String?).flatMap(InboundStatus.State.init(rawValue:))
             if let current, current >= status.state { return .stale }
-            try db.execute(
-                sql: "UPDATE message SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [status.state.rawValue, status.errorDescription, now, messageID]
-            )
+            try db.cachedStatement(sql: "UPDATE message SET status = ?, statusReason = ?, updatedAt = ? WHERE id = ?")
+                .execute(arguments: [status.state.rawValue, status.errorDescription, now, messageID])
             return .applied
         }
         guard let callback = OutboxCallback(status.callbackData), var item = try OutboxItem.fetchOne(db, key: callback.outboxID),
@@ -174,7 +220,10 @@ extension AppDatabase {
     }
 
     private func conversation(phoneNumberID: String, customerID: String, db: Database) throws -> Conversation? {
-        try Conversation.filter(Column("phoneNumberID") == phoneNumberID && Column("customerID") == customerID).fetchOne(db)
+        try Conversation.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM conversation WHERE phoneNumberID = ? AND customerID = ?"),
+            arguments: [phoneNumberID, customerID]
+        )
     }
 
     private func newConversation(for message: InboundMessage, db: Database, now: Date) throws -> Conversation {
@@ -204,7 +253,10 @@ extension AppDatabase {
 
     /// The collecting turn of a conversation with its quiet period extended, or a new one.
     private func openTurn(conversationID: Int64, db: Database, dueAt: Date, now: Date) throws -> Int64 {
-        if var turn = try Turn.filter(Column("conversationId") == conversationID && Column("state") == Turn.State.collecting.rawValue).fetchOne(db) {
+        if var turn = try Turn.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM turn WHERE conversationId = ? AND state = 'collecting'"),
+            arguments: [conversationID]
+        ) {
             turn.dueAt = max(turn.dueAt, dueAt)
             turn.updatedAt = now
             try turn.update(db)

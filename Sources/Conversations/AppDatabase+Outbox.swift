@@ -60,13 +60,14 @@ extension AppDatabase {
         try await writer.write { db in
             guard
                 var item = try OutboxItem.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM outbox o WHERE o.state = 'pending' AND o.nextAttemptAt <= ?
-                        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
-                                        AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
-                        ORDER BY o.id LIMIT 1
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM outbox o WHERE o.state = 'pending' AND o.nextAttemptAt <= ?
+                            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
+                                            AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
+                            ORDER BY o.id LIMIT 1
+                            """
+                    ),
                     arguments: [now]
                 )
             else { return nil }
@@ -75,9 +76,15 @@ extension AppDatabase {
             item.lastAttemptAt = now
             item.updatedAt = now
             try item.update(db)
-            try db.execute(sql: "UPDATE message SET status = 'sending', updatedAt = ? WHERE id = ?", arguments: [now, item.messageId])
-            let message = try ConversationMessage.fetchOne(db, key: item.messageId)!
-            let conversation = try Conversation.fetchOne(db, key: item.conversationId)!
+            try db.cachedStatement(sql: "UPDATE message SET status = 'sending', updatedAt = ? WHERE id = ?").execute(arguments: [now, item.messageId])
+            let message = try ConversationMessage.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"),
+                arguments: [item.messageId]
+            )!
+            let conversation = try Conversation.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
+                arguments: [item.conversationId]
+            )!
             return ClaimedSend(item: item, message: message, conversation: conversation)
         }
     }
@@ -87,12 +94,14 @@ extension AppDatabase {
     public func nextSendDue() throws -> Date? {
         try reader.read { db in
             try Date.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(o.nextAttemptAt) FROM outbox o WHERE o.state = 'pending'
-                    AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
-                                    AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
-                    """
+                db.cachedStatement(
+                    sql: """
+                        SELECT o.nextAttemptAt FROM outbox o INDEXED BY outbox_pending_due WHERE o.state = 'pending'
+                        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = o.conversationId
+                                        AND e.id < o.id AND e.state IN ('pending', 'sending', 'uncertain'))
+                        ORDER BY o.nextAttemptAt LIMIT 1
+                        """
+                )
             )
         }
     }
@@ -100,18 +109,19 @@ extension AppDatabase {
     /// Since when the oldest `uncertain` item has waited for its status (a read: the reconcile deadline is this plus the
     /// reconcile time).
     public func oldestUncertainSend() throws -> Date? {
-        try reader.read { db in try Date.fetchOne(db, sql: "SELECT MIN(updatedAt) FROM outbox WHERE state = 'uncertain'") }
+        try reader.read { db in try Date.fetchOne(db.cachedStatement(sql: "SELECT MIN(updatedAt) FROM outbox WHERE state = 'uncertain'")) }
     }
 
     /// Records a successful send.
     public func markSent(_ item: OutboxItem, messageID: String, kind: String = "text", now: Date = Date()) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE id = ?", arguments: [now, item.id])
-            try db.execute(
+            try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', lastError = NULL, updatedAt = ? WHERE id = ?").execute(arguments: [
+                now, item.id,
+            ])
+            try db.cachedStatement(
                 sql:
-                    "UPDATE message SET wamid = ?, kind = ?, status = CASE WHEN status IN ('delivered', 'read') THEN status ELSE 'sent' END, updatedAt = ? WHERE id = ?",
-                arguments: [messageID, kind, now, item.messageId]
-            )
+                    "UPDATE message SET wamid = ?, kind = ?, status = CASE WHEN status IN ('delivered', 'read') THEN status ELSE 'sent' END, updatedAt = ? WHERE id = ?"
+            ).execute(arguments: [messageID, kind, now, item.messageId])
         }
     }
 

@@ -22,29 +22,38 @@ extension AppDatabase {
         try await writer.write { db in
             guard
                 var turn = try Turn.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM turn t WHERE t.state = 'collecting' AND t.dueAt <= ?
-                        AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
-                        AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
-                        ORDER BY t.dueAt, t.id LIMIT 1
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM turn t INDEXED BY turn_collecting_due WHERE t.state = 'collecting' AND t.dueAt <= ?
+                            AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
+                            AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                            ORDER BY t.dueAt, t.id LIMIT 1
+                            """
+                    ),
                     arguments: [now]
                 )
             else { return nil }
             turn.state = .processing
             turn.updatedAt = now
             try turn.update(db)
-            let conversation = try Conversation.fetchOne(db, key: turn.conversationId)!
-            let messages = try ConversationMessage.filter(Column("turnId") == turn.id).order(Column("createdAt"), Column("id")).fetchAll(db)
+            let conversation = try Conversation.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
+                arguments: [turn.conversationId]
+            )!
+            let messages = try ConversationMessage.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM message WHERE turnId = ? ORDER BY createdAt, id"),
+                arguments: [turn.id]
+            )
             let firstID = messages.first?.id ?? .max
-            let history =
-                try ConversationMessage
-                .filter(
-                    Column("conversationId") == conversation.id && Column("id") < firstID
-                        && ["text", "interactive", "button"].contains(Column("kind"))
-                )
-                .order(Column("id").desc).limit(20).fetchAll(db).reversed()
+            let history = try ConversationMessage.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM message WHERE conversationId = ? AND id < ? AND kind IN ('text', 'interactive', 'button')
+                        ORDER BY id DESC LIMIT 20
+                        """
+                ),
+                arguments: [conversation.id, firstID]
+            ).reversed()
             return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history))
         }
     }
@@ -64,12 +73,14 @@ extension AppDatabase {
     public func nextTurnDue() throws -> Date? {
         try reader.read { db in
             try Date.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(t.dueAt) FROM turn t WHERE t.state = 'collecting'
-                    AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
-                    AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
-                    """
+                db.cachedStatement(
+                    sql: """
+                        SELECT t.dueAt FROM turn t INDEXED BY turn_collecting_due WHERE t.state = 'collecting'
+                        AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
+                        AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                        ORDER BY t.dueAt LIMIT 1
+                        """
+                )
             )
         }
     }
@@ -93,7 +104,10 @@ extension AppDatabase {
                 answer.cost = try debit(db)
                 try answer.insert(db)
             }
-            let current = try Conversation.fetchOne(db, key: claimed.conversation.id)
+            let current = try Conversation.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
+                arguments: [claimed.conversation.id]
+            )
             let takenOver =
                 current.map { current in
                     current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
@@ -115,7 +129,7 @@ extension AppDatabase {
                 conversation.updatedAt = now
                 try conversation.update(db)
             }
-            try db.execute(sql: "UPDATE turn SET state = 'done', updatedAt = ? WHERE id = ?", arguments: [now, claimed.turn.id])
+            try db.cachedStatement(sql: "UPDATE turn SET state = 'done', updatedAt = ? WHERE id = ?").execute(arguments: [now, claimed.turn.id])
         }
     }
 }

@@ -25,6 +25,8 @@ public struct ConversationsService: Service {
     public let settings: ConversationSettings
     /// Where work is logged.
     public let logger: Logger
+    /// The deliveries the webhook endpoint is receiving (it counts them here): the inbox worker defers to a burst.
+    public let incoming: IncomingDeliveries
     /// The time of the outbox's decisions (attempts, the reconcile deadline); tests move it forward.
     public var clock: @Sendable () -> Date = Date.init
     /// Called for each item sent again because no status confirmed its attempt within the reconcile time (metrics).
@@ -46,6 +48,7 @@ public struct ConversationsService: Service {
         self.sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
+        self.incoming = IncomingDeliveries(burstDeliveries: settings.burstDeliveries, gap: settings.burstGap)
     }
 
     /// Runs until graceful shutdown.
@@ -74,46 +77,54 @@ public struct ConversationsService: Service {
         }
     }
 
-    /// Applies every unprocessed inbox entry, oldest first; returns how many were applied.
+    /// Applies every unprocessed inbox entry, oldest first, a batch of entries per transaction; returns how many were
+    /// applied (or kept as unreadable).
     @discardableResult
     public func drainInbox() async throws -> Int {
         var applied = 0
         while true {
-            let batch = try database.unprocessedWebhooks(limit: 50)
-            if batch.isEmpty { return applied }
-            for entry in batch {
-                let events: [InboundEvent]
-                do {
-                    events = try decoder.events(from: entry.body)
-                } catch {
-                    logger.warning("webhook body could not be read; kept in the inbox", metadata: ["inbox": "\(entry.id)", "error": "\(error)"])
-                    try await database.rejectWebhook(id: entry.id, error: "\(error)")
-                    continue
-                }
-                let result = try await database.applyWebhook(
-                    id: entry.id,
-                    events: events,
-                    quietPeriod: settings.quietPeriod,
-                    textOnlyReply: { [database, settings] conversation in
-                        if let configured = settings.textOnlyMessage { return configured }
-                        let agent = conversation.agentId.flatMap { try? database.agent(id: $0) }
-                        return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
-                    }
-                )
-                if result.duplicates > 0 { logger.info("duplicate deliveries ignored", metadata: ["count": "\(result.duplicates)"]) }
-                if result.unmatchedStatuses > 0 {
-                    logger.info("statuses for messages this daemon did not send ignored", metadata: ["count": "\(result.unmatchedStatuses)"])
-                }
-                if result.secondCopies > 0 {
-                    logger.warning(
-                        "a message settled earlier reached WhatsApp once more (sent again after the reconcile time)",
-                        metadata: ["count": "\(result.secondCopies)"]
-                    )
-                }
-                applied += 1
-            }
+            let batch = try await applyInboxBatch()
+            if batch == 0 { return applied }
+            applied += batch
         }
     }
+
+    /// Applies the oldest unprocessed inbox entries, up to ``inboxBatch`` of them in one transaction; returns how many.
+    func applyInboxBatch() async throws -> Int {
+        let batch = try database.unprocessedWebhooks(limit: Self.inboxBatch)
+        if batch.isEmpty { return 0 }
+        let entries = batch.map { entry -> InboxEntry in
+            do {
+                return InboxEntry(id: entry.id, events: try decoder.events(from: entry.body))
+            } catch {
+                logger.warning("webhook body could not be read; kept in the inbox", metadata: ["inbox": "\(entry.id)", "error": "\(error)"])
+                return InboxEntry(id: entry.id, unreadable: "\(error)")
+            }
+        }
+        let result = try await database.applyWebhooks(
+            entries,
+            quietPeriod: settings.quietPeriod,
+            textOnlyReply: { [database, settings] conversation in
+                if let configured = settings.textOnlyMessage { return configured }
+                let agent = conversation.agentId.flatMap { try? database.agent(id: $0) }
+                return Phrases.forLanguage(agent?.language ?? "pt-BR").textOnly
+            }
+        )
+        if result.duplicates > 0 { logger.info("duplicate deliveries ignored", metadata: ["count": "\(result.duplicates)"]) }
+        if result.unmatchedStatuses > 0 {
+            logger.info("statuses for messages this daemon did not send ignored", metadata: ["count": "\(result.unmatchedStatuses)"])
+        }
+        if result.secondCopies > 0 {
+            logger.warning(
+                "a message settled earlier reached WhatsApp once more (sent again after the reconcile time)",
+                metadata: ["count": "\(result.secondCopies)"]
+            )
+        }
+        return batch.count
+    }
+
+    /// Inbox entries applied per transaction.
+    static let inboxBatch = 50
 
     // MARK: People
 
@@ -152,8 +163,11 @@ public struct ConversationsService: Service {
         while !Task.isCancelled {
             let ticket = bell.ticket()
             var wait = settings.idleWakeUp
+            // During a burst, acknowledging deliveries comes first: they are stored, so waiting loses nothing. A batch
+            // at a time, so a burst that begins while the inbox is being applied is noticed at the next batch.
+            await incoming.waitForLull(atMost: settings.burstDeferral)
             do {
-                if try await drainInbox() > 0 { continue }
+                if try await applyInboxBatch() > 0 { continue }
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
             } catch {

@@ -86,7 +86,11 @@ public struct TurnProcessor: Sendable {
                 return
             }
         }
-        if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
+        // The read receipt goes out while the answer is being written (it is awaited before the reply is queued, so it
+        // still reaches WhatsApp first).
+        async let readReceipt: Void = {
+            if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
+        }()
 
         let reference = "turn:\(claimed.turn.id!)"
         let budget = TurnBudget(credits: credits, reference: reference)
@@ -134,6 +138,7 @@ public struct TurnProcessor: Sendable {
                 $0.consecutiveUnanswered = 0
             }
         }
+        await readReceipt
         let hold = budget.hold
         try await finish(
             AnswerRecord.Outcome(answer.outcome),

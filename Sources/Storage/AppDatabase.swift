@@ -132,6 +132,7 @@ public struct AppDatabase: Sendable {
         }
         registerAdminPagesSchema(&migrator)
         registerAdminSchema(&migrator)
+        registerConversationsQueueIndexes(&migrator)
         return migrator
     }
 }

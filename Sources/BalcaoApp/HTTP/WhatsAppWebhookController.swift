@@ -19,6 +19,8 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
     let liveSettings: LiveSettings
     /// The largest webhook body accepted (`whatsapp.max_body_bytes`).
     let maxBodyBytes: Int
+    /// Counts the deliveries being received, so that the inbox worker defers to a burst.
+    let incoming: IncomingDeliveries
     /// Webhooks received and refused.
     let metrics: BalcaoMetrics
     /// Where refused webhooks are logged.
@@ -48,7 +50,7 @@ struct WhatsAppWebhookController<Context: RequestContext>: Sendable {
 
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
         do {
-            let response = try await accept(request)
+            let response = try await incoming.receiving { try await accept(request) }
             metrics.webhookReceived()
             return response
         } catch let error as APIError {

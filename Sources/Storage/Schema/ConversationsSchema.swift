@@ -98,3 +98,18 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Indexes that keep the workers' queue queries cheap however long the queue grows (a burst of thousands of
+    /// deliveries): the next due turn and the next due send are read in index order instead of sorting every waiting
+    /// row on each claim.
+    static func registerConversationsQueueIndexes(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v2: work queue indexes") { db in
+            try db.execute(sql: "CREATE INDEX turn_collecting_due ON turn(dueAt, id) WHERE state = 'collecting'")
+            try db.execute(sql: "CREATE INDEX outbox_pending_due ON outbox(nextAttemptAt, id) WHERE state = 'pending'")
+            // "Is an earlier turn or send of this conversation still open?": a lookup, not a walk through its history.
+            try db.execute(sql: "CREATE INDEX turn_conversation_state ON turn(conversationId, state)")
+            try db.execute(sql: "CREATE INDEX outbox_conversation_state ON outbox(conversationId, state)")
+        }
+    }
+}
