@@ -62,17 +62,19 @@ public struct ConversationsService: Service {
                 metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"]
             )
         }
+        // A turn or send is claimed by the one worker its commit woke, whose claim wakes the next idle one.
         let bells = Bells(
             inbox: database.workBell(ringingOnChangesTo: ["webhookInbox"]),
-            turns: database.workBell(ringingOnChangesTo: ["turn"]),
-            outbox: database.workBell(ringingOnChangesTo: ["outbox"])
+            turns: database.workBell(ringingOnChangesTo: ["turn"], waking: .oneWorker),
+            outbox: database.workBell(ringingOnChangesTo: ["outbox"], waking: .oneWorker),
+            reconcile: database.workBell(ringingOnChangesTo: ["outbox"])
         )
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await inboxLoop(bells.inbox) }
                 for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop(bells.turns) } }
                 for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
-                group.addTask { await reconcileLoop(bells.outbox) }
+                group.addTask { await reconcileLoop(bells.reconcile) }
             }
         }
     }
@@ -152,11 +154,12 @@ public struct ConversationsService: Service {
         )?.messageID
     }
 
-    /// The bells of the three kinds of work, rung by the commits that create it.
+    /// The bells of each kind of work, rung by the commits that create it.
     private struct Bells {
         let inbox: WorkBell
         let turns: WorkBell
         let outbox: WorkBell
+        let reconcile: WorkBell
     }
 
     private func inboxLoop(_ bell: WorkBell) async {

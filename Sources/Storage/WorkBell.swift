@@ -44,26 +44,50 @@ public final class WorkBell: Sendable {
     /// The database observation that rings the bell, kept for as long as the bell lives.
     private let observation = Mutex<AnyDatabaseCancellable?>(nil)
 
+    /// Whom a ring wakes.
+    public enum Waking: Sendable {
+        /// Every waiting worker (workers that each look after something different, or a single worker).
+        case everyWorker
+        /// The worker that has waited longest: for a pool of identical workers, where the one woken claims the work and
+        /// its claim, a write, rings again for the next (waking them all made each commit cost every idle worker a
+        /// wake-up and a read).
+        case oneWorker
+    }
+
+    private let waking: Waking
+
     /// A bell nothing rings yet.
-    public init() {}
+    public init(waking: Waking = .everyWorker) {
+        self.waking = waking
+    }
+
+    /// Workers suspended in ``wait(since:atMost:)`` now (for tests).
+    var suspendedWorkers: Int {
+        state.withLock { state in
+            state.waiters.values.count { waiter in
+                if case .waiting = waiter { return true }
+                return false
+            }
+        }
+    }
 
     /// Call before looking for work; ``wait(since:atMost:)`` returns at once if the bell rang since.
     public func ticket() -> Ticket {
         Ticket(rings: state.withLock { $0.rings })
     }
 
-    /// Wakes every waiting worker (and makes the next wait of a worker that took its ticket before return at once).
+    /// Wakes every waiting worker, or the one that waited longest (``Waking``), and makes the next wait of any worker
+    /// that took its ticket before return at once.
     public func ring() {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.rings &+= 1
-            var woken: [CheckedContinuation<Void, Never>] = []
+            var woken: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
             for (id, waiter) in state.waiters {
-                if case .waiting(let continuation) = waiter {
-                    woken.append(continuation)
-                    state.waiters[id] = nil
-                }
+                if case .waiting(let continuation) = waiter { woken.append((id, continuation)) }
             }
-            return woken
+            if waking == .oneWorker, let first = woken.min(by: { $0.id < $1.id }) { woken = [first] }
+            for waiter in woken { state.waiters[waiter.id] = nil }
+            return woken.map(\.continuation)
         }
         for continuation in woken { continuation.resume() }
     }
@@ -129,9 +153,10 @@ public final class WorkBell: Sendable {
 
 extension AppDatabase {
     /// A bell rung after every committed transaction of this process that changed one of `tables` (writes of other
-    /// processes, such as a `balcao` command, are seen at the workers' next due-time wake-up).
-    public func workBell(ringingOnChangesTo tables: [String]) -> WorkBell {
-        let bell = WorkBell()
+    /// processes, such as a `balcao` command, are seen at the workers' next due-time wake-up), waking its waiters as
+    /// `waking` says.
+    public func workBell(ringingOnChangesTo tables: [String], waking: WorkBell.Waking = .everyWorker) -> WorkBell {
+        let bell = WorkBell(waking: waking)
         let observation = DatabaseRegionObservation(tracking: tables.map { Table($0) })
         bell.keep(observation.start(in: writer, onError: { _ in }, onChange: { [weak bell] _ in bell?.ring() }))
         return bell

@@ -33,6 +33,30 @@ struct WorkBellTests {
         }
     }
 
+    @Test("a bell for a pool of identical workers wakes the one that waited longest per ring", .timeLimit(.minutes(1)))
+    func ringWakesOneWorker() async {
+        let bell = WorkBell(waking: .oneWorker)
+        let returned = Counter()
+        let first = Task {
+            await bell.wait(since: bell.ticket(), atMost: .seconds(600))
+            returned.increment()
+        }
+        while bell.suspendedWorkers < 1 { await Task.yield() }
+        let second = Task {
+            await bell.wait(since: bell.ticket(), atMost: .seconds(600))
+            returned.increment()
+        }
+        while bell.suspendedWorkers < 2 { await Task.yield() }
+
+        bell.ring()
+        await first.value
+        #expect(returned.value == 1)
+        #expect(bell.suspendedWorkers == 1)  // the other still sleeps: only another ring (or its due time) wakes it
+        bell.ring()
+        await second.value
+        #expect(returned.value == 2)
+    }
+
     @Test("with no ring, the wait ends at its due time; a cancelled wait ends at once", .timeLimit(.minutes(1)))
     func waitEndsAtDueTimeOrCancellation() async {
         let bell = WorkBell()
