@@ -3,6 +3,11 @@ import GRDB
 public import Storage
 
 extension AppDatabase {
+    /// A conversation by id, inside a transaction of the conversation path (a statement prepared once per connection).
+    func conversation(id: Int64?, db: Database) throws -> Conversation? {
+        try Conversation.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"), arguments: [id])
+    }
+
     // MARK: Reading
 
     /// Conversations, most recent first.

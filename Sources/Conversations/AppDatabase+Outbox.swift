@@ -81,10 +81,7 @@ extension AppDatabase {
                 db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"),
                 arguments: [item.messageId]
             )!
-            let conversation = try Conversation.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
-                arguments: [item.conversationId]
-            )!
+            let conversation = try conversation(id: item.conversationId, db: db)!
             return ClaimedSend(item: item, message: message, conversation: conversation)
         }
     }

@@ -36,10 +36,7 @@ extension AppDatabase {
             turn.state = .processing
             turn.updatedAt = now
             try turn.update(db)
-            let conversation = try Conversation.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
-                arguments: [turn.conversationId]
-            )!
+            let conversation = try conversation(id: turn.conversationId, db: db)!
             let messages = try ConversationMessage.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM message WHERE turnId = ? ORDER BY createdAt, id"),
                 arguments: [turn.id]
@@ -104,10 +101,7 @@ extension AppDatabase {
                 answer.cost = try debit(db)
                 try answer.insert(db)
             }
-            let current = try Conversation.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM conversation WHERE id = ?"),
-                arguments: [claimed.conversation.id]
-            )
+            let current = try conversation(id: claimed.conversation.id, db: db)
             let takenOver =
                 current.map { current in
                     current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
