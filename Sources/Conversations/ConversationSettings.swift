@@ -46,10 +46,11 @@ public struct ConversationSettings: Sendable, Hashable {
     /// This many webhook deliveries received at once begins a burst, which lasts until none has been received for
     /// ``burstGap``: the inbox worker waits for it to end before applying what was stored (``IncomingDeliveries``), so
     /// that acknowledging deliveries comes first. Deliveries that arrive one at a time are never a burst.
-    public var burstDeliveries = 2
+    public var burstDeliveries = 4
     /// How long a burst's next delivery may take to arrive before the burst is over.
     public var burstGap: Duration = .milliseconds(50)
-    /// The longest the inbox worker waits for a burst to end before it applies what was stored meanwhile.
+    /// The longest the inbox worker waits for a burst to end before it applies what was stored meanwhile (and then
+    /// applies the inbox until it is empty before it waits for a burst again).
     public var burstDeferral: Duration = .seconds(1)
 
     /// The defaults.

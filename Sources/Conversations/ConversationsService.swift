@@ -163,14 +163,17 @@ public struct ConversationsService: Service {
     }
 
     private func inboxLoop(_ bell: WorkBell) async {
+        var deferring = true
         while !Task.isCancelled {
             let ticket = bell.ticket()
             var wait = settings.idleWakeUp
             // During a burst, acknowledging deliveries comes first: they are stored, so waiting loses nothing. A batch
-            // at a time, so a burst that begins while the inbox is being applied is noticed at the next batch.
-            await incoming.waitForLull(atMost: settings.burstDeferral)
+            // at a time, so a burst that begins while the inbox is being applied is noticed at the next batch. A burst
+            // that outlasts the bound is sustained load: the inbox is applied until empty before deferring again.
+            if deferring, await !incoming.waitForLull(atMost: settings.burstDeferral) { deferring = false }
             do {
                 if try await applyInboxBatch() > 0 { continue }
+                deferring = true
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
             } catch {

@@ -8,9 +8,11 @@ import Synchronization
 /// that keeps failing is disabled. Storing a delivery is cheap, but answering it is not — applying it, retrieval, the
 /// model and the reply are several writes and three HTTP exchanges — and on a small machine both compete for the same
 /// cores. So while a burst is being received (from ``ConversationSettings/burstDeliveries`` deliveries at once until
-/// none is left), the inbox worker waits for it to end, for at most ``ConversationSettings/burstDeferral``, and then
-/// applies everything stored meanwhile, a batch per transaction. Nothing is lost by waiting: every delivery is in the
-/// durable inbox before it is acknowledged. Deliveries that arrive one at a time are never deferred.
+/// none has arrived for ``ConversationSettings/burstGap``), the inbox worker waits for it to end, for at most
+/// ``ConversationSettings/burstDeferral``, and then applies everything stored meanwhile, a batch per transaction. A
+/// burst that outlasts that bound is sustained load: the inbox is then applied until it is empty before it defers
+/// again, so deferring never caps how much is answered. Nothing is lost by waiting: every delivery is in the durable
+/// inbox before it is acknowledged. Deliveries that arrive one at a time are never deferred.
 public final class IncomingDeliveries: Sendable {
     private struct State {
         var inFlight = 0
@@ -61,8 +63,10 @@ public final class IncomingDeliveries: Sendable {
         return try await body()
     }
 
-    /// Returns when no burst is being received, or after `limit`, or when the task is cancelled.
-    public func waitForLull(atMost limit: Duration) async {
+    /// Returns `true` when no burst is being received (at once, or once it ended), `false` after `limit` or when the
+    /// task is cancelled.
+    @discardableResult
+    public func waitForLull(atMost limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while !Task.isCancelled {
             let ticket = lull.ticket()
@@ -72,8 +76,10 @@ public final class IncomingDeliveries: Sendable {
                 guard state.bursting, goesOn(state, at: now) else { return nil }
                 return state.inFlight > 0 ? deadline - now : min(deadline - now, state.lastEnd + gap - now)
             }
-            guard let wait, now < deadline else { return }
+            guard let wait else { return true }
+            guard now < deadline else { return false }
             await lull.wait(since: ticket, atMost: wait)
         }
+        return false
     }
 }
