@@ -40,6 +40,11 @@ test: setup lint
 	@bash scripts/test-browser.sh
 	@bash scripts/fuzz.sh --bounded $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
+## The JSON API's server interface and types, generated from Sources/HTTPAPI/openapi.json by swift-openapi-generator
+## (committed, so a build does not need the generator; a test fails when the document changed without this).
+openapi:
+	@bash scripts/generate-openapi.sh
+
 ## The code's format (.swift-format: Hummingbird's settings, 4 spaces, 150 columns; `make format` fixes what it can), and
 ## the module boundaries: imports match Package.swift, GRDB only in the modules that own tables.
 lint:
@@ -102,7 +107,7 @@ deb: setup
 test-deb: setup
 	@bash scripts/test-deb.sh
 
-.PHONY: deb test-deb bench-soak bench-idle fuzz test-tsan lint format
+.PHONY: deb test-deb bench-soak bench-idle fuzz test-tsan lint format openapi
 
 clean:
 	rm -rf .build .build-deb dist bench-results

@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // MARK: Vector search (standard library only, plus runtime-dispatched C kernels)
@@ -81,7 +83,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
+            // The API's source: `make openapi` generates Generated/ from these two.
+            exclude: ["openapi.json", "openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -289,6 +295,7 @@ let package = Package(
             name: "BalcaoAppTests",
             dependencies: [
                 "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -53,7 +53,7 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
     let router = Router(context: BalcaoRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
     addOperationsRoutes(to: router, balcao: balcao)
-    APIRoutes(
+    try APIRoutes(
         token: token,
         database: balcao.database,
         library: balcao.library,

@@ -19,8 +19,9 @@ extension AppDatabase {
 
     /// Queues an outgoing text message (also for operators' replies).
     @discardableResult
-    public func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64? = nil, now: Date = Date()) throws -> Int64 {
-        try writer.write { db in try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now) }
+    public func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64? = nil, now: Date = Date()) async throws -> Int64 {
+        try await writer.write { db in try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now)
+        }
     }
 
     @discardableResult

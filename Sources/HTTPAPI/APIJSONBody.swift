@@ -1,18 +1,6 @@
 import Foundation
-import Hummingbird
 
-extension Request {
-    /// Decodes the JSON body as `type`, with every NUL escaped in a string (`\u0000`) read as U+FFFD.
-    ///
-    /// The database reads text up to its first NUL (see `String.replacingNULCharacters`), so an agent named
-    /// `"\u0000Loja"` was accepted, stored whole and listed as `""`, which breaks the API's own schema (a name has at
-    /// least one character). Replacing the escape before decoding covers every string of every body at once.
-    func decodeAPIBody<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws -> Value {
-        let buffer = try await body.collect(upTo: context.maxUploadSize)
-        return try JSONDecoder().decode(Value.self, from: APIJSONBody.replacingNULEscapes(in: Data(buffer: buffer)))
-    }
-}
-
+/// JSON request bodies as the API reads them (see ``JSONRequestBodyMiddleware``).
 enum APIJSONBody {
     /// `json` with each `\u0000` escape turned into `\uFFFD`. A backslash always takes the byte after it, so an escaped
     /// backslash followed by `u0000` (the six characters of text) is left as it is.

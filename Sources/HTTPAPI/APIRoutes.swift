@@ -3,6 +3,7 @@ public import Credits
 public import Hummingbird
 public import Ingestion
 public import Logging
+import OpenAPIHummingbird
 public import Retrieval
 public import Storage
 
@@ -47,8 +48,9 @@ public struct APIRoutes: Sendable {
         self.logger = logger
     }
 
-    /// Adds the routes to `router`.
-    public func add(to router: Router<ServerRequestContext>) {
+    /// Adds the routes to `router`: the operations generated from `openapi.json`, the upload beside them, and Stripe's
+    /// webhook.
+    public func add(to router: Router<ServerRequestContext>) throws {
         router.get("api/v1/openapi.json") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
@@ -57,10 +59,17 @@ public struct APIRoutes: Sendable {
         let api = router.group("api/v1")
             .add(middleware: BearerTokenMiddleware<ServerRequestContext>(token: token))
             .add(middleware: StorageFailureMiddleware<ServerRequestContext>(logger: logger))
-        DocumentsController<ServerRequestContext>(database: database, library: library, search: search).addRoutes(to: api)
-        AgentsController<ServerRequestContext>(database: database).addRoutes(to: api)
-        ConversationsController<ServerRequestContext>(database: database, conversations: conversations).addRoutes(to: api)
-        CreditsController<ServerRequestContext>(ledger: ledger, stripeWebhookSecret: stripeWebhookSecret, logger: logger)
-            .addRoutes(to: api, router: router)
+            .add(middleware: OpenAPIErrorMiddleware<ServerRequestContext>())
+        let operations = BalcaoAPI(
+            database: database,
+            library: library,
+            search: search,
+            conversations: conversations,
+            ledger: ledger,
+            logger: logger
+        )
+        try operations.registerHandlers(on: api, configuration: APIJSON.configuration, middlewares: [JSONRequestBodyMiddleware()])
+        DocumentUploadRoute<ServerRequestContext>(library: library).add(to: api)
+        StripeWebhookRoute<ServerRequestContext>(ledger: ledger, secret: stripeWebhookSecret, logger: logger).add(to: router)
     }
 }

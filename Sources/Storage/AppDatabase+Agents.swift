@@ -13,24 +13,26 @@ extension AppDatabase {
     }
 
     /// Inserts or updates an agent; a second default agent takes the role from the first.
-    public func save(_ agent: inout Agent) throws {
-        try writer.write { db in
+    public func save(_ agent: inout Agent) async throws {
+        agent = try await writer.write { [agent] db in
+            var agent = agent
             if agent.isDefault {
                 try db.execute(sql: "UPDATE agent SET isDefault = 0 WHERE id IS NOT ?", arguments: [agent.id])
             }
             try agent.save(db)
+            return agent
         }
     }
 
     /// Deletes an agent (its documents stay); returns whether it existed.
     @discardableResult
-    public func deleteAgent(id: Int64) throws -> Bool {
-        try writer.write { db in try Agent.deleteOne(db, key: id) }
+    public func deleteAgent(id: Int64) async throws -> Bool {
+        try await writer.write { db in try Agent.deleteOne(db, key: id) }
     }
 
     /// Makes `documentIDs` exactly the documents an agent answers from.
-    public func setDocuments(_ documentIDs: [Int64], ofAgent agentID: Int64) throws {
-        try writer.write { db in
+    public func setDocuments(_ documentIDs: [Int64], ofAgent agentID: Int64) async throws {
+        try await writer.write { db in
             try db.execute(sql: "DELETE FROM agentDocument WHERE agentId = ?", arguments: [agentID])
             for documentID in Set(documentIDs) {
                 try db.execute(

@@ -84,8 +84,8 @@ extension AppDatabase {
     }
 
     /// Whether the database can be written to right now: one real write, in a scratch table, committed.
-    public func probeWrite(now: Date = Date()) throws {
-        try writer.write { db in
+    public func probeWrite(now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, checkedAt DATETIME NOT NULL)")
             try db.execute(sql: "INSERT OR REPLACE INTO probe (id, checkedAt) VALUES (1, ?)", arguments: [now])
         }

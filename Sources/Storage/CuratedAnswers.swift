@@ -54,7 +54,7 @@ public struct CuratedAnswers: Sendable {
         answerID: Int64?,
         createdBy: String?,
         now: Date = Date()
-    ) throws -> (curated: CuratedAnswer, document: Document) {
+    ) async throws -> (curated: CuratedAnswer, document: Document) {
         let question = Self.clean(question)
         let answer = Self.clean(answer)
         guard !question.isEmpty, question.count <= Self.maxQuestionLength else { throw CuratedAnswerError.invalidQuestion }
@@ -73,7 +73,7 @@ public struct CuratedAnswers: Sendable {
         }
         _ = try originals.commit(staged)
         let filename = Self.filename(for: question)
-        return try database.writer.write { db in
+        return try await database.writer.write { db in
             var document: Document
             if let existing = try Document.filter(Document.Columns.sha256 == staged.sha256).fetchOne(db) {
                 document = existing

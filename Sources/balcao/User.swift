@@ -39,7 +39,7 @@ struct UserCommand: AsyncParsableCommand {
             let users = AdminUsers(database: balcao.database)
             let role: AdminRole = owner ? .owner : .operator
             do {
-                _ = try users.create(username: name, password: password, role: role)
+                _ = try await users.create(username: name, password: password, role: role)
             } catch let error as AdminUserError {
                 throw ValidationError(error.description)
             }

@@ -81,7 +81,7 @@ struct AdminAuthTests {
     }
 
     @Test("the setup code is logged at start while no user exists, and not once a user exists")
-    func setupCodeLogged() throws {
+    func setupCodeLogged() async throws {
         let lines = LogCapture()
         let harness = try AdminHarness()
         var logger = Logger(label: "capture") { _ in lines }
@@ -92,7 +92,7 @@ struct AdminAuthTests {
         let logged = lines.messages.first { $0.contains("admin setup code: ") }
         let code = try #require(first.pendingSetupCode)
         #expect(logged?.contains("admin setup code: \(code)") == true)
-        try harness.createUsers()
+        try await harness.createUsers()
         let before = lines.messages.count
         let second = try AdminWeb(environment: environment, configuration: harness.admin.configuration)
         #expect(second.pendingSetupCode == nil)
@@ -102,7 +102,7 @@ struct AdminAuthTests {
     @Test("sign in and out; wrong passwords are audited; the session cookie is Secure behind TLS")
     func signInAndOut() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             #expect(try await browser.get("/admin/dashboard").location == "/admin/login")
@@ -146,7 +146,7 @@ struct AdminAuthTests {
     @Test("CSRF: a POST without the token or with a wrong one is refused with 403 and changes nothing")
     func csrf() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             try await browser.get("/admin/login")
@@ -180,7 +180,7 @@ struct AdminAuthTests {
     @Test("sign-in is rate-limited per address: after 5 failures even the right password gets 429 until the window passes")
     func rateLimit() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             try await browser.get("/admin/login")
@@ -202,7 +202,7 @@ struct AdminAuthTests {
     @Test("sessions expire: after the lifetime, and after two idle hours; the token is stored hashed")
     func sessionExpiry() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             try await browser.signIn("owner", AdminHarness.ownerPassword)
@@ -229,7 +229,7 @@ struct AdminAuthTests {
     @Test("user input renders as text, never as markup")
     func escaping() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             try await browser.get("/admin/login")
@@ -265,7 +265,7 @@ struct AdminAuthTests {
     @Test("language: pt-BR by default, English through the switch; every template string exists in both")
     func language() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
             let portuguese = try await browser.get("/admin/login")

@@ -25,14 +25,14 @@ struct AdminLiveTests {
             configuration.whatsapp.graphBaseURL = graph.baseURL
             configuration.whatsapp.quietPeriodSeconds = 0.2
         }
-        try harness.createUsers()
+        try await harness.createUsers()
         let file = harness.dataDirectory.appendingPathComponent("politica.txt")
         try Data(PagesFixture.policy.utf8).write(to: file)
         _ = try await harness.balcao.library.add(fileAt: file, agent: "loja", password: nil)
         while let job = try await harness.balcao.database.claimNextJob() { await harness.balcao.pipeline.run(job) }
         var agent = try #require(try harness.balcao.database.agent(named: "loja"))
         agent.isDefault = true
-        try harness.balcao.database.save(&agent)
+        try await harness.balcao.database.save(&agent)
         return harness
     }
 
@@ -126,7 +126,7 @@ struct AdminLiveTests {
             #expect(response.headers.first(name: "Content-Security-Policy") != nil)
             let writer = Task {
                 try await Task.sleep(for: .milliseconds(700))
-                try database.enqueueReply(conversationID: conversation.id!, text: "Mensagem <i>ao vivo</i>", author: "operator")
+                try await database.enqueueReply(conversationID: conversation.id!, text: "Mensagem <i>ao vivo</i>", author: "operator")
             }
             var received = ""
             for try await chunk in response.body {

@@ -112,7 +112,7 @@ struct AdminPagesTests {
     @Test("every page of agents, documents, conversations and unanswered: signed out → sign-in, operator and owner → the page")
     func accessByRole() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let pages = [
             "/admin/agents", "/admin/agents/new", "/admin/agents/\(fixture.agentID)", "/admin/agents/\(fixture.agentID)/playground",
@@ -156,7 +156,7 @@ struct AdminPagesTests {
     @Test("every POST refuses a missing or wrong anti-forgery token with 403 and changes nothing")
     func csrfOnEveryPost() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         @Sendable func snapshot() throws -> [Int] {
@@ -208,7 +208,7 @@ struct AdminPagesTests {
     @Test("agents: create with every field, edit, refuse a duplicate name, delete; each audited")
     func agentCRUD() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         try await harness.application().test(.router) { client in
@@ -267,7 +267,7 @@ struct AdminPagesTests {
     @Test("the playground shows the answer and each passage used with its document and score")
     func playground() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         try await harness.application().test(.router) { client in
             let browser = Browser(client)
@@ -296,7 +296,7 @@ struct AdminPagesTests {
     @Test("uploads: several files at once; over the limit → 413; a renamed binary → 415; nothing kept from refused files")
     func uploads() async throws {
         let harness = try AdminHarness { $0.server.maxUploadBytes = 4096 }
-        try harness.createUsers()
+        try await harness.createUsers()
         let database = harness.balcao.database
         let temporary = harness.dataDirectory.appendingPathComponent("tmp")
         @Sendable func leftovers() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] }
@@ -351,7 +351,7 @@ struct AdminPagesTests {
     @Test("a document named like a script and a customer message with HTML render as text")
     func escaping() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness, customerText: #"<img src=x onerror="alert(2)"> <b>oi</b> & tchau"#)
         let name = "<script>alert(1)</script>.pdf"
         try await harness.application().test(.router) { client in
@@ -382,7 +382,7 @@ struct AdminPagesTests {
     @Test("documents: detail with chunks, status JSON, re-process and delete (audited); knowledge-base search")
     func documentLifecycle() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         try await harness.application().test(.router) { client in
@@ -427,7 +427,7 @@ struct AdminPagesTests {
     @Test("conversations: filters and pages; take over, release and reply are audited; the polling JSON catches up")
     func conversationList() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         try await harness.application().test(.router) { client in
@@ -490,7 +490,7 @@ struct AdminPagesTests {
     @Test("an unanswered question becomes a curated answer in one post, leaves the list and is found by search")
     func curatedAnswer() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let fixture = try await PagesFixture.seed(harness)
         let database = harness.balcao.database
         try await harness.application().test(.router) { client in

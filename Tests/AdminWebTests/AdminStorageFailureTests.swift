@@ -40,7 +40,7 @@ struct AdminStorageFailureTests {
         let disk = try SmallFileSystem(bytes: 16 << 20)
         defer { disk.unmount() }
         let harness = try AdminHarness { $0.storage.dataDirectory = disk.url.path }
-        try harness.createUsers()
+        try await harness.createUsers()
         let database = harness.balcao.database
         let temporary = disk.url.appendingPathComponent("tmp")
         let originals = disk.url.appendingPathComponent("originals")

@@ -58,9 +58,9 @@ final class AdminHarness: Sendable {
     }
 
     /// Creates the owner `owner` and the operator `operator` directly (not through the setup page).
-    func createUsers() throws {
-        _ = try admin.users.create(username: "owner", password: Self.ownerPassword, role: .owner)
-        _ = try admin.users.create(username: "operator", password: Self.operatorPassword, role: .operator)
+    func createUsers() async throws {
+        _ = try await admin.users.create(username: "owner", password: Self.ownerPassword, role: .owner)
+        _ = try await admin.users.create(username: "operator", password: Self.operatorPassword, role: .operator)
     }
 }
 

@@ -39,7 +39,7 @@ struct OwnerPagesTests {
     @Test("every owner route × signed out / operator / owner: redirect, 403 or 200, with the security headers")
     func accessMatrix() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let before = try state(harness)
         try await harness.application().test(.router) { client in
             let anonymous = Browser(client)
@@ -93,7 +93,7 @@ struct OwnerPagesTests {
     @Test("CSRF on owner forms: missing or wrong token → 403, nothing changed")
     func csrfOnOwnerForms() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let before = try state(harness)
         try await harness.application().test(.router) { client in
             let owner = Browser(client)
@@ -112,7 +112,7 @@ struct OwnerPagesTests {
     @Test("credits: top-up and adjustment with reason, invalid amounts refused, filters, CSV export safe for spreadsheets")
     func credits() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let owner = Browser(client)
             try await owner.signIn("owner", AdminHarness.ownerPassword)
@@ -173,7 +173,7 @@ struct OwnerPagesTests {
         let harness = try AdminHarness { configuration in
             configuration.whatsapp.graphBaseURL = graph.baseURL
         }
-        try harness.createUsers()
+        try await harness.createUsers()
         #expect(harness.balcao.answerer.chatModel == nil, "no model configured at start")
         let secret = "sk-live-SECRET-\(UUID().uuidString)"
         try await harness.application().test(.router) { client in
@@ -268,7 +268,7 @@ struct OwnerPagesTests {
     @Test("users: create, change role, reset password (ends sessions), delete; the last owner stays; input is escaped")
     func users() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let owner = Browser(client)
             try await owner.signIn("owner", AdminHarness.ownerPassword)
@@ -312,7 +312,7 @@ struct OwnerPagesTests {
     @Test("audit page: entries with who, what and from where, filters, escaped")
     func auditPage() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let visitor = Browser(client)
             try await visitor.get("/admin/login")
@@ -335,7 +335,7 @@ struct OwnerPagesTests {
     @Test("dashboard: today and 30 days from real rows, SVG charts without scripts")
     func dashboard() async throws {
         let harness = try AdminHarness()
-        try harness.createUsers()
+        try await harness.createUsers()
         let now = harness.clock.now
         try await harness.balcao.database.writer.write { db in
             for index in 0..<4 {

@@ -32,7 +32,7 @@ struct AnswerDecisionTests {
         var agent = try #require(try database.agent(named: "vendas"))
         agent.outOfScopeMessage = "Isso eu não sei responder."
         agent.handoffKeywords = ["gerente"]
-        try database.save(&agent)
+        try await database.save(&agent)
         let search = SearchService(database: database, embedder: nil, vectorIndex: NoVectorIndex())
         return (Answerer(search: search, chatModel: model), agent)
     }

@@ -70,6 +70,40 @@ struct AgentsAndCreditsAPITests {
         }
     }
 
+    @Test("a request the generated decoding refuses gets the API's own 4xx error, naming what was wrong")
+    func decodingFailures() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        let json: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/json"]
+        try await app.test(.router) { client in
+            func refusal(_ uri: String, _ method: HTTPRequest.Method, headers: HTTPFields, body: String? = nil) async throws -> (Int, String, String)
+            {
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                let error = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]])
+                return (response.status.code, error["error"]?["code"] ?? "", error["error"]?["message"] ?? "")
+            }
+            let missing = try await refusal("/api/v1/agents", .post, headers: json, body: #"{"nome": "Vendas"}"#)
+            #expect(missing.0 == 400 && missing.1 == "bad_request" && missing.2 == "The body needs the field “name”.")
+            let wrongType = try await refusal("/api/v1/agents", .post, headers: json, body: #"{"name": "Vendas", "documents": ["x"]}"#)
+            #expect(wrongType.0 == 400 && wrongType.2 == "The field “documents[0]” must be a whole number.")
+            let notJSON = try await refusal("/api/v1/credits/topups", .post, headers: json, body: #"{"amount": "#)
+            #expect(notJSON.0 == 400 && notJSON.2 == "The body is not valid JSON for this operation.")
+            let parameter = try await refusal("/api/v1/documents/abc", .get, headers: json)
+            #expect(parameter.0 == 400 && parameter.2.contains("whole number") && parameter.2.contains("id = abc"))
+            let form: HTTPFields = [.authorization: daemon.authorization, .contentType: "application/x-www-form-urlencoded"]
+            let mediaType = try await refusal("/api/v1/agents", .post, headers: form, body: "name=Vendas")
+            #expect(mediaType.0 == 415 && mediaType.1 == "unsupported_media_type")
+            let large = try await refusal(
+                "/api/v1/agents",
+                .post,
+                headers: json,
+                body: #"{"name": ""# + String(repeating: "a", count: 1 << 20) + #""}"#
+            )
+            #expect(large.0 == 413 && large.1 == "too_large")
+            #expect(try daemon.balcao.database.agents().isEmpty)
+        }
+    }
+
     @Test("a NUL escaped in any string of a body is kept as U+FFFD, so the agent listed is the agent accepted")
     func nulCharacters() async throws {
         let daemon = try TestDaemon()
@@ -98,6 +132,23 @@ struct AgentsAndCreditsAPITests {
                 body: ByteBuffer(string: #"{"name": " \u0009 "}"#)
             )
             #expect(whitespace.status == .badRequest)
+            // Blank is what the document's pattern (`\S`, ECMAScript's) calls blank: U+0085 (NEXT LINE) is not, though
+            // Foundation trims it (make test's schemathesis run, seed 12345, had a name of one U+0085 refused).
+            let nextLine = try await client.execute(
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": "\u0085"}"#)
+            )
+            #expect(nextLine.status == .created)
+            #expect(try json(nextLine)["name"] as? String == "\u{85}")
+            let ideographicSpace = try await client.execute(
+                uri: "/api/v1/agents",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name": "\u3000\u2028"}"#)
+            )
+            #expect(ideographicSpace.status == .badRequest)
         }
     }
 

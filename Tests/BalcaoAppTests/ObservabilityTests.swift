@@ -160,7 +160,7 @@ struct ObservabilityTests {
             $0.embedding.provider = "local"
             $0.embedding.modelPath = "/nonexistent/e5-small-q4.bin"
         }
-        let report = missingModel.balcao.readiness()
+        let report = await missingModel.balcao.readiness()
         #expect(!report.isReady)
         #expect(report.checks["embedding"]?.hasPrefix("failed") == true)
         #expect(report.checks["database"] == "ok")

@@ -95,8 +95,8 @@ struct SendReconciliationTests {
         let database = daemon.balcao.database
         let conversation = try await Self.conversation(database)
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // stored to the millisecond
-        let messageID = try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
-        let laterID = try database.enqueueReply(conversationID: conversation.id!, text: "E mais isto.", author: "assistant", now: t0)
+        let messageID = try await database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
+        let laterID = try await database.enqueueReply(conversationID: conversation.id!, text: "E mais isto.", author: "assistant", now: t0)
 
         let claimed = try #require(try await database.claimSend(now: t0))
         #expect(claimed.message.id == messageID)
@@ -145,8 +145,8 @@ struct SendReconciliationTests {
         try await Self.conversation(database, customer: "5511999990002")
         let other = try #require(try database.conversations().first { $0.customerID == "5511999990002" })
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
-        try database.enqueueReply(conversationID: other.id!, text: "Oi!", author: "assistant", now: t0)
+        try await database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant", now: t0)
+        try await database.enqueueReply(conversationID: other.id!, text: "Oi!", author: "assistant", now: t0)
         let claimed = try #require(try await database.claimSend(now: t0))
         let waiting = try #require(try await database.claimSend(now: t0))
         try await database.markUncertain(waiting.item, error: "timeout", now: t0.addingTimeInterval(20))
@@ -171,8 +171,8 @@ struct SendReconciliationTests {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
         let conversation = try await Self.conversation(database)
-        let firstMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
-        let secondMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
+        let firstMessage = try await database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
+        let secondMessage = try await database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
         let first = try #require(try await database.claimSend())
         try await database.markUncertain(first.item, error: "timeout")
         // The second is attempted too (as a store written by an earlier version may hold it): both uncertain.
@@ -207,8 +207,8 @@ struct SendReconciliationTests {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
         let conversation = try await Self.conversation(database)
-        try database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
-        let secondMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
+        try await database.enqueueReply(conversationID: conversation.id!, text: "Primeira", author: "assistant")
+        let secondMessage = try await database.enqueueReply(conversationID: conversation.id!, text: "Segunda", author: "assistant")
         // The first item's first attempt is lost; after the reconcile time the second attempt goes through.
         let attempt1 = try #require(try await database.claimSend())
         try await database.markUncertain(attempt1.item, error: "timeout")
@@ -234,7 +234,7 @@ struct SendReconciliationTests {
         let database = daemon.balcao.database
         let conversation = try await Self.conversation(database)
         try await Self.conversation(database, customer: "5511999990002")
-        try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
+        try await database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
         let claimed = try #require(try await database.claimSend())
         try await database.markUncertain(claimed.item, error: "timeout")
         let snapshot = {
@@ -274,7 +274,7 @@ struct SendReconciliationTests {
         let daemon = try TestDaemon()
         let database = daemon.balcao.database
         let conversation = try await Self.conversation(database)
-        let messageID = try database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
+        let messageID = try await database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
         let first = try #require(try await database.claimSend())
         try await database.markUncertain(first.item, error: "timeout")
         try await database.retryUnconfirmedSends(olderThan: Date().addingTimeInterval(1))
@@ -286,7 +286,7 @@ struct SendReconciliationTests {
         #expect(try Self.message(database, messageID).wamid == "wamid.LATE")
 
         // Another item: its status arrives while its attempt is still in flight, and the attempt then ends in a refusal.
-        let otherMessage = try database.enqueueReply(conversationID: conversation.id!, text: "Mais uma", author: "assistant")
+        let otherMessage = try await database.enqueueReply(conversationID: conversation.id!, text: "Mais uma", author: "assistant")
         let other = try #require(try await database.claimSend())
         _ = try await Self.apply(database, [Self.status("wamid.FAST", .sent, callback: other.callback.description)])
         try await database.retrySend(other.item, error: "503", after: 1)
@@ -370,7 +370,7 @@ struct SendReconciliationTests {
         var service = balcao.conversations
         service.clock = { clock.now() }
         let conversation = try await Self.conversation(balcao.database)
-        let messageID = try balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
+        let messageID = try await balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá!", author: "assistant")
         graph.enqueue(.init(dropsAnswer: true))
 
         let runningService = service

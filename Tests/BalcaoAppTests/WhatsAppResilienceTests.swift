@@ -89,7 +89,7 @@ struct WhatsAppResilienceTests {
                     arguments: [Date().addingTimeInterval(-25 * 3600), conversation.id]
                 )
             }
-            try balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá de novo!", author: "operator")
+            try await balcao.database.enqueueReply(conversationID: conversation.id!, text: "Olá de novo!", author: "operator")
             let sent = await harness.waitForSends(2)
             #expect(sent.count == 2)
             #expect(sent.last?.json?["type"] as? String == "template")

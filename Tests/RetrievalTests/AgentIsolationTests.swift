@@ -94,7 +94,7 @@ struct AgentIsolationTests {
         let index = RecordingVectorIndex(try scratch.openIndex())
         try await scratch.addDocument("politicas.txt", agent: "loja", passages: Store.all, into: index)
         var empty = Agent(name: "vazio", now: Date())
-        try scratch.database.save(&empty)
+        try await scratch.database.save(&empty)
 
         let question = "aceitam pagamento por PIX?"
         #expect(try await !scratch.hybrid(index).search(question).isEmpty)

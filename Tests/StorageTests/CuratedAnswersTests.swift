@@ -34,11 +34,11 @@ struct CuratedAnswersTests {
         try directory.create()
         let database = try AppDatabase.open(at: directory.database)
         var agent = Agent(name: "loja", now: Date())
-        try database.save(&agent)
+        try await database.save(&agent)
         let answerID = try unansweredQuestion(database, question: "vocês abrem domingo?")
         let book = CuratedAnswers(database: database, originals: OriginalStore(directory: directory))
 
-        let (curated, document) = try book.add(
+        let (curated, document) = try await book.add(
             question: "  Vocês abrem no domingo?\r\n",
             answer: "Sim, das 9h às 13h.",
             agentID: agent.id,
@@ -58,7 +58,7 @@ struct CuratedAnswersTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.temporary.path).isEmpty)
 
         // Answering the same question again moves the link to the new entry (a question is settled once).
-        let (again, _) = try book.add(question: "Abrem no domingo?", answer: "Sim.", agentID: nil, answerID: answerID, createdBy: nil)
+        let (again, _) = try await book.add(question: "Abrem no domingo?", answer: "Sim.", agentID: nil, answerID: answerID, createdBy: nil)
         let links = try await database.reader.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM curatedAnswer WHERE answerId = ?", arguments: [answerID])
         }
@@ -71,20 +71,20 @@ struct CuratedAnswersTests {
     }
 
     @Test("an empty or overlong question or answer, or an unknown agent, is refused and nothing is stored")
-    func refusesBadInput() throws {
+    func refusesBadInput() async throws {
         let temporary = try TemporaryDirectory()
         let directory = DataDirectory(root: temporary.url)
         try directory.create()
         let database = try AppDatabase.open(at: directory.database)
         let book = CuratedAnswers(database: database, originals: OriginalStore(directory: directory))
-        #expect(throws: CuratedAnswerError.invalidQuestion) {
-            try book.add(question: " \n ", answer: "x", agentID: nil, answerID: nil, createdBy: nil)
+        await #expect(throws: CuratedAnswerError.invalidQuestion) {
+            try await book.add(question: " \n ", answer: "x", agentID: nil, answerID: nil, createdBy: nil)
         }
-        #expect(throws: CuratedAnswerError.invalidAnswer) {
-            try book.add(question: "x", answer: "", agentID: nil, answerID: nil, createdBy: nil)
+        await #expect(throws: CuratedAnswerError.invalidAnswer) {
+            try await book.add(question: "x", answer: "", agentID: nil, answerID: nil, createdBy: nil)
         }
-        #expect(throws: CuratedAnswerError.invalidAnswer) {
-            try book.add(
+        await #expect(throws: CuratedAnswerError.invalidAnswer) {
+            try await book.add(
                 question: "x",
                 answer: String(repeating: "a", count: CuratedAnswers.maxAnswerLength + 1),
                 agentID: nil,
@@ -92,8 +92,8 @@ struct CuratedAnswersTests {
                 createdBy: nil
             )
         }
-        #expect(throws: CuratedAnswerError.unknownAgent(42)) {
-            try book.add(question: "x", answer: "y", agentID: 42, answerID: nil, createdBy: nil)
+        await #expect(throws: CuratedAnswerError.unknownAgent(42)) {
+            try await book.add(question: "x", answer: "y", agentID: 42, answerID: nil, createdBy: nil)
         }
         #expect(try database.documents().isEmpty)
         let originals = (try? FileManager.default.subpathsOfDirectory(atPath: directory.originals.path)) ?? []

@@ -76,7 +76,7 @@ struct WorkBellTests {
         _ = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") }
         try await database.writer.write { db in try db.execute(sql: "UPDATE job SET state = 'done' WHERE id = -1") }
         var agent = Agent(name: "vendas", now: Date())
-        try database.save(&agent)
+        try await database.save(&agent)
         #expect(bell.ticket() == ticket, "nothing changed the job table")
 
         _ = try await Self.upload(database)
@@ -109,7 +109,7 @@ struct WorkBellTests {
         #expect(count.value == 1)
         observation.cancel()
         var agent = Agent(name: "vendas", now: Date())
-        try database.save(&agent)
+        try await database.save(&agent)
         #expect(count.value == 1)
     }
 }

@@ -24,7 +24,7 @@ struct AdminMiddleware: RouterMiddleware {
         if !path.hasPrefix("/admin/assets/") {
             if let token = cookies[AdminCookies.session]?.value {
                 do {
-                    context.identity = try admin.sessions.identity(token: token)
+                    context.identity = try await admin.sessions.identity(token: token)
                 } catch {
                     admin.environment.logger.error("could not read an admin session", metadata: ["error": "\(error)"])
                 }

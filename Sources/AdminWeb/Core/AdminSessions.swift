@@ -81,11 +81,11 @@ public struct AdminSessions: Sendable {
 
     /// The live session and its user for a cookie's token; `nil` when unknown, expired or idle too long.
     /// Refreshes `lastSeenAt` at most once a minute (so reads stay reads).
-    public func identity(token: String) throws -> AdminIdentity? {
+    public func identity(token: String) async throws -> AdminIdentity? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         let hash = AdminTokens.sha256(token)
         let date = now()
-        let found = try database.reader.read { db -> (AdminSession, AdminUser)? in
+        let found = try await database.reader.read { db -> (AdminSession, AdminUser)? in
             guard let session = try AdminSession.filter(Column("tokenHash") == hash).fetchOne(db),
                 let user = try AdminUser.fetchOne(db, key: session.userId)
             else { return nil }
@@ -95,7 +95,7 @@ public struct AdminSessions: Sendable {
         guard session.expiresAt > date, session.lastSeenAt > date.addingTimeInterval(-idleTimeout) else { return nil }
         if date.timeIntervalSince(session.lastSeenAt) > 60 {
             // Best effort: a full disk or a locked database must not sign the owner out (the next request tries again).
-            try? database.writer.write { db in
+            try? await database.writer.write { db in
                 try db.execute(sql: "UPDATE adminSession SET lastSeenAt = ? WHERE id = ?", arguments: [date, id])
             }
         }
@@ -103,8 +103,8 @@ public struct AdminSessions: Sendable {
     }
 
     /// Ends a session.
-    public func delete(id: Int64) throws {
-        _ = try database.writer.write { db in try AdminSession.deleteOne(db, key: id) }
+    public func delete(id: Int64) async throws {
+        _ = try await database.writer.write { db in try AdminSession.deleteOne(db, key: id) }
     }
 }
 

@@ -128,10 +128,10 @@ public struct AdminUsers: Sendable {
     }
 
     /// Creates a user.
-    public func create(username: String, password: String, role: AdminRole) throws -> AdminUser {
+    public func create(username: String, password: String, role: AdminRole) async throws -> AdminUser {
         try Self.validate(username: username, password: password)
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        return try database.writer.write { db in
+        return try await database.writer.write { db in
             if try AdminUser.filter(Column("username").collating(.nocase) == username).fetchCount(db) > 0 { throw AdminUserError.usernameTaken }
             let date = now()
             var user = AdminUser(id: nil, username: username, passwordHash: hash, role: role, createdAt: date, updatedAt: date, lastSignInAt: nil)

@@ -23,7 +23,7 @@ enum AgentsPages: AdminPageModule {
         }
         routes.post("agents/{id}/delete") { _, context, _ in
             let agent = try find(context, admin: admin)
-            try admin.environment.database.deleteAgent(id: agent.id!)
+            try await admin.environment.database.deleteAgent(id: agent.id!)
             try await admin.audit.record("agent.delete", target: String(agent.id!), detail: agent.name, context: context)
             return .redirect(to: "/admin/agents", flash: Flash(.success, admin.text("agents_deleted", context, ["name": agent.name])))
         }
@@ -147,8 +147,8 @@ enum AgentsPages: AdminPageModule {
         guard errors.isEmpty else {
             return try renderForm(agent, selected: Set(documentIDs), errors: errors, status: .unprocessableContent, context: context, admin: admin)
         }
-        try database.save(&agent)
-        try database.setDocuments(documentIDs, ofAgent: agent.id!)
+        try await database.save(&agent)
+        try await database.setDocuments(documentIDs, ofAgent: agent.id!)
         try await admin.audit.record(
             existing == nil ? "agent.create" : "agent.update",
             target: String(agent.id!),

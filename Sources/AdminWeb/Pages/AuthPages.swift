@@ -105,7 +105,7 @@ enum AuthPages: AdminPageModule {
 
         routes.post("logout") { _, context, _ in
             if let identity = context.identity {
-                try admin.sessions.delete(id: identity.sessionID)
+                try await admin.sessions.delete(id: identity.sessionID)
                 try await admin.audit.record("auth.sign_out", target: identity.user.username, context: context)
             }
             var response = Response.redirect(to: "/admin/login", flash: Flash(.info, admin.text("logout_done", context)))

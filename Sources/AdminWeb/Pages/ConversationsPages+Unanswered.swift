@@ -49,7 +49,7 @@ extension ConversationsPages {
         let environment = admin.environment
         let book = CuratedAnswers(database: environment.database, originals: environment.library.originals)
         do {
-            let (curated, document) = try book.add(
+            let (curated, document) = try await book.add(
                 question: form.text("question"),
                 answer: form.text("answer"),
                 agentID: question.agentID,

@@ -16,11 +16,11 @@ extension Balcao {
     }
 
     /// What `/readyz` checks: the database takes a write, the embedding model is loaded, the vector index is built.
-    public func readiness() -> ReadinessReport {
+    public func readiness() async -> ReadinessReport {
         var checks: [String: String] = [:]
         var ready = true
         do {
-            try database.probeWrite()
+            try await database.probeWrite()
             checks["database"] = "ok"
         } catch {
             // A full disk, a read-only data directory or a locked database is said in those words, with SQLite's own.
@@ -52,7 +52,7 @@ extension Balcao {
 func addOperationsRoutes(to router: Router<BalcaoRequestContext>, balcao: Balcao) {
     router.get("healthz") { _, _ in HealthStatus(status: "ok") }
     router.get("readyz") { _, _ -> EditedResponse<Balcao.ReadinessReport> in
-        let report = balcao.readiness()
+        let report = await balcao.readiness()
         return EditedResponse(status: report.isReady ? .ok : .serviceUnavailable, response: report)
     }
     router.get("metrics") { _, _ -> Response in

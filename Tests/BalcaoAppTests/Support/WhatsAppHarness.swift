@@ -64,7 +64,7 @@ final class WhatsAppHarness: Sendable {
         var agent = try #require(try balcao.database.agent(named: "loja"))
         agent.isDefault = true
         agent.persona = "Você é a assistente da Loja Exemplo."
-        try balcao.database.save(&agent)
+        try await balcao.database.save(&agent)
         #expect(try balcao.database.document(id: registered.document.id!)?.status == .indexed)
     }
 
