@@ -2,9 +2,10 @@
 # Generates the JSON API's server interface and types (Sources/HTTPAPI/Generated) from its OpenAPI document
 # (Sources/HTTPAPI/openapi.json) with swift-openapi-generator, and embeds the document the daemon serves.
 #
-# The generated files are committed: the generator's build plugin would rebuild the generator (OpenAPIKit, Yams, …)
-# in every fresh clone, about six minutes of each CI run. Each generated file records the SHA-256 of the document it
-# came from, and `make test` (OpenAPITests) fails when the document changed without `make openapi`.
+# The generated files are committed: with the generator's build plugin, every fresh clone (CI, the .deb build, make run)
+# would resolve and build the generator (OpenAPIKit, Yams, …) and every build would run it. Each generated file
+# records the SHA-256 of the document it came from, and `make test` (OpenAPITests) fails when the document changed
+# without `make openapi`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
