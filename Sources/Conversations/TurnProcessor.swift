@@ -59,7 +59,7 @@ public struct TurnProcessor: Sendable {
         ) async throws {
             let replies = text.map(channel.prepare) ?? []
             let latency = Int((ContinuousClock.now - started) / .milliseconds(1))
-            let sources = "[" + passages.map { "{\"chunk_id\":\($0.chunkID),\"score\":\($0.score)}" }.joined(separator: ",") + "]"
+            let sources = AnswerRecord.encodeSources(passages.map { AnswerRecord.Source(chunkID: $0.chunkID, score: $0.score) })
             let record = AnswerRecord(
                 conversationId: conversation.id!,
                 turnId: claimed.turn.id,

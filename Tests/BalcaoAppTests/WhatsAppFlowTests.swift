@@ -94,6 +94,9 @@ struct WhatsAppFlowTests {
             let answers = try harness.daemon.balcao.database.answers(ofConversation: conversation.id!)
             #expect(answers.map(\.outcome) == [.generated])
             #expect(answers.first?.sources.contains("chunk_id") == true)
+            // The sources read back are the chunks of the document the prompt quoted.
+            let cited = try #require(answers.first?.citedSources)
+            #expect(!cited.isEmpty && cited.allSatisfy { $0.chunkID > 0 && $0.score > 0 })
         }
     }
 

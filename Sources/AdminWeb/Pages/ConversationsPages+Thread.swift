@@ -66,7 +66,7 @@ extension ConversationsPages {
         let shown = hasOlder ? Array(messages.dropFirst()) : messages
         // What each assistant reply was built from: its turn's answer record, and the passages it names.
         let answers = try database.answers(forTurns: shown.filter { $0.author == "assistant" }.compactMap(\.turnId))
-        let chunkIDs = answers.values.flatMap { sources(of: $0).map(\.chunkID) }
+        let chunkIDs = answers.values.flatMap { $0.citedSources.map(\.chunkID) }
         let passages = try database.passageSources(chunkIDs: chunkIDs)
         let pageWord = admin.text("documents_page_abbreviation", context)
         var answerShown = Set<Int64>()
@@ -82,7 +82,7 @@ extension ConversationsPages {
             if message.author == "assistant", let turn = message.turnId, let answer = answers[turn], answerShown.insert(turn).inserted {
                 row["outcome"] = admin.text("conversations_outcome_\(answer.outcome.rawValue)", context)
                 row["outcomeClass"] = answer.outcome == .generated || answer.outcome == .extractive ? "badge-success" : "badge-warning"
-                let cited = sources(of: answer).compactMap { source -> [String: Any]? in
+                let cited = answer.citedSources.compactMap { source -> [String: Any]? in
                     guard let passage = passages[source.chunkID] else { return nil }
                     return PageSupport.compact([
                         "filename": passage.filename, "url": "/admin/documents/\(passage.documentID)",
@@ -121,18 +121,5 @@ extension ConversationsPages {
             "maxReply": String(maxReply),
         ]) { _, new in new }
         return admin.renderer.page("conversation", titleKey: "conversations_thread_title", data: PageSupport.compact(data), context: context)
-    }
-
-    struct Source: Decodable {
-        var chunkID: Int64
-        var score: Double
-        enum CodingKeys: String, CodingKey {
-            case chunkID = "chunk_id"
-            case score
-        }
-    }
-
-    static func sources(of answer: AnswerRecord) -> [Source] {
-        (try? JSONDecoder().decode([Source].self, from: Data(answer.sources.utf8))) ?? []
     }
 }

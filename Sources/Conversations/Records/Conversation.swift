@@ -192,4 +192,33 @@ public struct AnswerRecord: Codable, Sendable, Hashable, Identifiable, Fetchable
     public static let databaseTableName = "answer"
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// A passage an answer was built from, as ``sources`` stores it.
+    public struct Source: Codable, Sendable, Hashable {
+        /// The chunk.
+        public var chunkID: Int64
+        /// Its search score.
+        public var score: Double
+
+        enum CodingKeys: String, CodingKey {
+            case chunkID = "chunk_id"
+            case score
+        }
+
+        /// A passage with its score.
+        public init(chunkID: Int64, score: Double) {
+            self.chunkID = chunkID
+            self.score = score
+        }
+    }
+
+    /// ``sources`` read back (none when it cannot be read).
+    public var citedSources: [Source] {
+        (try? JSONDecoder().decode([Source].self, from: Data(sources.utf8))) ?? []
+    }
+
+    /// `passages` as ``sources`` stores them.
+    public static func encodeSources(_ passages: [Source]) -> String {
+        (try? String(decoding: JSONEncoder().encode(passages), as: UTF8.self)) ?? "[]"
+    }
 }

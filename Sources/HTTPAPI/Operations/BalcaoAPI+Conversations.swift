@@ -93,22 +93,13 @@ extension Components.Schemas.Message {
 extension Components.Schemas.Answer {
     /// What an answer was built from.
     init(_ answer: AnswerRecord) {
-        struct Source: Decodable {
-            var chunkID: Int
-            var score: Double
-            enum CodingKeys: String, CodingKey {
-                case chunkID = "chunk_id"
-                case score
-            }
-        }
-        let sources = (try? JSONDecoder().decode([Source].self, from: Data(answer.sources.utf8))) ?? []
         self.init(
             id: answer.id!,
             conversationId: answer.conversationId,
             question: answer.question,
             text: answer.text,
             outcome: OutcomePayload(rawValue: answer.outcome.rawValue) ?? .unanswered,
-            sources: sources.map { .init(chunkId: $0.chunkID, score: $0.score) },
+            sources: answer.citedSources.map { .init(chunkId: Int($0.chunkID), score: $0.score) },
             latencyMs: answer.latencyMs,
             promptTokens: answer.promptTokens,
             completionTokens: answer.completionTokens,
