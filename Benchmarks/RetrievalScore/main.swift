@@ -242,7 +242,7 @@ if !options.keywordOnly {
     var start = clock.now
     let passageVectors = embedder.embedBlocking(passages.map(\.text), role: .passage, threads: options.threads)
     let passageSeconds = seconds(clock.now - start)
-    try database.storeVectors(
+    try await database.storeVectors(
         zip(passages, passageVectors).map { (chunkID: chunkOfPassage[$0.id]!, vector: $1) },
         model: embedder.modelIdentity
     )

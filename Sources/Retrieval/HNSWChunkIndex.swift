@@ -19,7 +19,7 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
     /// The sequence number the graph is known to contain up to, and whether it changed since the last snapshot.
     private let state: Mutex<(lastSequence: Int64, dirty: Bool)>
     /// Held while a batch is stored and added, so that sequence numbers reach the graph in order.
-    private let storing = Mutex(())
+    private let storing = AsyncLock()
 
     /// Where the snapshot lives.
     public static func snapshotFile(in directory: DataDirectory) -> URL {
@@ -101,8 +101,8 @@ public final class HNSWChunkIndex: VectorSearchIndex, Sendable {
     /// number: every vector stored at or below it was stored and added by an earlier holder of the lock, so a
     /// snapshot that claims it holds everything up to that number is true, whatever the other ingestion workers do.
     public func store(_ vectors: [(chunkID: Int64, vector: [Float])], model: String, in database: AppDatabase) async throws {
-        try storing.withLock { _ in
-            let last = try database.storeVectors(vectors, model: model)
+        try await storing.withLock {
+            let last = try await database.storeVectors(vectors, model: model)
             try index.addBatch(vectors.map { (id: $0.chunkID, vector: $0.vector) }, threads: 1)
             state.withLock { $0 = (max($0.lastSequence, last), true) }
         }

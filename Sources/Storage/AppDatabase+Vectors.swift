@@ -17,8 +17,8 @@ extension AppDatabase {
     /// Stores (or replaces) the vectors of chunks; each replacement gets a new sequence number. Returns the highest
     /// sequence number this call wrote (0 when `vectors` is empty).
     @discardableResult
-    public func storeVectors(_ vectors: [(chunkID: Int64, vector: [Float])], model: String) throws -> Int64 {
-        try writer.write { db in
+    public func storeVectors(_ vectors: [(chunkID: Int64, vector: [Float])], model: String) async throws -> Int64 {
+        try await writer.write { db in
             var last: Int64 = 0
             for (chunkID, vector) in vectors {
                 try db.execute(sql: "DELETE FROM chunkVector WHERE chunkId = ?", arguments: [chunkID])

@@ -32,7 +32,7 @@ public protocol VectorSearchIndex: Sendable {
 extension VectorSearchIndex {
     /// Stores the vectors, then adds them (for indexes that keep no sequence numbers).
     public func store(_ vectors: [(chunkID: Int64, vector: [Float])], model: String, in database: AppDatabase) async throws {
-        try database.storeVectors(vectors, model: model)
+        try await database.storeVectors(vectors, model: model)
         try await add(vectors)
     }
 }

@@ -31,7 +31,7 @@ struct AgentIsolationTests {
             for id in recordIDs {
                 fillers.append((id, Self.randomUnitVector(dimension: scratch.embedder.dimension, using: &generator)))
             }
-            try scratch.database.storeVectors(fillers, model: scratch.embedder.modelIdentity)
+            try await scratch.database.storeVectors(fillers, model: scratch.embedder.modelIdentity)
             index = RecordingVectorIndex(try scratch.openIndex())
 
             let shop = try await scratch.addDocument("politicas.txt", agent: "loja", passages: Store.all, into: index)

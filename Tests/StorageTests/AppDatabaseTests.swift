@@ -133,9 +133,9 @@ struct AppDatabaseTests {
             documentID: doc.document.id!,
             with: (0..<3).map { NewChunk(text: "c\($0)", section: "", pageStart: nil, pageEnd: nil, tokenCount: 1) }
         ).stored
-        try database.storeVectors(stored.map { (chunkID: $0.id!, vector: [Float(1), 0.5, -0.25]) }, model: "m1")
+        try await database.storeVectors(stored.map { (chunkID: $0.id!, vector: [Float(1), 0.5, -0.25]) }, model: "m1")
         let checkpoint = try database.lastVectorSequence()
-        try database.storeVectors([(chunkID: stored[0].id!, vector: [0, 1, 0])], model: "m1")
+        try await database.storeVectors([(chunkID: stored[0].id!, vector: [0, 1, 0])], model: "m1")
         let replay = try database.vectors(after: checkpoint)
         #expect(replay.map(\.chunkID) == [stored[0].id!])
         #expect(replay.first?.vector == [0, 1, 0])
