@@ -38,13 +38,8 @@ enum CreditsPages: AdminPageModule {
             before = query["before"].flatMap { Int64(String($0)) }
         }
 
-        func request() -> QueryInterfaceRequest<CreditEntry> {
-            var request = CreditEntry.all()
-            if let kind { request = request.filter(Column("kind") == kind.rawValue) }
-            if let from { request = request.filter(Column("createdAt") >= from) }
-            if let to { request = request.filter(Column("createdAt") < to) }
-            return request
-        }
+        /// What the ledger is asked for.
+        var entries: CreditEntryFilter { CreditEntryFilter(kind: kind, from: from, before: to) }
 
         var queryString: String {
             var items: [String] = []
@@ -57,8 +52,7 @@ enum CreditsPages: AdminPageModule {
 
     /// The threshold in effect (micro-credits): the one saved here, else the configuration's; `nil` for none.
     static func effectiveThreshold(_ admin: AdminWeb) async throws -> Int64? {
-        let ledger = admin.environment.ledger
-        return try admin.environment.database.reader.readNow { db in try ledger.lowBalanceThreshold(db)?.micros }
+        try await admin.environment.ledger.lowBalanceThreshold()?.micros
     }
 
     static func register(on routes: AdminRoutes) {
@@ -67,14 +61,7 @@ enum CreditsPages: AdminPageModule {
         routes.get("credits") { request, context in
             let filter = Filter(request)
             let language = context.language
-            let ledger = admin.environment.ledger
-            let now = admin.configuration.now()
-            let (entries, status) = try admin.environment.database.reader.readNow { db -> ([CreditEntry], CreditStatus) in
-                var query = filter.request()
-                if let before = filter.before { query = query.filter(Column("id") < before) }
-                let entries = try query.order(Column("id").desc).limit(pageSize + 1).fetchAll(db)
-                return (entries, try ledger.status(db, now: now))
-            }
+            let (entries, status) = try await admin.environment.ledger.page(filter.entries, olderThan: filter.before, limit: pageSize + 1)
             let threshold = status.lowBalanceThreshold?.micros
             let page = entries.prefix(pageSize)
             let rows: [[String: Any]] = page.map { entry in
@@ -116,34 +103,16 @@ enum CreditsPages: AdminPageModule {
         routes.get("credits.csv") { request, context in
             let filter = Filter(request)
             // A whole-ledger export: rows are read as stored (no record or date decoding) and written straight into one buffer.
-            let csv = try admin.environment.database.reader.readNow { db in
-                var csv = ByteBuffer(string: "id,created_at,kind,amount,reason,actor,reference\r\n")
-                let rows = try filter.request()
-                    .select(
-                        Column("id"),
-                        Column("createdAt"),
-                        Column("kind"),
-                        Column("amount"),
-                        Column("reason"),
-                        Column("actor"),
-                        Column("reference")
-                    )
-                    .order(Column("id").desc)
-                    .asRequest(of: Row.self)
-                    .fetchCursor(db)
-                while let row = try rows.next() {
-                    let id: Int64 = row[0]
-                    let micros: Int64 = row[3]
-                    csv.writeString(String(id))
+            var csv = ByteBuffer(string: "id,created_at,kind,amount,reason,actor,reference\r\n")
+            try await admin.environment.ledger.export(filter.entries) { entry in
+                csv.writeString(String(entry.id))
+                csv.writeInteger(UInt8(ascii: ","))
+                Self.writeCSVTimestamp(entry.storedCreatedAt, into: &csv)
+                for field in [entry.kind, entry.amount.formatted, entry.reason, entry.actor, entry.reference] {
                     csv.writeInteger(UInt8(ascii: ","))
-                    Self.writeCSVTimestamp(row[1], into: &csv)
-                    for field in [row[2], CreditAmount(micros: micros).formatted, row[4], row[5], row[6] ?? ""] as [String] {
-                        csv.writeInteger(UInt8(ascii: ","))
-                        Self.writeCSVField(field, into: &csv)
-                    }
-                    csv.writeString("\r\n")
+                    Self.writeCSVField(field, into: &csv)
                 }
-                return csv
+                csv.writeString("\r\n")
             }
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
             headers[.contentDisposition] = "attachment; filename=\"balcao-credits.csv\""
