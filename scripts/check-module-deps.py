@@ -23,6 +23,7 @@ SYSTEM = {
     "FoundationXML", "Synchronization", "_Concurrency", "Testing", "XCTest", "os", "Observation", "RegexBuilder", "Android",
 }
 GRDB_OWNERS = {"Storage", "Conversations", "Credits", "AdminWeb"}
+RAW_ACCESS = re.compile(r"\b(?:database|db|appDatabase)\.(?:writer|reader)\b")
 IMPORT = re.compile(r"^\s*(?:@[\w()]+\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|typealias)\s+)?(\w+)", re.M)
 
 
@@ -60,6 +61,14 @@ def main() -> int:
             if "GRDB" in imported and target["name"] not in GRDB_OWNERS:
                 problems.append(f"{target['name']}: imports GRDB ({imported['GRDB']}); it owns no table, so it goes through "
                                 "the named methods of Storage, Conversations or Credits")
+            if target["name"] not in GRDB_OWNERS:
+                # Without importing GRDB a module could still reach the connection through AppDatabase's writer or
+                # reader (members of a transitively imported type are visible): that is a raw access too.
+                for file in sorted(path.rglob("*.swift")):
+                    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+                        if RAW_ACCESS.search(line):
+                            problems.append(f"{target['name']}: {file.relative_to(ROOT)}:{number} reaches the database "
+                                            "connection (.writer/.reader); use a named method of the module that owns the table")
     bridges = {}
     for target in package["targets"]:
         if target["type"] == "system" or not any((ROOT / "Sources" / target["name"]).rglob("*.h")):
