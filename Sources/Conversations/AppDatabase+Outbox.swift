@@ -20,7 +20,8 @@ extension AppDatabase {
     /// Queues an outgoing text message (also for operators' replies).
     @discardableResult
     public func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64? = nil, now: Date = Date()) async throws -> Int64 {
-        try await writer.write { db in try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now)
+        try await writer.write { db in
+            try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now)
         }
     }
 

@@ -85,7 +85,7 @@ public struct AdminSessions: Sendable {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         let hash = AdminTokens.sha256(token)
         let date = now()
-        let found = try await database.reader.read { db -> (AdminSession, AdminUser)? in
+        let found = try database.reader.readNow { db -> (AdminSession, AdminUser)? in
             guard let session = try AdminSession.filter(Column("tokenHash") == hash).fetchOne(db),
                 let user = try AdminUser.fetchOne(db, key: session.userId)
             else { return nil }
