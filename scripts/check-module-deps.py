@@ -23,6 +23,7 @@ SYSTEM = {
     "FoundationXML", "Synchronization", "_Concurrency", "Testing", "XCTest", "os", "Observation", "RegexBuilder", "Android",
 }
 GRDB_OWNERS = {"Storage", "Conversations", "Credits", "AdminWeb"}
+ASYNC_READ = re.compile(r"await\s+[\w.]*\b(?:reader|writer)\.read\s*\{")
 RAW_ACCESS = re.compile(r"\b(?:database|db|appDatabase)\.(?:writer|reader)\b")
 IMPORT = re.compile(r"^\s*(?:@[\w()]+\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|typealias)\s+)?(\w+)", re.M)
 
@@ -79,6 +80,13 @@ def main() -> int:
     for module, files in sorted(bridges.items()):
         if len(files) > 1:
             problems.append(f"{module} is imported by {len(files)} files ({', '.join(files)}); keep its calls in one bridge file")
+    # Reads are synchronous on purpose (DatabaseReader.readNow): GRDB's async read keeps its pooled connection until
+    # the awaiting task resumes, which emptied the reader pool and deadlocked the daemon under load.
+    for file in sorted((ROOT / "Sources").rglob("*.swift")):
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if ASYNC_READ.search(line):
+                problems.append(f"{file.relative_to(ROOT)}:{number}: an async database read; use readNow (see "
+                                "Storage/DatabaseReader+Synchronous.swift)")
     for problem in problems:
         print(problem)
     return 1 if problems else 0
