@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Ingestion
 import NIOCore
-import OpenAPIRuntime
 import Storage
 
 /// `POST /documents`, routed by hand beside the generated operations: the file streams into the original store
