@@ -243,7 +243,7 @@ public final class FakeGraphAPI: Sendable {
         }
     }
 
-    private struct State {
+    struct State {
         var requests: [RecordedRequest] = []
         var script: [ScriptedResponse] = []
         var nextID = 1
@@ -252,6 +252,9 @@ public final class FakeGraphAPI: Sendable {
         var statusesDelivered = 0
         var statusDelivery: Task<Void, Never>?
         var acceptedHook: (@Sendable (RecordedRequest) async -> Void)?
+        var media: [String: StoredMedia] = [:]
+        var mediaDownloadFailures: [Int] = []
+        var mediaDownloads = 0
     }
 
     /// `http://127.0.0.1:{port}/{apiVersion}`: the `graph_base_url` to configure.
@@ -260,7 +263,7 @@ public final class FakeGraphAPI: Sendable {
     public let port: Int
     /// The only bearer token accepted.
     public let accessToken: String
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let task: Task<Void, Never>
 
     private init(baseURL: String, port: Int, accessToken: String, task: Task<Void, Never>) {
@@ -311,12 +314,17 @@ public final class FakeGraphAPI: Sendable {
                 : #"{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"fbtrace_id":"fake"}}"#
             return Response(status: authorized ? .ok : .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        // `GET /{phone_number_id}` (what a "test connection" reads): the number's display fields, with the token checked.
+        // The download URL `GET /{media-id}` gives, like Meta's lookaside host: the file's bytes, with the token checked.
+        router.get("whatsapp_business/attachments") { request, _ in
+            await holder.fake?.downloadMedia(request) ?? Response(status: .serviceUnavailable)
+        }
+        // `GET /{phone_number_id}` (what a "test connection" reads): the number's display fields, with the token checked;
+        // `GET /{media-id}` of a file added with ``addMedia(_:mimeType:)``: where and what it is.
         router.get(":first/:second") { request, context in
-            holder.fake?.phoneNumber(request, phone: context.parameters.get("second")) ?? Response(status: .serviceUnavailable)
+            holder.fake?.object(request, id: context.parameters.get("second")) ?? Response(status: .serviceUnavailable)
         }
         router.get(":first") { request, context in
-            holder.fake?.phoneNumber(request, phone: context.parameters.get("first")) ?? Response(status: .serviceUnavailable)
+            holder.fake?.object(request, id: context.parameters.get("first")) ?? Response(status: .serviceUnavailable)
         }
         let logger = {
             var logger = Logger(label: "FakeGraphAPI")
@@ -360,6 +368,12 @@ public final class FakeGraphAPI: Sendable {
     public static let displayPhoneNumber = "+55 11 4000-0000"
     /// The verified business name `GET /{phone_number_id}` reports.
     public static let verifiedName = "Balcão Teste"
+
+    /// `GET /{id}`: a media file's description when `id` names one, else the phone number's fields.
+    func object(_ request: Request, id: String?) -> Response {
+        if let id, let media = state.withLock({ $0.media[id] }) { return mediaInfo(request, id: id, media: media) }
+        return phoneNumber(request, phone: id)
+    }
 
     /// Answers `GET /{phone_number_id}` like Meta: 401 / code 190 without the right token, else the number's fields.
     func phoneNumber(_ request: Request, phone: String?) -> Response {
@@ -664,7 +678,7 @@ public final class FakeGraphAPI: Sendable {
         return (200, String(decoding: data, as: UTF8.self), id)
     }
 
-    private static func errorBody(_ error: GraphError) -> String {
+    static func errorBody(_ error: GraphError) -> String {
         var object: [String: Any] = [
             "message": error.message, "type": error.type, "code": error.code,
             "fbtrace_id": "AFakeTrace\(error.code)",

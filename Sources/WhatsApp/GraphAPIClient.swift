@@ -12,8 +12,8 @@ public struct GraphAPIClient: GraphAPI {
     public let baseURL: String
     /// The time one call may take, connection included.
     public let timeout: Duration
-    private let accessToken: String
-    private let httpClient: HTTPClient
+    let accessToken: String
+    let httpClient: HTTPClient
     private let logger: Logger
 
     /// The default `graph_base_url`.
@@ -88,7 +88,7 @@ public struct GraphAPIClient: GraphAPI {
         )
     }
 
-    private static func check(phoneNumberID: String) throws(GraphAPIError) {
+    static func check(phoneNumberID: String) throws(GraphAPIError) {
         guard !phoneNumberID.isEmpty, phoneNumberID.allSatisfy({ Self.allowedIDCharacters.contains($0) }) else {
             throw .invalidRequest("invalid phone number id \"\(phoneNumberID.prefix(64))\"")
         }
@@ -100,7 +100,7 @@ public struct GraphAPIClient: GraphAPI {
     }
 
     /// `POST {base}/{path}` with a JSON body, or `GET {base}/{path}` without one.
-    private func call(path: String, body: Data?, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
+    func call(path: String, body: Data?, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
             throw .invalidRequest("graph base URL must start with http:// or https://")
         }
