@@ -45,10 +45,8 @@ public struct MediaLimits: Sendable, Equatable {
     }
 }
 
-/// A downloaded file.
+/// What a download received.
 public struct DownloadedMedia: Sendable, Equatable {
-    /// Where it was written.
-    public var file: URL
     /// Its size.
     public var bytes: Int
     /// Its SHA-256, hex.
@@ -106,20 +104,18 @@ extension GraphAPIClient {
         return MediaInfo(id: id, url: url, mimeType: mimeType, sha256: object["sha256"] as? String, fileSize: size)
     }
 
-    /// Downloads `media` into `destination` (created; removed again on any failure), with the access token, within
-    /// `limits`, checking Meta's checksum when it gave one.
-    public func downloadMedia(_ media: MediaInfo, to destination: URL, limits: MediaLimits) async throws(MediaDownloadError) -> DownloadedMedia {
+    /// Downloads `media` with the access token, within `limits`, handing each chunk to `sink` as it arrives (the
+    /// caller stores it: the original store's stager keeps it in a temporary file and discards it on failure), and
+    /// checks Meta's checksum when it gave one. A file too large by its `file_size`, or of a type not taken, is refused
+    /// before a byte is fetched; one found too large stops the download there.
+    public func downloadMedia(
+        _ media: MediaInfo,
+        limits: MediaLimits,
+        into sink: (Data) throws -> Void
+    ) async throws(MediaDownloadError) -> DownloadedMedia {
         let type = media.baseMimeType
         guard limits.allowedTypes.contains(type) else { throw .unsupportedType(media.mimeType) }
         if let size = media.fileSize, size > limits.maxBytes { throw .tooLarge(limit: limits.maxBytes) }
-        guard FileManager.default.createFile(atPath: destination.path, contents: nil),
-            let handle = try? FileHandle(forWritingTo: destination)
-        else { throw .storage("cannot create \(destination.lastPathComponent)") }
-        var finished = false
-        defer {
-            try? handle.close()
-            if !finished { try? FileManager.default.removeItem(at: destination) }
-        }
         var request = HTTPClientRequest(url: media.url)
         request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
         var hasher = SHA256()
@@ -142,7 +138,7 @@ extension GraphAPIClient {
                 guard count <= limits.maxBytes else { throw MediaDownloadError.tooLarge(limit: limits.maxBytes) }
                 let bytes = Data(chunk.readableBytesView)
                 hasher.update(data: bytes)
-                do { try handle.write(contentsOf: bytes) } catch { throw MediaDownloadError.storage("\(error)") }
+                do { try sink(bytes) } catch { throw MediaDownloadError.storage("\(error)") }
             }
         } catch let error as MediaDownloadError {
             throw error
@@ -154,8 +150,6 @@ extension GraphAPIClient {
         if let expected = media.sha256?.trimmingCharacters(in: .whitespaces), !expected.isEmpty {
             guard expected.lowercased() == hex || expected == Data(digest).base64EncodedString() else { throw .checksumMismatch }
         }
-        do { try handle.synchronize() } catch { throw .storage("\(error)") }
-        finished = true
-        return DownloadedMedia(file: destination, bytes: count, sha256: hex, mimeType: type)
+        return DownloadedMedia(bytes: count, sha256: hex, mimeType: type)
     }
 }
