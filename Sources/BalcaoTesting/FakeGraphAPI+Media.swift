@@ -59,11 +59,9 @@ extension FakeGraphAPI {
     public var mediaDownloadCount: Int { state.withLock { $0.mediaDownloads } }
 
     func mediaInfo(_ request: Request, id: String, media: StoredMedia) -> Response {
+        if let refusal = refusingWrongToken(request) { return refusal }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        guard request.headers[.authorization] == "Bearer \(accessToken)" else {
-            return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.errorBody(.invalidToken))))
-        }
         let url = "http://127.0.0.1:\(port)/whatsapp_business/attachments/?mid=\(id)&ext=\(Int(Date().timeIntervalSince1970))&hash=fake"
         var object: [String: Any] = ["messaging_product": "whatsapp", "url": url, "mime_type": media.mimeType, "sha256": media.sha256, "id": id]
         if let size = media.declaredSize { object["file_size"] = String(size) }
@@ -79,11 +77,7 @@ extension FakeGraphAPI {
             return (state.media[id], failure)
         }
         if let failure { return Response(status: .init(code: failure)) }
-        guard request.headers[.authorization] == "Bearer \(accessToken)" else {
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.errorBody(.invalidToken))))
-        }
+        if let refusal = refusingWrongToken(request) { return refusal }
         guard let media else { return Response(status: .notFound) }
         var headers = HTTPFields()
         headers[.contentType] = media.mimeType

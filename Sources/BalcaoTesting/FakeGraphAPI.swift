@@ -375,13 +375,19 @@ public final class FakeGraphAPI: Sendable {
         return phoneNumber(request, phone: id)
     }
 
-    /// Answers `GET /{phone_number_id}` like Meta: 401 / code 190 without the right token, else the number's fields.
-    func phoneNumber(_ request: Request, phone: String?) -> Response {
+    /// Meta's answer to a read without the right token (401, code 190); `nil` when the token is right.
+    func refusingWrongToken(_ request: Request) -> Response? {
+        guard request.headers[.authorization] != "Bearer \(accessToken)" else { return nil }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        guard request.headers[.authorization] == "Bearer \(accessToken)" else {
-            return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.errorBody(.invalidToken))))
-        }
+        return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.errorBody(.invalidToken))))
+    }
+
+    /// Answers `GET /{phone_number_id}` like Meta: 401 / code 190 without the right token, else the number's fields.
+    func phoneNumber(_ request: Request, phone: String?) -> Response {
+        if let refusal = refusingWrongToken(request) { return refusal }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
         let body = #"{"display_phone_number":"\#(Self.displayPhoneNumber)","verified_name":"\#(Self.verifiedName)","id":"\#(phone ?? "")"}"#
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }

@@ -88,9 +88,7 @@ public enum MediaDownloadError: Error, Sendable, Equatable, CustomStringConverti
 extension GraphAPIClient {
     /// `GET /{media-id}`: where and what a customer's file is.
     public func mediaInfo(id: String) async throws(GraphAPIError) -> MediaInfo {
-        guard !id.isEmpty, id.count <= 128, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
-            throw .invalidRequest("invalid media id \"\(id.prefix(64))\"")
-        }
+        try Self.check(id: id, naming: "media id", maxLength: 128)
         let (status, data, retryAfter) = try await call(path: id, body: nil, phoneNumberID: "")
         try GraphAPIWire.checkReadResponse(status: status, body: data, retryAfter: retryAfter)
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],

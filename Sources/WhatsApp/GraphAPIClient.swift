@@ -57,7 +57,7 @@ public struct GraphAPIClient: GraphAPI {
         try GraphAPIWire.parseSuccessResponse(status: status, body: data, retryAfter: retryAfter)
     }
 
-    /// The characters a phone number id may contain (in practice it is all digits).
+    /// The characters a phone number or media id may contain (in practice they are all digits).
     private static let allowedIDCharacters = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-")
 
     /// What identifies the business's number on WhatsApp.
@@ -74,7 +74,7 @@ public struct GraphAPIClient: GraphAPI {
     public func probe(phoneNumberID: String?) async throws(GraphAPIError) -> PhoneNumberIdentity {
         let path: String
         if let phoneNumberID {
-            try Self.check(phoneNumberID: phoneNumberID)
+            try Self.check(id: phoneNumberID)
             path = "\(phoneNumberID)?fields=display_phone_number,verified_name"
         } else {
             path = "me"
@@ -88,14 +88,15 @@ public struct GraphAPIClient: GraphAPI {
         )
     }
 
-    static func check(phoneNumberID: String) throws(GraphAPIError) {
-        guard !phoneNumberID.isEmpty, phoneNumberID.allSatisfy({ Self.allowedIDCharacters.contains($0) }) else {
-            throw .invalidRequest("invalid phone number id \"\(phoneNumberID.prefix(64))\"")
+    /// Refuses, before anything is sent, an id that would not stay one path segment (`kind` names it in the error).
+    static func check(id: String, naming kind: String = "phone number id", maxLength: Int = .max) throws(GraphAPIError) {
+        guard !id.isEmpty, id.count <= maxLength, id.allSatisfy({ Self.allowedIDCharacters.contains($0) }) else {
+            throw .invalidRequest("invalid \(kind) \"\(id.prefix(64))\"")
         }
     }
 
     private func post(_ body: Data, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
-        try Self.check(phoneNumberID: phoneNumberID)
+        try Self.check(id: phoneNumberID)
         return try await call(path: "\(phoneNumberID)/messages", body: body, phoneNumberID: phoneNumberID)
     }
 
