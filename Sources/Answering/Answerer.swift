@@ -65,13 +65,8 @@ public struct Answerer: Sendable {
 
     /// The passages for a question, restricted to the agent's documents when there is an agent.
     public func retrieve(_ question: String, agent: Agent?) async throws -> RetrievedPassages {
-        let results: [SearchResult]
-        do {
-            results = try await search.search(question, limit: passageCount, agent: agent?.name)
-        } catch SearchService.SearchError.unknownAgent {
-            results = []
-        }
-        let passages = results
+        // By id: an agent deleted meanwhile has no documents, so nothing is found.
+        let passages = try await search.search(question, limit: passageCount, agentID: agent?.id)
         return RetrievedPassages(passages: passages, isRelevant: try isRelevant(passages, to: question))
     }
 

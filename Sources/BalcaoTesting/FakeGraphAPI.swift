@@ -199,6 +199,32 @@ public final class FakeGraphAPI: Sendable {
             responseMessageID: String?,
             receivedAt: ContinuousClock.Instant = ContinuousClock.now
         ) {
+            self.init(
+                method: method,
+                path: path,
+                apiVersion: apiVersion,
+                phoneNumberID: phoneNumberID,
+                headers: headers,
+                body: body,
+                responseStatus: responseStatus,
+                responseMessageID: responseMessageID,
+                receivedAt: receivedAt,
+                isMarkAsRead: ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read"
+            )
+        }
+
+        init(
+            method: String,
+            path: String,
+            apiVersion: String?,
+            phoneNumberID: String,
+            headers: [String: String],
+            body: Data,
+            responseStatus: Int,
+            responseMessageID: String?,
+            receivedAt: ContinuousClock.Instant,
+            isMarkAsRead: Bool
+        ) {
             self.method = method
             self.path = path
             self.apiVersion = apiVersion
@@ -208,7 +234,7 @@ public final class FakeGraphAPI: Sendable {
             self.responseStatus = responseStatus
             self.responseMessageID = responseMessageID
             self.receivedAt = receivedAt
-            isMarkAsRead = ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read"
+            self.isMarkAsRead = isMarkAsRead
         }
 
         /// The body parsed as a JSON object, or `nil`.
@@ -573,7 +599,8 @@ public final class FakeGraphAPI: Sendable {
         let authorized = headers["authorization"] == "Bearer \(accessToken)"
         // A script answers the next request of its kind, so that a daemon's mark-as-read call (made before each answer)
         // does not use up a failure meant for the send.
-        let isMarkAsRead = ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read"
+        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]  // parsed once per request
+        let isMarkAsRead = json?["status"] as? String == "read"
         let scripted: ScriptedResponse? =
             authorized
             ? state.withLock { state in
@@ -596,7 +623,7 @@ public final class FakeGraphAPI: Sendable {
             status = error.httpStatus
             answer = Self.errorBody(error)
         } else {
-            (status, answer, messageID) = accept(body)
+            (status, answer, messageID) = accept(json)
         }
         let record = RecordedRequest(
             method: request.method.rawValue,
@@ -607,7 +634,8 @@ public final class FakeGraphAPI: Sendable {
             body: body,
             responseStatus: status,
             responseMessageID: messageID,
-            receivedAt: arrived
+            receivedAt: arrived,
+            isMarkAsRead: isMarkAsRead
         )
         let hook = state.withLock { state in
             state.requests.append(record)
@@ -642,11 +670,11 @@ public final class FakeGraphAPI: Sendable {
     }
 
     /// Validates a well-authorised body as Meta would and builds the success answer.
-    private func accept(_ body: Data) -> (Int, String, String?) {
+    private func accept(_ json: [String: Any]?) -> (Int, String, String?) {
         func invalid(_ details: String) -> (Int, String, String?) {
             (400, Self.errorBody(GraphError(httpStatus: 400, code: 100, message: "(#100) Invalid parameter", details: details)), nil)
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+        guard let json else {
             return invalid("The request body is not a JSON object")
         }
         guard json["messaging_product"] as? String == "whatsapp" else {

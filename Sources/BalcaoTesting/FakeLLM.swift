@@ -66,7 +66,7 @@ public final class FakeLLM: Sendable {
         /// The `stream` field.
         public var stream: Bool? { decoded?.stream }
 
-        private struct Envelope: Decodable {
+        struct Envelope: Decodable {
             let model: String?
             let messages: [Message]?
             let temperature: Double?
@@ -74,7 +74,7 @@ public final class FakeLLM: Sendable {
             let max_completion_tokens: Int?
             let stream: Bool?
         }
-        private var decoded: Envelope? { try? JSONDecoder().decode(Envelope.self, from: Data(body)) }
+        var decoded: Envelope? { try? JSONDecoder().decode(Envelope.self, from: Data(body)) }
         /// Every message's content joined by blank lines (handy for `contains` assertions on the prompt).
         public var prompt: String { messages.map(\.content).joined(separator: "\n\n") }
     }
@@ -117,22 +117,40 @@ public final class FakeLLM: Sendable {
             finishReason: String = "stop",
             usage: (prompt: Int, completion: Int)? = (10, 5)
         ) -> Reply {
-            var object: [String: Any] = [
-                "id": "chatcmpl-fake-\(UUID().uuidString.prefix(8))",
-                "object": "chat.completion",
-                "created": Int(Date().timeIntervalSince1970),
-                "model": model,
-                "choices": [
-                    ["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": finishReason] as [String: Any]
-                ],
-            ]
-            if let usage {
-                object["usage"] = [
-                    "prompt_tokens": usage.prompt, "completion_tokens": usage.completion, "total_tokens": usage.prompt + usage.completion,
-                ]
-            }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            let body = Completion(
+                id: "chatcmpl-fake-\(UUID().uuidString.prefix(8))",
+                object: "chat.completion",
+                created: Int(Date().timeIntervalSince1970),
+                model: model,
+                choices: [.init(index: 0, message: Message(role: "assistant", content: text), finish_reason: finishReason)],
+                usage: usage.map {
+                    .init(prompt_tokens: $0.prompt, completion_tokens: $0.completion, total_tokens: $0.prompt + $0.completion)
+                }
+            )
+            // Encoded as a Codable value: JSONSerialization cost a benchmark's shared cores more than the daemon's turn.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(body)) ?? Data()
             return Reply(status: 200, headers: ["Content-Type": "application/json"], body: Array(data))
+        }
+
+        private struct Completion: Encodable {
+            struct Choice: Encodable {
+                let index: Int
+                let message: Message
+                let finish_reason: String
+            }
+            struct Usage: Encodable {
+                let prompt_tokens: Int
+                let completion_tokens: Int
+                let total_tokens: Int
+            }
+            let id: String
+            let object: String
+            let created: Int
+            let model: String
+            let choices: [Choice]
+            let usage: Usage?
         }
 
         /// An OpenAI-style error: `{"error": {"message", "type", "code"}}`, with `Retry-After` when given.
@@ -174,8 +192,9 @@ public final class FakeLLM: Sendable {
             } else if let responder {
                 answer = await responder(request)
             } else {
-                let promptTokens = request.messages.reduce(3) { $0 + 4 + ($1.content.utf8.count + 3) / 4 }
-                answer = .completion(reply, model: request.model ?? "fake-model", usage: (promptTokens, (reply.utf8.count + 3) / 4))
+                let decoded = request.decoded  // parsed once
+                let promptTokens = (decoded?.messages ?? []).reduce(3) { $0 + 4 + ($1.content.utf8.count + 3) / 4 }
+                answer = .completion(reply, model: decoded?.model ?? "fake-model", usage: (promptTokens, (reply.utf8.count + 3) / 4))
             }
             let wait = delay + answer.delay
             if wait > .zero { try? await Task.sleep(for: wait) }

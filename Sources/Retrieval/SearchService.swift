@@ -74,11 +74,18 @@ public struct SearchService: Sendable {
 
     /// The best `limit` passages for `question`, restricted to an agent's documents when `agent` is given.
     public func search(_ question: String, limit: Int = 5, agent: String? = nil) async throws -> [SearchResult] {
-        var scope: Set<Int64>? = nil
+        var agentID: Int64? = nil
         if let agent {
             guard let record = try database.agent(named: agent) else { throw SearchError.unknownAgent(agent) }
-            scope = Set(try database.documentIDs(ofAgent: record.id!))
+            agentID = record.id
         }
+        return try await search(question, limit: limit, agentID: agentID)
+    }
+
+    /// The best `limit` passages for `question`, restricted to the documents of the agent with id `agentID` when it is
+    /// given (a caller that holds the agent already does not look it up again by name).
+    public func search(_ question: String, limit: Int = 5, agentID: Int64?) async throws -> [SearchResult] {
+        let scope: Set<Int64>? = try agentID.map { Set(try database.documentIDs(ofAgent: $0)) }
         let depth = fusionDepth(forLimit: limit)
         let keyword = try database.searchChunks(question, limit: depth, documentIDs: scope)
         guard let embedder else {
