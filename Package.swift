@@ -255,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "ConversationsTests",
             dependencies: [
-                "Conversations", "Answering", "Credits", "Retrieval", "Storage",
+                "Conversations", "Answering", "BalcaoTesting", "Credits", "Retrieval", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -68,7 +68,7 @@ extension AppDatabase {
                 conversation.updatedAt = now
                 try conversation.update(db)
             }
-            let messageID = try enqueueReply(conversationID: conversationID, text: text, author: "operator", turnID: nil, db: db, now: now)
+            let messageID = try enqueueReply(conversationID: conversationID, text: text, author: "operator", turnID: nil, db: db, now: now).messageId
             return (messageID, conversation)
         }
     }

@@ -21,12 +21,13 @@ extension AppDatabase {
     @discardableResult
     public func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64? = nil, now: Date = Date()) async throws -> Int64 {
         try await writer.write { db in
-            try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now)
+            try enqueueReply(conversationID: conversationID, text: text, author: author, turnID: turnID, db: db, now: now).messageId
         }
     }
 
+    /// Queues an outgoing text message; returns its outbox item.
     @discardableResult
-    func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64?, db: Database, now: Date) throws -> Int64 {
+    func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64?, db: Database, now: Date) throws -> OutboxItem {
         var message = ConversationMessage(
             conversationId: conversationID,
             turnId: turnID,
@@ -53,7 +54,7 @@ extension AppDatabase {
             updatedAt: now
         )
         try item.insert(db)
-        return message.id!
+        return item
     }
 
     /// Claims the oldest sendable outbox item whose conversation has nothing older still unsent, marking it `sending`
@@ -61,7 +62,7 @@ extension AppDatabase {
     public func claimSend(now: Date = Date()) async throws -> ClaimedSend? {
         try await writer.write { db in
             guard
-                var item = try OutboxItem.fetchOne(
+                let item = try OutboxItem.fetchOne(
                     db.cachedStatement(
                         sql: """
                             SELECT * FROM outbox o WHERE o.state = 'pending' AND o.nextAttemptAt <= ?
@@ -73,19 +74,38 @@ extension AppDatabase {
                     arguments: [now]
                 )
             else { return nil }
-            item.state = .sending
-            item.attempts += 1
-            item.lastAttemptAt = now
-            item.updatedAt = now
-            try item.update(db)
-            try db.cachedStatement(sql: "UPDATE message SET status = 'sending', updatedAt = ? WHERE id = ?").execute(arguments: [now, item.messageId])
-            let message = try ConversationMessage.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"),
-                arguments: [item.messageId]
-            )!
-            let conversation = try conversation(id: item.conversationId, db: db)!
-            return ClaimedSend(item: item, message: message, conversation: conversation)
+            return try claim(item, db: db, now: now)
         }
+    }
+
+    /// Marks `item` `sending` and counts the attempt, before anything is sent.
+    func claim(_ item: OutboxItem, db: Database, now: Date) throws -> ClaimedSend {
+        var item = item
+        item.state = .sending
+        item.attempts += 1
+        item.lastAttemptAt = now
+        item.updatedAt = now
+        try item.update(db)
+        try db.cachedStatement(sql: "UPDATE message SET status = 'sending', updatedAt = ? WHERE id = ?").execute(arguments: [now, item.messageId])
+        let message = try ConversationMessage.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"),
+            arguments: [item.messageId]
+        )!
+        let conversation = try conversation(id: item.conversationId, db: db)!
+        return ClaimedSend(item: item, message: message, conversation: conversation)
+    }
+
+    /// Whether `item` is next of its conversation: nothing older of it is still waiting or being sent.
+    func isNextToSend(_ item: OutboxItem, db: Database) throws -> Bool {
+        try !Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM outbox e WHERE e.conversationId = ? AND e.id < ?
+                                   AND e.state IN ('pending', 'sending', 'uncertain'))
+                    """
+            ),
+            arguments: [item.conversationId, item.id]
+        )!
     }
 
     /// The earliest time ``claimSend(now:)`` could claim an item (a read: an idle sender sleeps until then). Items held

@@ -88,14 +88,20 @@ extension AppDatabase {
     /// When a person took the conversation over while the answer was being written (it is in human mode now, and was
     /// not — or not until the same time — when the turn was claimed), the answer is recorded but nothing is sent and the
     /// conversation is left in the person's hands.
+    ///
+    /// With `claimingFirstReply`, the first reply is also claimed for sending in the same transaction when nothing older
+    /// of the conversation is unsent (as ``claimSend(now:)`` would claim it): the turn sends it at once, without a hop
+    /// through the outbox workers. The claim is returned; the other replies wait in the outbox behind it.
+    @discardableResult
     public func finishTurn(
         _ claimed: ClaimedTurn,
         answer: AnswerRecord?,
         replies: [String],
         conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
         now: Date = Date(),
+        claimingFirstReply: Bool = false,
         debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
-    ) async throws {
+    ) async throws -> ClaimedSend? {
         try await writer.write { db in
             if var answer {
                 answer.cost = try debit(db)
@@ -106,15 +112,18 @@ extension AppDatabase {
                 current.map { current in
                     current.mode == .human && (claimed.conversation.mode != .human || current.humanUntil != claimed.conversation.humanUntil)
                 } ?? false
+            var queued: [OutboxItem] = []
             if !takenOver {
                 for reply in replies {
-                    try enqueueReply(
-                        conversationID: claimed.conversation.id!,
-                        text: reply,
-                        author: "assistant",
-                        turnID: claimed.turn.id,
-                        db: db,
-                        now: now
+                    queued.append(
+                        try enqueueReply(
+                            conversationID: claimed.conversation.id!,
+                            text: reply,
+                            author: "assistant",
+                            turnID: claimed.turn.id,
+                            db: db,
+                            now: now
+                        )
                     )
                 }
             }
@@ -124,6 +133,8 @@ extension AppDatabase {
                 try conversation.update(db)
             }
             try db.cachedStatement(sql: "UPDATE turn SET state = 'done', updatedAt = ? WHERE id = ?").execute(arguments: [now, claimed.turn.id])
+            guard claimingFirstReply, let first = queued.first, try isNextToSend(first, db: db) else { return nil }
+            return try claim(first, db: db, now: now)
         }
     }
 }

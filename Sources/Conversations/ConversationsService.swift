@@ -44,8 +44,17 @@ public struct ConversationsService: Service {
     ) {
         self.database = database
         self.decoder = decoder
-        self.turns = TurnProcessor(database: database, answerer: answerer, credits: credits, channel: channel, settings: settings, logger: logger)
-        self.sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
+        let sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
+        self.sender = sender
+        self.turns = TurnProcessor(
+            database: database,
+            answerer: answerer,
+            credits: credits,
+            channel: channel,
+            sender: sender,
+            settings: settings,
+            logger: logger
+        )
         self.settings = settings
         self.logger = logger
         self.incoming = IncomingDeliveries(burstDeliveries: settings.burstDeliveries, gap: settings.burstGap)
@@ -193,7 +202,7 @@ public struct ConversationsService: Service {
                 if let due = try database.nextTurnDue() {
                     let now = Date()
                     if due <= now, let claimed = try await database.claimDueTurn(now: now) {
-                        try await turns.process(claimed)
+                        try await turns.process(claimed, sendClock: clock)
                         continue
                     }
                     // Not due yet, or claimed by another worker meanwhile (whose write rang the bell: no wait then).

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import Storage
+import Synchronization
 
 /// Sends queued replies: one conversation's messages strictly in order, the 24-hour window checked right before each
 /// send, and the Graph API's errors handled by policy (retry with back-off, give up with the reason, or stop and alert).
@@ -16,6 +17,8 @@ public struct OutboxSender: Sendable {
     public let settings: ConversationSettings
     /// Where problems are logged.
     public let logger: Logger
+    /// Until when sending is paused after WhatsApp asked the operator to act (shared by the copies of this sender).
+    private let pausedUntil = PausedUntil()
 
     /// Creates a sender.
     public init(database: AppDatabase, channel: any OutboundChannel, settings: ConversationSettings, logger: Logger) {
@@ -31,6 +34,12 @@ public struct OutboxSender: Sendable {
         case done
         /// The operator must act; the caller pauses sending.
         case paused
+    }
+
+    /// Whether sending is paused at `now`: the last refusal asked the operator to act less than
+    /// ``ConversationSettings/alertPause`` ago. A turn then leaves its reply to the outbox workers.
+    public func isPaused(at now: Date) -> Bool {
+        pausedUntil.value.withLock { $0.map { now < $0 } ?? false }
     }
 
     /// Sends one claimed item and records what happened.
@@ -80,8 +89,14 @@ public struct OutboxSender: Sendable {
                 metadata: ["code": "\(code.map(String.init) ?? "-")", "reason": "\(reason)"]
             )
             try await database.raiseAlert(kind: "whatsapp", message: "WhatsApp error \(code.map(String.init) ?? "?"): \(reason)", now: now())
+            pausedUntil.value.withLock { $0 = now().addingTimeInterval(settings.alertPause) }
             try await database.retrySend(item, error: reason, after: settings.alertPause, now: now())
             return .paused
         }
     }
+}
+
+/// A time shared by copies of a struct.
+private final class PausedUntil: Sendable {
+    let value = Mutex<Date?>(nil)
 }

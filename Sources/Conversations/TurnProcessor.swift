@@ -16,6 +16,8 @@ public struct TurnProcessor: Sendable {
     public let credits: any CreditGate
     /// Formats replies and marks messages read.
     public let channel: any OutboundChannel
+    /// Sends a turn's first reply as soon as the turn is written.
+    public let sender: OutboxSender
     /// Behaviour.
     public let settings: ConversationSettings
     /// Where decisions are logged.
@@ -27,6 +29,7 @@ public struct TurnProcessor: Sendable {
         answerer: Answerer,
         credits: any CreditGate,
         channel: any OutboundChannel,
+        sender: OutboxSender,
         settings: ConversationSettings,
         logger: Logger
     ) {
@@ -34,13 +37,18 @@ public struct TurnProcessor: Sendable {
         self.answerer = answerer
         self.credits = credits
         self.channel = channel
+        self.sender = sender
         self.settings = settings
         self.logger = logger
     }
 
     /// Answers a claimed turn. Throws only when the database fails; the turn then stays claimed and is answered again
-    /// after a restart.
-    public func process(_ claimed: ClaimedTurn, now: @Sendable () -> Date = Date.init) async throws {
+    /// after a restart. The first reply is sent at once, its attempt timed by `sendClock` (the outbox's time).
+    public func process(
+        _ claimed: ClaimedTurn,
+        now: @escaping @Sendable () -> Date = Date.init,
+        sendClock: (@Sendable () -> Date)? = nil
+    ) async throws {
         let started = ContinuousClock.now
         let conversation = claimed.conversation
         let question = claimed.messages.map(\.text).joined(separator: "\n")
@@ -73,8 +81,19 @@ public struct TurnProcessor: Sendable {
                 cost: 0,
                 createdAt: now()
             )
-            try await database.finishTurn(claimed, answer: record, replies: replies, conversationChanges: changes, now: now(), debit: debit)
+            let sending = try await database.finishTurn(
+                claimed,
+                answer: record,
+                replies: replies,
+                conversationChanges: changes,
+                now: now(),
+                claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)()),
+                debit: debit
+            )
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
+            // The reply leaves now rather than after a hop through the outbox workers; a failed attempt is theirs to
+            // retry, as for any claimed send.
+            if let sending { _ = try await sender.send(sending, now: sendClock ?? now) }
         }
 
         // A person is handling this customer: stay silent until released or timed out.
