@@ -2,10 +2,13 @@
 SWIFT ?= swift
 JOBS ?= $(shell nproc)
 RELEASE_BIN := .build/release/balcao
-CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests|HybridSearchTests|AgentIsolationTests|VectorIndexRestartTests
+CPU_BOUND_SUITES := VectorIndexTests|ChunkerFuzzTests|DocumentFuzzTests|IsolatedDocumentReaderTests|HybridSearchTests|AgentIsolationTests|VectorIndexRestartTests|OCRTests|ScanExtractionTests
 QUIET_PERIOD_SUITES := WhatsAppFlowTests
+# Tesseract's OpenMP threads spin while they wait: tests and benchmarks that read in-process use one (the daemon's
+# document reader sets the same for its child processes).
+export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-webhook score-extract score-retrieval clean
+.PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-ocr bench-webhook score-extract score-retrieval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -66,6 +69,9 @@ bench-embed: setup
 
 bench-extract: setup
 	@bash scripts/bench-extract.sh
+
+bench-ocr: setup
+	@bash scripts/bench-ocr.sh
 
 score-extract: setup
 	@bash scripts/score-extract.sh

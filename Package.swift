@@ -57,9 +57,19 @@ let package = Package(
             pkgConfig: "poppler-glib",
             providers: [.apt(["libpoppler-glib-dev"])]
         ),
+        .systemLibrary(
+            name: "CTesseract",
+            pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]
+        ),
+        .target(
+            name: "OCR",
+            dependencies: ["CTesseract"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Extraction",
-            dependencies: ["CPoppler", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CPoppler", "OCR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
 
@@ -93,7 +103,7 @@ let package = Package(
         .target(
             name: "Ingestion",
             dependencies: [
-                "Extraction", "Embedding", "Storage", "CSpawn",
+                "Extraction", "Embedding", "OCR", "Storage", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -171,7 +181,7 @@ let package = Package(
         .target(
             name: "BalcaoApp",
             dependencies: [
-                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction",
+                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "OCR",
                 "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -212,6 +222,7 @@ let package = Package(
         .executableTarget(name: "ANNBenchmark", dependencies: ["VectorIndex"], path: "Benchmarks/ANNBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "EmbedBenchmark", dependencies: ["Embedding"], path: "Benchmarks/EmbedBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "ExtractBenchmark", dependencies: ["Extraction"], path: "Benchmarks/ExtractBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "OCRBenchmark", dependencies: ["OCR"], path: "Benchmarks/OCRBenchmark", swiftSettings: swiftSettings),
         .executableTarget(
             name: "WebhookBenchmark",
             dependencies: [
@@ -240,7 +251,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCRTests", dependencies: ["OCR"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "OCR"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IngestionTests",

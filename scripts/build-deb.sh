@@ -109,7 +109,8 @@ printf 'Source: balcao\n\nPackage: balcao\nArchitecture: any\n' >"$shlib_dir/deb
 binary_abs="$(cd "$root/usr/bin" && pwd)/balcao"
 shlibs="$(cd "$shlib_dir" && dpkg-shlibdeps -O -e "$binary_abs" | sed -n 's/^shlibs:Depends=//p')" || die "dpkg-shlibdeps failed"
 [[ -n "$shlibs" ]] || die "dpkg-shlibdeps found no dependencies"
-depends="$shlibs, adduser, ca-certificates"
+# The OCR engine comes in through the shared libraries above; its language data does not.
+depends="$shlibs, tesseract-ocr-por, tesseract-ocr-eng, tesseract-ocr-osd, adduser, ca-certificates"
 find "$root" -path "$root/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
 find "$root/usr/share" "$root/lib" -type f -exec chmod 0644 {} +
 installed_size="$(du -s -k --apparent-size --exclude=DEBIAN "$root" | awk '{print $1}')"

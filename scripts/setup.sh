@@ -13,6 +13,12 @@ packages=(
   libssl-dev
   libcurl4-openssl-dev
   zlib1g-dev            # DOCX (zip) decompression
+  libtesseract-dev      # OCR of scans and images (Tesseract 5, with Leptonica)
+  libleptonica-dev
+  tesseract-ocr-por     # OCR language data: Portuguese, English, orientation detection
+  tesseract-ocr-eng
+  tesseract-ocr-osd
+  tesseract-ocr         # the tesseract command line: the OCR benchmark's anchor
   python3-venv          # benchmark and scoring helpers
   python3-pip
   chromium              # browser tests (headless, driven by Python Playwright)

@@ -168,13 +168,13 @@ public struct Balcao: Sendable {
             ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
         guard let executable else {
             logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
-            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction))
+            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: configuration.ocr.settings))
         }
         let limits = IsolatedDocumentReader.Limits(
             timeout: .seconds(storage.extractionTimeoutSeconds),
             memoryBytes: storage.extractionMemoryMB << 20
         )
-        return IsolatedDocumentReader(executable: executable, limits: limits, extraction: extraction)
+        return IsolatedDocumentReader(executable: executable, limits: limits, extraction: extraction, ocr: configuration.ocr.settings)
     }
 
     /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).

@@ -1,4 +1,5 @@
 public import Foundation
+public import OCR
 
 /// Limits that protect the daemon from huge or hostile files.
 public struct ExtractionLimits: Sendable, Hashable, Codable {
@@ -29,14 +30,17 @@ public struct ExtractionLimits: Sendable, Hashable, Codable {
     }
 }
 
-/// Turns a PDF, DOCX or text file into normalized text blocks.
+/// Turns a PDF, DOCX, text or image file into normalized text blocks.
 public struct DocumentExtractor: Sendable {
     /// The limits applied to every file.
     public var limits: ExtractionLimits
+    /// How scans and images are read; `nil` switches OCR off (they then end as `needs_ocr`).
+    public var ocr: OCRSettings?
 
     /// Creates an extractor.
-    public init(limits: ExtractionLimits = ExtractionLimits()) {
+    public init(limits: ExtractionLimits = ExtractionLimits(), ocr: OCRSettings? = nil) {
         self.limits = limits
+        self.ocr = ocr
     }
 
     /// Recognises the format from the first bytes of a file; `nil` when it is none Balcão reads.
@@ -49,6 +53,7 @@ public struct DocumentExtractor: Sendable {
         if bytes.starts(with: Array("%PDF-".utf8)) { return .pdf }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .docx }
         if bytes.starts(with: Self.oleMagic) { return .docx }
+        if isImage(bytes) { return .image }
         // PDF allows up to 1 KB of junk before the header.
         if let at = firstIndex(of: Array("%PDF-".utf8), in: bytes.prefix(1024)), at >= 0 { return .pdf }
         if TextDecoder.looksLikeText(bytes) { return .text }
@@ -56,6 +61,13 @@ public struct DocumentExtractor: Sendable {
     }
 
     static let oleMagic: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+
+    /// PNG, JPEG, TIFF (either byte order) or WebP.
+    private static func isImage(_ bytes: [UInt8]) -> Bool {
+        bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) || bytes.starts(with: [0xFF, 0xD8, 0xFF])
+            || bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A])
+            || (bytes.count >= 12 && bytes.starts(with: Array("RIFF".utf8)) && Array(bytes[8..<12]) == Array("WEBP".utf8))
+    }
 
     private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
         guard haystack.count >= needle.count else { return nil }
@@ -100,11 +112,15 @@ public struct DocumentExtractor: Sendable {
             throw .malformed("The file could not be read.")
         }
         guard let format = Self.sniff(prefix) else {
-            throw .unsupportedFormat("This file type is not supported: Balcão reads PDF, Word (.docx) and plain-text files.")
+            throw .unsupportedFormat(
+                "This file type is not supported: Balcão reads PDF, Word (.docx), plain-text and image (PNG, JPEG, TIFF, WebP) files."
+            )
         }
         switch format {
         case .pdf:
-            return try PDFExtractor(maxPages: limits.maxPages).extract(url: url, password: password)
+            return try PDFExtractor(maxPages: limits.maxPages, ocr: ocr).extract(url: url, password: password)
+        case .image:
+            return try readImage(at: url)
         case .docx:
             if [UInt8](prefix.prefix(8)) == Self.oleMagic {
                 throw Self.oleError(url: url)
@@ -125,6 +141,43 @@ public struct DocumentExtractor: Sendable {
             }
             return TextExtractor().extract(data, flavor: flavor)
         }
+    }
+
+    /// An image's text, by OCR (every page of a multi-page TIFF).
+    private func readImage(at url: URL) throws(ExtractionError) -> ExtractedDocument {
+        guard let ocr else {
+            throw .needsOCR("This is an image: its text can only be read with OCR, which is switched off.")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw .malformed("The file could not be read.")
+        }
+        let pages: [RecognizedText]
+        do {
+            pages = try TextRecognizer(settings: ocr).recognize(imageData: data)
+        } catch let error as OCRError {
+            throw ScannedText.failure(error, what: "The image")
+        } catch {
+            throw .malformed("The image could not be read (\(error)).")
+        }
+        guard pages.count <= limits.maxPages else {
+            throw .tooLarge("The image has \(pages.count) pages, more than the \(limits.maxPages)-page limit.")
+        }
+        let numbered = pages.count > 1
+        var blocks: [TextBlock] = []
+        var ocrPages: [OCRPage] = []
+        for (index, page) in pages.enumerated() {
+            let pageBlocks = ScannedText.blocks(of: page.text, page: numbered ? index + 1 : nil)
+            if pageBlocks.isEmpty { continue }
+            blocks += pageBlocks
+            ocrPages.append(OCRPage(page: index + 1, confidence: page.confidence))
+        }
+        guard !blocks.isEmpty else {
+            throw .needsOCR("No text was found in the image, even with OCR.")
+        }
+        return ExtractedDocument(format: .image, pageCount: pages.count, blocks: blocks, ocrPages: ocrPages)
     }
 
     /// An OLE container: an encrypted OOXML package (has an `EncryptedPackage` stream) or a legacy binary document.

@@ -3,6 +3,25 @@ public enum DocumentFormat: String, Sendable, Hashable, Codable {
     case pdf
     case docx
     case text
+    /// A picture (PNG, JPEG, TIFF, WebP): its text is read by OCR.
+    case image
+}
+
+/// A page whose text was read by OCR, and how sure the engine was of it.
+public struct OCRPage: Sendable, Hashable, Codable {
+    /// The 1-based page (1 for a single image).
+    public var page: Int
+    /// The engine's mean word confidence, 0–1.
+    public var confidence: Double
+
+    /// Below this confidence a page's text is flagged as doubtful.
+    public static let lowConfidence = 0.6
+
+    /// A page read by OCR.
+    public init(page: Int, confidence: Double) {
+        self.page = page
+        self.confidence = confidence
+    }
 }
 
 /// One unit of extracted text: a heading, a paragraph, a list item or a table row.
@@ -44,13 +63,16 @@ public struct ExtractedDocument: Sendable, Hashable {
     public var blocks: [TextBlock]
     /// Human-readable remarks about the extraction (characters dropped, encoding guessed, …), for the document's detail view.
     public var warnings: [String]
+    /// The pages whose text was read by OCR (a scan's pages, an image), in order; empty when none was.
+    public var ocrPages: [OCRPage]
 
     /// Creates a document.
-    public init(format: DocumentFormat, pageCount: Int?, blocks: [TextBlock], warnings: [String] = []) {
+    public init(format: DocumentFormat, pageCount: Int?, blocks: [TextBlock], warnings: [String] = [], ocrPages: [OCRPage] = []) {
         self.format = format
         self.pageCount = pageCount
         self.blocks = blocks
         self.warnings = warnings
+        self.ocrPages = ocrPages
     }
 
     /// All text, blocks separated by blank lines (for scoring and debugging).

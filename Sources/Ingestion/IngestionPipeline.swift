@@ -140,7 +140,12 @@ public struct IngestionPipeline: Sendable {
             try Task.checkCancellation()
             throw error
         }
-        try await database.setExtracted(documentID: documentID, format: read.format.rawValue, pages: read.pageCount)
+        try await database.setExtracted(
+            documentID: documentID,
+            format: read.format.rawValue,
+            pages: read.pageCount,
+            ocrPages: read.ocrPages.map { Document.ScannedPage(page: $0.page, confidence: $0.confidence) }
+        )
 
         try await database.setStatus(documentID: documentID, .chunking)
         let newChunks = read.chunks

@@ -89,11 +89,18 @@ extension AppDatabase {
     }
 
     /// Records the format and page count found by extraction.
-    public func setExtracted(documentID: Int64, format: String, pages: Int?, now: Date = Date()) async throws {
+    public func setExtracted(
+        documentID: Int64,
+        format: String,
+        pages: Int?,
+        ocrPages: [Document.ScannedPage] = [],
+        now: Date = Date()
+    ) async throws {
+        let scanned: String? = ocrPages.isEmpty ? nil : String(decoding: try JSONEncoder().encode(ocrPages), as: UTF8.self)
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE document SET format = ?, pages = ?, updatedAt = ? WHERE id = ?",
-                arguments: [format, pages, now, documentID]
+                sql: "UPDATE document SET format = ?, pages = ?, ocrPages = ?, updatedAt = ? WHERE id = ?",
+                arguments: [format, pages, scanned, now, documentID]
             )
         }
     }

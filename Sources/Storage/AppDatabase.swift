@@ -133,6 +133,9 @@ public struct AppDatabase: Sendable {
         registerAdminPagesSchema(&migrator)
         registerAdminSchema(&migrator)
         registerConversationsQueueIndexes(&migrator)
+        migrator.registerMigration("documents v2: pages read by OCR") { db in
+            try db.alter(table: "document") { t in t.add(column: "ocrPages", .text) }
+        }
         return migrator
     }
 }

@@ -109,6 +109,33 @@ struct AdminPagesTests {
         return try await browser.send("/admin/documents", method: .post, headers: headers, body: ByteBuffer(data: body.encoded))
     }
 
+    @Test("a document read by OCR shows its mean confidence, and the pages read with low confidence are named")
+    func ocrBadge() async throws {
+        let harness = try AdminHarness()
+        try await harness.createUsers()
+        let fixture = try await PagesFixture.seed(harness)
+        let database = harness.balcao.database
+        let document = try #require(try database.document(id: fixture.documentID))
+        try await database.setExtracted(
+            documentID: fixture.documentID,
+            format: "pdf",
+            pages: 3,
+            ocrPages: [.init(page: 1, confidence: 0.95), .init(page: 3, confidence: 0.41)]
+        )
+        try await harness.application().test(.router) { client in
+            let browser = Browser(client)
+            try await browser.signIn("owner", AdminHarness.ownerPassword)
+            let list = try await browser.get("/admin/documents")
+            #expect(list.text.contains("OCR 68 %"))
+            let detail = try await browser.get("/admin/documents/\(fixture.documentID)")
+            #expect(detail.text.contains("OCR 68 %"))
+            #expect(detail.text.contains("página(s) 3"))
+            let status = try await browser.get("/admin/documents/status.json?ids=\(fixture.documentID)")
+            #expect(status.text.contains("\"ocr_warning\""))
+        }
+        #expect(document.ocrPages == nil)
+    }
+
     @Test("every page of agents, documents, conversations and unanswered: signed out → sign-in, operator and owner → the page")
     func accessByRole() async throws {
         let harness = try AdminHarness()

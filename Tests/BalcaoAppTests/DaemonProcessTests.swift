@@ -126,12 +126,12 @@ struct DaemonProcessTests {
         #expect(good.stdout.contains("✓ ptlaw_01060115.pdf: indexed as document 1"))
 
         let mixed = try await process.run([
-            "ingest", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path, SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf").path,
+            "ingest", SharedFixtures.corpus("pdf/ptlaw_01060115.pdf").path, SharedFixtures.corpus("pdf/derived_truncated_half.pdf").path,
             scratch.url.appendingPathComponent("missing.pdf").path,
         ])
         #expect(mixed.status != 0)
         #expect(mixed.stdout.contains("= ptlaw_01060115.pdf: already stored as document 1 (indexed)"))
-        #expect(mixed.stdout.contains("✗ docling_ocr_test_scanned.pdf: needs_ocr"))
+        #expect(mixed.stdout.contains("✗ derived_truncated_half.pdf: unreadable"))
         #expect(mixed.stdout.contains("✗ missing.pdf"))
 
         let search = try await process.run(["search", "--json", "--agent", "leis", "--limit", "3", "reprivatizacao"])
@@ -143,7 +143,7 @@ struct DaemonProcessTests {
         #expect(results.allSatisfy { ($0["text"] as? String)?.lowercased().contains("reprivatização") == true })
 
         let list = try await process.run(["documents", "list"])
-        #expect(list.stdout.contains("needs_ocr"))
+        #expect(list.stdout.contains("unreadable"))
         #expect(list.stdout.contains("indexed"))
         let show = try await process.run(["documents", "show", "1"])
         #expect(show.stdout.contains("Document 1: ptlaw_01060115.pdf"))

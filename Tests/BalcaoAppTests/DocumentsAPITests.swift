@@ -147,8 +147,9 @@ struct DocumentsAPITests {
         let daemon = try TestDaemon()
         let app = try buildApplication(daemon.balcao)
         try await app.test(.router) { client in
-            let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01] + Array(repeating: 0x00, count: 64))
-            let response = try await upload(client, daemon: daemon, filename: "foto.pdf", contents: jpeg)
+            // An executable (ELF) named .pdf: neither a document nor an image.
+            let executable = Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0x00, count: 64))
+            let response = try await upload(client, daemon: daemon, filename: "foto.pdf", contents: executable)
             #expect(response.status == .unsupportedMediaType)
             #expect(try daemon.balcao.database.documents().isEmpty)
 

@@ -35,6 +35,7 @@ struct ExampleConfigurationTests {
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
                 "backup.interval_hours": "0", "backup.keep": "7",
                 "admin.session_hours": "12",
+                "ocr.enabled": "true", "ocr.languages": "por+eng", "ocr.page_timeout_seconds": "60",
             ]
         )
     }
@@ -58,7 +59,7 @@ struct ExampleConfigurationTests {
             Set(uncommented) == [
                 "api_token", "tls_certificate", "extractor_executable", "model_path", "base_url", "model", "dimension", "api_key_file",
                 "verify_token", "app_secret_file", "access_token_file", "template_name", "text_only_message", "stripe_webhook_secret_file",
-                "directory", "format", "web_root", "secure_cookies",
+                "directory", "format", "web_root", "secure_cookies", "data_path",
             ]
         )
         let full = scratch.appendingPathComponent("balcao.toml")
@@ -67,6 +68,7 @@ struct ExampleConfigurationTests {
         #expect(loaded.server.apiToken == "…")
         #expect(loaded.server.tlsCertificate == "/etc/letsencrypt/live/example.com/fullchain.pem")
         #expect(loaded.storage.extractorExecutable == "/usr/bin/balcao")
+        #expect(loaded.ocr.dataPath == "/usr/share/tesseract-ocr/5/tessdata")
         #expect(loaded.embedding.modelPath == "/usr/share/balcao/models/e5-small-q4.bin")
         #expect(loaded.embedding.baseURL == "http://127.0.0.1:11434/v1")
         #expect(loaded.embedding.model == "nomic-embed-text")

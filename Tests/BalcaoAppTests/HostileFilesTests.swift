@@ -18,7 +18,9 @@ struct HostileFilesTests {
 
     static let cases: [Case] = [
         Case(file: "pdf/derived_truncated_half.pdf", status: .unreadable, reasonContains: nil),
-        Case(file: "pdf/docling_ocr_test_scanned.pdf", status: .needsOCR, reasonContains: nil),
+        // A scan, and a JPEG named .pdf (the type comes from the bytes): both read by OCR.
+        Case(file: "pdf/docling_ocr_test_scanned.pdf", status: .indexed),
+        Case(file: "pdf/derived_jpeg_renamed.pdf", status: .indexed),
         Case(file: "pdf/pdfminer_issue-791-non-unicode-cmap.pdf", status: .unreadable, reasonContains: nil),
         Case(file: "pdf/docling_password_2206.01062_pg3.pdf", status: .failed, reasonContains: "password"),
         Case(file: "pdf/docling_password_2206.01062_pg3.pdf", password: "wrong", status: .failed, reasonContains: "password"),
@@ -53,13 +55,40 @@ struct HostileFilesTests {
         #expect(try balcao.database.pendingJobCount() == 0)
     }
 
-    @Test("an empty file and an image are refused at the door as unsupported", arguments: ["pdf/derived_empty.pdf", "pdf/derived_jpeg_renamed.pdf"])
+    @Test("an empty file is refused at the door as unsupported", arguments: ["pdf/derived_empty.pdf"])
     func refusedAtUpload(_ file: String) async throws {
         let daemon = try TestDaemon()
         await #expect(throws: DocumentLibraryError.unsupportedType) {
             try await daemon.balcao.library.add(fileAt: SharedFixtures.corpus(file), agent: nil, password: nil)
         }
         #expect(try daemon.balcao.database.documents().isEmpty)
+    }
+
+    @Test("with OCR switched off, a scan ends needs_ocr with a reason that says so")
+    func scanWithOCROff() async throws {
+        let daemon = try TestDaemon { $0.ocr.enabled = false }
+        let balcao = daemon.balcao
+        let registered = try await balcao.library.add(fileAt: SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf"), agent: nil, password: nil)
+        await balcao.pipeline.run(try #require(try await balcao.database.claimNextJob()))
+        let document = try #require(try balcao.database.document(id: registered.document.id!))
+        #expect(document.status == .needsOCR)
+        #expect(document.reason?.contains("OCR") == true)
+        #expect(document.ocrPages == nil)
+    }
+
+    @Test("a scan is indexed with each page's OCR confidence, and a question about its text finds it")
+    func scanIndexedAndFound() async throws {
+        let daemon = try TestDaemon()
+        let balcao = daemon.balcao
+        let registered = try await balcao.library.add(fileAt: SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf"), agent: nil, password: nil)
+        await balcao.pipeline.run(try #require(try await balcao.database.claimNextJob()))
+        let document = try #require(try balcao.database.document(id: registered.document.id!))
+        #expect(document.status == .indexed)
+        #expect(document.ocrPages?.map(\.page) == [1])
+        #expect((document.ocrConfidence ?? 0) > Document.lowOCRConfidence)
+        #expect(document.lowConfidencePages.isEmpty)
+        let results = try await balcao.search.search("conversion to JSON and Markdown", limit: 3)
+        #expect(results.first?.documentID == registered.document.id)
     }
 
     @Test("the document password is sealed in the database, never stored in clear")

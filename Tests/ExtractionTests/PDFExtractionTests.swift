@@ -47,9 +47,10 @@ struct PDFHostileTests {
         #expect(reason.contains("empty"))
     }
 
-    @Test func jpegRenamedToPDFIsUnsupported() {
-        guard case .unsupportedFormat? = corpus("pdf/derived_jpeg_renamed.pdf").error else {
-            Issue.record("expected unsupportedFormat")
+    @Test func jpegRenamedToPDFIsAnImageNeedingOCR() {
+        // The bytes decide: a JPEG named .pdf is an image, which needs OCR (off in this extractor).
+        guard case .needsOCR? = corpus("pdf/derived_jpeg_renamed.pdf").error else {
+            Issue.record("expected needsOCR")
             return
         }
     }
@@ -99,7 +100,8 @@ struct PDFHostileTests {
         let doc = try #require(corpus("docx/derived_pdf_renamed.docx").document)
         #expect(doc.format == .pdf)
         #expect(DocumentExtractor.sniff(Data("%PDF-1.7\n".utf8)) == .pdf)
-        #expect(DocumentExtractor.sniff(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])) == nil)
+        #expect(DocumentExtractor.sniff(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])) == .image)
+        #expect(DocumentExtractor.sniff(Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56))) == nil)
         #expect(DocumentExtractor.sniff(Data([0x50, 0x4B, 0x03, 0x04])) == .docx)
         #expect(DocumentExtractor.sniff(Data("Olá, mundo\n".utf8)) == .text)
     }

@@ -31,6 +31,11 @@
       } else if (name === 'status') {
         field.textContent = doc.status_label;
         field.className = 'badge ' + doc.status_class;
+      } else if (name === 'ocr') {
+        field.textContent = doc.ocr || '';
+        field.className = 'badge ' + (doc.ocr_class || '');
+        field.title = doc.ocr_warning || '';
+        field.hidden = !doc.ocr;
       } else if (name === 'problem') {
         field.textContent = doc.problem || '';
         field.hidden = !doc.problem;

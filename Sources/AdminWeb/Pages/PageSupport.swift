@@ -159,7 +159,25 @@ enum PageSupport {
             row["problem"] = problem
             if let reason = document.reason, !reason.isEmpty { row["reason"] = reason }
         }
+        if let ocr = ocrLabel(document, admin: admin, context: context) {
+            row["ocr"] = ocr
+            row["ocrClass"] = document.lowConfidencePages.isEmpty ? "badge-info" : "badge-warning"
+            if let warning = ocrWarning(document, admin: admin, context: context) { row["ocrWarning"] = warning }
+        }
         return row
+    }
+
+    /// "OCR 93 %" for a document whose text was read (in part) by OCR.
+    static func ocrLabel(_ document: Document, admin: AdminWeb, context: AdminRequestContext) -> String? {
+        guard let confidence = document.ocrConfidence else { return nil }
+        return admin.text("documents_ocr_badge", context, ["confidence": String(Int((confidence * 100).rounded()))])
+    }
+
+    /// Which pages OCR read with low confidence, for the owner to check.
+    static func ocrWarning(_ document: Document, admin: AdminWeb, context: AdminRequestContext) -> String? {
+        let pages = document.lowConfidencePages
+        guard !pages.isEmpty else { return nil }
+        return admin.text("documents_ocr_low_pages", context, ["pages": pages.map(String.init).joined(separator: ", ")])
     }
 }
 
@@ -177,11 +195,16 @@ struct DocumentStatusJSON: Encodable {
     var size: String
     var uploaded: String
     var duplicate: Bool?
+    var ocr: String?
+    var ocrClass: String?
+    var ocrWarning: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, filename, url, status, problem, pages, chunks, size, uploaded, duplicate
+        case id, filename, url, status, problem, pages, chunks, size, uploaded, duplicate, ocr
         case statusLabel = "status_label"
         case statusClass = "status_class"
+        case ocrClass = "ocr_class"
+        case ocrWarning = "ocr_warning"
     }
 
     init(_ document: Document, duplicate: Bool? = nil, admin: AdminWeb, context: AdminRequestContext) {
@@ -197,5 +220,8 @@ struct DocumentStatusJSON: Encodable {
         size = PageSupport.bytes(document.bytes, context)
         uploaded = PageSupport.dateTime(document.createdAt, context)
         self.duplicate = duplicate
+        ocr = PageSupport.ocrLabel(document, admin: admin, context: context)
+        ocrClass = ocr == nil ? nil : (document.lowConfidencePages.isEmpty ? "badge-info" : "badge-warning")
+        ocrWarning = PageSupport.ocrWarning(document, admin: admin, context: context)
     }
 }

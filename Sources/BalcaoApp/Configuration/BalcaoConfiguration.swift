@@ -1,4 +1,5 @@
 public import Foundation
+public import OCR
 
 /// Everything the daemon can be told, with the defaults that make `balcao serve` work with no configuration at all:
 /// `127.0.0.1:8080`, data in `./balcao-data`, the local embedder when its model is present, extractive answers.
@@ -139,6 +140,28 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var sessionHours = 12.0
     }
 
+    /// Reading scans and images (Tesseract, on the box).
+    public struct OCR: Sendable, Hashable {
+        /// Read scanned PDF pages and images; when off they end as `needs_ocr`.
+        public var enabled = true
+        /// Tesseract languages, `+`-separated; their data packages must be installed (`tesseract-ocr-por`, …).
+        public var languages = "por+eng"
+        /// The longest one page may take to be read.
+        public var pageTimeoutSeconds = 60
+        /// The directory with the `.traineddata` files; unset: Tesseract's own.
+        public var dataPath: String?
+
+        /// What the extractor is given: `nil` when OCR is off.
+        public var settings: OCRSettings? {
+            guard enabled else { return nil }
+            var settings = OCRSettings()
+            settings.languages = languages
+            settings.pageTimeLimit = .seconds(pageTimeoutSeconds)
+            settings.dataPath = dataPath
+            return settings
+        }
+    }
+
     /// The HTTP server.
     public var server = Server()
     /// Storage and ingestion.
@@ -157,6 +180,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var log = Log()
     /// The admin web page.
     public var admin = Admin()
+    /// OCR of scans and images.
+    public var ocr = OCR()
 
     /// The embedded defaults.
     public init() {}
@@ -194,6 +219,7 @@ extension BalcaoConfiguration {
         "backup": ["interval_hours", "keep", "directory"],
         "log": ["format"],
         "admin": ["web_root", "secure_cookies", "session_hours"],
+        "ocr": ["enabled", "languages", "page_timeout_seconds", "data_path"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -292,6 +318,16 @@ extension BalcaoConfiguration {
             admin.secureCookies = value
         }
         admin.sessionHours = try reader.double("admin.session_hours") ?? admin.sessionHours
+        if let text = reader.string("ocr.enabled") {
+            guard let value = Bool(text) else { throw reader.problem("ocr.enabled", "[ocr] enabled must be true or false, not \"\(text)\"") }
+            ocr.enabled = value
+        }
+        ocr.languages = reader.string("ocr.languages") ?? ocr.languages
+        guard !ocr.languages.isEmpty, ocr.languages.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "_" || $0 == "-" }) else {
+            throw reader.problem("ocr.languages", "[ocr] languages must be Tesseract language names joined by +, like \"por+eng\"")
+        }
+        ocr.pageTimeoutSeconds = try reader.integer("ocr.page_timeout_seconds", in: 1...3600) ?? ocr.pageTimeoutSeconds
+        ocr.dataPath = reader.string("ocr.data_path")
     }
 
     private struct ValueReader {

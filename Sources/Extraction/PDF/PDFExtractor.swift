@@ -1,4 +1,5 @@
 import Foundation
+import OCR
 
 /// Per-page results filled from several threads: each index is written once, read after all writers finished.
 final class PageSlots<Value: Sendable>: @unchecked Sendable {
@@ -26,6 +27,8 @@ struct PDFLine: Sendable {
 struct PDFExtractor: Sendable {
     var maxPages = 5_000
     var detectHeadings = true
+    /// How pages without a text layer are read; `nil`: they are not.
+    var ocr: OCRSettings? = nil
 
     func extract(url: URL, password: String?) throws(ExtractionError) -> ExtractedDocument {
         let document: PopplerDocument
@@ -86,19 +89,31 @@ struct PDFExtractor: Sendable {
         }
 
         var warnings: [String] = []
-        // Scanned documents: (almost) no text on any page.
+        // Scanned pages: no text layer. They are read by OCR when it is on, and skipped otherwise.
         let charsPerPage = pages.map { page in page.reduce(0) { $0 + $1.text.utf8.count { $0 != 0x20 } } }
         let textPages = charsPerPage.filter { $0 > 0 }.count
-        if textPages == 0 {
+        let scannedPages = charsPerPage.indices.filter { charsPerPage[$0] == 0 }
+        var scanned: [Int: [TextBlock]] = [:]
+        var ocrPages: [OCRPage] = []
+        if let ocr, !scannedPages.isEmpty {
+            (scanned, ocrPages) = try Self.readScannedPages(scannedPages, of: document, settings: ocr, warnings: &warnings)
+        }
+        if textPages == 0 && scanned.isEmpty {
+            if ocr != nil {
+                throw .needsOCR(
+                    pageCount == 1
+                        ? "The PDF's page is an image with no text layer (a scan), and OCR found no text on it."
+                        : "The PDF's \(pageCount) pages are images with no text layer (a scan), and OCR found no text on them."
+                )
+            }
             throw .needsOCR(
                 pageCount == 1
                     ? "The PDF's page is an image with no text layer (a scan): it needs OCR before it can be used."
                     : "The PDF's \(pageCount) pages are images with no text layer (a scan): it needs OCR before it can be used."
             )
         }
-        let emptyPages = pageCount - textPages
-        if emptyPages > 0 {
-            warnings.append("\(emptyPages) of \(pageCount) pages have no text layer (images or scans) and were skipped.")
+        if ocr == nil, !scannedPages.isEmpty {
+            warnings.append("\(scannedPages.count) of \(pageCount) pages have no text layer (images or scans) and were skipped.")
         }
 
         let removed = RunningLines.remove(from: &pages, pageSizes: pageSizes, geometry: geometry)
@@ -127,6 +142,10 @@ struct PDFExtractor: Sendable {
         var blocks: [TextBlock] = []
         var dropped = TextNormalization.DroppedCounts()
         for index in 0..<pageCount {
+            if let read = scanned[index] {
+                blocks += read
+                continue
+            }
             guard let (pageBlocks, pageDropped) = perPage[index] else { continue }
             blocks += pageBlocks
             dropped.add(pageDropped)
@@ -139,7 +158,52 @@ struct PDFExtractor: Sendable {
         if let reason = Plausibility.garbageReason(blocks.lazy.map(\.text)) {
             throw .unreadable(reason)
         }
-        return ExtractedDocument(format: .pdf, pageCount: pageCount, blocks: blocks, warnings: warnings)
+        return ExtractedDocument(format: .pdf, pageCount: pageCount, blocks: blocks, warnings: warnings, ocrPages: ocrPages)
+    }
+
+    /// Reads pages without a text layer by OCR, one after the other (the engine is loaded once): their blocks by page
+    /// index, and each page's confidence. A page that cannot be rendered or takes longer than the per-page limit is
+    /// skipped with a warning; a missing engine ends the document, since no scanned page can be read then.
+    private static func readScannedPages(
+        _ indices: [Int],
+        of document: PopplerDocument,
+        settings: OCRSettings,
+        warnings: inout [String]
+    ) throws(ExtractionError) -> ([Int: [TextBlock]], [OCRPage]) {
+        let recognizer: TextRecognizer
+        do {
+            recognizer = try TextRecognizer(settings: settings)
+        } catch let error as OCRError {
+            throw ScannedText.failure(error, what: "This scanned PDF")
+        } catch {
+            throw .needsOCR("This scanned PDF needs OCR, which could not be started (\(error)).")
+        }
+        var blocks: [Int: [TextBlock]] = [:]
+        var pages: [OCRPage] = []
+        var skipped: [Int] = []
+        for index in indices {
+            guard let image = document.renderGray(index, dpi: Double(settings.resolution), maximumPixels: settings.maximumPixels) else {
+                skipped.append(index + 1)
+                continue
+            }
+            do {
+                let read = try image.pixels.withUnsafeBytes { pixels in
+                    try recognizer.recognize(grayPixels: pixels, width: image.width, height: image.height, bytesPerRow: image.width)
+                }
+                let pageBlocks = ScannedText.blocks(of: read.text, page: index + 1)
+                guard !pageBlocks.isEmpty else { continue }
+                blocks[index] = pageBlocks
+                pages.append(OCRPage(page: index + 1, confidence: read.confidence))
+            } catch {
+                skipped.append(index + 1)
+            }
+        }
+        if !skipped.isEmpty {
+            warnings.append(
+                "OCR could not read \(skipped.count == 1 ? "page" : "pages") \(skipped.map(String.init).joined(separator: ", ")) (damaged, or over the \(settings.pageTimeLimit.components.seconds)-second limit per page); skipped."
+            )
+        }
+        return (blocks, pages)
     }
 
     /// The blocks of one page, in reading order.

@@ -117,6 +117,49 @@ final class PopplerDocument {
         return (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069) || v == 0x200E || v == 0x200F
     }
 
+    /// Renders page `index` (0-based) in grey at `dpi` (less when that would exceed `maximumPixels`), for OCR: one byte
+    /// per pixel, rows top to bottom, white where the page draws nothing.
+    func renderGray(_ index: Int, dpi: Double, maximumPixels: Int) -> (pixels: [UInt8], width: Int, height: Int)? {
+        guard let page = poppler_document_get_page(doc, Int32(index)) else { return nil }
+        defer { g_object_unref(gpointer(page)) }
+        var pageWidth = 0.0
+        var pageHeight = 0.0
+        poppler_page_get_size(page, &pageWidth, &pageHeight)
+        guard pageWidth > 0, pageHeight > 0, pageWidth.isFinite, pageHeight.isFinite else { return nil }
+        var scale = dpi / 72
+        let area = pageWidth * pageHeight * scale * scale
+        if area > Double(maximumPixels) { scale *= (Double(maximumPixels) / area).squareRoot() }
+        let width = Int(pageWidth * scale)
+        let height = Int(pageHeight * scale)
+        guard width > 0, height > 0, width < 32_768, height < 32_768 else { return nil }
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width), Int32(height)) else { return nil }
+        defer { cairo_surface_destroy(surface) }
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let context = cairo_create(surface) else { return nil }
+        cairo_set_source_rgb(context, 1, 1, 1)
+        cairo_paint(context)
+        cairo_scale(context, scale, scale)
+        poppler_page_render(page, context)
+        cairo_destroy(context)
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else { return nil }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        // RGB24: one native-endian 32-bit word per pixel, 0x00RRGGBB.
+        var gray = [UInt8](repeating: 255, count: width * height)
+        gray.withUnsafeMutableBufferPointer { out in
+            for y in 0..<height {
+                let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
+                for x in 0..<width {
+                    let pixel = row[x]
+                    let red = (pixel >> 16) & 0xFF
+                    let green = (pixel >> 8) & 0xFF
+                    let blue = pixel & 0xFF
+                    out[y * width + x] = UInt8((red * 77 + green * 150 + blue * 29) >> 8)
+                }
+            }
+        }
+        return (gray, width, height)
+    }
+
     /// Reads the text layer of page `index` (0-based).
     func page(_ index: Int, withFonts: Bool) -> RawPage? {
         guard let page = poppler_document_get_page(doc, Int32(index)) else { return nil }

@@ -1,5 +1,6 @@
 import Extraction
 import Foundation
+import OCR
 import Storage
 
 #if canImport(Glibc)
@@ -15,6 +16,8 @@ struct DocumentReadRequest: Codable, Sendable {
     var password: String?
     /// Extraction limits (sizes, pages, archive expansion).
     var limits: ExtractionLimits
+    /// How scans and images are read (`nil`: OCR off).
+    var ocr: OCRSettings?
     /// The chunker's budget.
     var maxTokens: Int
     /// The chunker's overlap.
@@ -57,7 +60,7 @@ public enum DocumentReadWorker {
             return 64
         }
         let reader = InProcessDocumentReader(
-            extractor: DocumentExtractor(limits: request.limits),
+            extractor: DocumentExtractor(limits: request.limits, ocr: request.ocr),
             chunker: Chunker(maxTokens: request.maxTokens, overlapTokens: request.overlapTokens)
         )
         let answer: DocumentReadReply

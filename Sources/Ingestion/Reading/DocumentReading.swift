@@ -10,12 +10,15 @@ public struct ReadDocument: Sendable, Hashable, Codable {
     public var pageCount: Int?
     /// The chunks, in reading order.
     public var chunks: [NewChunk]
+    /// The pages read by OCR, with the engine's confidence in each.
+    public var ocrPages: [OCRPage]
 
     /// Creates a read document.
-    public init(format: DocumentFormat, pageCount: Int?, chunks: [NewChunk]) {
+    public init(format: DocumentFormat, pageCount: Int?, chunks: [NewChunk], ocrPages: [OCRPage] = []) {
         self.format = format
         self.pageCount = pageCount
         self.chunks = chunks
+        self.ocrPages = ocrPages
     }
 }
 
@@ -45,7 +48,12 @@ public struct InProcessDocumentReader: DocumentReading {
     /// Reads `file` on the calling thread (blocking: parsing a large PDF takes a while).
     public func readNow(fileAt file: URL, password: String?) throws(ExtractionError) -> ReadDocument {
         let extracted = try extractor.extract(fileAt: file, password: password)
-        return ReadDocument(format: extracted.format, pageCount: extracted.pageCount, chunks: chunker.chunks(of: extracted))
+        return ReadDocument(
+            format: extracted.format,
+            pageCount: extracted.pageCount,
+            chunks: chunker.chunks(of: extracted),
+            ocrPages: extracted.ocrPages
+        )
     }
 
     public func read(fileAt file: URL, password: String?) async throws(ExtractionError) -> ReadDocument {

@@ -1,6 +1,7 @@
 import CSpawn
 public import Extraction
 public import Foundation
+public import OCR
 import Synchronization
 
 #if canImport(Glibc)
@@ -40,6 +41,8 @@ public struct IsolatedDocumentReader: DocumentReading {
     public var limits: Limits
     /// Extraction limits passed to the child.
     public var extraction: ExtractionLimits
+    /// How the child reads scans and images (`nil`: OCR off).
+    public var ocr: OCRSettings?
     /// The chunker whose settings the child uses.
     public var chunker: Chunker
 
@@ -49,12 +52,14 @@ public struct IsolatedDocumentReader: DocumentReading {
         arguments: [String] = ["extract"],
         limits: Limits = Limits(),
         extraction: ExtractionLimits = ExtractionLimits(),
+        ocr: OCRSettings? = nil,
         chunker: Chunker = Chunker()
     ) {
         self.executable = executable
         self.arguments = arguments
         self.limits = limits
         self.extraction = extraction
+        self.ocr = ocr
         self.chunker = chunker
     }
 
@@ -70,6 +75,7 @@ public struct IsolatedDocumentReader: DocumentReading {
             file: file.path,
             password: password,
             limits: extraction,
+            ocr: ocr,
             maxTokens: chunker.maxTokens,
             overlapTokens: chunker.overlapTokens
         )
@@ -89,8 +95,13 @@ public struct IsolatedDocumentReader: DocumentReading {
     }
 
     /// `/bin/sh -c 'ulimit …; exec "$0" "$@"' executable arguments…`: the limits are in force before the reader starts.
+    ///
+    /// OCR runs on one thread (`OMP_THREAD_LIMIT=1`, read by the OpenMP runtime Tesseract uses when the process
+    /// starts): a document is one worker's work, and Tesseract's own threads spin while they wait, taking the cores the
+    /// daemon and the other worker need.
     func shellCommand() -> [String] {
-        let script = "ulimit -v \(max(1, limits.memoryBytes / 1024)) && ulimit -t \(max(1, limits.cpuSeconds)) && exec \"$0\" \"$@\""
+        let script =
+            "ulimit -v \(max(1, limits.memoryBytes / 1024)) && ulimit -t \(max(1, limits.cpuSeconds)) && export OMP_THREAD_LIMIT=1 && exec \"$0\" \"$@\""
         return ["/bin/sh", "-c", script, executable.path] + arguments
     }
 

@@ -34,7 +34,7 @@ public struct Document: Codable, Sendable, Hashable, Identifiable, FetchableReco
     public var sha256: String
     /// Size of the original in bytes.
     public var bytes: Int64
-    /// `pdf`, `docx` or `text` once sniffed.
+    /// `pdf`, `docx`, `text` or `image` once sniffed.
     public var format: String?
     /// Processing state.
     public var status: DocumentStatus
@@ -46,10 +46,40 @@ public struct Document: Codable, Sendable, Hashable, Identifiable, FetchableReco
     public var chunks: Int
     /// The password of an encrypted PDF, sealed with the data directory's key (never stored in clear).
     public var sealedPassword: Data?
+    /// The pages whose text was read by OCR, with the engine's confidence in each (`nil`: none was).
+    public var ocrPages: [ScannedPage]?
     /// When the document was first uploaded.
     public var createdAt: Date
     /// When its state last changed.
     public var updatedAt: Date
+
+    /// A page read by OCR.
+    public struct ScannedPage: Codable, Sendable, Hashable {
+        /// The 1-based page.
+        public var page: Int
+        /// The OCR engine's mean word confidence, 0–1.
+        public var confidence: Double
+
+        /// A page read by OCR.
+        public init(page: Int, confidence: Double) {
+            self.page = page
+            self.confidence = confidence
+        }
+    }
+
+    /// Below this confidence an OCR page is flagged for the owner to check.
+    public static let lowOCRConfidence = 0.6
+
+    /// The mean confidence of the pages read by OCR; `nil` when none was.
+    public var ocrConfidence: Double? {
+        guard let ocrPages, !ocrPages.isEmpty else { return nil }
+        return ocrPages.reduce(0) { $0 + $1.confidence } / Double(ocrPages.count)
+    }
+
+    /// The pages OCR read with low confidence, in order.
+    public var lowConfidencePages: [Int] {
+        (ocrPages ?? []).filter { $0.confidence < Self.lowOCRConfidence }.map(\.page)
+    }
 
     /// Creates a queued document.
     public init(filename: String, sha256: String, bytes: Int64, format: String?, sealedPassword: Data? = nil, now: Date) {
