@@ -256,7 +256,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IngestionTests",
-            dependencies: ["Ingestion", "Extraction", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Ingestion", "Extraction", "OCR", "Storage", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -36,6 +36,8 @@ public struct DocumentExtractor: Sendable {
     public var limits: ExtractionLimits
     /// How scans and images are read; `nil` switches OCR off (they then end as `needs_ocr`).
     public var ocr: OCRSettings?
+    /// Told after each page read by OCR: pages done, pages to read (long scans take minutes).
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     /// Creates an extractor.
     public init(limits: ExtractionLimits = ExtractionLimits(), ocr: OCRSettings? = nil) {
@@ -118,7 +120,7 @@ public struct DocumentExtractor: Sendable {
         }
         switch format {
         case .pdf:
-            return try PDFExtractor(maxPages: limits.maxPages, ocr: ocr).extract(url: url, password: password)
+            return try PDFExtractor(maxPages: limits.maxPages, ocr: ocr, progress: progress).extract(url: url, password: password)
         case .image:
             return try readImage(at: url)
         case .docx:

@@ -134,7 +134,10 @@ public struct IngestionPipeline: Sendable {
         }
         let read: ReadDocument
         do {
-            read = try await reader.read(fileAt: file, password: password)
+            read = try await reader.read(fileAt: file, password: password) { [database] done, total in
+                // Shown on the documents page while a long scan is read; losing one report loses nothing.
+                Task { try? await database.setReadingProgress(documentID: documentID, done: done, total: total) }
+            }
         } catch {
             // A reader stopped by shutdown is an interruption, not a verdict on the file.
             try Task.checkCancellation()

@@ -9,6 +9,8 @@ public struct OCRSettings: Sendable, Hashable, Codable {
     public var dataPath: String?
     /// The longest one page may take to be recognized.
     public var pageTimeLimit: Duration = .seconds(60)
+    /// Most pages of one document read by OCR; the others are skipped with a warning.
+    public var maximumPages = 300
     /// Images larger than this many pixels are refused before they are decoded (a 300 dpi A3 page has 17 million).
     public var maximumPixels = 60_000_000
     /// Turns pages that are sideways or upside down (Tesseract's orientation detection, `osd.traineddata`).

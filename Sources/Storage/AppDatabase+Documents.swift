@@ -88,6 +88,20 @@ extension AppDatabase {
         }
     }
 
+    /// Records how far the reading of a document being extracted has got (pages read by OCR of the pages to read).
+    /// Reports may arrive out of order: an earlier one never replaces a later one.
+    public func setReadingProgress(documentID: Int64, done: Int, total: Int) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE document SET progressDone = ?, progressTotal = ?
+                    WHERE id = ? AND status = 'extracting' AND (progressDone IS NULL OR progressDone < ?)
+                    """,
+                arguments: [done, total, documentID, done]
+            )
+        }
+    }
+
     /// Records the format and page count found by extraction.
     public func setExtracted(
         documentID: Int64,
@@ -99,7 +113,7 @@ extension AppDatabase {
         let scanned: String? = ocrPages.isEmpty ? nil : String(decoding: try JSONEncoder().encode(ocrPages), as: UTF8.self)
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE document SET format = ?, pages = ?, ocrPages = ?, updatedAt = ? WHERE id = ?",
+                sql: "UPDATE document SET format = ?, pages = ?, ocrPages = ?, progressDone = NULL, progressTotal = NULL, updatedAt = ? WHERE id = ?",
                 arguments: [format, pages, scanned, now, documentID]
             )
         }

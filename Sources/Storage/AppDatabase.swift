@@ -133,8 +133,12 @@ public struct AppDatabase: Sendable {
         registerAdminPagesSchema(&migrator)
         registerAdminSchema(&migrator)
         registerConversationsQueueIndexes(&migrator)
-        migrator.registerMigration("documents v2: pages read by OCR") { db in
-            try db.alter(table: "document") { t in t.add(column: "ocrPages", .text) }
+        migrator.registerMigration("documents v2: pages read by OCR, reading progress") { db in
+            try db.alter(table: "document") { t in
+                t.add(column: "ocrPages", .text)
+                t.add(column: "progressDone", .integer)
+                t.add(column: "progressTotal", .integer)
+            }
         }
         return migrator
     }

@@ -1,6 +1,8 @@
 import Extraction
 import Foundation
+import OCR
 import Storage
+import Synchronization
 import Testing
 
 @testable import Ingestion
@@ -77,6 +79,17 @@ struct IsolatedDocumentReaderTests {
         #expect(read.chunks.allSatisfy { $0.tokenCount <= 300 + 40 }, "\(read.chunks.map(\.tokenCount))")
     }
 
+    @Test("the child reads a scan by OCR and reports each page it read")
+    func scanInTheChild() async throws {
+        let reader = IsolatedDocumentReader(executable: IsolationFixtures.balcao, ocr: OCRSettings())
+        let log = ProgressLog()
+        let scan = IsolationFixtures.corpus.appendingPathComponent("pdf/docling_ocr_test_scanned.pdf")
+        let read = try await reader.read(fileAt: scan, password: nil) { done, total in log.add(done, total) }
+        #expect(read.ocrPages.map(\.page) == [1])
+        #expect(read.chunks.contains { $0.text.contains("Docling bundles PDF document conversion") })
+        #expect(log.all == [[1, 1]])
+    }
+
     @Test("a reader that hangs is stopped at the timeout and the document gets a plain reason")
     func hang() async throws {
         let reader = IsolatedDocumentReader(
@@ -85,7 +98,47 @@ struct IsolatedDocumentReaderTests {
             limits: .init(timeout: .seconds(1), cpuSeconds: 60)
         )
         let error = await reason { () throws(ExtractionError) in try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) }
-        #expect(error == .stopped("Processing this file took longer than 1 s and was stopped."))
+        #expect(error == .stopped("Processing this file made no progress for 1 s and was stopped."))
+    }
+
+    /// Records progress reports.
+    final class ProgressLog: Sendable {
+        private let reports = Mutex<[[Int]]>([])
+        var all: [[Int]] { reports.withLock { $0 } }
+        func add(_ done: Int, _ total: Int) { reports.withLock { $0.append([done, total]) } }
+    }
+
+    @Test("a long scan that reports each page read outlives the timeout, which counts the silence between reports")
+    func progressRestartsTheClock() async throws {
+        // Eight pages, half a second each: four seconds in all, against a three-second limit of silence.
+        let reader = IsolatedDocumentReader(
+            executable: try IsolationFixtures.script(
+                #"for i in 1 2 3 4 5 6 7 8; do sleep 0.5; echo "balcao-progress: $i 8" >&2; done; echo '{"failure":{"kind":"unreadable","reason":"read to the end"}}'"#
+            ),
+            arguments: [],
+            limits: .init(timeout: .seconds(3), cpuSeconds: 60)
+        )
+        let log = ProgressLog()
+        let error = await reason { () throws(ExtractionError) in
+            try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) { done, total in log.add(done, total) }
+        }
+        #expect(error == .unreadable("read to the end"))
+        #expect(log.all == (1...8).map { [$0, 8] })
+    }
+
+    @Test("a scan that stops reporting is stopped when the silence outlasts the timeout")
+    func silenceAfterProgress() async throws {
+        let reader = IsolatedDocumentReader(
+            executable: try IsolationFixtures.script(#"echo "balcao-progress: 1 5" >&2; echo "noise" >&2; exec sleep 600"#),
+            arguments: [],
+            limits: .init(timeout: .seconds(1), cpuSeconds: 60)
+        )
+        let log = ProgressLog()
+        let error = await reason { () throws(ExtractionError) in
+            try await reader.read(fileAt: URL(fileURLWithPath: "/dev/null"), password: nil) { done, total in log.add(done, total) }
+        }
+        #expect(error == .stopped("Processing this file made no progress for 1 s and was stopped."))
+        #expect(log.all == [[1, 5]])
     }
 
     @Test("a reader that crashes ends the document, not the caller")

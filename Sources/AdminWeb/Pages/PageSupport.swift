@@ -123,6 +123,13 @@ enum PageSupport {
         admin.text("documents_status_\(status.rawValue)", context)
     }
 
+    /// The status, with the pages read so far while a long scan is being read ("Extraindo · OCR 3/12").
+    static func statusLabel(_ document: Document, admin: AdminWeb, context: AdminRequestContext) -> String {
+        let label = statusLabel(document.status, admin: admin, context: context)
+        guard document.status == .extracting, let done = document.progressDone, let total = document.progressTotal else { return label }
+        return label + " · " + admin.text("documents_ocr_progress", context, ["done": String(done), "total": String(total)])
+    }
+
     /// What went wrong with a document, in plain words (`nil` when nothing did).
     static func problem(_ document: Document, admin: AdminWeb, context: AdminRequestContext) -> String? {
         switch document.status {
@@ -146,7 +153,7 @@ enum PageSupport {
             "url": "/admin/documents/\(id)",
             "filename": document.filename,
             "status": document.status.rawValue,
-            "statusLabel": statusLabel(document.status, admin: admin, context: context),
+            "statusLabel": statusLabel(document, admin: admin, context: context),
             "statusClass": statusClass(document.status),
             "pages": document.pages.map { String($0) } ?? "—",
             "chunks": String(document.chunks),
@@ -212,7 +219,7 @@ struct DocumentStatusJSON: Encodable {
         filename = document.filename
         url = "/admin/documents/\(id)"
         status = document.status.rawValue
-        statusLabel = PageSupport.statusLabel(document.status, admin: admin, context: context)
+        statusLabel = PageSupport.statusLabel(document, admin: admin, context: context)
         statusClass = PageSupport.statusClass(document.status)
         problem = PageSupport.problem(document, admin: admin, context: context)
         pages = document.pages.map { String($0) } ?? "—"

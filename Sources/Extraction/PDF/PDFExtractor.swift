@@ -29,6 +29,8 @@ struct PDFExtractor: Sendable {
     var detectHeadings = true
     /// How pages without a text layer are read; `nil`: they are not.
     var ocr: OCRSettings? = nil
+    /// Told after each page read by OCR.
+    var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
 
     func extract(url: URL, password: String?) throws(ExtractionError) -> ExtractedDocument {
         let document: PopplerDocument
@@ -96,7 +98,7 @@ struct PDFExtractor: Sendable {
         var scanned: [Int: [TextBlock]] = [:]
         var ocrPages: [OCRPage] = []
         if let ocr, !scannedPages.isEmpty {
-            (scanned, ocrPages) = try Self.readScannedPages(scannedPages, of: document, settings: ocr, warnings: &warnings)
+            (scanned, ocrPages) = try Self.readScannedPages(scannedPages, of: document, settings: ocr, progress: progress, warnings: &warnings)
         }
         if textPages == 0 && scanned.isEmpty {
             if ocr != nil {
@@ -168,6 +170,7 @@ struct PDFExtractor: Sendable {
         _ indices: [Int],
         of document: PopplerDocument,
         settings: OCRSettings,
+        progress: (@Sendable (Int, Int) -> Void)?,
         warnings: inout [String]
     ) throws(ExtractionError) -> ([Int: [TextBlock]], [OCRPage]) {
         let recognizer: TextRecognizer
@@ -181,7 +184,14 @@ struct PDFExtractor: Sendable {
         var blocks: [Int: [TextBlock]] = [:]
         var pages: [OCRPage] = []
         var skipped: [Int] = []
-        for index in indices {
+        var beyondLimit = 0
+        let toRead = min(indices.count, settings.maximumPages)
+        for (done, index) in indices.enumerated() {
+            guard done < toRead else {
+                beyondLimit += 1
+                continue
+            }
+            defer { progress?(done + 1, toRead) }
             guard let image = document.renderGray(index, dpi: Double(settings.resolution), maximumPixels: settings.maximumPixels) else {
                 skipped.append(index + 1)
                 continue
@@ -197,6 +207,11 @@ struct PDFExtractor: Sendable {
             } catch {
                 skipped.append(index + 1)
             }
+        }
+        if beyondLimit > 0 {
+            warnings.append(
+                "Only the first \(settings.maximumPages) scanned pages were read by OCR; the other \(beyondLimit) were skipped."
+            )
         }
         if !skipped.isEmpty {
             warnings.append(

@@ -44,6 +44,19 @@ struct DocumentReadReply: Codable, Sendable {
     }
 }
 
+/// A progress line of the reader's child on its standard error: `balcao-progress: <done> <total>`.
+enum DocumentReadProgress {
+    static let prefix = "balcao-progress: "
+
+    /// The pages done and to do in `line`, when it is a progress line.
+    static func parse(_ line: Substring) -> (done: Int, total: Int)? {
+        guard line.hasPrefix(prefix) else { return nil }
+        let numbers = line.dropFirst(prefix.count).split(separator: " ").compactMap { Int($0) }
+        guard numbers.count == 2, numbers[0] >= 0, numbers[1] >= numbers[0] else { return nil }
+        return (numbers[0], numbers[1])
+    }
+}
+
 /// The child side of ``IsolatedDocumentReader``: `balcao extract` calls ``run()``.
 public enum DocumentReadWorker {
     /// Reads one request from standard input, reads the document, writes the reply to standard output; returns the exit
@@ -59,8 +72,14 @@ public enum DocumentReadWorker {
             FileHandle.standardError.write(Data("balcao extract: expected a JSON request on standard input\n".utf8))
             return 64
         }
+        var extractor = DocumentExtractor(limits: request.limits, ocr: request.ocr)
+        // Each page read by OCR is reported on standard error, as a line the parent looks for: it shows the progress of
+        // a long scan and proves the reader is alive (the parent's clock restarts with each line).
+        extractor.progress = { done, total in
+            FileHandle.standardError.write(Data("\(DocumentReadProgress.prefix)\(done) \(total)\n".utf8))
+        }
         let reader = InProcessDocumentReader(
-            extractor: DocumentExtractor(limits: request.limits, ocr: request.ocr),
+            extractor: extractor,
             chunker: Chunker(maxTokens: request.maxTokens, overlapTokens: request.overlapTokens)
         )
         let answer: DocumentReadReply

@@ -29,6 +29,24 @@ public struct ReadDocument: Sendable, Hashable, Codable {
 public protocol DocumentReading: Sendable {
     /// Reads `file`; throws an ``ExtractionError`` with a reason for the owner when the file cannot be used.
     func read(fileAt file: URL, password: String?) async throws(ExtractionError) -> ReadDocument
+
+    /// Reads `file`, telling `progress` after each page read by OCR (pages done, pages to read).
+    func read(
+        fileAt file: URL,
+        password: String?,
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void
+    ) async throws(ExtractionError) -> ReadDocument
+}
+
+extension DocumentReading {
+    /// Readers that cannot tell their progress read without telling it.
+    public func read(
+        fileAt file: URL,
+        password: String?,
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void
+    ) async throws(ExtractionError) -> ReadDocument {
+        try await read(fileAt: file, password: password)
+    }
 }
 
 /// Reads documents in the calling process. Used by the child process of ``IsolatedDocumentReader`` (`balcao extract`)

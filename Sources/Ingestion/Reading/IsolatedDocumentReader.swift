@@ -71,6 +71,17 @@ public struct IsolatedDocumentReader: DocumentReading {
     }
 
     public func read(fileAt file: URL, password: String?) async throws(ExtractionError) -> ReadDocument {
+        try await read(fileAt: file, password: password, progress: { _, _ in })
+    }
+
+    /// Reads `file` in a child process. The wall-clock limit applies to the silence between two of the child's progress
+    /// reports (a page read by OCR) as much as to a document with none: a long scan may take many minutes, a hung one
+    /// never gets further than the limit.
+    public func read(
+        fileAt file: URL,
+        password: String?,
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void
+    ) async throws(ExtractionError) -> ReadDocument {
         let request = DocumentReadRequest(
             file: file.path,
             password: password,
@@ -87,7 +98,7 @@ public struct IsolatedDocumentReader: DocumentReading {
         }
         let run: ChildRun
         do {
-            run = try await ChildRun.start(shellCommand(), input: input, timeout: limits.timeout)
+            run = try await ChildRun.start(shellCommand(), input: input, timeout: limits.timeout, onProgress: progress)
         } catch {
             throw .stopped("The document reader could not be started: \(error)")
         }
@@ -101,15 +112,21 @@ public struct IsolatedDocumentReader: DocumentReading {
     /// daemon and the other worker need.
     func shellCommand() -> [String] {
         let script =
-            "ulimit -v \(max(1, limits.memoryBytes / 1024)) && ulimit -t \(max(1, limits.cpuSeconds)) && export OMP_THREAD_LIMIT=1 && exec \"$0\" \"$@\""
+            "ulimit -v \(max(1, limits.memoryBytes / 1024)) && ulimit -t \(max(1, processorSeconds)) && export OMP_THREAD_LIMIT=1 && exec \"$0\" \"$@\""
         return ["/bin/sh", "-c", script, executable.path] + arguments
+    }
+
+    /// The processor time one child may use: the limit, and with OCR on, each page it may read its own page limit.
+    var processorSeconds: Int {
+        guard let ocr else { return limits.cpuSeconds }
+        return limits.cpuSeconds + ocr.maximumPages * Int(ocr.pageTimeLimit.components.seconds)
     }
 
     /// The document, or the plain reason the child gave or its end implies.
     func interpret(_ run: ChildRun) throws(ExtractionError) -> ReadDocument {
         let seconds = limits.timeout.components.seconds
         if run.timedOut {
-            throw .stopped("Processing this file took longer than \(seconds) s and was stopped.")
+            throw .stopped("Processing this file made no progress for \(seconds) s and was stopped.")
         }
         if run.status == 0, let reply = try? JSONDecoder().decode(DocumentReadReply.self, from: run.output) {
             if let document = reply.document { return document }
@@ -122,7 +139,7 @@ public struct IsolatedDocumentReader: DocumentReading {
         }
         if let signal = run.signal {
             if signal == SIGXCPU || signal == SIGKILL {
-                throw .stopped("Processing this file used more than \(limits.cpuSeconds) s of processor time and was stopped.")
+                throw .stopped("Processing this file used more than \(processorSeconds) s of processor time and was stopped.")
             }
             throw .stopped(
                 "The document reader crashed on this file (signal \(signal)) and was stopped; the file may be damaged or hostile."
@@ -150,7 +167,15 @@ struct ChildRun: Sendable {
 
     /// Runs `command` with `input` on its standard input, stopping it (and its process group) with SIGKILL after
     /// `timeout` or when the calling task is cancelled. No thread of the concurrency pool waits for it.
-    static func start(_ command: [String], input: Data, timeout: Duration) async throws -> ChildRun {
+    ///
+    /// Each progress line on its standard error (``DocumentReadProgress``) is handed to `onProgress` and restarts the
+    /// timeout.
+    static func start(
+        _ command: [String],
+        input: Data,
+        timeout: Duration,
+        onProgress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> ChildRun {
         let child = try SpawnedChild(command)
         let state = Mutex<(timedOut: Bool, exited: Bool, output: Data, errorTail: Data, status: Int32)>((false, false, Data(), Data(), 0))
         let group = DispatchGroup()
@@ -161,14 +186,46 @@ struct ChildRun: Sendable {
             state.withLock { $0.output = data }
             group.leave()
         }
+        // Kill the child's whole process group, but never after it was reaped (its id could be reused).
+        let stop: @Sendable (Bool) -> Void = { timedOut in
+            state.withLock { value in
+                guard !value.exited else { return }
+                if timedOut { value.timedOut = true }
+                kill(-child.pid, SIGKILL)
+            }
+        }
+        // The timeout runs from the start, and again from each progress report: a timer stops the child only when no
+        // later one was set since (and none once the child ended).
+        let timerGeneration = Mutex(0)
+        let restartTimer: @Sendable () -> Void = {
+            let generation = timerGeneration.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(Int(timeout / .nanoseconds(1)))) {
+                if timerGeneration.withLock({ $0 }) == generation { stop(true) }
+            }
+        }
+        restartTimer()
         group.enter()
         DispatchQueue.global(qos: .utility).async {
             let handle = FileHandle(fileDescriptor: child.errors, closeOnDealloc: true)
+            var pending = Data()
             while let chunk = try? handle.read(upToCount: 4096), !chunk.isEmpty {
                 state.withLock { value in
                     value.errorTail.append(chunk)
                     if value.errorTail.count > errorTailBytes { value.errorTail = Data(value.errorTail.suffix(errorTailBytes)) }
                 }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending = Data(pending[(newline + 1)...])
+                    if let (done, total) = DocumentReadProgress.parse(line[...]) {
+                        restartTimer()
+                        onProgress(done, total)
+                    }
+                }
+                if pending.count > errorTailBytes { pending = Data() }  // no line that long is a progress report
             }
             group.leave()
         }
@@ -187,16 +244,6 @@ struct ChildRun: Sendable {
             }
             group.leave()
         }
-        // Kill the child's whole process group, but never after it was reaped (its id could be reused).
-        let stop: @Sendable (Bool) -> Void = { timedOut in
-            state.withLock { value in
-                guard !value.exited else { return }
-                if timedOut { value.timedOut = true }
-                kill(-child.pid, SIGKILL)
-            }
-        }
-        let timer = DispatchWorkItem { stop(true) }
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(Int(timeout / .nanoseconds(1))), execute: timer)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 group.notify(queue: .global(qos: .utility)) { continuation.resume() }
@@ -204,7 +251,7 @@ struct ChildRun: Sendable {
         } onCancel: {
             stop(false)
         }
-        timer.cancel()
+        timerGeneration.withLock { $0 += 1 }
         let (timedOut, _, output, errorTail, status) = state.withLock { $0 }
         let signaled = status & 0x7f != 0 && status & 0x7f != 0x7f
         return ChildRun(

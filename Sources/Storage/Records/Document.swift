@@ -48,6 +48,10 @@ public struct Document: Codable, Sendable, Hashable, Identifiable, FetchableReco
     public var sealedPassword: Data?
     /// The pages whose text was read by OCR, with the engine's confidence in each (`nil`: none was).
     public var ocrPages: [ScannedPage]?
+    /// While a long scan is being read: the pages read so far…
+    public var progressDone: Int?
+    /// …of this many.
+    public var progressTotal: Int?
     /// When the document was first uploaded.
     public var createdAt: Date
     /// When its state last changed.
