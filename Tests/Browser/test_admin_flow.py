@@ -173,3 +173,47 @@ def test_the_language_switch_turns_the_page_to_english_and_back(owner):
     with page.expect_navigation():
         page.locator('.lang-switch a[hreflang="pt-BR"], .lang-switch a[hreflang="pt"]').first.click()
     assert page.get_attribute("html", "lang") == "pt-BR"
+
+
+SCANNED_PDF = harness.SHARED / "corpus" / "pdf" / "docling_ocr_test_scanned.pdf"
+
+
+def test_a_scanned_pdf_is_read_by_ocr_shows_its_badge_and_answers_in_the_playground(agent, owner):
+    """Upload a scan (no text layer), watch it reach indexed with the OCR badge, give it to the agent, ask about it."""
+    from conftest import document_rows
+
+    assert SCANNED_PDF.is_file(), f"{SCANNED_PDF} is missing (../shared beside the checkout)"
+    page = owner.page
+    owner.open("/admin/documents")
+    form = page.locator("#upload-form")
+    form.locator('input[type="file"][name="files"]').set_input_files(str(SCANNED_PDF))
+    form.locator('[type="submit"]').first.click()
+    row = document_rows(page, SCANNED_PDF.name).first
+    row.wait_for(timeout=30_000)
+    for _ in range(1800):
+        if row.get_attribute("data-status") in ("indexed", "failed", "needs_ocr", "unreadable"):
+            break
+        page.wait_for_timeout(100)
+    owner.shot("documents-ocr")
+    assert row.get_attribute("data-status") == "indexed", "the scan did not reach indexed"
+    badge = row.locator('[data-field="ocr"]')
+    assert badge.is_visible(), "the indexed scan shows no OCR badge"
+    assert re.fullmatch(r"OCR \d{1,3} %", badge.inner_text().strip()), f"the OCR badge reads {badge.inner_text()!r}"
+    document_id = row.get_attribute("data-document-id")
+    text_row = document_rows(page, "ptlaw_01060115.pdf").first
+    assert not text_row.locator('[data-field="ocr"]').is_visible(), "a document with a text layer shows an OCR badge"
+
+    owner.open(f"/admin/agents/{agent['id']}")
+    agent_form = page.locator("#agent-form")
+    agent_form.locator(f'input[name="document_ids"][value="{document_id}"]').check()
+    submit(page, agent_form)
+
+    owner.open(f"/admin/agents/{agent['id']}/playground")
+    playground = page.locator("#playground-form")
+    fill(playground, "question", "What does Docling bundle: conversion to JSON and Markdown?")
+    playground.locator('[type="submit"]').first.click()
+    citations = page.locator(".citation")
+    citations.first.wait_for(timeout=30_000)
+    owner.shot("playground-ocr")
+    cited = " ".join(citations.all_inner_texts())
+    assert SCANNED_PDF.name in cited, f"no citation names the scan: {cited!r}"
