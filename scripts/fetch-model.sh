@@ -20,23 +20,10 @@ FILES=(e5-small-q4.bin e5-small-enpt-q4.bin)
 die() { echo "fetch-model: error: $*" >&2; exit 1; }
 log() { echo "fetch-model: $*" >&2; }
 
-sha_of() { sha256sum "$1" | awk '{print $1}'; }
-stamp_of() { stat -c '%s %Y' "$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/verified-files.sh"
 
-# True when $1 exists and has the expected digest (using the cached stamp when valid).
-is_good() {
-  local f="$DEST/$1" want="${SHA[$1]}"
-  [[ -f "$f" ]] || return 1
-  local stampfile="$f.sha256ok"
-  if [[ -f "$stampfile" ]] && [[ "$(cat "$stampfile")" == "$want $(stamp_of "$f")" ]]; then
-    return 0
-  fi
-  if [[ "$(sha_of "$f")" == "$want" ]]; then
-    echo "$want $(stamp_of "$f")" >"$stampfile"
-    return 0
-  fi
-  return 1
-}
+# True when $1 (a name in $DEST) exists with its pinned digest.
+is_good() { has_digest "$DEST/$1" "${SHA[$1]}"; }
 
 mkdir -p "$DEST" || die "cannot create $DEST"
 missing=()

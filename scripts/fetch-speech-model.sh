@@ -43,23 +43,10 @@ SDIST_CACHE="$ROOT/.build-whisper/dl/$SDIST_FILE"
 die() { echo "fetch-speech-model: error: $*" >&2; exit 1; }
 log() { echo "fetch-speech-model: $*" >&2; }
 
-sha_of() { sha256sum "$1" | awk '{print $1}'; }
-stamp_of() { stat -c '%s %Y' "$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/verified-files.sh"
 
-# True when $1 exists and has the expected digest (using the cached stamp when valid).
-is_good() {
-  local f="$DEST/$1" want="${SHA[$1]}"
-  [[ -f "$f" ]] || return 1
-  local stampfile="$f.sha256ok"
-  if [[ -f "$stampfile" ]] && [[ "$(cat "$stampfile")" == "$want $(stamp_of "$f")" ]]; then
-    return 0
-  fi
-  if [[ "$(sha_of "$f")" == "$want" ]]; then
-    echo "$want $(stamp_of "$f")" >"$stampfile"
-    return 0
-  fi
-  return 1
-}
+# True when $1 (a name in $DEST) exists with its pinned digest.
+is_good() { has_digest "$DEST/$1" "${SHA[$1]}"; }
 
 # install_checked TMPFILE NAME: checks TMPFILE against SHA[NAME] and moves it to DEST/NAME with its stamp.
 install_checked() {

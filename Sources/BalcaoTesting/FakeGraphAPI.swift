@@ -187,7 +187,8 @@ public final class FakeGraphAPI: Sendable {
         /// thousands of recorded requests, polled while a benchmark waits, parsed every body again each time).
         public let isMarkAsRead: Bool
 
-        /// A request as it arrived and what the fake answered.
+        /// A request as it arrived and what the fake answered; whether it marks a message read is read from the body
+        /// unless the caller, which parsed it already, says.
         public init(
             method: String,
             path: String,
@@ -197,33 +198,8 @@ public final class FakeGraphAPI: Sendable {
             body: Data,
             responseStatus: Int,
             responseMessageID: String?,
-            receivedAt: ContinuousClock.Instant = ContinuousClock.now
-        ) {
-            self.init(
-                method: method,
-                path: path,
-                apiVersion: apiVersion,
-                phoneNumberID: phoneNumberID,
-                headers: headers,
-                body: body,
-                responseStatus: responseStatus,
-                responseMessageID: responseMessageID,
-                receivedAt: receivedAt,
-                isMarkAsRead: ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read"
-            )
-        }
-
-        init(
-            method: String,
-            path: String,
-            apiVersion: String?,
-            phoneNumberID: String,
-            headers: [String: String],
-            body: Data,
-            responseStatus: Int,
-            responseMessageID: String?,
-            receivedAt: ContinuousClock.Instant,
-            isMarkAsRead: Bool
+            receivedAt: ContinuousClock.Instant = ContinuousClock.now,
+            isMarkAsRead: Bool? = nil
         ) {
             self.method = method
             self.path = path
@@ -234,7 +210,8 @@ public final class FakeGraphAPI: Sendable {
             self.responseStatus = responseStatus
             self.responseMessageID = responseMessageID
             self.receivedAt = receivedAt
-            self.isMarkAsRead = isMarkAsRead
+            self.isMarkAsRead =
+                isMarkAsRead ?? (((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["status"] as? String == "read")
         }
 
         /// The body parsed as a JSON object, or `nil`.
