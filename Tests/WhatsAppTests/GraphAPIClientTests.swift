@@ -9,18 +9,6 @@ import WhatsApp
 struct GraphAPIClientTests {
     static let phoneNumberID = "106540352242922"
 
-    private func withFake(_ body: (FakeGraphAPI, GraphAPIClient) async throws -> Void) async throws {
-        let fake = try await FakeGraphAPI.start(accessToken: "token-123")
-        let client = GraphAPIClient(baseURL: fake.baseURL, accessToken: "token-123", timeout: .seconds(60))
-        do {
-            try await body(fake, client)
-        } catch {
-            await fake.stop()
-            throw error
-        }
-        await fake.stop()
-    }
-
     /// Expects `operation` to throw a ``GraphAPIError`` and returns it.
     private func failure(_ operation: () async throws -> Void) async -> GraphAPIError? {
         do {
@@ -36,7 +24,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func sendsTextExactlyAsDocumented() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let message = OutgoingMessage.text("Olá, café às 9h! https://loja.example/a", to: .phone("16505551234"), replyTo: "wamid.IN")
             let sent = try await client.send(message, from: Self.phoneNumberID)
             let request = try #require(fake.requests.first)
@@ -68,7 +56,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func sendsToBSUIDWithRecipientField() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let sent = try await client.send(.text("oi", to: .userID("US.13491208655302741918")), from: Self.phoneNumberID)
             #expect(sent.userID == "US.13491208655302741918")
             let json = try #require(fake.requests.first?.json)
@@ -79,7 +67,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func sendsTemplate() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             _ = try await client.send(
                 .template("order_update", languageCode: "pt_BR", bodyParameters: ["Sheena", "42"], to: .phone("5511999")),
                 from: Self.phoneNumberID
@@ -104,7 +92,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func callbackDataIsSent() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             var message = OutgoingMessage.text("x", to: .phone("1"))
             message.callbackData = "outbox-7"
             _ = try await client.send(message, from: Self.phoneNumberID)
@@ -113,7 +101,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func marksReadWithTypingIndicator() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             try await client.markAsRead(messageID: "wamid.IN", phoneNumberID: Self.phoneNumberID, typingIndicator: true)
             try await client.markAsRead(messageID: "wamid.IN2", phoneNumberID: Self.phoneNumberID, typingIndicator: false)
             let requests = fake.requests
@@ -130,7 +118,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func reEngagementIsNotRetried() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(1, with: .reEngagement)
             let error = await failure { _ = try await client.send(.text("late", to: .phone("1")), from: Self.phoneNumberID) }
             guard case .api(let response) = error else {
@@ -154,7 +142,7 @@ struct GraphAPIClientTests {
         (.undeliverable, .doNotRetry), (.invalidParameter, .doNotRetry),
     ])
     func eachPolicyClassOverHTTP(graphError: FakeGraphAPI.GraphError, expected: SendFailurePolicy) async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(1, with: graphError)
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
             guard case .api(let response) = error else {
@@ -173,7 +161,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func rateLimitThenSuccess() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(2, with: .rateLimit)
             let backoff = RetryBackoff(base: .milliseconds(10), cap: .milliseconds(40), maximumAttempts: 5)
             var attempt = 0
@@ -207,7 +195,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func gatewayErrorPageIsRetriedAndMayHaveBeenSent() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(1, status: 502, body: "<html><body>Bad Gateway</body></html>")
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
             guard case .httpStatus(let status, let body) = error else {
@@ -222,7 +210,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func errorInsideA200IsStillAnError() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(1, status: 200, body: #"{"error":{"message":"(#131009) Parameter value is not valid","code":131009}}"#, forMarkAsRead: true)
             let error = await failure { try await client.markAsRead(messageID: "bad", phoneNumberID: Self.phoneNumberID, typingIndicator: true) }
             #expect(error?.code == 131009)
@@ -231,7 +219,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func successWithoutMessageIDIsInvalidResponse() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             fake.failNext(1, status: 200, body: #"{"messaging_product":"whatsapp","messages":[]}"#)
             let error = await failure { _ = try await client.send(.text("x", to: .phone("1")), from: Self.phoneNumberID) }
             guard case .invalidResponse(let status, _) = error else {
@@ -267,7 +255,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func invalidRequestsNeverLeave() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let tooLong = String(repeating: "a", count: 4097)
             var error = await failure { _ = try await client.send(.text(tooLong, to: .phone("1")), from: Self.phoneNumberID) }
             #expect(error?.policy == .doNotRetry)
@@ -284,7 +272,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func fakeRejectsInvalidBodiesLikeMeta() async throws {
-        try await withFake { fake, _ in
+        try await withFakeGraphAPI { fake, _ in
             let url = fake.baseURL + "/\(Self.phoneNumberID)/messages"
             var request = HTTPClientRequest(url: url)
             request.method = .POST
@@ -340,7 +328,7 @@ struct GraphAPIClientTests {
     }
 
     @Test func fakeWaitsForRequests() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             Task { _ = try? await client.send(.text("later", to: .phone("1")), from: Self.phoneNumberID) }
             let received = await fake.waitForRequests(1, timeout: .seconds(60))
             #expect(received.first?.textBody == "later")

@@ -9,18 +9,6 @@ import WhatsApp
 struct MediaDownloadTests {
     static let limits = MediaLimits(maxBytes: 64 * 1024, allowedTypes: ["image/jpeg", "application/pdf", "audio/ogg"])
 
-    private func withFake(_ body: (FakeGraphAPI, GraphAPIClient) async throws -> Void) async throws {
-        let fake = try await FakeGraphAPI.start(accessToken: "token-123")
-        let client = GraphAPIClient(baseURL: fake.baseURL, accessToken: "token-123", timeout: .seconds(60))
-        do {
-            try await body(fake, client)
-        } catch {
-            await fake.stop()
-            throw error
-        }
-        await fake.stop()
-    }
-
     /// Downloads into memory; returns what arrived with the result or the error.
     private func download(_ client: GraphAPIClient, _ info: MediaInfo) async -> (received: Data, result: Result<DownloadedMedia, MediaDownloadError>)
     {
@@ -41,7 +29,7 @@ struct MediaDownloadTests {
 
     @Test("a voice note is described, downloaded with the token and checked, whichever way Meta writes its checksum")
     func downloads() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let bytes = Data((0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             for checksum in [FakeGraphAPI.ChecksumEncoding.hex, .base64] {
                 let id = fake.addMedia(bytes, mimeType: "audio/ogg; codecs=opus", checksum: checksum)
@@ -62,7 +50,7 @@ struct MediaDownloadTests {
 
     @Test("too large (said or found), a type not read, or a wrong checksum ends the file with a reason")
     func refusals() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let big = Data(repeating: 7, count: 100_000)
             // Declared too large: refused before a byte is downloaded.
             let declared = try await client.mediaInfo(id: fake.addMedia(big, mimeType: "image/jpeg"))
@@ -91,7 +79,7 @@ struct MediaDownloadTests {
 
     @Test("a failed download is retried by the send policy's rules; an unknown media id or a wrong token is not")
     func failuresFollowThePolicy() async throws {
-        try await withFake { fake, client in
+        try await withFakeGraphAPI { fake, client in
             let info = try await client.mediaInfo(id: fake.addMedia(Data("olá".utf8), mimeType: "application/pdf"))
             fake.failNextMediaDownloads(1, status: 503)
             let unavailable = failure(await download(client, info).result)

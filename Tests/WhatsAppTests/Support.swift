@@ -1,5 +1,7 @@
+import BalcaoTesting
 import Foundation
 import Testing
+import WhatsApp
 
 /// The shared WhatsApp fixtures, read in place from `../shared/whatsapp/fixtures` beside the repository
 /// (see their SOURCES.md for origins and licences).
@@ -48,4 +50,18 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// Runs `body` with a fake Graph API on loopback and a client of it (access token `token-123`), stopping the fake
+/// afterwards whatever happens.
+func withFakeGraphAPI(_ body: (FakeGraphAPI, GraphAPIClient) async throws -> Void) async throws {
+    let fake = try await FakeGraphAPI.start(accessToken: "token-123")
+    let client = GraphAPIClient(baseURL: fake.baseURL, accessToken: "token-123", timeout: .seconds(60))
+    do {
+        try await body(fake, client)
+    } catch {
+        await fake.stop()
+        throw error
+    }
+    await fake.stop()
 }
