@@ -168,7 +168,7 @@ enum PageSupport {
         }
         if let ocr = ocrLabel(document, admin: admin, context: context) {
             row["ocr"] = ocr
-            row["ocrClass"] = document.lowConfidencePages.isEmpty ? "badge-info" : "badge-warning"
+            row["ocrClass"] = ocrClass(document)
             if let warning = ocrWarning(document, admin: admin, context: context) { row["ocrWarning"] = warning }
         }
         return row
@@ -178,6 +178,11 @@ enum PageSupport {
     static func ocrLabel(_ document: Document, admin: AdminWeb, context: AdminRequestContext) -> String? {
         guard let confidence = document.ocrConfidence else { return nil }
         return admin.text("documents_ocr_badge", context, ["confidence": String(Int((confidence * 100).rounded()))])
+    }
+
+    /// The OCR badge's class: a warning when some page was read with low confidence.
+    static func ocrClass(_ document: Document) -> String {
+        document.lowConfidencePages.isEmpty ? "badge-info" : "badge-warning"
     }
 
     /// Which pages OCR read with low confidence, for the owner to check.
@@ -228,7 +233,7 @@ struct DocumentStatusJSON: Encodable {
         uploaded = PageSupport.dateTime(document.createdAt, context)
         self.duplicate = duplicate
         ocr = PageSupport.ocrLabel(document, admin: admin, context: context)
-        ocrClass = ocr == nil ? nil : (document.lowConfidencePages.isEmpty ? "badge-info" : "badge-warning")
+        ocrClass = ocr == nil ? nil : PageSupport.ocrClass(document)
         ocrWarning = PageSupport.ocrWarning(document, admin: admin, context: context)
     }
 }
