@@ -306,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [
-                "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage",
+                "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage", "CPoppler",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

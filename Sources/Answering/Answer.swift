@@ -1,3 +1,4 @@
+import Foundation
 public import Storage
 
 /// What the assistant does with one question, and why: the one decision behind WhatsApp turns, `balcao ask` and the
@@ -51,6 +52,44 @@ public protocol ModelBudget: Sendable {
     func release() async
 }
 
+/// A file the customer sent with the question, as far as answering is concerned: the text read from it and, for a
+/// model that can see, the picture itself.
+public struct CustomerAttachment: Sendable, Hashable {
+    /// What it was.
+    public enum Kind: String, Sendable, Hashable {
+        /// A photo or a sticker (its text read by OCR).
+        case picture
+        /// A document (its text extracted).
+        case document
+    }
+
+    /// What it was.
+    public var kind: Kind
+    /// A document's file name.
+    public var name: String?
+    /// The text read from it (empty when a picture held none).
+    public var text: String
+    /// OCR's mean confidence (0–1), for pictures.
+    public var confidence: Double?
+    /// A document's pages.
+    public var pageCount: Int?
+    /// The picture as a `data:` URL, for a model that can see; `nil` otherwise.
+    public var imageURL: String?
+
+    /// Describes an attachment.
+    public init(kind: Kind, name: String? = nil, text: String, confidence: Double? = nil, pageCount: Int? = nil, imageURL: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.text = text
+        self.confidence = confidence
+        self.pageCount = pageCount
+        self.imageURL = imageURL
+    }
+
+    /// Whether it gives the model anything: text, or a picture it can see.
+    public var hasContent: Bool { !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || imageURL != nil }
+}
+
 /// What the decision knows beyond the question.
 public struct AnswerContext: Sendable {
     /// The conversation so far, oldest first.
@@ -61,18 +100,22 @@ public struct AnswerContext: Sendable {
     public var handoffAfterUnanswered: Int?
     /// Who pays for the model call; `nil`: nobody (the owner's own questions).
     public var budget: (any ModelBudget)?
+    /// Files the customer sent with the question (photos, documents), read.
+    public var attachments: [CustomerAttachment]
 
     /// A context; the defaults are a first question, never handed off for lack of passages, free.
     public init(
         history: [ConversationLine] = [],
         unansweredInARow: Int = 0,
         handoffAfterUnanswered: Int? = nil,
-        budget: (any ModelBudget)? = nil
+        budget: (any ModelBudget)? = nil,
+        attachments: [CustomerAttachment] = []
     ) {
         self.history = history
         self.unansweredInARow = unansweredInARow
         self.handoffAfterUnanswered = handoffAfterUnanswered
         self.budget = budget
+        self.attachments = attachments
     }
 }
 
@@ -85,14 +128,20 @@ extension Answerer {
     /// when one is configured and paid for, else — or when it fails — the passages quoted.
     ///
     /// - Throws: only when the database or the search fails; a failing model is an extractive answer.
+    ///
+    /// Files the customer sent (``AnswerContext/attachments``) join the search with the beginning of their text, and
+    /// go to the model whole (within a budget); with one that has content, the model is asked even when no passage of
+    /// the documents is relevant (the customer may ask about their own file). Without a model they only help the search.
     public func answer(_ question: String, agent: Agent?, context: AnswerContext = AnswerContext()) async throws -> Answer {
         let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
         if Self.asksForPerson(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
             return Answer(outcome: .handoff, text: phrases.handoff, passages: [], handoffReason: .askedForPerson)
         }
-        let retrieved = try await retrieve(question, agent: agent)
+        let query = Self.searchQuery(question, attachments: context.attachments)
+        let retrieved = query.isEmpty ? RetrievedPassages(passages: [], isRelevant: false) : try await retrieve(query, agent: agent)
         let passages = retrieved.passages
-        guard retrieved.isRelevant else {
+        let customerContent = context.attachments.contains(where: \.hasContent) && chatModel != nil
+        guard retrieved.isRelevant || customerContent else {
             if let limit = context.handoffAfterUnanswered, context.unansweredInARow + 1 >= limit {
                 return Answer(outcome: .handoff, text: phrases.handoff, passages: passages, handoffReason: .repeatedlyUnanswered)
             }
@@ -111,7 +160,13 @@ extension Answerer {
             )
         }
         do {
-            let generated = try await generate(question: question, agent: agent, passages: passages, history: context.history)
+            let generated = try await generate(
+                question: question,
+                agent: agent,
+                passages: retrieved.isRelevant ? passages : [],
+                history: context.history,
+                attachments: context.attachments
+            )
             return Answer(outcome: .generated, text: generated.text, passages: passages, generated: generated)
         } catch {
             await context.budget?.release()
@@ -122,6 +177,15 @@ extension Answerer {
                 modelFailure: String(describing: error)
             )
         }
+    }
+
+    /// The most characters of each attachment's text that join the search.
+    static let attachmentQueryLimit = 600
+
+    /// What is searched for: the question and the beginning of each attachment's text.
+    static func searchQuery(_ question: String, attachments: [CustomerAttachment]) -> String {
+        let parts = [question] + attachments.map { String($0.text.prefix(attachmentQueryLimit)) }
+        return parts.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }.joined(separator: "\n")
     }
 
     /// Whether the text asks for a person: a keyword as a whole word or phrase, accents and case ignored.

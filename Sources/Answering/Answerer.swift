@@ -75,10 +75,11 @@ public struct Answerer: Sendable {
         question: String,
         agent: Agent?,
         passages: [Passage],
-        history: [ConversationLine]
+        history: [ConversationLine],
+        attachments: [CustomerAttachment] = []
     ) async throws -> GeneratedAnswer {
         guard let chatModel else { throw AnsweringError.noModel }
-        let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history)
+        let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history, attachments: attachments)
         let completion = try await chatModel.complete(ChatRequest(messages: messages, temperature: 0.2, maxTokens: Self.completionTokenLimit))
         let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AnsweringError.emptyAnswer }

@@ -6,8 +6,18 @@ public struct Phrases: Sendable, Hashable {
     public var outOfScope: String
     /// Sent when there is no credit left to pay for an answer.
     public var outOfCredits: String
-    /// Sent for images, audio, video, documents, stickers, locations and contacts.
+    /// Sent for audio, video, locations, contacts and other messages the assistant cannot read.
     public var textOnly: String
+    /// Sent when a customer's file is larger than the limit (`%@`: the limit, e.g. "20 MB").
+    public var mediaTooLarge: String
+    /// Sent when a customer's file is of a type the assistant does not read.
+    public var mediaUnsupported: String
+    /// Sent when a customer's file is damaged, protected by a password, or not what it claims to be.
+    public var mediaUnreadable: String
+    /// Sent when a customer's file could not be fetched.
+    public var mediaUnavailable: String
+    /// Sent for a photo without text, when the model cannot see pictures.
+    public var pictureWithoutText: String
     /// Introduces an answer quoted from the documents (no language model available).
     public var extractiveIntro: String
     /// Names a page in a citation.
@@ -24,7 +34,12 @@ public struct Phrases: Sendable, Hashable {
         outOfScope:
             "Desculpe, não encontrei essa informação nos nossos documentos. Quer que eu chame uma pessoa da equipe? É só responder \"atendente\".",
         outOfCredits: "No momento não consigo responder automaticamente. Uma pessoa da nossa equipe vai falar com você em breve.",
-        textOnly: "Por enquanto eu só consigo ler mensagens de texto. Pode escrever sua pergunta?",
+        textOnly: "Por enquanto eu só consigo ler mensagens de texto, fotos e documentos. Pode escrever sua pergunta?",
+        mediaTooLarge: "O arquivo que você enviou é grande demais para eu abrir (o limite é %@). Pode escrever sua pergunta?",
+        mediaUnsupported: "Não consigo abrir esse tipo de arquivo. Eu leio fotos e documentos em PDF, Word (DOCX) ou texto.",
+        mediaUnreadable: "Não consegui abrir o arquivo que você enviou: ele parece estar danificado ou protegido por senha.",
+        mediaUnavailable: "Não consegui baixar o arquivo que você enviou. Pode enviar de novo?",
+        pictureWithoutText: "Não consegui ler nenhum texto na imagem que você enviou. Pode me descrever o que precisa?",
         extractiveIntro: "Encontrei isto nos nossos documentos:",
         page: "p."
     )
@@ -34,7 +49,12 @@ public struct Phrases: Sendable, Hashable {
         handoff: "Sure! I'm asking a member of our team to take over. Please wait a moment.",
         outOfScope: "Sorry, I couldn't find that in our documents. Would you like to talk to a person? Just reply \"human\".",
         outOfCredits: "I can't answer automatically right now. A member of our team will get back to you soon.",
-        textOnly: "For now I can only read text messages. Could you type your question?",
+        textOnly: "For now I can only read text messages, photos and documents. Could you type your question?",
+        mediaTooLarge: "The file you sent is too large for me to open (the limit is %@). Could you type your question?",
+        mediaUnsupported: "I can't open that kind of file. I read photos and PDF, Word (DOCX) or text documents.",
+        mediaUnreadable: "I couldn't open the file you sent: it seems to be damaged or protected by a password.",
+        mediaUnavailable: "I couldn't download the file you sent. Could you send it again?",
+        pictureWithoutText: "I couldn't read any text in the picture you sent. Could you describe what you need?",
         extractiveIntro: "Here is what I found in our documents:",
         page: "p."
     )

@@ -1,3 +1,4 @@
+import Foundation
 public import LLM
 public import Storage
 
@@ -13,6 +14,7 @@ public enum PromptBuilder {
         agent: Agent?,
         passages: [Passage],
         history: [ConversationLine],
+        attachments: [CustomerAttachment] = [],
         historyTokenBudget: Int = 800
     ) -> [ChatMessage] {
         var system: [String] = []
@@ -37,6 +39,7 @@ public enum PromptBuilder {
         }
         if passages.isEmpty { sources.append("(nenhum trecho encontrado)") }
         system.append(sources.joined(separator: "\n\n"))
+        if !attachments.isEmpty { system.append(customerContent(attachments, question: question)) }
 
         var messages = [ChatMessage(role: .system, content: system.joined(separator: "\n\n"))]
         var budget = historyTokenBudget
@@ -48,7 +51,77 @@ public enum PromptBuilder {
             recent.insert(ChatMessage(role: line.speaker == .customer ? .user : .assistant, content: line.text), at: 0)
         }
         messages += recent
-        messages.append(ChatMessage(role: .user, content: question))
+        let asked = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        messages.append(
+            ChatMessage(
+                role: .user,
+                content: asked.isEmpty ? unaskedQuestion(attachments) : question,
+                imageURLs: attachments.compactMap(\.imageURL)
+            )
+        )
         return messages
+    }
+
+    /// The most characters of the customers' files the prompt carries, all files together (about 2,000 tokens).
+    public static let attachmentCharacterBudget = 8_000
+
+    /// The system message's section on what the customer sent: each file's kind and name, and its text within the
+    /// budget (the paragraphs sharing most words with the question when it is longer).
+    static func customerContent(_ attachments: [CustomerAttachment], question: String) -> String {
+        var lines = [
+            """
+            O cliente enviou arquivos nesta conversa. Use o conteúdo deles para entender o pedido e para responder \
+            sobre eles; preços, prazos e políticas da empresa vêm apenas dos trechos dos documentos acima.
+            """
+        ]
+        let share = attachmentCharacterBudget / max(1, attachments.count)
+        for attachment in attachments {
+            var title: String
+            switch attachment.kind {
+            case .picture:
+                title = "Foto enviada pelo cliente"
+                if !attachment.text.isEmpty {
+                    title += " — texto lido por OCR"
+                    if let confidence = attachment.confidence { title += " (confiança \(Int((confidence * 100).rounded())) %)" }
+                }
+            case .document:
+                title = "Documento enviado pelo cliente" + (attachment.name.map { " (\($0))" } ?? "")
+                if let pages = attachment.pageCount { title += ", \(pages) página\(pages == 1 ? "" : "s")" }
+            }
+            let text = attachment.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let body =
+                text.isEmpty
+                ? (attachment.imageURL != nil ? "(sem texto legível; a imagem segue com a mensagem do cliente)" : "(sem texto legível)")
+                : excerpt(text, question: question, limit: share)
+            lines.append("[\(title)]\n\(body)")
+        }
+        return lines.joined(separator: "\n\n")
+    }
+
+    /// What the customer "asked" when they sent only files.
+    static func unaskedQuestion(_ attachments: [CustomerAttachment]) -> String {
+        attachments.contains { $0.kind == .document }
+            ? "(O cliente enviou um documento, sem texto. Responda sobre ele ou pergunte o que precisa.)"
+            : "(O cliente enviou uma foto, sem texto. Responda sobre ela ou pergunte o que precisa.)"
+    }
+
+    /// `text` when it fits in `limit` characters; else its paragraphs that share most words with the question, in
+    /// their order, until the limit (the first ones when the question says nothing).
+    static func excerpt(_ text: String, question: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let paragraphs = text.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let words = Set(Answerer.meaningfulWords(question))
+        let scores = paragraphs.map { Set(Answerer.meaningfulWords($0)).intersection(words).count }
+        let ranked = paragraphs.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        var chosen: [Int] = []
+        var used = 0
+        for index in ranked {
+            let length = paragraphs[index].count + 2
+            if used + length > limit { continue }
+            chosen.append(index)
+            used += length
+        }
+        if chosen.isEmpty { return String(text.prefix(limit)) + " […]" }
+        return chosen.sorted().map { paragraphs[$0] }.joined(separator: "\n\n") + "\n[…]"
     }
 }

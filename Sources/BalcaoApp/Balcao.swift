@@ -128,14 +128,24 @@ public struct Balcao: Sendable {
         settings.windowTemplate = configuration.whatsapp.templateName.map {
             ConversationSettings.Template(name: $0, language: configuration.whatsapp.templateLanguage)
         }
+        settings.media.enabled = configuration.media.enabled
+        settings.media.maxBytes = configuration.media.maxMB << 20
+        settings.media.retention = configuration.media.retentionDays * 86_400
+        settings.media.showsPicturesToModel = configuration.llm.vision
+        // Customers' files are read by the knowledge base's isolated reader, with sections kept whole.
+        let mediaReader = CustomerMediaReader(
+            reader: documentReader(configuration: configuration, logger: logger, chunker: Chunker(maxTokens: 1_000_000, overlapTokens: 0))
+        )
         var conversations = ConversationsService(
             database: database,
-            decoder: WhatsAppWebhookDecoder(),
+            decoder: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled),
             answerer: answerer,
             credits: gate,
             channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics),
             settings: settings,
-            logger: logger
+            logger: logger,
+            media: settings.media.enabled
+                ? (store: CustomerMediaStore(directory: directory), fetcher: WhatsAppMediaFetcher(api: graph), reader: mediaReader) : nil
         )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
         return Balcao(
@@ -160,7 +170,7 @@ public struct Balcao: Sendable {
 
     /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is
     /// known: a test runner that did not name one).
-    static func documentReader(configuration: BalcaoConfiguration, logger: Logger) -> any DocumentReading {
+    static func documentReader(configuration: BalcaoConfiguration, logger: Logger, chunker: Chunker = Chunker()) -> any DocumentReading {
         let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
         let storage = configuration.storage
         let executable =
@@ -168,13 +178,19 @@ public struct Balcao: Sendable {
             ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
         guard let executable else {
             logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
-            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: configuration.ocr.settings))
+            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: configuration.ocr.settings), chunker: chunker)
         }
         let limits = IsolatedDocumentReader.Limits(
             timeout: .seconds(storage.extractionTimeoutSeconds),
             memoryBytes: storage.extractionMemoryMB << 20
         )
-        return IsolatedDocumentReader(executable: executable, limits: limits, extraction: extraction, ocr: configuration.ocr.settings)
+        return IsolatedDocumentReader(
+            executable: executable,
+            limits: limits,
+            extraction: extraction,
+            ocr: configuration.ocr.settings,
+            chunker: chunker
+        )
     }
 
     /// The API token: the configured one, or one generated on first start and kept in `<data_dir>/api_token` (mode 0600).

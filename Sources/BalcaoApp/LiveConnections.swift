@@ -52,7 +52,7 @@ struct LiveGraphAPI: GraphAPI {
     let baseURL: String
     let logger: Logger
 
-    private var client: GraphAPIClient {
+    var client: GraphAPIClient {
         GraphAPIClient(baseURL: baseURL, accessToken: settings.current.whatsappAccessToken ?? "", logger: logger)
     }
 

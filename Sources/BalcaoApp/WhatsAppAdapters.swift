@@ -5,6 +5,9 @@ import WhatsApp
 
 /// Reads WhatsApp Cloud API webhook bodies into the conversation flow's events.
 struct WhatsAppWebhookDecoder: WebhookDecoding {
+    /// Whether photos, stickers and documents are fetched and read (else they get the "text only" reply).
+    var readsMedia = false
+
     func events(from body: Data) throws -> [InboundEvent] {
         let payload = try WebhookDecoder.decode(body)
         return payload.events.map { event in
@@ -19,7 +22,7 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                         customerName: message.profileName,
                         timestamp: message.timestamp,
                         kind: message.type,
-                        content: Self.content(message.content)
+                        content: readsMedia ? Self.content(message.content, media: message.media) : Self.content(message.content)
                     )
                 )
             case .status(let status):
@@ -38,6 +41,23 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                 )
             }
         }
+    }
+
+    /// A photo, sticker or document with a media id becomes a file to fetch; anything else as ``content(_:)``.
+    static func content(_ content: MessageContent, media: MediaAttachment?) -> InboundMessage.Content {
+        guard case .media(let type) = content, let media, let id = media.id, !id.isEmpty,
+            let kind = CustomerMedia.Kind(whatsAppType: type)
+        else { return Self.content(content) }
+        let caption = media.caption?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return .media(
+            InboundMedia(
+                kind: kind,
+                channelMediaID: id,
+                mimeType: media.mimeType,
+                caption: caption?.isEmpty == false ? caption : nil,
+                filename: media.filename
+            )
+        )
     }
 
     static func content(_ content: MessageContent) -> InboundMessage.Content {
@@ -135,5 +155,65 @@ struct WhatsAppChannel: OutboundChannel {
 
     static func recipient(_ conversation: Conversation) -> Recipient {
         conversation.addressing == "recipient" ? .userID(conversation.customerID) : .phone(conversation.customerID)
+    }
+}
+
+extension CustomerMedia.Kind {
+    /// The kind of a WhatsApp message type that carries a file the assistant reads (`image`, `sticker`, `document`).
+    init?(whatsAppType type: String) {
+        switch type {
+        case "image": self = .image
+        case "sticker": self = .sticker
+        case "document": self = .document
+        default: return nil
+        }
+    }
+}
+
+/// Fetches customers' files through the Graph API (`GET /{media-id}`, then the download with the access token).
+struct WhatsAppMediaFetcher: MediaFetching {
+    let api: LiveGraphAPI
+    let backoff = RetryBackoff()
+
+    func fetch(
+        _ media: CustomerMedia,
+        acceptedTypes: Set<String>,
+        maxBytes: Int,
+        into sink: (Data) throws -> Void
+    ) async -> MediaFetchResult {
+        let client = api.client
+        let info: MediaInfo
+        do {
+            info = try await client.mediaInfo(id: media.channelMediaID)
+        } catch {
+            return Self.result(of: .graph(error))
+        }
+        do {
+            let downloaded = try await client.downloadMedia(info, limits: MediaLimits(maxBytes: maxBytes, allowedTypes: acceptedTypes), into: sink)
+            return .fetched(mimeType: downloaded.mimeType)
+        } catch {
+            return Self.result(of: error)
+        }
+    }
+
+    func retryDelay(attempt: Int) -> TimeInterval {
+        let delay = backoff.delay(forAttempt: attempt)
+        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+    }
+
+    /// What a failed download means for the customer: the file's own faults end it, the channel's retry by its policy
+    /// (a token the operator must fix too: the attempts are bounded).
+    static func result(of error: MediaDownloadError) -> MediaFetchResult {
+        switch error {
+        case .tooLarge: return .failed(.tooLarge, detail: "\(error)")
+        case .unsupportedType: return .failed(.unsupportedType, detail: "\(error)")
+        case .storage: return .failed(.notStored, detail: "\(error)")
+        case .checksumMismatch: return .retry(detail: "\(error)")
+        case .graph(let graph):
+            switch graph.policy {
+            case .retry, .stopAndAlert: return .retry(detail: "\(error)")
+            case .doNotRetry: return .failed(.unavailable, detail: "\(error)")
+            }
+        }
     }
 }

@@ -28,13 +28,44 @@ public final class FakeLLM: Sendable {
     public struct Message: Sendable, Hashable, Codable {
         /// `system`, `user` or `assistant`.
         public var role: String
-        /// The message text.
+        /// The message text (with content parts, the text parts joined).
         public var content: String
+        /// The `image_url` parts' URLs, when the content was sent as parts.
+        public var imageURLs: [String]
 
         /// A message.
-        public init(role: String, content: String) {
+        public init(role: String, content: String, imageURLs: [String] = []) {
             self.role = role
             self.content = content
+            self.imageURLs = imageURLs
+        }
+
+        private enum CodingKeys: String, CodingKey { case role, content }
+        private struct Part: Decodable {
+            struct ImageURL: Decodable { let url: String }
+            let type: String
+            let text: String?
+            let image_url: ImageURL?
+        }
+
+        /// `content` as OpenAI sends it: a string, or an array of `text` and `image_url` parts.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            role = try container.decode(String.self, forKey: .role)
+            if let text = try? container.decode(String.self, forKey: .content) {
+                content = text
+                imageURLs = []
+            } else {
+                let parts = try container.decode([Part].self, forKey: .content)
+                content = parts.compactMap { $0.type == "text" ? $0.text : nil }.joined()
+                imageURLs = parts.compactMap { $0.type == "image_url" ? $0.image_url?.url : nil }
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(content, forKey: .content)
         }
     }
 

@@ -150,6 +150,11 @@ extension AppDatabase {
         case .text(let body):
             text = body
             turnID = try openTurn(conversationID: conversation.id!, db: db, dueAt: now.addingTimeInterval(quietPeriod), now: now)
+        case .media(let media):
+            // The caption is what the customer typed; the file's text joins the turn once it is read, and the turn
+            // waits for it.
+            text = media.caption ?? ""
+            turnID = try openTurn(conversationID: conversation.id!, db: db, dueAt: now.addingTimeInterval(quietPeriod), now: now)
         case .unreadable(let kind):
             text = "[\(kind)]"
         case .recordOnly(_, let body):
@@ -169,6 +174,9 @@ extension AppDatabase {
             updatedAt: now
         )
         try stored.insert(db)
+        if case .media(let media) = message.content {
+            try recordMedia(media, conversationID: conversation.id!, messageID: stored.id!, turnID: turnID, db: db, now: now)
+        }
         if case .unreadable = message.content, conversation.mode == .assistant {
             try enqueueReply(conversationID: conversation.id!, text: textOnlyReply(conversation), author: "assistant", turnID: nil, db: db, now: now)
         }

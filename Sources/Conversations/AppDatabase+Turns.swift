@@ -12,6 +12,9 @@ public struct ClaimedTurn: Sendable, Hashable {
     public var messages: [ConversationMessage]
     /// Earlier messages of the conversation, oldest first.
     public var history: [ConversationMessage]
+    /// The files this turn's messages carried (read or failed: a turn is claimed only once they are settled), by
+    /// message id.
+    public var media: [Int64: CustomerMedia] = [:]
 }
 
 extension AppDatabase {
@@ -27,6 +30,7 @@ extension AppDatabase {
                             SELECT * FROM turn t INDEXED BY turn_collecting_due WHERE t.state = 'collecting' AND t.dueAt <= ?
                             AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
                             AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                            AND NOT EXISTS (SELECT 1 FROM customerMedia m WHERE m.turnId = t.id AND m.state IN ('pending', 'fetching'))
                             ORDER BY t.dueAt, t.id LIMIT 1
                             """
                     ),
@@ -51,7 +55,8 @@ extension AppDatabase {
                 ),
                 arguments: [conversation.id, firstID]
             ).reversed()
-            return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history))
+            let media = try customerMedia(forMessages: messages.compactMap(\.id), db: db)
+            return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history), media: media)
         }
     }
 
@@ -66,7 +71,8 @@ extension AppDatabase {
     }
 
     /// The earliest time a turn ``claimDueTurn(now:)`` could claim becomes due (a read: an idle worker sleeps until then).
-    /// Turns held up behind another turn of their conversation are left out: the end of that turn wakes the workers.
+    /// Turns held up behind another turn of their conversation, or waiting for a customer's file to be read, are left
+    /// out: the end of that turn, or the file's, wakes the workers.
     public func nextTurnDue() throws -> Date? {
         try reader.read { db in
             try Date.fetchOne(
@@ -75,6 +81,7 @@ extension AppDatabase {
                         SELECT t.dueAt FROM turn t INDEXED BY turn_collecting_due WHERE t.state = 'collecting'
                         AND NOT EXISTS (SELECT 1 FROM turn p WHERE p.conversationId = t.conversationId AND p.state = 'processing')
                         AND NOT EXISTS (SELECT 1 FROM turn e WHERE e.conversationId = t.conversationId AND e.state = 'collecting' AND e.id < t.id)
+                        AND NOT EXISTS (SELECT 1 FROM customerMedia m WHERE m.turnId = t.id AND m.state IN ('pending', 'fetching'))
                         ORDER BY t.dueAt LIMIT 1
                         """
                 )

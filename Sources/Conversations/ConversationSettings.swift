@@ -35,8 +35,9 @@ public struct ConversationSettings: Sendable, Hashable {
     public var reconcileAfter: TimeInterval = 90
     /// How long the sender pauses after an error that needs the operator (invalid token).
     public var alertPause: TimeInterval = 600
-    /// The reply to images, audio, video, documents, stickers, locations and contacts; `nil` uses the agent language's
-    /// default ("Por enquanto eu só consigo ler mensagens de texto…").
+    /// The reply to audio, video, locations, contacts and other messages the assistant cannot read (and to photos and
+    /// documents when ``MediaSettings/enabled`` is off); `nil` uses the agent language's default ("Por enquanto eu só
+    /// consigo ler mensagens de texto, fotos e documentos…").
     public var textOnlyMessage: String?
     /// The longest an idle worker sleeps. Workers do not poll: the write that creates work wakes them (``WorkBell``),
     /// and otherwise each sleeps until its next due time (a quiet period's end, a retry's back-off, a reconcile
@@ -53,6 +54,44 @@ public struct ConversationSettings: Sendable, Hashable {
     /// applies the inbox until it is empty before it waits for a burst again).
     public var burstDeferral: Duration = .seconds(1)
 
+    /// How customers' files are fetched, read and kept.
+    public var media = MediaSettings()
+
     /// The defaults.
     public init() {}
+}
+
+/// How the files customers send (photos, stickers, documents) are fetched, read and kept.
+public struct MediaSettings: Sendable, Hashable {
+    /// Whether files are fetched and read at all; when not, they get the "text only" reply.
+    public var enabled = true
+    /// The largest file fetched (WhatsApp itself allows 5 MB for photos and 100 MB for documents).
+    public var maxBytes = 20 << 20
+    /// Fetch attempts before a file the channel keeps failing to give is given up (the customer is then asked to
+    /// send it again); also the most starts a file may interrupt before it is failed instead of read again.
+    public var maxAttempts = 5
+    /// How long a fetched file is kept; then it is deleted (what was read from it stays with the conversation).
+    public var retention: TimeInterval = 30 * 86_400
+    /// Whether a customer's photo is also shown to the model (which must accept OpenAI `image_url` content).
+    public var showsPicturesToModel = false
+    /// The largest photo shown to the model.
+    public var maxPictureBytesForModel = 5 << 20
+
+    /// The defaults: on, 20 MB, 5 attempts, 30 days, pictures not shown to the model.
+    public init() {}
+
+    /// The media types fetched for each kind of file (lowercase, without parameters). A document may be a picture
+    /// sent as a file; `application/octet-stream` is fetched and recognized by its bytes.
+    public static func acceptedTypes(for kind: CustomerMedia.Kind) -> Set<String> {
+        let pictures: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/tiff"]
+        switch kind {
+        case .image, .sticker:
+            return pictures
+        case .document:
+            return pictures.union([
+                "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain",
+                "application/octet-stream",
+            ])
+        }
+    }
 }

@@ -21,6 +21,8 @@ public struct ConversationsService: Service {
     public let turns: TurnProcessor
     /// Sends replies.
     public let sender: OutboxSender
+    /// Fetches and reads the files customers send (`nil`: they get the "text only" reply).
+    public let media: MediaProcessor?
     /// Behaviour.
     public let settings: ConversationSettings
     /// Where work is logged.
@@ -40,12 +42,23 @@ public struct ConversationsService: Service {
         credits: any CreditGate,
         channel: any OutboundChannel,
         settings: ConversationSettings,
-        logger: Logger
+        logger: Logger,
+        media: (store: CustomerMediaStore, fetcher: any MediaFetching, reader: any MediaReading)? = nil
     ) {
         self.database = database
         self.decoder = decoder
         let sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
         self.sender = sender
+        self.media = media.map { media in
+            MediaProcessor(
+                database: database,
+                store: media.store,
+                fetcher: media.fetcher,
+                reader: media.reader,
+                settings: settings.media,
+                logger: logger
+            )
+        }
         self.turns = TurnProcessor(
             database: database,
             answerer: answerer,
@@ -53,7 +66,8 @@ public struct ConversationsService: Service {
             channel: channel,
             sender: sender,
             settings: settings,
-            logger: logger
+            logger: logger,
+            mediaStore: media?.store
         )
         self.settings = settings
         self.logger = logger
@@ -71,12 +85,20 @@ public struct ConversationsService: Service {
                 metadata: ["count": "\(interrupted)", "reconcile_after_s": "\(settings.reconcileAfter)"]
             )
         }
+        if media != nil {
+            let (requeued, failed) = try await database.recoverInterruptedMedia(maximumAttempts: settings.media.maxAttempts, now: clock())
+            if requeued > 0 { logger.notice("fetching customers' files interrupted by the last stop again", metadata: ["count": "\(requeued)"]) }
+            if failed > 0 {
+                logger.warning("customers' files interrupted too many times were given up", metadata: ["count": "\(failed)"])
+            }
+        }
         // A turn or send is claimed by the one worker its commit woke, whose claim wakes the next idle one.
         let bells = Bells(
             inbox: database.workBell(ringingOnChangesTo: ["webhookInbox"]),
             turns: database.workBell(ringingOnChangesTo: ["turn"], waking: .oneWorker),
             outbox: database.workBell(ringingOnChangesTo: ["outbox"], waking: .oneWorker),
-            reconcile: database.workBell(ringingOnChangesTo: ["outbox"])
+            reconcile: database.workBell(ringingOnChangesTo: ["outbox"]),
+            media: database.workBell(ringingOnChangesTo: ["customerMedia"])
         )
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -84,6 +106,11 @@ public struct ConversationsService: Service {
                 for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop(bells.turns) } }
                 for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
                 group.addTask { await reconcileLoop(bells.reconcile) }
+                if let media {
+                    // One file at a time: reading a scan takes a core, and the machine may have one.
+                    group.addTask { await mediaLoop(media, bells.media) }
+                    group.addTask { await retentionLoop(media, bells.media) }
+                }
             }
         }
     }
@@ -169,6 +196,53 @@ public struct ConversationsService: Service {
         let turns: WorkBell
         let outbox: WorkBell
         let reconcile: WorkBell
+        let media: WorkBell
+    }
+
+    /// Fetches and reads customers' files as they arrive, and again when a retry's back-off (by ``clock``) ends.
+    private func mediaLoop(_ media: MediaProcessor, _ bell: WorkBell) async {
+        while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
+            do {
+                if let due = try database.nextMediaDue() {
+                    let now = clock()
+                    if due <= now, let claimed = try await database.claimDueMedia(now: now) {
+                        try await media.process(claimed, now: clock)
+                        continue
+                    }
+                    wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
+                }
+            } catch is CancellationError {
+                return  // stopping: the work stays in the database for the next start
+            } catch {
+                logger.error("could not fetch a customer's file", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
+            }
+            await bell.wait(since: ticket, atMost: wait)
+        }
+    }
+
+    /// Deletes kept files when their retention period ends (by ``clock``): it sleeps until the oldest one's end.
+    private func retentionLoop(_ media: MediaProcessor, _ bell: WorkBell) async {
+        while !Task.isCancelled {
+            let ticket = bell.ticket()
+            var wait = settings.idleWakeUp
+            do {
+                let now = clock()
+                let removed = try await media.removeExpired(now: now)
+                if removed > 0 { logger.info("customers' files past their retention period deleted", metadata: ["count": "\(removed)"]) }
+                if let oldest = try database.oldestKeptMedia() {
+                    wait = min(wait, WorkBell.duration(until: oldest.addingTimeInterval(settings.media.retention), from: now) + .milliseconds(1))
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("could not delete customers' files past their retention period", metadata: ["error": "\(error)"])
+                wait = Self.errorPause
+            }
+            await bell.wait(since: ticket, atMost: wait)
+        }
     }
 
     private func inboxLoop(_ bell: WorkBell) async {

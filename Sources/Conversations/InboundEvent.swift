@@ -14,6 +14,8 @@ public struct InboundMessage: Sendable, Hashable {
     public enum Content: Sendable, Hashable {
         /// Text to answer (typed text, or the title of a tapped button or list row).
         case text(String)
+        /// A file the assistant reads (a photo, a sticker, a document): fetched and read before the turn is answered.
+        case media(InboundMedia)
         /// Media or another kind the assistant cannot read; answered with a polite "text only" reply.
         case unreadable(kind: String)
         /// Recorded but never answered (reactions, system notices).
@@ -56,6 +58,29 @@ public struct InboundMessage: Sendable, Hashable {
         self.timestamp = timestamp
         self.kind = kind
         self.content = content
+    }
+}
+
+/// A file a customer sent, as the channel describes it: fetched later by ``MediaFetching``.
+public struct InboundMedia: Sendable, Hashable {
+    /// What it is to the assistant.
+    public var kind: CustomerMedia.Kind
+    /// The channel's id for the file (WhatsApp's media id).
+    public var channelMediaID: String
+    /// The media type the channel gave, if any.
+    public var mimeType: String?
+    /// The caption the customer typed with it.
+    public var caption: String?
+    /// A document's file name.
+    public var filename: String?
+
+    /// Describes a file.
+    public init(kind: CustomerMedia.Kind, channelMediaID: String, mimeType: String? = nil, caption: String? = nil, filename: String? = nil) {
+        self.kind = kind
+        self.channelMediaID = channelMediaID
+        self.mimeType = mimeType
+        self.caption = caption
+        self.filename = filename
     }
 }
 

@@ -74,3 +74,48 @@ public struct UnmeteredCredits: CreditGate {
     public func settle(_ hold: CreditHold, promptTokens: Int, completionTokens: Int, reference: String, in db: Database) throws -> Int64 { 0 }
     public func release(_ hold: CreditHold) async throws {}
 }
+
+/// What fetching a customer's file gave.
+public enum MediaFetchResult: Sendable, Hashable {
+    /// Its bytes were handed to the sink; the media type the channel gave.
+    case fetched(mimeType: String)
+    /// It cannot be fetched (too large, a type not read, refused by the channel): the customer is told why.
+    case failed(CustomerMedia.Failure, detail: String)
+    /// The channel failed in a way its policy retries (5xx, rate limits, a dropped connection).
+    case retry(detail: String)
+}
+
+/// Fetches the files customers send (the WhatsApp Graph API behind this seam).
+public protocol MediaFetching: Sendable {
+    /// Fetches `media`, refusing types not in `acceptedTypes` and files over `maxBytes` before a byte is fetched when
+    /// the channel says so, and handing the bytes to `sink` as they arrive (it throws to stop: too large, a full disk).
+    func fetch(
+        _ media: CustomerMedia,
+        acceptedTypes: Set<String>,
+        maxBytes: Int,
+        into sink: (Data) throws -> Void
+    ) async -> MediaFetchResult
+    /// The back-off before retry number `attempt` (1-based).
+    func retryDelay(attempt: Int) -> TimeInterval
+}
+
+/// Why a customer's file could not be read.
+public struct MediaReadError: Error, Sendable, Hashable {
+    /// What the customer is told.
+    public var failure: CustomerMedia.Failure
+    /// The technical reason, for the owner.
+    public var detail: String
+
+    /// Creates an error.
+    public init(_ failure: CustomerMedia.Failure, detail: String) {
+        self.failure = failure
+        self.detail = detail
+    }
+}
+
+/// Reads a customer's file into text, where a crash, a hang or a memory blow-up ends that one file (the isolated
+/// document reader behind this seam: OCR for pictures, the document extractors for documents).
+public protocol MediaReading: Sendable {
+    /// Reads the file at `file`, which the channel sent as `kind`.
+    func read(fileAt file: URL, kind: CustomerMedia.Kind) async throws(MediaReadError) -> MediaText
+}

@@ -22,6 +22,8 @@ public struct TurnProcessor: Sendable {
     public let settings: ConversationSettings
     /// Where decisions are logged.
     public let logger: Logger
+    /// Where customers' files are kept (for showing a photo to a model that can see).
+    public let mediaStore: CustomerMediaStore?
 
     /// Creates a processor.
     public init(
@@ -31,8 +33,10 @@ public struct TurnProcessor: Sendable {
         channel: any OutboundChannel,
         sender: OutboxSender,
         settings: ConversationSettings,
-        logger: Logger
+        logger: Logger,
+        mediaStore: CustomerMediaStore? = nil
     ) {
+        self.mediaStore = mediaStore
         self.database = database
         self.answerer = answerer
         self.credits = credits
@@ -51,8 +55,13 @@ public struct TurnProcessor: Sendable {
     ) async throws {
         let started = ContinuousClock.now
         let conversation = claimed.conversation
-        let question = claimed.messages.map(\.text).joined(separator: "\n")
+        let typed = claimed.messages.map(\.text).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
+        let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
+        let files = customerFiles(of: claimed, phrases: phrases)
+        let asked = typed.joined(separator: "\n")
+        // What the answer record says was asked: the customer's words, or what they sent.
+        let question = typed.isEmpty ? files.attachments.map(Self.placeholder).joined(separator: "\n") : asked
         var log = logger
         log[metadataKey: "conversation"] = "\(conversation.id ?? 0)"
 
@@ -105,6 +114,18 @@ public struct TurnProcessor: Sendable {
                 return
             }
         }
+        // Files that could not be used are explained; with nothing else to answer, that is the whole reply.
+        if typed.isEmpty && !files.attachments.contains(where: \.hasContent) {
+            if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
+            try await finishTurn(
+                claimed,
+                replies: files.problems.isEmpty ? [] : [files.problems.joined(separator: "\n\n")],
+                now: now,
+                sendClock: sendClock
+            )
+            log.info("turn answered", metadata: ["outcome": "file_not_usable"])
+            return
+        }
         // The read receipt goes out while the answer is being written (it is awaited before the reply is queued, so it
         // still reaches WhatsApp first).
         async let readReceipt: Void = {
@@ -120,15 +141,23 @@ public struct TurnProcessor: Sendable {
             )
         }
         let answer = try await answerer.answer(
-            question,
+            asked,
             agent: agent,
             context: AnswerContext(
                 history: history,
                 unansweredInARow: conversation.consecutiveUnanswered,
                 handoffAfterUnanswered: settings.unansweredBeforeHandoff,
-                budget: budget
+                budget: budget,
+                attachments: files.attachments
             )
         )
+        // A caption the documents do not cover was about the file that could not be used: saying why is the answer.
+        if answer.outcome == .unanswered && !files.problems.isEmpty {
+            await readReceipt
+            try await finishTurn(claimed, replies: [files.problems.joined(separator: "\n\n")], now: now, sendClock: sendClock)
+            log.info("turn answered", metadata: ["outcome": "file_not_usable"])
+            return
+        }
         if let failure = answer.modelFailure {
             log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(failure)"])
         }
@@ -161,7 +190,7 @@ public struct TurnProcessor: Sendable {
         let hold = budget.hold
         try await finish(
             AnswerRecord.Outcome(answer.outcome),
-            text: answer.text,
+            text: (files.problems + [answer.text]).joined(separator: "\n\n"),
             passages: answer.passages,
             promptTokens: answer.generated?.promptTokens ?? 0,
             completionTokens: answer.generated?.completionTokens ?? 0,
@@ -175,6 +204,83 @@ public struct TurnProcessor: Sendable {
                 reference: reference,
                 in: db
             )
+        }
+    }
+}
+
+extension TurnProcessor {
+    /// Ends a turn with `replies` and no answer record (nothing was answered: a file could not be used), sending the
+    /// first at once as an answered turn does.
+    func finishTurn(_ claimed: ClaimedTurn, replies: [String], now: @escaping @Sendable () -> Date, sendClock: (@Sendable () -> Date)?) async throws {
+        let sending = try await database.finishTurn(
+            claimed,
+            answer: nil,
+            replies: replies.flatMap(channel.prepare),
+            now: now(),
+            claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)())
+        )
+        if let sending { _ = try await sender.send(sending, now: sendClock ?? now) }
+    }
+
+    /// A turn's files as the answer sees them, and a sentence for each one that could not be used.
+    struct CustomerFiles {
+        var attachments: [CustomerAttachment] = []
+        var problems: [String] = []
+    }
+
+    func customerFiles(of claimed: ClaimedTurn, phrases: Phrases) -> CustomerFiles {
+        var files = CustomerFiles()
+        for message in claimed.messages {
+            guard let id = message.id, let media = claimed.media[id] else { continue }
+            switch media.state {
+            case .read:
+                let attachment = CustomerAttachment(
+                    kind: media.isPicture ? .picture : .document,
+                    name: media.filename,
+                    text: media.text ?? "",
+                    confidence: media.confidence,
+                    pageCount: media.pageCount,
+                    imageURL: media.isPicture ? pictureURL(media) : nil
+                )
+                if attachment.hasContent {
+                    files.attachments.append(attachment)
+                } else {
+                    files.problems.append(phrases.pictureWithoutText)
+                }
+            case .failed:
+                files.problems.append(Self.sentence(for: media.failure ?? .unreadable, phrases: phrases, limit: settings.media.maxBytes))
+            case .pending, .fetching:
+                continue  // never claimed so; a file settled meanwhile is for the next turn's reader
+            }
+        }
+        return files
+    }
+
+    /// The picture as a `data:` URL when the model is shown pictures and the file is still kept and small enough.
+    func pictureURL(_ media: CustomerMedia) -> String? {
+        guard settings.media.showsPicturesToModel, let store = mediaStore, media.isKept, let id = media.id,
+            let bytes = media.byteCount, bytes <= settings.media.maxPictureBytesForModel,
+            let data = try? Data(contentsOf: store.url(forMediaID: id))
+        else { return nil }
+        return "data:\(media.mimeType ?? "image/jpeg");base64,\(data.base64EncodedString())"
+    }
+
+    /// What the customer is told about a file that could not be used.
+    static func sentence(for failure: CustomerMedia.Failure, phrases: Phrases, limit: Int) -> String {
+        switch failure {
+        case .tooLarge:
+            return phrases.mediaTooLarge.replacingOccurrences(of: "%@", with: "\(max(1, limit >> 20)) MB")
+        case .unsupportedType: return phrases.mediaUnsupported
+        case .unreadable: return phrases.mediaUnreadable
+        case .unavailable, .notStored: return phrases.mediaUnavailable
+        }
+    }
+
+    /// What the answer record says was asked when the customer sent only files.
+    static func placeholder(_ attachment: CustomerAttachment) -> String {
+        switch attachment.kind {
+        case .picture: "[foto]"
+        case .document: "[documento" + (attachment.name.map { " \($0)" } ?? "") + "]"
         }
     }
 }

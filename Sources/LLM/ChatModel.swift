@@ -23,11 +23,24 @@ public struct ChatMessage: Sendable, Codable, Hashable {
     public var role: ChatRole
     /// Its text.
     public var content: String
+    /// Images shown with it, as URLs (`data:image/jpeg;base64,…` for a customer's photo). Sent as OpenAI's
+    /// `image_url` content parts, so only to a model that can see (`[llm] vision`).
+    public var imageURLs: [String]
 
-    /// A message with a role and text.
-    public init(role: ChatRole, content: String) {
+    /// A message with a role, text and, for a model that can see, images.
+    public init(role: ChatRole, content: String, imageURLs: [String] = []) {
         self.role = role
         self.content = content
+        self.imageURLs = imageURLs
+    }
+
+    private enum CodingKeys: String, CodingKey { case role, content, imageURLs }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        role = try container.decode(ChatRole.self, forKey: .role)
+        content = try container.decode(String.self, forKey: .content)
+        imageURLs = try container.decodeIfPresent([String].self, forKey: .imageURLs) ?? []
     }
 
     /// A system message.
@@ -82,8 +95,12 @@ public struct TokenUsage: Sendable, Hashable, Codable {
 
     /// A rough prompt token count: the messages' text plus a few tokens of framing each.
     public static func estimatePromptTokens(_ messages: [ChatMessage]) -> Int {
-        messages.reduce(3) { $0 + 4 + estimateTokens($1.content) }
+        messages.reduce(3) { $0 + 4 + estimateTokens($1.content) + $1.imageURLs.count * imageTokens }
     }
+
+    /// What one image costs a model that can see, roughly (OpenAI bills a low-detail image at 85 tokens and a
+    /// high-detail one at up to about 1,100): the middle of that, for estimates only.
+    public static let imageTokens = 765
 }
 
 /// The model's reply and what it cost.

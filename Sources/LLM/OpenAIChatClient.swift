@@ -313,6 +313,29 @@ public struct OpenAIChatClient: ChatModel {
         struct Message: Encodable {
             let role: String
             let content: String
+            let imageURLs: [String]
+
+            enum CodingKeys: String, CodingKey { case role, content }
+
+            /// Plain text as a string; with images, OpenAI's content parts: the text, then one `image_url` part each.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(role, forKey: .role)
+                if imageURLs.isEmpty {
+                    try container.encode(content, forKey: .content)
+                } else {
+                    let parts =
+                        [ContentPart(type: "text", text: content, image_url: nil)]
+                        + imageURLs.map { ContentPart(type: "image_url", text: nil, image_url: .init(url: $0)) }
+                    try container.encode(parts, forKey: .content)
+                }
+            }
+        }
+        struct ContentPart: Encodable {
+            struct ImageURL: Encodable { let url: String }
+            let type: String
+            let text: String?
+            let image_url: ImageURL?
         }
         let model: String
         let messages: [Message]
@@ -341,7 +364,7 @@ public struct OpenAIChatClient: ChatModel {
     func encodeBody(_ request: ChatRequest) throws(LLMError) -> [UInt8] {
         let body = RequestBody(
             model: configuration.model,
-            messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
+            messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content, imageURLs: $0.imageURLs) },
             temperature: request.temperature,
             maxTokens: request.maxTokens,
             maxTokensField: configuration.maxTokensField

@@ -140,6 +140,7 @@ public struct AppDatabase: Sendable {
                 t.add(column: "progressTotal", .integer)
             }
         }
+        registerCustomerMediaSchema(&migrator)
         return migrator
     }
 }

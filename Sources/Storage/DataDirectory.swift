@@ -11,6 +11,7 @@ import Glibc
 /// <root>/originals/ab/abcd…   uploaded files by SHA-256, never modified
 /// <root>/index/               vector index files (rebuildable)
 /// <root>/models/              local embedding model files
+/// <root>/media/<id>           files customers sent, kept for the retention period
 /// <root>/tmp/                 uploads in progress
 /// ```
 public struct DataDirectory: Sendable, Hashable {
@@ -30,6 +31,8 @@ public struct DataDirectory: Sendable, Hashable {
     public var index: URL { root.appendingPathComponent("index", isDirectory: true) }
     /// Where local models are looked for first.
     public var models: URL { root.appendingPathComponent("models", isDirectory: true) }
+    /// Files customers sent in conversations, each under its media record's id.
+    public var media: URL { root.appendingPathComponent("media", isDirectory: true) }
     /// Scratch space for uploads in progress (same file system as `originals`, so finished files are renamed in).
     public var temporary: URL { root.appendingPathComponent("tmp", isDirectory: true) }
     /// The key that seals secrets stored in the database.
@@ -40,7 +43,7 @@ public struct DataDirectory: Sendable, Hashable {
     /// Creates the directory tree (owner-only permissions).
     public func create() throws {
         let manager = FileManager.default
-        for directory in [root, originals, index, models, temporary] {
+        for directory in [root, originals, index, models, media, temporary] {
             try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
     }

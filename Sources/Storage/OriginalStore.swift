@@ -70,6 +70,51 @@ public struct OriginalStore: Sendable {
     }
 }
 
+/// Files customers sent in conversations (photos, documents), each under the id of its media record, kept for the
+/// retention period and then removed. Unlike originals they are not shared: two customers sending the same photo have
+/// two files, each removed on its own date.
+public struct CustomerMediaStore: Sendable {
+    /// The data directory whose `media/` and `tmp/` are used.
+    public let directory: DataDirectory
+
+    /// Creates the store.
+    public init(directory: DataDirectory) {
+        self.directory = directory
+    }
+
+    /// Where the file of media record `id` lives.
+    public func url(forMediaID id: Int64) -> URL {
+        directory.media.appendingPathComponent(String(id))
+    }
+
+    /// Starts receiving a download into the temporary area, within `limit` bytes.
+    public func stage(limit: Int) throws -> UploadStager {
+        try UploadStager(directory: directory.temporary, limit: limit)
+    }
+
+    /// Moves a finished download into place for media record `id` (replacing what an interrupted attempt left). On
+    /// failure the temporary file is deleted; a full or read-only disk is reported as ``StorageError``.
+    public func keep(_ download: StagedUpload, forMediaID id: Int64) throws -> URL {
+        let destination = url(forMediaID: id)
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: directory.media, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if manager.fileExists(atPath: destination.path) { try manager.removeItem(at: destination) }
+            try manager.moveItem(at: download.file, to: destination)
+        } catch {
+            try? manager.removeItem(at: download.file)
+            throw StorageError(error) ?? error
+        }
+        try? manager.setAttributes([.posixPermissions: 0o400], ofItemAtPath: destination.path)
+        return destination
+    }
+
+    /// Deletes the file of media record `id`, if present.
+    public func remove(mediaID id: Int64) {
+        try? FileManager.default.removeItem(at: url(forMediaID: id))
+    }
+}
+
 /// A file written to the temporary area, with its digest and size.
 public struct StagedUpload: Sendable, Hashable {
     /// The temporary file.

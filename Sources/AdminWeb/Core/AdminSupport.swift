@@ -117,7 +117,8 @@ public enum AdminSecurityHeaders {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
     static func apply(to headers: inout HTTPFields, milliseconds: Double) {
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        // A response with a stricter policy of its own (a customer's file: `sandbox`) keeps it.
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = contentSecurityPolicy }
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

@@ -69,6 +69,7 @@ extension ConversationsPages {
         let chunkIDs = answers.values.flatMap { $0.citedSources.map(\.chunkID) }
         let passages = try database.passageSources(chunkIDs: chunkIDs)
         let pageWord = admin.text("documents_page_abbreviation", context)
+        let files = try database.customerMedia(forMessages: shown.filter { $0.direction == "in" }.compactMap(\.id))
         var answerShown = Set<Int64>()
         let rows = shown.map { message -> [String: Any] in
             var row: [String: Any] = [
@@ -78,6 +79,9 @@ extension ConversationsPages {
                 "statusLabel": statusLabel(message, admin: admin, context: context),
                 "failed": message.status == "failed",
             ]
+            if let id = message.id, let media = files[id] {
+                row["media"] = mediaRow(media, conversationID: conversation.id!, admin: admin, context: context)
+            }
             // A reply split into several messages shows its sources once, under the first part.
             if message.author == "assistant", let turn = message.turnId, let answer = answers[turn], answerShown.insert(turn).inserted {
                 row["outcome"] = admin.text("conversations_outcome_\(answer.outcome.rawValue)", context)
@@ -121,5 +125,59 @@ extension ConversationsPages {
             "maxReply": String(maxReply),
         ]) { _, new in new }
         return admin.renderer.page("conversation", titleKey: "conversations_thread_title", data: PageSupport.compact(data), context: context)
+    }
+
+    /// A customer's file beside its message: the picture or a link while it is kept, what was read from it, or why it
+    /// could not be used.
+    static func mediaRow(_ media: CustomerMedia, conversationID: Int64, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
+        let url = media.isKept ? "/admin/conversations/\(conversationID)/media/\(media.id ?? 0)" : ""
+        var row: [String: Any] = [
+            "kindLabel": admin.text("conversations_media_\(media.kind.rawValue)", context),
+            "name": media.filename ?? "",
+            "url": url,
+            "pictureURL": media.isPicture ? url : "",
+            "removed": media.removedAt != nil,
+        ]
+        switch media.state {
+        case .pending, .fetching:
+            row["stateLabel"] = admin.text("conversations_media_reading", context)
+        case .read:
+            let text = media.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            row["understood"] = PageSupport.snippet(text, limit: 1200)
+            row["stateLabel"] =
+                text.isEmpty
+                ? admin.text("conversations_media_no_text", context)
+                : admin.text(
+                    media.textSource == "ocr" ? "conversations_media_read_ocr" : "conversations_media_read_document",
+                    context,
+                    [
+                        "confidence": media.confidence.map { String(Int(($0 * 100).rounded())) } ?? "—",
+                        "pages": media.pageCount.map(String.init) ?? "—",
+                    ]
+                )
+        case .failed:
+            row["failed"] = true
+            row["stateLabel"] = admin.text("conversations_media_failed_\(media.failure?.rawValue ?? "unreadable")", context)
+            row["detail"] = media.failureDetail ?? ""
+        }
+        return PageSupport.compact(row)
+    }
+
+    /// A customer's file, while it is kept: pictures shown inline, anything else downloaded; never run by the browser.
+    static func mediaFile(_ context: AdminRequestContext, admin: AdminWeb) throws -> Response {
+        let conversation = try find(context, admin: admin)
+        guard let mediaID = context.parameters.get("media", as: Int64.self), let store = admin.environment.conversations.media?.store,
+            let media = try admin.environment.database.customerMedia(id: mediaID), media.conversationId == conversation.id, media.isKept,
+            let data = try? Data(contentsOf: store.url(forMediaID: mediaID))
+        else { throw AdminError.notFound }
+        let pictures: Set<String> = ["image/jpeg", "image/png", "image/webp"]
+        let type = media.mimeType.flatMap { pictures.contains($0) ? $0 : nil }
+        var headers = HTTPFields()
+        headers[.contentType] = type ?? "application/octet-stream"
+        headers[.cacheControl] = "private, no-store"
+        headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
+        let name = (media.filename ?? "arquivo-\(mediaID)").filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
+        headers[.contentDisposition] = type != nil ? "inline" : "attachment; filename=\"\(name.isEmpty ? "arquivo" : name)\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 }

@@ -26,6 +26,7 @@ enum ConversationsPages: AdminPageModule {
         routes.get("conversations/{id}") { request, context in try thread(request, context: context, admin: admin) }
         routes.get("conversations/{id}/messages.json") { request, context in try poll(request, context: context, admin: admin) }
         routes.get("conversations/{id}/events") { request, context in try events(request, context: context, admin: admin) }
+        routes.get("conversations/{id}/media/{media}") { _, context in try mediaFile(context, admin: admin) }
         routes.post("conversations/{id}/takeover") { _, context, _ in
             let conversation = try find(context, admin: admin)
             _ = try await admin.environment.conversations.takeOver(conversationID: conversation.id!)

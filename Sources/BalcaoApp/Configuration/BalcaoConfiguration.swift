@@ -69,6 +69,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var model: String?
         /// Request timeout.
         public var timeoutSeconds = 60.0
+        /// The model can see pictures (OpenAI `image_url` content): customers' photos are shown to it with their text.
+        public var vision = false
     }
 
     /// The WhatsApp Cloud API.
@@ -162,6 +164,16 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         }
     }
 
+    /// Photos, stickers and documents customers send in conversations.
+    public struct Media: Sendable, Hashable {
+        /// Fetch and read them; when off they get the "text only" reply.
+        public var enabled = true
+        /// The largest file fetched, in MiB.
+        public var maxMB = 20
+        /// Days a fetched file is kept before it is deleted (what was read from it stays with the conversation).
+        public var retentionDays = 30.0
+    }
+
     /// The HTTP server.
     public var server = Server()
     /// Storage and ingestion.
@@ -182,6 +194,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var admin = Admin()
     /// OCR of scans and images.
     public var ocr = OCR()
+    /// Customers' files.
+    public var media = Media()
 
     /// The embedded defaults.
     public init() {}
@@ -207,7 +221,7 @@ extension BalcaoConfiguration {
             "extractor_executable",
         ],
         "embedding": ["provider", "model_path", "base_url", "api_key", "model", "dimension", "threads"],
-        "llm": ["base_url", "api_key", "model", "timeout_seconds"],
+        "llm": ["base_url", "api_key", "model", "timeout_seconds", "vision"],
         "whatsapp": [
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
             "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds",
@@ -220,6 +234,7 @@ extension BalcaoConfiguration {
         "log": ["format"],
         "admin": ["web_root", "secure_cookies", "session_hours"],
         "ocr": ["enabled", "languages", "page_timeout_seconds", "data_path"],
+        "media": ["enabled", "max_mb", "retention_days"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -328,6 +343,10 @@ extension BalcaoConfiguration {
         }
         ocr.pageTimeoutSeconds = try reader.integer("ocr.page_timeout_seconds", in: 1...3600) ?? ocr.pageTimeoutSeconds
         ocr.dataPath = reader.string("ocr.data_path")
+        llm.vision = try reader.boolean("llm.vision") ?? llm.vision
+        media.enabled = try reader.boolean("media.enabled") ?? media.enabled
+        media.maxMB = try reader.integer("media.max_mb", in: 1...100) ?? media.maxMB
+        media.retentionDays = try reader.double("media.retention_days") ?? media.retentionDays
     }
 
     private struct ValueReader {
@@ -337,6 +356,12 @@ extension BalcaoConfiguration {
         /// An error about one setting, preceded by where that setting came from (when known).
         func problem(_ key: String, _ message: String) -> ConfigurationError {
             ConfigurationError(description: origins[key].map { "\($0): \(message)" } ?? message)
+        }
+
+        func boolean(_ key: String) throws -> Bool? {
+            guard let text = string(key) else { return nil }
+            guard let value = Bool(text) else { throw problem(key, "\(key) must be true or false, not \"\(text)\"") }
+            return value
         }
 
         func string(_ key: String) -> String? {

@@ -113,3 +113,42 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Files customers send (photos, stickers, documents): each is fetched from the channel, kept in `media/` for the
+    /// retention period, read (OCR or the document extractors) in the isolated reader, and its text given to the turn
+    /// it belongs to, which waits for it.
+    static func registerCustomerMediaSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v3: media customers send") { db in
+            try db.create(table: "customerMedia") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("conversation", onDelete: .cascade).notNull()
+                t.belongsTo("message", onDelete: .cascade).notNull().unique()
+                t.belongsTo("turn", onDelete: .setNull)
+                t.column("kind", .text).notNull()
+                t.column("channelMediaID", .text).notNull()
+                t.column("declaredMimeType", .text)
+                t.column("filename", .text)
+                // pending → fetching → read | failed; a read file is removed after the retention period (removedAt).
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("failure", .text)
+                t.column("failureDetail", .text)
+                t.column("mimeType", .text)
+                t.column("byteCount", .integer)
+                t.column("sha256", .text)
+                t.column("text", .text)
+                t.column("textSource", .text)
+                t.column("confidence", .double)
+                t.column("pageCount", .integer)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("removedAt", .datetime)
+            }
+            try db.execute(sql: "CREATE INDEX customerMedia_pending_due ON customerMedia(nextAttemptAt, id) WHERE state = 'pending'")
+            try db.execute(sql: "CREATE INDEX customerMedia_open_turn ON customerMedia(turnId) WHERE state IN ('pending', 'fetching')")
+            try db.execute(sql: "CREATE INDEX customerMedia_kept ON customerMedia(createdAt) WHERE byteCount IS NOT NULL AND removedAt IS NULL")
+        }
+    }
+}

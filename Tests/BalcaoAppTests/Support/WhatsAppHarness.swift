@@ -103,6 +103,25 @@ final class WhatsAppHarness: Sendable {
         ])
     }
 
+    /// A photo, sticker or document message webhook, as Meta sends it (`image: {id, mime_type, sha256, caption}`).
+    static func mediaWebhook(
+        _ type: String,
+        mediaID: String,
+        mimeType: String,
+        caption: String? = nil,
+        filename: String? = nil,
+        from customer: String = "5511999990001",
+        id: String = "wamid.\(UUID().uuidString)"
+    ) -> Data {
+        var media: [String: Any] = ["id": mediaID, "mime_type": mimeType, "sha256": "ignored-by-the-daemon"]
+        if let caption { media["caption"] = caption }
+        if let filename { media["filename"] = filename }
+        return envelope([
+            "contacts": [["profile": ["name": "Maria"], "wa_id": customer]],
+            "messages": [["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": type, type: media]],
+        ])
+    }
+
     /// A status webhook for one of our messages.
     static func statusWebhook(messageID: String, status: String, recipient: String = "5511999990001") -> Data {
         envelope([
