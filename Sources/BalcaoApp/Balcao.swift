@@ -7,6 +7,7 @@ import Foundation
 public import Ingestion
 import LLM
 public import Logging
+import OCR
 public import Retrieval
 public import Storage
 import WhatsApp
@@ -132,9 +133,17 @@ public struct Balcao: Sendable {
         settings.media.maxBytes = configuration.media.maxMB << 20
         settings.media.retention = configuration.media.retentionDays * 86_400
         settings.media.showsPicturesToModel = configuration.llm.vision
-        // Customers' files are read by the knowledge base's isolated reader, with sections kept whole.
+        // Customers' files are read by the knowledge base's isolated reader, with sections kept whole, and at most
+        // 10 scanned pages each: a customer's 300-page scan must not hold the one media worker for hours.
+        var customerOCR = configuration.ocr.settings
+        customerOCR?.maximumPages = 10
         let mediaReader = CustomerMediaReader(
-            reader: documentReader(configuration: configuration, logger: logger, chunker: Chunker(maxTokens: 1_000_000, overlapTokens: 0))
+            reader: documentReader(
+                configuration: configuration,
+                logger: logger,
+                chunker: Chunker(maxTokens: 1_000_000, overlapTokens: 0),
+                ocr: customerOCR
+            )
         )
         var conversations = ConversationsService(
             database: database,
@@ -170,7 +179,13 @@ public struct Balcao: Sendable {
 
     /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is
     /// known: a test runner that did not name one).
-    static func documentReader(configuration: BalcaoConfiguration, logger: Logger, chunker: Chunker = Chunker()) -> any DocumentReading {
+    static func documentReader(
+        configuration: BalcaoConfiguration,
+        logger: Logger,
+        chunker: Chunker = Chunker(),
+        ocr: OCRSettings?? = .none
+    ) -> any DocumentReading {
+        let ocr = ocr ?? configuration.ocr.settings
         let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
         let storage = configuration.storage
         let executable =
@@ -178,7 +193,7 @@ public struct Balcao: Sendable {
             ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
         guard let executable else {
             logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
-            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: configuration.ocr.settings), chunker: chunker)
+            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: ocr), chunker: chunker)
         }
         let limits = IsolatedDocumentReader.Limits(
             timeout: .seconds(storage.extractionTimeoutSeconds),
@@ -188,7 +203,7 @@ public struct Balcao: Sendable {
             executable: executable,
             limits: limits,
             extraction: extraction,
-            ocr: configuration.ocr.settings,
+            ocr: ocr,
             chunker: chunker
         )
     }

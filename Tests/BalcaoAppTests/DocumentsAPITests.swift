@@ -100,6 +100,24 @@ struct DocumentsAPITests {
         }
     }
 
+    @Test("a scan is indexed through OCR, and the document says how many pages OCR read and how sure it was")
+    func scanShowsOCR() async throws {
+        let daemon = try TestDaemon()
+        let app = try buildApplication(daemon.balcao)
+        try await app.test(.live) { client in
+            let scan = try Data(contentsOf: SharedFixtures.corpus("pdf/docling_ocr_test_scanned.pdf"))
+            let created = try await upload(client, daemon: daemon, filename: "digitalizado.pdf", contents: scan)
+            let id = try #require(try json(created)["id"] as? Int)
+            let final = try await waitUntilFinal(client, daemon: daemon, id: id)
+            #expect(final["status"] as? String == "indexed")
+            let ocr = try #require(final["ocr"] as? [String: Any])
+            #expect(ocr["pages"] as? Int == 1)
+            let confidence = try #require(ocr["confidence"] as? Double)
+            #expect(confidence > 0.6 && confidence <= 1)
+            #expect(ocr["low_confidence_pages"] as? [Int] == [])
+        }
+    }
+
     @Test("requests without the token, or with a wrong one, get 401 and change nothing")
     func authentication() async throws {
         let daemon = try TestDaemon()

@@ -57,6 +57,13 @@ extension Components.Schemas.Document {
             reason: document.reason,
             pages: document.pages,
             chunks: document.chunks,
+            ocr: document.ocrConfidence.map { confidence in
+                Components.Schemas.DocumentOCR(
+                    pages: document.ocrPages?.count ?? 0,
+                    confidence: confidence,
+                    lowConfidencePages: document.lowConfidencePages
+                )
+            },
             createdAt: document.createdAt,
             updatedAt: document.updatedAt
         )
