@@ -80,6 +80,8 @@ public struct ConversationChanges: Sendable, Hashable {
     public var messages: [ConversationMessage]
     /// The conversation now.
     public var conversation: Conversation
+    /// The files those messages carried, by message id.
+    public var media: [Int64: CustomerMedia] = [:]
 }
 
 extension AppDatabase {
@@ -184,7 +186,8 @@ extension AppDatabase {
                 request = request.filter(Column("id") > afterID)
             }
             let messages = try request.order(Column("id")).limit(500).fetchAll(db)
-            return ConversationChanges(messages: messages, conversation: conversation)
+            let media = try customerMedia(forMessages: messages.filter { $0.direction == "in" }.compactMap(\.id), db: db)
+            return ConversationChanges(messages: messages, conversation: conversation, media: media)
         }
     }
 

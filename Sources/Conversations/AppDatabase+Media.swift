@@ -116,6 +116,8 @@ extension AppDatabase {
             }
             media.updatedAt = now
             try media.update(db)
+            // The message changes with its file: a live thread shows what became of it.
+            try db.cachedStatement(sql: "UPDATE message SET updatedAt = ? WHERE id = ?").execute(arguments: [now, media.messageId])
             if media.state != .pending, let turnID = media.turnId {
                 // The turn waited for this file: touching it rings the turn workers' bell.
                 try db.cachedStatement(sql: "UPDATE turn SET updatedAt = ? WHERE id = ?").execute(arguments: [now, turnID])

@@ -74,6 +74,17 @@ struct AdminMediaTests {
             // The failed document was not kept: no link to it.
             #expect(!page.contains("/media/\(document)\""))
 
+            // The live view's JSON says what became of each file.
+            let changes = try await browser.get("/admin/conversations/\(fixture.conversationID)/messages.json")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: changes.body)) as? [String: Any])
+            let labels = (object["messages"] as? [[String: Any]] ?? []).compactMap { $0["media_label"] as? String }.filter { !$0.isEmpty }
+            #expect(
+                labels == [
+                    "Foto · lido por OCR · confiança 91 %",
+                    "Documento · contrato <i>final</i>.pdf · não usado: danificado, protegido ou diferente do que diz ser",
+                ]
+            )
+
             let file = try await browser.get(url)
             #expect(file.status == .ok)
             #expect(Data(buffer: file.body) == Self.picture)

@@ -21,7 +21,7 @@
       var name = fields[i].getAttribute('data-field');
       var value = message[name];
       fields[i].textContent = value === undefined || value === null ? '' : String(value);
-      if (name === 'status_label') { fields[i].hidden = !value; }
+      if (name === 'status_label' || name === 'media_label') { fields[i].hidden = !value; }
     }
   }
 

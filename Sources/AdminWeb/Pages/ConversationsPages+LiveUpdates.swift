@@ -34,7 +34,7 @@ extension ConversationsPages {
         }
         return .json(
             ChangesJSON(
-                messages: changes.messages.map { MessageJSON($0, admin: admin, context: context) },
+                messages: changes.messages.map { MessageJSON($0, media: $0.id.flatMap { changes.media[$0] }, admin: admin, context: context) },
                 conversation: state(changes.conversation, admin: admin, context: context)
             )
         )
@@ -70,7 +70,8 @@ extension ConversationsPages {
                 for message in changes.messages {
                     after = max(after, message.id ?? 0)
                     since = max(since ?? message.updatedAt, message.updatedAt)
-                    let json = try JSONEncoder().encode(MessageJSON(message, admin: admin, context: context))
+                    let media = message.id.flatMap { changes.media[$0] }
+                    let json = try JSONEncoder().encode(MessageJSON(message, media: media, admin: admin, context: context))
                     buffer.writeString("id: \(after)\nevent: message\ndata: ")
                     buffer.writeBytes(json)
                     buffer.writeString("\n\n")

@@ -17,16 +17,18 @@ extension ConversationsPages {
         var text: String
         var time: String
         var statusLabel: String
+        var mediaLabel: String
         var updatedAt: String
 
         enum CodingKeys: String, CodingKey {
             case id, direction, author, text, time
             case authorLabel = "author_label"
             case statusLabel = "status_label"
+            case mediaLabel = "media_label"
             case updatedAt = "updated_at"
         }
 
-        init(_ message: ConversationMessage, admin: AdminWeb, context: AdminRequestContext) {
+        init(_ message: ConversationMessage, media: CustomerMedia? = nil, admin: AdminWeb, context: AdminRequestContext) {
             id = message.id ?? 0
             direction = message.direction
             author = message.author
@@ -34,6 +36,13 @@ extension ConversationsPages {
             text = message.text
             time = PageSupport.dateTime(message.createdAt, context)
             statusLabel = ConversationsPages.statusLabel(message, admin: admin, context: context)
+            mediaLabel =
+                media.map { media in
+                    let row = ConversationsPages.mediaRow(media, conversationID: message.conversationId, admin: admin, context: context)
+                    return [row["kindLabel"], row["name"], row["stateLabel"]].compactMap { $0 as? String }.filter { !$0.isEmpty }.joined(
+                        separator: " · "
+                    )
+                } ?? ""
             updatedAt = PageSupport.iso(message.updatedAt)
         }
     }
