@@ -67,9 +67,23 @@ let package = Package(
             dependencies: ["CTesseract"],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CAudio",
+            pkgConfig: "opusfile",
+            providers: [.apt(["libopusfile-dev", "libspeexdsp-dev"])]
+        ),
+        // whisper.cpp has no Debian package: scripts/fetch-whisper.sh (run by `make setup`) builds it static into
+        // .build-whisper/prefix, whose headers the module map includes and whose libraries are linked into balcao.
+        .systemLibrary(name: "CWhisper"),
+        .target(
+            name: "Speech",
+            dependencies: ["CAudio", "CWhisper"],
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-L\(Context.packageDirectory)/.build-whisper/prefix/lib"])]
+        ),
         .target(
             name: "Extraction",
-            dependencies: ["CPoppler", "OCR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CPoppler", "OCR", "Speech", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
 
@@ -103,7 +117,7 @@ let package = Package(
         .target(
             name: "Ingestion",
             dependencies: [
-                "Extraction", "Embedding", "OCR", "Storage", "CSpawn",
+                "Extraction", "Embedding", "OCR", "Speech", "Storage", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -181,7 +195,7 @@ let package = Package(
         .target(
             name: "BalcaoApp",
             dependencies: [
-                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "OCR",
+                "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "OCR", "Speech",
                 "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

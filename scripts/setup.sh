@@ -19,6 +19,11 @@ packages=(
   tesseract-ocr-eng
   tesseract-ocr-osd
   tesseract-ocr         # the tesseract command line: the OCR benchmark's anchor
+  libopusfile-dev       # voice notes: OGG/Opus decoding
+  libspeexdsp-dev       # voice notes: resampling to 16 kHz
+  cmake                 # builds whisper.cpp (speech to text), which Debian does not package
+  espeak-ng             # speech tests and benchmark: synthesized Portuguese questions
+  opus-tools            # opusenc: those questions as real OGG/Opus voice notes
   python3-venv          # benchmark and scoring helpers
   python3-pip
   chromium              # browser tests (headless, driven by Python Playwright)
@@ -44,6 +49,11 @@ command -v swift >/dev/null || { echo "Swift 6 is required: install the Swift to
 if [ -f scripts/fetch-model.sh ]; then
   bash scripts/fetch-model.sh "${BALCAO_MODEL_DIR:-balcao-data/models}"
 fi
+
+# Voice notes: whisper.cpp built once into .build-whisper/prefix (static, linked into balcao), and the multilingual
+# Whisper base model converted to whisper.cpp's format, both verified by SHA-256.
+bash scripts/fetch-whisper.sh
+bash scripts/fetch-speech-model.sh "${BALCAO_MODEL_DIR:-balcao-data/models}"
 
 # Browser tests and admin benchmark: Python Playwright (its bundled driver needs no npm) and pytest, pinned in
 # Tests/Browser/requirements.txt, in .venv-browser/. Reinstalled only when the requirements file changed.

@@ -18,6 +18,10 @@ public struct Phrases: Sendable, Hashable {
     public var mediaUnavailable: String
     /// Sent for a photo without text, when the model cannot see pictures.
     public var pictureWithoutText: String
+    /// Sent for a recording longer than the limit (`%@`: the limit, e.g. "3 minutos").
+    public var recordingTooLong: String
+    /// Sent for a recording in which no words were understood.
+    public var recordingNotUnderstood: String
     /// Introduces an answer quoted from the documents (no language model available).
     public var extractiveIntro: String
     /// Names a page in a citation.
@@ -40,6 +44,8 @@ public struct Phrases: Sendable, Hashable {
         mediaUnreadable: "Não consegui abrir o arquivo que você enviou: ele parece estar danificado ou protegido por senha.",
         mediaUnavailable: "Não consegui baixar o arquivo que você enviou. Pode enviar de novo?",
         pictureWithoutText: "Não consegui ler nenhum texto na imagem que você enviou. Pode me descrever o que precisa?",
+        recordingTooLong: "Seu áudio é longo demais para mim (o limite é %@). Pode mandar um áudio mais curto ou escrever sua pergunta?",
+        recordingNotUnderstood: "Não consegui entender o áudio que você mandou. Pode repetir ou escrever sua pergunta?",
         extractiveIntro: "Encontrei isto nos nossos documentos:",
         page: "p."
     )
@@ -55,6 +61,8 @@ public struct Phrases: Sendable, Hashable {
         mediaUnreadable: "I couldn't open the file you sent: it seems to be damaged or protected by a password.",
         mediaUnavailable: "I couldn't download the file you sent. Could you send it again?",
         pictureWithoutText: "I couldn't read any text in the picture you sent. Could you describe what you need?",
+        recordingTooLong: "Your voice message is too long for me (the limit is %@). Could you send a shorter one or type your question?",
+        recordingNotUnderstood: "I couldn't understand the voice message you sent. Could you repeat it or type your question?",
         extractiveIntro: "Here is what I found in our documents:",
         page: "p."
     )

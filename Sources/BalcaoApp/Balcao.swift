@@ -9,6 +9,7 @@ import LLM
 public import Logging
 import OCR
 public import Retrieval
+import Speech
 public import Storage
 import WhatsApp
 
@@ -137,17 +138,25 @@ public struct Balcao: Sendable {
         // 10 scanned pages each: a customer's 300-page scan must not hold the one media worker for hours.
         var customerOCR = configuration.ocr.settings
         customerOCR?.maximumPages = 10
-        let mediaReader = CustomerMediaReader(
-            reader: documentReader(
+        let speech = speechSettings(configuration: configuration, directory: directory, logger: logger)
+        settings.media.transcribesRecordings = speech != nil
+        settings.media.maximumRecordingSeconds = configuration.speech.maxSeconds
+        let mediaReader = CustomerMediaReader { [configuration, logger, customerOCR] language in
+            documentReader(
                 configuration: configuration,
                 logger: logger,
                 chunker: Chunker(maxTokens: 1_000_000, overlapTokens: 0),
-                ocr: customerOCR
+                ocr: customerOCR,
+                speech: speech.map { speech in
+                    var speech = speech
+                    speech.language = language
+                    return speech
+                }
             )
-        )
+        }
         var conversations = ConversationsService(
             database: database,
-            decoder: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled),
+            decoder: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled, readsRecordings: settings.media.enabled && speech != nil),
             answerer: answerer,
             credits: gate,
             channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics),
@@ -177,13 +186,34 @@ public struct Balcao: Sendable {
         )
     }
 
+    /// The local speech-to-text settings: `nil` when `[speech] provider` is `none`, or the model is missing (voice notes
+    /// then get the "text only" reply).
+    static func speechSettings(configuration: BalcaoConfiguration, directory: DataDirectory, logger: Logger) -> SpeechSettings? {
+        let speech = configuration.speech
+        guard speech.provider == "local" else { return nil }
+        let file =
+            speech.modelPath.map { URL(fileURLWithPath: $0) }
+            ?? EmbedderFactory.modelDirectories(configuration: configuration, directory: directory)
+            .map { $0.appendingPathComponent(BalcaoConfiguration.Speech.defaultModelFile) }
+            .first { FileManager.default.isReadableFile(atPath: $0.path) }
+        guard let file, FileManager.default.isReadableFile(atPath: file.path) else {
+            logger.warning(
+                "the speech model is missing: voice notes get the text-only reply until it is installed",
+                metadata: ["fix": "run `make run` or `bash scripts/fetch-speech-model.sh \(directory.models.path)`"]
+            )
+            return nil
+        }
+        return SpeechSettings(modelPath: file.path, threads: speech.threads, maximumSeconds: speech.maxSeconds)
+    }
+
     /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is
     /// known: a test runner that did not name one).
     static func documentReader(
         configuration: BalcaoConfiguration,
         logger: Logger,
         chunker: Chunker = Chunker(),
-        ocr: OCRSettings?? = .none
+        ocr: OCRSettings?? = .none,
+        speech: SpeechSettings? = nil
     ) -> any DocumentReading {
         let ocr = ocr ?? configuration.ocr.settings
         let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
@@ -193,7 +223,7 @@ public struct Balcao: Sendable {
             ? IsolatedDocumentReader.currentExecutable() : URL(fileURLWithPath: storage.extractorExecutable)
         guard let executable else {
             logger.warning("documents are read in-process: no balcao executable to isolate them in ([storage] extractor_executable)")
-            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: ocr), chunker: chunker)
+            return InProcessDocumentReader(extractor: DocumentExtractor(limits: extraction, ocr: ocr, speech: speech), chunker: chunker)
         }
         let limits = IsolatedDocumentReader.Limits(
             timeout: .seconds(storage.extractionTimeoutSeconds),
@@ -204,6 +234,7 @@ public struct Balcao: Sendable {
             limits: limits,
             extraction: extraction,
             ocr: ocr,
+            speech: speech,
             chunker: chunker
         )
     }

@@ -2,45 +2,55 @@ import Conversations
 import Extraction
 import Foundation
 import Ingestion
+import Speech
 
 /// Reads customers' files with the knowledge base's reader — isolated in a `balcao extract` child, with every limit and
-/// defence against hostile files — into the text their turn is given: OCR for pictures, the extractors for documents.
-/// Nothing is added to the knowledge base.
+/// defence against hostile files — into the text their turn is given: OCR for pictures, the extractors for documents,
+/// Whisper for voice notes. Nothing is added to the knowledge base.
 struct CustomerMediaReader: MediaReading {
-    /// The reader, with a chunker that keeps sections whole and does not overlap them (the text is joined back).
-    let reader: any DocumentReading
+    /// The reader for a recording's language (Whisper's code: `pt`, `en`, `auto`), with a chunker that keeps sections
+    /// whole and does not overlap them (the text is joined back).
+    let reader: @Sendable (_ speechLanguage: String) -> any DocumentReading
 
-    func read(fileAt file: URL, kind: CustomerMedia.Kind) async throws(MediaReadError) -> MediaText {
+    func read(fileAt file: URL, kind: CustomerMedia.Kind, language: String?) async throws(MediaReadError) -> MediaText {
         let document: ReadDocument
         do {
-            document = try await reader.read(fileAt: file, password: nil)
+            document = try await reader(SpeechSettings.whisperLanguage(forTag: language)).read(fileAt: file, password: nil)
         } catch {
             // A picture in which OCR found nothing is read, as empty: the customer is asked to describe it.
-            if case .needsOCR = error, kind != .document { return MediaText(text: "", source: "ocr") }
-            throw Self.failure(error)
+            if case .needsOCR = error, kind == .image || kind == .sticker { return MediaText(text: "", source: "ocr") }
+            throw Self.failure(error, kind: kind)
         }
-        // A picture read as a picture, a document as one of the formats a document may be.
+        // A picture read as a picture, a recording as a recording, a document as one of the formats a document may be.
         switch (kind, document.format) {
-        case (.image, .image), (.sticker, .image), (.document, _):
+        case (.image, .image), (.sticker, .image), (.audio, .audio), (.document, .pdf), (.document, .docx), (.document, .text),
+            (.document, .image):
             break
         default:
             throw MediaReadError(.unsupportedType, detail: "a \(kind.rawValue) that holds a \(document.format.rawValue) file")
         }
         let text = document.chunks.map(\.text).joined(separator: "\n\n")
         let confidences = document.ocrPages.map(\.confidence)
+        let source =
+            switch document.format {
+            case .image: "ocr"
+            case .audio: "transcript"
+            default: "document"
+            }
         return MediaText(
             text: text,
-            source: document.format == .image ? "ocr" : "document",
+            source: source,
             confidence: confidences.isEmpty ? nil : confidences.reduce(0, +) / Double(confidences.count),
-            pageCount: document.format == .image ? nil : document.pageCount
+            pageCount: document.format == .pdf || document.format == .docx ? document.pageCount : nil
         )
     }
 
-    /// The customer-facing failure of an extraction error.
-    static func failure(_ error: ExtractionError) -> MediaReadError {
+    /// The customer-facing failure of an extraction error (a recording "too large" is one too long: its size was
+    /// checked when it was fetched).
+    static func failure(_ error: ExtractionError, kind: CustomerMedia.Kind) -> MediaReadError {
         switch error {
         case .unsupportedFormat(let reason): MediaReadError(.unsupportedType, detail: reason)
-        case .tooLarge(let reason): MediaReadError(.tooLarge, detail: reason)
+        case .tooLarge(let reason): MediaReadError(kind == .audio ? .tooLong : .tooLarge, detail: reason)
         default: MediaReadError(.unreadable, detail: "\(error.kind): \(error.reason)")
         }
     }

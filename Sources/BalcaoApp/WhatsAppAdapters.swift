@@ -7,6 +7,8 @@ import WhatsApp
 struct WhatsAppWebhookDecoder: WebhookDecoding {
     /// Whether photos, stickers and documents are fetched and read (else they get the "text only" reply).
     var readsMedia = false
+    /// Whether voice notes and other recordings are fetched and transcribed.
+    var readsRecordings = false
 
     func events(from body: Data) throws -> [InboundEvent] {
         let payload = try WebhookDecoder.decode(body)
@@ -22,7 +24,7 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                         customerName: message.profileName,
                         timestamp: message.timestamp,
                         kind: message.type,
-                        content: readsMedia ? Self.content(message.content, media: message.media) : Self.content(message.content)
+                        content: Self.content(message.content, media: message.media, readsMedia: readsMedia, readsRecordings: readsRecordings)
                     )
                 )
             case .status(let status):
@@ -44,9 +46,9 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
     }
 
     /// A photo, sticker or document with a media id becomes a file to fetch; anything else as ``content(_:)``.
-    static func content(_ content: MessageContent, media: MediaAttachment?) -> InboundMessage.Content {
+    static func content(_ content: MessageContent, media: MediaAttachment?, readsMedia: Bool, readsRecordings: Bool) -> InboundMessage.Content {
         guard case .media(let type) = content, let media, let id = media.id, !id.isEmpty,
-            let kind = CustomerMedia.Kind(whatsAppType: type)
+            let kind = CustomerMedia.Kind(whatsAppType: type), kind == .audio ? readsRecordings : readsMedia
         else { return Self.content(content) }
         let caption = media.caption?.trimmingCharacters(in: .whitespacesAndNewlines)
         return .media(
@@ -165,6 +167,7 @@ extension CustomerMedia.Kind {
         case "image": self = .image
         case "sticker": self = .sticker
         case "document": self = .document
+        case "audio": self = .audio
         default: return nil
         }
     }

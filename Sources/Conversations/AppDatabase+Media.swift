@@ -6,7 +6,7 @@ public import Storage
 public struct MediaText: Sendable, Hashable {
     /// The text found (empty for a photo without text).
     public var text: String
-    /// `ocr` or `document`.
+    /// `ocr`, `document` or `transcript`.
     public var source: String
     /// OCR's mean confidence (0–1), for images.
     public var confidence: Double?

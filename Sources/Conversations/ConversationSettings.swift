@@ -72,6 +72,10 @@ public struct MediaSettings: Sendable, Hashable {
     public var maxAttempts = 5
     /// How long a fetched file is kept; then it is deleted (what was read from it stays with the conversation).
     public var retention: TimeInterval = 30 * 86_400
+    /// Whether recordings (voice notes) are fetched and transcribed; when not, they get the "text only" reply.
+    public var transcribesRecordings = false
+    /// The longest recording transcribed; a longer one gets a polite message.
+    public var maximumRecordingSeconds: Double = 180
     /// Whether a customer's photo is also shown to the model (which must accept OpenAI `image_url` content).
     public var showsPicturesToModel = false
     /// The largest photo shown to the model.
@@ -85,6 +89,9 @@ public struct MediaSettings: Sendable, Hashable {
     public static func acceptedTypes(for kind: CustomerMedia.Kind) -> Set<String> {
         let pictures: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/tiff"]
         switch kind {
+        case .audio:
+            // WhatsApp's voice notes and most recordings; AAC, MP4 and AMR are not decoded here.
+            return ["audio/ogg", "audio/opus"]
         case .image, .sticker:
             return pictures
         case .document:

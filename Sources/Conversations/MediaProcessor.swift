@@ -98,12 +98,18 @@ public struct MediaProcessor: Sendable {
             return .failed(.notStored, detail: "\(error)")
         }
         do {
-            let text = try await reader.read(fileAt: file, kind: media.kind)
+            let text = try await reader.read(fileAt: file, kind: media.kind, language: language(of: media))
             return .read(text, mimeType: mimeType, byteCount: Int(download.bytes), sha256: download.sha256)
         } catch {
             store.remove(mediaID: media.id!)
             return .failed(error.failure, detail: error.detail)
         }
+    }
+
+    /// The language of the agent answering the file's conversation (`pt-BR` when there is none).
+    func language(of media: CustomerMedia) -> String? {
+        let agent = (try? database.conversation(id: media.conversationId))?.agentId.flatMap { try? database.agent(id: $0) }
+        return agent?.language ?? "pt-BR"
     }
 
     /// Deletes the files whose retention period is over (by `now`); returns how many.

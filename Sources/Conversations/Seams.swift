@@ -116,6 +116,7 @@ public struct MediaReadError: Error, Sendable, Hashable {
 /// Reads a customer's file into text, where a crash, a hang or a memory blow-up ends that one file (the isolated
 /// document reader behind this seam: OCR for pictures, the document extractors for documents).
 public protocol MediaReading: Sendable {
-    /// Reads the file at `file`, which the channel sent as `kind`.
-    func read(fileAt file: URL, kind: CustomerMedia.Kind) async throws(MediaReadError) -> MediaText
+    /// Reads the file at `file`, which the channel sent as `kind`; a recording is transcribed in `language` (a BCP 47
+    /// tag, the conversation's agent's; `nil`: detected).
+    func read(fileAt file: URL, kind: CustomerMedia.Kind, language: String?) async throws(MediaReadError) -> MediaText
 }

@@ -55,10 +55,11 @@ public struct TurnProcessor: Sendable {
     ) async throws {
         let started = ContinuousClock.now
         let conversation = claimed.conversation
-        let typed = claimed.messages.map(\.text).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
         let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
         let files = customerFiles(of: claimed, phrases: phrases)
+        // What the customer said: typed text, captions and the words of their voice notes, in order.
+        let typed = files.words.filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let asked = typed.joined(separator: "\n")
         // What the answer record says was asked: the customer's words, or what they sent.
         let question = typed.isEmpty ? files.attachments.map(Self.placeholder).joined(separator: "\n") : asked
@@ -224,6 +225,8 @@ extension TurnProcessor {
 
     /// A turn's files as the answer sees them, and a sentence for each one that could not be used.
     struct CustomerFiles {
+        /// The messages' words in order: typed text, captions, and transcripts of voice notes.
+        var words: [String] = []
         var attachments: [CustomerAttachment] = []
         var problems: [String] = []
     }
@@ -231,8 +234,13 @@ extension TurnProcessor {
     func customerFiles(of claimed: ClaimedTurn, phrases: Phrases) -> CustomerFiles {
         var files = CustomerFiles()
         for message in claimed.messages {
+            files.words.append(message.text)
             guard let id = message.id, let media = claimed.media[id] else { continue }
             switch media.state {
+            case .read where media.kind == .audio:
+                // A voice note is the customer's message: its words join the typed ones.
+                let transcript = media.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                if transcript.isEmpty { files.problems.append(phrases.recordingNotUnderstood) } else { files.words.append(transcript) }
             case .read:
                 let attachment = CustomerAttachment(
                     kind: media.isPicture ? .picture : .document,
@@ -248,7 +256,7 @@ extension TurnProcessor {
                     files.problems.append(phrases.pictureWithoutText)
                 }
             case .failed:
-                files.problems.append(Self.sentence(for: media.failure ?? .unreadable, phrases: phrases, limit: settings.media.maxBytes))
+                files.problems.append(Self.sentence(for: media.failure ?? .unreadable, phrases: phrases, media: settings.media))
             case .pending, .fetching:
                 continue  // never claimed so; a file settled meanwhile is for the next turn's reader
             }
@@ -266,10 +274,18 @@ extension TurnProcessor {
     }
 
     /// What the customer is told about a file that could not be used.
-    static func sentence(for failure: CustomerMedia.Failure, phrases: Phrases, limit: Int) -> String {
+    static func sentence(for failure: CustomerMedia.Failure, phrases: Phrases, media: MediaSettings) -> String {
         switch failure {
         case .tooLarge:
-            return phrases.mediaTooLarge.replacingOccurrences(of: "%@", with: "\(max(1, limit >> 20)) MB")
+            return phrases.mediaTooLarge.replacingOccurrences(of: "%@", with: "\(max(1, media.maxBytes >> 20)) MB")
+        case .tooLong:
+            let minutes = Int((media.maximumRecordingSeconds / 60).rounded())
+            let english = phrases == .english
+            let limit =
+                minutes >= 1
+                ? "\(minutes) \(english ? (minutes == 1 ? "minute" : "minutes") : (minutes == 1 ? "minuto" : "minutos"))"
+                : "\(Int(media.maximumRecordingSeconds)) \(english ? "seconds" : "segundos")"
+            return phrases.recordingTooLong.replacingOccurrences(of: "%@", with: limit)
         case .unsupportedType: return phrases.mediaUnsupported
         case .unreadable: return phrases.mediaUnreadable
         case .unavailable, .notStored: return phrases.mediaUnavailable

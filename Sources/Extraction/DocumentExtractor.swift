@@ -1,5 +1,6 @@
 public import Foundation
 public import OCR
+public import Speech
 
 /// Limits that protect the daemon from huge or hostile files.
 public struct ExtractionLimits: Sendable, Hashable, Codable {
@@ -36,13 +37,17 @@ public struct DocumentExtractor: Sendable {
     public var limits: ExtractionLimits
     /// How scans and images are read; `nil` switches OCR off (they then end as `needs_ocr`).
     public var ocr: OCRSettings?
-    /// Told after each page read by OCR: pages done, pages to read (long scans take minutes).
+    /// How voice notes are transcribed; `nil`: recordings are not read (the knowledge base takes none).
+    public var speech: SpeechSettings?
+    /// Told after each page read by OCR: pages done, pages to read (long scans take minutes); for a recording, the
+    /// percentage transcribed out of 100.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     /// Creates an extractor.
-    public init(limits: ExtractionLimits = ExtractionLimits(), ocr: OCRSettings? = nil) {
+    public init(limits: ExtractionLimits = ExtractionLimits(), ocr: OCRSettings? = nil, speech: SpeechSettings? = nil) {
         self.limits = limits
         self.ocr = ocr
+        self.speech = speech
     }
 
     /// Recognises the format from the first bytes of a file; `nil` when it is none Balcão reads.
@@ -56,6 +61,7 @@ public struct DocumentExtractor: Sendable {
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .docx }
         if bytes.starts(with: Self.oleMagic) { return .docx }
         if isImage(bytes) { return .image }
+        if bytes.starts(with: Array("OggS".utf8)) { return .audio }
         // PDF allows up to 1 KB of junk before the header.
         if let at = firstIndex(of: Array("%PDF-".utf8), in: bytes.prefix(1024)), at >= 0 { return .pdf }
         if TextDecoder.looksLikeText(bytes) { return .text }
@@ -123,6 +129,8 @@ public struct DocumentExtractor: Sendable {
             return try PDFExtractor(maxPages: limits.maxPages, ocr: ocr, progress: progress).extract(url: url, password: password)
         case .image:
             return try readImage(at: url)
+        case .audio:
+            return try readRecording(at: url)
         case .docx:
             if [UInt8](prefix.prefix(8)) == Self.oleMagic {
                 throw Self.oleError(url: url)
@@ -180,6 +188,32 @@ public struct DocumentExtractor: Sendable {
             throw .needsOCR("No text was found in the image, even with OCR.")
         }
         return ExtractedDocument(format: .image, pageCount: pages.count, blocks: blocks, ocrPages: ocrPages)
+    }
+
+    /// A voice note's words, transcribed by Whisper: one paragraph, or none when nothing was said.
+    private func readRecording(at url: URL) throws(ExtractionError) -> ExtractedDocument {
+        guard let speech else {
+            throw .unsupportedFormat("This is an audio recording: recordings are transcribed only when customers send them.")
+        }
+        do {
+            let samples = try AudioDecoder.decodeOpus(fileAt: url.path, maximumSeconds: speech.maximumSeconds)
+            let transcriber = try Transcriber(modelPath: speech.modelPath)
+            let progress = self.progress
+            progress?(0, 100)
+            let text = try transcriber.transcribe(samples, language: speech.language, threads: speech.threads) { percent in
+                progress?(min(100, max(0, percent)), 100)
+            }
+            var dropped = TextNormalization.DroppedCounts()
+            let normalized = TextNormalization.normalize(text, dropped: &dropped)
+            let blocks = normalized.contains(where: { $0.isLetter || $0.isNumber }) ? [TextBlock(kind: .paragraph, text: normalized, page: nil)] : []
+            return ExtractedDocument(format: .audio, pageCount: nil, blocks: blocks)
+        } catch {
+            switch error {
+            case .tooLong: throw .tooLarge("The recording is too long: \(error).")
+            case .unreadableAudio: throw .malformed("The recording could not be decoded: \(error).")
+            case .modelUnavailable, .failed: throw .unreadable("The recording could not be transcribed: \(error).")
+            }
+        }
     }
 
     /// An OLE container: an encrypted OOXML package (has an `EncryptedPackage` stream) or a legacy binary document.

@@ -5,6 +5,8 @@ public enum DocumentFormat: String, Sendable, Hashable, Codable {
     case text
     /// A picture (PNG, JPEG, TIFF, WebP): its text is read by OCR.
     case image
+    /// An Ogg Opus recording (a voice note): transcribed by Whisper, when the extractor has speech settings.
+    case audio
 }
 
 /// A page whose text was read by OCR, and how sure the engine was of it.

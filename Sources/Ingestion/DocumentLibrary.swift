@@ -48,7 +48,8 @@ public struct DocumentLibrary: Sendable {
     /// when the original or the row cannot be stored (``StorageError`` for a full or read-only disk, a busy database),
     /// neither is left behind.
     public func add(_ staged: StagedUpload, filename: String, agent: String?, password: String?) async throws -> RegisteredUpload {
-        guard let format = DocumentExtractor.sniff(staged.prefix) else {
+        // Recordings are transcribed only when customers send them: the knowledge base takes documents and pictures.
+        guard let format = DocumentExtractor.sniff(staged.prefix), format != .audio else {
             try? FileManager.default.removeItem(at: staged.file)
             throw DocumentLibraryError.unsupportedType
         }

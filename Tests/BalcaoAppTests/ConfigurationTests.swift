@@ -114,6 +114,7 @@ struct ConfigurationTests {
             ("[admin]\nsecure_cookies = 1", "admin.secure_cookies must be true, false or \"auto\", not \"1\""),
             ("[llm]\nvision = \"yes\"", "llm.vision must be true or false, not \"yes\""),
             ("[media]\nmax_mb = 0", "media.max_mb must be a whole number between 1 and 100, not \"0\""),
+            ("[speech]\nprovider = \"cloud\"", "[speech] provider must be \"local\" or \"none\", not \"cloud\""),
             ("[media]\nretention_days = -1", "media.retention_days must be a positive number, not \"-1\""),
             ("[server]\nhost = [\"a\", \"b\"]", "server.host must be a string, a number or a boolean, not an array"),
             ("[server]\nhost = { name = \"a\" }", "server.host must be a string, a number or a boolean, not a table"),

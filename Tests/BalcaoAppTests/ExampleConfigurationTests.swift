@@ -29,6 +29,7 @@ struct ExampleConfigurationTests {
                 "embedding.provider": "local", "embedding.threads": "2",
                 "llm.timeout_seconds": "60", "llm.vision": "false",
                 "media.enabled": "true", "media.max_mb": "20", "media.retention_days": "30",
+                "speech.provider": "local", "speech.threads": "1", "speech.max_seconds": "180",
                 "whatsapp.graph_base_url": "https://graph.facebook.com/v25.0", "whatsapp.quiet_period_seconds": "2.5",
                 "whatsapp.handoff_timeout_minutes": "240", "whatsapp.reconcile_after_seconds": "90", "whatsapp.max_body_bytes": "1048576",
                 "whatsapp.template_language": "pt_BR",
@@ -71,6 +72,7 @@ struct ExampleConfigurationTests {
         #expect(loaded.storage.extractorExecutable == "/usr/bin/balcao")
         #expect(loaded.ocr.dataPath == "/usr/share/tesseract-ocr/5/tessdata")
         #expect(loaded.embedding.modelPath == "/usr/share/balcao/models/e5-small-q4.bin")
+        #expect(loaded.speech.modelPath == "/usr/share/balcao/models/whisper-base-multilingual-q8_0.bin")
         #expect(loaded.embedding.baseURL == "http://127.0.0.1:11434/v1")
         #expect(loaded.embedding.model == "nomic-embed-text")
         #expect(loaded.embedding.dimension == 768)

@@ -25,7 +25,7 @@ struct WhatsAppFlowTests {
         // customer is asked to send them again.
         ("image_message.json", .fileUnavailableReply), ("document_message.json", .fileUnavailableReply),
         ("sticker_message.json", .fileUnavailableReply), ("raw_wire_image_message_escaped.json", .fileUnavailableReply),
-        ("audio_voice_message.json", .textOnlyReply), ("video_message_forwarded.json", .textOnlyReply),
+        ("audio_voice_message.json", .fileUnavailableReply), ("video_message_forwarded.json", .textOnlyReply),
         ("location_message.json", .textOnlyReply), ("contacts_message.json", .textOnlyReply), ("unsupported_message.json", .textOnlyReply),
         ("reaction_message.json", .noReply), ("reaction_removed_message.json", .noReply), ("system_user_changed_number.json", .noReply),
         ("status_sent.json", .noReply), ("status_delivered.json", .noReply), ("status_read.json", .noReply), ("status_failed.json", .noReply),

@@ -145,6 +145,7 @@ extension ConversationsPages {
             "name": media.filename ?? "",
             "url": url,
             "pictureURL": media.isPicture ? url : "",
+            "audioURL": media.kind == .audio ? url : "",
             "removed": media.removedAt != nil,
         ]
         switch media.state {
@@ -157,7 +158,9 @@ extension ConversationsPages {
                 text.isEmpty
                 ? admin.text("conversations_media_no_text", context)
                 : admin.text(
-                    media.textSource == "ocr" ? "conversations_media_read_ocr" : "conversations_media_read_document",
+                    media.textSource == "ocr"
+                        ? "conversations_media_read_ocr"
+                        : media.textSource == "transcript" ? "conversations_media_read_transcript" : "conversations_media_read_document",
                     context,
                     [
                         "confidence": media.confidence.map { String(Int(($0 * 100).rounded())) } ?? "—",
@@ -179,7 +182,8 @@ extension ConversationsPages {
             let media = try admin.environment.database.customerMedia(id: mediaID), media.conversationId == conversation.id, media.isKept,
             let data = try? Data(contentsOf: store.url(forMediaID: mediaID))
         else { throw AdminError.notFound }
-        let pictures: Set<String> = ["image/jpeg", "image/png", "image/webp"]
+        // Pictures and recordings are shown in the page; anything else is downloaded.
+        let pictures: Set<String> = ["image/jpeg", "image/png", "image/webp", "audio/ogg"]
         let type = media.mimeType.flatMap { pictures.contains($0) ? $0 : nil }
         var headers = HTTPFields()
         headers[.contentType] = type ?? "application/octet-stream"

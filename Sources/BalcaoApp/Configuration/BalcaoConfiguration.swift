@@ -174,6 +174,21 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var retentionDays = 30.0
     }
 
+    /// Voice notes transcribed on this machine (whisper.cpp).
+    public struct Speech: Sendable, Hashable {
+        /// `local` (whisper.cpp on this machine) or `none` (voice notes get the "text only" reply).
+        public var provider = "local"
+        /// The whisper.cpp model; unset: `whisper-base-multilingual-q8_0.bin` in the models directories.
+        public var modelPath: String?
+        /// Threads one transcription uses.
+        public var threads = 1
+        /// Longer voice notes are not transcribed; the customer is asked for a shorter one.
+        public var maxSeconds = 180.0
+
+        /// The model `make setup` installs.
+        public static let defaultModelFile = "whisper-base-multilingual-q8_0.bin"
+    }
+
     /// The HTTP server.
     public var server = Server()
     /// Storage and ingestion.
@@ -196,6 +211,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var ocr = OCR()
     /// Customers' files.
     public var media = Media()
+    /// Voice notes.
+    public var speech = Speech()
 
     /// The embedded defaults.
     public init() {}
@@ -235,6 +252,7 @@ extension BalcaoConfiguration {
         "admin": ["web_root", "secure_cookies", "session_hours"],
         "ocr": ["enabled", "languages", "page_timeout_seconds", "data_path"],
         "media": ["enabled", "max_mb", "retention_days"],
+        "speech": ["provider", "model_path", "threads", "max_seconds"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -347,6 +365,13 @@ extension BalcaoConfiguration {
         media.enabled = try reader.boolean("media.enabled") ?? media.enabled
         media.maxMB = try reader.integer("media.max_mb", in: 1...100) ?? media.maxMB
         media.retentionDays = try reader.double("media.retention_days") ?? media.retentionDays
+        speech.provider = reader.string("speech.provider") ?? speech.provider
+        guard ["local", "none"].contains(speech.provider) else {
+            throw reader.problem("speech.provider", "[speech] provider must be \"local\" or \"none\", not \"\(speech.provider)\"")
+        }
+        speech.modelPath = reader.string("speech.model_path")
+        speech.threads = try reader.integer("speech.threads", in: 1...16) ?? speech.threads
+        speech.maxSeconds = try reader.double("speech.max_seconds") ?? speech.maxSeconds
     }
 
     private struct ValueReader {

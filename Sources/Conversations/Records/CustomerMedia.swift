@@ -13,6 +13,8 @@ public struct CustomerMedia: Codable, Sendable, Hashable, Identifiable, Fetchabl
         case sticker
         /// A document (PDF, DOCX, TXT or an image sent as a file): read by the document extractors.
         case document
+        /// A voice note or another recording (Ogg Opus): transcribed, and its words are the customer's message.
+        case audio
     }
 
     /// Where it is.
@@ -39,6 +41,8 @@ public struct CustomerMedia: Codable, Sendable, Hashable, Identifiable, Fetchabl
         case unavailable
         /// The file could not be written here (a full disk).
         case notStored = "not_stored"
+        /// A recording longer than the limit.
+        case tooLong = "too_long"
     }
 
     /// Row id.
@@ -75,7 +79,7 @@ public struct CustomerMedia: Codable, Sendable, Hashable, Identifiable, Fetchabl
     public var sha256: String?
     /// What was read from it.
     public var text: String?
-    /// `ocr` or `document`.
+    /// `ocr`, `document` or `transcript`.
     public var textSource: String?
     /// OCR's mean confidence (0–1), for images.
     public var confidence: Double?

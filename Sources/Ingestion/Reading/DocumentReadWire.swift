@@ -1,6 +1,7 @@
 import Extraction
 import Foundation
 import OCR
+import Speech
 import Storage
 
 #if canImport(Glibc)
@@ -18,6 +19,8 @@ struct DocumentReadRequest: Codable, Sendable {
     var limits: ExtractionLimits
     /// How scans and images are read (`nil`: OCR off).
     var ocr: OCRSettings?
+    /// How recordings are transcribed (`nil`: they are refused).
+    var speech: SpeechSettings?
     /// The chunker's budget.
     var maxTokens: Int
     /// The chunker's overlap.
@@ -72,7 +75,7 @@ public enum DocumentReadWorker {
             FileHandle.standardError.write(Data("balcao extract: expected a JSON request on standard input\n".utf8))
             return 64
         }
-        var extractor = DocumentExtractor(limits: request.limits, ocr: request.ocr)
+        var extractor = DocumentExtractor(limits: request.limits, ocr: request.ocr, speech: request.speech)
         // Each page read by OCR is reported on standard error, as a line the parent looks for: it shows the progress of
         // a long scan and proves the reader is alive (the parent's clock restarts with each line).
         extractor.progress = { done, total in

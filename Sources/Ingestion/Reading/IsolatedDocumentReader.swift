@@ -2,6 +2,7 @@ import CSpawn
 public import Extraction
 public import Foundation
 public import OCR
+public import Speech
 import Synchronization
 
 #if canImport(Glibc)
@@ -43,6 +44,8 @@ public struct IsolatedDocumentReader: DocumentReading {
     public var extraction: ExtractionLimits
     /// How the child reads scans and images (`nil`: OCR off).
     public var ocr: OCRSettings?
+    /// How the child transcribes recordings (`nil`: it refuses them).
+    public var speech: SpeechSettings?
     /// The chunker whose settings the child uses.
     public var chunker: Chunker
 
@@ -53,6 +56,7 @@ public struct IsolatedDocumentReader: DocumentReading {
         limits: Limits = Limits(),
         extraction: ExtractionLimits = ExtractionLimits(),
         ocr: OCRSettings? = nil,
+        speech: SpeechSettings? = nil,
         chunker: Chunker = Chunker()
     ) {
         self.executable = executable
@@ -60,6 +64,7 @@ public struct IsolatedDocumentReader: DocumentReading {
         self.limits = limits
         self.extraction = extraction
         self.ocr = ocr
+        self.speech = speech
         self.chunker = chunker
     }
 
@@ -87,6 +92,7 @@ public struct IsolatedDocumentReader: DocumentReading {
             password: password,
             limits: extraction,
             ocr: ocr,
+            speech: speech,
             maxTokens: chunker.maxTokens,
             overlapTokens: chunker.overlapTokens
         )

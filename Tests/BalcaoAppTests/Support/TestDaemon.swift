@@ -20,6 +20,8 @@ final class TestDaemon: Sendable {
         configuration.server.apiToken = apiToken
         configuration.server.port = 0
         configuration.embedding.provider = "none"
+        // Voice notes only where a test asks for them (WhatsAppHarness), with the model `make setup` installs.
+        configuration.speech.provider = "none"
         // Documents are read in a child process, as in the daemon: the test runner is not `balcao`, so it is named.
         configuration.storage.extractorExecutable = SharedFixtures.balcaoExecutable.path
         configure(&configuration)

@@ -23,6 +23,9 @@ final class WhatsAppHarness: Sendable {
         Horário de atendimento: de segunda a sexta, das 9h às 18h, pelo telefone 0800 123 4567.
         """
 
+    /// The whisper.cpp model `make setup` installs (scripts/fetch-speech-model.sh).
+    static let speechModel = SharedFixtures.repositoryRoot.appendingPathComponent("balcao-data/models/whisper-base-multilingual-q8_0.bin")
+
     let daemon: TestDaemon
     let graph: FakeGraphAPI
     let llm: FakeLLM?
@@ -42,6 +45,8 @@ final class WhatsAppHarness: Sendable {
             // The daemon's total LLM deadline (twice this) is wall-clock time: generous, so that retries and their
             // back-off on a loaded machine still fit (a 10 s deadline ran out once under CI load).
             configuration.llm.timeoutSeconds = 60
+            configuration.speech.provider = "local"
+            configuration.speech.modelPath = speechModel.path
             configure(&configuration)
         }
         let harness = WhatsAppHarness(daemon: daemon, graph: graph, llm: llm)

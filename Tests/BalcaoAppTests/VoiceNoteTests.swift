@@ -1,0 +1,96 @@
+import BalcaoApp
+import BalcaoTesting
+import Conversations
+import Foundation
+import Storage
+import Testing
+
+/// Voice notes: an Ogg Opus file made in the test, served by the fake Graph API in Meta's wire format, transcribed on
+/// the box by whisper.cpp in the isolated reader; its words are the customer's message.
+@Suite("Voice notes, end to end")
+struct VoiceNoteTests {
+    static func voiceWebhook(mediaID: String, id: String = "wamid.\(UUID().uuidString)") -> Data {
+        var body = WhatsAppHarness.mediaWebhook("audio", mediaID: mediaID, mimeType: "audio/ogg; codecs=opus", id: id)
+        // `audio.voice = true` marks a recording made in the chat (a voice note).
+        let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "\"mime_type\"", with: "\"voice\":true,\"mime_type\"")
+        body = Data(text.utf8)
+        return body
+    }
+
+    @Test("a voice note is transcribed, stored, and gets exactly one reply grounded on the documents")
+    func voiceNoteAnswered() async throws {
+        let harness = try await WhatsAppHarness.start(withLLM: false)
+        defer { Task { await harness.stop() } }
+        let note = try SpokenQuestion.ogg("Posso pedir a devolução de um produto depois da entrega?")
+        let mediaID = harness.graph.addMedia(note, mimeType: "audio/ogg; codecs=opus")
+        try await harness.run { client in
+            try await harness.deliver(Self.voiceWebhook(mediaID: mediaID), client: client)
+            let sent = await harness.waitForSends(1)
+            #expect(sent.count == 1)
+            #expect(sent.first?.textBody?.contains("7 dias corridos") == true, "\(sent.first?.textBody ?? "")")
+        }
+        let media = try CustomerMediaTests.onlyMedia(harness)
+        #expect(media.kind == .audio && media.state == .read && media.textSource == "transcript")
+        let transcript = media.text?.lowercased() ?? ""
+        // Whisper base hears espeak's voice imperfectly ("devoção" for "devolução"): the words that matter are there.
+        #expect(transcript.contains("produto") && transcript.contains("entrega"), "\(transcript)")
+        #expect(CustomerMediaTests.keptFiles(harness) == [String(media.id!)])
+    }
+
+    @Test("a burst of a text and a voice note gets one answer, and the model saw both")
+    func burstWithVoice() async throws {
+        let harness = try await WhatsAppHarness.start { $0.whatsapp.quietPeriodSeconds = 1.5 }
+        defer { Task { await harness.stop() } }
+        let spoken = try SpokenQuestion.ogg("Posso pedir a devolução de um produto depois da entrega?")
+        let mediaID = harness.graph.addMedia(spoken, mimeType: "audio/ogg; codecs=opus")
+        try await harness.run { client in
+            try await harness.deliver(WhatsAppHarness.textWebhook("Oi, sou a Maria, comprei uma bicicleta."), client: client)
+            try await harness.deliver(Self.voiceWebhook(mediaID: mediaID), client: client)
+            let sent = await harness.waitForSends(1, settle: .seconds(2))
+            #expect(sent.count == 1)
+        }
+        #expect(harness.llm?.requestCount == 1)
+        let question = try #require(harness.llm?.lastRequest?.messages.last?.content.lowercased())
+        #expect(question.contains("comprei uma bicicleta"), "\(question)")
+        #expect(question.contains("produto") && question.contains("entrega"), "\(question)")
+        // The return policy was found by the spoken words.
+        #expect(harness.llm?.lastRequest?.messages.first?.content.contains("7 dias corridos") == true)
+    }
+
+    @Test(
+        "an oversize, corrupt or too long recording gets a clear message, nothing is kept, and the daemon keeps answering",
+        arguments: ["oversize", "corrupt", "too long", "not opus"]
+    )
+    func unusableRecording(_ name: String) async throws {
+        let harness = try await WhatsAppHarness.start(withLLM: false) {
+            $0.media.maxMB = 1
+            $0.speech.maxSeconds = 2
+        }
+        defer { Task { await harness.stop() } }
+        let (bytes, mime, expected): (Data, String, String) =
+            switch name {
+            case "oversize": (Data(count: 2 << 20), "audio/ogg", "grande demais para eu abrir (o limite é 1 MB)")
+            case "corrupt": (Data("OggS".utf8) + Data(repeating: 0x5A, count: 4000), "audio/ogg", "danificado ou protegido por senha")
+            case "too long":
+                (
+                    try SpokenQuestion.ogg("Bom dia, queria saber se vocês entregam no sábado e quanto custa o frete para Manaus."), "audio/ogg",
+                    "Seu áudio é longo demais para mim (o limite é 2 segundos)"
+                )
+            default: (Data("ID3\u{3}mp3 data".utf8), "audio/mpeg", "Não consigo abrir esse tipo de arquivo")
+            }
+        let mediaID = harness.graph.addMedia(bytes, mimeType: mime)
+        try await harness.run { client in
+            try await harness.deliver(Self.voiceWebhook(mediaID: mediaID), client: client)
+            let first = await harness.waitForSends(1)
+            #expect(first.first?.textBody?.contains(expected) == true, "\(name): \(first.first?.textBody ?? "")")
+            try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
+            let both = await harness.waitForSends(2)
+            #expect(both.count == 2)
+            #expect(both.last?.textBody?.contains("7 dias") == true)
+        }
+        let media = try CustomerMediaTests.onlyMedia(harness)
+        #expect(media.state == .failed)
+        #expect(CustomerMediaTests.keptFiles(harness).isEmpty, "\(name): a file was kept")
+        #expect(CustomerMediaTests.scratchFiles(harness).isEmpty)
+    }
+}
