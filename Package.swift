@@ -237,6 +237,7 @@ let package = Package(
         .executableTarget(name: "EmbedBenchmark", dependencies: ["Embedding"], path: "Benchmarks/EmbedBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "ExtractBenchmark", dependencies: ["Extraction"], path: "Benchmarks/ExtractBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "OCRBenchmark", dependencies: ["OCR"], path: "Benchmarks/OCRBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "SpeechBenchmark", dependencies: ["Speech"], path: "Benchmarks/SpeechBenchmark", swiftSettings: swiftSettings),
         .executableTarget(
             name: "WebhookBenchmark",
             dependencies: [

@@ -20,6 +20,8 @@ JOBS="${JOBS:-$(nproc)}"
 MODEL_DIR="${BALCAO_MODEL_DIR:-balcao-data/models}"
 MODEL=e5-small-q4.bin
 MODEL_SHA256=1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f
+SPEECH_MODEL=whisper-base-multilingual-q8_0.bin
+SPEECH_MODEL_SHA256=ec154a9d64ef691e5035f8502ea31ea3594a6fa00f9fd8f240fe213bf7d25e01
 
 # Tools: dpkg-dev (dpkg-shlibdeps, dpkg-parsechangelog), binutils (strip).
 for tool in dpkg-shlibdeps:dpkg-dev dpkg-parsechangelog:dpkg-dev strip:binutils; do
@@ -39,10 +41,11 @@ arch="$(dpkg --print-architecture)"
 # Reproducible timestamps: every file gets the date of the changelog entry.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(dpkg-parsechangelog -l packaging/debian/changelog -STimestamp)}"
 
-# 1. The release binary.
+# 1. The release binary (whisper.cpp, which Debian does not package, is linked in statically).
 if [[ -n "${BALCAO_DEB_BINARY:-}" ]]; then
   binary="$BALCAO_DEB_BINARY"
 else
+  bash scripts/fetch-whisper.sh
   log "building balcao $version (release, static Swift runtime) in $SCRATCH"
   start=$(date +%s)
   swift build -c release --product balcao --static-swift-stdlib --scratch-path "$SCRATCH" -j "$JOBS" \
@@ -52,8 +55,9 @@ else
 fi
 [[ -x "$binary" ]] || die "no binary at $binary"
 
-# 2. The model.
+# 2. The models: embeddings, and speech (whisper.cpp's format, converted and quantized by fetch-speech-model.sh).
 bash scripts/fetch-model.sh "$MODEL_DIR"
+bash scripts/fetch-speech-model.sh "$MODEL_DIR"
 
 # 3. The tree.
 root="$SCRATCH/deb-root"
@@ -76,6 +80,10 @@ got="$(sha256sum "$root/usr/share/balcao/models/$MODEL" | awk '{print $1}')"
 touch -d "@$SOURCE_DATE_EPOCH" "$root/usr/share/balcao/models/$MODEL"
 printf 'sha256=%s size=%s mtime=%s.000000\n' "$MODEL_SHA256" "$(stat -c %s "$root/usr/share/balcao/models/$MODEL")" "$SOURCE_DATE_EPOCH" \
   >"$root/usr/share/balcao/models/$MODEL.verified"
+
+install -D -m 0644 "$MODEL_DIR/$SPEECH_MODEL" "$root/usr/share/balcao/models/$SPEECH_MODEL"
+got="$(sha256sum "$root/usr/share/balcao/models/$SPEECH_MODEL" | awk '{print $1}')"
+[[ "$got" == "$SPEECH_MODEL_SHA256" ]] || die "$SPEECH_MODEL has SHA-256 $got, expected $SPEECH_MODEL_SHA256"
 
 # /etc/balcao/balcao.toml: the example with the installed paths.
 mkdir -p "$root/etc/balcao"
@@ -109,7 +117,8 @@ printf 'Source: balcao\n\nPackage: balcao\nArchitecture: any\n' >"$shlib_dir/deb
 binary_abs="$(cd "$root/usr/bin" && pwd)/balcao"
 shlibs="$(cd "$shlib_dir" && dpkg-shlibdeps -O -e "$binary_abs" | sed -n 's/^shlibs:Depends=//p')" || die "dpkg-shlibdeps failed"
 [[ -n "$shlibs" ]] || die "dpkg-shlibdeps found no dependencies"
-# The OCR engine comes in through the shared libraries above; its language data does not.
+# The OCR engine and the audio decoders (libopusfile, libspeexdsp) come in through the shared libraries above; the OCR
+# language data does not. The speech engine is linked in and its model is in the package.
 depends="$shlibs, tesseract-ocr-por, tesseract-ocr-eng, tesseract-ocr-osd, adduser, ca-certificates"
 find "$root" -path "$root/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
 find "$root/usr/share" "$root/lib" -type f -exec chmod 0644 {} +

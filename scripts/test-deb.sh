@@ -90,6 +90,17 @@ model=/usr/share/balcao/models/e5-small-q4.bin
 check_eq "the model's SHA-256" 1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f "$(sha256sum "$model" | cut -d' ' -f1)"
 check_eq "the model's checksum cache matches the installed file" "size=$(stat -c %s "$model") mtime=$(stat -c %Y "$model").000000" \
   "$(cut -d' ' -f2- "$model.verified")"
+speech_model=/usr/share/balcao/models/whisper-base-multilingual-q8_0.bin
+check_eq "the speech model's SHA-256" ec154a9d64ef691e5035f8502ea31ea3594a6fa00f9fd8f240fe213bf7d25e01 \
+  "$(sha256sum "$speech_model" | cut -d' ' -f1)"
+check "Depends lists the audio decoders" bash -c "dpkg-query -W -f='\${Depends}' balcao | grep -q libopusfile0 && dpkg-query -W -f='\${Depends}' balcao | grep -q libspeexdsp1"
+# A voice note, transcribed by the installed binary's reader child with the installed model, as the balcao user.
+espeak-ng -v pt-br -s 150 -w "$work/nota.wav" "Posso pedir a devolução de um produto depois da entrega?" && opusenc --quiet "$work/nota.wav" "$work/nota.ogg"
+chmod 0644 "$work/nota.ogg"; chmod 0755 "$work"
+printf '{"file":"%s","limits":{"maxFileBytes":52428800,"maxArchiveEntries":10000,"maxUncompressedBytes":536870912,"maxCompressionRatio":200,"maxPages":5000},"speech":{"modelPath":"%s","language":"pt","threads":1,"maximumSeconds":180},"maxTokens":100000,"overlapTokens":0}' \
+  "$work/nota.ogg" "$speech_model" >"$work/nota.json"
+check "the installed engine transcribes a voice note with the installed model" \
+  bash -c "runuser -u balcao -- /usr/bin/balcao extract <'$work/nota.json' 2>/dev/null | grep -q 'entrega'"
 if [[ -d Resources/web ]]; then check "the admin web assets are installed" test -d /usr/share/balcao/web; fi
 check_eq "balcao --version" "$version" "$(/usr/bin/balcao --version)"
 check "the man page" test -f /usr/share/man/man1/balcao.1.gz
@@ -182,6 +193,7 @@ done
 check "search finds it" bash -c "curl -s -H 'Authorization: Bearer $api_token' 'http://127.0.0.1:$port/api/v1/search?q=horario+de+atendimento&limit=1' | grep -q 'segunda a sexta'"
 check "the embedding model loads from /usr/share/balcao/models (the vector index exists only with it)" \
   bash -c "grep -q 'vector index ready' '$work/daemon.log' && ! grep -qi 'model is missing\|model cannot be used' '$work/daemon.log'"
+check "the speech model is found in /usr/share/balcao/models" bash -c "! grep -qi 'speech model is missing' '$work/daemon.log'"
 check_eq "the database is balcao's, 0600 (UMask)" "balcao 600" "$(stat -c '%U %a' /var/lib/balcao/balcao.sqlite)"
 check "no writable+executable mapping in the daemon (MemoryDenyWriteExecute)" \
   bash -c "test -r /proc/$daemon_pid/maps && ! awk '\$2 ~ /wx/' /proc/$daemon_pid/maps | grep -q ."
