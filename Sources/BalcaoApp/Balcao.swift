@@ -139,7 +139,8 @@ public struct Balcao: Sendable {
         var customerOCR = configuration.ocr.settings
         customerOCR?.maximumPages = 10
         let speech = speechSettings(configuration: configuration, directory: directory, logger: logger)
-        settings.media.transcribesRecordings = speech != nil
+        let transcriptionService = configuration.speech.provider == "openai" ? transcriptionClient(configuration: configuration.speech) : nil
+        settings.media.transcribesRecordings = speech != nil || transcriptionService != nil
         settings.media.maximumRecordingSeconds = configuration.speech.maxSeconds
         let mediaReader = CustomerMediaReader { [configuration, logger, customerOCR] language in
             documentReader(
@@ -156,14 +157,20 @@ public struct Balcao: Sendable {
         }
         var conversations = ConversationsService(
             database: database,
-            decoder: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled, readsRecordings: settings.media.enabled && speech != nil),
+            decoder: WhatsAppWebhookDecoder(
+                readsMedia: settings.media.enabled,
+                readsRecordings: settings.media.enabled && settings.media.transcribesRecordings
+            ),
             answerer: answerer,
             credits: gate,
             channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics),
             settings: settings,
             logger: logger,
             media: settings.media.enabled
-                ? (store: CustomerMediaStore(directory: directory), fetcher: WhatsAppMediaFetcher(api: graph), reader: mediaReader) : nil
+                ? (
+                    store: CustomerMediaStore(directory: directory), fetcher: WhatsAppMediaFetcher(api: graph),
+                    reader: transcriptionService.map { RemoteTranscriptionMediaReader(local: mediaReader, service: $0) } ?? mediaReader
+                ) : nil
         )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
         return Balcao(
@@ -204,6 +211,12 @@ public struct Balcao: Sendable {
             return nil
         }
         return SpeechSettings(modelPath: file.path, threads: speech.threads, maximumSeconds: speech.maxSeconds)
+    }
+
+    /// The OpenAI-compatible transcription service of `[speech] provider = "openai"`.
+    static func transcriptionClient(configuration speech: BalcaoConfiguration.Speech) -> OpenAITranscriptionClient? {
+        guard let baseURL = speech.baseURL else { return nil }
+        return OpenAITranscriptionClient(configuration: .init(baseURL: baseURL, apiKey: speech.apiKey, model: speech.model))
     }
 
     /// Reads documents in a child process with the configured limits (in-process only when no `balcao` executable is

@@ -2,6 +2,7 @@ import Conversations
 import Extraction
 import Foundation
 import Ingestion
+import LLM
 import Speech
 
 /// Reads customers' files with the knowledge base's reader — isolated in a `balcao extract` child, with every limit and
@@ -52,6 +53,28 @@ struct CustomerMediaReader: MediaReading {
         case .unsupportedFormat(let reason): MediaReadError(.unsupportedType, detail: reason)
         case .tooLarge(let reason): MediaReadError(kind == .audio ? .tooLong : .tooLarge, detail: reason)
         default: MediaReadError(.unreadable, detail: "\(error.kind): \(error.reason)")
+        }
+    }
+}
+
+/// Reads customers' files on the box, except recordings, which go to an OpenAI-compatible transcription service
+/// (`[speech] provider = "openai"`); the recording's size was limited when it was fetched.
+struct RemoteTranscriptionMediaReader: MediaReading {
+    /// Pictures and documents.
+    let local: CustomerMediaReader
+    /// The service.
+    let service: OpenAITranscriptionClient
+
+    func read(fileAt file: URL, kind: CustomerMedia.Kind, language: String?) async throws(MediaReadError) -> MediaText {
+        guard kind == .audio else { return try await local.read(fileAt: file, kind: kind, language: language) }
+        // Only Ogg recordings are sent (the service is told what it gets; anything else is not a voice note).
+        let head = (try? FileHandle(forReadingFrom: file).read(upToCount: 4)) ?? Data()
+        guard head == Data("OggS".utf8) else { throw MediaReadError(.unsupportedType, detail: "the recording is not an Ogg file") }
+        do {
+            let text = try await service.transcribe(fileAt: file, mimeType: "audio/ogg", language: SpeechSettings.whisperLanguage(forTag: language))
+            return MediaText(text: text, source: "transcript")
+        } catch {
+            throw MediaReadError(.unavailable, detail: "the transcription service failed: \(error)")
         }
     }
 }

@@ -205,6 +205,8 @@ public final class FakeLLM: Sendable {
         var requests: [RecordedRequest] = []
         var embeddingDelay: Duration = .zero
         var embeddingRequests = 0
+        var transcript = "Qual o prazo para devolução?"
+        var transcriptionRequests: [RecordedRequest] = []
     }
 
     /// The state the request handler and the test share.
@@ -289,6 +291,28 @@ public final class FakeLLM: Sendable {
             var fields = HTTPFields()
             fields[.contentType] = "application/json"
             return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        // OpenAI's speech to text: multipart/form-data with `file` and `model` → {"text": …}; 400 without them.
+        router.post("v1/audio/transcriptions") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 64 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let recorded = RecordedRequest(path: request.uri.path, headers: headers, body: Array(buffer.readableBytesView))
+            let transcript = shared.state.withLock { state in
+                state.transcriptionRequests.append(recorded)
+                return state.transcript
+            }
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            let text = recorded.bodyText
+            guard headers["content-type"]?.hasPrefix("multipart/form-data; boundary=") == true, text.contains("name=\"file\""),
+                text.contains("name=\"model\"")
+            else {
+                let error = #"{"error":{"message":"file and model are required","type":"invalid_request_error"}}"#
+                return Response(status: .badRequest, headers: fields, body: .init(byteBuffer: ByteBuffer(string: error)))
+            }
+            let body = (try? JSONEncoder().encode(["text": transcript])) ?? Data()
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("v1/models") { _, _ -> Response in
             var fields = HTTPFields()
@@ -375,6 +399,12 @@ public final class FakeLLM: Sendable {
 
     /// How many `POST /v1/embeddings` requests were received.
     public var embeddingRequestCount: Int { shared.state.withLock { $0.embeddingRequests } }
+
+    /// What `POST /v1/audio/transcriptions` answers from now on.
+    public func setTranscript(_ text: String) { shared.state.withLock { $0.transcript = text } }
+
+    /// The `POST /v1/audio/transcriptions` requests received, oldest first.
+    public var transcriptionRequests: [RecordedRequest] { shared.state.withLock { $0.transcriptionRequests } }
 
     /// Every request received so far, oldest first.
     public var requests: [RecordedRequest] { shared.state.withLock { $0.requests } }

@@ -2,6 +2,8 @@ import BalcaoApp
 import BalcaoTesting
 import Conversations
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Storage
 import Testing
 
@@ -55,6 +57,45 @@ struct VoiceNoteTests {
         #expect(question.contains("produto") && question.contains("entrega"), "\(question)")
         // The return policy was found by the spoken words.
         #expect(harness.llm?.lastRequest?.messages.first?.content.contains("7 dias corridos") == true)
+    }
+
+    @Test("with [speech] provider = openai the note goes to /audio/transcriptions as multipart, and its text is the question")
+    func transcriptionService() async throws {
+        let harness = try await WhatsAppHarness.start()
+        defer { Task { await harness.stop() } }
+        let llm = try #require(harness.llm)
+        // A daemon whose speech goes to the fake's transcription endpoint (the harness's own daemon reads locally).
+        let remote = try TestDaemon { configuration in
+            configuration.whatsapp.appSecret = WhatsAppHarness.appSecret
+            configuration.whatsapp.accessToken = harness.graph.accessToken
+            configuration.whatsapp.graphBaseURL = harness.graph.baseURL
+            configuration.whatsapp.quietPeriodSeconds = 0.3
+            configuration.llm.baseURL = llm.baseURL
+            configuration.llm.model = "fake-model"
+            configuration.speech.provider = "openai"
+            configuration.speech.baseURL = llm.baseURL
+            configuration.speech.apiKey = "sk-speech"
+        }
+        llm.setTranscript("Qual o prazo para devolução?")
+        let note = try SpokenQuestion.ogg("Qual o prazo para devolução?")
+        let mediaID = harness.graph.addMedia(note, mimeType: "audio/ogg; codecs=opus")
+        let app = try buildApplication(remote.balcao)
+        try await app.test(.live) { client in
+            try await harness.deliver(Self.voiceWebhook(mediaID: mediaID), client: client)
+            #expect(await eventually(timeout: .seconds(60)) { harness.graph.sentMessages.count == 1 })
+        }
+        let upload = try #require(llm.transcriptionRequests.first)
+        #expect(upload.authorization == "Bearer sk-speech")
+        let body = Data(upload.body)
+        #expect(body.range(of: note) != nil, "the recording's bytes are the file part")
+        #expect(upload.bodyText.contains("name=\"model\"\r\n\r\nwhisper-1"))
+        #expect(upload.bodyText.contains("name=\"language\"\r\n\r\npt"))
+        // The service's text is the customer's question (this daemon has no documents: the out-of-scope reply).
+        let conversation = try #require(try remote.balcao.database.conversationPage(.init(), limit: 1, offset: 0).summaries.first)
+        let messages = try remote.balcao.database.messages(ofConversation: conversation.id, before: nil, limit: 10)
+        let media = try #require(try remote.balcao.database.customerMedia(forMessages: messages.compactMap(\.id)).values.first)
+        #expect(media.text == "Qual o prazo para devolução?" && media.textSource == "transcript")
+        #expect(try remote.balcao.database.answers(forTurns: [media.turnId!]).values.first?.question == "Qual o prazo para devolução?")
     }
 
     @Test(

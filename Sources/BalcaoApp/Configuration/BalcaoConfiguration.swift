@@ -176,14 +176,22 @@ public struct BalcaoConfiguration: Sendable, Hashable {
 
     /// Voice notes transcribed on this machine (whisper.cpp).
     public struct Speech: Sendable, Hashable {
-        /// `local` (whisper.cpp on this machine) or `none` (voice notes get the "text only" reply).
+        /// `local` (whisper.cpp on this machine), `openai` (an OpenAI-compatible `/audio/transcriptions` service) or
+        /// `none` (voice notes get the "text only" reply).
         public var provider = "local"
         /// The whisper.cpp model; unset: `whisper-base-multilingual-q8_0.bin` in the models directories.
         public var modelPath: String?
         /// Threads one transcription uses.
         public var threads = 1
-        /// Longer voice notes are not transcribed; the customer is asked for a shorter one.
+        /// Longer voice notes are not transcribed; the customer is asked for a shorter one (local transcription; a
+        /// service gets what the size limit lets through).
         public var maxSeconds = 180.0
+        /// For `openai`: the API root (`https://api.openai.com/v1`).
+        public var baseURL: String?
+        /// For `openai`: the API key.
+        public var apiKey: String?
+        /// For `openai`: the model.
+        public var model = "whisper-1"
 
         /// The model `make setup` installs.
         public static let defaultModelFile = "whisper-base-multilingual-q8_0.bin"
@@ -252,7 +260,7 @@ extension BalcaoConfiguration {
         "admin": ["web_root", "secure_cookies", "session_hours"],
         "ocr": ["enabled", "languages", "page_timeout_seconds", "data_path"],
         "media": ["enabled", "max_mb", "retention_days"],
-        "speech": ["provider", "model_path", "threads", "max_seconds"],
+        "speech": ["provider", "model_path", "threads", "max_seconds", "base_url", "api_key", "model"],
     ]
 
     /// Loads the configuration: embedded defaults, then the file (when given), then `BALCAO_*` environment variables.
@@ -366,8 +374,14 @@ extension BalcaoConfiguration {
         media.maxMB = try reader.integer("media.max_mb", in: 1...100) ?? media.maxMB
         media.retentionDays = try reader.double("media.retention_days") ?? media.retentionDays
         speech.provider = reader.string("speech.provider") ?? speech.provider
-        guard ["local", "none"].contains(speech.provider) else {
-            throw reader.problem("speech.provider", "[speech] provider must be \"local\" or \"none\", not \"\(speech.provider)\"")
+        guard ["local", "openai", "none"].contains(speech.provider) else {
+            throw reader.problem("speech.provider", "[speech] provider must be \"local\", \"openai\" or \"none\", not \"\(speech.provider)\"")
+        }
+        speech.baseURL = reader.string("speech.base_url")
+        speech.apiKey = try reader.secret("speech.api_key")
+        speech.model = reader.string("speech.model") ?? speech.model
+        if speech.provider == "openai" && speech.baseURL == nil {
+            throw reader.problem("speech.provider", "[speech] provider = \"openai\" needs base_url (e.g. \"https://api.openai.com/v1\")")
         }
         speech.modelPath = reader.string("speech.model_path")
         speech.threads = try reader.integer("speech.threads", in: 1...16) ?? speech.threads
