@@ -89,7 +89,16 @@ for (index, entry) in entries.enumerated() {
             )
         )
     } catch {
-        clips.append(Clip(id: entry.id, transcript: "", seconds: seconds(ContinuousClock.now - start), decode_seconds: 0, transcribe_seconds: 0, error: "\(error)"))
+        clips.append(
+            Clip(
+                id: entry.id,
+                transcript: "",
+                seconds: seconds(ContinuousClock.now - start),
+                decode_seconds: 0,
+                transcribe_seconds: 0,
+                error: "\(error)"
+            )
+        )
     }
     FileHandle.standardError.write(Data("SpeechBenchmark: \(index + 1)/\(entries.count) \(entry.id)\n".utf8))
 }
