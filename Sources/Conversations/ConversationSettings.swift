@@ -72,6 +72,9 @@ public struct MediaSettings: Sendable, Hashable {
     public var maxAttempts = 5
     /// How long a fetched file is kept; then it is deleted (what was read from it stays with the conversation).
     public var retention: TimeInterval = 30 * 86_400
+    /// Files fetched and read at once: two, so that one customer's long voice note or scan never holds up another's
+    /// file (each reader is a child process on one thread).
+    public var workers = 2
     /// Whether recordings (voice notes) are fetched and transcribed; when not, they get the "text only" reply.
     public var transcribesRecordings = false
     /// The longest recording transcribed; a longer one gets a polite message.

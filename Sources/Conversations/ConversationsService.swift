@@ -107,8 +107,8 @@ public struct ConversationsService: Service {
                 for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
                 group.addTask { await reconcileLoop(bells.reconcile) }
                 if let media {
-                    // One file at a time: reading a scan takes a core, and the machine may have one.
-                    group.addTask { await mediaLoop(media, bells.media) }
+                    // Two files at a time (by default): a long one does not hold up another customer's.
+                    for _ in 0..<max(1, settings.media.workers) { group.addTask { await mediaLoop(media, bells.media) } }
                     group.addTask { await retentionLoop(media, bells.media) }
                 }
             }
