@@ -201,25 +201,10 @@ public struct ConversationsService: Service {
 
     /// Fetches and reads customers' files as they arrive, and again when a retry's back-off (by ``clock``) ends.
     private func mediaLoop(_ media: MediaProcessor, _ bell: WorkBell) async {
-        while !Task.isCancelled {
-            let ticket = bell.ticket()
-            var wait = settings.idleWakeUp
-            do {
-                if let due = try database.nextMediaDue() {
-                    let now = clock()
-                    if due <= now, let claimed = try await database.claimDueMedia(now: now) {
-                        try await media.process(claimed, now: clock)
-                        continue
-                    }
-                    wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
-                }
-            } catch is CancellationError {
-                return  // stopping: the work stays in the database for the next start
-            } catch {
-                logger.error("could not fetch a customer's file", metadata: ["error": "\(error)"])
-                wait = Self.errorPause
-            }
-            await bell.wait(since: ticket, atMost: wait)
+        await queueLoop(bell, failure: "could not fetch a customer's file", now: clock, nextDue: database.nextMediaDue) { now in
+            guard let claimed = try await database.claimDueMedia(now: now) else { return false }
+            try await media.process(claimed, now: clock)
+            return true
         }
     }
 
@@ -268,49 +253,47 @@ public struct ConversationsService: Service {
     }
 
     private func turnLoop(_ bell: WorkBell) async {
+        await queueLoop(bell, failure: "could not answer a turn", now: Date.init, nextDue: database.nextTurnDue) { now in
+            guard let claimed = try await database.claimDueTurn(now: now) else { return false }
+            try await turns.process(claimed, sendClock: clock)
+            return true
+        }
+    }
+
+    private func sendLoop(_ bell: WorkBell) async {
+        await queueLoop(bell, failure: "could not send a reply", now: clock, nextDue: database.nextSendDue) { now in
+            guard let claimed = try await database.claimSend(now: now) else { return false }
+            if try await sender.send(claimed, now: clock) == .paused {
+                try? await Task.sleep(for: .seconds(settings.alertPause))
+            }
+            return true
+        }
+    }
+
+    /// What every queue worker does: read when its next item is due; when it is, claim and work on it (`work` returns
+    /// `false` when another worker claimed it first); otherwise sleep until then, or until a commit rings `bell`.
+    private func queueLoop(
+        _ bell: WorkBell,
+        failure: Logger.Message,
+        now: @Sendable () -> Date,
+        nextDue: () throws -> Date?,
+        work: (Date) async throws -> Bool
+    ) async {
         while !Task.isCancelled {
             let ticket = bell.ticket()
             var wait = settings.idleWakeUp
             do {
                 // Read first: a worker with nothing due takes no write lock.
-                if let due = try database.nextTurnDue() {
-                    let now = Date()
-                    if due <= now, let claimed = try await database.claimDueTurn(now: now) {
-                        try await turns.process(claimed, sendClock: clock)
-                        continue
-                    }
+                if let due = try nextDue() {
+                    let now = now()
+                    if due <= now, try await work(now) { continue }
                     // Not due yet, or claimed by another worker meanwhile (whose write rang the bell: no wait then).
                     wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
                 }
             } catch is CancellationError {
                 return  // stopping: the work stays in the database for the next start
             } catch {
-                logger.error("could not answer a turn", metadata: ["error": "\(error)"])
-                wait = Self.errorPause
-            }
-            await bell.wait(since: ticket, atMost: wait)
-        }
-    }
-
-    private func sendLoop(_ bell: WorkBell) async {
-        while !Task.isCancelled {
-            let ticket = bell.ticket()
-            var wait = settings.idleWakeUp
-            do {
-                if let due = try database.nextSendDue() {
-                    let now = clock()
-                    if due <= now, let claimed = try await database.claimSend(now: now) {
-                        if try await sender.send(claimed, now: clock) == .paused {
-                            try? await Task.sleep(for: .seconds(settings.alertPause))
-                        }
-                        continue
-                    }
-                    wait = min(wait, due <= now ? Self.errorPause : WorkBell.duration(until: due, from: now))
-                }
-            } catch is CancellationError {
-                return  // stopping: the work stays in the database for the next start
-            } catch {
-                logger.error("could not send a reply", metadata: ["error": "\(error)"])
+                logger.error(failure, metadata: ["error": "\(error)"])
                 wait = Self.errorPause
             }
             await bell.wait(since: ticket, atMost: wait)
