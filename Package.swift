@@ -267,6 +267,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCRTests", dependencies: ["OCR"], swiftSettings: swiftSettings),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech"], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "OCR"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
