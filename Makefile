@@ -8,7 +8,7 @@ QUIET_PERIOD_SUITES := WhatsAppFlowTests
 # document reader sets the same for its child processes).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-ocr bench-webhook score-extract score-retrieval clean
+.PHONY: setup build release run test test-browser bench-admin bench-ann bench-embed bench-extract bench-ocr bench-speech bench-webhook score-extract score-retrieval clean
 
 setup:
 	@bash scripts/setup.sh
@@ -72,6 +72,10 @@ bench-extract: setup
 
 bench-ocr: setup
 	@bash scripts/bench-ocr.sh
+
+## Voice notes: WER and speed of decode + resample + whisper.cpp against faster-whisper on the same model and clips.
+bench-speech: setup
+	@bash scripts/bench-speech.sh
 
 score-extract: setup
 	@bash scripts/score-extract.sh
