@@ -46,6 +46,8 @@ var modelPath = "balcao-data/models/whisper-base-multilingual-q8_0.bin"
 var outputPath = "bench-results/speech-balcao.json"
 var threads = 1
 var language = "pt"
+var fallback: Float = 0.2
+var fitsWindow = true
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -54,6 +56,9 @@ while let argument = arguments.next() {
     case "--output": outputPath = arguments.next() ?? outputPath
     case "--threads": threads = arguments.next().flatMap { Int($0) } ?? threads
     case "--language": language = arguments.next() ?? language
+    // The daemon decodes again at a higher temperature when a pass repeats itself; `--fallback 0` measures one pass.
+    case "--fallback": fallback = arguments.next().flatMap { Float($0) } ?? fallback
+    case "--full-window": fitsWindow = false
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
         exit(2)
@@ -69,6 +74,8 @@ let entries = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: mani
 
 let loading = ContinuousClock.now
 let transcriber = try Transcriber(modelPath: modelPath)
+transcriber.fallbackTemperatureStep = fallback
+transcriber.fitsEncoderWindow = fitsWindow
 let load = seconds(ContinuousClock.now - loading)
 
 // One untimed pass over the first clip after loading, as the anchor does: first-use setup is not a clip's cost.

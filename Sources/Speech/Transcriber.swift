@@ -37,8 +37,16 @@ public final class Transcriber {
         parameters.print_progress = false
         parameters.print_realtime = false
         parameters.print_timestamps = false
-        parameters.temperature_inc = 0  // no temperature fallback: one greedy pass, as the benchmark's anchor runs
         parameters.greedy.best_of = 1
+        // A pass that repeats itself (whisper.cpp's entropy check) or is unsure is decoded again at a higher
+        // temperature (whisper.cpp's default 0.2 steps): Whisper base otherwise loops on some notes ("e aí, e aí, …").
+        parameters.temperature_inc = fallbackTemperatureStep
+        // The encoder reads a window fitted to the note instead of a fixed 30 s one: a 5 s note costs a quarter of
+        // the work (Whisper pads every input to 30 s; whisper.cpp can shorten what the encoder attends to).
+        if fitsEncoderWindow { parameters.audio_ctx = Self.encoderWindow(samples: samples.count) }
+        // A note cannot hold more words than its length allows: a pass that loops on a phrase is cut there instead of
+        // writing Whisper's 224 tokens of repetition (which cost time and words).
+        parameters.max_tokens = Self.tokenLimit(samples: samples.count)
         let box = ProgressBox(progress)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
@@ -60,6 +68,24 @@ public final class Transcriber {
             if let piece = whisper_full_get_segment_text(context, segment) { text += String(cString: piece) }
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The temperature step of a fallback pass (0: one greedy pass only).
+    public var fallbackTemperatureStep: Float = 0.2
+    /// Whether the encoder's window is fitted to the note (``encoderWindow(samples:)``) instead of Whisper's 30 s.
+    public var fitsEncoderWindow = true
+
+    /// The most tokens a note of `samples` at 16 kHz may be transcribed to: 7 a second (fast Portuguese speech is
+    /// about 4), and 16 more.
+    static func tokenLimit(samples: Int) -> Int32 {
+        Int32(min(224, samples / 16_000 * 7 + 16))
+    }
+
+    /// The encoder frames (20 ms each, 1,500 = Whisper's 30 s) for a note of `samples` at 16 kHz: its length plus
+    /// about 2.5 s, rounded up to 64 frames.
+    static func encoderWindow(samples: Int) -> Int32 {
+        let frames = samples / 320 + 128
+        return Int32(min(1_500, (frames + 63) / 64 * 64))
     }
 
     /// whisper.cpp and ggml write their progress and model details to standard error; the daemon's child uses it for
