@@ -48,6 +48,7 @@ var threads = 1
 var language = "pt"
 var fallback: Float = 0.2
 var fitsWindow = true
+var margin = 128
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -59,6 +60,7 @@ while let argument = arguments.next() {
     // The daemon decodes again at a higher temperature when a pass repeats itself; `--fallback 0` measures one pass.
     case "--fallback": fallback = arguments.next().flatMap { Float($0) } ?? fallback
     case "--full-window": fitsWindow = false
+    case "--window-margin": margin = arguments.next().flatMap { Int($0) } ?? margin
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
         exit(2)
@@ -76,6 +78,7 @@ let loading = ContinuousClock.now
 let transcriber = try Transcriber(modelPath: modelPath)
 transcriber.fallbackTemperatureStep = fallback
 transcriber.fitsEncoderWindow = fitsWindow
+transcriber.encoderMarginFrames = margin
 let load = seconds(ContinuousClock.now - loading)
 
 // One untimed pass over the first clip after loading, as the anchor does: first-use setup is not a clip's cost.

@@ -43,7 +43,7 @@ public final class Transcriber {
         parameters.temperature_inc = fallbackTemperatureStep
         // The encoder reads a window fitted to the note instead of a fixed 30 s one: a 5 s note costs a quarter of
         // the work (Whisper pads every input to 30 s; whisper.cpp can shorten what the encoder attends to).
-        if fitsEncoderWindow { parameters.audio_ctx = Self.encoderWindow(samples: samples.count) }
+        if fitsEncoderWindow { parameters.audio_ctx = Self.encoderWindow(samples: samples.count, margin: encoderMarginFrames) }
         // A note cannot hold more words than its length allows: a pass that loops on a phrase is cut there instead of
         // writing Whisper's 224 tokens of repetition (which cost time and words).
         parameters.max_tokens = Self.tokenLimit(samples: samples.count)
@@ -81,10 +81,13 @@ public final class Transcriber {
         Int32(min(224, samples / 16_000 * 7 + 16))
     }
 
+    /// Frames of silence the fitted window adds after the note (20 ms each).
+    public var encoderMarginFrames = 128
+
     /// The encoder frames (20 ms each, 1,500 = Whisper's 30 s) for a note of `samples` at 16 kHz: its length plus
-    /// about 2.5 s, rounded up to 64 frames.
-    static func encoderWindow(samples: Int) -> Int32 {
-        let frames = samples / 320 + 128
+    /// `margin`, rounded up to 64 frames.
+    static func encoderWindow(samples: Int, margin: Int) -> Int32 {
+        let frames = samples / 320 + margin
         return Int32(min(1_500, (frames + 63) / 64 * 64))
     }
 
