@@ -110,7 +110,8 @@ grep -q "set(GGML_VERSION_MAJOR $gmaj)" "$SRC/ggml/CMakeLists.txt" \
   || die "the archive's ggml is not version $GGML_VERSION"
 
 # 3. Configure and build (niced: it shares the machine with Swift builds).
-JOBS="${WHISPER_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+# `nproc --all`: plain nproc honours OMP_THREAD_LIMIT, which the Makefile sets to 1 for Tesseract.
+JOBS="${WHISPER_JOBS:-$(nproc --all 2>/dev/null || echo 2)}"
 log "configuring (Release, static, CPU: SSE4.2 AVX AVX2 FMA F16C BMI2, no OpenMP/BLAS/GPU)"
 start=$(date +%s)
 env -u SOURCE_DATE_EPOCH nice -n 15 cmake -S "$SRC" -B "$BUILD" "${CMAKE_FLAGS[@]}" >"$WORK/cmake-configure.log" 2>&1 \
