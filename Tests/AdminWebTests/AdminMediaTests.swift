@@ -51,6 +51,46 @@ struct AdminMediaTests {
         return ids
     }
 
+    @Test("a voice note shows an audio player beside its transcript, served as audio/ogg")
+    func voiceNote() async throws {
+        let harness = try AdminHarness()
+        try await harness.createUsers()
+        let fixture = try await PagesFixture.seed(harness)
+        let note = Data("OggS".utf8) + Data(repeating: 1, count: 64)
+        let mediaID = try await harness.balcao.database.writer.write { db -> Int64 in
+            let now = Date()
+            try db.execute(
+                sql:
+                    "INSERT INTO message (conversationId, direction, author, wamid, kind, text, createdAt, updatedAt) VALUES (?, 'in', 'customer', 'wamid.audio', 'audio', '', ?, ?)",
+                arguments: [fixture.conversationID, now, now]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO customerMedia (conversationId, messageId, kind, channelMediaID, state, attempts, nextAttemptAt, mimeType, byteCount,
+                        text, textSource, createdAt, updatedAt)
+                    VALUES (?, ?, 'audio', 'media-2', 'read', 1, ?, 'audio/ogg', ?, 'Qual o prazo de entrega?', 'transcript', ?, ?)
+                    """,
+                arguments: [fixture.conversationID, db.lastInsertedRowID, now, note.count, now, now]
+            )
+            return db.lastInsertedRowID
+        }
+        let folder = harness.dataDirectory.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try note.write(to: folder.appendingPathComponent(String(mediaID)))
+        let url = "/admin/conversations/\(fixture.conversationID)/media/\(mediaID)"
+        try await harness.application().test(.router) { client in
+            let browser = Browser(client)
+            try await browser.signIn("owner", AdminHarness.ownerPassword)
+            let page = try await browser.get("/admin/conversations/\(fixture.conversationID)").text
+            #expect(page.contains("<audio controls preload=\"none\" src=\"\(url)\"></audio>"))
+            #expect(page.contains("transcrito nesta máquina"))
+            #expect(page.contains("Qual o prazo de entrega?"))
+            let file = try await browser.get(url)
+            #expect(file.status == .ok && file.headers[.contentType] == "audio/ogg" && file.headers[.contentDisposition] == "inline")
+            #expect(Data(buffer: file.body) == note)
+        }
+    }
+
     @Test("the thread shows the picture, what OCR read and a failed file's reason, all escaped; the file is served safely")
     func thread() async throws {
         let harness = try AdminHarness()
