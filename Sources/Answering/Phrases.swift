@@ -27,6 +27,22 @@ public struct Phrases: Sendable, Hashable {
     /// Names a page in a citation.
     public var page: String
 
+    /// ``mediaTooLarge`` with its limit, in whole megabytes.
+    public func mediaTooLarge(limitBytes: Int) -> String {
+        mediaTooLarge.replacingOccurrences(of: "%@", with: "\(max(1, limitBytes >> 20)) MB")
+    }
+
+    /// ``recordingTooLong`` with its limit, in minutes (in seconds below one minute), in this language's words.
+    public func recordingTooLong(limitSeconds: Double) -> String {
+        let minutes = Int((limitSeconds / 60).rounded())
+        let english = self == .english
+        let limit =
+            minutes >= 1
+            ? "\(minutes) \(english ? (minutes == 1 ? "minute" : "minutes") : (minutes == 1 ? "minuto" : "minutos"))"
+            : "\(Int(limitSeconds)) \(english ? "seconds" : "segundos")"
+        return recordingTooLong.replacingOccurrences(of: "%@", with: limit)
+    }
+
     /// The phrases for a BCP 47 language tag; anything that is not English gets Portuguese.
     public static func forLanguage(_ language: String) -> Phrases {
         language.lowercased().hasPrefix("en") ? english : portuguese

@@ -74,7 +74,7 @@ public struct Balcao: Sendable {
         let pipeline = IngestionPipeline(
             database: database,
             originals: originals,
-            reader: documentReader(configuration: configuration, logger: logger),
+            reader: documentReader(configuration: configuration, logger: logger, ocr: configuration.ocr.settings),
             embedder: embedder,
             vectorIndex: vectorIndex,
             secrets: secrets,
@@ -225,10 +225,9 @@ public struct Balcao: Sendable {
         configuration: BalcaoConfiguration,
         logger: Logger,
         chunker: Chunker = Chunker(),
-        ocr: OCRSettings?? = .none,
+        ocr: OCRSettings?,
         speech: SpeechSettings? = nil
     ) -> any DocumentReading {
-        let ocr = ocr ?? configuration.ocr.settings
         let extraction = ExtractionLimits(maxFileBytes: configuration.server.maxUploadBytes)
         let storage = configuration.storage
         let executable =

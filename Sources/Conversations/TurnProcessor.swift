@@ -91,19 +91,8 @@ public struct TurnProcessor: Sendable {
                 cost: 0,
                 createdAt: now()
             )
-            let sending = try await database.finishTurn(
-                claimed,
-                answer: record,
-                replies: replies,
-                conversationChanges: changes,
-                now: now(),
-                claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)()),
-                debit: debit
-            )
+            try await finishTurn(claimed, answer: record, replies: replies, changes: changes, now: now, sendClock: sendClock, debit: debit)
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
-            // The reply leaves now rather than after a hop through the outbox workers; a failed attempt is theirs to
-            // retry, as for any claimed send.
-            if let sending { _ = try await sender.send(sending, now: sendClock ?? now) }
         }
 
         // A person is handling this customer: stay silent until released or timed out.
@@ -118,12 +107,8 @@ public struct TurnProcessor: Sendable {
         // Files that could not be used are explained; with nothing else to answer, that is the whole reply.
         if typed.isEmpty && !files.attachments.contains(where: \.hasContent) {
             if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
-            try await finishTurn(
-                claimed,
-                replies: files.problems.isEmpty ? [] : [files.problems.joined(separator: "\n\n")],
-                now: now,
-                sendClock: sendClock
-            )
+            let replies = files.problems.isEmpty ? [] : channel.prepare(files.problems.joined(separator: "\n\n"))
+            try await finishTurn(claimed, answer: nil, replies: replies, now: now, sendClock: sendClock)
             log.info("turn answered", metadata: ["outcome": "file_not_usable"])
             return
         }
@@ -155,7 +140,13 @@ public struct TurnProcessor: Sendable {
         // A caption the documents do not cover was about the file that could not be used: saying why is the answer.
         if answer.outcome == .unanswered && !files.problems.isEmpty {
             await readReceipt
-            try await finishTurn(claimed, replies: [files.problems.joined(separator: "\n\n")], now: now, sendClock: sendClock)
+            try await finishTurn(
+                claimed,
+                answer: nil,
+                replies: channel.prepare(files.problems.joined(separator: "\n\n")),
+                now: now,
+                sendClock: sendClock
+            )
             log.info("turn answered", metadata: ["outcome": "file_not_usable"])
             return
         }
@@ -210,15 +201,26 @@ public struct TurnProcessor: Sendable {
 }
 
 extension TurnProcessor {
-    /// Ends a turn with `replies` and no answer record (nothing was answered: a file could not be used), sending the
-    /// first at once as an answered turn does.
-    func finishTurn(_ claimed: ClaimedTurn, replies: [String], now: @escaping @Sendable () -> Date, sendClock: (@Sendable () -> Date)?) async throws {
+    /// Ends a turn: records `answer` (none when nothing was answered: a file could not be used), queues the
+    /// `replies` (already prepared for the channel) and sends the first at once — rather than after a hop through the
+    /// outbox workers; a failed attempt is theirs to retry, as for any claimed send.
+    func finishTurn(
+        _ claimed: ClaimedTurn,
+        answer: AnswerRecord?,
+        replies: [String],
+        changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date,
+        sendClock: (@Sendable () -> Date)?,
+        debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
+    ) async throws {
         let sending = try await database.finishTurn(
             claimed,
-            answer: nil,
-            replies: replies.flatMap(channel.prepare),
+            answer: answer,
+            replies: replies,
+            conversationChanges: changes,
             now: now(),
-            claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)())
+            claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)()),
+            debit: debit
         )
         if let sending { _ = try await sender.send(sending, now: sendClock ?? now) }
     }
@@ -276,16 +278,8 @@ extension TurnProcessor {
     /// What the customer is told about a file that could not be used.
     static func sentence(for failure: CustomerMedia.Failure, phrases: Phrases, media: MediaSettings) -> String {
         switch failure {
-        case .tooLarge:
-            return phrases.mediaTooLarge.replacingOccurrences(of: "%@", with: "\(max(1, media.maxBytes >> 20)) MB")
-        case .tooLong:
-            let minutes = Int((media.maximumRecordingSeconds / 60).rounded())
-            let english = phrases == .english
-            let limit =
-                minutes >= 1
-                ? "\(minutes) \(english ? (minutes == 1 ? "minute" : "minutes") : (minutes == 1 ? "minuto" : "minutos"))"
-                : "\(Int(media.maximumRecordingSeconds)) \(english ? "seconds" : "segundos")"
-            return phrases.recordingTooLong.replacingOccurrences(of: "%@", with: limit)
+        case .tooLarge: return phrases.mediaTooLarge(limitBytes: media.maxBytes)
+        case .tooLong: return phrases.recordingTooLong(limitSeconds: media.maximumRecordingSeconds)
         case .unsupportedType: return phrases.mediaUnsupported
         case .unreadable: return phrases.mediaUnreadable
         case .unavailable, .notStored: return phrases.mediaUnavailable
