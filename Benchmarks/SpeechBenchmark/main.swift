@@ -6,7 +6,8 @@
 //
 // The model is loaded once and warmed up on the first clip (both timed apart: the daemon's child loads it for each
 // note, so a note's cost in the daemon is load + decode + transcribe). Peak memory is the process's maximum resident
-// set. Decoding matches the anchor's: greedy, no temperature fallback, no timestamps, no context.
+// set. Decoding is the daemon's (Transcriber's defaults): each 30 s window on its own, greedy, and a window whose greedy
+// pass collapsed or loops decoded again by beam search; no timestamps, no context.
 import Foundation
 import Speech
 
@@ -46,9 +47,14 @@ var modelPath = "balcao-data/models/whisper-base-multilingual-q8_0.bin"
 var outputPath = "bench-results/speech-balcao.json"
 var threads = 1
 var language = "pt"
-var fallback: Float = 0.2
+var fallback: Float = 0
 var fitsWindow = true
-var margin = 128
+var margin = 64
+var retries = true
+var caps = true
+var loopRate = 1.0
+var collapseRate = 0.8
+var beam: Int32 = 4
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -57,9 +63,16 @@ while let argument = arguments.next() {
     case "--output": outputPath = arguments.next() ?? outputPath
     case "--threads": threads = arguments.next().flatMap { Int($0) } ?? threads
     case "--language": language = arguments.next() ?? language
-    // The daemon decodes again at a higher temperature when a pass repeats itself; `--fallback 0` measures one pass.
+    // Flags that change the daemon's decoding, to measure alternatives: whisper.cpp's temperature fallback step
+    // (`--fallback 0.2`), Whisper's fixed 30 s encoder window, no beam-search retry, no token cap, the retry's beams,
+    // the words a second under which a window is retried (collapsed; lost to a loop), the fitted window's margin.
     case "--fallback": fallback = arguments.next().flatMap { Float($0) } ?? fallback
     case "--full-window": fitsWindow = false
+    case "--no-retry": retries = false
+    case "--no-cap": caps = false
+    case "--collapse-rate": collapseRate = arguments.next().flatMap { Double($0) } ?? collapseRate
+    case "--loop-retry-rate": loopRate = arguments.next().flatMap { Double($0) } ?? loopRate
+    case "--retry-beam": beam = arguments.next().flatMap { Int32($0) } ?? beam
     case "--window-margin": margin = arguments.next().flatMap { Int($0) } ?? margin
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
@@ -79,6 +92,11 @@ let transcriber = try Transcriber(modelPath: modelPath)
 transcriber.fallbackTemperatureStep = fallback
 transcriber.fitsEncoderWindow = fitsWindow
 transcriber.encoderMarginFrames = margin
+transcriber.retriesFailedWindows = retries
+transcriber.capsTokens = caps
+transcriber.loopRetryWordsPerSecond = loopRate
+transcriber.collapseWordsPerSecond = collapseRate
+transcriber.retryBeamSize = beam
 let load = seconds(ContinuousClock.now - loading)
 
 // One untimed pass over the first clip after loading, as the anchor does: first-use setup is not a clip's cost.

