@@ -169,7 +169,9 @@ public struct Balcao: Sendable {
             media: settings.media.enabled
                 ? (
                     store: CustomerMediaStore(directory: directory), fetcher: WhatsAppMediaFetcher(api: graph),
-                    reader: transcriptionService.map { RemoteTranscriptionMediaReader(local: mediaReader, service: $0) } ?? mediaReader
+                    reader: transcriptionService.map {
+                        RemoteTranscriptionMediaReader(local: mediaReader, service: $0, maximumSeconds: configuration.speech.maxSeconds)
+                    } ?? mediaReader
                 ) : nil
         )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }

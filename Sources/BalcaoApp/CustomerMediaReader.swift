@@ -64,12 +64,20 @@ struct RemoteTranscriptionMediaReader: MediaReading {
     let local: CustomerMediaReader
     /// The service.
     let service: OpenAITranscriptionClient
+    /// The longest recording sent (`[speech] max_seconds`), told by the file's Ogg pages.
+    let maximumSeconds: Double
 
     func read(fileAt file: URL, kind: CustomerMedia.Kind, language: String?) async throws(MediaReadError) -> MediaText {
         guard kind == .audio else { return try await local.read(fileAt: file, kind: kind, language: language) }
         // Only Ogg recordings are sent (the service is told what it gets; anything else is not a voice note).
         let head = (try? FileHandle(forReadingFrom: file).read(upToCount: 4)) ?? Data()
         guard head == Data("OggS".utf8) else { throw MediaReadError(.unsupportedType, detail: "the recording is not an Ogg file") }
+        guard let seconds = OggDuration.seconds(ofFileAt: file.path) else {
+            throw MediaReadError(.unreadable, detail: "the recording's Ogg pages tell no length")
+        }
+        if seconds > maximumSeconds {
+            throw MediaReadError(.tooLong, detail: "the recording lasts \(Int(seconds.rounded())) s, longer than the \(Int(maximumSeconds)) s limit")
+        }
         do {
             let text = try await service.transcribe(fileAt: file, mimeType: "audio/ogg", language: SpeechSettings.whisperLanguage(forTag: language))
             return MediaText(text: text, source: "transcript")

@@ -109,7 +109,8 @@ public final class Transcriber {
         let kept = Self.withoutRepeats(first)
         let collapsed = Self.looksCollapsed(kept, samples: samples.count, wordsPerSecond: collapseWordsPerSecond)
         // A loop that began late lost little and is cut; one that began early lost most of the window.
-        let lostToLoop = kept != first && Self.looksCollapsed(kept, samples: samples.count, wordsPerSecond: loopRetryWordsPerSecond)
+        let lostToLoop =
+            Self.words(kept) < Self.words(first) && Self.looksCollapsed(kept, samples: samples.count, wordsPerSecond: loopRetryWordsPerSecond)
         guard retriesFailedWindows, collapsed || lostToLoop else { return kept }
         // The same state: the encoder's work on this window is reused (scripts/whisper-patches/02-reuse-encoding.patch).
         let second = Self.withoutRepeats(

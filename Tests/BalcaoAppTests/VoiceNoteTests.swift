@@ -99,6 +99,35 @@ struct VoiceNoteTests {
         #expect(try remote.balcao.database.answers(forTurns: [media.turnId!]).values.first?.question == "Qual o prazo para devolução?")
     }
 
+    @Test("with [speech] provider = openai a note over [speech] max_seconds is refused in words and never sent")
+    func transcriptionServiceRefusesLongNotes() async throws {
+        let harness = try await WhatsAppHarness.start()
+        defer { Task { await harness.stop() } }
+        let llm = try #require(harness.llm)
+        let remote = try TestDaemon { configuration in
+            configuration.whatsapp.appSecret = WhatsAppHarness.appSecret
+            configuration.whatsapp.accessToken = harness.graph.accessToken
+            configuration.whatsapp.graphBaseURL = harness.graph.baseURL
+            configuration.whatsapp.quietPeriodSeconds = 0.3
+            configuration.llm.baseURL = llm.baseURL
+            configuration.llm.model = "fake-model"
+            configuration.speech.provider = "openai"
+            configuration.speech.baseURL = llm.baseURL
+            configuration.speech.apiKey = "sk-speech"
+            configuration.speech.maxSeconds = 2
+        }
+        let note = try SpokenQuestion.ogg("Bom dia, queria saber se vocês entregam no sábado e quanto custa o frete para Manaus.")
+        let mediaID = harness.graph.addMedia(note, mimeType: "audio/ogg; codecs=opus")
+        let app = try buildApplication(remote.balcao)
+        try await app.test(.live) { client in
+            try await harness.deliver(Self.voiceWebhook(mediaID: mediaID), client: client)
+            #expect(await eventually(timeout: .seconds(60)) { harness.graph.sentMessages.count == 1 })
+        }
+        let reply = harness.graph.sentMessages.first?.textBody ?? ""
+        #expect(reply.contains("Seu áudio é longo demais para mim (o limite é 2 segundos)"), "\(reply)")
+        #expect(llm.transcriptionRequests.isEmpty)
+    }
+
     @Test(
         "an oversize, corrupt or too long recording gets a clear message, nothing is kept, and the daemon keeps answering",
         arguments: ["oversize", "corrupt", "too long", "not opus"]

@@ -1,6 +1,7 @@
 import Foundation
-import Speech
 import Testing
+
+@testable import Speech
 
 /// The voice-note path below the daemon: Ogg Opus made in the test (espeak-ng → opusenc) decoded to 16 kHz mono, and
 /// transcribed by whisper.cpp with the model `make setup` installs.
@@ -87,5 +88,26 @@ struct AudioDecoderTests {
             }
         }
         #expect(throws: SpeechError.self) { _ = try Transcriber(modelPath: directory.appendingPathComponent("missing.bin").path) }
+    }
+
+    @Test("an Ogg Opus note's length is told by its last page; garbage, an empty file and pages without a position tell none")
+    func statedLength() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let note = try Self.note("Bom dia, queria saber se vocês entregam no sábado.", in: directory)
+        let stated = try #require(OggDuration.seconds(ofFileAt: note.path))
+        // opusenc adds its pre-skip (6.5 ms) to the positions.
+        #expect(abs(stated - note.seconds) < 0.05, "\(stated) s stated for a \(note.seconds) s note")
+        let garbage = directory.appendingPathComponent("garbage.ogg")
+        try (Data("OggS".utf8) + Data(repeating: 0x5A, count: 100)).write(to: garbage)
+        let empty = directory.appendingPathComponent("empty.ogg")
+        try Data().write(to: empty)
+        #expect(OggDuration.seconds(ofFileAt: garbage.path) == nil)
+        #expect(OggDuration.seconds(ofFileAt: empty.path) == nil)
+        #expect(OggDuration.seconds(ofFileAt: directory.appendingPathComponent("missing.ogg").path) == nil)
+        let noPosition = Array("OggS".utf8) + [0, 0] + [UInt8](repeating: 0xFF, count: 8) + [UInt8](repeating: 0, count: 13)
+        #expect(OggDuration.seconds(ofTail: noPosition) == nil)
+        let oneSecond = Array("OggS".utf8) + [0, 4, 0x80, 0xBB, 0, 0, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 13)
+        #expect(OggDuration.seconds(ofTail: oneSecond) == 1)
     }
 }
