@@ -183,8 +183,7 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var modelPath: String?
         /// Threads one transcription uses.
         public var threads = 1
-        /// Longer voice notes are not transcribed; the customer is asked for a shorter one (local transcription; a
-        /// service gets what the size limit lets through).
+        /// Longer voice notes are not transcribed, locally or by a service; the customer is asked for a shorter one.
         public var maxSeconds = 180.0
         /// For `openai`: the API root (`https://api.openai.com/v1`).
         public var baseURL: String?
