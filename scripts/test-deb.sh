@@ -95,12 +95,14 @@ check_eq "the speech model's SHA-256" ec154a9d64ef691e5035f8502ea31ea3594a6fa00f
   "$(sha256sum "$speech_model" | cut -d' ' -f1)"
 check "Depends lists the audio decoders" bash -c "dpkg-query -W -f='\${Depends}' balcao | grep -q libopusfile0 && dpkg-query -W -f='\${Depends}' balcao | grep -q libspeexdsp1"
 # A voice note, transcribed by the installed binary's reader child with the installed model, as the balcao user.
+# Whisper base hears espeak-ng's voice poorly ("Posso ter ginade de ouro sange ou um produto de poes da intragem."):
+# two of its words.
 espeak-ng -v pt-br -s 150 -w "$work/nota.wav" "Posso pedir a devolução de um produto depois da entrega?" && opusenc --quiet "$work/nota.wav" "$work/nota.ogg"
 chmod 0644 "$work/nota.ogg"; chmod 0755 "$work"
 printf '{"file":"%s","limits":{"maxFileBytes":52428800,"maxArchiveEntries":10000,"maxUncompressedBytes":536870912,"maxCompressionRatio":200,"maxPages":5000},"speech":{"modelPath":"%s","language":"pt","threads":1,"maximumSeconds":180},"maxTokens":100000,"overlapTokens":0}' \
   "$work/nota.ogg" "$speech_model" >"$work/nota.json"
 check "the installed engine transcribes a voice note with the installed model" \
-  bash -c "runuser -u balcao -- /usr/bin/balcao extract <'$work/nota.json' 2>/dev/null | grep -q 'entrega'"
+  bash -c "runuser -u balcao -- /usr/bin/balcao extract <'$work/nota.json' 2>/dev/null | grep -q 'Posso .*produto'"
 if [[ -d Resources/web ]]; then check "the admin web assets are installed" test -d /usr/share/balcao/web; fi
 check_eq "balcao --version" "$version" "$(/usr/bin/balcao --version)"
 check "the man page" test -f /usr/share/man/man1/balcao.1.gz
