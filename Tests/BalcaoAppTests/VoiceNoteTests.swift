@@ -60,13 +60,10 @@ struct VoiceNoteTests {
         #expect(harness.llm?.lastRequest?.messages.first?.content.contains("7 dias corridos") == true)
     }
 
-    @Test("with [speech] provider = openai the note goes to /audio/transcriptions as multipart, and its text is the question")
-    func transcriptionService() async throws {
-        let harness = try await WhatsAppHarness.start()
-        defer { Task { await harness.stop() } }
-        let llm = try #require(harness.llm)
-        // A daemon whose speech goes to the fake's transcription endpoint (the harness's own daemon reads locally).
-        let remote = try TestDaemon { configuration in
+    /// A daemon whose speech goes to the fake's transcription endpoint (the harness's own daemon reads locally), with
+    /// the harness's Graph API and the fake LLM.
+    static func remoteSpeechDaemon(_ harness: WhatsAppHarness, llm: FakeLLM, maxSeconds: Double? = nil) throws -> TestDaemon {
+        try TestDaemon { configuration in
             configuration.whatsapp.appSecret = WhatsAppHarness.appSecret
             configuration.whatsapp.accessToken = harness.graph.accessToken
             configuration.whatsapp.graphBaseURL = harness.graph.baseURL
@@ -76,7 +73,16 @@ struct VoiceNoteTests {
             configuration.speech.provider = "openai"
             configuration.speech.baseURL = llm.baseURL
             configuration.speech.apiKey = "sk-speech"
+            if let maxSeconds { configuration.speech.maxSeconds = maxSeconds }
         }
+    }
+
+    @Test("with [speech] provider = openai the note goes to /audio/transcriptions as multipart, and its text is the question")
+    func transcriptionService() async throws {
+        let harness = try await WhatsAppHarness.start()
+        defer { Task { await harness.stop() } }
+        let llm = try #require(harness.llm)
+        let remote = try Self.remoteSpeechDaemon(harness, llm: llm)
         llm.setTranscript("Qual o prazo para devolução?")
         let note = try SpokenQuestion.ogg("Qual o prazo para devolução?")
         let mediaID = harness.graph.addMedia(note, mimeType: "audio/ogg; codecs=opus")
@@ -104,18 +110,7 @@ struct VoiceNoteTests {
         let harness = try await WhatsAppHarness.start()
         defer { Task { await harness.stop() } }
         let llm = try #require(harness.llm)
-        let remote = try TestDaemon { configuration in
-            configuration.whatsapp.appSecret = WhatsAppHarness.appSecret
-            configuration.whatsapp.accessToken = harness.graph.accessToken
-            configuration.whatsapp.graphBaseURL = harness.graph.baseURL
-            configuration.whatsapp.quietPeriodSeconds = 0.3
-            configuration.llm.baseURL = llm.baseURL
-            configuration.llm.model = "fake-model"
-            configuration.speech.provider = "openai"
-            configuration.speech.baseURL = llm.baseURL
-            configuration.speech.apiKey = "sk-speech"
-            configuration.speech.maxSeconds = 2
-        }
+        let remote = try Self.remoteSpeechDaemon(harness, llm: llm, maxSeconds: 2)
         let note = try SpokenQuestion.ogg("Bom dia, queria saber se vocês entregam no sábado e quanto custa o frete para Manaus.")
         let mediaID = harness.graph.addMedia(note, mimeType: "audio/ogg; codecs=opus")
         let app = try buildApplication(remote.balcao)
