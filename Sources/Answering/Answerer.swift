@@ -42,32 +42,28 @@ public struct Answerer: Sendable {
     private let chatModelProvider: @Sendable () -> (any ChatModel)?
     /// How many passages the prompt carries.
     public let passageCount: Int
-    /// Share of the question's meaningful words a keyword hit must contain to count as relevant.
-    public let minimumCoverage: Double
 
     /// Creates an answerer.
-    public init(search: SearchService, chatModel: (any ChatModel)?, passageCount: Int = 5, minimumCoverage: Double = 0.5) {
-        self.init(search: search, chatModelProvider: { chatModel }, passageCount: passageCount, minimumCoverage: minimumCoverage)
+    public init(search: SearchService, chatModel: (any ChatModel)?, passageCount: Int = 5) {
+        self.init(search: search, chatModelProvider: { chatModel }, passageCount: passageCount)
     }
 
     /// Creates an answerer whose chat model is looked up at every answer (`nil`: extractive answers).
     public init(
         search: SearchService,
         chatModelProvider: @escaping @Sendable () -> (any ChatModel)?,
-        passageCount: Int = 5,
-        minimumCoverage: Double = 0.5
+        passageCount: Int = 5
     ) {
         self.search = search
         self.chatModelProvider = chatModelProvider
         self.passageCount = passageCount
-        self.minimumCoverage = minimumCoverage
     }
 
     /// The passages for a question, restricted to the agent's documents when there is an agent.
     public func retrieve(_ question: String, agent: Agent?) async throws -> RetrievedPassages {
         // By id: an agent deleted meanwhile has no documents, so nothing is found.
-        let passages = try await search.search(question, limit: passageCount, agentID: agent?.id)
-        return RetrievedPassages(passages: passages, isRelevant: try isRelevant(passages, to: question))
+        let outcome = try await search.retrieve(question, limit: passageCount, agentID: agent?.id)
+        return RetrievedPassages(passages: outcome.results, isRelevant: outcome.relevance.isRelevant)
     }
 
     /// Asks the language model, with the agent's persona, the passages and the recent conversation.
@@ -104,34 +100,12 @@ public struct Answerer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Whether the best passages are about the question: one of them holds at least ``minimumCoverage`` of the
-    /// question's meaningful words *that the documents know at all*. Words no document contains ("queria", "saber",
-    /// greetings) neither help nor hurt; a question whose words the documents never use is not relevant.
-    func isRelevant(_ passages: [Passage], to question: String) throws -> Bool {
-        guard !passages.isEmpty else { return false }
-        let database = search.database
-        let known = try database.indexedWords(Self.meaningfulWords(question))
-        guard !known.isEmpty else { return false }
-        let present = try database.words(Array(known), in: passages.map(\.chunkID))
-        let best = present.values.map(\.count).max() ?? 0
-        return Double(best) / Double(known.count) >= minimumCoverage
-    }
-
-    /// The question's words that carry meaning: folded, longer than two letters, not function words.
-    static func meaningfulWords(_ question: String) -> [String] {
-        fold(question).split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { $0.count > 2 && !stopWords.contains($0) }
-    }
+    /// The question's words that carry meaning (``RelevanceGate/meaningfulWords(_:)``).
+    static func meaningfulWords(_ question: String) -> [String] { RelevanceGate.meaningfulWords(question) }
 
     static func fold(_ text: String) -> String {
         text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
-
-    static let stopWords: Set<String> = [
-        "que", "qual", "quais", "como", "para", "por", "com", "uma", "uns", "umas", "dos", "das", "nos", "nas", "sao", "ser",
-        "tem", "voce", "voces", "seu", "sua", "meu", "minha", "isso", "esse", "essa", "este", "esta", "onde", "quando",
-        "quanto", "quanta", "mais", "sobre", "pode", "posso", "ola", "bom", "boa", "dia", "tarde", "noite", "obrigado",
-        "the", "what", "which", "how", "for", "with", "are", "you", "your", "can", "does", "about", "and", "there",
-    ]
 
     /// At most `limit` characters, cut at a sentence or word end.
     static func excerpt(_ text: String, limit: Int) -> String {

@@ -1,18 +1,16 @@
 import GRDB
 
 extension AppDatabase {
-    /// The words of `words` that occur in at least one chunk (matched by the keyword index, so accents, case and word
-    /// endings are treated as in search).
-    public func indexedWords(_ words: [String]) throws -> Set<String> {
+    /// How many chunks hold each of `words` (matched by the keyword index, so accents, case and word endings are treated
+    /// as in search; a word no chunk holds has 0), and how many chunks there are in all.
+    public func chunkFrequencies(of words: [String]) throws -> (chunks: Int, frequencies: [String: Int]) {
         try reader.read { db in
-            var found = Set<String>()
+            var frequencies: [String: Int] = [:]
             for word in Set(words) where !word.isEmpty {
                 let pattern = "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM chunkFTS WHERE chunkFTS MATCH ? LIMIT 1", arguments: [pattern]) == true {
-                    found.insert(word)
-                }
+                frequencies[word] = try Int.fetchOne(db, sql: "SELECT count(*) FROM chunkFTS WHERE chunkFTS MATCH ?", arguments: [pattern]) ?? 0
             }
-            return found
+            return (try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk") ?? 0, frequencies)
         }
     }
 

@@ -7,8 +7,9 @@ import Foundation
 enum KeywordQuery {
     /// Portuguese and English function words that carry no meaning for retrieval, without accents.
     ///
-    /// The Portuguese list is the retrieval reference's (`shared/retrieval/eval.py`); a word is compared without its
-    /// accents, so "voce" and "você" are both dropped. The stemming tokenizer keeps these words in the index; only
+    /// The Portuguese list is the retrieval reference's (`shared/retrieval/eval.py`), plus the chat around a question
+    /// as typed on WhatsApp ("oi", "queria saber", "vcs", "qnto", "pfv"); a word is compared without its accents, so
+    /// "voce" and "você" are both dropped. The stemming tokenizer keeps these words in the index; only
     /// questions leave them out.
     static let stopWords: Set<String> = Set(
         """
@@ -18,6 +19,7 @@ enum KeywordQuery {
         pelos por qual quando que quem se sem ser seu seus sua suas são só também te tem têm um uma umas uns você vocês
         vos sido está estão estava será seria pode quais cujo cuja onde
         the of and to in is are for on with what how do does an it be
+        oi olá opa queria gostaria saber vc vcs q pra pro pfv vlw obg obrigado obrigada tb tbm qnto qnta qto pq
         """.split(whereSeparator: \.isWhitespace).map { PortugueseStemmer.fold(String($0)) }
     )
 

@@ -406,6 +406,28 @@ struct AdminPagesTests {
         }
     }
 
+    @Test("knowledge-base search: a passage two documents hold is shown once, with a link to the other")
+    func duplicatePassageShownOnce() async throws {
+        let harness = try AdminHarness()
+        try await harness.createUsers()
+        let fixture = try await PagesFixture.seed(harness)
+        let copy = harness.dataDirectory.appendingPathComponent("politica-copia.md")
+        // Not the same bytes (those would be the same document): the same text under a heading of its own.
+        try Data(("# Cópia para a loja\n\n" + PagesFixture.policy).utf8).write(to: copy)
+        let copied = try await harness.balcao.library.add(fileAt: copy, agent: nil, password: nil)
+        while let job = try await harness.balcao.database.claimNextJob() { await harness.balcao.pipeline.run(job) }
+        try await harness.application().test(.router) { client in
+            let browser = Browser(client)
+            try await browser.signIn("operator", AdminHarness.operatorPassword)
+            let page = try await browser.get("/admin/search?q=prazo%20de%20devolu%C3%A7%C3%A3o").text
+            #expect(page.components(separatedBy: #"<li class="citation">"#).count - 1 == 1, "one passage, shown once")
+            let first = #"<a class="citation-source" href="/admin/documents/\#(fixture.documentID)">politica.txt</a>"#
+            let other = #"<a href="/admin/documents/\#(copied.document.id!)">politica-copia.md</a>"#
+            #expect(page.contains(first))
+            #expect(page.contains(other))
+        }
+    }
+
     @Test("documents: detail with chunks, status JSON, re-process and delete (audited); knowledge-base search")
     func documentLifecycle() async throws {
         let harness = try AdminHarness()

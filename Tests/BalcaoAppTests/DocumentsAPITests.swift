@@ -90,13 +90,25 @@ struct DocumentsAPITests {
                 headers: [.authorization: daemon.authorization]
             )
             #expect(search.status == .ok)
-            let results = try #require(try json(search)["results"] as? [[String: Any]])
+            let found = try json(search)
+            #expect(found["relevant"] as? Bool == true, "the assistant would answer from these passages")
+            let results = try #require(found["results"] as? [[String: Any]])
             let first = try #require(results.first)
             #expect(first["document_id"] as? Int == id)
             #expect(first["filename"] as? String == "trocas.txt")
             #expect((first["text"] as? String)?.contains("devolução") == true)
             #expect(first["score"] is Double)
             #expect(Set(first.keys) == ["document_id", "filename", "section", "text", "score"])
+
+            // A question the documents do not cover: whatever is found, the assistant would say it does not know.
+            let offTopic = try json(
+                try await client.execute(
+                    uri: "/api/v1/search?q=pizza%20de%20calabresa%20em%20Osasco",
+                    method: .get,
+                    headers: [.authorization: daemon.authorization]
+                )
+            )
+            #expect(offTopic["relevant"] as? Bool == false)
         }
     }
 

@@ -113,6 +113,9 @@ struct PortugueseSearchTests {
         #expect(KeywordQuery.ftsPattern(for: "voce tem devolucao") == #""devolucao""#)
         // A question made only of stop words still searches with them.
         #expect(KeywordQuery.ftsPattern(for: "o que é") == #""o" OR "que" OR "é""#)
+        // The chat around a question, as typed on WhatsApp, is not searched for.
+        #expect(KeywordQuery.ftsPattern(for: "oi! queria saber qnto é o frete pra Osasco pfv, vlw") == #""frete" OR "osasco""#)
+        #expect(KeywordQuery.ftsPattern(for: "olá vcs tb fazem troca?") == #""fazem" OR "troca""#)
     }
 
     @Test(

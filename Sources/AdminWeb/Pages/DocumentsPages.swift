@@ -295,6 +295,14 @@ enum DocumentsPages: AdminPageModule {
                     "rank": String(index + 1), "filename": passage.filename, "url": "/admin/documents/\(passage.documentID)",
                     "page": passage.page.map { "\(pageWord) \($0)" } ?? "", "section": passage.section, "text": passage.text,
                     "score": PageSupport.score(passage.score, context),
+                    "hasAlsoIn": !passage.alsoIn.isEmpty,
+                    // Keys of their own: a key missing here would be looked up in the passage around it.
+                    "alsoIn": passage.alsoIn.map { source -> [String: Any] in
+                        PageSupport.compact([
+                            "sourceFilename": source.filename, "sourceURL": "/admin/documents/\(source.documentID)",
+                            "sourcePage": source.page.map { "\(pageWord) \($0)" } ?? "",
+                        ])
+                    },
                 ])
             }
             data["hasResults"] = !retrieved.passages.isEmpty

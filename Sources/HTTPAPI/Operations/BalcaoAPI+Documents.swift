@@ -37,8 +37,17 @@ extension BalcaoAPI {
         let limit = input.query.limit ?? 5
         guard (1...50).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 50.") }
         do {
-            let results = try await search.search(question, limit: limit, agent: input.query.agent)
-            return .ok(.init(body: .json(.init(results: results.map(Components.Schemas.SearchResults.ResultsPayloadPayload.init)))))
+            let outcome = try await search.retrieve(question, limit: limit, agent: input.query.agent)
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            results: outcome.results.map(Components.Schemas.SearchResults.ResultsPayloadPayload.init),
+                            relevant: outcome.relevance.isRelevant
+                        )
+                    )
+                )
+            )
         } catch let error as SearchService.SearchError {
             throw APIError.notFound(error.description)
         }
@@ -79,7 +88,10 @@ extension Components.Schemas.SearchResults.ResultsPayloadPayload {
             page: result.page,
             section: result.section,
             text: result.text,
-            score: result.score
+            score: result.score,
+            alsoIn: result.alsoIn.isEmpty
+                ? nil
+                : result.alsoIn.map { .init(documentId: $0.documentID, filename: $0.filename, page: $0.page) }
         )
     }
 }
