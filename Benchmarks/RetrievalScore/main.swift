@@ -9,7 +9,9 @@
 //   hybrid   Retrieval.SearchService with its default fusion (what the daemon runs)
 // plus a sweep of reciprocal-rank-fusion settings over the same keyword and dense lists (for tuning SearchService).
 //
-//   RetrievalScore --corpus C --queries Q --model M [--out bench-results/retrieval.json] [--threads 2] [--dataset faquad]
+//   RetrievalScore --corpus C --queries Q --model M [--out FILE | --no-out] [--threads 2] [--dataset faquad]
+//                  [--rankings-out FILE]   (the hybrid's rankings by question id, for scripts/retrieval/score.py)
+//   RetrievalScore --database DATA_DIR --queries Q --model M --rankings-out FILE   (DatabaseScore.swift)
 import Embedding
 import Foundation
 import Logging
@@ -35,10 +37,12 @@ struct Options {
     var corpus = "../shared/retrieval/faquad/corpus.jsonl"
     var queries = "../shared/retrieval/faquad/queries.jsonl"
     var model = "balcao-data/models/e5-small-q4.bin"
-    var out: String? = "bench-results/retrieval.json"
+    var out: String? = "bench-results/retrieval-direct.json"
     var threads = LocalE5Embedder.defaultThreads
     var dataset = "faquad"
     var keywordOnly = false
+    var database: String?
+    var rankingsOut: String?
 
     init(_ arguments: [String]) {
         var i = 0
@@ -57,6 +61,8 @@ struct Options {
             case "--threads": threads = Int(value()) ?? threads
             case "--dataset": dataset = value()
             case "--keyword-only": keywordOnly = true
+            case "--database": database = value()
+            case "--rankings-out": rankingsOut = value()
             default: fail("unknown argument \(arguments[i])")
             }
             i += 1
@@ -160,6 +166,17 @@ func seconds(_ duration: Duration) -> Double {
 // MARK: - Run
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+if let root = options.database {
+    guard let out = options.rankingsOut else { fail("--database needs --rankings-out FILE") }
+    try await scoreDatabase(
+        root: URL(fileURLWithPath: root),
+        queriesPath: options.queries,
+        modelPath: options.model,
+        threads: options.threads,
+        out: out
+    )
+    exit(0)
+}
 let passages = readJSONLines(options.corpus).compactMap { row -> Passage? in
     guard let id = row["id"] as? String, let text = row["text"] as? String else { return nil }
     return Passage(id: id, text: text)
@@ -311,11 +328,16 @@ if !options.keywordOnly {
     var hybridTimes: [Double] = []
     for question in questions {
         let start = clock.now
-        hybridLists.append(try await service.search(question.text, limit: 10).map(\.chunkID))
+        // A result's other sources (the same text in another passage) rank with it, as the API scorer counts them.
+        hybridLists.append(try await service.search(question.text, limit: 10).flatMap { [$0.chunkID] + $0.alsoIn.map(\.chunkID) })
         hybridTimes.append(seconds(clock.now - start) * 1000)
     }
     let hybrid = Scores(hybridLists.map(passageIDs), questions)
     hybridScores = hybrid
+    if let out = options.rankingsOut {
+        let rankings = Dictionary(zip(questions.map(\.id), hybridLists.map(passageIDs)), uniquingKeysWith: { first, _ in first })
+        try JSONSerialization.data(withJSONObject: ["rankings": ["hybrid": rankings]]).write(to: URL(fileURLWithPath: out))
+    }
     rows.append(
         Row(
             method: "hybrid (SearchService, HNSWChunkIndex)",
@@ -331,7 +353,9 @@ if !options.keywordOnly {
         vectorIndex: ExactIndex(vectors: stored.map { ($0.chunkID, $0.vector) })
     )
     var exactHybridLists: [[Int64]] = []
-    for question in questions { exactHybridLists.append(try await exactService.search(question.text, limit: 10).map(\.chunkID)) }
+    for question in questions {
+        exactHybridLists.append(try await exactService.search(question.text, limit: 10).flatMap { [$0.chunkID] + $0.alsoIn.map(\.chunkID) })
+    }
     let exactHybrid = Scores(exactHybridLists.map(passageIDs), questions)
     exactHybridScores = exactHybrid
     rows.append(
