@@ -32,7 +32,9 @@ struct Ask: AsyncParsableCommand {
         if !answer.passages.isEmpty {
             print("\nSources:")
             for (rank, passage) in answer.passages.enumerated() {
-                print("  \(rank + 1). [\(String(format: "%.3f", passage.score))] \(passage.citation())")
+                let elsewhere = passage.alsoIn.map { $0.filename + ($0.page.map { ", p. \($0)" } ?? "") }
+                let also = elsewhere.isEmpty ? "" : " (also in \(elsewhere.joined(separator: "; ")))"
+                print("  \(rank + 1). [\(String(format: "%.3f", passage.score))] \(passage.citation())\(also)")
             }
         }
     }

@@ -151,6 +151,31 @@ struct DaemonProcessTests {
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == BalcaoVersion.current)
     }
 
+    @Test("`balcao ask`: a policy uploaded as two files is quoted once, its sources naming both")
+    func askQuotesADuplicatedPassageOnce() async throws {
+        let scratch = try Scratch()
+        let environment = Self.environment(dataDirectory: scratch.url.appendingPathComponent("data"), port: 0)
+        let process = BalcaoProcess(workingDirectory: scratch.url, environment: environment)
+        let policy =
+            "Trocas e devoluções: você pode devolver o produto em até 7 dias corridos após o recebimento e receber o "
+            + "reembolso integral, com a nota fiscal.\n\nEntregas: enviamos para todo o Brasil em 3 a 10 dias úteis."
+        let text = scratch.url.appendingPathComponent("politicas.txt")
+        let markdown = scratch.url.appendingPathComponent("politicas-site.md")
+        try Data(policy.utf8).write(to: text)
+        try Data(("# Políticas da loja\n\n" + policy).utf8).write(to: markdown)
+        let ingested = try await process.run(["ingest", text.path, markdown.path])
+        try #require(ingested.status == 0, "\(ingested.stdout)\(ingested.stderr)")
+
+        let asked = try await process.run(["ask", "como faço para devolver um produto?"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        #expect(asked.stdout.components(separatedBy: "devolver o produto em até 7 dias").count - 1 == 1, "\(asked.stdout)")
+        #expect(asked.stdout.contains("1. ["), "\(asked.stdout)")
+        #expect(!asked.stdout.contains("2. ["), "one source line: \(asked.stdout)")
+        let named =
+            asked.stdout.contains("politicas.txt (also in politicas-site.md)") || asked.stdout.contains("politicas-site.md (also in politicas.txt)")
+        #expect(named, "\(asked.stdout)")
+    }
+
     @Test("`balcao user add`: the password from standard input signs in; bad flags, a weak password, a taken name fail clearly")
     func userAddCommand() async throws {
         let scratch = try Scratch()
