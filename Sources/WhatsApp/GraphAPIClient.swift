@@ -29,7 +29,7 @@ public struct GraphAPIClient: GraphAPI {
     public init(
         baseURL: String = GraphAPIClient.defaultBaseURL,
         accessToken: String,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = GraphAPIClient.sharedHTTPClient,
         timeout: Duration = .seconds(20),
         logger: Logger = Logger(label: "balcao.whatsapp.graph")
     ) {

@@ -27,6 +27,15 @@ struct MediaDownloadTests {
         return nil
     }
 
+    @Test("the Graph API's shared client has no idle read timeout: each call has its own deadline")
+    // With one, AsyncHTTPClient 1.37.0 trapped the daemon (IdleReadStateMachine.requestEndSent) under the webhook
+    // fuzzer: 3 of 4 bounded runs crashed; the fuzzer (make test) is the end-to-end check.
+    func sharedClientHasNoIdleReadTimeout() {
+        let configuration = GraphAPIClient.httpClientConfiguration()
+        #expect(configuration.timeout.read == nil)
+        #expect(configuration.timeout.connect == .seconds(10))
+    }
+
     @Test("a voice note is described, downloaded with the token and checked, whichever way Meta writes its checksum")
     func downloads() async throws {
         try await withFakeGraphAPI { fake, client in
