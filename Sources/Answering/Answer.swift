@@ -1,4 +1,5 @@
 import Foundation
+public import Retrieval
 public import Storage
 
 /// What the assistant does with one question, and why: the one decision behind WhatsApp turns, `balcao ask` and the
@@ -190,9 +191,9 @@ extension Answerer {
 
     /// Whether the text asks for a person: a keyword as a whole word or phrase, accents and case ignored.
     public static func asksForPerson(_ text: String, keywords: [String]) -> Bool {
-        let folded = " " + fold(text).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ") + " "
+        let folded = " " + RelevanceGate.fold(text).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ") + " "
         return keywords.contains { keyword in
-            let key = fold(keyword).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ")
+            let key = RelevanceGate.fold(keyword).split { !($0.isLetter || $0.isNumber) }.joined(separator: " ")
             return !key.isEmpty && folded.contains(" \(key) ")
         }
     }

@@ -103,10 +103,6 @@ public struct Answerer: Sendable {
     /// The question's words that carry meaning (``RelevanceGate/meaningfulWords(_:)``).
     static func meaningfulWords(_ question: String) -> [String] { RelevanceGate.meaningfulWords(question) }
 
-    static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
-    }
-
     /// At most `limit` characters, cut at a sentence or word end.
     static func excerpt(_ text: String, limit: Int) -> String {
         guard text.count > limit else { return text }

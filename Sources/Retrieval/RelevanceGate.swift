@@ -105,7 +105,8 @@ public struct RelevanceGate: Sendable, Hashable {
             .filter { $0.count > 2 && !stopWords.contains($0) && !chatWords.contains($0) }
     }
 
-    static func fold(_ text: String) -> String {
+    /// `text` without case and accents, as the gate compares words.
+    public static func fold(_ text: String) -> String {
         text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 
@@ -121,7 +122,7 @@ public struct RelevanceGate: Sendable, Hashable {
     static let chatWords: Set<String> = [
         "oii", "oie", "opa", "ola", "alo", "queria", "quero", "gostaria", "saber", "preciso", "precisava", "duvida",
         "favor", "pfv", "pfvr", "obrigada", "obg", "brigado", "valeu", "vlw", "beleza", "blz", "tudo", "bem", "vcs", "voc",
-        "qnto", "qnta", "qntos", "qntas", "qto", "qta", "tbm", "pra", "pro", "pras", "pros", "porfavor", "please", "thanks",
+        "qnto", "qnta", "qntos", "qntas", "qto", "qta", "tbm", "pra", "pras", "porfavor", "please", "thanks",
         "thank", "hello", "hey", "would", "like", "know", "could", "need", "want",
     ]
 }

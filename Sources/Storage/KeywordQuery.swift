@@ -19,7 +19,7 @@ enum KeywordQuery {
         pelos por qual quando que quem se sem ser seu seus sua suas são só também te tem têm um uma umas uns você vocês
         vos sido está estão estava será seria pode quais cujo cuja onde
         the of and to in is are for on with what how do does an it be
-        oi olá opa queria gostaria saber vc vcs q pra pro pfv vlw obg obrigado obrigada tb tbm qnto qnta qto pq
+        oi olá opa queria gostaria saber vc vcs q pra pfv vlw obg obrigado obrigada tb tbm qnto qnta qto pq
         """.split(whereSeparator: \.isWhitespace).map { PortugueseStemmer.fold(String($0)) }
     )
 
