@@ -91,11 +91,15 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "OpeningHours",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // Business hours: weekly schedule, dated exceptions, Brazil's national holidays, the next opening in words
+        // (Foundation only).
+        .target(name: "OpeningHours", swiftSettings: swiftSettings),
         // glibc's posix_spawn extension that Swift's Glibc module does not show (children get only the descriptors given).
         .target(name: "CSpawn"),
         .target(
@@ -158,13 +162,13 @@ let package = Package(
         ),
         .target(
             name: "Answering",
-            dependencies: ["Retrieval", "LLM", "Storage"],
+            dependencies: ["Retrieval", "LLM", "OpeningHours", "Storage"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Conversations",
             dependencies: [
-                "Answering", "Credits", "Storage",
+                "Answering", "Credits", "LLM", "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,7 +180,7 @@ let package = Package(
         .target(
             name: "AdminWeb",
             dependencies: [
-                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "HTTPAPI",
+                "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "HTTPAPI", "OpeningHours",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -266,6 +270,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "OpeningHoursTests", dependencies: ["OpeningHours"], swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR"], swiftSettings: swiftSettings),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "OCR"], swiftSettings: swiftSettings),
@@ -308,7 +313,7 @@ let package = Package(
         .testTarget(
             name: "AdminWebTests",
             dependencies: [
-                "AdminWeb", "BalcaoApp", "BalcaoTesting", "Conversations", "Storage", "Credits",
+                "AdminWeb", "BalcaoApp", "BalcaoTesting", "Conversations", "Storage", "Credits", "OpeningHours",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -322,7 +327,7 @@ let package = Package(
         .testTarget(
             name: "BalcaoAppTests",
             dependencies: [
-                "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage", "CPoppler",
+                "BalcaoApp", "BalcaoTesting", "AdminWeb", "Conversations", "Credits", "Ingestion", "Storage", "CPoppler", "OpeningHours",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -75,6 +75,9 @@ public struct AdminEnvironment: Sendable {
     public var liveSettings: LiveSettings?
     /// The Graph API base URL ("test connection" reads the phone number there).
     public var graphBaseURL: String
+    /// Whether answers are paid for with credits (some model price is set). When not, a low balance stops nothing and
+    /// no page warns about it.
+    public var answersAreMetered: Bool
 
     /// The parts.
     public init(
@@ -87,8 +90,10 @@ public struct AdminEnvironment: Sendable {
         conversations: ConversationsService,
         logger: Logger,
         liveSettings: LiveSettings? = nil,
-        graphBaseURL: String = "https://graph.facebook.com/v25.0"
+        graphBaseURL: String = "https://graph.facebook.com/v25.0",
+        answersAreMetered: Bool = true
     ) {
+        self.answersAreMetered = answersAreMetered
         self.liveSettings = liveSettings
         self.graphBaseURL = graphBaseURL
         self.database = database
@@ -137,6 +142,7 @@ public final class AdminWeb: Sendable {
         UsersPages.self,
         AuditPages.self,
         AgentsPages.self,
+        AgentHoursPages.self,
         DocumentsPages.self,
         ConversationsPages.self,
     ]

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import OpeningHours
 public import Retrieval
 public import Storage
 
@@ -27,6 +28,8 @@ public struct Answer: Sendable {
         case repeatedlyUnanswered = "repeatedly_unanswered"
         /// No credit left to pay for an answer.
         case outOfCredits = "out_of_credits"
+        /// The business is closed and its assistant answers nothing then (``Agent/OutsideHoursPolicy/awayMessageOnly``).
+        case outsideHours = "outside_hours"
     }
 
     /// What kind of answer it is.
@@ -41,6 +44,9 @@ public struct Answer: Sendable {
     public var handoffReason: HandoffReason?
     /// Why the model's answer was replaced by quoted passages, when it failed.
     public var modelFailure: String?
+    /// Handed to a person outside the agent's opening hours: when a person is there again (`nil` when none is within
+    /// the schedule's horizon, or the business is open).
+    public var personAvailableAt: Date?
 }
 
 /// How the caller pays for a model call: WhatsApp turns hold credits; `balcao ask` and the playground, used by the
@@ -103,6 +109,10 @@ public struct AnswerContext: Sendable {
     public var budget: (any ModelBudget)?
     /// Files the customer sent with the question (photos, documents), read.
     public var attachments: [CustomerAttachment]
+    /// Earlier messages the customer's question replies to (a quoted message), oldest first.
+    public var quoted: [ConversationLine]
+    /// Now, from the caller's clock: whether the business is open is decided at this instant.
+    public var now: Date
 
     /// A context; the defaults are a first question, never handed off for lack of passages, free.
     public init(
@@ -110,8 +120,12 @@ public struct AnswerContext: Sendable {
         unansweredInARow: Int = 0,
         handoffAfterUnanswered: Int? = nil,
         budget: (any ModelBudget)? = nil,
-        attachments: [CustomerAttachment] = []
+        attachments: [CustomerAttachment] = [],
+        quoted: [ConversationLine] = [],
+        now: Date = Date()
     ) {
+        self.quoted = quoted
+        self.now = now
         self.history = history
         self.unansweredInARow = unansweredInARow
         self.handoffAfterUnanswered = handoffAfterUnanswered
@@ -135,8 +149,30 @@ extension Answerer {
     /// the documents is relevant (the customer may ask about their own file). Without a model they only help the search.
     public func answer(_ question: String, agent: Agent?, context: AnswerContext = AnswerContext()) async throws -> Answer {
         let phrases = Phrases.forLanguage(agent?.language ?? "pt-BR")
+        let closedHours = agent.flatMap { agent in agent.isOpen(at: context.now) ? nil : agent.openingHours }
+        /// A handoff: outside hours, the customer is told when a person will answer.
+        func handoff(_ reason: Answer.HandoffReason, passages: [Passage]) -> Answer {
+            guard let closedHours else { return Answer(outcome: .handoff, text: phrases.handoff, passages: passages, handoffReason: reason) }
+            var answer = Answer(
+                outcome: .handoff,
+                text: closedHours.handoffOutsideHours(at: context.now, language: agent?.language ?? "pt-BR"),
+                passages: passages,
+                handoffReason: reason
+            )
+            answer.personAvailableAt = closedHours.nextOpening(after: context.now)
+            return answer
+        }
+        if let closedHours, let agent, agent.outsideHours == .awayMessageOnly {
+            let next = closedHours.nextOpening(after: context.now)
+            let text =
+                agent.awayMessage.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+                ?? phrases.awayMessage(next: closedHours.nextOpeningPhrase(after: context.now, language: agent.language))
+            var answer = Answer(outcome: .handoff, text: text, passages: [], handoffReason: .outsideHours)
+            answer.personAvailableAt = next
+            return answer
+        }
         if Self.asksForPerson(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
-            return Answer(outcome: .handoff, text: phrases.handoff, passages: [], handoffReason: .askedForPerson)
+            return handoff(.askedForPerson, passages: [])
         }
         let query = Self.searchQuery(question, attachments: context.attachments)
         let retrieved = query.isEmpty ? RetrievedPassages(passages: [], isRelevant: false) : try await retrieve(query, agent: agent)
@@ -144,7 +180,7 @@ extension Answerer {
         let customerContent = context.attachments.contains(where: \.hasContent) && chatModel != nil
         guard retrieved.isRelevant || customerContent else {
             if let limit = context.handoffAfterUnanswered, context.unansweredInARow + 1 >= limit {
-                return Answer(outcome: .handoff, text: phrases.handoff, passages: passages, handoffReason: .repeatedlyUnanswered)
+                return handoff(.repeatedlyUnanswered, passages: passages)
             }
             return Answer(outcome: .unanswered, text: agent?.outOfScopeMessage ?? phrases.outOfScope, passages: passages)
         }
@@ -166,7 +202,8 @@ extension Answerer {
                 agent: agent,
                 passages: retrieved.isRelevant ? passages : [],
                 history: context.history,
-                attachments: context.attachments
+                attachments: context.attachments,
+                quoted: context.quoted
             )
             return Answer(outcome: .generated, text: generated.text, passages: passages, generated: generated)
         } catch {

@@ -29,6 +29,10 @@ public struct GeneratedAnswer: Sendable, Hashable {
     public var completionTokens: Int
     /// The model that answered.
     public var model: String
+    /// Which configured model it was: the primary, or the fallback when the primary could not answer.
+    public var tier: ChatModelTier = .primary
+    /// Why the primary did not answer, when the fallback did.
+    public var primaryFailure: String?
 }
 
 /// Builds answers from the business's documents: retrieval, then the language model, or a quoted (extractive) answer
@@ -72,10 +76,18 @@ public struct Answerer: Sendable {
         agent: Agent?,
         passages: [Passage],
         history: [ConversationLine],
-        attachments: [CustomerAttachment] = []
+        attachments: [CustomerAttachment] = [],
+        quoted: [ConversationLine] = []
     ) async throws -> GeneratedAnswer {
         guard let chatModel else { throw AnsweringError.noModel }
-        let messages = PromptBuilder.messages(question: question, agent: agent, passages: passages, history: history, attachments: attachments)
+        let messages = PromptBuilder.messages(
+            question: question,
+            agent: agent,
+            passages: passages,
+            history: history,
+            attachments: attachments,
+            quoted: quoted
+        )
         let completion = try await chatModel.complete(ChatRequest(messages: messages, temperature: 0.2, maxTokens: Self.completionTokenLimit))
         let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw AnsweringError.emptyAnswer }
@@ -83,7 +95,9 @@ public struct Answerer: Sendable {
             text: text,
             promptTokens: completion.usage.promptTokens,
             completionTokens: completion.usage.completionTokens,
-            model: completion.model
+            model: completion.model,
+            tier: completion.tier,
+            primaryFailure: completion.primaryFailure
         )
     }
 

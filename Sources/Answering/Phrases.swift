@@ -26,6 +26,15 @@ public struct Phrases: Sendable, Hashable {
     public var extractiveIntro: String
     /// Names a page in a citation.
     public var page: String
+    /// The away message outside opening hours (`%@`: the next opening in words, e.g. "amanhã (quinta-feira) às 08:00").
+    public var awayMessage: String
+    /// The away message when no opening is scheduled.
+    public var awayMessageWithoutOpening: String
+
+    /// ``awayMessage`` naming the next opening, or ``awayMessageWithoutOpening`` when there is none.
+    public func awayMessage(next: String?) -> String {
+        next.map { awayMessage.replacingOccurrences(of: "%@", with: $0) } ?? awayMessageWithoutOpening
+    }
 
     /// ``mediaTooLarge`` with its limit, in whole megabytes.
     public func mediaTooLarge(limitBytes: Int) -> String {
@@ -63,7 +72,11 @@ public struct Phrases: Sendable, Hashable {
         recordingTooLong: "Seu áudio é longo demais para mim (o limite é %@). Pode mandar um áudio mais curto ou escrever sua pergunta?",
         recordingNotUnderstood: "Não consegui entender o áudio que você mandou. Pode repetir ou escrever sua pergunta?",
         extractiveIntro: "Encontrei isto nos nossos documentos:",
-        page: "p."
+        page: "p.",
+        awayMessage:
+            "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder quando abrirmos, %@.",
+        awayMessageWithoutOpening:
+            "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder assim que possível."
     )
 
     /// English.
@@ -80,7 +93,10 @@ public struct Phrases: Sendable, Hashable {
         recordingTooLong: "Your voice message is too long for me (the limit is %@). Could you send a shorter one or type your question?",
         recordingNotUnderstood: "I couldn't understand the voice message you sent. Could you repeat it or type your question?",
         extractiveIntro: "Here is what I found in our documents:",
-        page: "p."
+        page: "p.",
+        awayMessage: "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer when we open, %@.",
+        awayMessageWithoutOpening:
+            "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer as soon as possible."
     )
 
     /// Words that ask for a person in any of the supported languages (besides the agent's own keywords).

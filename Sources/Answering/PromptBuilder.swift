@@ -15,6 +15,7 @@ public enum PromptBuilder {
         passages: [Passage],
         history: [ConversationLine],
         attachments: [CustomerAttachment] = [],
+        quoted: [ConversationLine] = [],
         historyTokenBudget: Int = 800
     ) -> [ChatMessage] {
         var system: [String] = []
@@ -40,6 +41,7 @@ public enum PromptBuilder {
         if passages.isEmpty { sources.append("(nenhum trecho encontrado)") }
         system.append(sources.joined(separator: "\n\n"))
         if !attachments.isEmpty { system.append(customerContent(attachments, question: question)) }
+        if !quoted.isEmpty { system.append(quotedContent(quoted)) }
 
         var messages = [ChatMessage(role: .system, content: system.joined(separator: "\n\n"))]
         var budget = historyTokenBudget
@@ -94,6 +96,27 @@ public enum PromptBuilder {
                 ? (attachment.imageURL != nil ? "(sem texto legível; a imagem segue com a mensagem do cliente)" : "(sem texto legível)")
                 : excerpt(text, question: question, limit: share)
             lines.append("[\(title)]\n\(body)")
+        }
+        return lines.joined(separator: "\n\n")
+    }
+
+    /// The most characters of one quoted message the prompt carries.
+    static let quotedCharacterLimit = 1_500
+
+    /// The system message's section on the earlier messages the customer replied to (WhatsApp's "reply" to a message):
+    /// the question is about them.
+    static func quotedContent(_ quoted: [ConversationLine]) -> String {
+        var lines = ["O cliente está respondendo a esta mensagem anterior da conversa; a pergunta dele se refere a ela:"]
+        for line in quoted {
+            let author: String
+            switch line.speaker {
+            case .customer: author = "do próprio cliente"
+            case .assistant: author = "do assistente"
+            case .staff: author = "da equipe"
+            }
+            var text = line.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.count > quotedCharacterLimit { text = String(text.prefix(quotedCharacterLimit)) + " […]" }
+            lines.append("[Mensagem \(author)]\n\(text)")
         }
         return lines.joined(separator: "\n\n")
     }

@@ -19,7 +19,8 @@ extension Balcao {
             conversations: conversations,
             logger: logger,
             liveSettings: liveSettings,
-            graphBaseURL: configuration.whatsapp.graphBaseURL
+            graphBaseURL: configuration.whatsapp.graphBaseURL,
+            answersAreMetered: isMetered
         )
         return try AdminWeb(environment: environment, configuration: settings)
     }

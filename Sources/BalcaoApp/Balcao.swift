@@ -3,7 +3,7 @@ public import Conversations
 public import Credits
 public import Embedding
 import Extraction
-import Foundation
+public import Foundation
 public import Ingestion
 import LLM
 public import Logging
@@ -43,6 +43,9 @@ public struct Balcao: Sendable {
     public let ledger: CreditLedger
     /// Prices of model answers.
     public let pricing: CreditPricing
+    /// Whether answers are paid for with credits: some price of `[credits]` or, with a fallback model, of
+    /// `[llm_fallback]` is set. When not (the default), credits are neither held nor debited.
+    public let isMetered: Bool
     /// The background work of answering customers.
     public let conversations: ConversationsService
     /// The logger.
@@ -54,10 +57,13 @@ public struct Balcao: Sendable {
     ///
     /// - Parameters:
     ///   - embedder: overrides the configured embedder (tests inject a small deterministic one); `.some(nil)` disables it.
+    ///   - clock: the time of the conversation flow's decisions (opening hours, hand-off time-outs, the outbox's
+    ///     attempts); tests move it.
     public static func open(
         configuration: BalcaoConfiguration,
         logger: Logger = Logger(label: "balcao"),
-        embedder override: (any Embedder)?? = nil
+        embedder override: (any Embedder)?? = nil,
+        clock: @escaping @Sendable () -> Date = Date.init
     ) throws -> Balcao {
         let metrics = BalcaoMetrics()
         let directory = DataDirectory(root: configuration.dataDirectoryURL)
@@ -106,8 +112,17 @@ public struct Balcao: Sendable {
             secrets: secrets
         )
         // The chat model and the Graph API client follow the live settings: saved on the admin page, used by the next answer.
-        let chatModel = LiveChatModel(settings: liveSettings, timeoutSeconds: configuration.llm.timeoutSeconds, metrics: metrics, logger: logger)
-        if chatModel.current() == nil { logger.notice("no language model configured: answers quote the documents ([llm] base_url)") }
+        let chatModel = LiveChatModel(
+            settings: liveSettings,
+            timeoutSeconds: configuration.llm.timeoutSeconds,
+            fallback: configuration.llmFallback,
+            metrics: metrics,
+            logger: logger
+        )
+        if chatModel.current() == nil {
+            logger.notice("no language model configured: answers quote the documents ([llm] base_url)")
+            if chatModel.hasFallback { logger.warning("[llm_fallback] is used only beside [llm]: set [llm] base_url too") }
+        }
         let answerer = Answerer(search: search, chatModelProvider: { chatModel.current() })
         let credits = configuration.credits
         let ledger = CreditLedger(
@@ -119,8 +134,15 @@ public struct Balcao: Sendable {
             pricePer1kOutputTokens: CreditAmount(credits: credits.pricePer1kOutputTokens),
             pricePerAnswer: CreditAmount(credits: credits.pricePerAnswer)
         )
+        let fallback = configuration.llmFallback
+        let fallbackPricing = CreditPricing(
+            pricePer1kInputTokens: CreditAmount(credits: fallback.pricePer1kInputTokens),
+            pricePer1kOutputTokens: CreditAmount(credits: fallback.pricePer1kOutputTokens),
+            pricePerAnswer: CreditAmount(credits: fallback.pricePerAnswer)
+        )
+        let metered = !pricing.isFree || (chatModel.hasFallback && !fallbackPricing.isFree)
         let gate: any CreditGate =
-            pricing.isFree ? UnmeteredCredits() : LedgerCreditGate(ledger: ledger, pricing: pricing, logger: logger)
+            metered ? LedgerCreditGate(ledger: ledger, pricing: pricing, fallbackPricing: fallbackPricing, logger: logger) : UnmeteredCredits()
         let graph = LiveGraphAPI(settings: liveSettings, baseURL: configuration.whatsapp.graphBaseURL, logger: logger)
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
@@ -175,6 +197,7 @@ public struct Balcao: Sendable {
                 ) : nil
         )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
+        conversations.clock = clock
         return Balcao(
             configuration: configuration,
             directory: directory,
@@ -189,6 +212,7 @@ public struct Balcao: Sendable {
             answerer: answerer,
             ledger: ledger,
             pricing: pricing,
+            isMetered: metered,
             conversations: conversations,
             logger: logger,
             metrics: metrics

@@ -6,20 +6,46 @@ import Synchronization
 import WhatsApp
 
 /// The chat model of the effective settings, rebuilt when they change (the client keeps its circuit breaker between
-/// answers, so it is built once per settings version, not per call).
+/// answers, so it is built once per settings version, not per call), with the `[llm_fallback]` model behind it when
+/// one is configured.
 final class LiveChatModel: Sendable {
     private let settings: LiveSettings
     private let timeoutSeconds: Double
     private let metrics: BalcaoMetrics
     private let logger: Logger
     private let cache = Mutex<(version: Int, model: (any ChatModel)?)?>(nil)
+    /// The fallback, built once: its settings come from the configuration only, and its circuit breaker must outlive
+    /// changes of the primary's settings.
+    private let fallback: (any ChatModel)?
 
-    init(settings: LiveSettings, timeoutSeconds: Double, metrics: BalcaoMetrics, logger: Logger) {
+    init(
+        settings: LiveSettings,
+        timeoutSeconds: Double,
+        fallback: BalcaoConfiguration.LLMFallback = .init(),
+        metrics: BalcaoMetrics,
+        logger: Logger
+    ) {
         self.settings = settings
         self.timeoutSeconds = timeoutSeconds
         self.metrics = metrics
         self.logger = logger
+        self.fallback = fallback.baseURL.flatMap { $0.isEmpty ? nil : $0 }.map { baseURL in
+            let client = OpenAIChatClient(
+                configuration: .init(
+                    baseURL: baseURL,
+                    apiKey: fallback.apiKey,
+                    model: fallback.model ?? "gpt-4o-mini",
+                    timeout: .milliseconds(Int64(fallback.timeoutSeconds * 1000)),
+                    totalDeadline: .milliseconds(Int64(fallback.timeoutSeconds * 1000 * 2))
+                ),
+                logger: logger
+            )
+            return InstrumentedChatModel(base: client, metrics: metrics)
+        }
     }
+
+    /// Whether a fallback model is configured.
+    var hasFallback: Bool { fallback != nil }
 
     /// The model now; `nil` when no base URL is set (extractive answers).
     func current() -> (any ChatModel)? {
@@ -38,7 +64,8 @@ final class LiveChatModel: Sendable {
                     ),
                     logger: logger
                 )
-                return InstrumentedChatModel(base: client, metrics: metrics)
+                let primary = InstrumentedChatModel(base: client, metrics: metrics)
+                return fallback.map { FallbackChatModel(primary: primary, fallback: $0) } ?? primary
             }
             cache = (version, model)
             return model

@@ -24,7 +24,8 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                         customerName: message.profileName,
                         timestamp: message.timestamp,
                         kind: message.type,
-                        content: Self.content(message.content, media: message.media, readsMedia: readsMedia, readsRecordings: readsRecordings)
+                        content: Self.content(message.content, media: message.media, readsMedia: readsMedia, readsRecordings: readsRecordings),
+                        quotedMessageID: message.contextMessageID
                     )
                 )
             case .status(let status):

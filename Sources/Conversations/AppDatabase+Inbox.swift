@@ -171,7 +171,8 @@ extension AppDatabase {
             status: nil,
             statusReason: nil,
             createdAt: message.timestamp,
-            updatedAt: now
+            updatedAt: now,
+            quotedWamid: message.quotedMessageID
         )
         try stored.insert(db)
         if case .media(let media) = message.content {

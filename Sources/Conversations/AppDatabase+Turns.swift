@@ -15,6 +15,9 @@ public struct ClaimedTurn: Sendable, Hashable {
     /// The files this turn's messages carried (read or failed: a turn is claimed only once they are settled), by
     /// message id.
     public var media: [Int64: CustomerMedia] = [:]
+    /// The earlier messages of the conversation this turn's messages reply to (WhatsApp's `context.id`), by their
+    /// channel id; a quoted message of another conversation, or one never stored, is not here.
+    public var quoted: [String: ConversationMessage] = [:]
 }
 
 extension AppDatabase {
@@ -56,7 +59,16 @@ extension AppDatabase {
                 arguments: [conversation.id, firstID]
             ).reversed()
             let media = try customerMedia(forMessages: messages.compactMap(\.id), db: db)
-            return ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history), media: media)
+            var claimed = ClaimedTurn(turn: turn, conversation: conversation, messages: messages, history: Array(history), media: media)
+            let quotedIDs = Array(Set(messages.compactMap(\.quotedWamid)))
+            if !quotedIDs.isEmpty {
+                let quoted =
+                    try ConversationMessage
+                    .filter(Column("conversationId") == conversation.id && quotedIDs.contains(Column("wamid")))
+                    .fetchAll(db)
+                for message in quoted { if let wamid = message.wamid { claimed.quoted[wamid] = message } }
+            }
+            return claimed
         }
     }
 

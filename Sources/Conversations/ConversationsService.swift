@@ -29,7 +29,8 @@ public struct ConversationsService: Service {
     public let logger: Logger
     /// The deliveries the webhook endpoint is receiving (it counts them here): the inbox worker defers to a burst.
     public let incoming: IncomingDeliveries
-    /// The time of the outbox's decisions (attempts, the reconcile deadline); tests move it forward.
+    /// The time of the flow's decisions: the outbox's attempts and reconcile deadline, a turn's answer (opening hours,
+    /// the hand-off's time-out); tests move it. The quiet period that closes a turn is measured on the system's clock.
     public var clock: @Sendable () -> Date = Date.init
     /// Called for each item sent again because no status confirmed its attempt within the reconcile time (metrics).
     public var onUnconfirmedSend: @Sendable (OutboxItem) -> Void = { _ in }
@@ -255,7 +256,7 @@ public struct ConversationsService: Service {
     private func turnLoop(_ bell: WorkBell) async {
         await queueLoop(bell, failure: "could not answer a turn", now: Date.init, nextDue: database.nextTurnDue) { now in
             guard let claimed = try await database.claimDueTurn(now: now) else { return false }
-            try await turns.process(claimed, sendClock: clock)
+            try await turns.process(claimed, now: clock, sendClock: clock)
             return true
         }
     }

@@ -38,6 +38,8 @@ public struct InboundMessage: Sendable, Hashable {
     public var kind: String
     /// What it holds.
     public var content: Content
+    /// The channel's id of the earlier message this one replies to (WhatsApp's `context.id`), if any.
+    public var quotedMessageID: String?
 
     /// Creates a message.
     public init(
@@ -48,8 +50,10 @@ public struct InboundMessage: Sendable, Hashable {
         customerName: String?,
         timestamp: Date,
         kind: String,
-        content: Content
+        content: Content,
+        quotedMessageID: String? = nil
     ) {
+        self.quotedMessageID = quotedMessageID
         self.id = id
         self.phoneNumberID = phoneNumberID
         self.customerID = customerID

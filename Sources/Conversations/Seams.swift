@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+public import LLM
 
 /// Turns a webhook body into events (the WhatsApp wire format lives behind this seam).
 public protocol WebhookDecoding: Sendable {
@@ -60,8 +61,16 @@ public struct CreditHold: Sendable, Hashable {
 public protocol CreditGate: Sendable {
     /// Holds the most an answer may cost, or returns `nil` when the balance cannot cover it.
     func reserve(reference: String) async throws -> CreditHold?
-    /// Debits the real cost inside the caller's transaction and ends the hold; returns the cost in the ledger's unit.
-    func settle(_ hold: CreditHold, promptTokens: Int, completionTokens: Int, reference: String, in db: Database) throws -> Int64
+    /// Debits the real cost, at the price of the model that wrote the answer (`tier`), inside the caller's transaction
+    /// and ends the hold; returns the cost in the ledger's unit.
+    func settle(
+        _ hold: CreditHold,
+        promptTokens: Int,
+        completionTokens: Int,
+        tier: ChatModelTier,
+        reference: String,
+        in db: Database
+    ) throws -> Int64
     /// Ends a hold without a debit (the model failed).
     func release(_ hold: CreditHold) async throws
 }
@@ -71,7 +80,14 @@ public struct UnmeteredCredits: CreditGate {
     /// Creates the gate.
     public init() {}
     public func reserve(reference: String) async throws -> CreditHold? { CreditHold(id: 0, amount: 0) }
-    public func settle(_ hold: CreditHold, promptTokens: Int, completionTokens: Int, reference: String, in db: Database) throws -> Int64 { 0 }
+    public func settle(
+        _ hold: CreditHold,
+        promptTokens: Int,
+        completionTokens: Int,
+        tier: ChatModelTier,
+        reference: String,
+        in db: Database
+    ) throws -> Int64 { 0 }
     public func release(_ hold: CreditHold) async throws {}
 }
 

@@ -72,6 +72,7 @@ public struct TurnProcessor: Sendable {
             passages: [Passage] = [],
             promptTokens: Int = 0,
             completionTokens: Int = 0,
+            generated: GeneratedAnswer? = nil,
             changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
             debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
         ) async throws {
@@ -89,7 +90,9 @@ public struct TurnProcessor: Sendable {
                 promptTokens: promptTokens,
                 completionTokens: completionTokens,
                 cost: 0,
-                createdAt: now()
+                createdAt: now(),
+                model: generated?.model,
+                modelTier: generated?.tier.rawValue
             )
             try await finishTurn(claimed, answer: record, replies: replies, changes: changes, now: now, sendClock: sendClock, debit: debit)
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
@@ -120,12 +123,17 @@ public struct TurnProcessor: Sendable {
 
         let reference = "turn:\(claimed.turn.id!)"
         let budget = TurnBudget(credits: credits, reference: reference)
-        let history = claimed.history.map { message in
+        func line(_ message: ConversationMessage) -> ConversationLine {
             ConversationLine(
                 speaker: message.direction == "in" ? .customer : (message.author == "operator" ? .staff : .assistant),
                 text: message.text
             )
         }
+        let history = claimed.history.map(line)
+        let quoted = claimed.messages.compactMap { $0.quotedWamid.flatMap { claimed.quoted[$0] } }
+            .reduce(into: [ConversationMessage]()) { if !$0.contains($1) { $0.append($1) } }
+            .sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+            .map(line)
         let answer = try await answerer.answer(
             asked,
             agent: agent,
@@ -134,7 +142,9 @@ public struct TurnProcessor: Sendable {
                 unansweredInARow: conversation.consecutiveUnanswered,
                 handoffAfterUnanswered: settings.unansweredBeforeHandoff,
                 budget: budget,
-                attachments: files.attachments
+                attachments: files.attachments,
+                quoted: quoted,
+                now: now()
             )
         )
         // A caption the documents do not cover was about the file that could not be used: saying why is the answer.
@@ -153,12 +163,19 @@ public struct TurnProcessor: Sendable {
         if let failure = answer.modelFailure {
             log.warning("language model unavailable; answering with quoted passages", metadata: ["error": "\(failure)"])
         }
+        if let generated = answer.generated, let failure = generated.primaryFailure {
+            log.warning(
+                "primary language model unavailable; the fallback answered",
+                metadata: ["error": "\(failure)", "model": "\(generated.model)"]
+            )
+        }
         if answer.outcome == .outOfCredits { log.warning("no credit left: not calling the language model") }
 
         let changes: @Sendable (inout Conversation) -> Void
         switch answer.outcome {
         case .handoff, .outOfCredits:
-            let humanUntil = now().addingTimeInterval(settings.humanTimeout)
+            // Outside opening hours the customer waits for the next opening: the assistant's time-out counts from then.
+            let humanUntil = max(now(), answer.personAvailableAt ?? now()).addingTimeInterval(settings.humanTimeout)
             changes = { conversation in
                 conversation.mode = .human
                 conversation.humanUntil = humanUntil
@@ -186,6 +203,7 @@ public struct TurnProcessor: Sendable {
             passages: answer.passages,
             promptTokens: answer.generated?.promptTokens ?? 0,
             completionTokens: answer.generated?.completionTokens ?? 0,
+            generated: answer.generated,
             changes: changes
         ) { [credits] db in
             guard let generated = answer.generated, let hold else { return 0 }
@@ -193,6 +211,7 @@ public struct TurnProcessor: Sendable {
                 hold,
                 promptTokens: generated.promptTokens,
                 completionTokens: generated.completionTokens,
+                tier: generated.tier,
                 reference: reference,
                 in: db
             )

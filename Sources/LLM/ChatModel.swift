@@ -117,6 +117,10 @@ public struct ChatCompletion: Sendable, Hashable {
     public var latency: Duration
     /// HTTP attempts made (1 when the first one succeeded).
     public var attempts: Int
+    /// Which configured model wrote it (``FallbackChatModel``); a lone model is the primary.
+    public var tier: ChatModelTier = .primary
+    /// Why the primary did not answer, when the fallback did.
+    public var primaryFailure: String?
 
     /// A completion.
     public init(text: String, usage: TokenUsage, model: String, finishReason: String?, latency: Duration, attempts: Int = 1) {

@@ -141,6 +141,8 @@ public struct AppDatabase: Sendable {
             }
         }
         registerCustomerMediaSchema(&migrator)
+        registerAnsweringModelSchema(&migrator)
+        registerOpeningHoursSchema(&migrator)
         return migrator
     }
 }

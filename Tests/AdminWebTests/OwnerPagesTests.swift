@@ -109,9 +109,27 @@ struct OwnerPagesTests {
         #expect(try state(harness) == before)
     }
 
+    @Test("with every price at 0 (answers not metered, the default) a zero balance raises no warning; the credits page says why")
+    func unmeteredBalanceIsNoWarning() async throws {
+        let harness = try AdminHarness()
+        try await harness.createUsers()
+        try await harness.application().test(.router) { client in
+            let owner = Browser(client)
+            try await owner.signIn("owner", AdminHarness.ownerPassword)
+            #expect(try await harness.balcao.ledger.balance() == .zero)
+            let dashboard = try await owner.get("/admin/dashboard")
+            #expect(!dashboard.text.contains("alert-warning"))
+            #expect(!dashboard.text.contains("stat-warning"))
+            let credits = try await owner.get("/admin/credits")
+            #expect(!credits.text.contains("alert-warning"))
+            #expect(credits.text.contains("As respostas não são cobradas"))
+        }
+    }
+
     @Test("credits: top-up and adjustment with reason, invalid amounts refused, filters, CSV export safe for spreadsheets")
     func credits() async throws {
-        let harness = try AdminHarness()
+        // Answers are metered: a balance below the threshold is worth a warning.
+        let harness = try AdminHarness { $0.credits.pricePerAnswer = 0.01 }
         try await harness.createUsers()
         try await harness.application().test(.router) { client in
             let owner = Browser(client)
@@ -153,6 +171,7 @@ struct OwnerPagesTests {
             let threshold = try await owner.post("/admin/credits/threshold", [("threshold", "150")])
             #expect(threshold.location == "/admin/credits")
             #expect(try await owner.get("/admin/dashboard").text.contains("alert-warning"))
+            #expect(try await owner.get("/admin/credits").text.contains("alert-warning"))
         }
         let audit = try await harness.balcao.database.reader.read { db in
             try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action LIKE 'credits.%' OR action = 'settings.update' ORDER BY id")

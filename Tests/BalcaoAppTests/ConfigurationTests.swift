@@ -40,12 +40,25 @@ struct ConfigurationTests {
             base_url = "http://127.0.0.1:11434/v1"
             model = "llama3.2"
             timeout_seconds = 12.5
+
+            [llm_fallback]
+            base_url = "http://127.0.0.1:8081/v1"
+            model = "qwen2.5:3b"
+            price_per_answer = 0.02
             """.utf8
         ).write(to: file)
         let configuration = try BalcaoConfiguration.load(
             file: file,
-            environment: ["BALCAO_SERVER_PORT": "9100", "BALCAO_LLM_API_KEY": "sk-env", "UNRELATED": "x"]
+            environment: [
+                "BALCAO_SERVER_PORT": "9100", "BALCAO_LLM_API_KEY": "sk-env", "BALCAO_LLM_FALLBACK_MODEL": "qwen2.5:7b",
+                "BALCAO_LLM_FALLBACK_API_KEY_FILE": secret.path, "UNRELATED": "x",
+            ]
         )
+        #expect(configuration.llmFallback.baseURL == "http://127.0.0.1:8081/v1")
+        #expect(configuration.llmFallback.model == "qwen2.5:7b")
+        #expect(configuration.llmFallback.apiKey == "s3cr3t")
+        #expect(configuration.llmFallback.pricePerAnswer == 0.02)
+        #expect(configuration.llmFallback.pricePer1kInputTokens == 0)
         #expect(configuration.server.host == "0.0.0.0")
         #expect(configuration.server.port == 9100)
         #expect(configuration.server.apiToken == "s3cr3t")

@@ -28,6 +28,8 @@ struct ExampleConfigurationTests {
                 "storage.extraction_timeout_seconds": "120", "storage.extraction_memory_mb": "1024",
                 "embedding.provider": "local", "embedding.threads": "2",
                 "llm.timeout_seconds": "60", "llm.vision": "false",
+                "llm_fallback.timeout_seconds": "60", "llm_fallback.price_per_1k_input_tokens": "0",
+                "llm_fallback.price_per_1k_output_tokens": "0", "llm_fallback.price_per_answer": "0",
                 "media.enabled": "true", "media.max_mb": "20", "media.retention_days": "30",
                 "speech.provider": "local", "speech.threads": "1", "speech.max_seconds": "180",
                 "whatsapp.graph_base_url": "https://graph.facebook.com/v25.0", "whatsapp.quiet_period_seconds": "2.5",
@@ -80,6 +82,9 @@ struct ExampleConfigurationTests {
         #expect(loaded.llm.baseURL == "https://api.openai.com/v1")
         #expect(loaded.llm.model == "gpt-4o-mini")
         #expect(loaded.llm.apiKey == "s3cr3t")
+        #expect(loaded.llmFallback.baseURL == "http://127.0.0.1:11434/v1")
+        #expect(loaded.llmFallback.model == "qwen2.5:3b")
+        #expect(loaded.llmFallback.apiKey == "s3cr3t")
         #expect(loaded.whatsapp.verifyToken == "…")
         #expect(loaded.whatsapp.appSecret == "s3cr3t")
         #expect(loaded.whatsapp.accessToken == "s3cr3t")

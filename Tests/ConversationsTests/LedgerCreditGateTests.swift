@@ -33,13 +33,13 @@ struct LedgerCreditGateTests {
 
         // 1,000 prompt and 100 completion tokens: 0.1 + 0.02 + 1 = 1.12 credits, debited with the answer.
         let cost = try await test.database.writer.write { db in
-            try gate.settle(hold, promptTokens: 1000, completionTokens: 100, reference: "answer-1", in: db)
+            try gate.settle(hold, promptTokens: 1000, completionTokens: 100, tier: .primary, reference: "answer-1", in: db)
         }
         #expect(cost == 1_120_000)
         #expect(try await ledger.balance() == CreditAmount(micros: 880_000))
         await #expect(throws: CreditError.self, "a settled hold is never debited twice") {
             try await test.database.writer.write { db in
-                try gate.settle(hold, promptTokens: 1000, completionTokens: 100, reference: "answer-1", in: db)
+                try gate.settle(hold, promptTokens: 1000, completionTokens: 100, tier: .primary, reference: "answer-1", in: db)
             }
         }
 

@@ -172,7 +172,7 @@ enum AgentsPages: AdminPageModule {
         if let question {
             let started = ContinuousClock.now
             // The same decision as a WhatsApp turn (a first question, not paid for: the owner is asking).
-            let answer = try await answerer.answer(question, agent: agent)
+            let answer = try await answerer.answer(question, agent: agent, context: AnswerContext(now: admin.configuration.now()))
             let outcomeKey = "playground_outcome_" + answer.outcome.rawValue
             var note: String?
             if let generated = answer.generated {

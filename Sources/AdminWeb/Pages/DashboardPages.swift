@@ -66,7 +66,7 @@ enum DashboardPages: AdminPageModule {
             "documentsFailed": stats.documentsFailed > 0 ? AdminFormat.number(stats.documentsFailed, language) : false,
             "messagesChart": messagesChart,
             "outcomesChart": outcomesChart,
-            "lowBalance": threshold.map { stats.balanceMicros <= $0 } ?? false,
+            "lowBalance": admin.environment.answersAreMetered && (threshold.map { stats.balanceMicros <= $0 } ?? false),
             "hasActivity": stats.month.messagesIn + stats.month.messagesOut > 0,
         ]
         if let days = stats.daysOfBalanceLeft {

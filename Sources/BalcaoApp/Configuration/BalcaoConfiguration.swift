@@ -4,7 +4,7 @@ public import OCR
 /// Everything the daemon can be told, with the defaults that make `balcao serve` work with no configuration at all:
 /// `127.0.0.1:8080`, data in `./balcao-data`, the local embedder when its model is present, extractive answers.
 ///
-/// Read from one TOML file (sections `[server] [storage] [llm] [embedding] [whatsapp] [credits] [admin]`); any key can be
+/// Read from one TOML file (sections `[server] [storage] [llm] [llm_fallback] [embedding] [whatsapp] [credits] [admin]`); any key can be
 /// overridden by an environment variable `BALCAO_<SECTION>_<KEY>` (`BALCAO_SERVER_PORT=9000`), and every secret may be
 /// given as a file instead (`api_token_file = "/run/credentials/balcao.service/api_token"`).
 public struct BalcaoConfiguration: Sendable, Hashable {
@@ -71,6 +71,25 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var timeoutSeconds = 60.0
         /// The model can see pictures (OpenAI `image_url` content): customers' photos are shown to it with their text.
         public var vision = false
+    }
+
+    /// A second OpenAI-compatible chat model, asked when the primary cannot answer (its circuit breaker is open, or a
+    /// request exhausted its retries), before answers fall back to quoted passages. Used only beside `[llm]`.
+    public struct LLMFallback: Sendable, Hashable {
+        /// Base URL; unset means no fallback.
+        public var baseURL: String?
+        /// API key.
+        public var apiKey: String?
+        /// Model name.
+        public var model: String?
+        /// Request timeout.
+        public var timeoutSeconds = 60.0
+        /// Price of 1,000 prompt tokens of this model, in credits.
+        public var pricePer1kInputTokens = 0.0
+        /// Price of 1,000 completion tokens of this model, in credits.
+        public var pricePer1kOutputTokens = 0.0
+        /// A flat price per answer of this model, in credits.
+        public var pricePerAnswer = 0.0
     }
 
     /// The WhatsApp Cloud API.
@@ -204,6 +223,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var embedding = Embedding()
     /// The chat model.
     public var llm = LLM()
+    /// The chat model asked when the first one cannot answer.
+    public var llmFallback = LLMFallback()
     /// WhatsApp.
     public var whatsapp = WhatsApp()
     /// Credits.
@@ -246,6 +267,10 @@ extension BalcaoConfiguration {
         ],
         "embedding": ["provider", "model_path", "base_url", "api_key", "model", "dimension", "threads"],
         "llm": ["base_url", "api_key", "model", "timeout_seconds", "vision"],
+        "llm_fallback": [
+            "base_url", "api_key", "model", "timeout_seconds", "price_per_1k_input_tokens", "price_per_1k_output_tokens",
+            "price_per_answer",
+        ],
         "whatsapp": [
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
             "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds",
@@ -326,6 +351,15 @@ extension BalcaoConfiguration {
         llm.apiKey = try reader.secret("llm.api_key")
         llm.model = reader.string("llm.model")
         llm.timeoutSeconds = try reader.double("llm.timeout_seconds") ?? llm.timeoutSeconds
+        llmFallback.baseURL = reader.string("llm_fallback.base_url")
+        llmFallback.apiKey = try reader.secret("llm_fallback.api_key")
+        llmFallback.model = reader.string("llm_fallback.model")
+        llmFallback.timeoutSeconds = try reader.double("llm_fallback.timeout_seconds") ?? llmFallback.timeoutSeconds
+        llmFallback.pricePer1kInputTokens =
+            try reader.double("llm_fallback.price_per_1k_input_tokens", allowZero: true) ?? llmFallback.pricePer1kInputTokens
+        llmFallback.pricePer1kOutputTokens =
+            try reader.double("llm_fallback.price_per_1k_output_tokens", allowZero: true) ?? llmFallback.pricePer1kOutputTokens
+        llmFallback.pricePerAnswer = try reader.double("llm_fallback.price_per_answer", allowZero: true) ?? llmFallback.pricePerAnswer
         whatsapp.verifyToken = try reader.secret("whatsapp.verify_token")
         whatsapp.appSecret = try reader.secret("whatsapp.app_secret")
         whatsapp.accessToken = try reader.secret("whatsapp.access_token")

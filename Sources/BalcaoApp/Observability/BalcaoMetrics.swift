@@ -31,6 +31,9 @@ public final class BalcaoMetrics: Sendable {
         static var webhooksRejected: MetricNameDescriptor { d("webhooks_rejected", "total", "WhatsApp webhook deliveries refused, by reason.") }
         static var turns: MetricNameDescriptor { d("turns", "total", "Conversation turns opened (customer messages answered together).") }
         static var answers: MetricNameDescriptor { d("answers", "total", "Answers by outcome.") }
+        static var answersByModel: MetricNameDescriptor {
+            d("answers_by_model", "total", "Answers the language models wrote, by model and tier (primary or fallback).")
+        }
         static var handoffs: MetricNameDescriptor { d("handoffs", "total", "Answers that handed the customer to a person.") }
         static var llmDuration: MetricNameDescriptor { d("llm_request_duration", "seconds", "Language-model calls, retries included.") }
         static var llmErrors: MetricNameDescriptor { d("llm_errors", "total", "Failed language-model calls by error code.") }
@@ -144,9 +147,10 @@ public final class BalcaoMetrics: Sendable {
         let depth = try database.pendingJobCount()
         let totals = cursor.withLock { cursor in
             // Two scrapes at once: only the one that moves the cursor forward counts the rows.
-            var delta = (answers: [(String, Int)](), turns: 0, spent: Int64(0))
+            var delta = (answers: [(String, Int)](), models: [(ConversationActivity.ModelKey, Int)](), turns: 0, spent: Int64(0))
             if let newAnswer = activity.lastAnswerID, newAnswer > cursor.answer {
                 delta.answers = activity.answersByOutcome.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                delta.models = activity.answersByModel.map { ($0.key, $0.value) }
                 cursor.answer = newAnswer
             }
             if let lastTurn = activity.lastTurnID, lastTurn > cursor.turn {
@@ -163,6 +167,9 @@ public final class BalcaoMetrics: Sendable {
         for (outcome, count) in totals.0.answers {
             registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)]).increment(by: Int64(count))
             if outcome == "handoff" { registry.makeCounter(descriptor: Name.handoffs).increment(by: Int64(count)) }
+        }
+        for (key, count) in totals.0.models {
+            registry.makeCounter(descriptor: Name.answersByModel, labels: [("model", key.model), ("tier", key.tier)]).increment(by: Int64(count))
         }
         registry.makeCounter(descriptor: Name.turns).increment(by: Int64(totals.0.turns))
         registry.makeGauge(descriptor: Name.creditsBalance).set(Double(totals.1) / 1_000_000)

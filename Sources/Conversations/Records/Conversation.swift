@@ -67,6 +67,8 @@ public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, Fe
     public var createdAt: Date
     /// Last change.
     public var updatedAt: Date
+    /// Incoming: the channel's id of the earlier message the customer replied to (WhatsApp's `context.id`).
+    public var quotedWamid: String? = nil
 
     public static let databaseTableName = "message"
 
@@ -188,6 +190,10 @@ public struct AnswerRecord: Codable, Sendable, Hashable, Identifiable, Fetchable
     public var cost: Int64
     /// Created.
     public var createdAt: Date
+    /// The model that wrote it, as its server names it (generated answers only).
+    public var model: String? = nil
+    /// Which configured model that was (`primary` or `fallback`).
+    public var modelTier: String? = nil
 
     public static let databaseTableName = "answer"
 

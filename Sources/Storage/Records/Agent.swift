@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+public import OpeningHours
 
 /// An assistant persona that answers from a chosen set of documents on chosen WhatsApp numbers.
 public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
@@ -25,6 +26,24 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     public var isDefault: Bool
     /// When it was created.
     public var createdAt: Date
+    /// When a person is there to take over (stored as JSON); `nil`: no schedule, a person may answer at any time.
+    public var openingHours: OpeningHours? = nil
+    /// What the assistant does outside those hours.
+    public var outsideHours: OutsideHoursPolicy = .answer
+    /// The away message of ``OutsideHoursPolicy/awayMessageOnly``; `nil` uses the localized default, which names the
+    /// next opening.
+    public var awayMessage: String? = nil
+
+    /// What the assistant does when the business is closed.
+    public enum OutsideHoursPolicy: String, Codable, Sendable, Hashable, CaseIterable {
+        /// It keeps answering; a request for a person is told when one will answer and waits in the queue.
+        case answer
+        /// It answers nothing: every message gets the away message (with the next opening) and waits for a person.
+        case awayMessageOnly = "away_message_only"
+    }
+
+    /// Whether a person is there at `instant`: always, without a schedule.
+    public func isOpen(at instant: Date) -> Bool { openingHours?.isOpen(at: instant) ?? true }
 
     /// Creates an agent with default settings.
     public init(name: String, now: Date) {

@@ -152,3 +152,19 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Which model wrote each answer (the primary or the fallback, each charged at its own price), and which earlier
+    /// message a customer's reply quotes (its text joins the prompt).
+    static func registerAnsweringModelSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v4: answering model, quoted messages") { db in
+            try db.alter(table: "answer") { t in
+                t.add(column: "model", .text)
+                t.add(column: "modelTier", .text)
+            }
+            try db.alter(table: "message") { t in
+                t.add(column: "quotedWamid", .text)
+            }
+        }
+    }
+}

@@ -13,7 +13,8 @@ final class TestDaemon: Sendable {
     let apiToken = "test-token-\(UUID().uuidString)"
 
     /// Opens a daemon on a new data directory; `configure` adjusts the configuration first.
-    init(configure: (inout BalcaoConfiguration) -> Void = { _ in }) throws {
+    /// The daemon's clock is `clock` (tests move it).
+    init(configure: (inout BalcaoConfiguration) -> Void = { _ in }, clock: @escaping @Sendable () -> Date = Date.init) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("balcao-test-\(UUID().uuidString)", isDirectory: true)
         var configuration = BalcaoConfiguration()
         configuration.storage.dataDirectory = dataDirectory.path
@@ -27,7 +28,7 @@ final class TestDaemon: Sendable {
         configure(&configuration)
         var logger = Logger(label: "balcao-test")
         logger.logLevel = .warning
-        balcao = try Balcao.open(configuration: configuration, logger: logger)
+        balcao = try Balcao.open(configuration: configuration, logger: logger, clock: clock)
     }
 
     /// `Authorization: Bearer …` for this daemon.

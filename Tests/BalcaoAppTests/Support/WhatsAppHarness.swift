@@ -31,24 +31,31 @@ final class WhatsAppHarness: Sendable {
     let llm: FakeLLM?
 
     /// Starts the fakes and opens a daemon; `configure` adjusts the configuration last.
-    static func start(withLLM: Bool = true, configure: @Sendable (inout BalcaoConfiguration) -> Void = { _ in }) async throws -> WhatsAppHarness {
+    static func start(
+        withLLM: Bool = true,
+        configure: @Sendable (inout BalcaoConfiguration) -> Void = { _ in },
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> WhatsAppHarness {
         let graph = try await FakeGraphAPI.start()
         let llm = withLLM ? try await FakeLLM.start(reply: "Você pode devolver em até **7 dias** após a entrega (politica.txt).") : nil
-        let daemon = try TestDaemon { configuration in
-            configuration.whatsapp.appSecret = appSecret
-            configuration.whatsapp.verifyToken = verifyToken
-            configuration.whatsapp.accessToken = graph.accessToken
-            configuration.whatsapp.graphBaseURL = graph.baseURL
-            configuration.whatsapp.quietPeriodSeconds = 0.3
-            configuration.llm.baseURL = llm?.baseURL
-            configuration.llm.model = "fake-model"
-            // The daemon's total LLM deadline (twice this) is wall-clock time: generous, so that retries and their
-            // back-off on a loaded machine still fit (a 10 s deadline ran out once under CI load).
-            configuration.llm.timeoutSeconds = 60
-            configuration.speech.provider = "local"
-            configuration.speech.modelPath = speechModel.path
-            configure(&configuration)
-        }
+        let daemon = try TestDaemon(
+            configure: { configuration in
+                configuration.whatsapp.appSecret = appSecret
+                configuration.whatsapp.verifyToken = verifyToken
+                configuration.whatsapp.accessToken = graph.accessToken
+                configuration.whatsapp.graphBaseURL = graph.baseURL
+                configuration.whatsapp.quietPeriodSeconds = 0.3
+                configuration.llm.baseURL = llm?.baseURL
+                configuration.llm.model = "fake-model"
+                // The daemon's total LLM deadline (twice this) is wall-clock time: generous, so that retries and their
+                // back-off on a loaded machine still fit (a 10 s deadline ran out once under CI load).
+                configuration.llm.timeoutSeconds = 60
+                configuration.speech.provider = "local"
+                configuration.speech.modelPath = speechModel.path
+                configure(&configuration)
+            },
+            clock: clock
+        )
         let harness = WhatsAppHarness(daemon: daemon, graph: graph, llm: llm)
         try await harness.addKnowledge()
         return harness
@@ -98,14 +105,16 @@ final class WhatsAppHarness: Sendable {
         _ text: String,
         from customer: String = "5511999990001",
         id: String = "wamid.\(UUID().uuidString)",
-        name: String = "Maria"
+        name: String = "Maria",
+        replyingTo quoted: String? = nil,
+        at sent: Date = Date()
     ) -> Data {
-        envelope([
-            "contacts": [["profile": ["name": name], "wa_id": customer]],
-            "messages": [
-                ["from": customer, "id": id, "timestamp": String(Int(Date().timeIntervalSince1970)), "type": "text", "text": ["body": text]]
-            ],
-        ])
+        var message: [String: Any] = [
+            "from": customer, "id": id, "timestamp": String(Int(sent.timeIntervalSince1970)), "type": "text", "text": ["body": text],
+        ]
+        // A reply to an earlier message, as WhatsApp sends it: `context` names the quoted message and who sent it.
+        if let quoted { message["context"] = ["from": "15550783881", "id": quoted] }
+        return envelope(["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])
     }
 
     /// A photo, sticker or document message webhook, as Meta sends it (`image: {id, mime_type, sha256, caption}`).
