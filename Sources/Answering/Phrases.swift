@@ -30,6 +30,8 @@ public struct Phrases: Sendable, Hashable {
     public var awayMessage: String
     /// The away message when no opening is scheduled.
     public var awayMessageWithoutOpening: String
+    /// Sent once to a customer over the flood limits (turns an hour, spend a day), handed to a person.
+    public var tooManyMessages: String
 
     /// ``awayMessage`` naming the next opening, or ``awayMessageWithoutOpening`` when there is none.
     public func awayMessage(next: String?) -> String {
@@ -76,7 +78,9 @@ public struct Phrases: Sendable, Hashable {
         awayMessage:
             "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder quando abrirmos, %@.",
         awayMessageWithoutOpening:
-            "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder assim que possível."
+            "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder assim que possível.",
+        tooManyMessages:
+            "Recebi muitas mensagens suas em pouco tempo. Para te atender melhor, vou passar a conversa para uma pessoa da nossa equipe, que responde em breve."
     )
 
     /// English.
@@ -96,7 +100,9 @@ public struct Phrases: Sendable, Hashable {
         page: "p.",
         awayMessage: "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer when we open, %@.",
         awayMessageWithoutOpening:
-            "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer as soon as possible."
+            "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer as soon as possible.",
+        tooManyMessages:
+            "I've received a lot of messages from you in a short time. To help you better, I'm passing the conversation to a member of our team, who will answer soon."
     )
 
     /// Words that ask for a person in any of the supported languages (besides the agent's own keywords).

@@ -61,7 +61,8 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
         conversations: balcao.conversations,
         ledger: balcao.ledger,
         stripeWebhookSecret: balcao.configuration.credits.stripeWebhookSecret,
-        logger: balcao.logger
+        logger: balcao.logger,
+        rateLimiter: balcao.apiRateLimiter
     ).add(to: router)
     WhatsAppWebhookController<BalcaoRequestContext>(
         database: balcao.database,

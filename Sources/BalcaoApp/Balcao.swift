@@ -4,6 +4,7 @@ public import Credits
 public import Embedding
 import Extraction
 public import Foundation
+public import HTTPAPI
 public import Ingestion
 import LLM
 public import Logging
@@ -52,6 +53,8 @@ public struct Balcao: Sendable {
     public let logger: Logger
     /// The Prometheus metrics served at `/metrics` (this daemon's own registry).
     public let metrics: BalcaoMetrics
+    /// The API token's request budget (`[server] api_requests_per_minute`; `nil`: no limit), timed by the daemon's clock.
+    public let apiRateLimiter: RequestRateLimiter?
 
     /// Opens the data directory and database and builds every part.
     ///
@@ -147,6 +150,9 @@ public struct Balcao: Sendable {
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
         settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
+        settings.customerTurnsPerHour = configuration.limits.customerTurnsPerHour > 0 ? configuration.limits.customerTurnsPerHour : nil
+        settings.customerSpendPerDay =
+            configuration.limits.customerCreditsPerDay > 0 ? CreditAmount(credits: configuration.limits.customerCreditsPerDay).micros : nil
         settings.reconcileAfter = configuration.whatsapp.reconcileAfterSeconds
         settings.textOnlyMessage = configuration.whatsapp.textOnlyMessage
         settings.windowTemplate = configuration.whatsapp.templateName.map {
@@ -215,7 +221,9 @@ public struct Balcao: Sendable {
             isMetered: metered,
             conversations: conversations,
             logger: logger,
-            metrics: metrics
+            metrics: metrics,
+            apiRateLimiter: configuration.server.apiRequestsPerMinute > 0
+                ? RequestRateLimiter(limit: configuration.server.apiRequestsPerMinute, now: clock) : nil
         )
     }
 

@@ -1,3 +1,4 @@
+public import Foundation
 import GRDB
 public import Storage
 
@@ -23,7 +24,30 @@ public struct ConversationActivity: Sendable, Hashable {
     public var lastTurnID: Int64?
 }
 
+/// What one customer's conversation used recently, for the flood limits.
+public struct CustomerUsage: Sendable, Hashable {
+    /// Turns answered (answers recorded) since the hour's start.
+    public var turnsLastHour = 0
+    /// Credits debited for its answers since the day's start, in micro-credits.
+    public var spentLastDay: Int64 = 0
+}
+
 extension AppDatabase {
+    /// What the conversation used in the hour and the 24 hours before `now`.
+    public func customerUsage(conversationID: Int64, now: Date) throws -> CustomerUsage {
+        try reader.readNow { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(CASE WHEN createdAt >= ? THEN 1 ELSE 0 END), 0) AS turns, COALESCE(SUM(cost), 0) AS spent
+                    FROM answer WHERE conversationId = ? AND createdAt >= ?
+                    """,
+                arguments: [now.addingTimeInterval(-3600), conversationID, now.addingTimeInterval(-86_400)]
+            )
+            return CustomerUsage(turnsLastHour: row?["turns"] ?? 0, spentLastDay: row?["spent"] ?? 0)
+        }
+    }
+
     /// The answers with an id above `answerID` and the turns with an id above `turnID`.
     public func conversationActivity(afterAnswer answerID: Int64, afterTurn turnID: Int64) throws -> ConversationActivity {
         try reader.readNow { db in

@@ -26,6 +26,12 @@ public struct ConversationSettings: Sendable, Hashable {
     public var humanTimeout: TimeInterval = 4 * 3600
     /// Consecutive questions without a good passage before the conversation is handed to a person.
     public var unansweredBeforeHandoff = 2
+    /// A customer whose turns in the last hour reach this many is told so politely and handed to a person instead of
+    /// being answered again (`nil`: no limit).
+    public var customerTurnsPerHour: Int? = 30
+    /// A customer whose answers cost this much in the last 24 hours (micro-credits) is handed to a person the same way
+    /// (`nil`: no limit).
+    public var customerSpendPerDay: Int64?
     /// An approved template sent instead of a free-form message outside the 24-hour window (`nil`: mark failed).
     public var windowTemplate: Template?
     /// A send whose outcome is unknown (no answer, connection lost, process killed mid-send) is sent again once it has

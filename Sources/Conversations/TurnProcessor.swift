@@ -107,6 +107,30 @@ public struct TurnProcessor: Sendable {
                 return
             }
         }
+        // A customer flooding the assistant is told so once and handed to a person: no more model calls for now.
+        if settings.customerTurnsPerHour != nil || settings.customerSpendPerDay != nil {
+            let usage = try database.customerUsage(conversationID: conversation.id!, now: now())
+            let turns = settings.customerTurnsPerHour.map { usage.turnsLastHour >= $0 } ?? false
+            let spend = settings.customerSpendPerDay.map { usage.spentLastDay >= $0 } ?? false
+            if turns || spend {
+                if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
+                log.warning(
+                    "customer over the flood limit; handed to a person",
+                    metadata: ["turns_last_hour": "\(usage.turnsLastHour)", "spent_last_day": "\(usage.spentLastDay)"]
+                )
+                let humanUntil = now().addingTimeInterval(settings.humanTimeout)
+                try await finish(
+                    .handoff,
+                    text: phrases.tooManyMessages,
+                    changes: { conversation in
+                        conversation.mode = .human
+                        conversation.humanUntil = humanUntil
+                        conversation.consecutiveUnanswered = 0
+                    }
+                )
+                return
+            }
+        }
         // Files that could not be used are explained; with nothing else to answer, that is the whole reply.
         if typed.isEmpty && !files.attachments.contains(where: \.hasContent) {
             if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }

@@ -9,6 +9,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public var code: String
     /// A sentence for a person.
     public var message: String
+    /// Seconds the client should wait (`Retry-After`), for `429` and `503`.
+    public var retryAfter: Int?
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, code: String, message: String) {
@@ -23,6 +25,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

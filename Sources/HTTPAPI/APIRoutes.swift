@@ -26,6 +26,8 @@ public struct APIRoutes: Sendable {
     public var stripeWebhookSecret: String?
     /// Where storage failures and refused webhooks are logged.
     public var logger: Logger
+    /// The requests the token may make (`nil`: no limit).
+    public var rateLimiter: RequestRateLimiter?
 
     /// The API over these parts.
     public init(
@@ -36,8 +38,10 @@ public struct APIRoutes: Sendable {
         conversations: ConversationsService,
         ledger: CreditLedger,
         stripeWebhookSecret: String?,
-        logger: Logger
+        logger: Logger,
+        rateLimiter: RequestRateLimiter? = nil
     ) {
+        self.rateLimiter = rateLimiter
         self.token = token
         self.database = database
         self.library = library
@@ -56,8 +60,11 @@ public struct APIRoutes: Sendable {
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        let api = router.group("api/v1")
+        var api = router.group("api/v1")
             .add(middleware: BearerTokenMiddleware<ServerRequestContext>(token: token))
+        if let rateLimiter { api = api.add(middleware: RequestRateLimitMiddleware<ServerRequestContext>(limiter: rateLimiter)) }
+        api =
+            api
             .add(middleware: StorageFailureMiddleware<ServerRequestContext>(logger: logger))
             .add(middleware: OpenAPIErrorMiddleware<ServerRequestContext>())
         let operations = BalcaoAPI(

@@ -23,7 +23,7 @@ struct ExampleConfigurationTests {
         )
         #expect(
             parsed.values == [
-                "server.host": "127.0.0.1", "server.port": "8080", "server.max_upload_bytes": "52428800",
+                "server.host": "127.0.0.1", "server.port": "8080", "server.max_upload_bytes": "52428800", "server.api_requests_per_minute": "120",
                 "storage.data_dir": "./balcao-data", "storage.ingestion_workers": "2", "storage.ingestion_max_attempts": "3",
                 "storage.extraction_timeout_seconds": "120", "storage.extraction_memory_mb": "1024",
                 "embedding.provider": "local", "embedding.threads": "2",
@@ -37,6 +37,7 @@ struct ExampleConfigurationTests {
                 "whatsapp.template_language": "pt_BR",
                 "credits.price_per_1k_input_tokens": "0.0", "credits.price_per_1k_output_tokens": "0.0", "credits.price_per_answer": "0.0",
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
+                "limits.customer_turns_per_hour": "30", "limits.customer_credits_per_day": "0",
                 "backup.interval_hours": "0", "backup.keep": "7",
                 "admin.session_hours": "12",
                 "ocr.enabled": "true", "ocr.languages": "por+eng", "ocr.page_timeout_seconds": "60",

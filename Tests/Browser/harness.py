@@ -277,6 +277,8 @@ class Daemon:
     data_dir: Path | None = None
     port: int = 0
     extra_config: str = ""
+    # Tools that drive the API hard (schemathesis, make score-retrieval) run without the token's request budget.
+    api_requests_per_minute: int = 0
     log_level: str = "info"
     process: subprocess.Popen | None = None
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="balcao-browser-")))
@@ -305,6 +307,7 @@ class Daemon:
         self.config_path.write_text(
             "[server]\n"
             f'host = "127.0.0.1"\nport = {self.port}\napi_token = "{API_TOKEN}"\n'
+            f"api_requests_per_minute = {self.api_requests_per_minute}\n"
             "[storage]\n"
             f'data_dir = "{self.data_dir}"\ningestion_workers = 1\n'
             "[embedding]\n"

@@ -18,6 +18,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var apiToken: String?
         /// Largest accepted upload.
         public var maxUploadBytes = 50 * 1024 * 1024
+        /// Requests the API token may make a minute (bursts up to as many); beyond, `429` with `Retry-After`. 0: no limit.
+        public var apiRequestsPerMinute = 120
         /// The PEM certificate served for this host by the TLS reverse proxy in front of the daemon (which speaks
         /// plain HTTP itself); `balcao doctor` warns before it expires.
         public var tlsCertificate: String?
@@ -135,6 +137,14 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var stripeWebhookSecret: String?
     }
 
+    /// Limits on what one customer may use, against floods (a script, a stuck phone, a prank).
+    public struct Limits: Sendable, Hashable {
+        /// A customer whose turns in the last hour reach this many is told so and handed to a person; 0: no limit.
+        public var customerTurnsPerHour = 30
+        /// A customer whose answers cost this many credits in the last 24 hours is handed to a person; 0: no limit.
+        public var customerCreditsPerDay = 0.0
+    }
+
     /// Scheduled backups (`balcao backup` works without them).
     public struct Backup: Sendable, Hashable {
         /// Hours between two scheduled backups; 0 turns them off.
@@ -229,6 +239,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var whatsapp = WhatsApp()
     /// Credits.
     public var credits = Credits()
+    /// Flood limits per customer.
+    public var limits = Limits()
     /// Scheduled backups.
     public var backup = Backup()
     /// Logging.
@@ -260,7 +272,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 extension BalcaoConfiguration {
     /// Every key the file may contain, by section; a key not listed is reported, since it is almost always a typo.
     static let knownKeys: [String: Set<String>] = [
-        "server": ["host", "port", "api_token", "max_upload_bytes", "tls_certificate"],
+        "server": ["host", "port", "api_token", "max_upload_bytes", "tls_certificate", "api_requests_per_minute"],
         "storage": [
             "data_dir", "ingestion_workers", "ingestion_max_attempts", "extraction_timeout_seconds", "extraction_memory_mb",
             "extractor_executable",
@@ -279,6 +291,7 @@ extension BalcaoConfiguration {
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
             "stripe_webhook_secret",
         ],
+        "limits": ["customer_turns_per_hour", "customer_credits_per_day"],
         "backup": ["interval_hours", "keep", "directory"],
         "log": ["format"],
         "admin": ["web_root", "secure_cookies", "session_hours"],
@@ -324,6 +337,8 @@ extension BalcaoConfiguration {
         server.apiToken = try reader.secret("server.api_token")
         server.maxUploadBytes = try reader.integer("server.max_upload_bytes", in: 1...(1 << 40)) ?? server.maxUploadBytes
         server.tlsCertificate = reader.string("server.tls_certificate")
+        server.apiRequestsPerMinute =
+            try reader.integer("server.api_requests_per_minute", in: 0...1_000_000) ?? server.apiRequestsPerMinute
         storage.dataDirectory = reader.string("storage.data_dir") ?? storage.dataDirectory
         storage.ingestionWorkers = try reader.integer("storage.ingestion_workers", in: 1...64) ?? storage.ingestionWorkers
         storage.ingestionMaxAttempts = try reader.integer("storage.ingestion_max_attempts", in: 1...100) ?? storage.ingestionMaxAttempts
@@ -377,6 +392,9 @@ extension BalcaoConfiguration {
         credits.floor = try reader.double("credits.floor", allowZero: true) ?? credits.floor
         credits.lowBalanceThreshold = try reader.double("credits.low_balance_threshold", allowZero: true) ?? credits.lowBalanceThreshold
         credits.stripeWebhookSecret = try reader.secret("credits.stripe_webhook_secret")
+        limits.customerTurnsPerHour =
+            try reader.integer("limits.customer_turns_per_hour", in: 0...100_000) ?? limits.customerTurnsPerHour
+        limits.customerCreditsPerDay = try reader.double("limits.customer_credits_per_day", allowZero: true) ?? limits.customerCreditsPerDay
         backup.intervalHours = try reader.double("backup.interval_hours", allowZero: true) ?? backup.intervalHours
         backup.keep = try reader.integer("backup.keep", in: 1...10_000) ?? backup.keep
         backup.directory = reader.string("backup.directory")
