@@ -113,6 +113,8 @@ public struct AnswerContext: Sendable {
     public var quoted: [ConversationLine]
     /// Now, from the caller's clock: whether the business is open is decided at this instant.
     public var now: Date
+    /// The customer asked for a person another way than in words (a "Falar com atendente" button).
+    public var asksForPerson: Bool
 
     /// A context; the defaults are a first question, never handed off for lack of passages, free.
     public init(
@@ -122,8 +124,10 @@ public struct AnswerContext: Sendable {
         budget: (any ModelBudget)? = nil,
         attachments: [CustomerAttachment] = [],
         quoted: [ConversationLine] = [],
-        now: Date = Date()
+        now: Date = Date(),
+        asksForPerson: Bool = false
     ) {
+        self.asksForPerson = asksForPerson
         self.quoted = quoted
         self.now = now
         self.history = history
@@ -171,7 +175,7 @@ extension Answerer {
             answer.personAvailableAt = next
             return answer
         }
-        if Self.asksForPerson(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
+        if context.asksForPerson || Self.asksForPerson(question, keywords: (agent?.handoffKeywords ?? []) + Phrases.defaultHandoffKeywords) {
             return handoff(.askedForPerson, passages: [])
         }
         let query = Self.searchQuery(question, attachments: context.attachments)

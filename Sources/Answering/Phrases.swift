@@ -32,6 +32,22 @@ public struct Phrases: Sendable, Hashable {
     public var awayMessageWithoutOpening: String
     /// Sent once to a customer over the flood limits (turns an hour, spend a day), handed to a person.
     public var tooManyMessages: String
+    /// The reply button that asks for a person (at most 20 characters).
+    public var handoffButton: String
+    /// Carries that button when the answer itself cannot.
+    public var offerPerson: String
+    /// Asked under an answer, with ``yes`` and ``no`` buttons.
+    public var feedbackQuestion: String
+    /// The "yes" button (at most 20 characters).
+    public var yes: String
+    /// The "no" button (at most 20 characters).
+    public var no: String
+    /// The reply to "yes, it helped".
+    public var feedbackThanks: String
+    /// The reply to "no, it did not" (with the button that asks for a person).
+    public var feedbackSorry: String
+    /// The one follow-up after a silence.
+    public var followUp: String
 
     /// ``awayMessage`` naming the next opening, or ``awayMessageWithoutOpening`` when there is none.
     public func awayMessage(next: String?) -> String {
@@ -80,7 +96,15 @@ public struct Phrases: Sendable, Hashable {
         awayMessageWithoutOpening:
             "Olá! Estamos fora do horário de atendimento agora. Sua mensagem ficou registrada e uma pessoa da nossa equipe vai responder assim que possível.",
         tooManyMessages:
-            "Recebi muitas mensagens suas em pouco tempo. Para te atender melhor, vou passar a conversa para uma pessoa da nossa equipe, que responde em breve."
+            "Recebi muitas mensagens suas em pouco tempo. Para te atender melhor, vou passar a conversa para uma pessoa da nossa equipe, que responde em breve.",
+        handoffButton: "Falar com atendente",
+        offerPerson: "Quer falar com uma pessoa da nossa equipe?",
+        feedbackQuestion: "Isso ajudou?",
+        yes: "Sim",
+        no: "Não",
+        feedbackThanks: "Que bom que ajudou! Se precisar de mais alguma coisa, é só chamar.",
+        feedbackSorry: "Sinto muito que não tenha ajudado. Quer falar com uma pessoa da nossa equipe?",
+        followUp: "Posso ajudar em mais alguma coisa?"
     )
 
     /// English.
@@ -102,7 +126,15 @@ public struct Phrases: Sendable, Hashable {
         awayMessageWithoutOpening:
             "Hello! We're outside business hours right now. Your message is saved and a member of our team will answer as soon as possible.",
         tooManyMessages:
-            "I've received a lot of messages from you in a short time. To help you better, I'm passing the conversation to a member of our team, who will answer soon."
+            "I've received a lot of messages from you in a short time. To help you better, I'm passing the conversation to a member of our team, who will answer soon.",
+        handoffButton: "Talk to an agent",
+        offerPerson: "Would you like to talk to a member of our team?",
+        feedbackQuestion: "Did this help?",
+        yes: "Yes",
+        no: "No",
+        feedbackThanks: "Glad it helped! If you need anything else, just ask.",
+        feedbackSorry: "Sorry it didn't help. Would you like to talk to a member of our team?",
+        followUp: "Can I help you with anything else?"
     )
 
     /// Words that ask for a person in any of the supported languages (besides the agent's own keywords).

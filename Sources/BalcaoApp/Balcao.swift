@@ -150,6 +150,13 @@ public struct Balcao: Sendable {
         var settings = ConversationSettings()
         settings.quietPeriod = configuration.whatsapp.quietPeriodSeconds
         settings.humanTimeout = configuration.whatsapp.handoffTimeoutMinutes * 60
+        let flow = configuration.conversations
+        settings.handoffButton = flow.handoffButton
+        settings.feedbackButtons = flow.feedbackButtons
+        settings.feedbackInterval = flow.feedbackIntervalHours * 3600
+        settings.followUp = flow.followUp
+        settings.followUpAfter = flow.followUpAfterMinutes * 60
+        settings.closeAfter = flow.closeAfterHours > 0 ? flow.closeAfterHours * 3600 : nil
         settings.customerTurnsPerHour = configuration.limits.customerTurnsPerHour > 0 ? configuration.limits.customerTurnsPerHour : nil
         settings.customerSpendPerDay =
             configuration.limits.customerCreditsPerDay > 0 ? CreditAmount(credits: configuration.limits.customerCreditsPerDay).micros : nil

@@ -25,7 +25,8 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
                         timestamp: message.timestamp,
                         kind: message.type,
                         content: Self.content(message.content, media: message.media, readsMedia: readsMedia, readsRecordings: readsRecordings),
-                        quotedMessageID: message.contextMessageID
+                        quotedMessageID: message.contextMessageID,
+                        buttonID: Self.buttonID(message.content)
                     )
                 )
             case .status(let status):
@@ -63,6 +64,15 @@ struct WhatsAppWebhookDecoder: WebhookDecoding {
         )
     }
 
+    /// The id of the reply button or list row a customer tapped, or of a template's quick-reply button.
+    static func buttonID(_ content: MessageContent) -> String? {
+        switch content {
+        case .interactive(_, let id): id.isEmpty ? nil : id
+        case .quickReply(_, let payload): payload.isEmpty ? nil : payload
+        default: nil
+        }
+    }
+
     static func content(_ content: MessageContent) -> InboundMessage.Content {
         if let text = content.answerableText, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .text(text) }
         switch content {
@@ -89,6 +99,28 @@ struct WhatsAppChannel: OutboundChannel {
         var message = OutgoingMessage.text(text, to: Self.recipient(conversation))
         message.callbackData = callbackData
         return await send(message, from: conversation.phoneNumberID)
+    }
+
+    func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        guard text.count <= OutgoingMessage.maximumButtonBodyLength, (1...OutgoingMessage.maximumButtons).contains(buttons.count) else {
+            return await sendText(Self.textWithOptions(text, buttons: buttons), to: conversation, callbackData: callbackData)
+        }
+        var message = OutgoingMessage(
+            recipient: Self.recipient(conversation),
+            content: .buttons(
+                body: text,
+                buttons: buttons.map { .init(id: $0.id, title: String($0.title.prefix(OutgoingMessage.maximumButtonTitleLength))) }
+            )
+        )
+        message.callbackData = callbackData
+        let outcome = await send(message, from: conversation.phoneNumberID)
+        // Refused for good (an account or number that cannot send buttons, a parameter Meta rejects), other than for the
+        // closed window: the same words as text, with the answers to type.
+        if case .refused(.doNotRetry, let code, _) = outcome, code != 131_047 {
+            logger.notice("reply buttons refused; sending them as text", metadata: ["code": "\(code.map(String.init) ?? "-")"])
+            return await sendText(Self.textWithOptions(text, buttons: buttons), to: conversation, callbackData: callbackData)
+        }
+        return outcome
     }
 
     func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {

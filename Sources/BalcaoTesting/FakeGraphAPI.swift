@@ -222,8 +222,21 @@ public final class FakeGraphAPI: Sendable {
         /// The `Authorization` header.
         public var authorization: String? { headers["authorization"] }
 
-        /// `text.body` of a text message.
-        public var textBody: String? { (json?["text"] as? [String: Any])?["body"] as? String }
+        /// What the customer reads: `text.body` of a text message, or `interactive.body.text` of one with buttons.
+        public var textBody: String? {
+            (json?["text"] as? [String: Any])?["body"] as? String
+                ?? ((json?["interactive"] as? [String: Any])?["body"] as? [String: Any])?["text"] as? String
+        }
+
+        /// The reply buttons of an interactive message, as `(id, title)`, in order (none for other messages).
+        public var replyButtons: [(id: String, title: String)] {
+            let action = (json?["interactive"] as? [String: Any])?["action"] as? [String: Any]
+            return (action?["buttons"] as? [[String: Any]] ?? []).compactMap { button in
+                guard let reply = button["reply"] as? [String: Any], let id = reply["id"] as? String, let title = reply["title"] as? String
+                else { return nil }
+                return (id, title)
+            }
+        }
     }
 
     /// Where and how the fake posts the status webhooks of accepted messages.
@@ -676,6 +689,19 @@ public final class FakeGraphAPI: Sendable {
             guard let template = json["template"] as? [String: Any], template["name"] as? String != nil,
                 (template["language"] as? [String: Any])?["code"] as? String != nil
             else { return invalid("The parameters template['name'] and template['language']['code'] are required.") }
+        case "interactive":
+            // Reply buttons as Meta checks them: a body of 1 to 1024 characters, 1 to 3 buttons with unique ids and
+            // titles of 1 to 20 characters.
+            guard let interactive = json["interactive"] as? [String: Any], interactive["type"] as? String == "button",
+                let body = (interactive["body"] as? [String: Any])?["text"] as? String, (1...1024).contains(body.count),
+                let buttons = (interactive["action"] as? [String: Any])?["buttons"] as? [[String: Any]], (1...3).contains(buttons.count)
+            else { return invalid("interactive: type button, body.text of 1 to 1024 characters and 1 to 3 action.buttons are required.") }
+            let replies = buttons.compactMap { $0["reply"] as? [String: Any] }
+            let ids = replies.compactMap { $0["id"] as? String }
+            let titles = replies.compactMap { $0["title"] as? String }
+            guard replies.count == buttons.count, ids.count == buttons.count, titles.count == buttons.count,
+                Set(ids).count == ids.count, titles.allSatisfy({ (1...20).contains($0.count) })
+            else { return invalid("Each button needs a unique reply.id and a reply.title of 1 to 20 characters.") }
         default:
             break
         }

@@ -17,6 +17,28 @@ public struct ActivityStats: Sendable {
         public var medianReplyMs: Int?
         public var p95ReplyMs: Int?
         public var creditsSpentMicros: Int64 = 0
+        /// Conversations closed (each opening once), and how many of them the assistant resolved
+        /// (``ConversationClosure/resolution(answered:handedOff:confirmed:rejected:)``) or a person did.
+        public var closed = 0
+        public var resolvedByAssistant = 0
+        public var resolvedByPerson = 0
+        /// Answers the customer or an operator said helped, or did not.
+        public var helpful = 0
+        public var notHelpful = 0
+
+        /// The share of closed conversations the assistant resolved; `nil` when none closed.
+        public var resolutionRate: Double? { closed == 0 ? nil : Double(resolvedByAssistant) / Double(closed) }
+    }
+
+    /// One agent's conversations closed in the last 30 days.
+    public struct AgentResolution: Sendable {
+        public var agentID: Int64?
+        public var agentName: String?
+        public var closed = 0
+        public var resolvedByAssistant = 0
+
+        /// The share the assistant resolved.
+        public var resolutionRate: Double { closed == 0 ? 0 : Double(resolvedByAssistant) / Double(closed) }
     }
 
     /// One day of the 30-day charts.
@@ -27,9 +49,14 @@ public struct ActivityStats: Sendable {
         public var answered = 0
         public var handedOff = 0
         public var unanswered = 0
+        public var closed = 0
+        public var resolvedByAssistant = 0
+        public var resolvedByPerson = 0
     }
 
     public var today = Period()
+    /// The last 30 days' closed conversations by agent, most first.
+    public var agents: [AgentResolution] = []
     public var month = Period()
     public var days: [Day] = []
     public var balanceMicros: Int64 = 0
@@ -68,9 +95,21 @@ public struct ActivityStats: Sendable {
         let answerCounts = try db.cachedStatement(
             sql: "SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ? AND createdAt < ? GROUP BY +outcome"
         )
+        let closures = try db.cachedStatement(
+            sql: "SELECT resolution, COUNT(*) FROM conversationClosure WHERE closedAt >= ? AND closedAt < ? GROUP BY resolution"
+        )
         for index in 0..<30 {
             var day = Day(date: formatter.string(from: boundaries[index]))
             let range: StatementArguments = [boundaries[index], boundaries[index + 1]]
+            for row in try Row.fetchAll(closures, arguments: range) {
+                let count: Int = row[1]
+                day.closed += count
+                switch row[0] as String? {
+                case ConversationClosure.Resolution.assistant.rawValue: day.resolvedByAssistant += count
+                case ConversationClosure.Resolution.person.rawValue: day.resolvedByPerson += count
+                default: break
+                }
+            }
             for row in try Row.fetchAll(messageCounts, arguments: range) {
                 let count: Int = row[1]
                 if (row[0] as String?) == "in" { day.messagesIn += count } else { day.messagesOut += count }
@@ -87,6 +126,23 @@ public struct ActivityStats: Sendable {
         }
         stats.month = try period(db, since: startOfMonth, days: stats.days)
         stats.today = try period(db, since: startOfToday, days: stats.days.suffix(1))
+        var agents: [Int64?: AgentResolution] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.agentId, a.name, c.resolution, COUNT(*) FROM conversationClosure c LEFT JOIN agent a ON a.id = c.agentId
+                WHERE c.closedAt >= ? GROUP BY c.agentId, c.resolution
+                """,
+            arguments: [startOfMonth]
+        ) {
+            let id: Int64? = row[0]
+            var agent = agents[id] ?? AgentResolution(agentID: id, agentName: row[1])
+            let count: Int = row[3]
+            agent.closed += count
+            if (row[2] as String?) == ConversationClosure.Resolution.assistant.rawValue { agent.resolvedByAssistant += count }
+            agents[id] = agent
+        }
+        stats.agents = agents.values.sorted { ($0.closed, $1.agentName ?? "") > ($1.closed, $0.agentName ?? "") }
 
         stats.balanceMicros = try CreditLedger.balance(db).micros
         for (status, count) in try AppDatabase.documentCountsByStatus(db) {
@@ -109,6 +165,16 @@ public struct ActivityStats: Sendable {
             period.answered += day.answered
             period.handedOff += day.handedOff
             period.unanswered += day.unanswered
+            period.closed += day.closed
+            period.resolvedByAssistant += day.resolvedByAssistant
+            period.resolvedByPerson += day.resolvedByPerson
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT feedback, COUNT(*) FROM answer INDEXED BY answer_feedback WHERE feedback IS NOT NULL AND feedbackAt >= ? GROUP BY feedback",
+            arguments: [start]
+        ) {
+            if (row[0] as String?) == "yes" { period.helpful = row[1] } else { period.notHelpful = row[1] }
         }
         period.conversations =
             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT conversationId) FROM message WHERE createdAt >= ?", arguments: [start]) ?? 0

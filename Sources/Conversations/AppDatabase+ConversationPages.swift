@@ -8,8 +8,12 @@ public struct ConversationFilter: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         /// Every conversation.
         case all
-        /// Waiting for a person: handed off or taken over (human mode).
+        /// Going on (not closed after a silence).
+        case open
+        /// Waiting for a person: handed off or taken over (human mode), not closed.
         case waiting
+        /// Closed after a silence (the next message opens it again).
+        case closed
         /// With at least one question the assistant could not answer.
         case unanswered
     }
@@ -72,6 +76,8 @@ public struct UnansweredQuestion: Sendable, Hashable, Identifiable {
     public var agentID: Int64?
     /// That agent's name.
     public var agentName: String?
+    /// When the question was answered but the answer did not help: that answer.
+    public var notHelpfulAnswer: String?
 }
 
 /// Messages of a conversation changed since a cursor: new ones and outgoing ones whose delivery status moved.
@@ -94,7 +100,9 @@ extension AppDatabase {
         var arguments: StatementArguments = []
         switch filter.kind {
         case .all: break
-        case .waiting: conditions.append("c.mode = 'human'")
+        case .open: conditions.append("c.status = 'open'")
+        case .waiting: conditions.append("c.mode = 'human' AND c.status = 'open'")
+        case .closed: conditions.append("c.status = 'closed'")
         case .unanswered:
             // Probes the (conversationId, outcome) index per conversation: the page stops after `limit` matches.
             conditions.append("EXISTS (SELECT 1 FROM answer a WHERE a.conversationId = c.id AND a.outcome = 'unanswered')")
@@ -191,15 +199,19 @@ extension AppDatabase {
         }
     }
 
-    /// Questions the assistant could not answer and no one has answered yet, newest first, with their total.
+    /// The review list: questions the assistant could not answer, and answers the customer or an operator said did not
+    /// help, that no one has turned into a curated answer yet, newest first, with their total.
     public func unansweredQuestions(limit: Int, offset: Int) throws -> (questions: [UnansweredQuestion], total: Int) {
         try reader.read { db in
-            let condition = "a.outcome = 'unanswered' AND NOT EXISTS (SELECT 1 FROM curatedAnswer k WHERE k.answerId = a.id)"
+            let condition = """
+                (a.outcome = 'unanswered' OR a.feedback = 'no') AND NOT EXISTS (SELECT 1 FROM curatedAnswer k WHERE k.answerId = a.id)
+                """
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM answer a WHERE \(condition)") ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.id, a.conversationId, a.question, a.createdAt, c.customerName, c.customerID, c.agentId, agent.name
+                    SELECT a.id, a.conversationId, a.question, a.createdAt, c.customerName, c.customerID, c.agentId, agent.name,
+                           a.feedback, a.text
                     FROM (SELECT * FROM answer a WHERE \(condition) ORDER BY a.id DESC LIMIT ? OFFSET ?) a
                     JOIN conversation c ON c.id = a.conversationId
                     LEFT JOIN agent ON agent.id = c.agentId
@@ -216,7 +228,8 @@ extension AppDatabase {
                     customerName: row[4],
                     customerID: row[5],
                     agentID: row[6],
-                    agentName: row[7]
+                    agentName: row[7],
+                    notHelpfulAnswer: (row[8] as String?) == "no" ? row[9] : nil
                 )
             }
             return (questions, total)
@@ -230,9 +243,10 @@ extension AppDatabase {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT a.id, a.conversationId, a.question, a.createdAt, c.customerName, c.customerID, c.agentId, agent.name
+                        SELECT a.id, a.conversationId, a.question, a.createdAt, c.customerName, c.customerID, c.agentId, agent.name,
+                               a.feedback, a.text
                         FROM answer a JOIN conversation c ON c.id = a.conversationId LEFT JOIN agent ON agent.id = c.agentId
-                        WHERE a.id = ? AND a.outcome = 'unanswered'
+                        WHERE a.id = ? AND (a.outcome = 'unanswered' OR a.feedback = 'no')
                         """,
                     arguments: [id]
                 )
@@ -245,7 +259,8 @@ extension AppDatabase {
                 customerName: row[4],
                 customerID: row[5],
                 agentID: row[6],
-                agentName: row[7]
+                agentName: row[7],
+                notHelpfulAnswer: (row[8] as String?) == "no" ? row[9] : nil
             )
         }
     }

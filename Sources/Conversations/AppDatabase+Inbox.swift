@@ -139,6 +139,13 @@ extension AppDatabase {
             try conversation(phoneNumberID: message.phoneNumberID, customerID: message.customerID, db: db)
             ?? newConversation(for: message, db: db, now: now)
         conversation.lastInboundAt = max(conversation.lastInboundAt ?? .distantPast, message.timestamp)
+        if conversation.status == .closed, !message.isRecordOnly {
+            // Closed after a silence: this message opens it again, its history kept.
+            conversation.status = .open
+            conversation.openedAt = now
+            conversation.followedUpAt = nil
+            conversation.closedAt = nil
+        }
         if let name = message.customerName, !name.isEmpty { conversation.customerName = name }
         conversation.addressing = message.addressing
         conversation.updatedAt = now
@@ -172,7 +179,8 @@ extension AppDatabase {
             statusReason: nil,
             createdAt: message.timestamp,
             updatedAt: now,
-            quotedWamid: message.quotedMessageID
+            quotedWamid: message.quotedMessageID,
+            buttonID: message.buttonID
         )
         try stored.insert(db)
         if case .media(let media) = message.content {
@@ -247,7 +255,8 @@ extension AppDatabase {
             consecutiveUnanswered: 0,
             lastInboundAt: message.timestamp,
             createdAt: now,
-            updatedAt: now
+            updatedAt: now,
+            openedAt: now
         )
         try conversation.insert(db)
         return conversation

@@ -27,7 +27,15 @@ extension AppDatabase {
 
     /// Queues an outgoing text message; returns its outbox item.
     @discardableResult
-    func enqueueReply(conversationID: Int64, text: String, author: String, turnID: Int64?, db: Database, now: Date) throws -> OutboxItem {
+    func enqueueReply(
+        conversationID: Int64,
+        text: String,
+        author: String,
+        turnID: Int64?,
+        buttons: [ReplyButton] = [],
+        db: Database,
+        now: Date
+    ) throws -> OutboxItem {
         var message = ConversationMessage(
             conversationId: conversationID,
             turnId: turnID,
@@ -39,7 +47,8 @@ extension AppDatabase {
             status: "queued",
             statusReason: nil,
             createdAt: now,
-            updatedAt: now
+            updatedAt: now,
+            buttons: buttons.isEmpty ? nil : String(decoding: try JSONEncoder().encode(buttons), as: UTF8.self)
         )
         try message.insert(db)
         var item = OutboxItem(

@@ -116,6 +116,7 @@ extension AppDatabase {
         _ claimed: ClaimedTurn,
         answer: AnswerRecord?,
         replies: [String],
+        buttons: [ReplyButton] = [],
         conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
         now: Date = Date(),
         claimingFirstReply: Bool = false,
@@ -133,13 +134,14 @@ extension AppDatabase {
                 } ?? false
             var queued: [OutboxItem] = []
             if !takenOver {
-                for reply in replies {
+                for (index, reply) in replies.enumerated() {
                     queued.append(
                         try enqueueReply(
                             conversationID: claimed.conversation.id!,
                             text: reply,
                             author: "assistant",
                             turnID: claimed.turn.id,
+                            buttons: index == replies.count - 1 ? buttons : [],
                             db: db,
                             now: now
                         )

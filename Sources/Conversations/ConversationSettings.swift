@@ -26,6 +26,20 @@ public struct ConversationSettings: Sendable, Hashable {
     public var humanTimeout: TimeInterval = 4 * 3600
     /// Consecutive questions without a good passage before the conversation is handed to a person.
     public var unansweredBeforeHandoff = 2
+    /// An answer that found nothing (and offers a person) carries a "Falar com atendente" reply button.
+    public var handoffButton = true
+    /// Answers are followed by "Isso ajudou? Sim / Não" buttons, at most once per conversation per ``feedbackInterval``.
+    public var feedbackButtons = false
+    /// The least time between two "Isso ajudou?" questions in one conversation.
+    public var feedbackInterval: TimeInterval = 86_400
+    /// After this long without a message from the customer since the assistant's last answer, one follow-up ("Posso
+    /// ajudar em mais alguma coisa?") is sent, when ``followUp`` is on.
+    public var followUpAfter: TimeInterval = 2 * 3600
+    /// Whether the one follow-up is sent.
+    public var followUp = false
+    /// A conversation without any message for this long closes (and its resolution is recorded); the next message
+    /// opens it again. `nil`: conversations never close.
+    public var closeAfter: TimeInterval? = 24 * 3600
     /// A customer whose turns in the last hour reach this many is told so politely and handed to a person instead of
     /// being answered again (`nil`: no limit).
     public var customerTurnsPerHour: Int? = 30

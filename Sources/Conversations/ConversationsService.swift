@@ -99,7 +99,8 @@ public struct ConversationsService: Service {
             turns: database.workBell(ringingOnChangesTo: ["turn"], waking: .oneWorker),
             outbox: database.workBell(ringingOnChangesTo: ["outbox"], waking: .oneWorker),
             reconcile: database.workBell(ringingOnChangesTo: ["outbox"]),
-            media: database.workBell(ringingOnChangesTo: ["customerMedia"])
+            media: database.workBell(ringingOnChangesTo: ["customerMedia"]),
+            lifecycle: database.workBell(ringingOnChangesTo: ["conversation"])
         )
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -107,6 +108,7 @@ public struct ConversationsService: Service {
                 for _ in 0..<settings.turnConcurrency { group.addTask { await turnLoop(bells.turns) } }
                 for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
                 group.addTask { await reconcileLoop(bells.reconcile) }
+                group.addTask { await lifecycleLoop(bells.lifecycle) }
                 if let media {
                     // Two files at a time (by default): a long one does not hold up another customer's.
                     for _ in 0..<max(1, settings.media.workers) { group.addTask { await mediaLoop(media, bells.media) } }
@@ -198,6 +200,25 @@ public struct ConversationsService: Service {
         let outbox: WorkBell
         let reconcile: WorkBell
         let media: WorkBell
+        let lifecycle: WorkBell
+    }
+
+    /// Sends the one follow-up after a silence and closes silent conversations (by ``clock``): it sleeps until the next
+    /// one is due, woken by a change of a conversation.
+    private func lifecycleLoop(_ bell: WorkBell) async {
+        let rules = LifecycleRules(settings)
+        guard rules.followUpAfter != nil || rules.closeAfter != nil else { return }
+        let nextDue = { try database.nextLifecycleDue(rules) }
+        await queueLoop(bell, failure: "could not follow up or close conversations", now: clock, nextDue: nextDue) { now in
+            let done = try await database.applyLifecycle(rules, now: now) { conversation in
+                let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
+                return Phrases.forLanguage(agent?.language ?? "pt-BR").followUp
+            }
+            if done.followUps + done.closed > 0 {
+                logger.info("conversations followed up and closed", metadata: ["follow_ups": "\(done.followUps)", "closed": "\(done.closed)"])
+            }
+            return done.followUps + done.closed > 0
+        }
     }
 
     /// Fetches and reads customers' files as they arrive, and again when a retry's back-off (by ``clock``) ends.

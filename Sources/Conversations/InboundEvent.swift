@@ -40,6 +40,14 @@ public struct InboundMessage: Sendable, Hashable {
     public var content: Content
     /// The channel's id of the earlier message this one replies to (WhatsApp's `context.id`), if any.
     public var quotedMessageID: String?
+    /// The id of the reply button the customer tapped (``ReplyButton/id``), if this is a tap.
+    public var buttonID: String?
+
+    /// Whether it is only recorded (a reaction, a system notice): nothing the customer said to the business.
+    public var isRecordOnly: Bool {
+        if case .recordOnly = content { return true }
+        return false
+    }
 
     /// Creates a message.
     public init(
@@ -51,8 +59,10 @@ public struct InboundMessage: Sendable, Hashable {
         timestamp: Date,
         kind: String,
         content: Content,
-        quotedMessageID: String? = nil
+        quotedMessageID: String? = nil,
+        buttonID: String? = nil
     ) {
+        self.buttonID = buttonID
         self.quotedMessageID = quotedMessageID
         self.id = id
         self.phoneNumberID = phoneNumberID

@@ -50,7 +50,11 @@ public struct OutboxSender: Sendable {
         let outcome: SendOutcome
         var kind = "text"
         let callback = claimed.callback.description
-        if windowOpen {
+        let buttons = claimed.message.replyButtons
+        if windowOpen && !buttons.isEmpty {
+            kind = "interactive"
+            outcome = await channel.sendButtons(claimed.message.text, buttons: buttons, to: conversation, callbackData: callback)
+        } else if windowOpen {
             outcome = await channel.sendText(claimed.message.text, to: conversation, callbackData: callback)
         } else if let template = settings.windowTemplate {
             kind = "template"

@@ -37,10 +37,25 @@ public protocol OutboundChannel: Sendable {
     func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Sends an approved template (outside the 24-hour window) carrying `callbackData`, as ``sendText(_:to:callbackData:)``.
     func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
+    /// Sends `text` with reply buttons (the customer's tap comes back with the button's id), or — on a channel
+    /// without buttons, or when they are refused — the text with the buttons' titles as the answers to type.
+    func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Marks a customer's message read and shows "typing…" (best effort).
     func markRead(messageID: String, in conversation: Conversation) async
     /// The back-off before retry number `attempt` (1-based).
     func retryDelay(attempt: Int) -> TimeInterval
+}
+
+extension OutboundChannel {
+    /// A channel without buttons: the text, then the titles to type ("Sim / Não").
+    public func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        await sendText(Self.textWithOptions(text, buttons: buttons), to: conversation, callbackData: callbackData)
+    }
+
+    /// `text` followed by the buttons' titles, for a channel (or a moment) without buttons.
+    public static func textWithOptions(_ text: String, buttons: [ReplyButton]) -> String {
+        buttons.isEmpty ? text : text + "\n\n" + buttons.map(\.title).joined(separator: " / ")
+    }
 }
 
 /// Money held for one answer until its real cost is known.

@@ -73,10 +73,15 @@ public struct TurnProcessor: Sendable {
             promptTokens: Int = 0,
             completionTokens: Int = 0,
             generated: GeneratedAnswer? = nil,
+            offer: ButtonOffer? = nil,
             changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
             debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
         ) async throws {
-            let replies = text.map(channel.prepare) ?? []
+            var replies = text.map(channel.prepare) ?? []
+            // Buttons go under the last message when it is short enough to carry them, else under a question of their own.
+            if let offer, offer.alwaysSeparate || (replies.last?.count ?? .max) > Self.buttonBodyLimit {
+                replies.append(offer.question)
+            }
             let latency = Int((ContinuousClock.now - started) / .milliseconds(1))
             let sources = AnswerRecord.encodeSources(passages.map { AnswerRecord.Source(chunkID: $0.chunkID, score: $0.score) })
             let record = AnswerRecord(
@@ -94,7 +99,16 @@ public struct TurnProcessor: Sendable {
                 model: generated?.model,
                 modelTier: generated?.tier.rawValue
             )
-            try await finishTurn(claimed, answer: record, replies: replies, changes: changes, now: now, sendClock: sendClock, debit: debit)
+            try await finishTurn(
+                claimed,
+                answer: record,
+                replies: replies,
+                buttons: offer?.buttons ?? [],
+                changes: changes,
+                now: now,
+                sendClock: sendClock,
+                debit: debit
+            )
             log.info("turn answered", metadata: ["outcome": "\(outcome.rawValue)", "latency_ms": "\(latency)"])
         }
 
@@ -106,6 +120,31 @@ public struct TurnProcessor: Sendable {
                 try await database.finishTurn(claimed, answer: nil, replies: [], now: now())
                 return
             }
+        }
+        // "Did it help?": a tap on Sim / Não (or the word typed right after the question) is feedback on the answer it
+        // was asked under, not a question. A turn of nothing else gets a short reply.
+        let feedback = feedbackReplies(in: claimed)
+        for (message, helpful) in feedback {
+            try await database.recordFeedback(
+                conversationID: conversation.id!,
+                promptWamid: message.quotedWamid,
+                helpful: helpful,
+                source: "customer",
+                now: now()
+            )
+        }
+        if let last = feedback.last, feedback.count == claimed.messages.count {
+            if let wamid = claimed.messages.last?.wamid { await channel.markRead(messageID: wamid, in: conversation) }
+            log.info("feedback recorded", metadata: ["helpful": "\(last.helpful)"])
+            try await finishTurn(
+                claimed,
+                answer: nil,
+                replies: channel.prepare(last.helpful ? phrases.feedbackThanks : phrases.feedbackSorry),
+                buttons: last.helpful || !settings.handoffButton ? [] : [ReplyButton(id: ReplyButton.handoff, title: phrases.handoffButton)],
+                now: now,
+                sendClock: sendClock
+            )
+            return
         }
         // A customer flooding the assistant is told so once and handed to a person: no more model calls for now.
         if settings.customerTurnsPerHour != nil || settings.customerSpendPerDay != nil {
@@ -168,7 +207,8 @@ public struct TurnProcessor: Sendable {
                 budget: budget,
                 attachments: files.attachments,
                 quoted: quoted,
-                now: now()
+                now: now(),
+                asksForPerson: claimed.messages.contains { $0.buttonID == ReplyButton.handoff }
             )
         )
         // A caption the documents do not cover was about the file that could not be used: saying why is the answer.
@@ -228,6 +268,7 @@ public struct TurnProcessor: Sendable {
             promptTokens: answer.generated?.promptTokens ?? 0,
             completionTokens: answer.generated?.completionTokens ?? 0,
             generated: answer.generated,
+            offer: try buttonOffer(for: answer.outcome, conversationID: conversation.id!, phrases: phrases, now: now()),
             changes: changes
         ) { [credits] db in
             guard let generated = answer.generated, let hold else { return 0 }
@@ -244,6 +285,61 @@ public struct TurnProcessor: Sendable {
 }
 
 extension TurnProcessor {
+    /// The longest message that carries reply buttons itself (WhatsApp's limit for an interactive body).
+    static let buttonBodyLimit = 1024
+
+    /// Reply buttons offered with an answer, and the question they go under when the answer cannot carry them.
+    struct ButtonOffer {
+        var buttons: [ReplyButton]
+        /// Sent (as the last message) when the answer is too long to carry the buttons, or always when ``alwaysSeparate``.
+        var question: String
+        var alwaysSeparate = false
+    }
+
+    /// "Falar com atendente" under an answer that found nothing (it offers a person); "Isso ajudou? Sim / Não" after an
+    /// answer, when asked for and not asked in this conversation within the interval.
+    func buttonOffer(for outcome: Answer.Outcome, conversationID: Int64, phrases: Phrases, now: Date) throws -> ButtonOffer? {
+        switch outcome {
+        case .unanswered where settings.handoffButton:
+            return ButtonOffer(buttons: [ReplyButton(id: ReplyButton.handoff, title: phrases.handoffButton)], question: phrases.offerPerson)
+        case .generated, .extractive:
+            guard settings.feedbackButtons else { return nil }
+            if let asked = try database.lastFeedbackQuestion(conversationID: conversationID), now.timeIntervalSince(asked) < settings.feedbackInterval
+            {
+                return nil
+            }
+            return ButtonOffer(
+                buttons: [ReplyButton(id: ReplyButton.helpful, title: phrases.yes), ReplyButton(id: ReplyButton.notHelpful, title: phrases.no)],
+                question: phrases.feedbackQuestion,
+                alwaysSeparate: true
+            )
+        default:
+            return nil
+        }
+    }
+
+    /// The turn's messages that say whether an answer helped: a tap on its buttons, or "sim"/"não" typed alone right
+    /// after the question (where buttons could not be shown).
+    func feedbackReplies(in claimed: ClaimedTurn) -> [(message: ConversationMessage, helpful: Bool)] {
+        let askedLast = claimed.history.last.map { $0.direction == "out" && $0.replyButtons.contains { $0.id == ReplyButton.helpful } } ?? false
+        return claimed.messages.compactMap { message in
+            switch message.buttonID {
+            case ReplyButton.helpful: return (message, true)
+            case ReplyButton.notHelpful: return (message, false)
+            default:
+                guard askedLast, message.buttonID == nil else { return nil }
+                let word = message.text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+                    .trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespacesAndNewlines))
+                if Self.yesWords.contains(word) { return (message, true) }
+                if Self.noWords.contains(word) { return (message, false) }
+                return nil
+            }
+        }
+    }
+
+    static let yesWords: Set<String> = ["sim", "s", "yes", "y", "ajudou", "sim ajudou", "si"]
+    static let noWords: Set<String> = ["nao", "n", "no", "nao ajudou"]
+
     /// Ends a turn: records `answer` (none when nothing was answered: a file could not be used), queues the
     /// `replies` (already prepared for the channel) and sends the first at once — rather than after a hop through the
     /// outbox workers; a failed attempt is theirs to retry, as for any claimed send.
@@ -251,6 +347,7 @@ extension TurnProcessor {
         _ claimed: ClaimedTurn,
         answer: AnswerRecord?,
         replies: [String],
+        buttons: [ReplyButton] = [],
         changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
         now: @escaping @Sendable () -> Date,
         sendClock: (@Sendable () -> Date)?,
@@ -260,6 +357,7 @@ extension TurnProcessor {
             claimed,
             answer: answer,
             replies: replies,
+            buttons: buttons,
             conversationChanges: changes,
             now: now(),
             claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)()),

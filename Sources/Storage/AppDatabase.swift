@@ -143,6 +143,7 @@ public struct AppDatabase: Sendable {
         registerCustomerMediaSchema(&migrator)
         registerAnsweringModelSchema(&migrator)
         registerOpeningHoursSchema(&migrator)
+        registerConversationLifecycleSchema(&migrator)
         return migrator
     }
 }

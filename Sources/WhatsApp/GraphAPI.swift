@@ -24,7 +24,32 @@ public struct OutgoingMessage: Sendable, Equatable {
         /// An approved template (the only kind allowed outside the window), with its language code (e.g. `pt_BR`) and the
         /// values of its body placeholders `{{1}}`, `{{2}}`, … in order (none: no `components`).
         case template(name: String, languageCode: String, bodyParameters: [String])
+        /// Text with up to three reply buttons (`interactive.type: "button"`, only inside the window): a tap comes back
+        /// as an `interactive.button_reply` with the button's id. At most ``OutgoingMessage/maximumButtonBodyLength``
+        /// characters of body, titles of at most ``OutgoingMessage/maximumButtonTitleLength``.
+        case buttons(body: String, buttons: [ReplyButtonOption])
     }
+
+    /// One reply button: the id the tap sends back and the label shown.
+    public struct ReplyButtonOption: Sendable, Equatable {
+        /// Sent back with the tap (at most 256 characters).
+        public var id: String
+        /// The label (at most ``OutgoingMessage/maximumButtonTitleLength`` characters).
+        public var title: String
+
+        /// A button.
+        public init(id: String, title: String) {
+            self.id = id
+            self.title = title
+        }
+    }
+
+    /// The longest body of a message with reply buttons.
+    public static let maximumButtonBodyLength = 1024
+    /// The longest reply button title.
+    public static let maximumButtonTitleLength = 20
+    /// The most reply buttons in one message.
+    public static let maximumButtons = 3
 
     /// The longest `text.body` Meta accepts.
     public static let maximumTextLength = 4096

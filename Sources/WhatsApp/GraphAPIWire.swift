@@ -34,6 +34,21 @@ public enum GraphAPIWire {
                 components: parameters.isEmpty
                     ? nil : [.init(type: "body", parameters: parameters.map { .init(type: "text", text: $0) })]
             )
+        case .buttons(let text, let buttons):
+            guard !text.isEmpty, text.count <= OutgoingMessage.maximumButtonBodyLength else {
+                throw .invalidRequest("interactive body of \(text.count) characters (1 to \(OutgoingMessage.maximumButtonBodyLength))")
+            }
+            guard (1...OutgoingMessage.maximumButtons).contains(buttons.count),
+                buttons.allSatisfy({ !$0.id.isEmpty && $0.id.count <= 256 && (1...OutgoingMessage.maximumButtonTitleLength).contains($0.title.count) }
+                ),
+                Set(buttons.map(\.id)).count == buttons.count, Set(buttons.map(\.title)).count == buttons.count
+            else { throw .invalidRequest("1 to 3 reply buttons with distinct ids and titles of 1 to 20 characters") }
+            body.type = "interactive"
+            body.interactive = .init(
+                type: "button",
+                body: .init(text: text),
+                action: .init(buttons: buttons.map { .init(type: "reply", reply: .init(id: $0.id, title: $0.title)) })
+            )
         }
         if let replyTo = message.replyTo, !replyTo.isEmpty { body.context = .init(messageId: replyTo) }
         if let callbackData = message.callbackData, callbackData.count > OutgoingMessage.maximumCallbackDataLength {
@@ -128,6 +143,23 @@ public enum GraphAPIWire {
             var previewUrl: Bool
         }
         struct Context: Encodable { var messageId: String }
+        struct Interactive: Encodable {
+            struct Body: Encodable { var text: String }
+            struct Action: Encodable {
+                struct Button: Encodable {
+                    struct Reply: Encodable {
+                        var id: String
+                        var title: String
+                    }
+                    var type: String
+                    var reply: Reply
+                }
+                var buttons: [Button]
+            }
+            var type: String
+            var body: Body
+            var action: Action
+        }
         struct Template: Encodable {
             struct Language: Encodable { var code: String }
             struct Component: Encodable {
@@ -150,6 +182,7 @@ public enum GraphAPIWire {
         var type: String
         var text: Text?
         var template: Template?
+        var interactive: Interactive?
         var context: Context?
         var bizOpaqueCallbackData: String?
     }

@@ -387,7 +387,7 @@ struct OwnerPagesTests {
             try await owner.signIn("owner", AdminHarness.ownerPassword)
             let page = try await owner.get("/admin/dashboard")
             #expect(page.status == .ok)
-            #expect(page.text.components(separatedBy: #"<svg class="chart""#).count == 3)
+            #expect(page.text.components(separatedBy: #"<svg class="chart""#).count == 4, "messages, outcomes and closed conversations by day")
             #expect(page.text.contains("<rect class=\"bar-in\""))
             #expect(!page.text.contains("<script>"))
             #expect(page.text.contains("50,00"))

@@ -210,6 +210,14 @@ class FakeGraphAPI(_FakeServer):
                 return invalid("The parameter text['body'] is required.")
             if len(text) > 4096:
                 return invalid("Param text['body'] must be at most 4096 characters long.")
+        elif payload.get("type") == "interactive":
+            interactive = payload.get("interactive") or {}
+            body = (interactive.get("body") or {}).get("text") or ""
+            buttons = (interactive.get("action") or {}).get("buttons") or []
+            titles = [(b.get("reply") or {}).get("title") or "" for b in buttons]
+            if interactive.get("type") != "button" or not 1 <= len(body) <= 1024 or not 1 <= len(buttons) <= 3 \
+                    or not all(1 <= len(t) <= 20 for t in titles):
+                return invalid("interactive: a body of 1 to 1024 characters and 1 to 3 buttons titled in 1 to 20 characters")
         with self.lock:
             message_id = f"wamid.FAKE{self._next_id:06d}"
             self._next_id += 1
@@ -217,12 +225,19 @@ class FakeGraphAPI(_FakeServer):
                      "messages": [{"id": message_id}]}
 
     def sent_texts(self, to: str | None = None) -> list[str]:
-        """`text.body` of every accepted text send (mark-as-read calls excluded), to one customer when given."""
+        """What the customer reads of every accepted send (mark-as-read calls excluded), to one customer when given:
+        `text.body`, or `interactive.body.text` of a message with reply buttons."""
         with self.lock:
-            return [r["json"]["text"]["body"] for r in self.requests
-                    if r.get("status") == 200 and isinstance(r.get("json"), dict)
-                    and r["json"].get("type", "text") == "text" and "text" in r["json"]
-                    and (to is None or r["json"].get("to") == to)]
+            texts = []
+            for r in self.requests:
+                payload = r.get("json")
+                if r.get("status") != 200 or not isinstance(payload, dict) or (to is not None and payload.get("to") != to):
+                    continue
+                if payload.get("type", "text") == "text" and "text" in payload:
+                    texts.append(payload["text"]["body"])
+                elif payload.get("type") == "interactive":
+                    texts.append(((payload.get("interactive") or {}).get("body") or {}).get("text", ""))
+            return texts
 
     def wait_for_text(self, predicate=lambda text: True, to: str | None = None, skip: int = 0,
                       timeout: float = 20) -> str | None:

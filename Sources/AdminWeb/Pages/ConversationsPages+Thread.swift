@@ -105,6 +105,17 @@ extension ConversationsPages {
                 }
                 row["sources"] = cited
                 row["hasSources"] = !cited.isEmpty
+                if answer.outcome == .generated || answer.outcome == .extractive, let answerID = answer.id {
+                    row["answerID"] = String(answerID)
+                    row["conversationID"] = String(conversation.id!)
+                    if let feedback = answer.feedback {
+                        row["feedbackLabel"] = admin.text(
+                            "conversations_feedback_\(feedback == "yes" ? "yes" : "no")_\(answer.feedbackSource == "operator" ? "operator" : "customer")",
+                            context
+                        )
+                        row["feedbackClass"] = feedback == "yes" ? "badge-success" : "badge-warning"
+                    }
+                }
                 row["sourcesLabel"] = admin.text(
                     cited.count == 1 ? "conversations_sources_one" : "conversations_sources",
                     context,

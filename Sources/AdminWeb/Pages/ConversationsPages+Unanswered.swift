@@ -17,12 +17,14 @@ extension ConversationsPages {
             offset: (page - 1) * unansweredPageSize
         )
         let rows = questions.map { question -> [String: Any] in
-            PageSupport.compact([
+            var row = PageSupport.compact([
                 "id": String(question.id), "question": question.question,
                 "customer": question.customerName.flatMap { $0.isEmpty ? nil : $0 } ?? "+" + question.customerID,
                 "agent": question.agentName ?? "", "asked": PageSupport.dateTime(question.askedAt, context),
                 "askedISO": PageSupport.iso(question.askedAt), "conversationURL": "/admin/conversations/\(question.conversationID)",
             ])
+            if let answer = question.notHelpfulAnswer { row["notHelpful"] = PageSupport.snippet(answer, limit: 400) }
+            return row
         }
         var data: [String: Any] = [
             "questions": rows, "hasQuestions": !rows.isEmpty,

@@ -58,6 +58,29 @@ enum ConversationsPages: AdminPageModule {
                 flash: Flash(.success, admin.text("conversations_reply_queued", context))
             )
         }
+        routes.post("conversations/{id}/answers/{answer}/feedback") { _, context, form in
+            let conversation = try find(context, admin: admin)
+            guard let answerID = context.parameters.get("answer", as: Int64.self),
+                try admin.environment.database.answers(ofConversation: conversation.id!).contains(where: { $0.id == answerID })
+            else { throw AdminError.notFound }
+            let helpful: Bool
+            switch form.text("helpful") {
+            case "yes": helpful = true
+            case "no": helpful = false
+            default: throw AdminError.badRequest("conversations_error_feedback")
+            }
+            try await admin.environment.database.markAnswer(answerID, helpful: helpful, now: admin.configuration.now())
+            try await admin.audit.record(
+                "answer.feedback",
+                target: String(answerID),
+                detail: helpful ? "helpful" : "not helpful",
+                context: context
+            )
+            return .redirect(
+                to: "/admin/conversations/\(conversation.id!)",
+                flash: Flash(.success, admin.text(helpful ? "conversations_marked_helpful" : "conversations_marked_not_helpful", context))
+            )
+        }
         routes.get("unanswered") { request, context in try unanswered(request, context: context, admin: admin) }
         routes.post("unanswered/{id}/curate") { _, context, form in try await curate(form, context: context, admin: admin) }
     }

@@ -37,6 +37,11 @@ enum DashboardPages: AdminPageModule {
                 "median": period.medianReplyMs.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—",
                 "p95": period.p95ReplyMs.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—",
                 "spent": AdminFormat.credits(micros: period.creditsSpentMicros, language),
+                "closed": AdminFormat.number(period.closed, language),
+                "resolution": period.resolutionRate.map { AdminFormat.decimal($0 * 100, places: 0, language) + "%" } ?? "—",
+                "resolvedByAssistant": AdminFormat.number(period.resolvedByAssistant, language),
+                "helpful": AdminFormat.number(period.helpful, language),
+                "notHelpful": AdminFormat.number(period.notHelpful, language),
             ]
         }
         let labels = stats.days.map(\.date)
@@ -57,7 +62,30 @@ enum DashboardPages: AdminPageModule {
             ],
             title: t("dashboard_chart_outcomes")
         )
+        let resolutionChart = SVGChart.stackedBars(
+            labels: labels,
+            series: [
+                .init(className: "bar-answered", label: t("dashboard_resolved_assistant"), values: stats.days.map(\.resolvedByAssistant)),
+                .init(className: "bar-handoff", label: t("dashboard_resolved_person"), values: stats.days.map(\.resolvedByPerson)),
+                .init(
+                    className: "bar-unanswered",
+                    label: t("dashboard_unresolved"),
+                    values: stats.days.map { $0.closed - $0.resolvedByAssistant - $0.resolvedByPerson }
+                ),
+            ],
+            title: t("dashboard_chart_resolution")
+        )
+        let agents: [[String: Any]] = stats.agents.map { agent in
+            [
+                "name": agent.agentName ?? t("dashboard_no_agent"),
+                "closed": AdminFormat.number(agent.closed, language),
+                "resolved": AdminFormat.number(agent.resolvedByAssistant, language),
+                "rate": AdminFormat.decimal(agent.resolutionRate * 100, places: 0, language) + "%",
+            ]
+        }
         var data: [String: Any] = [
+            "resolutionChart": resolutionChart,
+            "agents": agents, "hasAgents": !agents.isEmpty,
             "today": period(stats.today),
             "month": period(stats.month),
             "balance": AdminFormat.credits(micros: stats.balanceMicros, language),

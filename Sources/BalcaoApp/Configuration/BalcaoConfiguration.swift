@@ -137,6 +137,22 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var stripeWebhookSecret: String?
     }
 
+    /// How conversations go: buttons, "did it help?", the follow-up after a silence, closing.
+    public struct Conversations: Sendable, Hashable {
+        /// An answer that found nothing carries a "Falar com atendente" reply button.
+        public var handoffButton = true
+        /// Answers are followed by "Isso ajudou? Sim / Não" buttons, at most once per conversation per interval.
+        public var feedbackButtons = false
+        /// The least time between two "Isso ajudou?" questions in one conversation.
+        public var feedbackIntervalHours = 24.0
+        /// One follow-up ("Posso ajudar em mais alguma coisa?") after the customer has been silent this long.
+        public var followUp = false
+        /// The silence before the follow-up.
+        public var followUpAfterMinutes = 120.0
+        /// A conversation without any message for this long closes (its resolution is recorded); 0: never.
+        public var closeAfterHours = 24.0
+    }
+
     /// Limits on what one customer may use, against floods (a script, a stuck phone, a prank).
     public struct Limits: Sendable, Hashable {
         /// A customer whose turns in the last hour reach this many is told so and handed to a person; 0: no limit.
@@ -241,6 +257,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var credits = Credits()
     /// Flood limits per customer.
     public var limits = Limits()
+    /// Buttons, feedback, follow-up and closing.
+    public var conversations = Conversations()
     /// Scheduled backups.
     public var backup = Backup()
     /// Logging.
@@ -292,6 +310,9 @@ extension BalcaoConfiguration {
             "stripe_webhook_secret",
         ],
         "limits": ["customer_turns_per_hour", "customer_credits_per_day"],
+        "conversations": [
+            "handoff_button", "feedback_buttons", "feedback_interval_hours", "follow_up", "follow_up_after_minutes", "close_after_hours",
+        ],
         "backup": ["interval_hours", "keep", "directory"],
         "log": ["format"],
         "admin": ["web_root", "secure_cookies", "session_hours"],
@@ -395,6 +416,14 @@ extension BalcaoConfiguration {
         limits.customerTurnsPerHour =
             try reader.integer("limits.customer_turns_per_hour", in: 0...100_000) ?? limits.customerTurnsPerHour
         limits.customerCreditsPerDay = try reader.double("limits.customer_credits_per_day", allowZero: true) ?? limits.customerCreditsPerDay
+        conversations.handoffButton = try reader.boolean("conversations.handoff_button") ?? conversations.handoffButton
+        conversations.feedbackButtons = try reader.boolean("conversations.feedback_buttons") ?? conversations.feedbackButtons
+        conversations.feedbackIntervalHours =
+            try reader.double("conversations.feedback_interval_hours", allowZero: true) ?? conversations.feedbackIntervalHours
+        conversations.followUp = try reader.boolean("conversations.follow_up") ?? conversations.followUp
+        conversations.followUpAfterMinutes =
+            try reader.double("conversations.follow_up_after_minutes") ?? conversations.followUpAfterMinutes
+        conversations.closeAfterHours = try reader.double("conversations.close_after_hours", allowZero: true) ?? conversations.closeAfterHours
         backup.intervalHours = try reader.double("backup.interval_hours", allowZero: true) ?? backup.intervalHours
         backup.keep = try reader.integer("backup.keep", in: 1...10_000) ?? backup.keep
         backup.directory = reader.string("backup.directory")

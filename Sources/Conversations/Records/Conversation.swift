@@ -35,6 +35,22 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
     public var createdAt: Date
     /// Last activity.
     public var updatedAt: Date
+    /// Open, or closed after a silence (the next message opens it again, its history kept).
+    public var status: Status = .open
+    /// When it was last opened (its first message, or the first after it was closed); `nil`: when created.
+    public var openedAt: Date? = nil
+    /// When the one follow-up of this opening was sent.
+    public var followedUpAt: Date? = nil
+    /// When it was closed.
+    public var closedAt: Date? = nil
+
+    /// Whether a conversation is going on.
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
+        /// Going on.
+        case open
+        /// Closed after a silence; the next message opens it again.
+        case closed
+    }
 
     public static let databaseTableName = "conversation"
 
@@ -69,6 +85,15 @@ public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, Fe
     public var updatedAt: Date
     /// Incoming: the channel's id of the earlier message the customer replied to (WhatsApp's `context.id`).
     public var quotedWamid: String? = nil
+    /// Outgoing: the reply buttons it offers (JSON list of ``ReplyButton``); `nil`: none.
+    public var buttons: String? = nil
+    /// Incoming: the id of the reply button the customer tapped (``ReplyButton/id``).
+    public var buttonID: String? = nil
+
+    /// ``buttons`` read back.
+    public var replyButtons: [ReplyButton] {
+        buttons.flatMap { try? JSONDecoder().decode([ReplyButton].self, from: Data($0.utf8)) } ?? []
+    }
 
     public static let databaseTableName = "message"
 
@@ -194,6 +219,12 @@ public struct AnswerRecord: Codable, Sendable, Hashable, Identifiable, Fetchable
     public var model: String? = nil
     /// Which configured model that was (`primary` or `fallback`).
     public var modelTier: String? = nil
+    /// Whether it helped: `yes` or `no`, from the customer's button or an operator's mark; `nil`: not said.
+    public var feedback: String? = nil
+    /// Who said so: `customer` or `operator`.
+    public var feedbackSource: String? = nil
+    /// When.
+    public var feedbackAt: Date? = nil
 
     public static let databaseTableName = "answer"
 

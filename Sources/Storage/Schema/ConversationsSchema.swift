@@ -168,3 +168,42 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// Conversations close after a silence (and open again with the next message), answers carry the customer's or
+    /// an operator's "did it help?", replies carry reply buttons and taps their id, and each closing is recorded for the
+    /// resolution rate without the customer's identity.
+    static func registerConversationLifecycleSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v5: closing, feedback, reply buttons") { db in
+            try db.alter(table: "conversation") { t in
+                t.add(column: "status", .text).notNull().defaults(to: "open")
+                t.add(column: "openedAt", .datetime)
+                t.add(column: "followedUpAt", .datetime)
+                t.add(column: "closedAt", .datetime)
+            }
+            try db.execute(sql: "CREATE INDEX conversation_open ON conversation(id) WHERE status = 'open'")
+            try db.alter(table: "answer") { t in
+                t.add(column: "feedback", .text)
+                t.add(column: "feedbackSource", .text)
+                t.add(column: "feedbackAt", .datetime)
+            }
+            try db.execute(sql: "CREATE INDEX answer_feedback ON answer(feedbackAt) WHERE feedback IS NOT NULL")
+            try db.alter(table: "message") { t in
+                t.add(column: "buttons", .text)
+                t.add(column: "buttonID", .text)
+            }
+            try db.create(table: "conversationClosure") { t in
+                t.autoIncrementedPrimaryKey("id")
+                // Kept when the conversation is erased (its counts stay on the dashboard), without who it was.
+                t.belongsTo("conversation", onDelete: .setNull)
+                t.belongsTo("agent", onDelete: .setNull)
+                t.column("openedAt", .datetime).notNull()
+                t.column("closedAt", .datetime).notNull().indexed()
+                t.column("resolution", .text).notNull()
+                t.column("answered", .integer).notNull()
+                t.column("handedOff", .boolean).notNull()
+                t.column("confirmed", .boolean).notNull()
+            }
+        }
+    }
+}

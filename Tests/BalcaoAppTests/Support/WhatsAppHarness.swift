@@ -117,6 +117,27 @@ final class WhatsAppHarness: Sendable {
         return envelope(["contacts": [["profile": ["name": name], "wa_id": customer]], "messages": [message]])
     }
 
+    /// A tap on a reply button, as WhatsApp sends it: `type: "interactive"` with `interactive.button_reply {id, title}`
+    /// and `context` naming the message that carried the button.
+    static func buttonTapWebhook(
+        id buttonID: String,
+        title: String,
+        under messageID: String,
+        from customer: String = "5511999990001",
+        at sent: Date = Date()
+    ) -> Data {
+        envelope([
+            "contacts": [["profile": ["name": "Maria"], "wa_id": customer]],
+            "messages": [
+                [
+                    "from": customer, "id": "wamid.\(UUID().uuidString)", "timestamp": String(Int(sent.timeIntervalSince1970)),
+                    "type": "interactive", "context": ["from": "15550783881", "id": messageID],
+                    "interactive": ["type": "button_reply", "button_reply": ["id": buttonID, "title": title]],
+                ]
+            ],
+        ])
+    }
+
     /// A photo, sticker or document message webhook, as Meta sends it (`image: {id, mime_type, sha256, caption}`).
     static func mediaWebhook(
         _ type: String,
