@@ -75,6 +75,10 @@ public struct AdminEnvironment: Sendable {
     public var liveSettings: LiveSettings?
     /// The Graph API base URL ("test connection" reads the phone number there).
     public var graphBaseURL: String
+    /// Customers' data rights: export and erasure (LGPD).
+    public var customerData: CustomerData {
+        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: library.originals.directory))
+    }
     /// Whether answers are paid for with credits (some model price is set). When not, a low balance stops nothing and
     /// no page warns about it.
     public var answersAreMetered: Bool

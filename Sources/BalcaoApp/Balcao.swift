@@ -53,6 +53,10 @@ public struct Balcao: Sendable {
     public let logger: Logger
     /// The Prometheus metrics served at `/metrics` (this daemon's own registry).
     public let metrics: BalcaoMetrics
+    /// Customers' data rights: export and erasure (LGPD).
+    public var customerData: CustomerData {
+        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: directory))
+    }
     /// The API token's request budget (`[server] api_requests_per_minute`; `nil`: no limit), timed by the daemon's clock.
     public let apiRateLimiter: RequestRateLimiter?
 
@@ -157,6 +161,8 @@ public struct Balcao: Sendable {
         settings.followUp = flow.followUp
         settings.followUpAfter = flow.followUpAfterMinutes * 60
         settings.closeAfter = flow.closeAfterHours > 0 ? flow.closeAfterHours * 3600 : nil
+        // A month is 30.44 days (a year of 365.25 days in twelve).
+        settings.retention = flow.retentionMonths > 0 ? flow.retentionMonths * 30.44 * 86_400 : nil
         settings.customerTurnsPerHour = configuration.limits.customerTurnsPerHour > 0 ? configuration.limits.customerTurnsPerHour : nil
         settings.customerSpendPerDay =
             configuration.limits.customerCreditsPerDay > 0 ? CreditAmount(credits: configuration.limits.customerCreditsPerDay).micros : nil
@@ -177,6 +183,7 @@ public struct Balcao: Sendable {
         let transcriptionService = configuration.speech.provider == "openai" ? transcriptionClient(configuration: configuration.speech) : nil
         settings.media.transcribesRecordings = speech != nil || transcriptionService != nil
         settings.media.maximumRecordingSeconds = configuration.speech.maxSeconds
+        let customerData = CustomerData(database: database, mediaStore: CustomerMediaStore(directory: directory))
         let mediaReader = CustomerMediaReader { [configuration, logger, customerOCR] language in
             documentReader(
                 configuration: configuration,
@@ -211,6 +218,7 @@ public struct Balcao: Sendable {
         )
         conversations.onUnconfirmedSend = { _ in metrics.sendUnconfirmed() }
         conversations.clock = clock
+        conversations.customerData = customerData
         return Balcao(
             configuration: configuration,
             directory: directory,

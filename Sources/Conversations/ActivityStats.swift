@@ -88,12 +88,21 @@ public struct ActivityStats: Sendable {
         var stats = ActivityStats()
         // Day boundaries in the server's zone (a day is 23 or 25 hours when the clocks change).
         let boundaries = (0...30).map { calendar.date(byAdding: .day, value: $0, to: startOfMonth) ?? startOfMonth }
+        // Erased customers' messages and answers still count, from what is left of them (`anonymousActivity`).
         let messageCounts = try db.cachedStatement(
-            sql: "SELECT direction, COUNT(*) FROM message WHERE createdAt >= ? AND createdAt < ? GROUP BY direction"
+            sql: """
+                SELECT direction, COUNT(*) FROM message WHERE createdAt >= ?1 AND createdAt < ?2 GROUP BY direction
+                UNION ALL SELECT kind, COUNT(*) FROM anonymousActivity WHERE createdAt >= ?1 AND createdAt < ?2 AND kind IN ('in', 'out')
+                GROUP BY kind
+                """
         )
         // `+outcome`: group without reading through the outcome index, which would visit every answer ever given.
         let answerCounts = try db.cachedStatement(
-            sql: "SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ? AND createdAt < ? GROUP BY +outcome"
+            sql: """
+                SELECT outcome, COUNT(*) FROM answer WHERE createdAt >= ?1 AND createdAt < ?2 GROUP BY +outcome
+                UNION ALL SELECT kind, COUNT(*) FROM anonymousActivity WHERE createdAt >= ?1 AND createdAt < ?2
+                AND kind NOT IN ('in', 'out') GROUP BY kind
+                """
         )
         let closures = try db.cachedStatement(
             sql: "SELECT resolution, COUNT(*) FROM conversationClosure WHERE closedAt >= ? AND closedAt < ? GROUP BY resolution"

@@ -40,6 +40,8 @@ public struct ConversationSettings: Sendable, Hashable {
     /// A conversation without any message for this long closes (and its resolution is recorded); the next message
     /// opens it again. `nil`: conversations never close.
     public var closeAfter: TimeInterval? = 24 * 3600
+    /// A customer silent this long is erased with everything held about them (LGPD retention); `nil`: kept.
+    public var retention: TimeInterval? = 365 * 86_400
     /// A customer whose turns in the last hour reach this many is told so politely and handed to a person instead of
     /// being answered again (`nil`: no limit).
     public var customerTurnsPerHour: Int? = 30

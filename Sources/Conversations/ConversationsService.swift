@@ -32,6 +32,8 @@ public struct ConversationsService: Service {
     /// The time of the flow's decisions: the outbox's attempts and reconcile deadline, a turn's answer (opening hours,
     /// the hand-off's time-out); tests move it. The quiet period that closes a turn is measured on the system's clock.
     public var clock: @Sendable () -> Date = Date.init
+    /// Customers' data (export, erasure); with ``ConversationSettings/retention`` the service erases silent customers.
+    public var customerData: CustomerData?
     /// Called for each item sent again because no status confirmed its attempt within the reconcile time (metrics).
     public var onUnconfirmedSend: @Sendable (OutboxItem) -> Void = { _ in }
 
@@ -109,6 +111,9 @@ public struct ConversationsService: Service {
                 for _ in 0..<settings.sendConcurrency { group.addTask { await sendLoop(bells.outbox) } }
                 group.addTask { await reconcileLoop(bells.reconcile) }
                 group.addTask { await lifecycleLoop(bells.lifecycle) }
+                if let customerData, let retention = settings.retention {
+                    group.addTask { await customerRetentionLoop(customerData, retention: retention, bells.lifecycle) }
+                }
                 if let media {
                     // Two files at a time (by default): a long one does not hold up another customer's.
                     for _ in 0..<max(1, settings.media.workers) { group.addTask { await mediaLoop(media, bells.media) } }
@@ -218,6 +223,16 @@ public struct ConversationsService: Service {
                 logger.info("conversations followed up and closed", metadata: ["follow_ups": "\(done.followUps)", "closed": "\(done.closed)"])
             }
             return done.followUps + done.closed > 0
+        }
+    }
+
+    /// Erases customers silent for the retention period (by ``clock``): it sleeps until the next one's period ends.
+    private func customerRetentionLoop(_ data: CustomerData, retention: TimeInterval, _ bell: WorkBell) async {
+        let nextDue = { try data.nextRetentionDue(retention) }
+        await queueLoop(bell, failure: "could not erase customers past the retention period", now: clock, nextDue: nextDue) { now in
+            let erased = try await data.applyRetention(retention, now: now)
+            if erased > 0 { logger.notice("customers past the retention period erased", metadata: ["customers": "\(erased)"]) }
+            return erased > 0
         }
     }
 

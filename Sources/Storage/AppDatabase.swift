@@ -144,6 +144,7 @@ public struct AppDatabase: Sendable {
         registerAnsweringModelSchema(&migrator)
         registerOpeningHoursSchema(&migrator)
         registerConversationLifecycleSchema(&migrator)
+        registerCustomerErasureSchema(&migrator)
         return migrator
     }
 }

@@ -40,6 +40,7 @@ struct ExampleConfigurationTests {
                 "conversations.handoff_button": "true", "conversations.feedback_buttons": "false",
                 "conversations.feedback_interval_hours": "24", "conversations.follow_up": "false",
                 "conversations.follow_up_after_minutes": "120", "conversations.close_after_hours": "24",
+                "conversations.retention_months": "12",
                 "limits.customer_turns_per_hour": "30", "limits.customer_credits_per_day": "0",
                 "backup.interval_hours": "0", "backup.keep": "7",
                 "admin.session_hours": "12",

@@ -76,7 +76,6 @@ public struct AdminAudit: Sendable {
         at date: Date = Date(),
         in db: Database
     ) throws {
-        var entry = AuditEntry(id: nil, createdAt: date, actor: actor, address: address, action: action, target: target, detail: detail)
-        try entry.insert(db)
+        try AppDatabase.insertAuditEntry(action: action, target: target, detail: detail, actor: actor, address: address, at: date, in: db)
     }
 }

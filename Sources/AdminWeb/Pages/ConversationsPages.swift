@@ -81,6 +81,45 @@ enum ConversationsPages: AdminPageModule {
                 flash: Flash(.success, admin.text(helpful ? "conversations_marked_helpful" : "conversations_marked_not_helpful", context))
             )
         }
+        // A customer's data rights (LGPD): everything held about them as a file, and its erasure (owner only).
+        routes.get("conversations/{id}/customer-data.zip", access: .owner) { _, context in
+            let conversation = try find(context, admin: admin)
+            let data = admin.environment.customerData
+            let file = data.mediaStore.directory.temporary.appendingPathComponent("export-\(UUID().uuidString).zip")
+            try FileManager.default.createDirectory(at: data.mediaStore.directory.temporary, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: file) }
+            guard try data.export(conversation.customerID, to: file, now: admin.configuration.now()) != nil else { throw AdminError.notFound }
+            let bytes = try Data(contentsOf: file)
+            try await admin.audit.record("customer.export", target: String(conversation.id!), context: context)
+            var headers: HTTPFields = [.contentType: "application/zip", .cacheControl: "private, no-store"]
+            let safe = conversation.customerID.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            headers[.contentDisposition] = "attachment; filename=\"cliente-\(safe).zip\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: bytes)))
+        }
+        routes.post("conversations/{id}/erase-customer", access: .owner) { _, context, form in
+            let conversation = try find(context, admin: admin)
+            let typed = form.text("confirm").filter { !$0.isWhitespace && $0 != "+" && $0 != "-" && $0 != "(" && $0 != ")" }
+            guard typed == conversation.customerID else { throw AdminError.badRequest("customer_data_error_confirm") }
+            guard
+                let erased = try await admin.environment.customerData.erase(
+                    conversation.customerID,
+                    actor: context.actorName,
+                    address: context.remoteAddress,
+                    now: admin.configuration.now()
+                )
+            else { throw AdminError.notFound }
+            return .redirect(
+                to: "/admin/conversations",
+                flash: Flash(
+                    .success,
+                    admin.text(
+                        "customer_data_erased",
+                        context,
+                        ["conversations": String(erased.conversations), "messages": String(erased.messages), "files": String(erased.files)]
+                    )
+                )
+            )
+        }
         routes.get("unanswered") { request, context in try unanswered(request, context: context, admin: admin) }
         routes.post("unanswered/{id}/curate") { _, context, form in try await curate(form, context: context, admin: admin) }
     }

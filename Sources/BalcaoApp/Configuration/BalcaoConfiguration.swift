@@ -151,6 +151,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var followUpAfterMinutes = 120.0
         /// A conversation without any message for this long closes (its resolution is recorded); 0: never.
         public var closeAfterHours = 24.0
+        /// A customer silent this many months is erased with everything held about them (LGPD); 0: kept.
+        public var retentionMonths = 12.0
     }
 
     /// Limits on what one customer may use, against floods (a script, a stuck phone, a prank).
@@ -312,6 +314,7 @@ extension BalcaoConfiguration {
         "limits": ["customer_turns_per_hour", "customer_credits_per_day"],
         "conversations": [
             "handoff_button", "feedback_buttons", "feedback_interval_hours", "follow_up", "follow_up_after_minutes", "close_after_hours",
+            "retention_months",
         ],
         "backup": ["interval_hours", "keep", "directory"],
         "log": ["format"],
@@ -424,6 +427,7 @@ extension BalcaoConfiguration {
         conversations.followUpAfterMinutes =
             try reader.double("conversations.follow_up_after_minutes") ?? conversations.followUpAfterMinutes
         conversations.closeAfterHours = try reader.double("conversations.close_after_hours", allowZero: true) ?? conversations.closeAfterHours
+        conversations.retentionMonths = try reader.double("conversations.retention_months", allowZero: true) ?? conversations.retentionMonths
         backup.intervalHours = try reader.double("backup.interval_hours", allowZero: true) ?? backup.intervalHours
         backup.keep = try reader.integer("backup.keep", in: 1...10_000) ?? backup.keep
         backup.directory = reader.string("backup.directory")

@@ -23,4 +23,9 @@ struct BalcaoAPI: APIProtocol {
     let ledger: CreditLedger
     /// Where top-ups are logged.
     let logger: Logger
+
+    /// Customers' data rights, over the daemon's media store.
+    var customerData: CustomerData {
+        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: library.originals.directory))
+    }
 }

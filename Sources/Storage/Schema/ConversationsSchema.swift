@@ -207,3 +207,19 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// What is left of an erased customer's conversations for the dashboard: when each message and answer was, and of
+    /// which kind — no text, no number, no conversation.
+    static func registerCustomerErasureSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v6: anonymous activity of erased customers") { db in
+            try db.create(table: "anonymousActivity") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("createdAt", .datetime).notNull()
+                // `in` / `out` for a message; the outcome for an answer (`generated`, `handoff`, …).
+                t.column("kind", .text).notNull()
+            }
+            try db.execute(sql: "CREATE INDEX anonymousActivity_dashboard ON anonymousActivity(createdAt, kind)")
+        }
+    }
+}
