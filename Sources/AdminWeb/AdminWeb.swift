@@ -10,6 +10,7 @@ public import Logging
 public import Retrieval
 public import Storage
 import Synchronization
+public import WhatsApp
 
 /// How the admin page behaves (the `[admin]` configuration section and test knobs).
 public struct AdminConfiguration: Sendable {
@@ -79,6 +80,9 @@ public struct AdminEnvironment: Sendable {
     public var customerData: CustomerData {
         conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: library.originals.directory))
     }
+    /// The business's approved templates, offered when a customer's 24 hours are over; `nil`: no
+    /// `[whatsapp] business_account_id`.
+    public var templates: TemplateCatalog?
     /// Whether answers are paid for with credits (some model price is set). When not, a low balance stops nothing and
     /// no page warns about it.
     public var answersAreMetered: Bool
@@ -95,8 +99,10 @@ public struct AdminEnvironment: Sendable {
         logger: Logger,
         liveSettings: LiveSettings? = nil,
         graphBaseURL: String = "https://graph.facebook.com/v25.0",
-        answersAreMetered: Bool = true
+        answersAreMetered: Bool = true,
+        templates: TemplateCatalog? = nil
     ) {
+        self.templates = templates
         self.answersAreMetered = answersAreMetered
         self.liveSettings = liveSettings
         self.graphBaseURL = graphBaseURL

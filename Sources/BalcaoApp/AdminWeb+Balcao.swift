@@ -20,7 +20,8 @@ extension Balcao {
             logger: logger,
             liveSettings: liveSettings,
             graphBaseURL: configuration.whatsapp.graphBaseURL,
-            answersAreMetered: isMetered
+            answersAreMetered: isMetered,
+            templates: templateCatalog
         )
         return try AdminWeb(environment: environment, configuration: settings)
     }

@@ -12,7 +12,7 @@ import OCR
 public import Retrieval
 import Speech
 public import Storage
-import WhatsApp
+public import WhatsApp
 
 /// The daemon's parts, wired once from a configuration and shared by `balcao serve`, every CLI command and the tests.
 ///
@@ -57,6 +57,8 @@ public struct Balcao: Sendable {
     public var customerData: CustomerData {
         conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: directory))
     }
+    /// The business's approved templates (`[whatsapp] business_account_id`), for operators' replies after 24 hours.
+    public let templateCatalog: TemplateCatalog?
     /// The API token's request budget (`[server] api_requests_per_minute`; `nil`: no limit), timed by the daemon's clock.
     public let apiRateLimiter: RequestRateLimiter?
 
@@ -237,6 +239,9 @@ public struct Balcao: Sendable {
             conversations: conversations,
             logger: logger,
             metrics: metrics,
+            templateCatalog: configuration.whatsapp.businessAccountID.flatMap { $0.isEmpty ? nil : $0 }.map { id in
+                TemplateCatalog(businessAccountID: id, now: clock) { graph.client }
+            },
             apiRateLimiter: configuration.server.apiRequestsPerMinute > 0
                 ? RequestRateLimiter(limit: configuration.server.apiRequestsPerMinute, now: clock) : nil
         )

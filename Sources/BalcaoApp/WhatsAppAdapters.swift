@@ -123,8 +123,9 @@ struct WhatsAppChannel: OutboundChannel {
         return outcome
     }
 
-    func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
-        var message = OutgoingMessage.template(name, languageCode: language, to: Self.recipient(conversation))
+    func sendTemplate(name: String, language: String, parameters: [String], to conversation: Conversation, callbackData: String) async -> SendOutcome
+    {
+        var message = OutgoingMessage.template(name, languageCode: language, bodyParameters: parameters, to: Self.recipient(conversation))
         message.callbackData = callbackData
         return await send(message, from: conversation.phoneNumberID)
     }

@@ -271,6 +271,8 @@ public final class FakeGraphAPI: Sendable {
         var media: [String: StoredMedia] = [:]
         var mediaDownloadFailures: [Int] = []
         var mediaDownloads = 0
+        var templates: [MessageTemplateFixture] = FakeGraphAPI.defaultTemplates
+        var templateReads = 0
     }
 
     /// `http://127.0.0.1:{port}/{apiVersion}`: the `graph_base_url` to configure.
@@ -336,6 +338,11 @@ public final class FakeGraphAPI: Sendable {
         }
         // `GET /{phone_number_id}` (what a "test connection" reads): the number's display fields, with the token checked;
         // `GET /{media-id}` of a file added with ``addMedia(_:mimeType:)``: where and what it is.
+        // `GET /{version}/{waba_id}/message_templates`: the business's templates, in Meta's wire format.
+        router.get(":first/:second/message_templates") { request, context in
+            holder.fake?.messageTemplates(request, businessAccountID: context.parameters.get("second"))
+                ?? Response(status: .serviceUnavailable)
+        }
         router.get(":first/:second") { request, context in
             holder.fake?.object(request, id: context.parameters.get("second")) ?? Response(status: .serviceUnavailable)
         }

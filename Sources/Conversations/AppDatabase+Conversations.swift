@@ -56,6 +56,7 @@ extension AppDatabase {
     public func enqueueOperatorReply(
         conversationID: Int64,
         text: String,
+        template: TemplateChoice? = nil,
         humanUntil: Date,
         now: Date = Date()
     ) async throws -> (messageID: Int64, conversation: Conversation)? {
@@ -68,8 +69,14 @@ extension AppDatabase {
                 conversation.updatedAt = now
                 try conversation.update(db)
             }
-            let messageID = try enqueueReply(conversationID: conversationID, text: text, author: "operator", turnID: nil, db: db, now: now).messageId
-            return (messageID, conversation)
+            let item = try enqueueReply(conversationID: conversationID, text: text, author: "operator", turnID: nil, db: db, now: now)
+            if let template {
+                try db.execute(
+                    sql: "UPDATE message SET template = ?, kind = 'template' WHERE id = ?",
+                    arguments: [String(decoding: try JSONEncoder().encode(template), as: UTF8.self), item.messageId]
+                )
+            }
+            return (item.messageId, conversation)
         }
     }
 }

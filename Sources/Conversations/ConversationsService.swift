@@ -198,6 +198,25 @@ public struct ConversationsService: Service {
         )?.messageID
     }
 
+    /// Queues an approved template an operator chose (the customer's 24 hours are over): `text` is what the customer
+    /// will read (the body with its parameters), shown in the thread. Takes the conversation over like a reply.
+    public func sendTemplateAsOperator(conversationID: Int64, text: String, template: TemplateChoice) async throws -> Int64? {
+        let now = clock()
+        return try await database.enqueueOperatorReply(
+            conversationID: conversationID,
+            text: text,
+            template: template,
+            humanUntil: now.addingTimeInterval(settings.humanTimeout),
+            now: now
+        )?.messageID
+    }
+
+    /// Whether a free-form message can reach this conversation's customer now (their last message is less than 24
+    /// hours old, by ``clock``).
+    public func windowIsOpen(_ conversation: Conversation) -> Bool {
+        conversation.lastInboundAt.map { clock().timeIntervalSince($0) < 24 * 3600 } ?? false
+    }
+
     /// The bells of each kind of work, rung by the commits that create it.
     private struct Bells {
         let inbox: WorkBell

@@ -51,14 +51,30 @@ public struct OutboxSender: Sendable {
         var kind = "text"
         let callback = claimed.callback.description
         let buttons = claimed.message.replyButtons
-        if windowOpen && !buttons.isEmpty {
+        if let chosen = claimed.message.templateChoice {
+            // A template an operator chose: sent as such inside the window or not.
+            kind = "template"
+            outcome = await channel.sendTemplate(
+                name: chosen.name,
+                language: chosen.language,
+                parameters: chosen.parameters,
+                to: conversation,
+                callbackData: callback
+            )
+        } else if windowOpen && !buttons.isEmpty {
             kind = "interactive"
             outcome = await channel.sendButtons(claimed.message.text, buttons: buttons, to: conversation, callbackData: callback)
         } else if windowOpen {
             outcome = await channel.sendText(claimed.message.text, to: conversation, callbackData: callback)
         } else if let template = settings.windowTemplate {
             kind = "template"
-            outcome = await channel.sendTemplate(name: template.name, language: template.language, to: conversation, callbackData: callback)
+            outcome = await channel.sendTemplate(
+                name: template.name,
+                language: template.language,
+                parameters: [],
+                to: conversation,
+                callbackData: callback
+            )
         } else {
             try await database.failSend(
                 item,

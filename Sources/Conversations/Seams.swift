@@ -36,7 +36,7 @@ public protocol OutboundChannel: Sendable {
     /// (``InboundStatus/callbackData``).
     func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Sends an approved template (outside the 24-hour window) carrying `callbackData`, as ``sendText(_:to:callbackData:)``.
-    func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
+    func sendTemplate(name: String, language: String, parameters: [String], to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Sends `text` with reply buttons (the customer's tap comes back with the button's id), or — on a channel
     /// without buttons, or when they are refused — the text with the buttons' titles as the answers to type.
     func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome

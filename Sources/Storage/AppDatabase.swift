@@ -145,6 +145,7 @@ public struct AppDatabase: Sendable {
         registerOpeningHoursSchema(&migrator)
         registerConversationLifecycleSchema(&migrator)
         registerCustomerErasureSchema(&migrator)
+        registerOperatorTemplateSchema(&migrator)
         return migrator
     }
 }

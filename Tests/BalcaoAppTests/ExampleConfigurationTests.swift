@@ -68,7 +68,7 @@ struct ExampleConfigurationTests {
             Set(uncommented) == [
                 "api_token", "tls_certificate", "extractor_executable", "model_path", "base_url", "model", "dimension", "api_key_file",
                 "verify_token", "app_secret_file", "access_token_file", "template_name", "text_only_message", "stripe_webhook_secret_file",
-                "directory", "format", "web_root", "secure_cookies", "data_path",
+                "directory", "format", "web_root", "secure_cookies", "data_path", "business_account_id",
             ]
         )
         let full = scratch.appendingPathComponent("balcao.toml")
@@ -94,6 +94,7 @@ struct ExampleConfigurationTests {
         #expect(loaded.whatsapp.appSecret == "s3cr3t")
         #expect(loaded.whatsapp.accessToken == "s3cr3t")
         #expect(loaded.whatsapp.templateName == "retomar_conversa")
+        #expect(loaded.whatsapp.businessAccountID == "102290129340398")
         #expect(loaded.whatsapp.textOnlyMessage == "Por enquanto só leio texto: pode escrever sua pergunta?")
         #expect(loaded.credits.stripeWebhookSecret == "s3cr3t")
         #expect(loaded.backup.directory == "/var/backups/balcao")

@@ -17,7 +17,13 @@ struct HandoffTests {
         func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
             .unknown(reason: "not used")
         }
-        func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        func sendTemplate(
+            name: String,
+            language: String,
+            parameters: [String],
+            to conversation: Conversation,
+            callbackData: String
+        ) async -> SendOutcome {
             .unknown(reason: "not used")
         }
         func markRead(messageID: String, in conversation: Conversation) async {}

@@ -27,7 +27,13 @@ struct TurnSendsReplyTests {
                 return state.outcomes.isEmpty ? .sent(messageID: "wamid.OUT\(state.sent.count)") : state.outcomes.removeFirst()
             }
         }
-        func sendTemplate(name: String, language: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        func sendTemplate(
+            name: String,
+            language: String,
+            parameters: [String],
+            to conversation: Conversation,
+            callbackData: String
+        ) async -> SendOutcome {
             .refused(.doNotRetry, code: nil, reason: "no templates here")
         }
         func markRead(messageID: String, in conversation: Conversation) async {}

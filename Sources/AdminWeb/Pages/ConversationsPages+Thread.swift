@@ -65,7 +65,7 @@ extension ConversationsPages {
         return label
     }
 
-    static func thread(_ request: Request, context: AdminRequestContext, admin: AdminWeb) throws -> Response {
+    static func thread(_ request: Request, context: AdminRequestContext, admin: AdminWeb) async throws -> Response {
         let database = admin.environment.database
         let conversation = try find(context, admin: admin)
         let id = conversation.id!
@@ -144,7 +144,32 @@ extension ConversationsPages {
             "windowClosed": !windowOpen,
             "maxReply": String(maxReply),
         ]) { _, new in new }
+        if !windowOpen { data.merge(try await templateChoices(conversation, admin: admin, context: context)) { _, new in new } }
         return admin.renderer.page("conversation", titleKey: "conversations_thread_title", data: PageSupport.compact(data), context: context)
+    }
+
+    /// The approved templates an operator may send when the customer's 24 hours are over, each with a field per
+    /// parameter; or why there are none.
+    static func templateChoices(_ conversation: Conversation, admin: AdminWeb, context: AdminRequestContext) async throws -> [String: Any] {
+        guard let catalog = admin.environment.templates else { return ["noCatalog": true] }
+        do {
+            let templates = try await catalog.approved()
+            return [
+                "templates": templates.map { template -> [String: Any] in
+                    var row: [String: Any] = [
+                        "name": template.name, "language": template.language, "category": template.category, "body": template.body,
+                        "conversationID": String(conversation.id!),
+                        "parameters": (0..<template.parameterCount).map {
+                            ["label": admin.text("conversations_templates_parameter", context, ["number": "{{\($0 + 1)}}"])]
+                        },
+                    ]
+                    if let header = template.header { row["header"] = header }
+                    return row
+                }
+            ]
+        } catch {
+            return ["templatesError": admin.text("conversations_templates_error", context, ["error": "\(error)"])]
+        }
     }
 
     /// A customer's file beside its message: the picture or a link while it is kept, what was read from it, or why it

@@ -23,7 +23,41 @@ enum ConversationsPages: AdminPageModule {
         routes.get("conversations/version.json") { _, _ in
             Response.json(ListVersionJSON(version: try admin.environment.database.conversationListVersion()))
         }
-        routes.get("conversations/{id}") { request, context in try thread(request, context: context, admin: admin) }
+        routes.get("conversations/{id}") { request, context in try await thread(request, context: context, admin: admin) }
+        routes.post("conversations/{id}/template") { _, context, form in
+            let conversation = try find(context, admin: admin)
+            guard let catalog = admin.environment.templates else { throw AdminError.notFound }
+            let name = form.text("name")
+            let language = form.text("language")
+            guard let template = try await catalog.approved().first(where: { $0.name == name && $0.language == language }) else {
+                throw AdminError.badRequest("conversations_templates_error_unknown")
+            }
+            // Meta refuses parameters with line breaks, tabs or more than four spaces in a row.
+            let parameters = form.all("parameter").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard parameters.count == template.parameterCount,
+                parameters.allSatisfy({
+                    !$0.isEmpty && $0.count <= 1024 && !$0.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) && !$0.contains("     ")
+                })
+            else { throw AdminError.badRequest("conversations_templates_error_parameters", ["count": String(template.parameterCount)]) }
+            let text = ([template.header].compactMap { $0 } + [template.rendered(with: parameters)]).joined(separator: "\n")
+            guard
+                let messageID = try await admin.environment.conversations.sendTemplateAsOperator(
+                    conversationID: conversation.id!,
+                    text: text,
+                    template: TemplateChoice(name: template.name, language: template.language, parameters: parameters)
+                )
+            else { throw AdminError.notFound }
+            try await admin.audit.record(
+                "conversation.template",
+                target: String(conversation.id!),
+                detail: "message \(messageID): \(template.name) (\(template.language))",
+                context: context
+            )
+            return .redirect(
+                to: "/admin/conversations/\(conversation.id!)#message-\(messageID)",
+                flash: Flash(.success, admin.text("conversations_templates_queued", context))
+            )
+        }
         routes.get("conversations/{id}/messages.json") { request, context in try poll(request, context: context, admin: admin) }
         routes.get("conversations/{id}/events") { request, context in try events(request, context: context, admin: admin) }
         routes.get("conversations/{id}/media/{media}") { _, context in try mediaFile(context, admin: admin) }

@@ -113,6 +113,9 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var handoffTimeoutMinutes = 240.0
         /// Largest accepted webhook body.
         public var maxBodyBytes = 1024 * 1024
+        /// The WhatsApp Business Account id (WABA): the admin page lists its approved templates for replies after the
+        /// 24-hour window (unset: no template picker).
+        public var businessAccountID: String?
         /// Approved template sent outside the 24-hour window (unset: such replies are marked failed).
         public var templateName: String?
         /// Language code of that template.
@@ -305,7 +308,7 @@ extension BalcaoConfiguration {
         ],
         "whatsapp": [
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
-            "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds",
+            "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds", "business_account_id",
         ],
         "credits": [
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
@@ -400,6 +403,7 @@ extension BalcaoConfiguration {
             try reader.double("llm_fallback.price_per_1k_output_tokens", allowZero: true) ?? llmFallback.pricePer1kOutputTokens
         llmFallback.pricePerAnswer = try reader.double("llm_fallback.price_per_answer", allowZero: true) ?? llmFallback.pricePerAnswer
         whatsapp.verifyToken = try reader.secret("whatsapp.verify_token")
+        whatsapp.businessAccountID = reader.string("whatsapp.business_account_id")
         whatsapp.appSecret = try reader.secret("whatsapp.app_secret")
         whatsapp.accessToken = try reader.secret("whatsapp.access_token")
         whatsapp.graphBaseURL = reader.string("whatsapp.graph_base_url") ?? whatsapp.graphBaseURL

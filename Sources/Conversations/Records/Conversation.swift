@@ -89,6 +89,13 @@ public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, Fe
     public var buttons: String? = nil
     /// Incoming: the id of the reply button the customer tapped (``ReplyButton/id``).
     public var buttonID: String? = nil
+    /// Outgoing: the approved template it is sent as (JSON of ``TemplateChoice``); `nil`: free-form text.
+    public var template: String? = nil
+
+    /// ``template`` read back.
+    public var templateChoice: TemplateChoice? {
+        template.flatMap { try? JSONDecoder().decode(TemplateChoice.self, from: Data($0.utf8)) }
+    }
 
     /// ``buttons`` read back.
     public var replyButtons: [ReplyButton] {

@@ -20,6 +20,21 @@ public struct ReplyButton: Codable, Sendable, Hashable {
     public static let notHelpful = "balcao:feedback:no"
 }
 
+/// An approved template an operator chose for a message (the only kind WhatsApp delivers after the customer's 24
+/// hours): its name, language code and body parameters in order.
+public struct TemplateChoice: Codable, Sendable, Hashable {
+    public var name: String
+    public var language: String
+    public var parameters: [String]
+
+    /// A choice.
+    public init(name: String, language: String, parameters: [String]) {
+        self.name = name
+        self.language = language
+        self.parameters = parameters
+    }
+}
+
 /// How a conversation ended, for the resolution rate: one row per closing, without the customer's identity.
 public struct ConversationClosure: Codable, Sendable, Hashable {
     /// Who resolved it.

@@ -223,3 +223,15 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// A message an operator sends as an approved template (the customer's 24 hours are over): its name, language and
+    /// parameters, as JSON.
+    static func registerOperatorTemplateSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v7: templates operators send") { db in
+            try db.alter(table: "message") { t in
+                t.add(column: "template", .text)
+            }
+        }
+    }
+}
