@@ -55,6 +55,13 @@ public struct ActivityStats: Sendable {
     }
 
     public var today = Period()
+    /// How long customers handed to a person waited for a person's first message (median, last 30 days), for hand-offs
+    /// asked inside the agent's opening hours and outside them; `nil` where there was none.
+    public var personReplyInsideHoursMs: Int?
+    public var personReplyOutsideHoursMs: Int?
+    /// The hand-offs behind those figures.
+    public var handoffsInsideHours = 0
+    public var handoffsOutsideHours = 0
     /// The last 30 days' closed conversations by agent, most first.
     public var agents: [AgentResolution] = []
     public var month = Period()
@@ -151,6 +158,7 @@ public struct ActivityStats: Sendable {
             if (row[2] as String?) == ConversationClosure.Resolution.assistant.rawValue { agent.resolvedByAssistant += count }
             agents[id] = agent
         }
+        try personReplyTimes(db, since: startOfMonth, into: &stats)
         stats.agents = agents.values.sorted { ($0.closed, $1.agentName ?? "") > ($1.closed, $0.agentName ?? "") }
 
         stats.balanceMicros = try CreditLedger.balance(db).micros
@@ -198,6 +206,35 @@ public struct ActivityStats: Sendable {
         period.p95ReplyMs = percentile(latencies, 0.95)
         period.creditsSpentMicros = try CreditLedger.spent(since: start, in: db).micros
         return period
+    }
+
+    /// For each hand-off of the period, the time to the first message an operator wrote after it in that conversation,
+    /// split by whether the agent's opening hours were open when it was asked (no hours: inside).
+    static func personReplyTimes(_ db: Database, since start: Date, into stats: inout ActivityStats) throws {
+        let agents = Dictionary(uniqueKeysWithValues: try Agent.fetchAll(db).compactMap { agent in agent.id.map { ($0, agent) } })
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT a.createdAt AS askedAt, c.agentId AS agentId,
+                       (SELECT MIN(m.createdAt) FROM message m
+                        WHERE m.conversationId = a.conversationId AND m.author = 'operator' AND m.createdAt >= a.createdAt) AS repliedAt
+                FROM answer a JOIN conversation c ON c.id = a.conversationId
+                WHERE a.createdAt >= ? AND +a.outcome = 'handoff'
+                """,
+            arguments: [start]
+        )
+        var inside: [Int] = []
+        var outside: [Int] = []
+        for row in rows {
+            let asked: Date = row["askedAt"]
+            let open = (row["agentId"] as Int64?).flatMap { agents[$0] }?.isOpen(at: asked) ?? true
+            if open { stats.handoffsInsideHours += 1 } else { stats.handoffsOutsideHours += 1 }
+            guard let replied = row["repliedAt"] as Date? else { continue }
+            let waited = Int(replied.timeIntervalSince(asked) * 1000)
+            if open { inside.append(waited) } else { outside.append(waited) }
+        }
+        stats.personReplyInsideHoursMs = percentile(inside.sorted(), 0.5)
+        stats.personReplyOutsideHoursMs = percentile(outside.sorted(), 0.5)
     }
 
     /// The nearest-rank percentile of sorted values.

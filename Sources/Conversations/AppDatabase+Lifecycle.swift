@@ -9,6 +9,8 @@ struct OpenConversation {
     var lastMessageAt: Date
     /// Whether that message is the assistant's.
     var lastFromAssistant: Bool
+    /// A turn of it is still being gathered or answered: it is not silent, whatever its messages' times say.
+    var busy: Bool
 }
 
 /// When the follow-up and closing rules act, from ``ConversationSettings``.
@@ -27,7 +29,7 @@ public struct LifecycleRules: Sendable, Hashable {
     /// When `open`'s follow-up is due, if it gets one: in assistant mode, after the assistant spoke last, once per
     /// opening, and only while the 24-hour window allows a free-form message.
     func followUpDue(_ open: OpenConversation) -> Date? {
-        guard let followUpAfter, open.conversation.followedUpAt == nil, open.conversation.mode == .assistant, open.lastFromAssistant,
+        guard let followUpAfter, !open.busy, open.conversation.followedUpAt == nil, open.conversation.mode == .assistant, open.lastFromAssistant,
             let lastInbound = open.conversation.lastInboundAt
         else { return nil }
         let due = open.lastMessageAt.addingTimeInterval(followUpAfter)
@@ -36,7 +38,7 @@ public struct LifecycleRules: Sendable, Hashable {
 
     /// When `open` closes: after the silence, and not while a person is expected to answer it.
     func closeDue(_ open: OpenConversation) -> Date? {
-        guard let closeAfter else { return nil }
+        guard let closeAfter, !open.busy else { return nil }
         let silent = open.lastMessageAt.addingTimeInterval(closeAfter)
         guard open.conversation.mode == .human else { return silent }
         return max(silent, open.conversation.humanUntil ?? silent)
@@ -52,16 +54,21 @@ extension AppDatabase {
                 SELECT c.*,
                        (SELECT MAX(m.createdAt) FROM message m WHERE m.conversationId = c.id) AS lastMessageAt,
                        (SELECT m.direction = 'out' AND m.author = 'assistant' FROM message m WHERE m.conversationId = c.id
-                        ORDER BY m.id DESC LIMIT 1) AS lastFromAssistant
+                        ORDER BY m.id DESC LIMIT 1) AS lastFromAssistant,
+                       EXISTS (SELECT 1 FROM turn t WHERE t.conversationId = c.id AND t.state != 'done') AS busy
                 FROM conversation c INDEXED BY conversation_open WHERE c.status = 'open'
                 """
         )
         return try rows.map { row in
             let conversation = try Conversation(row: row)
+            // A message's time is when it was sent (a delivery may arrive late: a phone back online, Meta retrying);
+            // the conversation's own last activity counts too, so a late delivery does not close it at once.
+            let lastMessage: Date = row["lastMessageAt"] ?? conversation.updatedAt
             return OpenConversation(
                 conversation: conversation,
-                lastMessageAt: row["lastMessageAt"] ?? conversation.updatedAt,
-                lastFromAssistant: row["lastFromAssistant"] ?? false
+                lastMessageAt: max(lastMessage, conversation.updatedAt),
+                lastFromAssistant: row["lastFromAssistant"] ?? false,
+                busy: row["busy"] ?? false
             )
         }
     }

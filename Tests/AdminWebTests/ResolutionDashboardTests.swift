@@ -4,6 +4,7 @@ import Conversations
 import Foundation
 import GRDB
 import HummingbirdTesting
+import OpeningHours
 import Storage
 import Testing
 
@@ -154,5 +155,66 @@ struct ResolutionDashboardTests {
             try String.fetchAll(db, sql: "SELECT action FROM auditEntry WHERE action = 'answer.feedback'")
         }
         #expect(actions.count == 1)
+    }
+
+    @Test("a person's reply time is shown apart for hand-offs asked inside and outside the agent's opening hours")
+    func personReplyInsideAndOutsideHours() async throws {
+        let harness = try AdminHarness()
+        try await harness.createUsers()
+        let fixture = try await PagesFixture.seed(harness)
+        let database = harness.balcao.database
+        // Open around the clock on weekdays in UTC, closed on weekends: a Saturday hand-off is outside hours.
+        var agent = try #require(try database.agent(id: fixture.agentID))
+        var hours = OpeningHours(timeZoneIdentifier: "UTC")
+        hours.observesNationalHolidays = false
+        for day in [Weekday.monday, .tuesday, .wednesday, .thursday, .friday] { hours.weekly[day] = [.wholeDay] }
+        hours.weekly[.saturday] = []
+        hours.weekly[.sunday] = []
+        agent.openingHours = hours
+        try await database.save(&agent)
+        let now = harness.clock.now
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let lastSaturday = calendar.nextDate(
+            after: now.addingTimeInterval(-8 * 86_400),
+            matching: DateComponents(hour: 10, weekday: 7),
+            matchingPolicy: .nextTime
+        )!
+        let lastWednesday = calendar.nextDate(
+            after: now.addingTimeInterval(-8 * 86_400),
+            matching: DateComponents(hour: 10, weekday: 4),
+            matchingPolicy: .nextTime
+        )!
+        for (asked, waited) in [(lastSaturday, 26.0 * 3600), (lastWednesday, 300.0)] {
+            try await database.writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO answer (conversationId, question, text, outcome, sources, latencyMs, createdAt)
+                        VALUES (?, 'atendente', 'Certo!', 'handoff', '[]', 5, ?)
+                        """,
+                    arguments: [fixture.conversationID, asked]
+                )
+                try db.execute(
+                    sql: """
+                        INSERT INTO message (conversationId, direction, author, kind, text, status, createdAt, updatedAt)
+                        VALUES (?, 'out', 'operator', 'text', 'Oi, sou a Ana.', 'sent', ?, ?)
+                        """,
+                    arguments: [fixture.conversationID, asked.addingTimeInterval(waited), asked.addingTimeInterval(waited)]
+                )
+            }
+        }
+        let stats = try database.activityStats(now: now)
+        #expect(stats.handoffsOutsideHours == 1)
+        #expect(stats.handoffsInsideHours == 1)
+        #expect(stats.personReplyInsideHoursMs == 300_000)
+        // The Saturday hand-off waited for the first operator message after it: 26 hours.
+        #expect(stats.personReplyOutsideHoursMs == 26 * 3_600_000)
+        try await harness.application().test(.router) { client in
+            let browser = Browser(client)
+            try await browser.signIn("owner", AdminHarness.ownerPassword)
+            let dashboard = try await browser.get("/admin/dashboard")
+            #expect(dashboard.text.contains("<span class=\"stat-value\">5 min 0 s</span>"))
+            #expect(dashboard.text.contains("<span class=\"stat-value\">1 d 2 h</span>"))
+        }
     }
 }

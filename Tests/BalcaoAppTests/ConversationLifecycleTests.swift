@@ -134,4 +134,21 @@ struct ConversationLifecycleTests {
             #expect(try database.messages(ofConversation: conversations.first!.id!).count == 5)
         }
     }
+
+    @Test("a message delivered late (sent 25 hours ago) opens a conversation that stays open: silence counts from its arrival")
+    func lateDeliveryDoesNotClose() async throws {
+        let harness = try await WhatsAppHarness.start()
+        defer { Task { await harness.stop() } }
+        let database = harness.daemon.balcao.database
+        try await harness.run { client in
+            let sent = Date().addingTimeInterval(-25 * 3600)
+            try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?", at: sent), client: client)
+            #expect(try await eventually(timeout: .seconds(30)) { try database.answers(ofConversation: 1).count == 1 })
+            try await Self.wakeLifecycle(harness)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try database.conversations().first?.status == .open)
+            let closures = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversationClosure") }
+            #expect(closures == 0)
+        }
+    }
 }

@@ -144,7 +144,32 @@ class FakeLLM(_FakeServer):
         return f"Segundo o documento: “{quote}” [1]"
 
 
+BUSINESS_ACCOUNT_ID = "102290129340398"
+
+# Templates as `GET /{waba_id}/message_templates` lists them (Meta's wire format): two approved, one rejected.
+TEMPLATES = [
+    {"name": "retomar_atendimento", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY", "id": "1402118360641700",
+     "parameter_format": "POSITIONAL",
+     "components": [{"type": "HEADER", "format": "TEXT", "text": "Retomando seu atendimento"},
+                    {"type": "BODY", "text": "Olá, {{1}}! Aqui é da loja, sobre a sua mensagem: {{2}}. Responda para continuarmos."}]},
+    {"name": "pedido_pronto", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY", "id": "1402118360641701",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Seu pedido {{1}} está pronto para retirada."}]},
+    {"name": "promo_natal", "language": "pt_BR", "status": "REJECTED", "category": "MARKETING", "id": "1402118360641703",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Promoção!"}]},
+]
+
+
 class _GraphHandler(_Handler):
+    def do_GET(self):  # noqa: N802
+        fake: FakeGraphAPI = self.fake  # type: ignore[attr-defined]
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        if self.headers.get("Authorization") != f"Bearer {fake.access_token}":
+            self._send_json(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}})
+        elif len(parts) == 3 and parts[1] == BUSINESS_ACCOUNT_ID and parts[2] == "message_templates":
+            self._send_json(200, {"data": TEMPLATES, "paging": {"cursors": {"before": "QVFIU0", "after": "QVFIU1"}}})
+        else:
+            self._send_json(404, {"error": {"message": "Unknown path components", "type": "OAuthException", "code": 2500}})
+
     def do_POST(self):  # noqa: N802
         body = self._body()
         fake: FakeGraphAPI = self.fake  # type: ignore[attr-defined]
@@ -256,7 +281,8 @@ def sign(body: bytes, app_secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def text_webhook(text: str, customer: str = "5511999990001", name: str = "Maria", message_id: str | None = None) -> bytes:
+def text_webhook(text: str, customer: str = "5511999990001", name: str = "Maria", message_id: str | None = None,
+                 sent_at: float | None = None) -> bytes:
     """A `messages` webhook for one customer text, shaped like /work/shared/whatsapp/fixtures/text_message.json."""
     payload = {
         "object": "whatsapp_business_account",
@@ -271,7 +297,7 @@ def text_webhook(text: str, customer: str = "5511999990001", name: str = "Maria"
                     "messages": [{
                         "from": customer,
                         "id": message_id or f"wamid.browser-{time.time_ns()}",
-                        "timestamp": str(int(time.time())),
+                        "timestamp": str(int(time.time() if sent_at is None else sent_at)),
                         "type": "text",
                         "text": {"body": text},
                     }],
@@ -318,7 +344,8 @@ class Daemon:
         if self.graph:
             whatsapp = (f'verify_token = "{VERIFY_TOKEN}"\napp_secret = "{APP_SECRET}"\n'
                         f'access_token = "{self.graph.access_token}"\ngraph_base_url = "{self.graph.base_url}"\n'
-                        "quiet_period_seconds = 0.3\n")
+                        "quiet_period_seconds = 0.3\n"
+                        f'business_account_id = "{BUSINESS_ACCOUNT_ID}"\n')
         self.config_path.write_text(
             "[server]\n"
             f'host = "127.0.0.1"\nport = {self.port}\napi_token = "{API_TOKEN}"\n'

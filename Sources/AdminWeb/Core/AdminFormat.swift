@@ -32,12 +32,15 @@ public enum AdminFormat {
         return decimal(value, places: places, language)
     }
 
-    /// `850 ms` / `1,2 s` / `2 min 5 s`.
+    /// `850 ms` / `1,2 s` / `2 min 5 s` / `9 h 5 min` / `2 d 3 h`.
     public static func duration(milliseconds: Int, _ language: AdminLanguage) -> String {
         if milliseconds < 1000 { return "\(milliseconds) ms" }
         if milliseconds < 60_000 { return decimal(Double(milliseconds) / 1000, places: 1, language) + " s" }
         let seconds = milliseconds / 1000
-        return "\(seconds / 60) min \(seconds % 60) s"
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        let minutes = seconds / 60
+        if minutes < 24 * 60 { return "\(minutes / 60) h \(minutes % 60) min" }
+        return "\(minutes / 1440) d \(minutes % 1440 / 60) h"
     }
 
     /// `07/03/2025 14:05` / `2025-03-07 14:05`, in the server's time zone.

@@ -83,7 +83,12 @@ enum DashboardPages: AdminPageModule {
                 "rate": AdminFormat.decimal(agent.resolutionRate * 100, places: 0, language) + "%",
             ]
         }
+        func waited(_ milliseconds: Int?) -> String { milliseconds.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—" }
         var data: [String: Any] = [
+            "personReplyInside": waited(stats.personReplyInsideHoursMs),
+            "personReplyOutside": waited(stats.personReplyOutsideHoursMs),
+            "handoffsInside": AdminFormat.number(stats.handoffsInsideHours, language),
+            "handoffsOutside": AdminFormat.number(stats.handoffsOutsideHours, language),
             "resolutionChart": resolutionChart,
             "agents": agents, "hasAgents": !agents.isEmpty,
             "today": period(stats.today),
