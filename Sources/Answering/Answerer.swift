@@ -117,6 +117,11 @@ public struct Answerer: Sendable {
     /// The question's words that carry meaning (``RelevanceGate/meaningfulWords(_:)``).
     static func meaningfulWords(_ question: String) -> [String] { RelevanceGate.meaningfulWords(question) }
 
+    /// Whether a message says nothing to search for ("oi", "bom dia", "?"): greetings and chat words only.
+    public static func isVague(_ question: String) -> Bool {
+        !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && meaningfulWords(question).isEmpty
+    }
+
     /// At most `limit` characters, cut at a sentence or word end.
     static func excerpt(_ text: String, limit: Int) -> String {
         guard text.count > limit else { return text }

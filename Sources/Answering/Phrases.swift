@@ -48,6 +48,10 @@ public struct Phrases: Sendable, Hashable {
     public var feedbackSorry: String
     /// The one follow-up after a silence.
     public var followUp: String
+    /// Asked when a message says nothing to search for ("oi"), above the list of the agent's topics.
+    public var chooseTopic: String
+    /// The button that opens that list (at most 20 characters).
+    public var topicsButton: String
 
     /// ``awayMessage`` naming the next opening, or ``awayMessageWithoutOpening`` when there is none.
     public func awayMessage(next: String?) -> String {
@@ -104,7 +108,9 @@ public struct Phrases: Sendable, Hashable {
         no: "Não",
         feedbackThanks: "Que bom que ajudou! Se precisar de mais alguma coisa, é só chamar.",
         feedbackSorry: "Sinto muito que não tenha ajudado. Quer falar com uma pessoa da nossa equipe?",
-        followUp: "Posso ajudar em mais alguma coisa?"
+        followUp: "Posso ajudar em mais alguma coisa?",
+        chooseTopic: "Olá! Sobre qual destes assuntos você quer saber? Escolha na lista ou escreva sua pergunta.",
+        topicsButton: "Ver assuntos"
     )
 
     /// English.
@@ -134,7 +140,9 @@ public struct Phrases: Sendable, Hashable {
         no: "No",
         feedbackThanks: "Glad it helped! If you need anything else, just ask.",
         feedbackSorry: "Sorry it didn't help. Would you like to talk to a member of our team?",
-        followUp: "Can I help you with anything else?"
+        followUp: "Can I help you with anything else?",
+        chooseTopic: "Hello! Which of these topics would you like to know about? Pick one from the list or type your question.",
+        topicsButton: "See topics"
     )
 
     /// Words that ask for a person in any of the supported languages (besides the agent's own keywords).

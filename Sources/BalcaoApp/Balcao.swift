@@ -159,6 +159,7 @@ public struct Balcao: Sendable {
         let flow = configuration.conversations
         settings.handoffButton = flow.handoffButton
         settings.feedbackButtons = flow.feedbackButtons
+        settings.topicList = flow.topicList
         settings.feedbackInterval = flow.feedbackIntervalHours * 3600
         settings.followUp = flow.followUp
         settings.followUpAfter = flow.followUpAfterMinutes * 60

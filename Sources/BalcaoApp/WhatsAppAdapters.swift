@@ -123,6 +123,33 @@ struct WhatsAppChannel: OutboundChannel {
         return outcome
     }
 
+    func sendList(_ text: String, button: String, rows: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        let label = String(button.prefix(OutgoingMessage.maximumButtonTitleLength))
+        let options = rows.prefix(OutgoingMessage.maximumListRows).map { row in
+            OutgoingMessage.ReplyButtonOption(
+                id: row.id,
+                title: Self.shortened(row.title, to: OutgoingMessage.maximumRowTitleLength),
+                description: row.description.map { Self.shortened($0, to: OutgoingMessage.maximumRowDescriptionLength) }
+            )
+        }
+        guard !label.isEmpty, text.count <= OutgoingMessage.maximumTextLength, !options.isEmpty else {
+            return await sendText(Self.textWithRows(text, rows: rows), to: conversation, callbackData: callbackData)
+        }
+        var message = OutgoingMessage(recipient: Self.recipient(conversation), content: .list(body: text, button: label, rows: Array(options)))
+        message.callbackData = callbackData
+        let outcome = await send(message, from: conversation.phoneNumberID)
+        if case .refused(.doNotRetry, let code, _) = outcome, code != 131_047 {
+            logger.notice("list message refused; sending it as text", metadata: ["code": "\(code.map(String.init) ?? "-")"])
+            return await sendText(Self.textWithRows(text, rows: rows), to: conversation, callbackData: callbackData)
+        }
+        return outcome
+    }
+
+    /// At most `limit` characters, ending with "…" when cut.
+    static func shortened(_ text: String, to limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
+
     func sendTemplate(name: String, language: String, parameters: [String], to conversation: Conversation, callbackData: String) async -> SendOutcome
     {
         var message = OutgoingMessage.template(name, languageCode: language, bodyParameters: parameters, to: Self.recipient(conversation))

@@ -228,6 +228,18 @@ public final class FakeGraphAPI: Sendable {
                 ?? ((json?["interactive"] as? [String: Any])?["body"] as? [String: Any])?["text"] as? String
         }
 
+        /// The rows of a list message, as `(id, title)`, in order (none for other messages).
+        public var listRows: [(id: String, title: String)] {
+            let action = (json?["interactive"] as? [String: Any])?["action"] as? [String: Any]
+            return (action?["sections"] as? [[String: Any]] ?? []).flatMap { $0["rows"] as? [[String: Any]] ?? [] }.compactMap { row in
+                guard let id = row["id"] as? String, let title = row["title"] as? String else { return nil }
+                return (id, title)
+            }
+        }
+
+        /// The label of the button that opens a list message.
+        public var listButton: String? { ((json?["interactive"] as? [String: Any])?["action"] as? [String: Any])?["button"] as? String }
+
         /// The reply buttons of an interactive message, as `(id, title)`, in order (none for other messages).
         public var replyButtons: [(id: String, title: String)] {
             let action = (json?["interactive"] as? [String: Any])?["action"] as? [String: Any]
@@ -699,6 +711,19 @@ public final class FakeGraphAPI: Sendable {
         case "interactive":
             // Reply buttons as Meta checks them: a body of 1 to 1024 characters, 1 to 3 buttons with unique ids and
             // titles of 1 to 20 characters.
+            if let interactive = json["interactive"] as? [String: Any], interactive["type"] as? String == "list" {
+                // A list as Meta checks it: a body, a button of 1 to 20 characters, 1 to 10 rows in all with unique ids,
+                // titles of 1 to 24 characters and descriptions of at most 72.
+                let action = interactive["action"] as? [String: Any]
+                let rows = (action?["sections"] as? [[String: Any]] ?? []).flatMap { $0["rows"] as? [[String: Any]] ?? [] }
+                let ids = rows.compactMap { $0["id"] as? String }
+                guard let body = (interactive["body"] as? [String: Any])?["text"] as? String, !body.isEmpty,
+                    let button = action?["button"] as? String, (1...20).contains(button.count), (1...10).contains(rows.count),
+                    ids.count == rows.count, Set(ids).count == ids.count,
+                    rows.allSatisfy({ (1...24).contains(($0["title"] as? String)?.count ?? 0) && (($0["description"] as? String)?.count ?? 0) <= 72 })
+                else { return invalid("interactive list: a body, action.button of 1 to 20 characters and 1 to 10 rows titled in 1 to 24.") }
+                break
+            }
             guard let interactive = json["interactive"] as? [String: Any], interactive["type"] as? String == "button",
                 let body = (interactive["body"] as? [String: Any])?["text"] as? String, (1...1024).contains(body.count),
                 let buttons = (interactive["action"] as? [String: Any])?["buttons"] as? [[String: Any]], (1...3).contains(buttons.count)

@@ -32,7 +32,7 @@ extension AppDatabase {
         text: String,
         author: String,
         turnID: Int64?,
-        buttons: [ReplyButton] = [],
+        options: ReplyOptions? = nil,
         db: Database,
         now: Date
     ) throws -> OutboxItem {
@@ -48,7 +48,7 @@ extension AppDatabase {
             statusReason: nil,
             createdAt: now,
             updatedAt: now,
-            buttons: buttons.isEmpty ? nil : String(decoding: try JSONEncoder().encode(buttons), as: UTF8.self)
+            buttons: try options.flatMap { $0.options.isEmpty ? nil : String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         )
         try message.insert(db)
         var item = OutboxItem(

@@ -116,7 +116,7 @@ extension AppDatabase {
         _ claimed: ClaimedTurn,
         answer: AnswerRecord?,
         replies: [String],
-        buttons: [ReplyButton] = [],
+        options: ReplyOptions? = nil,
         conversationChanges: @escaping @Sendable (inout Conversation) -> Void = { _ in },
         now: Date = Date(),
         claimingFirstReply: Bool = false,
@@ -141,7 +141,7 @@ extension AppDatabase {
                             text: reply,
                             author: "assistant",
                             turnID: claimed.turn.id,
-                            buttons: index == replies.count - 1 ? buttons : [],
+                            options: index == replies.count - 1 ? options : nil,
                             db: db,
                             now: now
                         )

@@ -28,6 +28,9 @@ public struct ConversationSettings: Sendable, Hashable {
     public var unansweredBeforeHandoff = 2
     /// An answer that found nothing (and offers a person) carries a "Falar com atendente" reply button.
     public var handoffButton = true
+    /// A message that says nothing to search for ("oi") gets the agent's topics as a list to choose from (when it has
+    /// two or more documents), instead of "not found".
+    public var topicList = true
     /// Answers are followed by "Isso ajudou? Sim / Não" buttons, at most once per conversation per ``feedbackInterval``.
     public var feedbackButtons = false
     /// The least time between two "Isso ajudou?" questions in one conversation.

@@ -50,7 +50,7 @@ public struct OutboxSender: Sendable {
         let outcome: SendOutcome
         var kind = "text"
         let callback = claimed.callback.description
-        let buttons = claimed.message.replyButtons
+        let options = claimed.message.replyOptions
         if let chosen = claimed.message.templateChoice {
             // A template an operator chose: sent as such inside the window or not.
             kind = "template"
@@ -61,9 +61,20 @@ public struct OutboxSender: Sendable {
                 to: conversation,
                 callbackData: callback
             )
-        } else if windowOpen && !buttons.isEmpty {
+        } else if windowOpen, let options, !options.options.isEmpty {
             kind = "interactive"
-            outcome = await channel.sendButtons(claimed.message.text, buttons: buttons, to: conversation, callbackData: callback)
+            switch options.style {
+            case .buttons:
+                outcome = await channel.sendButtons(claimed.message.text, buttons: options.options, to: conversation, callbackData: callback)
+            case .list:
+                outcome = await channel.sendList(
+                    claimed.message.text,
+                    button: options.listButton ?? "…",
+                    rows: options.options,
+                    to: conversation,
+                    callbackData: callback
+                )
+            }
         } else if windowOpen {
             outcome = await channel.sendText(claimed.message.text, to: conversation, callbackData: callback)
         } else if let template = settings.windowTemplate {

@@ -40,6 +40,9 @@ public protocol OutboundChannel: Sendable {
     /// Sends `text` with reply buttons (the customer's tap comes back with the button's id), or — on a channel
     /// without buttons, or when they are refused — the text with the buttons' titles as the answers to type.
     func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome
+    /// Sends `text` with a list of up to ten rows behind a button labelled `button` (a tap comes back with the row's
+    /// id), or — where lists cannot be sent — the text with the rows as lines to type.
+    func sendList(_ text: String, button: String, rows: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Marks a customer's message read and shows "typing…" (best effort).
     func markRead(messageID: String, in conversation: Conversation) async
     /// The back-off before retry number `attempt` (1-based).
@@ -50,6 +53,22 @@ extension OutboundChannel {
     /// A channel without buttons: the text, then the titles to type ("Sim / Não").
     public func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome {
         await sendText(Self.textWithOptions(text, buttons: buttons), to: conversation, callbackData: callbackData)
+    }
+
+    /// A channel without lists: the text, then one line per row.
+    public func sendList(
+        _ text: String,
+        button: String,
+        rows: [ReplyButton],
+        to conversation: Conversation,
+        callbackData: String
+    ) async -> SendOutcome {
+        await sendText(Self.textWithRows(text, rows: rows), to: conversation, callbackData: callbackData)
+    }
+
+    /// `text` followed by one line per row ("• Trocas e devoluções").
+    public static func textWithRows(_ text: String, rows: [ReplyButton]) -> String {
+        rows.isEmpty ? text : text + "\n\n" + rows.map { "• " + $0.title }.joined(separator: "\n")
     }
 
     /// `text` followed by the buttons' titles, for a channel (or a moment) without buttons.

@@ -103,7 +103,7 @@ public struct TurnProcessor: Sendable {
                 claimed,
                 answer: record,
                 replies: replies,
-                buttons: offer?.buttons ?? [],
+                options: offer.map { .buttons($0.buttons) },
                 changes: changes,
                 now: now,
                 sendClock: sendClock,
@@ -140,7 +140,8 @@ public struct TurnProcessor: Sendable {
                 claimed,
                 answer: nil,
                 replies: channel.prepare(last.helpful ? phrases.feedbackThanks : phrases.feedbackSorry),
-                buttons: last.helpful || !settings.handoffButton ? [] : [ReplyButton(id: ReplyButton.handoff, title: phrases.handoffButton)],
+                options: last.helpful || !settings.handoffButton
+                    ? nil : .buttons([ReplyButton(id: ReplyButton.handoff, title: phrases.handoffButton)]),
                 now: now,
                 sendClock: sendClock
             )
@@ -167,6 +168,28 @@ public struct TurnProcessor: Sendable {
                         conversation.consecutiveUnanswered = 0
                     }
                 )
+                return
+            }
+        }
+        // "Oi" with nothing to search for: the agent's topics to choose from, rather than "not found".
+        if settings.topicList, let agent, files.attachments.isEmpty, files.problems.isEmpty, Answerer.isVague(asked),
+            !claimed.messages.contains(where: { $0.buttonID != nil }),
+            !Answerer.asksForPerson(asked, keywords: agent.handoffKeywords + Phrases.defaultHandoffKeywords),
+            let agentID = agent.id
+        {
+            let topics = try database.documentTopics(ofAgent: agentID).prefix(10)
+            if topics.count >= 2 {
+                if let wamid = claimed.messages.last?.wamid { await channel.markRead(messageID: wamid, in: conversation) }
+                let rows = topics.map { ReplyButton(id: ReplyButton.topic($0.documentID), title: $0.title) }
+                try await finishTurn(
+                    claimed,
+                    answer: nil,
+                    replies: channel.prepare(phrases.chooseTopic),
+                    options: .list(rows, button: phrases.topicsButton),
+                    now: now,
+                    sendClock: sendClock
+                )
+                log.info("turn answered", metadata: ["outcome": "topics_offered", "topics": "\(rows.count)"])
                 return
             }
         }
@@ -347,7 +370,7 @@ extension TurnProcessor {
         _ claimed: ClaimedTurn,
         answer: AnswerRecord?,
         replies: [String],
-        buttons: [ReplyButton] = [],
+        options: ReplyOptions? = nil,
         changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
         now: @escaping @Sendable () -> Date,
         sendClock: (@Sendable () -> Date)?,
@@ -357,7 +380,7 @@ extension TurnProcessor {
             claimed,
             answer: answer,
             replies: replies,
-            buttons: buttons,
+            options: options,
             conversationChanges: changes,
             now: now(),
             claimingFirstReply: !sender.isPaused(at: (sendClock ?? now)()),

@@ -131,6 +131,28 @@ extension AppDatabase {
         }
     }
 
+    /// The topics an agent answers about, for a customer to choose from: its indexed documents' names (without the
+    /// extension, `_` and `-` as spaces), curated answers (`FAQ — …`) left out, by name.
+    public func documentTopics(ofAgent agentID: Int64) throws -> [(documentID: Int64, title: String)] {
+        try reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.filename FROM document d JOIN agentDocument a ON a.documentId = d.id
+                    WHERE a.agentId = ? AND d.status = 'indexed' AND d.filename NOT LIKE 'FAQ — %'
+                    ORDER BY d.filename COLLATE NOCASE
+                    """,
+                arguments: [agentID]
+            ).map { row in
+                let filename: String = row[1]
+                let stem = filename.contains(".") ? String(filename[..<filename.lastIndex(of: ".")!]) : filename
+                let title = stem.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
+                    .split(separator: " ").joined(separator: " ")
+                return (row[0], title.isEmpty ? filename : title)
+            }
+        }
+    }
+
     static func findOrCreateAgent(named name: String, db: Database, now: Date) throws -> Agent {
         if let agent = try Agent.filter(Column("name") == name).fetchOne(db) { return agent }
         var agent = Agent(name: name, now: now)

@@ -28,19 +28,26 @@ public struct OutgoingMessage: Sendable, Equatable {
         /// as an `interactive.button_reply` with the button's id. At most ``OutgoingMessage/maximumButtonBodyLength``
         /// characters of body, titles of at most ``OutgoingMessage/maximumButtonTitleLength``.
         case buttons(body: String, buttons: [ReplyButtonOption])
+        /// Text with a list of rows behind a button (`interactive.type: "list"`, only inside the window): a tap comes back
+        /// as an `interactive.list_reply` with the row's id. At most ``OutgoingMessage/maximumListRows`` rows, titles of
+        /// at most 24 characters, descriptions of at most 72, a button label of at most 20.
+        case list(body: String, button: String, rows: [ReplyButtonOption])
     }
 
     /// One reply button: the id the tap sends back and the label shown.
     public struct ReplyButtonOption: Sendable, Equatable {
         /// Sent back with the tap (at most 256 characters).
         public var id: String
-        /// The label (at most ``OutgoingMessage/maximumButtonTitleLength`` characters).
+        /// The label (at most ``OutgoingMessage/maximumButtonTitleLength`` characters; 24 for a list row).
         public var title: String
+        /// A list row's second line (at most 72 characters).
+        public var description: String?
 
-        /// A button.
-        public init(id: String, title: String) {
+        /// A button or a list row.
+        public init(id: String, title: String, description: String? = nil) {
             self.id = id
             self.title = title
+            self.description = description
         }
     }
 
@@ -50,6 +57,12 @@ public struct OutgoingMessage: Sendable, Equatable {
     public static let maximumButtonTitleLength = 20
     /// The most reply buttons in one message.
     public static let maximumButtons = 3
+    /// The most rows in a list message.
+    public static let maximumListRows = 10
+    /// The longest list row title.
+    public static let maximumRowTitleLength = 24
+    /// The longest list row description.
+    public static let maximumRowDescriptionLength = 72
 
     /// The longest `text.body` Meta accepts.
     public static let maximumTextLength = 4096

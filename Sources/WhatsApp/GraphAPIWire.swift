@@ -49,6 +49,25 @@ public enum GraphAPIWire {
                 body: .init(text: text),
                 action: .init(buttons: buttons.map { .init(type: "reply", reply: .init(id: $0.id, title: $0.title)) })
             )
+        case .list(let text, let button, let rows):
+            guard !text.isEmpty, text.count <= OutgoingMessage.maximumTextLength,
+                (1...OutgoingMessage.maximumButtonTitleLength).contains(button.count),
+                (1...OutgoingMessage.maximumListRows).contains(rows.count),
+                rows.allSatisfy({
+                    !$0.id.isEmpty && $0.id.count <= 200 && (1...OutgoingMessage.maximumRowTitleLength).contains($0.title.count)
+                        && ($0.description?.count ?? 0) <= OutgoingMessage.maximumRowDescriptionLength
+                }),
+                Set(rows.map(\.id)).count == rows.count
+            else { throw .invalidRequest("a list needs a body, a button of 1 to 20 characters and 1 to 10 rows with distinct ids") }
+            body.type = "interactive"
+            body.interactive = .init(
+                type: "list",
+                body: .init(text: text),
+                action: .init(
+                    button: button,
+                    sections: [.init(title: nil, rows: rows.map { .init(id: $0.id, title: $0.title, description: $0.description) })]
+                )
+            )
         }
         if let replyTo = message.replyTo, !replyTo.isEmpty { body.context = .init(messageId: replyTo) }
         if let callbackData = message.callbackData, callbackData.count > OutgoingMessage.maximumCallbackDataLength {
@@ -154,7 +173,24 @@ public enum GraphAPIWire {
                     var type: String
                     var reply: Reply
                 }
-                var buttons: [Button]
+                struct Section: Encodable {
+                    struct Row: Encodable {
+                        var id: String
+                        var title: String
+                        var description: String?
+                    }
+                    var title: String?
+                    var rows: [Row]
+                }
+                var buttons: [Button]?
+                var button: String?
+                var sections: [Section]?
+
+                init(buttons: [Button]) { self.buttons = buttons }
+                init(button: String, sections: [Section]) {
+                    self.button = button
+                    self.sections = sections
+                }
             }
             var type: String
             var body: Body

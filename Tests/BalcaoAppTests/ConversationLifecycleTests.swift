@@ -151,4 +151,31 @@ struct ConversationLifecycleTests {
             #expect(closures == 0)
         }
     }
+
+    @Test("'oi' with nothing to search for gets the agent's topics as a list; a tapped topic is answered from the documents")
+    func topicList() async throws {
+        let harness = try await WhatsAppHarness.start()
+        defer { Task { await harness.stop() } }
+        let balcao = harness.daemon.balcao
+        let file = harness.daemon.dataDirectory.appendingPathComponent("horario_de_funcionamento.txt")
+        try Data("Horário de funcionamento\n\nA loja abre de segunda a sábado, das 9h às 20h.".utf8).write(to: file)
+        _ = try await balcao.library.add(fileAt: file, agent: "loja", password: nil)
+        while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+        try await harness.run { client in
+            try await harness.deliver(WhatsAppHarness.textWebhook("Oi, boa tarde!"), client: client)
+            let list = try #require(await harness.waitForSends(1).first)
+            #expect(list.textBody == "Olá! Sobre qual destes assuntos você quer saber? Escolha na lista ou escreva sua pergunta.")
+            #expect(list.listButton == "Ver assuntos")
+            #expect(list.listRows.map(\.title) == ["horario de funcionamento", "politica"])
+            #expect(harness.llm?.requestCount == 0)
+            #expect(try balcao.database.answers(ofConversation: 1).isEmpty, "not an unanswered question")
+
+            let row = try #require(list.listRows.first)
+            let tap = WhatsAppHarness.buttonTapWebhook(id: row.id, title: row.title, under: try #require(list.responseMessageID), list: true)
+            try await harness.deliver(tap, client: client)
+            #expect(await harness.waitForSends(2).count == 2)
+            #expect(harness.llm?.requestCount == 1)
+            #expect(harness.llm?.lastRequest?.prompt.contains("A loja abre de segunda a sábado") == true)
+        }
+    }
 }

@@ -37,7 +37,7 @@ struct ExampleConfigurationTests {
                 "whatsapp.template_language": "pt_BR",
                 "credits.price_per_1k_input_tokens": "0.0", "credits.price_per_1k_output_tokens": "0.0", "credits.price_per_answer": "0.0",
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
-                "conversations.handoff_button": "true", "conversations.feedback_buttons": "false",
+                "conversations.handoff_button": "true", "conversations.topic_list": "true", "conversations.feedback_buttons": "false",
                 "conversations.feedback_interval_hours": "24", "conversations.follow_up": "false",
                 "conversations.follow_up_after_minutes": "120", "conversations.close_after_hours": "24",
                 "conversations.retention_months": "12",

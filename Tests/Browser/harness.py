@@ -240,7 +240,13 @@ class FakeGraphAPI(_FakeServer):
             body = (interactive.get("body") or {}).get("text") or ""
             buttons = (interactive.get("action") or {}).get("buttons") or []
             titles = [(b.get("reply") or {}).get("title") or "" for b in buttons]
-            if interactive.get("type") != "button" or not 1 <= len(body) <= 1024 or not 1 <= len(buttons) <= 3 \
+            if interactive.get("type") == "list":
+                action = interactive.get("action") or {}
+                rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+                if not body or not 1 <= len(action.get("button") or "") <= 20 or not 1 <= len(rows) <= 10 \
+                        or not all(1 <= len(row.get("title") or "") <= 24 for row in rows):
+                    return invalid("interactive list: a body, a button of 1 to 20 characters and 1 to 10 rows")
+            elif interactive.get("type") != "button" or not 1 <= len(body) <= 1024 or not 1 <= len(buttons) <= 3 \
                     or not all(1 <= len(t) <= 20 for t in titles):
                 return invalid("interactive: a body of 1 to 1024 characters and 1 to 3 buttons titled in 1 to 20 characters")
         with self.lock:

@@ -144,6 +144,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public struct Conversations: Sendable, Hashable {
         /// An answer that found nothing carries a "Falar com atendente" reply button.
         public var handoffButton = true
+        /// A message with nothing to search for ("oi") gets the agent's topics as a list to choose from.
+        public var topicList = true
         /// Answers are followed by "Isso ajudou? Sim / Não" buttons, at most once per conversation per interval.
         public var feedbackButtons = false
         /// The least time between two "Isso ajudou?" questions in one conversation.
@@ -316,7 +318,8 @@ extension BalcaoConfiguration {
         ],
         "limits": ["customer_turns_per_hour", "customer_credits_per_day"],
         "conversations": [
-            "handoff_button", "feedback_buttons", "feedback_interval_hours", "follow_up", "follow_up_after_minutes", "close_after_hours",
+            "handoff_button", "topic_list", "feedback_buttons", "feedback_interval_hours", "follow_up", "follow_up_after_minutes",
+            "close_after_hours",
             "retention_months",
         ],
         "backup": ["interval_hours", "keep", "directory"],
@@ -425,6 +428,7 @@ extension BalcaoConfiguration {
         limits.customerCreditsPerDay = try reader.double("limits.customer_credits_per_day", allowZero: true) ?? limits.customerCreditsPerDay
         conversations.handoffButton = try reader.boolean("conversations.handoff_button") ?? conversations.handoffButton
         conversations.feedbackButtons = try reader.boolean("conversations.feedback_buttons") ?? conversations.feedbackButtons
+        conversations.topicList = try reader.boolean("conversations.topic_list") ?? conversations.topicList
         conversations.feedbackIntervalHours =
             try reader.double("conversations.feedback_interval_hours", allowZero: true) ?? conversations.feedbackIntervalHours
         conversations.followUp = try reader.boolean("conversations.follow_up") ?? conversations.followUp

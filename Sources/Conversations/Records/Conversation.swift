@@ -85,7 +85,7 @@ public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, Fe
     public var updatedAt: Date
     /// Incoming: the channel's id of the earlier message the customer replied to (WhatsApp's `context.id`).
     public var quotedWamid: String? = nil
-    /// Outgoing: the reply buttons it offers (JSON list of ``ReplyButton``); `nil`: none.
+    /// Outgoing: the choices it offers (JSON of ``ReplyOptions``); `nil`: none.
     public var buttons: String? = nil
     /// Incoming: the id of the reply button the customer tapped (``ReplyButton/id``).
     public var buttonID: String? = nil
@@ -98,9 +98,12 @@ public struct ConversationMessage: Codable, Sendable, Hashable, Identifiable, Fe
     }
 
     /// ``buttons`` read back.
-    public var replyButtons: [ReplyButton] {
-        buttons.flatMap { try? JSONDecoder().decode([ReplyButton].self, from: Data($0.utf8)) } ?? []
+    public var replyOptions: ReplyOptions? {
+        buttons.flatMap { try? JSONDecoder().decode(ReplyOptions.self, from: Data($0.utf8)) }
     }
+
+    /// The buttons or rows it offers.
+    public var replyButtons: [ReplyButton] { replyOptions?.options ?? [] }
 
     public static let databaseTableName = "message"
 

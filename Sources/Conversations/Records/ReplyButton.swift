@@ -6,11 +6,18 @@ public struct ReplyButton: Codable, Sendable, Hashable {
     /// The label shown.
     public var title: String
 
+    /// A list row's second line (lists only).
+    public var description: String?
+
     /// A button.
-    public init(id: String, title: String) {
+    public init(id: String, title: String, description: String? = nil) {
         self.id = id
         self.title = title
+        self.description = description
     }
+
+    /// The id of a topic row (a document the agent answers from).
+    public static func topic(_ documentID: Int64) -> String { "balcao:topic:\(documentID)" }
 
     /// "Talk to a person".
     public static let handoff = "balcao:handoff"
@@ -18,6 +25,27 @@ public struct ReplyButton: Codable, Sendable, Hashable {
     public static let helpful = "balcao:feedback:yes"
     /// "No, it did not".
     public static let notHelpful = "balcao:feedback:no"
+}
+
+/// The choices offered under a message: up to three reply buttons, or a list of up to ten rows behind a button.
+public struct ReplyOptions: Codable, Sendable, Hashable {
+    /// How they are shown.
+    public enum Style: String, Codable, Sendable, Hashable {
+        case buttons
+        case list
+    }
+
+    public var style: Style
+    /// The label of the button that opens a list.
+    public var listButton: String?
+    public var options: [ReplyButton]
+
+    /// Reply buttons.
+    public static func buttons(_ options: [ReplyButton]) -> ReplyOptions { ReplyOptions(style: .buttons, listButton: nil, options: options) }
+    /// A list behind a button labelled `button`.
+    public static func list(_ options: [ReplyButton], button: String) -> ReplyOptions {
+        ReplyOptions(style: .list, listButton: button, options: options)
+    }
 }
 
 /// An approved template an operator chose for a message (the only kind WhatsApp delivers after the customer's 24

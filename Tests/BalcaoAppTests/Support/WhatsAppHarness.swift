@@ -124,7 +124,8 @@ final class WhatsAppHarness: Sendable {
         title: String,
         under messageID: String,
         from customer: String = "5511999990001",
-        at sent: Date = Date()
+        at sent: Date = Date(),
+        list: Bool = false
     ) -> Data {
         envelope([
             "contacts": [["profile": ["name": "Maria"], "wa_id": customer]],
@@ -132,7 +133,9 @@ final class WhatsAppHarness: Sendable {
                 [
                     "from": customer, "id": "wamid.\(UUID().uuidString)", "timestamp": String(Int(sent.timeIntervalSince1970)),
                     "type": "interactive", "context": ["from": "15550783881", "id": messageID],
-                    "interactive": ["type": "button_reply", "button_reply": ["id": buttonID, "title": title]],
+                    "interactive": list
+                        ? ["type": "list_reply", "list_reply": ["id": buttonID, "title": title]]
+                        : ["type": "button_reply", "button_reply": ["id": buttonID, "title": title]],
                 ]
             ],
         ])
