@@ -134,14 +134,13 @@ public struct TurnProcessor: Sendable {
             )
         }
         if let last = feedback.last, feedback.count == claimed.messages.count {
-            if let wamid = claimed.messages.last?.wamid { await channel.markRead(messageID: wamid, in: conversation) }
-            log.info("feedback recorded", metadata: ["helpful": "\(last.helpful)"])
-            try await finishTurn(
+            try await replyWithoutAnswer(
                 claimed,
-                answer: nil,
-                replies: channel.prepare(last.helpful ? phrases.feedbackThanks : phrases.feedbackSorry),
+                last.helpful ? phrases.feedbackThanks : phrases.feedbackSorry,
                 options: last.helpful || !settings.handoffButton
                     ? nil : .buttons([ReplyButton(id: ReplyButton.handoff, title: phrases.handoffButton)]),
+                outcome: last.helpful ? "feedback_helpful" : "feedback_not_helpful",
+                log: log,
                 now: now,
                 sendClock: sendClock
             )
@@ -179,26 +178,29 @@ public struct TurnProcessor: Sendable {
         {
             let topics = try database.documentTopics(ofAgent: agentID).prefix(10)
             if topics.count >= 2 {
-                if let wamid = claimed.messages.last?.wamid { await channel.markRead(messageID: wamid, in: conversation) }
                 let rows = topics.map { ReplyButton(id: ReplyButton.topic($0.documentID), title: $0.title) }
-                try await finishTurn(
+                try await replyWithoutAnswer(
                     claimed,
-                    answer: nil,
-                    replies: channel.prepare(phrases.chooseTopic),
+                    phrases.chooseTopic,
                     options: .list(rows, button: phrases.topicsButton),
+                    outcome: "topics_offered",
+                    log: log,
                     now: now,
                     sendClock: sendClock
                 )
-                log.info("turn answered", metadata: ["outcome": "topics_offered", "topics": "\(rows.count)"])
                 return
             }
         }
         // Files that could not be used are explained; with nothing else to answer, that is the whole reply.
         if typed.isEmpty && !files.attachments.contains(where: \.hasContent) {
-            if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: conversation) }
-            let replies = files.problems.isEmpty ? [] : channel.prepare(files.problems.joined(separator: "\n\n"))
-            try await finishTurn(claimed, answer: nil, replies: replies, now: now, sendClock: sendClock)
-            log.info("turn answered", metadata: ["outcome": "file_not_usable"])
+            try await replyWithoutAnswer(
+                claimed,
+                files.problems.isEmpty ? nil : files.problems.joined(separator: "\n\n"),
+                outcome: "file_not_usable",
+                log: log,
+                now: now,
+                sendClock: sendClock
+            )
             return
         }
         // The read receipt goes out while the answer is being written (it is awaited before the reply is queued, so it
@@ -308,6 +310,22 @@ public struct TurnProcessor: Sendable {
 }
 
 extension TurnProcessor {
+    /// Ends a turn with a reply that answers no question — why a file could not be used, thanks for feedback, the
+    /// topics to choose from — after the read receipt: no answer record (it is neither answered nor unanswered).
+    func replyWithoutAnswer(
+        _ claimed: ClaimedTurn,
+        _ text: String?,
+        options: ReplyOptions? = nil,
+        outcome: String,
+        log: Logger,
+        now: @escaping @Sendable () -> Date,
+        sendClock: (@Sendable () -> Date)?
+    ) async throws {
+        if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: claimed.conversation) }
+        try await finishTurn(claimed, answer: nil, replies: text.map(channel.prepare) ?? [], options: options, now: now, sendClock: sendClock)
+        log.info("turn answered", metadata: ["outcome": "\(outcome)"])
+    }
+
     /// The longest message that carries reply buttons itself (WhatsApp's limit for an interactive body).
     static let buttonBodyLimit = 1024
 
