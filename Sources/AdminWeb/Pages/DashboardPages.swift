@@ -40,6 +40,13 @@ enum DashboardPages: AdminPageModule {
                 "closed": AdminFormat.number(period.closed, language),
                 "resolution": period.resolutionRate.map { AdminFormat.decimal($0 * 100, places: 0, language) + "%" } ?? "—",
                 "resolvedByAssistant": AdminFormat.number(period.resolvedByAssistant, language),
+                "resolutionNote": period.closed == 0
+                    ? t("dashboard_none_closed")
+                    : admin.text(
+                        "dashboard_resolution_note",
+                        context,
+                        ["resolved": AdminFormat.number(period.resolvedByAssistant, language), "closed": AdminFormat.number(period.closed, language)]
+                    ),
                 "helpful": AdminFormat.number(period.helpful, language),
                 "notHelpful": AdminFormat.number(period.notHelpful, language),
             ]
@@ -83,12 +90,15 @@ enum DashboardPages: AdminPageModule {
                 "rate": AdminFormat.decimal(agent.resolutionRate * 100, places: 0, language) + "%",
             ]
         }
+        func handoffs(_ count: Int) -> String {
+            admin.text(count == 1 ? "dashboard_handoffs_one" : "dashboard_handoffs", context, ["count": AdminFormat.number(count, language)])
+        }
         func waited(_ milliseconds: Int?) -> String { milliseconds.map { AdminFormat.duration(milliseconds: $0, language) } ?? "—" }
         var data: [String: Any] = [
             "personReplyInside": waited(stats.personReplyInsideHoursMs),
             "personReplyOutside": waited(stats.personReplyOutsideHoursMs),
-            "handoffsInside": AdminFormat.number(stats.handoffsInsideHours, language),
-            "handoffsOutside": AdminFormat.number(stats.handoffsOutsideHours, language),
+            "handoffsInside": handoffs(stats.handoffsInsideHours),
+            "handoffsOutside": handoffs(stats.handoffsOutsideHours),
             "resolutionChart": resolutionChart,
             "agents": agents, "hasAgents": !agents.isEmpty,
             "today": period(stats.today),
