@@ -78,7 +78,7 @@ public struct AdminEnvironment: Sendable {
     public var graphBaseURL: String
     /// Customers' data rights: export and erasure (LGPD).
     public var customerData: CustomerData {
-        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: library.originals.directory))
+        conversations.customerData(mediaIn: library.originals.directory)
     }
     /// The business's approved templates, offered when a customer's 24 hours are over; `nil`: no
     /// `[whatsapp] business_account_id`.

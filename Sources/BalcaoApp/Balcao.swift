@@ -55,7 +55,7 @@ public struct Balcao: Sendable {
     public let metrics: BalcaoMetrics
     /// Customers' data rights: export and erasure (LGPD).
     public var customerData: CustomerData {
-        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: directory))
+        conversations.customerData(mediaIn: directory)
     }
     /// The business's approved templates (`[whatsapp] business_account_id`), for operators' replies after 24 hours.
     public let templateCatalog: TemplateCatalog?

@@ -211,10 +211,10 @@ public struct ConversationsService: Service {
         )?.messageID
     }
 
-    /// Whether a free-form message can reach this conversation's customer now (their last message is less than 24
-    /// hours old, by ``clock``).
-    public func windowIsOpen(_ conversation: Conversation) -> Bool {
-        conversation.lastInboundAt.map { clock().timeIntervalSince($0) < 24 * 3600 } ?? false
+    /// Customers' data rights over this service's database: the daemon's (``customerData``), or one whose files are
+    /// under `directory` when none was set.
+    public func customerData(mediaIn directory: DataDirectory) -> CustomerData {
+        customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: directory))
     }
 
     /// The bells of each kind of work, rung by the commits that create it.

@@ -46,7 +46,7 @@ public struct OutboxSender: Sendable {
     public func send(_ claimed: ClaimedSend, now: @Sendable () -> Date = Date.init) async throws -> Result {
         let conversation = claimed.conversation
         let item = claimed.item
-        let windowOpen = conversation.lastInboundAt.map { now().timeIntervalSince($0) < 24 * 3600 } ?? false
+        let windowOpen = conversation.isWindowOpen(at: now())
         let outcome: SendOutcome
         var kind = "text"
         let callback = claimed.callback.description

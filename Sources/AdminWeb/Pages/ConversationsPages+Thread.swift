@@ -128,7 +128,7 @@ extension ConversationsPages {
         let since = messages.map(\.updatedAt).max() ?? conversation.updatedAt
         var data = modeBadge(conversation, admin: admin, context: context)
         let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
-        let windowOpen = conversation.lastInboundAt.map { admin.configuration.now().timeIntervalSince($0) < 24 * 3600 } ?? false
+        let windowOpen = conversation.isWindowOpen(at: admin.configuration.now())
         data.merge([
             "id": String(id),
             "customer": customer(conversation),

@@ -54,6 +54,12 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
 
     public static let databaseTableName = "conversation"
 
+    /// Whether a free-form message can reach the customer at `date`: their last message is less than 24 hours old
+    /// (after it, WhatsApp accepts only approved templates).
+    public func isWindowOpen(at date: Date) -> Bool {
+        lastInboundAt.map { date.timeIntervalSince($0) < 24 * 3600 } ?? false
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -26,6 +26,6 @@ struct BalcaoAPI: APIProtocol {
 
     /// Customers' data rights, over the daemon's media store.
     var customerData: CustomerData {
-        conversations.customerData ?? CustomerData(database: database, mediaStore: CustomerMediaStore(directory: library.originals.directory))
+        conversations.customerData(mediaIn: library.originals.directory)
     }
 }
