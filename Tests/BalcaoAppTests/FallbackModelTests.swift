@@ -26,18 +26,23 @@ struct FallbackModelTests {
         return harness
     }
 
-    @Test("the primary model down: the fallback answers, is charged at its own price, and the answer records it")
-    func fallbackAnswers() async throws {
-        let fallback = try await FakeLLM.start(reply: Self.fallbackReply)
-        let harness = try await Self.start(fallback: fallback)
+    /// Runs `body` against a live daemon of ``start(fallback:)`` with its fallback model, stopping both afterwards.
+    static func withFallback(_ body: @Sendable (WhatsAppHarness, FakeLLM, any TestClientProtocol) async throws -> Void) async throws {
+        let fallback = try await FakeLLM.start(reply: fallbackReply)
+        let harness = try await start(fallback: fallback)
         defer {
             Task {
                 await harness.stop()
                 await fallback.stop()
             }
         }
-        harness.llm?.failNext(1000, status: 503)
-        try await harness.run { client in
+        try await harness.run { client in try await body(harness, fallback, client) }
+    }
+
+    @Test("the primary model down: the fallback answers, is charged at its own price, and the answer records it")
+    func fallbackAnswers() async throws {
+        try await Self.withFallback { harness, fallback, client in
+            harness.llm?.failNext(1000, status: 503)
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             let sent = await harness.waitForSends(1)
             #expect(sent.count == 1)
@@ -62,15 +67,7 @@ struct FallbackModelTests {
 
     @Test("the primary model up: it answers at its price and the fallback is never asked")
     func primaryAnswers() async throws {
-        let fallback = try await FakeLLM.start(reply: Self.fallbackReply)
-        let harness = try await Self.start(fallback: fallback)
-        defer {
-            Task {
-                await harness.stop()
-                await fallback.stop()
-            }
-        }
-        try await harness.run { client in
+        try await Self.withFallback { harness, fallback, client in
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução?"), client: client)
             let sent = await harness.waitForSends(1)
             #expect(sent.first?.textBody?.contains("7 dias") == true)
@@ -87,17 +84,9 @@ struct FallbackModelTests {
 
     @Test("both models down: the passages are quoted and nothing is debited")
     func bothDown() async throws {
-        let fallback = try await FakeLLM.start(reply: Self.fallbackReply)
-        let harness = try await Self.start(fallback: fallback)
-        defer {
-            Task {
-                await harness.stop()
-                await fallback.stop()
-            }
-        }
-        harness.llm?.failNext(1000, status: 503)
-        fallback.failNext(1000, status: 500)
-        try await harness.run { client in
+        try await Self.withFallback { harness, fallback, client in
+            harness.llm?.failNext(1000, status: 503)
+            fallback.failNext(1000, status: 500)
             try await harness.deliver(WhatsAppHarness.textWebhook("Qual o prazo para devolução dos produtos?"), client: client)
             let sent = await harness.waitForSends(1)
             #expect(sent.count == 1)
