@@ -50,7 +50,7 @@ struct VoiceNoteTests {
             #expect(sent.first?.textBody?.contains("7 dias corridos") == true, "\(sent.first?.textBody ?? "")")
         }
         let media = try CustomerMediaTests.onlyMedia(harness)
-        #expect(media.kind == .audio && media.state == .read && media.textSource == "transcript")
+        #expect(media.kind == .audio && media.state == .read && media.textSource == "transcript", "\(media.failureDetail ?? "")")
         let transcript = media.text?.lowercased() ?? ""
         // Whisper base hears espeak's voice poorly ("Posso ter ginade de ouro sange ou um produto de poes da intragem."):
         // two of its words, and the reply above shows the search found the return policy from them.
