@@ -144,6 +144,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Instagram",
+            dependencies: ["WhatsApp"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LLM",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -201,7 +206,7 @@ let package = Package(
             name: "BalcaoApp",
             dependencies: [
                 "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "OCR", "Speech",
-                "WhatsApp", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
+                "WhatsApp", "Instagram", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -303,6 +308,12 @@ let package = Package(
         .testTarget(
             name: "WhatsAppTests",
             dependencies: ["WhatsApp", "BalcaoTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InstagramTests",
+            dependencies: ["Instagram", "WhatsApp"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "BalcaoTesting"], swiftSettings: swiftSettings),

@@ -202,13 +202,15 @@ public struct Balcao: Sendable {
         }
         var conversations = ConversationsService(
             database: database,
-            decoder: WhatsAppWebhookDecoder(
-                readsMedia: settings.media.enabled,
-                readsRecordings: settings.media.enabled && settings.media.transcribesRecordings
-            ),
+            decoders: [
+                .whatsapp: WhatsAppWebhookDecoder(
+                    readsMedia: settings.media.enabled,
+                    readsRecordings: settings.media.enabled && settings.media.transcribesRecordings
+                )
+            ],
             answerer: answerer,
             credits: gate,
-            channel: WhatsAppChannel(api: graph, logger: logger, metrics: metrics),
+            channel: ChannelSwitch([.whatsapp: WhatsAppChannel(api: graph, logger: logger, metrics: metrics)]),
             settings: settings,
             logger: logger,
             media: settings.media.enabled

@@ -91,7 +91,7 @@ struct WhatsAppChannel: OutboundChannel {
     let logger: Logger
     var metrics: BalcaoMetrics?
 
-    func prepare(_ markdown: String) -> [String] {
+    func prepare(_ markdown: String, for conversation: Conversation) -> [String] {
         WhatsAppFormatter.messages(fromMarkdown: markdown)
     }
 

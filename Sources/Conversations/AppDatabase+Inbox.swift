@@ -47,23 +47,24 @@ public struct InboxEntry: Sendable {
 
 extension AppDatabase {
 
-    /// Stores a webhook body exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
+    /// Stores a delivery of `channel` exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
     @discardableResult
-    public func storeWebhook(body: Data, now: Date = Date()) async throws -> Int64 {
+    public func storeWebhook(body: Data, channel: Channel = .whatsapp, now: Date = Date()) async throws -> Int64 {
         try await writer.write { db in
-            try db.cachedStatement(sql: "INSERT INTO webhookInbox (receivedAt, body) VALUES (?, ?)").execute(arguments: [now, body])
+            try db.cachedStatement(sql: "INSERT INTO webhookInbox (receivedAt, body, channel) VALUES (?, ?, ?)")
+                .execute(arguments: [now, body, channel])
             return db.lastInsertedRowID
         }
     }
 
     /// Inbox entries not yet applied, oldest first.
-    public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, body: Data)] {
+    public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, channel: Channel, body: Data)] {
         try reader.read { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT id, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?"),
+                db.cachedStatement(sql: "SELECT id, channel, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?"),
                 arguments: [limit]
             )
-            .map { (id: $0[0], body: $0[1]) }
+            .map { (id: $0[0], channel: Channel(rawValue: $0[1]) ?? .whatsapp, body: $0[2]) }
         }
     }
 
@@ -244,7 +245,7 @@ extension AppDatabase {
     }
 
     private func newConversation(for message: InboundMessage, db: Database, now: Date) throws -> Conversation {
-        let agentID = try agentID(forPhoneNumberID: message.phoneNumberID, db: db)
+        let agentID = try agentID(for: message, db: db)
         var conversation = Conversation(
             phoneNumberID: message.phoneNumberID,
             customerID: message.customerID,
@@ -256,15 +257,19 @@ extension AppDatabase {
             lastInboundAt: message.timestamp,
             createdAt: now,
             updatedAt: now,
-            openedAt: now
+            openedAt: now,
+            channel: message.channel
         )
         try conversation.insert(db)
         return conversation
     }
 
-    private func agentID(forPhoneNumberID phoneNumberID: String, db: Database) throws -> Int64? {
-        let agents = try Agent.fetchAll(db)
-        if let claimed = agents.first(where: { $0.phoneNumberIDs.contains(phoneNumberID) }) { return claimed.id }
+    /// Among the agents that answer the message's channel: the one the customer chose (the widget's), the one that
+    /// claims the business account, the default, or the only one.
+    private func agentID(for message: InboundMessage, db: Database) throws -> Int64? {
+        let agents = try Agent.fetchAll(db).filter { $0.answers(message.channel) }
+        if let name = message.agentName, let chosen = agents.first(where: { $0.name == name }) { return chosen.id }
+        if let claimed = agents.first(where: { $0.phoneNumberIDs.contains(message.phoneNumberID) }) { return claimed.id }
         if let fallback = agents.first(where: \.isDefault) { return fallback.id }
         return agents.count == 1 ? agents[0].id : nil
     }

@@ -15,8 +15,8 @@ public import Storage
 public struct ConversationsService: Service {
     /// The store.
     public let database: AppDatabase
-    /// Decodes webhook bodies.
-    public let decoder: any WebhookDecoding
+    /// Decodes each channel's deliveries.
+    public let decoders: [Channel: any WebhookDecoding]
     /// Answers turns.
     public let turns: TurnProcessor
     /// Sends replies.
@@ -40,7 +40,7 @@ public struct ConversationsService: Service {
     /// Creates the service.
     public init(
         database: AppDatabase,
-        decoder: any WebhookDecoding,
+        decoders: [Channel: any WebhookDecoding],
         answerer: Answerer,
         credits: any CreditGate,
         channel: any OutboundChannel,
@@ -49,7 +49,7 @@ public struct ConversationsService: Service {
         media: (store: CustomerMediaStore, fetcher: any MediaFetching, reader: any MediaReading)? = nil
     ) {
         self.database = database
-        self.decoder = decoder
+        self.decoders = decoders
         let sender = OutboxSender(database: database, channel: channel, settings: settings, logger: logger)
         self.sender = sender
         self.media = media.map { media in
@@ -75,6 +75,11 @@ public struct ConversationsService: Service {
         self.settings = settings
         self.logger = logger
         self.incoming = IncomingDeliveries(burstDeliveries: settings.burstDeliveries, gap: settings.burstGap)
+    }
+
+    /// What may be sent in `conversation` now, by a person or by the assistant (its channel's rule).
+    public func replyWindow(for conversation: Conversation, byPerson: Bool) -> ReplyWindow {
+        sender.channel.replyWindow(for: conversation, byPerson: byPerson, at: clock())
     }
 
     /// Runs until graceful shutdown.
@@ -141,6 +146,7 @@ public struct ConversationsService: Service {
         if batch.isEmpty { return 0 }
         let entries = batch.map { entry -> InboxEntry in
             do {
+                guard let decoder = decoders[entry.channel] else { throw UnconfiguredChannel(channel: entry.channel) }
                 return InboxEntry(id: entry.id, events: try decoder.events(from: entry.body))
             } catch {
                 logger.warning("webhook body could not be read; kept in the inbox", metadata: ["inbox": "\(entry.id)", "error": "\(error)"])
@@ -404,4 +410,10 @@ public struct ConversationsService: Service {
 
     /// How long a worker waits after the database failed before it tries again.
     static let errorPause = Duration.seconds(1)
+}
+
+/// A stored delivery of a channel the daemon no longer reads (its settings were removed): kept, never applied.
+struct UnconfiguredChannel: Error, CustomStringConvertible {
+    var channel: Channel
+    var description: String { "no \(channel.rawValue) channel is configured to read this delivery" }
 }

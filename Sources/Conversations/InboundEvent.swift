@@ -1,4 +1,5 @@
 public import Foundation
+public import Storage
 
 /// What a webhook delivery means for the conversation flow, independent of the wire format.
 public enum InboundEvent: Sendable, Hashable {
@@ -22,12 +23,16 @@ public struct InboundMessage: Sendable, Hashable {
         case recordOnly(kind: String, text: String)
     }
 
-    /// WhatsApp's message id.
+    /// The channel's message id (WhatsApp's `wamid.…`, Instagram's `mid`, the widget's `web.…`).
     public var id: String
-    /// The business number that received it.
+    /// The channel it came on.
+    public var channel: Channel
+    /// The business account that received it (``Conversation/phoneNumberID``).
     public var phoneNumberID: String
-    /// The customer (WhatsApp id, or business-scoped user id).
+    /// The customer (WhatsApp id or business-scoped user id, Instagram-scoped id, widget visitor id).
     public var customerID: String
+    /// The agent the customer chose (the widget's `data-agent`), answering when it answers the channel.
+    public var agentName: String?
     /// `to` or `recipient`: the field a reply is addressed with.
     public var addressing: String
     /// The customer's profile name.
@@ -60,8 +65,12 @@ public struct InboundMessage: Sendable, Hashable {
         kind: String,
         content: Content,
         quotedMessageID: String? = nil,
-        buttonID: String? = nil
+        buttonID: String? = nil,
+        channel: Channel = .whatsapp,
+        agentName: String? = nil
     ) {
+        self.channel = channel
+        self.agentName = agentName
         self.buttonID = buttonID
         self.quotedMessageID = quotedMessageID
         self.id = id

@@ -3,8 +3,8 @@ public import Logging
 public import Storage
 import Synchronization
 
-/// Sends queued replies: one conversation's messages strictly in order, the 24-hour window checked right before each
-/// send, and the Graph API's errors handled by policy (retry with back-off, give up with the reason, or stop and alert).
+/// Sends queued replies: one conversation's messages strictly in order, the channel's window (``ReplyWindow``) checked
+/// right before each send, and the channel's errors handled by policy (retry with back-off, give up with the reason, or stop and alert).
 ///
 /// Each send carries its ``OutboxCallback`` (item and attempt, recorded before the request leaves) as callback data, so
 /// a send whose answer was lost is settled by its status webhook instead of being sent twice.
@@ -46,7 +46,7 @@ public struct OutboxSender: Sendable {
     public func send(_ claimed: ClaimedSend, now: @Sendable () -> Date = Date.init) async throws -> Result {
         let conversation = claimed.conversation
         let item = claimed.item
-        let windowOpen = conversation.isWindowOpen(at: now())
+        let window = channel.replyWindow(for: conversation, byPerson: claimed.message.author == "operator", at: now())
         let outcome: SendOutcome
         var kind = "text"
         let callback = claimed.callback.description
@@ -61,7 +61,7 @@ public struct OutboxSender: Sendable {
                 to: conversation,
                 callbackData: callback
             )
-        } else if windowOpen, let options, !options.options.isEmpty {
+        } else if window == .open, let options, !options.options.isEmpty {
             kind = "interactive"
             switch options.style {
             case .buttons:
@@ -75,8 +75,14 @@ public struct OutboxSender: Sendable {
                     callbackData: callback
                 )
             }
-        } else if windowOpen {
+        } else if window == .open {
             outcome = await channel.sendText(claimed.message.text, to: conversation, callbackData: callback)
+        } else if window == .humanAgentOnly {
+            kind = "human_agent"
+            outcome = await channel.sendHumanAgentText(claimed.message.text, to: conversation, callbackData: callback)
+        } else if case .closed(let reason) = window {
+            try await database.failSend(item, reason: "Not sent: \(reason)", now: now())
+            return .done
         } else if let template = settings.windowTemplate {
             kind = "template"
             outcome = await channel.sendTemplate(

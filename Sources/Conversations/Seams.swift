@@ -28,10 +28,28 @@ public enum SendRefusal: Sendable, Hashable {
     case stopAndAlert
 }
 
-/// Sends messages to customers (the WhatsApp Graph API behind this seam).
+/// What a channel lets a reply do at one moment of a conversation.
+public enum ReplyWindow: Sendable, Hashable {
+    /// Anything: text, buttons, lists.
+    case open
+    /// Only an approved template (WhatsApp, 24 hours after the customer's last message).
+    case templateOnly
+    /// Only a person's text, tagged as such (Instagram's `HUMAN_AGENT` tag, from 24 hours to 7 days after the
+    /// customer's last message).
+    case humanAgentOnly
+    /// Nothing may be sent; why, for the owner.
+    case closed(reason: String)
+}
+
+/// Sends messages to customers on one channel (WhatsApp's Graph API, Instagram's Send API, the website's widget), or on
+/// the conversation's own (``ChannelSwitch``).
 public protocol OutboundChannel: Sendable {
-    /// Splits and formats an answer written in Markdown into the messages to send, in order.
-    func prepare(_ markdown: String) -> [String]
+    /// Splits and formats an answer written in Markdown into the messages to send in `conversation`, in order.
+    func prepare(_ markdown: String, for conversation: Conversation) -> [String]
+    /// What may be sent in `conversation` at `date` — by a person (an operator's reply) or by the assistant.
+    func replyWindow(for conversation: Conversation, byPerson: Bool, at date: Date) -> ReplyWindow
+    /// Sends a person's text outside the standard window, tagged as a person's (``ReplyWindow/humanAgentOnly``).
+    func sendHumanAgentText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
     /// Sends a text message carrying `callbackData`, which every status webhook of the message must echo
     /// (``InboundStatus/callbackData``).
     func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome
@@ -50,6 +68,16 @@ public protocol OutboundChannel: Sendable {
 }
 
 extension OutboundChannel {
+    /// WhatsApp's rule: free-form messages for 24 hours after the customer's last message, then templates only.
+    public func replyWindow(for conversation: Conversation, byPerson: Bool, at date: Date) -> ReplyWindow {
+        conversation.isWindowOpen(at: date) ? .open : .templateOnly
+    }
+
+    /// A channel without a human-agent tag refuses.
+    public func sendHumanAgentText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
+        .refused(.doNotRetry, code: nil, reason: "This channel cannot send a person's reply outside its window.")
+    }
+
     /// A channel without buttons: the text, then the titles to type ("Sim / Não").
     public func sendButtons(_ text: String, buttons: [ReplyButton], to conversation: Conversation, callbackData: String) async -> SendOutcome {
         await sendText(Self.textWithOptions(text, buttons: buttons), to: conversation, callbackData: callbackData)

@@ -77,7 +77,7 @@ public struct TurnProcessor: Sendable {
             changes: @escaping @Sendable (inout Conversation) -> Void = { _ in },
             debit: @escaping @Sendable (Database) throws -> Int64 = { _ in 0 }
         ) async throws {
-            var replies = text.map(channel.prepare) ?? []
+            var replies = text.map { channel.prepare($0, for: conversation) } ?? []
             // Buttons go under the last message when it is short enough to carry them, else under a question of their own.
             if let offer, offer.alwaysSeparate || (replies.last?.count ?? .max) > Self.buttonBodyLimit {
                 replies.append(offer.question)
@@ -242,7 +242,7 @@ public struct TurnProcessor: Sendable {
             try await finishTurn(
                 claimed,
                 answer: nil,
-                replies: channel.prepare(files.problems.joined(separator: "\n\n")),
+                replies: channel.prepare(files.problems.joined(separator: "\n\n"), for: conversation),
                 now: now,
                 sendClock: sendClock
             )
@@ -322,7 +322,14 @@ extension TurnProcessor {
         sendClock: (@Sendable () -> Date)?
     ) async throws {
         if let last = claimed.messages.last?.wamid { await channel.markRead(messageID: last, in: claimed.conversation) }
-        try await finishTurn(claimed, answer: nil, replies: text.map(channel.prepare) ?? [], options: options, now: now, sendClock: sendClock)
+        try await finishTurn(
+            claimed,
+            answer: nil,
+            replies: text.map { channel.prepare($0, for: claimed.conversation) } ?? [],
+            options: options,
+            now: now,
+            sendClock: sendClock
+        )
         log.info("turn answered", metadata: ["outcome": "\(outcome)"])
     }
 

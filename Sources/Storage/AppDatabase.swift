@@ -146,6 +146,7 @@ public struct AppDatabase: Sendable {
         registerConversationLifecycleSchema(&migrator)
         registerCustomerErasureSchema(&migrator)
         registerOperatorTemplateSchema(&migrator)
+        registerChannelsSchema(&migrator)
         return migrator
     }
 }

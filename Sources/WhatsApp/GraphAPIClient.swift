@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-import Foundation
+public import Foundation
 public import Logging
 
 /// The WhatsApp Cloud API over HTTPS with AsyncHTTPClient: `POST {baseURL}/{phone_number_id}/messages` with
@@ -98,6 +98,14 @@ public struct GraphAPIClient: GraphAPI {
     private func post(_ body: Data, phoneNumberID: String) async throws(GraphAPIError) -> (Int, Data, String?) {
         try Self.check(id: phoneNumberID)
         return try await call(path: "\(phoneNumberID)/messages", body: body, phoneNumberID: phoneNumberID)
+    }
+
+    /// `POST {base}/{accountID}/messages` with a JSON body — the Send API of every Meta messaging product (Instagram's
+    /// too, whose account id goes where WhatsApp's phone number id does): the status, the body and `Retry-After`.
+    public func postMessages(_ body: Data, accountID: String) async throws(GraphAPIError) -> (status: Int, body: Data, retryAfter: String?) {
+        try Self.check(id: accountID, naming: "account id")
+        let (status, data, retryAfter) = try await call(path: "\(accountID)/messages", body: body, phoneNumberID: accountID)
+        return (status, data, retryAfter)
     }
 
     /// `POST {base}/{path}` with a JSON body, or `GET {base}/{path}` without one.

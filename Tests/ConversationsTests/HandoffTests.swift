@@ -13,7 +13,7 @@ import Testing
 struct HandoffTests {
     /// Sends nothing: these tests never run the sender (the outbox is read instead).
     struct UnusedChannel: OutboundChannel {
-        func prepare(_ markdown: String) -> [String] { [markdown] }
+        func prepare(_ markdown: String, for conversation: Conversation) -> [String] { [markdown] }
         func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
             .unknown(reason: "not used")
         }
@@ -42,7 +42,7 @@ struct HandoffTests {
         let search = SearchService(database: database, embedder: nil, vectorIndex: NoVectorIndex())
         var service = ConversationsService(
             database: database,
-            decoder: UnusedDecoder(),
+            decoders: [.whatsapp: UnusedDecoder()],
             answerer: Answerer(search: search, chatModel: nil),
             credits: UnmeteredCredits(),
             channel: UnusedChannel(),

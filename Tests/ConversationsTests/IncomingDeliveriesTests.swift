@@ -145,7 +145,7 @@ struct IncomingDeliveriesTests {
         let search = SearchService(database: test.database, embedder: nil, vectorIndex: NoVectorIndex())
         let service = ConversationsService(
             database: test.database,
-            decoder: PlainDecoder(),
+            decoders: [.whatsapp: PlainDecoder()],
             answerer: Answerer(search: search, chatModel: nil),
             credits: UnmeteredCredits(),
             channel: HandoffTests.UnusedChannel(),

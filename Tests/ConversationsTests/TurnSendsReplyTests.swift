@@ -20,7 +20,7 @@ struct TurnSendsReplyTests {
         init(outcomes: [SendOutcome] = []) { state = Mutex(([], outcomes)) }
         var sent: [String] { state.withLock { $0.sent } }
 
-        func prepare(_ markdown: String) -> [String] { [markdown] }
+        func prepare(_ markdown: String, for conversation: Conversation) -> [String] { [markdown] }
         func sendText(_ text: String, to conversation: Conversation, callbackData: String) async -> SendOutcome {
             state.withLock { state in
                 state.sent.append(text)
@@ -49,7 +49,7 @@ struct TurnSendsReplyTests {
         let search = SearchService(database: database, embedder: nil, vectorIndex: NoVectorIndex())
         return ConversationsService(
             database: database,
-            decoder: HandoffTests.UnusedDecoder(),
+            decoders: [.whatsapp: HandoffTests.UnusedDecoder()],
             answerer: Answerer(search: search, chatModel: nil),
             credits: UnmeteredCredits(),
             channel: channel,

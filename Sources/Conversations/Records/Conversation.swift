@@ -1,7 +1,9 @@
 public import Foundation
 public import GRDB
+public import Storage
 
-/// A customer's thread with the business on one WhatsApp number.
+/// A customer's thread with the business on one channel's account (a WhatsApp number, the Instagram account, the
+/// website's widget).
 public struct Conversation: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
     /// Who is answering.
     public enum Mode: String, Codable, Sendable, DatabaseValueConvertible {
@@ -13,9 +15,11 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
 
     /// Row id.
     public var id: Int64?
-    /// The business number (`metadata.phone_number_id`).
+    /// The business account on its channel: WhatsApp's `metadata.phone_number_id`, the Instagram account's id, or the
+    /// widget's `web:<agent>`.
     public var phoneNumberID: String
-    /// The customer: the WhatsApp id, or the business-scoped user id when the number is hidden.
+    /// The customer: the WhatsApp id (or the business-scoped user id when the number is hidden), the Instagram-scoped
+    /// id, or the widget visitor's id.
     public var customerID: String
     /// The request field replies are addressed with: `to` (phone number) or `recipient` (business-scoped id).
     public var addressing: String
@@ -43,6 +47,8 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
     public var followedUpAt: Date? = nil
     /// When it was closed.
     public var closedAt: Date? = nil
+    /// Where it happens.
+    public var channel: Channel = .whatsapp
 
     /// Whether a conversation is going on.
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
@@ -55,9 +61,16 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
     public static let databaseTableName = "conversation"
 
     /// Whether a free-form message can reach the customer at `date`: their last message is less than 24 hours old
-    /// (after it, WhatsApp accepts only approved templates).
+    /// (after it, WhatsApp accepts only approved templates, Instagram only a person's reply for 7 days); the website's
+    /// widget has no such window.
     public func isWindowOpen(at date: Date) -> Bool {
-        lastInboundAt.map { date.timeIntervalSince($0) < 24 * 3600 } ?? false
+        if channel == .web { return true }
+        return hoursSinceCustomer(at: date).map { $0 < 24 } ?? false
+    }
+
+    /// The hours since the customer's last message, at `date`.
+    public func hoursSinceCustomer(at date: Date) -> Double? {
+        lastInboundAt.map { date.timeIntervalSince($0) / 3600 }
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

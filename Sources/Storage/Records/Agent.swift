@@ -2,7 +2,7 @@ public import Foundation
 public import GRDB
 public import OpeningHours
 
-/// An assistant persona that answers from a chosen set of documents on chosen WhatsApp numbers.
+/// An assistant persona that answers from a chosen set of documents on chosen channels and WhatsApp numbers.
 public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord, MutablePersistableRecord {
     /// Row id.
     public var id: Int64?
@@ -14,7 +14,8 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     public var instructions: String
     /// BCP 47 language of the agent's fixed messages (`pt-BR`, `en`); answers follow the customer's language.
     public var language: String
-    /// WhatsApp phone number ids this agent answers; empty means none (unless it is the default agent).
+    /// The business accounts this agent answers, on any channel (WhatsApp phone number ids, the Instagram account's id);
+    /// empty means none (unless it is the default agent).
     public var phoneNumberIDs: [String]
     /// Words that make a customer's message a request for a human.
     public var handoffKeywords: [String]
@@ -33,6 +34,11 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     /// The away message of ``OutsideHoursPolicy/awayMessageOnly``; `nil` uses the localized default, which names the
     /// next opening.
     public var awayMessage: String? = nil
+    /// The channels it answers (stored as JSON): a conversation on another channel goes to another agent.
+    public var channels: [Channel] = Channel.allCases
+
+    /// Whether it answers conversations on `channel`.
+    public func answers(_ channel: Channel) -> Bool { channels.contains(channel) }
 
     /// What the assistant does when the business is closed.
     public enum OutsideHoursPolicy: String, Codable, Sendable, Hashable, CaseIterable {

@@ -235,3 +235,25 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// More channels than WhatsApp: each conversation and each stored delivery names its channel (existing ones are
+    /// WhatsApp's), and each agent the channels it answers (all of them, unless its owner says otherwise).
+    ///
+    /// A conversation stays unique by business account and customer: Meta's account ids (a WhatsApp number's, an
+    /// Instagram account's) are ids of one graph and never equal, and the web widget's are `web:` names.
+    static func registerChannelsSchema(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("conversations v8: channels") { db in
+            try db.alter(table: "conversation") { t in
+                t.add(column: "channel", .text).notNull().defaults(to: "whatsapp")
+            }
+            try db.create(index: "conversation_on_channel_updatedAt", on: "conversation", columns: ["channel", "updatedAt"])
+            try db.alter(table: "webhookInbox") { t in
+                t.add(column: "channel", .text).notNull().defaults(to: "whatsapp")
+            }
+            try db.alter(table: "agent") { t in
+                t.add(column: "channels", .text).notNull().defaults(to: #"["whatsapp","instagram","web"]"#)
+            }
+        }
+    }
+}
