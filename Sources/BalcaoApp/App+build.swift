@@ -64,14 +64,30 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
         logger: balcao.logger,
         rateLimiter: balcao.apiRateLimiter
     ).add(to: router)
-    WhatsAppWebhookController<BalcaoRequestContext>(
-        database: balcao.database,
-        liveSettings: balcao.liveSettings,
-        maxBodyBytes: balcao.configuration.whatsapp.maxBodyBytes,
-        incoming: balcao.conversations.incoming,
-        metrics: balcao.metrics,
-        logger: balcao.logger
-    ).addRoutes(to: router)
+    let liveSettings = balcao.liveSettings
+    let instagram = balcao.configuration.instagram
+    let webhooks: [(MessagingChannel, @Sendable () -> MetaWebhookController<BalcaoRequestContext>.Secrets, String)] = [
+        (
+            .whatsapp, { .init(verifyToken: liveSettings.current.whatsappVerifyToken, appSecret: liveSettings.current.whatsappAppSecret) },
+            "WhatsApp is not configured: set [whatsapp] app_secret."
+        ),
+        (
+            .instagram, { .init(verifyToken: instagram.verifyToken, appSecret: instagram.appSecret) },
+            "Instagram is not configured: set [instagram] app_secret."
+        ),
+    ]
+    for (channel, secrets, missingSecret) in webhooks {
+        MetaWebhookController<BalcaoRequestContext>(
+            channel: channel,
+            secrets: secrets,
+            missingSecret: missingSecret,
+            database: balcao.database,
+            maxBodyBytes: balcao.configuration.whatsapp.maxBodyBytes,
+            incoming: balcao.conversations.incoming,
+            metrics: balcao.metrics,
+            logger: balcao.logger
+        ).addRoutes(to: router)
+    }
     try (admin ?? balcao.adminWeb()).addRoutes(to: router)
     return router
 }

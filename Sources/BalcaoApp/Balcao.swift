@@ -200,22 +200,34 @@ public struct Balcao: Sendable {
                 }
             )
         }
+        let readsRecordings = settings.media.enabled && settings.media.transcribesRecordings
+        var decoders: [MessagingChannel: any WebhookDecoding] = [
+            .whatsapp: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled, readsRecordings: readsRecordings)
+        ]
+        var channels: [MessagingChannel: any OutboundChannel] = [.whatsapp: WhatsAppChannel(api: graph, logger: logger, metrics: metrics)]
+        var instagramFetcher: InstagramMediaFetcher?
+        if configuration.instagram.isConfigured {
+            let client = GraphAPIClient(
+                baseURL: configuration.instagram.graphBaseURL,
+                accessToken: configuration.instagram.accessToken ?? "",
+                logger: logger
+            )
+            decoders[.instagram] = InstagramWebhookAdapter(readsMedia: settings.media.enabled, readsRecordings: readsRecordings)
+            channels[.instagram] = InstagramChannel(client: client, logger: logger, metrics: metrics)
+            instagramFetcher = InstagramMediaFetcher(client: client)
+        }
         var conversations = ConversationsService(
             database: database,
-            decoders: [
-                .whatsapp: WhatsAppWebhookDecoder(
-                    readsMedia: settings.media.enabled,
-                    readsRecordings: settings.media.enabled && settings.media.transcribesRecordings
-                )
-            ],
+            decoders: decoders,
             answerer: answerer,
             credits: gate,
-            channel: ChannelSwitch([.whatsapp: WhatsAppChannel(api: graph, logger: logger, metrics: metrics)]),
+            channel: ChannelSwitch(channels),
             settings: settings,
             logger: logger,
             media: settings.media.enabled
                 ? (
-                    store: CustomerMediaStore(directory: directory), fetcher: WhatsAppMediaFetcher(api: graph),
+                    store: CustomerMediaStore(directory: directory),
+                    fetcher: ChannelMediaFetcher(whatsapp: WhatsAppMediaFetcher(api: graph), instagram: instagramFetcher),
                     reader: transcriptionService.map {
                         RemoteTranscriptionMediaReader(local: mediaReader, service: $0, maximumSeconds: configuration.speech.maxSeconds)
                     } ?? mediaReader

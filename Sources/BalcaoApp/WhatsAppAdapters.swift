@@ -172,15 +172,7 @@ struct WhatsAppChannel: OutboundChannel {
 
     private func send(_ message: OutgoingMessage, from phoneNumberID: String) async -> SendOutcome {
         let outcome = await attempt(message, from: phoneNumberID)
-        if let metrics {
-            switch outcome {
-            case .sent: metrics.graphSend(result: "sent")
-            case .unknown: metrics.graphSend(result: "unknown")
-            case .refused(.retry, _, _): metrics.graphSend(result: "retry")
-            case .refused(.doNotRetry, _, _): metrics.graphSend(result: "do_not_retry")
-            case .refused(.stopAndAlert, _, _): metrics.graphSend(result: "stop_and_alert")
-            }
-        }
+        metrics?.send(channel: .whatsapp, outcome: outcome)
         return outcome
     }
 

@@ -222,10 +222,26 @@ public final class FakeGraphAPI: Sendable {
         /// The `Authorization` header.
         public var authorization: String? { headers["authorization"] }
 
-        /// What the customer reads: `text.body` of a text message, or `interactive.body.text` of one with buttons.
+        /// What the customer reads: `text.body` of a text message, or `interactive.body.text` of one with buttons
+        /// (WhatsApp); `message.text` (Instagram).
         public var textBody: String? {
             (json?["text"] as? [String: Any])?["body"] as? String
                 ?? ((json?["interactive"] as? [String: Any])?["body"] as? [String: Any])?["text"] as? String
+                ?? (json?["message"] as? [String: Any])?["text"] as? String
+        }
+
+        /// Whether it is an Instagram Send API message (`recipient.id`, no `messaging_product`).
+        public var isInstagram: Bool { json?["messaging_product"] == nil && (json?["recipient"] as? [String: Any])?["id"] != nil }
+
+        /// An Instagram message's `messaging_type` and `tag` (`MESSAGE_TAG`, `HUMAN_AGENT`).
+        public var instagramTag: (messagingType: String?, tag: String?) { (json?["messaging_type"] as? String, json?["tag"] as? String) }
+
+        /// An Instagram message's quick replies, as `(payload, title)`.
+        public var quickReplies: [(payload: String, title: String)] {
+            ((json?["message"] as? [String: Any])?["quick_replies"] as? [[String: Any]] ?? []).compactMap { reply in
+                guard let payload = reply["payload"] as? String, let title = reply["title"] as? String else { return nil }
+                return (payload, title)
+            }
         }
 
         /// The rows of a list message, as `(id, title)`, in order (none for other messages).
@@ -651,7 +667,7 @@ public final class FakeGraphAPI: Sendable {
             return state.acceptedHook
         }
         if messageID != nil {
-            queueStatuses(for: record)
+            if !record.isInstagram { queueStatuses(for: record) }
             await hook?(record)
         }
         var responseHeaders: HTTPFields = [.contentType: "application/json"]
@@ -686,6 +702,7 @@ public final class FakeGraphAPI: Sendable {
         guard let json else {
             return invalid("The request body is not a JSON object")
         }
+        if json["messaging_product"] == nil, json["recipient"] is [String: Any] { return acceptInstagram(json) }
         guard json["messaging_product"] as? String == "whatsapp" else {
             return invalid("The parameter messaging_product is required.")
         }
@@ -744,6 +761,41 @@ public final class FakeGraphAPI: Sendable {
         let contact: [String: Any] = to != nil ? ["input": address, "wa_id": address] : ["input": address, "user_id": address]
         let answer: [String: Any] = ["messaging_product": "whatsapp", "contacts": [contact], "messages": [["id": id]]]
         let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
+        return (200, String(decoding: data, as: UTF8.self), id)
+    }
+
+    /// Validates an Instagram Send API message as Meta does (developers.facebook.com/docs/messenger-platform/send-messages):
+    /// `recipient.id`, a `message.text` of 1 to 1,000 characters, a known `messaging_type` (`MESSAGE_TAG` with a tag),
+    /// at most 13 quick replies titled in 1 to 20 characters; answers `{"recipient_id": …, "message_id": …}`.
+    private func acceptInstagram(_ json: [String: Any]) -> (Int, String, String?) {
+        func invalid(_ message: String) -> (Int, String, String?) {
+            (400, Self.errorBody(GraphError(httpStatus: 400, code: 100, message: "(#100) \(message)", type: "IGApiException")), nil)
+        }
+        guard let recipient = (json["recipient"] as? [String: Any])?["id"] as? String, !recipient.isEmpty else {
+            return invalid("The parameter recipient is required")
+        }
+        guard let message = json["message"] as? [String: Any], let text = message["text"] as? String, (1...1_000).contains(text.count) else {
+            return invalid("message.text must have 1 to 1000 characters")
+        }
+        switch json["messaging_type"] as? String ?? "RESPONSE" {
+        case "RESPONSE", "UPDATE": break
+        case "MESSAGE_TAG":
+            guard json["tag"] as? String == "HUMAN_AGENT" else { return invalid("Instagram accepts only the HUMAN_AGENT tag") }
+        default: return invalid("Invalid messaging_type")
+        }
+        if let replies = message["quick_replies"] {
+            guard let replies = replies as? [[String: Any]], (1...13).contains(replies.count),
+                replies.allSatisfy({
+                    $0["content_type"] as? String == "text" && (1...20).contains(($0["title"] as? String)?.count ?? 0)
+                        && !(($0["payload"] as? String) ?? "").isEmpty
+                })
+            else { return invalid("quick_replies: 1 to 13, content_type text, a title of 1 to 20 characters and a payload") }
+        }
+        let id = state.withLock { state -> String in
+            defer { state.nextID += 1 }
+            return "aWdfFAKE\(String(format: "%06d", state.nextID))"
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["recipient_id": recipient, "message_id": id], options: [.sortedKeys])) ?? Data()
         return (200, String(decoding: data, as: UTF8.self), id)
     }
 

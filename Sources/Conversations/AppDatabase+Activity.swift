@@ -12,14 +12,24 @@ public struct ConversationActivity: Sendable, Hashable {
         public var tier: String
     }
 
-    /// Answers by outcome (`generated`, `extractive`, `handoff`, …).
-    public var answersByOutcome: [String: Int] = [:]
+    /// An outcome on a channel.
+    public struct OutcomeKey: Sendable, Hashable, Comparable {
+        /// `generated`, `extractive`, `handoff`, …
+        public var outcome: String
+        /// `whatsapp`, `instagram`, `web`.
+        public var channel: String
+
+        public static func < (lhs: OutcomeKey, rhs: OutcomeKey) -> Bool { (lhs.outcome, lhs.channel) < (rhs.outcome, rhs.channel) }
+    }
+
+    /// Answers by outcome and channel.
+    public var answersByOutcome: [OutcomeKey: Int] = [:]
     /// Answers the language models wrote, by the model's name and tier (`primary`, `fallback`).
     public var answersByModel: [ModelKey: Int] = [:]
     /// The largest answer id counted; `nil` when there was none.
     public var lastAnswerID: Int64?
-    /// Turns processed.
-    public var turns = 0
+    /// Turns processed, by channel.
+    public var turns: [String: Int] = [:]
     /// The largest turn id counted; `nil` when there was none.
     public var lastTurnID: Int64?
 }
@@ -54,11 +64,16 @@ extension AppDatabase {
             var activity = ConversationActivity()
             let answers = try Row.fetchAll(
                 db,
-                sql: "SELECT outcome, COUNT(*) AS n, MAX(id) AS last FROM answer WHERE id > ? GROUP BY outcome",
+                sql: """
+                    SELECT answer.outcome, conversation.channel, COUNT(*) AS n, MAX(answer.id) AS last
+                    FROM answer JOIN conversation ON conversation.id = answer.conversationId
+                    WHERE answer.id > ? GROUP BY answer.outcome, conversation.channel
+                    """,
                 arguments: [answerID]
             )
             for row in answers {
-                activity.answersByOutcome[row["outcome"], default: 0] += row["n"] as Int
+                activity.answersByOutcome[ConversationActivity.OutcomeKey(outcome: row["outcome"], channel: row["channel"]), default: 0] +=
+                    row["n"] as Int
                 activity.lastAnswerID = max(activity.lastAnswerID ?? 0, row["last"] as Int64)
             }
             let models = try Row.fetchAll(
@@ -72,9 +87,18 @@ extension AppDatabase {
             for row in models {
                 activity.answersByModel[ConversationActivity.ModelKey(model: row["model"], tier: row["tier"]), default: 0] += row["n"] as Int
             }
-            if let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MAX(id) AS last FROM turn WHERE id > ?", arguments: [turnID]) {
-                activity.turns = row["n"]
-                activity.lastTurnID = row["last"]
+            let turns = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT conversation.channel, COUNT(*) AS n, MAX(turn.id) AS last
+                    FROM turn JOIN conversation ON conversation.id = turn.conversationId
+                    WHERE turn.id > ? GROUP BY conversation.channel
+                    """,
+                arguments: [turnID]
+            )
+            for row in turns {
+                activity.turns[row["channel"], default: 0] += row["n"] as Int
+                activity.lastTurnID = max(activity.lastTurnID ?? 0, row["last"] as Int64)
             }
             return activity
         }

@@ -49,7 +49,7 @@ extension AppDatabase {
 
     /// Stores a delivery of `channel` exactly as received; returns its inbox id. Called before the HTTP 200 is sent.
     @discardableResult
-    public func storeWebhook(body: Data, channel: Channel = .whatsapp, now: Date = Date()) async throws -> Int64 {
+    public func storeWebhook(body: Data, channel: MessagingChannel = .whatsapp, now: Date = Date()) async throws -> Int64 {
         try await writer.write { db in
             try db.cachedStatement(sql: "INSERT INTO webhookInbox (receivedAt, body, channel) VALUES (?, ?, ?)")
                 .execute(arguments: [now, body, channel])
@@ -58,13 +58,13 @@ extension AppDatabase {
     }
 
     /// Inbox entries not yet applied, oldest first.
-    public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, channel: Channel, body: Data)] {
+    public func unprocessedWebhooks(limit: Int = 100) throws -> [(id: Int64, channel: MessagingChannel, body: Data)] {
         try reader.read { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT id, channel, body FROM webhookInbox WHERE processedAt IS NULL ORDER BY id LIMIT ?"),
                 arguments: [limit]
             )
-            .map { (id: $0[0], channel: Channel(rawValue: $0[1]) ?? .whatsapp, body: $0[2]) }
+            .map { (id: $0[0], channel: MessagingChannel(rawValue: $0[1]) ?? .whatsapp, body: $0[2]) }
         }
     }
 

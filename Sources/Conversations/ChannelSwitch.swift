@@ -5,10 +5,10 @@ public import Storage
 /// conversation on a channel that is not configured (its settings removed since) is refused for good, with the reason.
 public struct ChannelSwitch: OutboundChannel {
     /// The channels, by the conversations they serve.
-    public let channels: [Channel: any OutboundChannel]
+    public let channels: [MessagingChannel: any OutboundChannel]
 
     /// Creates the switch.
-    public init(_ channels: [Channel: any OutboundChannel]) {
+    public init(_ channels: [MessagingChannel: any OutboundChannel]) {
         self.channels = channels
     }
 

@@ -16,7 +16,7 @@ public struct ConversationsService: Service {
     /// The store.
     public let database: AppDatabase
     /// Decodes each channel's deliveries.
-    public let decoders: [Channel: any WebhookDecoding]
+    public let decoders: [MessagingChannel: any WebhookDecoding]
     /// Answers turns.
     public let turns: TurnProcessor
     /// Sends replies.
@@ -40,7 +40,7 @@ public struct ConversationsService: Service {
     /// Creates the service.
     public init(
         database: AppDatabase,
-        decoders: [Channel: any WebhookDecoding],
+        decoders: [MessagingChannel: any WebhookDecoding],
         answerer: Answerer,
         credits: any CreditGate,
         channel: any OutboundChannel,
@@ -193,9 +193,16 @@ public struct ConversationsService: Service {
     }
 
     /// Queues an operator's reply; a person answering takes the conversation over if the assistant had it (as
-    /// ``takeOver(conversationID:)``). Returns the message's id, `nil` when there is no such conversation.
+    /// ``takeOver(conversationID:)``). Returns the message's id, `nil` when there is no such conversation; throws
+    /// ``ReplyRefused`` when the conversation's channel no longer lets a person's reply reach the customer (Instagram
+    /// after 7 days), so that nothing is queued only to fail.
     public func replyAsOperator(conversationID: Int64, text: String) async throws -> Int64? {
         let now = clock()
+        if let conversation = try database.conversation(id: conversationID),
+            case .closed(let reason) = sender.channel.replyWindow(for: conversation, byPerson: true, at: now)
+        {
+            throw ReplyRefused(channel: conversation.channel, reason: reason)
+        }
         return try await database.enqueueOperatorReply(
             conversationID: conversationID,
             text: text,
@@ -414,6 +421,15 @@ public struct ConversationsService: Service {
 
 /// A stored delivery of a channel the daemon no longer reads (its settings were removed): kept, never applied.
 struct UnconfiguredChannel: Error, CustomStringConvertible {
-    var channel: Channel
+    var channel: MessagingChannel
     var description: String { "no \(channel.rawValue) channel is configured to read this delivery" }
+}
+
+/// An operator's reply the conversation's channel would not deliver: why, for the operator.
+public struct ReplyRefused: Error, Sendable, CustomStringConvertible {
+    /// The conversation's channel.
+    public var channel: MessagingChannel
+    /// Why (in English, from the channel's rule).
+    public var reason: String
+    public var description: String { reason }
 }

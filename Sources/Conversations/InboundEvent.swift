@@ -26,7 +26,7 @@ public struct InboundMessage: Sendable, Hashable {
     /// The channel's message id (WhatsApp's `wamid.…`, Instagram's `mid`, the widget's `web.…`).
     public var id: String
     /// The channel it came on.
-    public var channel: Channel
+    public var channel: MessagingChannel
     /// The business account that received it (``Conversation/phoneNumberID``).
     public var phoneNumberID: String
     /// The customer (WhatsApp id or business-scoped user id, Instagram-scoped id, widget visitor id).
@@ -66,7 +66,7 @@ public struct InboundMessage: Sendable, Hashable {
         content: Content,
         quotedMessageID: String? = nil,
         buttonID: String? = nil,
-        channel: Channel = .whatsapp,
+        channel: MessagingChannel = .whatsapp,
         agentName: String? = nil
     ) {
         self.channel = channel

@@ -34,7 +34,7 @@ struct ExampleConfigurationTests {
                 "speech.provider": "local", "speech.threads": "1", "speech.max_seconds": "180",
                 "whatsapp.graph_base_url": "https://graph.facebook.com/v25.0", "whatsapp.quiet_period_seconds": "2.5",
                 "whatsapp.handoff_timeout_minutes": "240", "whatsapp.reconcile_after_seconds": "90", "whatsapp.max_body_bytes": "1048576",
-                "whatsapp.template_language": "pt_BR",
+                "whatsapp.template_language": "pt_BR", "instagram.graph_base_url": "https://graph.facebook.com/v25.0",
                 "credits.price_per_1k_input_tokens": "0.0", "credits.price_per_1k_output_tokens": "0.0", "credits.price_per_answer": "0.0",
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
                 "conversations.handoff_button": "true", "conversations.topic_list": "true", "conversations.feedback_buttons": "false",

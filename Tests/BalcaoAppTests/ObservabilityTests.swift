@@ -41,7 +41,8 @@ struct ObservabilityTests {
         try await harness.run { client in
             let empty = try await Self.metrics(client)
             for family in [
-                "balcao_webhooks_received_total", "balcao_turns_total", "balcao_handoffs_total", "balcao_llm_request_duration_seconds_count",
+                #"balcao_webhooks_received_total{channel="whatsapp"}"#, #"balcao_webhooks_received_total{channel="instagram"}"#,
+                #"balcao_turns_total{channel="whatsapp"}"#, "balcao_handoffs_total", "balcao_llm_request_duration_seconds_count",
                 "balcao_vector_search_duration_seconds_count", "balcao_ingestion_queue_depth", "balcao_vector_index_vectors",
             ] {
                 #expect(Self.sample(empty, family) == 0, "\(family) missing or not zero:\n\(empty)")
@@ -85,17 +86,17 @@ struct ObservabilityTests {
                 if Self.sample(text, #"balcao_ingestion_duration_seconds_count{outcome="indexed"}"#) == 1 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(Self.sample(text, "balcao_webhooks_received_total") == 3)
-            #expect(Self.sample(text, #"balcao_webhooks_rejected_total{reason="invalid_signature"}"#) == 1)
-            #expect(Self.sample(text, #"balcao_webhooks_rejected_total{reason="missing_signature"}"#) == 1)
-            #expect(Self.sample(text, "balcao_turns_total") == 3)
-            #expect(Self.sample(text, #"balcao_answers_total{outcome="generated"}"#) == 1)
-            #expect(Self.sample(text, #"balcao_answers_total{outcome="handoff"}"#) == 1)
-            #expect(Self.sample(text, #"balcao_answers_total{outcome="extractive"}"#) == 1)
+            #expect(Self.sample(text, #"balcao_webhooks_received_total{channel="whatsapp"}"#) == 3)
+            #expect(Self.sample(text, #"balcao_webhooks_rejected_total{reason="invalid_signature",channel="whatsapp"}"#) == 1)
+            #expect(Self.sample(text, #"balcao_webhooks_rejected_total{reason="missing_signature",channel="whatsapp"}"#) == 1)
+            #expect(Self.sample(text, #"balcao_turns_total{channel="whatsapp"}"#) == 3)
+            #expect(Self.sample(text, #"balcao_answers_total{outcome="generated",channel="whatsapp"}"#) == 1)
+            #expect(Self.sample(text, #"balcao_answers_total{outcome="handoff",channel="whatsapp"}"#) == 1)
+            #expect(Self.sample(text, #"balcao_answers_total{outcome="extractive",channel="whatsapp"}"#) == 1)
             #expect(Self.sample(text, "balcao_handoffs_total") == 1)
             #expect(Self.sample(text, "balcao_llm_request_duration_seconds_count") == 2)
             #expect(Self.sample(text, #"balcao_llm_errors_total{code="unauthorized"}"#) == 1)
-            #expect(Self.sample(text, #"balcao_graph_api_sends_total{result="sent"}"#) == 3)
+            #expect(Self.sample(text, #"balcao_sends_total{channel="whatsapp",result="sent"}"#) == 3)
             #expect(Self.sample(text, #"balcao_ingestion_duration_seconds_count{outcome="indexed"}"#) == 1, "\(text)")
             #expect(Self.sample(text, "balcao_ingestion_queue_depth") == 0)
             #expect(Self.sample(text, "balcao_credits_balance") == 50, "answers are free in this configuration")
@@ -103,14 +104,14 @@ struct ObservabilityTests {
             #expect(text.contains("# HELP balcao_answers_total"))
             // Scraping again counts nothing twice.
             let again = try await Self.metrics(client)
-            #expect(Self.sample(again, "balcao_turns_total") == 3)
-            #expect(Self.sample(again, #"balcao_answers_total{outcome="generated"}"#) == 1)
+            #expect(Self.sample(again, #"balcao_turns_total{channel="whatsapp"}"#) == 3)
+            #expect(Self.sample(again, #"balcao_answers_total{outcome="generated",channel="whatsapp"}"#) == 1)
         }
         // Another daemon in the same process has its own registry.
         let other = try TestDaemon()
         let otherText = try other.balcao.metrics.render(database: other.balcao.database, vectorIndexSize: nil)
-        #expect(Self.sample(otherText, "balcao_webhooks_received_total") == 0)
-        #expect(Self.sample(otherText, "balcao_turns_total") == 0)
+        #expect(Self.sample(otherText, #"balcao_webhooks_received_total{channel="whatsapp"}"#) == 0)
+        #expect(Self.sample(otherText, #"balcao_turns_total{channel="whatsapp"}"#) == 0)
     }
 
     @Test("credit spend is counted once, as it is debited")

@@ -102,9 +102,9 @@ struct ActivityStatsTests {
             }
         }
         let first = try test.database.conversationActivity(afterAnswer: 0, afterTurn: 0)
-        #expect(first.answersByOutcome == ["generated": 2, "handoff": 1])
+        #expect(first.answersByOutcome == [.init(outcome: "generated", channel: "whatsapp"): 2, .init(outcome: "handoff", channel: "whatsapp"): 1])
         #expect(first.lastAnswerID == 3)
-        #expect(first.turns == 0 && first.lastTurnID == nil)
+        #expect(first.turns.isEmpty && first.lastTurnID == nil)
         let again = try test.database.conversationActivity(afterAnswer: 3, afterTurn: 0)
         #expect(again.answersByOutcome.isEmpty && again.lastAnswerID == nil)
     }

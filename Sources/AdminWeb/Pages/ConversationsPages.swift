@@ -78,9 +78,13 @@ enum ConversationsPages: AdminPageModule {
             let text = form.text("text")
             guard !text.isEmpty, text.count <= maxReply else { throw AdminError.badRequest("conversations_error_reply", ["max": String(maxReply)]) }
             // A person answering takes the conversation over: the assistant stays silent until released or timed out.
-            guard let messageID = try await admin.environment.conversations.replyAsOperator(conversationID: conversation.id!, text: text) else {
-                throw AdminError.notFound
+            let queued: Int64?
+            do {
+                queued = try await admin.environment.conversations.replyAsOperator(conversationID: conversation.id!, text: text)
+            } catch let refused as ReplyRefused {
+                throw AdminError(.conflict, "conversations_error_window_closed_\(refused.channel.rawValue)")
             }
+            guard let messageID = queued else { throw AdminError.notFound }
             try await admin.audit.record(
                 "conversation.reply",
                 target: String(conversation.id!),

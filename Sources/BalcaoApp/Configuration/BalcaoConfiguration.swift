@@ -4,7 +4,7 @@ public import OCR
 /// Everything the daemon can be told, with the defaults that make `balcao serve` work with no configuration at all:
 /// `127.0.0.1:8080`, data in `./balcao-data`, the local embedder when its model is present, extractive answers.
 ///
-/// Read from one TOML file (sections `[server] [storage] [llm] [llm_fallback] [embedding] [whatsapp] [credits] [admin]`); any key can be
+/// Read from one TOML file (sections `[server] [storage] [llm] [llm_fallback] [embedding] [whatsapp] [instagram] [credits] [admin]`…); any key can be
 /// overridden by an environment variable `BALCAO_<SECTION>_<KEY>` (`BALCAO_SERVER_PORT=9000`), and every secret may be
 /// given as a file instead (`api_token_file = "/run/credentials/balcao.service/api_token"`).
 public struct BalcaoConfiguration: Sendable, Hashable {
@@ -122,6 +122,22 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var templateLanguage = "pt_BR"
         /// Reply to media the assistant cannot read (unset: the localized default).
         public var textOnlyMessage: String?
+    }
+
+    /// Instagram Direct, through Meta's Messenger Platform for Instagram (the channel is on when `app_secret` and
+    /// `access_token` are set; conversations share WhatsApp's quiet period, hand-off time-out and reconcile time).
+    public struct Instagram: Sendable, Hashable {
+        /// Token Meta echoes when verifying `/webhooks/instagram`.
+        public var verifyToken: String?
+        /// App secret that signs webhook bodies (`X-Hub-Signature-256`).
+        public var appSecret: String?
+        /// The access token replies are sent with (the Instagram account's, or its Facebook page's).
+        public var accessToken: String?
+        /// Graph API base URL.
+        public var graphBaseURL = "https://graph.facebook.com/v25.0"
+
+        /// Whether the channel can receive and answer.
+        public var isConfigured: Bool { appSecret?.isEmpty == false && accessToken?.isEmpty == false }
     }
 
     /// The prepaid credit balance that pays for language-model answers.
@@ -260,6 +276,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var llmFallback = LLMFallback()
     /// WhatsApp.
     public var whatsapp = WhatsApp()
+    /// Instagram Direct.
+    public var instagram = Instagram()
     /// Credits.
     public var credits = Credits()
     /// Flood limits per customer.
@@ -312,6 +330,7 @@ extension BalcaoConfiguration {
             "verify_token", "app_secret", "access_token", "graph_base_url", "quiet_period_seconds", "handoff_timeout_minutes",
             "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds", "business_account_id",
         ],
+        "instagram": ["verify_token", "app_secret", "access_token", "graph_base_url"],
         "credits": [
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
             "stripe_webhook_secret",
@@ -417,6 +436,10 @@ extension BalcaoConfiguration {
         whatsapp.templateName = reader.string("whatsapp.template_name")
         whatsapp.templateLanguage = reader.string("whatsapp.template_language") ?? whatsapp.templateLanguage
         whatsapp.textOnlyMessage = reader.string("whatsapp.text_only_message")
+        instagram.verifyToken = try reader.secret("instagram.verify_token")
+        instagram.appSecret = try reader.secret("instagram.app_secret")
+        instagram.accessToken = try reader.secret("instagram.access_token")
+        instagram.graphBaseURL = reader.string("instagram.graph_base_url") ?? instagram.graphBaseURL
         credits.pricePer1kInputTokens = try reader.double("credits.price_per_1k_input_tokens", allowZero: true) ?? credits.pricePer1kInputTokens
         credits.pricePer1kOutputTokens = try reader.double("credits.price_per_1k_output_tokens", allowZero: true) ?? credits.pricePer1kOutputTokens
         credits.pricePerAnswer = try reader.double("credits.price_per_answer", allowZero: true) ?? credits.pricePerAnswer

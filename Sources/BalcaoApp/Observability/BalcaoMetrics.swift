@@ -1,4 +1,4 @@
-import Conversations
+public import Conversations
 import Credits
 import Foundation
 import Ingestion
@@ -26,18 +26,18 @@ public final class BalcaoMetrics: Sendable {
     /// Every metric's name and help (one place, since a name must always come with the same help text).
     enum Name {
         static var webhooksReceived: MetricNameDescriptor {
-            d("webhooks_received", "total", "WhatsApp webhook deliveries accepted (signature valid, stored).")
+            d("webhooks_received", "total", "Webhook deliveries accepted (signature valid, stored), by channel.")
         }
-        static var webhooksRejected: MetricNameDescriptor { d("webhooks_rejected", "total", "WhatsApp webhook deliveries refused, by reason.") }
-        static var turns: MetricNameDescriptor { d("turns", "total", "Conversation turns opened (customer messages answered together).") }
-        static var answers: MetricNameDescriptor { d("answers", "total", "Answers by outcome.") }
+        static var webhooksRejected: MetricNameDescriptor { d("webhooks_rejected", "total", "Webhook deliveries refused, by reason and channel.") }
+        static var turns: MetricNameDescriptor { d("turns", "total", "Conversation turns opened (customer messages answered together), by channel.") }
+        static var answers: MetricNameDescriptor { d("answers", "total", "Answers by outcome and channel.") }
         static var answersByModel: MetricNameDescriptor {
             d("answers_by_model", "total", "Answers the language models wrote, by model and tier (primary or fallback).")
         }
         static var handoffs: MetricNameDescriptor { d("handoffs", "total", "Answers that handed the customer to a person.") }
         static var llmDuration: MetricNameDescriptor { d("llm_request_duration", "seconds", "Language-model calls, retries included.") }
         static var llmErrors: MetricNameDescriptor { d("llm_errors", "total", "Failed language-model calls by error code.") }
-        static var graphSends: MetricNameDescriptor { d("graph_api_sends", "total", "WhatsApp Graph API sends by result.") }
+        static var sends: MetricNameDescriptor { d("sends", "total", "Replies sent to customers, by channel and result.") }
         static var sendsUnconfirmed: MetricNameDescriptor {
             d("sends_unconfirmed", "total", "Replies sent again because no status webhook confirmed their attempt within the reconcile time.")
         }
@@ -60,21 +60,25 @@ public final class BalcaoMetrics: Sendable {
 
     /// Creates an empty registry with every metric declared (so a scrape shows them all from the start).
     public init() {
-        _ = registry.makeCounter(descriptor: Name.webhooksReceived)
-        for reason in ["missing_signature", "invalid_signature", "too_large", "not_configured"] { webhookRejected(reason: reason, count: 0) }
+        for channel in MessagingChannel.allCases {
+            _ = registry.makeCounter(descriptor: Name.webhooksReceived, labels: [("channel", channel.rawValue)])
+            _ = registry.makeCounter(descriptor: Name.turns, labels: [("channel", channel.rawValue)])
+            for reason in ["missing_signature", "invalid_signature", "too_large", "not_configured"] {
+                webhookRejected(reason: reason, channel: channel, count: 0)
+            }
+            for outcome in ["generated", "extractive", "unanswered", "handoff", "out_of_credits"] {
+                _ = registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome), ("channel", channel.rawValue)])
+            }
+        }
         _ = registry.makeDurationHistogram(descriptor: Name.llmDuration, buckets: Self.latencyBuckets)
         _ = registry.makeDurationHistogram(descriptor: Name.searchDuration, buckets: Self.latencyBuckets)
         _ = registry.makeGauge(descriptor: Name.queueDepth)
         _ = registry.makeGauge(descriptor: Name.indexSize)
         _ = registry.makeGauge(descriptor: Name.creditsBalance)
         _ = registry.makeCounter(descriptor: Name.creditsSpent)
-        _ = registry.makeCounter(descriptor: Name.turns)
         _ = registry.makeCounter(descriptor: Name.handoffs)
         _ = registry.makeCounter(descriptor: Name.sendsUnconfirmed)
         _ = registry.makeCounter(descriptor: Name.writeTransactions)
-        for outcome in ["generated", "extractive", "unanswered", "handoff", "out_of_credits"] {
-            _ = registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)])
-        }
     }
 
     // MARK: Events
@@ -88,13 +92,14 @@ public final class BalcaoMetrics: Sendable {
     }
 
     /// A webhook delivery was accepted.
-    public func webhookReceived() {
-        registry.makeCounter(descriptor: Name.webhooksReceived).increment()
+    public func webhookReceived(channel: MessagingChannel) {
+        registry.makeCounter(descriptor: Name.webhooksReceived, labels: [("channel", channel.rawValue)]).increment()
     }
 
     /// A webhook delivery was refused.
-    public func webhookRejected(reason: String, count: Int = 1) {
-        registry.makeCounter(descriptor: Name.webhooksRejected, labels: [("reason", reason)]).increment(by: Int64(count))
+    public func webhookRejected(reason: String, channel: MessagingChannel, count: Int = 1) {
+        registry.makeCounter(descriptor: Name.webhooksRejected, labels: [("reason", reason), ("channel", channel.rawValue)])
+            .increment(by: Int64(count))
     }
 
     /// A language-model call ended after `duration`; `code` names its failure, `nil` when it succeeded.
@@ -104,8 +109,16 @@ public final class BalcaoMetrics: Sendable {
     }
 
     /// A Graph API send ended with `result` (`sent`, `retry`, `do_not_retry`, `stop_and_alert`, `unknown`).
-    public func graphSend(result: String) {
-        registry.makeCounter(descriptor: Name.graphSends, labels: [("result", result)]).increment()
+    public func send(channel: MessagingChannel, outcome: SendOutcome) {
+        let result =
+            switch outcome {
+            case .sent: "sent"
+            case .unknown: "unknown"
+            case .refused(.retry, _, _): "retry"
+            case .refused(.doNotRetry, _, _): "do_not_retry"
+            case .refused(.stopAndAlert, _, _): "stop_and_alert"
+            }
+        registry.makeCounter(descriptor: Name.sends, labels: [("channel", channel.rawValue), ("result", result)]).increment()
     }
 
     /// A reply whose send outcome stayed unknown with no status webhook for the reconcile time is sent again.
@@ -147,14 +160,17 @@ public final class BalcaoMetrics: Sendable {
         let depth = try database.pendingJobCount()
         let totals = cursor.withLock { cursor in
             // Two scrapes at once: only the one that moves the cursor forward counts the rows.
-            var delta = (answers: [(String, Int)](), models: [(ConversationActivity.ModelKey, Int)](), turns: 0, spent: Int64(0))
+            var delta = (
+                answers: [(ConversationActivity.OutcomeKey, Int)](), models: [(ConversationActivity.ModelKey, Int)](), turns: [(String, Int)](),
+                spent: Int64(0)
+            )
             if let newAnswer = activity.lastAnswerID, newAnswer > cursor.answer {
                 delta.answers = activity.answersByOutcome.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 delta.models = activity.answersByModel.map { ($0.key, $0.value) }
                 cursor.answer = newAnswer
             }
             if let lastTurn = activity.lastTurnID, lastTurn > cursor.turn {
-                delta.turns = activity.turns
+                delta.turns = activity.turns.sorted { $0.key < $1.key }
                 cursor.turn = lastTurn
             }
             if let lastEntry = entries.lastEntryID, lastEntry > cursor.creditEntry {
@@ -164,14 +180,16 @@ public final class BalcaoMetrics: Sendable {
             }
             return (delta, cursor.balance)
         }
-        for (outcome, count) in totals.0.answers {
-            registry.makeCounter(descriptor: Name.answers, labels: [("outcome", outcome)]).increment(by: Int64(count))
-            if outcome == "handoff" { registry.makeCounter(descriptor: Name.handoffs).increment(by: Int64(count)) }
+        for (key, count) in totals.0.answers {
+            registry.makeCounter(descriptor: Name.answers, labels: [("outcome", key.outcome), ("channel", key.channel)]).increment(by: Int64(count))
+            if key.outcome == "handoff" { registry.makeCounter(descriptor: Name.handoffs).increment(by: Int64(count)) }
         }
         for (key, count) in totals.0.models {
             registry.makeCounter(descriptor: Name.answersByModel, labels: [("model", key.model), ("tier", key.tier)]).increment(by: Int64(count))
         }
-        registry.makeCounter(descriptor: Name.turns).increment(by: Int64(totals.0.turns))
+        for (channel, count) in totals.0.turns {
+            registry.makeCounter(descriptor: Name.turns, labels: [("channel", channel)]).increment(by: Int64(count))
+        }
         registry.makeGauge(descriptor: Name.creditsBalance).set(Double(totals.1) / 1_000_000)
         registry.makeCounter(descriptor: Name.creditsSpent).increment(by: Double(totals.0.spent) / 1_000_000)
         registry.makeGauge(descriptor: Name.queueDepth).set(Double(depth))

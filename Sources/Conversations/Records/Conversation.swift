@@ -48,7 +48,7 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
     /// When it was closed.
     public var closedAt: Date? = nil
     /// Where it happens.
-    public var channel: Channel = .whatsapp
+    public var channel: MessagingChannel = .whatsapp
 
     /// Whether a conversation is going on.
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {

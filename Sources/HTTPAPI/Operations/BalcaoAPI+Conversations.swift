@@ -39,8 +39,13 @@ extension BalcaoAPI {
         // The limit counts Unicode scalars of the text as sent, as the OpenAPI document's maxLength does.
         let text = body.text.trimmingAPIWhitespace
         guard !text.isEmpty, body.text.unicodeScalars.count <= 4096 else { throw APIError.badRequest("A reply needs 1 to 4096 characters.") }
-        guard let messageID = try await conversations.replyAsOperator(conversationID: conversation.id!, text: text),
-            let message = try database.messages(ofConversation: conversation.id!).first(where: { $0.id == messageID })
+        let queued: Int64?
+        do {
+            queued = try await conversations.replyAsOperator(conversationID: conversation.id!, text: text)
+        } catch let refused as ReplyRefused {
+            throw APIError(.conflict, code: "window_closed", message: "Not sent: \(refused.reason)")
+        }
+        guard let messageID = queued, let message = try database.messages(ofConversation: conversation.id!).first(where: { $0.id == messageID })
         else { throw Self.noSuchConversation }
         return .accepted(.init(body: .json(.init(message))))
     }

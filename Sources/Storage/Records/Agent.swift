@@ -35,10 +35,10 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     /// next opening.
     public var awayMessage: String? = nil
     /// The channels it answers (stored as JSON): a conversation on another channel goes to another agent.
-    public var channels: [Channel] = Channel.allCases
+    public var channels: [MessagingChannel] = MessagingChannel.allCases
 
     /// Whether it answers conversations on `channel`.
-    public func answers(_ channel: Channel) -> Bool { channels.contains(channel) }
+    public func answers(_ channel: MessagingChannel) -> Bool { channels.contains(channel) }
 
     /// What the assistant does when the business is closed.
     public enum OutsideHoursPolicy: String, Codable, Sendable, Hashable, CaseIterable {
