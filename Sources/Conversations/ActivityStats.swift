@@ -64,6 +64,21 @@ public struct ActivityStats: Sendable {
     public var handoffsOutsideHours = 0
     /// The last 30 days' closed conversations by agent, most first.
     public var agents: [AgentResolution] = []
+    /// The last 30 days on each channel that had any, busiest first.
+    public var channels: [ChannelActivity] = []
+
+    /// A channel's last 30 days.
+    public struct ChannelActivity: Sendable {
+        public var channel: String
+        /// Conversations with a message in the period.
+        public var conversations = 0
+        /// Customers' messages.
+        public var messagesIn = 0
+        /// Answers the assistant gave (generated or quoted).
+        public var answered = 0
+        /// Hand-offs to a person.
+        public var handedOff = 0
+    }
     public var month = Period()
     public var days: [Day] = []
     public var balanceMicros: Int64 = 0
@@ -159,6 +174,7 @@ public struct ActivityStats: Sendable {
             agents[id] = agent
         }
         try personReplyTimes(db, since: startOfMonth, into: &stats)
+        stats.channels = try channelActivity(db, since: startOfMonth)
         stats.agents = agents.values.sorted { ($0.closed, $1.agentName ?? "") > ($1.closed, $0.agentName ?? "") }
 
         stats.balanceMicros = try CreditLedger.balance(db).micros
@@ -235,6 +251,41 @@ public struct ActivityStats: Sendable {
         }
         stats.personReplyInsideHoursMs = percentile(inside.sorted(), 0.5)
         stats.personReplyOutsideHoursMs = percentile(outside.sorted(), 0.5)
+    }
+
+    /// Each channel's conversations, customers' messages, answers and hand-offs since `start` (erased customers' are
+    /// left out: their channel was erased with them).
+    static func channelActivity(_ db: Database, since start: Date) throws -> [ChannelActivity] {
+        var channels: [String: ChannelActivity] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.channel, COUNT(DISTINCT m.conversationId), SUM(m.direction = 'in')
+                FROM message m JOIN conversation c ON c.id = m.conversationId WHERE m.createdAt >= ? GROUP BY c.channel
+                """,
+            arguments: [start]
+        ) {
+            let channel: String = row[0]
+            channels[channel, default: ChannelActivity(channel: channel)].conversations = row[1]
+            channels[channel, default: ChannelActivity(channel: channel)].messagesIn = row[2] ?? 0
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.channel, a.outcome, COUNT(*) FROM answer a JOIN conversation c ON c.id = a.conversationId
+                WHERE a.createdAt >= ? GROUP BY c.channel, +a.outcome
+                """,
+            arguments: [start]
+        ) {
+            let channel: String = row[0]
+            let count: Int = row[2]
+            switch row[1] as String? {
+            case "generated", "extractive": channels[channel, default: ChannelActivity(channel: channel)].answered += count
+            case "handoff": channels[channel, default: ChannelActivity(channel: channel)].handedOff += count
+            default: break
+            }
+        }
+        return channels.values.sorted { ($0.conversations, $1.channel) > ($1.conversations, $0.channel) }
     }
 
     /// The nearest-rank percentile of sorted values.

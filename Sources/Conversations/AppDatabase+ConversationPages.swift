@@ -24,12 +24,15 @@ public struct ConversationFilter: Sendable, Hashable {
     public var from: Date?
     /// Only conversations active before this time.
     public var to: Date?
+    /// Only conversations on this channel.
+    public var channel: MessagingChannel?
 
     /// Creates a filter.
-    public init(kind: Kind = .all, from: Date? = nil, to: Date? = nil) {
+    public init(kind: Kind = .all, from: Date? = nil, to: Date? = nil, channel: MessagingChannel? = nil) {
         self.kind = kind
         self.from = from
         self.to = to
+        self.channel = channel
     }
 }
 
@@ -114,6 +117,10 @@ extension AppDatabase {
         if let to = filter.to {
             conditions.append("c.updatedAt < ?")
             arguments += [to]
+        }
+        if let channel = filter.channel {
+            conditions.append("c.channel = ?")
+            arguments += [channel]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try reader.read { db in

@@ -92,6 +92,13 @@ enum AgentsPages: AdminPageModule {
                 ]
             },
             "hasDocuments": !choices.isEmpty,
+            "channels": MessagingChannel.allCases.map { channel -> [String: Any] in
+                [
+                    "value": channel.rawValue, "channel": channel.rawValue, "checked": agent.answers(channel),
+                    "channelLabel": admin.text("conversations_channel_\(channel.rawValue)", context),
+                    "isWhatsApp": channel == .whatsapp, "isInstagram": channel == .instagram, "isWeb": channel == .web,
+                ]
+            },
             "errors": errors,
             "hasErrors": !errors.isEmpty,
         ]
@@ -133,6 +140,11 @@ enum AgentsPages: AdminPageModule {
         let outOfScope = form.text("out_of_scope_message")
         agent.outOfScopeMessage = outOfScope.isEmpty ? nil : String(outOfScope.prefix(1000))
         agent.isDefault = form["is_default"] == "1"
+        // Forms that show the channels say so; one without them (an older page, a script) leaves them as they were.
+        if form["channels_shown"] == "1" {
+            agent.channels = MessagingChannel.allCases.filter { form.all("channels").contains($0.rawValue) }
+            if agent.channels.isEmpty { errors.append(admin.text("agents_error_channels", context)) }
+        }
         let documentIDs = form.all("document_ids").compactMap { Int64($0) }
         if errors.isEmpty, let other = try database.agent(named: agent.name), other.id != agent.id {
             errors.append(admin.text("agents_error_exists", context, ["name": agent.name]))

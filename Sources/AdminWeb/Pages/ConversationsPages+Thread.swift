@@ -128,11 +128,21 @@ extension ConversationsPages {
         let since = messages.map(\.updatedAt).max() ?? conversation.updatedAt
         var data = modeBadge(conversation, admin: admin, context: context)
         let agent = try conversation.agentId.flatMap { try database.agent(id: $0) }
-        let windowOpen = conversation.isWindowOpen(at: admin.configuration.now())
+        // What a person's reply can still do on this channel: anything, a template (WhatsApp), a tagged reply
+        // (Instagram, up to 7 days), or nothing.
+        let window = admin.environment.conversations.replyWindow(for: conversation, byPerson: true)
+        let windowOpen = window != .templateOnly
+        data.merge(channelBadge(conversation, admin: admin, context: context)) { _, new in new }
+        if window == .humanAgentOnly {
+            let until = (conversation.lastInboundAt ?? conversation.updatedAt).addingTimeInterval(7 * 24 * 3600)
+            data["windowNote"] = admin.text("conversations_window_human_agent", context, ["until": PageSupport.dateTime(until, context)])
+        } else if case .closed = window {
+            data["windowShut"] = admin.text("conversations_error_window_closed_\(conversation.channel.rawValue)", context)
+        }
         data.merge([
             "id": String(id),
             "customer": customer(conversation),
-            "phone": "+" + conversation.customerID,
+            "phone": address(conversation),
             "agent": agent?.name ?? "—",
             "started": PageSupport.dateTime(conversation.createdAt, context),
             "humanUntil": conversation.mode == .human ? conversation.humanUntil.map { PageSupport.dateTime($0, context) } ?? "" : "",

@@ -64,13 +64,23 @@ enum ConversationsPages: AdminPageModule {
         routes.post("conversations/{id}/takeover") { _, context, _ in
             let conversation = try find(context, admin: admin)
             _ = try await admin.environment.conversations.takeOver(conversationID: conversation.id!)
-            try await admin.audit.record("conversation.takeover", target: String(conversation.id!), detail: conversation.customerID, context: context)
+            try await admin.audit.record(
+                "conversation.takeover",
+                target: String(conversation.id!),
+                detail: "\(conversation.channel.rawValue) \(conversation.customerID)",
+                context: context
+            )
             return .redirect(to: "/admin/conversations/\(conversation.id!)", flash: Flash(.success, admin.text("conversations_taken_over", context)))
         }
         routes.post("conversations/{id}/release") { _, context, _ in
             let conversation = try find(context, admin: admin)
             _ = try await admin.environment.conversations.release(conversationID: conversation.id!)
-            try await admin.audit.record("conversation.release", target: String(conversation.id!), detail: conversation.customerID, context: context)
+            try await admin.audit.record(
+                "conversation.release",
+                target: String(conversation.id!),
+                detail: "\(conversation.channel.rawValue) \(conversation.customerID)",
+                context: context
+            )
             return .redirect(to: "/admin/conversations/\(conversation.id!)", flash: Flash(.success, admin.text("conversations_released", context)))
         }
         routes.post("conversations/{id}/reply") { _, context, form in
@@ -88,7 +98,7 @@ enum ConversationsPages: AdminPageModule {
             try await admin.audit.record(
                 "conversation.reply",
                 target: String(conversation.id!),
-                detail: "message \(messageID): \(PageSupport.snippet(text, limit: 200))",
+                detail: "\(conversation.channel.rawValue) message \(messageID): \(PageSupport.snippet(text, limit: 200))",
                 context: context
             )
             return .redirect(
@@ -171,7 +181,26 @@ enum ConversationsPages: AdminPageModule {
 
     static func customer(_ conversation: Conversation) -> String {
         if let name = conversation.customerName, !name.isEmpty { return name }
-        return "+" + conversation.customerID
+        return address(conversation)
+    }
+
+    /// How the customer is reached on the conversation's channel: a phone number on WhatsApp, the Instagram-scoped id,
+    /// the widget visitor's id.
+    static func address(_ conversation: Conversation) -> String {
+        switch conversation.channel {
+        case .whatsapp: "+" + conversation.customerID
+        case .instagram: "IG " + conversation.customerID
+        case .web: conversation.customerID
+        }
+    }
+
+    /// The channel's icon and name, for a list row or a thread.
+    static func channelBadge(_ conversation: Conversation, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
+        let channel = conversation.channel
+        return [
+            "channel": channel.rawValue, "channelLabel": admin.text("conversations_channel_\(channel.rawValue)", context),
+            "isWhatsApp": channel == .whatsapp, "isInstagram": channel == .instagram, "isWeb": channel == .web,
+        ]
     }
 
     static func modeBadge(_ conversation: Conversation, admin: AdminWeb, context: AdminRequestContext) -> [String: Any] {
@@ -188,6 +217,7 @@ enum ConversationsPages: AdminPageModule {
     static func list(_ request: Request, context: AdminRequestContext, admin: AdminWeb) throws -> Response {
         let parameters = request.uri.queryParameters
         let kind = parameters["filter"].flatMap { ConversationFilter.Kind(rawValue: String($0)) } ?? .all
+        let channel = parameters["channel"].flatMap { MessagingChannel(rawValue: String($0)) }
         let fromText = parameters["from"].map(String.init) ?? ""
         let toText = parameters["to"].map(String.init) ?? ""
         let from = PageSupport.day(fromText)
@@ -197,17 +227,18 @@ enum ConversationsPages: AdminPageModule {
         // Read before the page: a change in between makes the browser refresh once more, never miss it.
         let version = try admin.environment.database.conversationListVersion()
         let result = try admin.environment.database.conversationPage(
-            ConversationFilter(kind: kind, from: from, to: to),
+            ConversationFilter(kind: kind, from: from, to: to, channel: channel),
             limit: pageSize,
             offset: (page - 1) * pageSize
         )
         let rows = result.summaries.map { summary -> [String: Any] in
             let conversation = summary.conversation
             var row = modeBadge(conversation, admin: admin, context: context)
+            row.merge(channelBadge(conversation, admin: admin, context: context)) { _, new in new }
             row["id"] = String(summary.id)
             row["url"] = "/admin/conversations/\(summary.id)"
             row["customer"] = customer(conversation)
-            row["phone"] = "+" + conversation.customerID
+            row["phone"] = address(conversation)
             row["agent"] = summary.agentName ?? "—"
             row["last"] = summary.lastText.map { PageSupport.snippet($0, limit: 120) } ?? ""
             row["lastAuthor"] = summary.lastAuthor.map { admin.text("conversations_author_\($0)", context) } ?? ""
@@ -218,10 +249,15 @@ enum ConversationsPages: AdminPageModule {
         let filters = ConversationFilter.Kind.allCases.map { option -> [String: Any] in
             ["value": option.rawValue, "label": admin.text("conversations_filter_\(option.rawValue)", context), "selected": option == kind]
         }
+        let channels =
+            [["value": "", "label": admin.text("conversations_channel_all", context), "selected": channel == nil] as [String: Any]]
+            + MessagingChannel.allCases.map { option -> [String: Any] in
+                ["value": option.rawValue, "label": admin.text("conversations_channel_\(option.rawValue)", context), "selected": option == channel]
+            }
         var data: [String: Any] = [
             "version": version,
-            "conversations": rows, "hasConversations": !rows.isEmpty, "filters": filters, "from": fromText, "to": toText,
-            "filtered": kind != .all || from != nil || to != nil,
+            "conversations": rows, "hasConversations": !rows.isEmpty, "filters": filters, "channels": channels, "from": fromText, "to": toText,
+            "filtered": kind != .all || from != nil || to != nil || channel != nil,
             "total": admin.text(
                 result.total == 1 ? "conversations_total_one" : "conversations_total",
                 context,
@@ -234,7 +270,9 @@ enum ConversationsPages: AdminPageModule {
                 pageSize: pageSize,
                 total: result.total,
                 path: "/admin/conversations",
-                parameters: [("filter", kind == .all ? "" : kind.rawValue), ("from", fromText), ("to", toText)],
+                parameters: [
+                    ("filter", kind == .all ? "" : kind.rawValue), ("channel", channel?.rawValue ?? ""), ("from", fromText), ("to", toText),
+                ],
                 admin: admin,
                 context: context
             )

@@ -90,6 +90,16 @@ enum DashboardPages: AdminPageModule {
                 "rate": AdminFormat.decimal(agent.resolutionRate * 100, places: 0, language) + "%",
             ]
         }
+        let channels: [[String: Any]] = stats.channels.map { activity in
+            [
+                "channel": activity.channel, "channelLabel": t("conversations_channel_\(activity.channel)"),
+                "isWhatsApp": activity.channel == "whatsapp", "isInstagram": activity.channel == "instagram", "isWeb": activity.channel == "web",
+                "conversations": AdminFormat.number(activity.conversations, language),
+                "messagesIn": AdminFormat.number(activity.messagesIn, language),
+                "answered": AdminFormat.number(activity.answered, language),
+                "handedOff": AdminFormat.number(activity.handedOff, language),
+            ]
+        }
         func handoffs(_ count: Int) -> String {
             admin.text(count == 1 ? "dashboard_handoffs_one" : "dashboard_handoffs", context, ["count": AdminFormat.number(count, language)])
         }
@@ -101,6 +111,7 @@ enum DashboardPages: AdminPageModule {
             "handoffsOutside": handoffs(stats.handoffsOutsideHours),
             "resolutionChart": resolutionChart,
             "agents": agents, "hasAgents": !agents.isEmpty,
+            "channels": channels, "hasChannels": !channels.isEmpty,
             "today": period(stats.today),
             "month": period(stats.month),
             "balance": AdminFormat.credits(micros: stats.balanceMicros, language),
