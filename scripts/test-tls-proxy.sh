@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests packaging/nginx-balcao.conf: nginx terminates TLS (a self-signed certificate) in front of a running balcao on
-# loopback, and WhatsApp webhooks pass through it byte for byte.
+# loopback, and WhatsApp's and Instagram's webhooks pass through it byte for byte.
 #
 #   bash scripts/test-tls-proxy.sh [BALCAO_BINARY]    (default /usr/bin/balcao, else .build/debug/balcao)
 #   bash scripts/test-tls-proxy.sh --install-only     (only installs nginx when missing)
@@ -63,11 +63,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # The daemon.
 app_secret="proxy-test-app-secret-$RANDOM"
+instagram_secret="proxy-test-instagram-secret-$RANDOM"
 balcao_port="$(free_port)"
 : >"$work/empty.toml"   # no /etc/balcao/balcao.toml: the environment says it all
 BALCAO_STORAGE_DATA_DIR="$work/data" BALCAO_SERVER_HOST=127.0.0.1 BALCAO_SERVER_PORT="$balcao_port" \
   BALCAO_SERVER_API_TOKEN=proxy-test-token BALCAO_EMBEDDING_PROVIDER=none BALCAO_WHATSAPP_APP_SECRET="$app_secret" \
   BALCAO_WHATSAPP_GRAPH_BASE_URL="http://127.0.0.1:9" \
+  BALCAO_INSTAGRAM_APP_SECRET="$instagram_secret" BALCAO_INSTAGRAM_ACCESS_TOKEN=proxy-test-ig-token \
+  BALCAO_INSTAGRAM_GRAPH_BASE_URL="http://127.0.0.1:9" \
   "$bin" serve --config "$work/empty.toml" >"$work/balcao.log" 2>&1 &
 balcao_pid=$!
 for _ in $(seq 1 300); do
@@ -127,6 +130,12 @@ check "signed webhook passes" 200 "$(post -H "X-Hub-Signature-256: $signature" -
 check "forged signature is refused" 403 "$(post -H "X-Hub-Signature-256: sha256=$(printf '0%.0s' {1..64})" --data-binary @"$work/body.json")"
 check "missing signature is refused" 401 "$(post --data-binary @"$work/body.json")"
 check "body altered after signing is refused" 403 "$(post -H "X-Hub-Signature-256: $signature" --data-binary "${body/0/1}")"
+ig_body='{"object":"instagram","entry":[{"id":"17841400000000001","time":1,"messaging":[]}]}'
+printf '%s' "$ig_body" >"$work/ig.json"
+ig_signature="sha256=$(openssl dgst -sha256 -hmac "$instagram_secret" -r "$work/ig.json" | cut -d' ' -f1)"
+post_ig() { "${curl_tls[@]}" -X POST -H 'Content-Type: application/json' "$@" "$base/webhooks/instagram"; }
+check "signed Instagram webhook passes" 200 "$(post_ig -H "X-Hub-Signature-256: $ig_signature" --data-binary @"$work/ig.json")"
+check "Instagram webhook signed with WhatsApp's secret is refused" 403 "$(post_ig -H "X-Hub-Signature-256: $signature" --data-binary @"$work/body.json")"
 check "/metrics is not proxied" 403 "$("${curl_tls[@]}" "$base/metrics")"
 check "TLS certificate is verified (a wrong CA fails)" 000 "$(curl -sS --resolve "localhost:$tls_port:127.0.0.1" -o /dev/null -w '%{http_code}' "$base/healthz" 2>/dev/null || true)"
 
