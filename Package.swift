@@ -144,6 +144,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WebChat",
+            dependencies: [
+                "Storage", "Conversations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Instagram",
             dependencies: ["WhatsApp"],
             swiftSettings: swiftSettings
@@ -187,6 +199,7 @@ let package = Package(
             name: "AdminWeb",
             dependencies: [
                 "Storage", "Credits", "LLM", "WhatsApp", "Answering", "Conversations", "Ingestion", "Retrieval", "HTTPAPI", "OpeningHours",
+                "WebChat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -206,7 +219,7 @@ let package = Package(
             name: "BalcaoApp",
             dependencies: [
                 "Storage", "Ingestion", "Retrieval", "Embedding", "Extraction", "OCR", "Speech",
-                "WhatsApp", "Instagram", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
+                "WhatsApp", "Instagram", "WebChat", "LLM", "Credits", "Answering", "Conversations", "AdminWeb", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -136,6 +136,8 @@ ig_signature="sha256=$(openssl dgst -sha256 -hmac "$instagram_secret" -r "$work/
 post_ig() { "${curl_tls[@]}" -X POST -H 'Content-Type: application/json' "$@" "$base/webhooks/instagram"; }
 check "signed Instagram webhook passes" 200 "$(post_ig -H "X-Hub-Signature-256: $ig_signature" --data-binary @"$work/ig.json")"
 check "Instagram webhook signed with WhatsApp's secret is refused" 403 "$(post_ig -H "X-Hub-Signature-256: $signature" --data-binary @"$work/body.json")"
+check "the chat widget's script is published" 200 "$("${curl_tls[@]}" "$base/widget.js")"
+check "the chat widget's endpoints reach the daemon (no such agent: 404 from it)" 404 "$("${curl_tls[@]}" -H 'Origin: https://shop.example' "$base/widget/v1/config?agent=nobody")"
 check "/metrics is not proxied" 403 "$("${curl_tls[@]}" "$base/metrics")"
 check "TLS certificate is verified (a wrong CA fails)" 000 "$(curl -sS --resolve "localhost:$tls_port:127.0.0.1" -o /dev/null -w '%{http_code}' "$base/healthz" 2>/dev/null || true)"
 

@@ -1,5 +1,6 @@
 // Webhook throughput and latency: signed WhatsApp deliveries against the real daemon (in process, on loopback) with a
-// zero-latency fake LLM and fake Graph API, and the same load against a bare Hummingbird endpoint as the ceiling.
+// zero-latency fake LLM and fake Graph API, and the same load against a bare Hummingbird endpoint as the ceiling; then
+// the website widget's message-to-answer latency (its POST to the answer's server-sent event), one visitor at a time.
 //
 //   WebhookBenchmark [--messages N] [--concurrency C] [--output bench-results/webhook.json]
 import AsyncHTTPClient
@@ -168,11 +169,49 @@ configuration.whatsapp.graphBaseURL = graph.baseURL
 configuration.whatsapp.quietPeriodSeconds = 0
 configuration.llm.baseURL = llm.baseURL
 configuration.llm.model = "fake"
+// Every widget message of the run comes from one address: no per-address or per-visitor limit.
+configuration.widget.addressMessagesPerMinute = 0
+configuration.widget.visitorMessagesPerMinute = 0
 let balcao = try Balcao.open(configuration: configuration, logger: logger)
 let policy = dataDirectory.appendingPathComponent("politica.txt")
 try Data("A devolução de produtos pode ser pedida em até 7 dias após a entrega. O prazo conta da data de entrega.".utf8).write(to: policy)
 _ = try await balcao.library.add(fileAt: policy, agent: "loja", password: nil)
 while let job = try await balcao.database.claimNextJob() { await balcao.pipeline.run(job) }
+let widgetOrigin = "http://shop.bench"
+if var agent = try balcao.database.agent(named: "loja") {
+    agent.widgetOrigins = [widgetOrigin]
+    try await balcao.database.save(&agent)
+}
+
+/// One widget visitor: opens the event stream as the widget does, posts a question, and returns the seconds from the
+/// post to the assistant's answer arriving on the stream (`nil`: no answer while the stream was open).
+func widgetRound(port: Int, index: Int) async throws -> (seconds: Double?, accepted: Bool) {
+    let client = HTTPClient.shared
+    let token = String(format: "bench%027d", index)
+    var events = HTTPClientRequest(url: "http://127.0.0.1:\(port)/widget/v1/events?agent=loja&visitor=\(token)&after=0")
+    events.headers.add(name: "Origin", value: widgetOrigin)
+    let stream = try await client.execute(events, timeout: .seconds(30))
+    var chunks = stream.body.makeAsyncIterator()
+    _ = try await chunks.next()  // `retry:` and the first look: the stream is open
+    var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/widget/v1/messages")
+    post.method = .POST
+    post.headers.add(name: "Content-Type", value: "application/json")
+    post.headers.add(name: "Origin", value: widgetOrigin)
+    post.body = .bytes(ByteBuffer(string: #"{"agent":"loja","visitor":"\#(token)","text":"Qual o prazo para devolução?"}"#))
+    let begin = ContinuousClock.now
+    let response = try await client.execute(post, timeout: .seconds(30))
+    _ = try await response.body.collect(upTo: 1 << 16)
+    guard response.status == .accepted else { return (nil, false) }
+    var seen = ""
+    while let chunk = try await chunks.next() {
+        seen += String(buffer: chunk)
+        if seen.contains(#""author":"assistant""#) {
+            let elapsed = ContinuousClock.now - begin
+            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, true)
+        }
+    }
+    return (nil, true)
+}
 
 let daemonPort = PortBox()
 let router = try buildRouter(balcao)
@@ -189,6 +228,8 @@ nonisolated(unsafe) var daemonResult: (latencies: [Double], starts: [String: Con
 nonisolated(unsafe) var replyLatencies: [Double] = []
 nonisolated(unsafe) var sequentialResult: (latencies: [Double], starts: [String: ContinuousClock.Instant], seconds: Double, failures: Int)!
 nonisolated(unsafe) var sequentialReplyLatencies: [Double] = []
+nonisolated(unsafe) var widgetLatencies: [Double] = []
+nonisolated(unsafe) var widgetRefused = 0
 /// Seconds from each delivery's send to its reply reaching the fake Graph API, for the customers in `starts`.
 func replyTimes(_ replies: [FakeGraphAPI.RecordedRequest], starts: [String: ContinuousClock.Instant]) -> [Double] {
     replies.compactMap { reply in
@@ -221,6 +262,12 @@ try await withRunning(daemon, portPromise: daemonPort) { port in
     sequentialResult = try await load(port: port, count: options.sequential, concurrency: 1, prefix: "5531")
     let all = await graph.waitForRequests(options.messages + options.sequential, timeout: .seconds(300)) { !$0.isMarkAsRead }
     sequentialReplyLatencies = replyTimes(all, starts: sequentialResult.starts)
+    // The widget, one visitor at a time, as many as the sequential WhatsApp deliveries.
+    for index in 0..<options.sequential {
+        let round = try await widgetRound(port: port, index: index)
+        if let seconds = round.seconds { widgetLatencies.append(seconds) }
+        if !round.accepted { widgetRefused += 1 }
+    }
 }
 await graph.stop()
 await llm.stop()
@@ -261,6 +308,19 @@ print(
         + "\(String(format: "%.1f", sequentialReplyP50)) | \(String(format: "%.1f", sequentialReplyP99)) | \(sequentialResult.failures) |"
 )
 print("replies received: \(sequentialReplyLatencies.count) of \(options.sequential)")
+let widgetP50 = percentile(widgetLatencies, 50) * 1000
+let widgetP99 = percentile(widgetLatencies, 99) * 1000
+print("")
+print("message→answer, one in flight: WhatsApp (webhook → the Graph API's send) beside the website widget (its POST → the answer's event)")
+print("| channel | messages | answered | p50 ms | p99 ms |")
+print("|---|---|---|---|---|")
+print(
+    "| WhatsApp | \(options.sequential) | \(sequentialReplyLatencies.count) | \(String(format: "%.1f", sequentialReplyP50)) | "
+        + "\(String(format: "%.1f", sequentialReplyP99)) |"
+)
+print(
+    "| website widget | \(options.sequential) | \(widgetLatencies.count) | \(String(format: "%.1f", widgetP50)) | \(String(format: "%.1f", widgetP99)) |"
+)
 let answered = replyLatencies.count + sequentialReplyLatencies.count
 let failures = daemonResult.failures + sequentialResult.failures
 let goals: [[String: Any]] = [
@@ -277,6 +337,12 @@ let goals: [[String: Any]] = [
     ["goal": "webhook p99 at one in flight (ms)", "measured": sequentialWebhookP99, "target": "reported"],
     ["goal": "message→reply p50 of the burst (ms)", "measured": percentile(replyLatencies, 50) * 1000, "target": "reported"],
     ["goal": "every delivery accepted (non-200 count)", "measured": failures, "target": 0, "met": failures == 0],
+    ["goal": "widget message→answer p50 at one in flight (ms)", "measured": widgetP50, "target": 20, "met": widgetP50 <= 20],
+    ["goal": "widget message→answer p99 at one in flight (ms)", "measured": widgetP99, "target": "reported"],
+    [
+        "goal": "every widget message answered (answers)", "measured": widgetLatencies.count, "target": options.sequential,
+        "met": widgetLatencies.count == options.sequential && widgetRefused == 0,
+    ],
     [
         "goal": "every delivery answered exactly once (replies)", "measured": answered, "target": options.messages + options.sequential,
         "met": answered == options.messages + options.sequential,
@@ -295,6 +361,10 @@ let report: [String: Any] = [
     "one_in_flight": [
         "messages": options.sequential, "p50_ms": sequentialWebhookP50, "p99_ms": sequentialWebhookP99, "reply_p50_ms": sequentialReplyP50,
         "reply_p99_ms": sequentialReplyP99, "replies": sequentialReplyLatencies.count,
+    ],
+    "widget": [
+        "messages": options.sequential, "answered": widgetLatencies.count, "refused": widgetRefused, "answer_p50_ms": widgetP50,
+        "answer_p99_ms": widgetP99,
     ],
     "goals": goals,
 ]

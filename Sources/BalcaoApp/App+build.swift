@@ -1,6 +1,7 @@
 public import AdminWeb
 public import Foundation
 public import HTTPAPI
+import HTTPTypes
 public import Hummingbird
 import Ingestion
 import Logging
@@ -8,6 +9,7 @@ import NIOCore
 import Retrieval
 import ServiceLifecycle
 import Storage
+import WebChat
 
 /// The request context of every route (Hummingbird's basic context plus the client's address).
 public typealias BalcaoRequestContext = ServerRequestContext
@@ -88,8 +90,30 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
             logger: balcao.logger
         ).addRoutes(to: router)
     }
+    let metrics = balcao.metrics
+    var widgetLimits = WidgetLimits()
+    widgetLimits.visitorMessagesPerMinute = balcao.configuration.widget.visitorMessagesPerMinute
+    widgetLimits.addressMessagesPerMinute = balcao.configuration.widget.addressMessagesPerMinute
+    widgetLimits.maxMessageCharacters = balcao.configuration.widget.maxMessageChars
+    WidgetRoutes<BalcaoRequestContext>(
+        database: balcao.database,
+        assets: AdminConfiguration.locateWebRoot(configured: balcao.configuration.admin.webRoot).appendingPathComponent("widget", isDirectory: true),
+        incoming: balcao.conversations.incoming,
+        limits: widgetLimits,
+        remoteAddress: { request, context in clientAddress(request, peer: context.remoteAddress) },
+        clock: balcao.conversations.clock,
+        onAccepted: { metrics.webhookReceived(channel: .web) },
+        logger: balcao.logger
+    ).addRoutes(to: router)
     try (admin ?? balcao.adminWeb()).addRoutes(to: router)
     return router
+}
+
+/// The client's address: the peer's, or — when the peer is the reverse proxy on this machine — the one it names in
+/// `X-Real-IP` (as the packaged nginx example sets it).
+func clientAddress(_ request: Request, peer: String) -> String {
+    guard peer == "127.0.0.1" || peer == "::1", let forwarded = request.headers[HTTPField.Name("X-Real-IP")!], !forwarded.isEmpty else { return peer }
+    return String(forwarded.prefix(64))
 }
 
 /// The body of `/healthz` and `/readyz`.

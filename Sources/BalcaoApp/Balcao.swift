@@ -12,6 +12,7 @@ import OCR
 public import Retrieval
 import Speech
 public import Storage
+import WebChat
 public import WhatsApp
 
 /// The daemon's parts, wired once from a configuration and shared by `balcao serve`, every CLI command and the tests.
@@ -205,6 +206,9 @@ public struct Balcao: Sendable {
             .whatsapp: WhatsAppWebhookDecoder(readsMedia: settings.media.enabled, readsRecordings: readsRecordings)
         ]
         var channels: [MessagingChannel: any OutboundChannel] = [.whatsapp: WhatsAppChannel(api: graph, logger: logger, metrics: metrics)]
+        // The website's widget is always there; each agent's allowed sites decide which pages may show it.
+        decoders[.web] = WidgetDeliveryDecoder()
+        channels[.web] = WebChatChannel()
         var instagramFetcher: InstagramMediaFetcher?
         if configuration.instagram.isConfigured {
             let client = GraphAPIClient(

@@ -35,6 +35,7 @@ struct ExampleConfigurationTests {
                 "whatsapp.graph_base_url": "https://graph.facebook.com/v25.0", "whatsapp.quiet_period_seconds": "2.5",
                 "whatsapp.handoff_timeout_minutes": "240", "whatsapp.reconcile_after_seconds": "90", "whatsapp.max_body_bytes": "1048576",
                 "whatsapp.template_language": "pt_BR", "instagram.graph_base_url": "https://graph.facebook.com/v25.0",
+                "widget.visitor_messages_per_minute": "10", "widget.address_messages_per_minute": "30", "widget.max_message_chars": "2000",
                 "credits.price_per_1k_input_tokens": "0.0", "credits.price_per_1k_output_tokens": "0.0", "credits.price_per_answer": "0.0",
                 "credits.floor": "0.0", "credits.low_balance_threshold": "10.0",
                 "conversations.handoff_button": "true", "conversations.topic_list": "true", "conversations.feedback_buttons": "false",

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Retrieval
 import Storage
+import WebChat
 
 /// `/admin/agents`: list, create, edit, delete, and the playground that shows an answer with the passages it used.
 enum AgentsPages: AdminPageModule {
@@ -83,6 +84,8 @@ enum AgentsPages: AdminPageModule {
                 "phoneNumberIDs": agent.phoneNumberIDs.joined(separator: "\n"),
                 "handoffKeywords": agent.handoffKeywords.joined(separator: "\n"),
                 "outOfCreditsMessage": agent.outOfCreditsMessage ?? "", "outOfScopeMessage": agent.outOfScopeMessage ?? "",
+                "widgetOrigins": agent.widgetOrigins.joined(separator: "\n"), "widgetTitle": agent.widgetTitle ?? "",
+                "widgetShowsSources": agent.widgetShowsSources,
             ] as [String: Any],
             "documents": choices.map { choice -> [String: Any] in
                 [
@@ -140,6 +143,17 @@ enum AgentsPages: AdminPageModule {
         let outOfScope = form.text("out_of_scope_message")
         agent.outOfScopeMessage = outOfScope.isEmpty ? nil : String(outOfScope.prefix(1000))
         agent.isDefault = form["is_default"] == "1"
+        if form["widget_shown"] == "1" {
+            let written = entries(form["widget_origins"] ?? "")
+            agent.widgetOrigins = written.compactMap(WidgetRoutes<BasicRequestContext>.normalizedOrigin)
+            if agent.widgetOrigins.count != written.count || written.count > 20 {
+                errors.append(admin.text("agents_error_widget_origins", context))
+                agent.widgetOrigins = written
+            }
+            let title = form.text("widget_title")
+            agent.widgetTitle = title.isEmpty ? nil : String(title.prefix(80))
+            agent.widgetShowsSources = form["widget_shows_sources"] == "1"
+        }
         // Forms that show the channels say so; one without them (an older page, a script) leaves them as they were.
         if form["channels_shown"] == "1" {
             agent.channels = MessagingChannel.allCases.filter { form.all("channels").contains($0.rawValue) }

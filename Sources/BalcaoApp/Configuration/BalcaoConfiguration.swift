@@ -140,6 +140,16 @@ public struct BalcaoConfiguration: Sendable, Hashable {
         public var isConfigured: Bool { appSecret?.isEmpty == false && accessToken?.isEmpty == false }
     }
 
+    /// The website's chat widget (which sites may show it is each agent's setting).
+    public struct Widget: Sendable, Hashable {
+        /// Messages one visitor may send a minute, in bursts of half as many (0: no limit).
+        public var visitorMessagesPerMinute = 10
+        /// Messages one network address may send a minute, all its visitors together (0: no limit).
+        public var addressMessagesPerMinute = 30
+        /// The longest message a visitor may send, in characters.
+        public var maxMessageChars = 2_000
+    }
+
     /// The prepaid credit balance that pays for language-model answers.
     public struct Credits: Sendable, Hashable {
         /// Price of 1,000 prompt tokens, in credits.
@@ -278,6 +288,8 @@ public struct BalcaoConfiguration: Sendable, Hashable {
     public var whatsapp = WhatsApp()
     /// Instagram Direct.
     public var instagram = Instagram()
+    /// The website's chat widget.
+    public var widget = Widget()
     /// Credits.
     public var credits = Credits()
     /// Flood limits per customer.
@@ -331,6 +343,7 @@ extension BalcaoConfiguration {
             "max_body_bytes", "template_name", "template_language", "text_only_message", "reconcile_after_seconds", "business_account_id",
         ],
         "instagram": ["verify_token", "app_secret", "access_token", "graph_base_url"],
+        "widget": ["visitor_messages_per_minute", "address_messages_per_minute", "max_message_chars"],
         "credits": [
             "price_per_1k_input_tokens", "price_per_1k_output_tokens", "price_per_answer", "floor", "low_balance_threshold",
             "stripe_webhook_secret",
@@ -440,6 +453,11 @@ extension BalcaoConfiguration {
         instagram.appSecret = try reader.secret("instagram.app_secret")
         instagram.accessToken = try reader.secret("instagram.access_token")
         instagram.graphBaseURL = reader.string("instagram.graph_base_url") ?? instagram.graphBaseURL
+        widget.visitorMessagesPerMinute =
+            try reader.integer("widget.visitor_messages_per_minute", in: 0...10_000) ?? widget.visitorMessagesPerMinute
+        widget.addressMessagesPerMinute =
+            try reader.integer("widget.address_messages_per_minute", in: 0...100_000) ?? widget.addressMessagesPerMinute
+        widget.maxMessageChars = try reader.integer("widget.max_message_chars", in: 1...4_096) ?? widget.maxMessageChars
         credits.pricePer1kInputTokens = try reader.double("credits.price_per_1k_input_tokens", allowZero: true) ?? credits.pricePer1kInputTokens
         credits.pricePer1kOutputTokens = try reader.double("credits.price_per_1k_output_tokens", allowZero: true) ?? credits.pricePer1kOutputTokens
         credits.pricePerAnswer = try reader.double("credits.price_per_answer", allowZero: true) ?? credits.pricePerAnswer

@@ -37,6 +37,13 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     /// The channels it answers (stored as JSON): a conversation on another channel goes to another agent.
     public var channels: [MessagingChannel] = MessagingChannel.allCases
 
+    /// The sites whose pages may show its chat widget, as origins (`https://loja.example`); none: the widget is off.
+    public var widgetOrigins: [String] = []
+    /// The widget's title (`nil`: the agent's name).
+    public var widgetTitle: String? = nil
+    /// Whether the widget shows the documents an answer came from.
+    public var widgetShowsSources = false
+
     /// Whether it answers conversations on `channel`.
     public func answers(_ channel: MessagingChannel) -> Bool { channels.contains(channel) }
 

@@ -255,5 +255,13 @@ extension AppDatabase {
                 t.add(column: "channels", .text).notNull().defaults(to: #"["whatsapp","instagram","web"]"#)
             }
         }
+        migrator.registerMigration("agents v3: the website's chat widget") { db in
+            try db.alter(table: "agent") { t in
+                // The sites whose pages may show the agent's widget (`https://loja.example`), as JSON: none until set.
+                t.add(column: "widgetOrigins", .text).notNull().defaults(to: "[]")
+                t.add(column: "widgetTitle", .text)
+                t.add(column: "widgetShowsSources", .boolean).notNull().defaults(to: false)
+            }
+        }
     }
 }

@@ -1,0 +1,79 @@
+public import Foundation
+import GRDB
+public import Storage
+
+/// One message of a conversation as its customer sees it (on a channel that draws the conversation itself, the
+/// website's widget).
+public struct CustomerThreadMessage: Sendable, Hashable {
+    public var id: Int64
+    /// `customer`, `assistant` or `operator`.
+    public var author: String
+    public var text: String
+    public var createdAt: Date
+    /// The documents an assistant answer came from, once per answer (empty unless asked for).
+    public var sources: [String]
+    /// The buttons under it.
+    public var buttons: [ReplyButton]
+}
+
+/// A conversation as its customer sees it: its messages after a cursor, and whether an answer is being written.
+public struct CustomerThread: Sendable {
+    public var messages: [CustomerThreadMessage]
+    public var typing: Bool
+}
+
+extension AppDatabase {
+    /// The messages of the conversation of `customerID` on business account `accountID` after message `afterID` (at
+    /// most 200; system notes left out), with the documents each assistant answer came from when `withSources`; empty
+    /// before the customer's first message.
+    public func customerThread(accountID: String, customerID: String, afterID: Int64, withSources: Bool) throws -> CustomerThread {
+        let (messages, typing, answers) = try reader.read { db -> ([ConversationMessage], Bool, [Int64: AnswerRecord]) in
+            guard
+                let conversation = try Conversation.filter(Column("phoneNumberID") == accountID)
+                    .filter(Column("customerID") == customerID).fetchOne(db)
+            else { return ([], false, [:]) }
+            let messages = try ConversationMessage.filter(Column("conversationId") == conversation.id!)
+                .filter(Column("id") > afterID)
+                .filter(["customer", "assistant", "operator"].contains(Column("author")))
+                .order(Column("id")).limit(200).fetchAll(db)
+            // An answer is on its way while the assistant has a turn of this conversation to answer.
+            let answering =
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM turn WHERE conversationId = ? AND state IN ('collecting', 'processing') LIMIT 1",
+                    arguments: [conversation.id!]
+                ) ?? false
+            let typing = conversation.mode == .assistant && answering
+            var answers: [Int64: AnswerRecord] = [:]
+            if withSources {
+                let turns = messages.filter { $0.author == "assistant" }.compactMap(\.turnId)
+                if !turns.isEmpty {
+                    for answer in try AnswerRecord.filter(turns.contains(Column("turnId"))).fetchAll(db) {
+                        if let turn = answer.turnId { answers[turn] = answer }
+                    }
+                }
+            }
+            return (messages, typing, answers)
+        }
+        let passages = try passageSources(chunkIDs: answers.values.flatMap { $0.citedSources.map(\.chunkID) })
+        var sourcesShown = Set<Int64>()
+        let drawn = messages.map { message -> CustomerThreadMessage in
+            var sources: [String] = []
+            // A reply split into several messages shows its sources once, under its first part.
+            if let turn = message.turnId, message.author == "assistant", let answer = answers[turn], sourcesShown.insert(turn).inserted {
+                for source in answer.citedSources {
+                    if let title = passages[source.chunkID]?.filename, !sources.contains(title) { sources.append(title) }
+                }
+            }
+            return CustomerThreadMessage(
+                id: message.id ?? 0,
+                author: message.author,
+                text: message.text,
+                createdAt: message.createdAt,
+                sources: sources,
+                buttons: message.replyButtons
+            )
+        }
+        return CustomerThread(messages: drawn, typing: typing)
+    }
+}

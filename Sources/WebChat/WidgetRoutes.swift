@@ -1,0 +1,422 @@
+public import Conversations
+import Crypto
+public import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Storage
+
+/// Limits of the widget's endpoints.
+public struct WidgetLimits: Sendable, Hashable {
+    /// The longest message a visitor may send, in characters.
+    public var maxMessageCharacters = 2_000
+    /// Messages one visitor may send a minute, in bursts of up to half as many (0: no limit).
+    public var visitorMessagesPerMinute = 10
+    /// Messages one network address may send a minute, all its visitors together, in bursts of up to half as many (0: no
+    /// limit).
+    public var addressMessagesPerMinute = 30
+    /// How long one event stream stays open before the browser reconnects.
+    public var streamLifetime: Duration = .seconds(15)
+
+    public init() {}
+}
+
+/// The website chat widget's endpoints, for pages of the origins each agent allows:
+///
+/// - `GET /widget.js`, `GET /widget.css`: the script a page embeds and its style.
+/// - `GET /widget/v1/config?agent=`: the agent's title, language and whether sources are shown.
+/// - `POST /widget/v1/messages` `{"agent","visitor","text","button"?}`: stored in the durable inbox, then `202`.
+/// - `GET /widget/v1/messages?agent=&visitor=&after=`: the conversation's messages after a cursor (polling).
+/// - `GET /widget/v1/events?agent=&visitor=&after=`: the same as server-sent events, and `typing` while an answer is
+///   being written; woken by the database's changes, closed after ``WidgetLimits/streamLifetime``.
+///
+/// Every answer to an allowed page carries `Access-Control-Allow-Origin` with its origin; a page of another origin, or
+/// a request without one, gets `403` and no CORS header, so its browser gets nothing. No cookie is read or set: the
+/// visitor is the random token the widget keeps in the page's `localStorage`, stored only as a digest.
+public struct WidgetRoutes<Context: RequestContext>: Sendable {
+    let database: AppDatabase
+    /// The folder that holds `widget.js` and `widget.css`.
+    let assets: URL
+    let incoming: IncomingDeliveries
+    let limits: WidgetLimits
+    let visitors: KeyedRateLimiter?
+    let addresses: KeyedRateLimiter?
+    /// The client's address (behind the packaged proxy: the address it names).
+    let remoteAddress: @Sendable (Request, Context) -> String
+    let clock: @Sendable () -> Date
+    /// Rung by changes to messages and turns: wakes the event streams.
+    let changes: WorkBell
+    /// Called for each message stored (metrics).
+    let onAccepted: @Sendable () -> Void
+    let logger: Logger
+
+    public init(
+        database: AppDatabase,
+        assets: URL,
+        incoming: IncomingDeliveries,
+        limits: WidgetLimits = WidgetLimits(),
+        remoteAddress: @escaping @Sendable (Request, Context) -> String,
+        clock: @escaping @Sendable () -> Date = Date.init,
+        onAccepted: @escaping @Sendable () -> Void = {},
+        logger: Logger
+    ) {
+        self.database = database
+        self.assets = assets
+        self.incoming = incoming
+        self.limits = limits
+        func limiter(_ perMinute: Int) -> KeyedRateLimiter? {
+            perMinute > 0 ? KeyedRateLimiter(perMinute: perMinute, burst: max(1, perMinute / 2), clock: clock) : nil
+        }
+        self.visitors = limiter(limits.visitorMessagesPerMinute)
+        self.addresses = limiter(limits.addressMessagesPerMinute)
+        self.remoteAddress = remoteAddress
+        self.clock = clock
+        self.changes = database.workBell(ringingOnChangesTo: ["message", "turn"])
+        self.onAccepted = onAccepted
+        self.logger = logger
+    }
+
+    public func addRoutes(to router: Router<Context>) {
+        router.get("widget.js") { _, _ in try asset("widget.js", type: "application/javascript; charset=utf-8") }
+        router.get("widget.css") { _, _ in try asset("widget.css", type: "text/css; charset=utf-8") }
+        router.get("widget/v1/config") { request, _ in try await config(request) }
+        router.on("widget/v1/messages", method: .options) { request, _ in try preflight(request) }
+        router.post("widget/v1/messages") { request, context in try await post(request, context: context) }
+        router.get("widget/v1/messages") { request, _ in try await poll(request) }
+        router.get("widget/v1/events") { request, _ in try await events(request) }
+    }
+
+    // MARK: Assets
+
+    func asset(_ name: String, type: String) throws -> Response {
+        let data: Data
+        do { data = try Data(contentsOf: assets.appendingPathComponent(name)) } catch { return Response(status: .notFound) }
+        var headers: HTTPFields = [.contentType: type, .cacheControl: "public, max-age=300"]
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "cross-origin"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    /// A query parameter read as a form field (`+` is a space, as `URLSearchParams` writes it, then percent-decoded).
+    static func parameter(_ name: String, of request: Request) -> String? {
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
+    }
+
+    // MARK: Origins
+
+    static var originField: HTTPField.Name { HTTPField.Name("Origin")! }
+
+    /// The page's origin, lowercased, when it sent one.
+    static func origin(of request: Request) -> String? {
+        guard let origin = request.headers[originField]?.trimmingCharacters(in: .whitespaces).lowercased(), !origin.isEmpty, origin != "null"
+        else { return nil }
+        return origin
+    }
+
+    /// An allowed origin as agents store it: `scheme://host[:port]`, lowercased, without a path or a trailing slash.
+    public static func normalizedOrigin(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let url = URL(string: trimmed), let scheme = url.scheme, scheme == "https" || scheme == "http", let host = url.host, !host.isEmpty,
+            url.path.isEmpty || url.path == "/", url.query == nil, url.fragment == nil, url.user == nil
+        else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+
+    /// The agent named by the request when it answers the widget and allows the page's origin; else why not.
+    func allowedAgent(_ name: String?, origin: String?) throws -> Result<(Agent, String), WidgetRefusal> {
+        guard let name, !name.isEmpty, name.count <= 100, let agent = try database.agent(named: name), agent.answers(.web) else {
+            return .failure(.unknownAgent)
+        }
+        guard let origin, agent.widgetOrigins.contains(origin) else { return .failure(.originNotAllowed) }
+        return .success((agent, origin))
+    }
+
+    /// The headers of an answer to an allowed page.
+    static func corsHeaders(_ origin: String) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        headers[HTTPField.Name("Access-Control-Allow-Origin")!] = origin
+        headers[HTTPField.Name("Vary")!] = "Origin"
+        headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; frame-ancestors \(origin)"
+        return headers
+    }
+
+    /// `OPTIONS`: a page of an origin some agent allows may post JSON.
+    func preflight(_ request: Request) throws -> Response {
+        guard let origin = Self.origin(of: request), try database.agents().contains(where: { $0.answers(.web) && $0.widgetOrigins.contains(origin) })
+        else { return WidgetRefusal.originNotAllowed.response }
+        var headers = Self.corsHeaders(origin)
+        headers[HTTPField.Name("Access-Control-Allow-Methods")!] = "GET, POST"
+        headers[HTTPField.Name("Access-Control-Allow-Headers")!] = "Content-Type"
+        headers[HTTPField.Name("Access-Control-Max-Age")!] = "600"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    // MARK: Endpoints
+
+    struct ConfigJSON: Encodable {
+        var agent: String
+        var title: String
+        var language: String
+        var showSources: Bool
+    }
+
+    func config(_ request: Request) async throws -> Response {
+        switch try allowedAgent(Self.parameter("agent", of: request), origin: Self.origin(of: request)) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (agent, origin)):
+            let title = agent.widgetTitle.flatMap { $0.isEmpty ? nil : $0 } ?? agent.name
+            return try Self.json(
+                ConfigJSON(agent: agent.name, title: title, language: agent.language, showSources: agent.widgetShowsSources),
+                origin: origin
+            )
+        }
+    }
+
+    struct PostJSON: Decodable {
+        var agent: String?
+        var visitor: String?
+        var text: String?
+        var button: String?
+    }
+
+    struct AcceptedJSON: Encodable {
+        var id: String
+    }
+
+    /// The stored form of a visitor's token: a digest, so that neither the database nor the admin page holds the
+    /// secret that reads the conversation.
+    public static func visitorID(token: String) -> String {
+        "v-" + SHA256.hash(data: Data(token.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A token the widget made: 16 to 128 letters, digits, `-` or `_`.
+    static func isToken(_ text: String) -> Bool {
+        (16...128).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    func post(_ request: Request, context: Context) async throws -> Response {
+        let origin = Self.origin(of: request)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 16 * 1024) } catch { return WidgetRefusal.tooLarge.response(origin: nil) }
+        guard let input = try? JSONDecoder().decode(PostJSON.self, from: Data(buffer: body)) else {
+            return WidgetRefusal.badRequest("The body must be {\"agent\", \"visitor\", \"text\"}.").response(origin: nil)
+        }
+        let agent: Agent
+        let allowed: String
+        switch try allowedAgent(input.agent, origin: origin) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (found, page)): (agent, allowed) = (found, page)
+        }
+        guard let token = input.visitor, Self.isToken(token) else {
+            return WidgetRefusal.badRequest("The visitor token is missing or malformed.").response(origin: allowed)
+        }
+        let text = (input.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return WidgetRefusal.badRequest("Write a message.").response(origin: allowed) }
+        guard text.count <= limits.maxMessageCharacters else { return WidgetRefusal.tooLarge.response(origin: allowed) }
+        let button = input.button.flatMap { $0.hasPrefix("balcao:") && $0.count <= 100 ? $0 : nil }
+        let visitor = Self.visitorID(token: token)
+        if let wait = visitors?.take(agent.name + "/" + visitor) ?? addresses?.take(remoteAddress(request, context)) {
+            return WidgetRefusal.tooMany(retryAfter: wait).response(origin: allowed)
+        }
+        let delivery = WidgetDelivery(
+            id: "web.\(UUID().uuidString.lowercased())",
+            agent: agent.name,
+            visitor: visitor,
+            text: text,
+            button: button,
+            receivedAt: clock()
+        )
+        do {
+            _ = try await incoming.receiving { try await database.storeWebhook(body: try delivery.encoded(), channel: .web, now: clock()) }
+        } catch {
+            logger.error("could not store a widget message", metadata: ["error": "\(error)"])
+            return WidgetRefusal.unavailable.response(origin: allowed)
+        }
+        onAccepted()
+        return try Self.json(AcceptedJSON(id: delivery.id), status: .accepted, origin: allowed)
+    }
+
+    /// One message as the widget draws it.
+    struct MessageJSON: Encodable {
+        struct Source: Encodable { var title: String }
+        struct Button: Encodable {
+            var id: String
+            var title: String
+        }
+        var id: Int64
+        var author: String
+        var text: String
+        var createdAt: Date
+        var sources: [Source]?
+        var buttons: [Button]?
+
+        init(_ message: CustomerThreadMessage) {
+            id = message.id
+            author = message.author
+            text = message.text
+            createdAt = message.createdAt
+            sources = message.sources.isEmpty ? nil : message.sources.map { Source(title: $0) }
+            buttons = message.buttons.isEmpty ? nil : message.buttons.map { Button(id: $0.id, title: $0.title) }
+        }
+    }
+
+    /// The visitor's conversation after `after`, with sources when the agent shows them.
+    func thread(_ agent: Agent, visitor: String, after: Int64) throws -> CustomerThread {
+        try database.customerThread(
+            accountID: WidgetDelivery.accountID(agent: agent.name),
+            customerID: visitor,
+            afterID: after,
+            withSources: agent.widgetShowsSources
+        )
+    }
+
+    struct PollJSON: Encodable {
+        var messages: [MessageJSON]
+        var typing: Bool
+    }
+
+    /// The agent, the page's origin, the visitor and the cursor of a read, or the refusal.
+    func reader(_ request: Request) throws -> Result<(Agent, String, String, Int64), WidgetRefusal> {
+        switch try allowedAgent(Self.parameter("agent", of: request), origin: Self.origin(of: request)) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let (agent, origin)):
+            guard let token = Self.parameter("visitor", of: request), Self.isToken(token) else {
+                return .failure(.badRequest("The visitor token is missing or malformed."))
+            }
+            let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
+            let after = max(0, lastEventID ?? Self.parameter("after", of: request).flatMap { Int64($0) } ?? 0)
+            return .success((agent, origin, Self.visitorID(token: token), after))
+        }
+    }
+
+    func poll(_ request: Request) async throws -> Response {
+        switch try reader(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (agent, origin, visitor, after)):
+            let view = try thread(agent, visitor: visitor, after: after)
+            return try Self.json(PollJSON(messages: view.messages.map(MessageJSON.init), typing: view.typing), origin: origin)
+        }
+    }
+
+    func events(_ request: Request) async throws -> Response {
+        let agent: Agent
+        let origin: String
+        let visitor: String
+        let start: Int64
+        switch try reader(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let found): (agent, origin, visitor, start) = found
+        }
+        let changes = changes
+        let lifetime = limits.streamLifetime
+        let body = ResponseBody { writer in
+            var after = start
+            var typing: Bool?
+            let deadline = ContinuousClock.now + lifetime
+            var buffer = ByteBuffer(string: "retry: 2000\n\n")
+            let encoder = Self.encoder
+            while ContinuousClock.now < deadline, !Task.isCancelled {
+                let ticket = changes.ticket()
+                let view = try thread(agent, visitor: visitor, after: after)
+                for message in view.messages {
+                    after = max(after, message.id)
+                    buffer.writeString("id: \(message.id)\nevent: message\ndata: ")
+                    buffer.writeBytes(try encoder.encode(MessageJSON(message)))
+                    buffer.writeString("\n\n")
+                }
+                if view.typing != typing {
+                    typing = view.typing
+                    buffer.writeString("event: typing\ndata: {\"typing\":\(view.typing)}\n\n")
+                }
+                if buffer.readableBytes == 0 { buffer.writeString(":\n\n") }
+                try await writer.write(buffer)
+                buffer.clear()
+                await changes.wait(since: ticket, atMost: deadline - ContinuousClock.now)
+            }
+            try await writer.finish(nil)
+        }
+        var headers = Self.corsHeaders(origin)
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    // MARK: Answers
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, origin: String) throws -> Response {
+        var headers = corsHeaders(origin)
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+    }
+}
+
+/// Why a widget request is refused.
+enum WidgetRefusal: Error {
+    case unknownAgent
+    case originNotAllowed
+    case badRequest(String)
+    case tooLarge
+    case tooMany(retryAfter: Int)
+    case unavailable
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .unknownAgent: .notFound
+        case .originNotAllowed: .forbidden
+        case .badRequest: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .tooMany: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    var code: String {
+        switch self {
+        case .unknownAgent: "unknown_agent"
+        case .originNotAllowed: "origin_not_allowed"
+        case .badRequest: "bad_request"
+        case .tooLarge: "too_large"
+        case .tooMany: "rate_limited"
+        case .unavailable: "unavailable"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .unknownAgent: "There is no such agent, or it does not answer the website's widget."
+        case .originNotAllowed: "This page's origin may not show this agent's widget: add it to the agent's allowed sites."
+        case .badRequest(let reason): reason
+        case .tooLarge: "The message is too long."
+        case .tooMany: "Too many messages: wait a moment."
+        case .unavailable: "The message could not be stored; send it again in a moment."
+        }
+    }
+
+    /// The refusal without any CORS header (a page that may not see the answer).
+    var response: Response { response(origin: nil) }
+
+    /// The refusal, readable by `origin`'s page when it is an allowed one.
+    func response(origin: String?) -> Response {
+        var headers: HTTPFields = origin.map { WidgetRoutes<BasicRequestContext>.corsHeaders($0) } ?? [.cacheControl: "no-store"]
+        headers[.contentType] = "application/json; charset=utf-8"
+        if case .tooMany(let seconds) = self { headers[.retryAfter] = String(seconds) }
+        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let body = "{\"error\":{\"code\":\"\(code)\",\"message\":\"\(escaped)\"}}"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
