@@ -20,6 +20,10 @@ public struct CustomerThreadMessage: Sendable, Hashable {
 public struct CustomerThread: Sendable {
     public var messages: [CustomerThreadMessage]
     public var typing: Bool
+    /// The customer waits for a person whom no one has answered yet (handed off, and no operator wrote since).
+    public var waitsUnanswered = false
+    /// They already left a way to be answered.
+    public var hasContact = false
 }
 
 extension AppDatabase {
@@ -27,11 +31,23 @@ extension AppDatabase {
     /// most 200; system notes left out), with the documents each assistant answer came from when `withSources`; empty
     /// before the customer's first message.
     public func customerThread(accountID: String, customerID: String, afterID: Int64, withSources: Bool) throws -> CustomerThread {
-        let (messages, typing, answers) = try reader.read { db -> ([ConversationMessage], Bool, [Int64: AnswerRecord]) in
+        let (messages, typing, answers, conversation, operatorSinceHandoff) = try reader.read {
+            db -> ([ConversationMessage], Bool, [Int64: AnswerRecord], Conversation?, Bool) in
             guard
                 let conversation = try Conversation.filter(Column("phoneNumberID") == accountID)
                     .filter(Column("customerID") == customerID).fetchOne(db)
-            else { return ([], false, [:]) }
+            else { return ([], false, [:], nil, false) }
+            // An operator wrote after the conversation's last hand-off (or take-over).
+            let operatorWrote =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT 1 FROM message WHERE conversationId = ?1 AND author = 'operator'
+                        AND id > COALESCE((SELECT MAX(m.id) FROM message m JOIN answer a ON a.turnId = m.turnId
+                                           WHERE m.conversationId = ?1 AND a.outcome = 'handoff'), 0) LIMIT 1
+                        """,
+                    arguments: [conversation.id!]
+                ) ?? false
             let messages = try ConversationMessage.filter(Column("conversationId") == conversation.id!)
                 .filter(Column("id") > afterID)
                 .filter(["customer", "assistant", "operator"].contains(Column("author")))
@@ -53,7 +69,7 @@ extension AppDatabase {
                     }
                 }
             }
-            return (messages, typing, answers)
+            return (messages, typing, answers, conversation, operatorWrote)
         }
         let passages = try passageSources(chunkIDs: answers.values.flatMap { $0.citedSources.map(\.chunkID) })
         var sourcesShown = Set<Int64>()
@@ -74,6 +90,26 @@ extension AppDatabase {
                 buttons: message.replyButtons
             )
         }
-        return CustomerThread(messages: drawn, typing: typing)
+        return CustomerThread(
+            messages: drawn,
+            typing: typing,
+            waitsUnanswered: conversation?.mode == .human && !operatorSinceHandoff,
+            hasContact: conversation?.contact != nil
+        )
+    }
+}
+
+extension AppDatabase {
+    /// Keeps the name and e-mail or phone the customer of `customerID` on `accountID` left; returns `false` when they
+    /// have no conversation there yet.
+    public func saveContact(_ contact: CustomerContact, accountID: String, customerID: String) async throws -> Bool {
+        let json = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
+        return try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE conversation SET contact = ?, updatedAt = ? WHERE phoneNumberID = ? AND customerID = ?",
+                arguments: [json, contact.at, accountID, customerID]
+            )
+            return db.changesCount > 0
+        }
     }
 }

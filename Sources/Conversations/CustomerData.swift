@@ -60,7 +60,9 @@ public struct CustomerData: Sendable {
                 let media = try CustomerMedia.filter(Column("conversationId") == id).order(Column("id")).fetchAll(db)
                 var item = Export.Conversation(
                     businessNumber: conversation.phoneNumberID,
+                    channel: conversation.channel.rawValue,
                     customerName: conversation.customerName,
+                    contact: conversation.customerContact,
                     startedAt: conversation.createdAt,
                     status: conversation.status.rawValue,
                     messages: messages.map {
@@ -134,7 +136,10 @@ public struct CustomerData: Sendable {
         }
         struct Conversation: Codable {
             var businessNumber: String
+            var channel: String
             var customerName: String?
+            /// What they left in the widget's form for a person to answer later.
+            var contact: CustomerContact?
             var startedAt: Date
             var status: String
             var messages: [Message]

@@ -72,7 +72,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         self.addresses = limiter(limits.addressMessagesPerMinute)
         self.remoteAddress = remoteAddress
         self.clock = clock
-        self.changes = database.workBell(ringingOnChangesTo: ["message", "turn"])
+        self.changes = database.workBell(ringingOnChangesTo: ["message", "turn", "conversation"])
         self.onAccepted = onAccepted
         self.logger = logger
     }
@@ -85,6 +85,8 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         router.post("widget/v1/messages") { request, context in try await post(request, context: context) }
         router.get("widget/v1/messages") { request, _ in try await poll(request) }
         router.get("widget/v1/events") { request, _ in try await events(request) }
+        router.on("widget/v1/contact", method: .options) { request, _ in try preflight(request) }
+        router.post("widget/v1/contact") { request, context in try await postContact(request, context: context) }
     }
 
     // MARK: Assets
@@ -281,6 +283,35 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
     struct PollJSON: Encodable {
         var messages: [MessageJSON]
         var typing: Bool
+        var askContact: Bool
+        var contactNotice: String?
+    }
+
+    /// Whether the widget should ask the visitor how to be answered later: the agent asks, they wait for a person no
+    /// one has answered yet, and they left nothing.
+    static func asksContact(_ agent: Agent, _ thread: CustomerThread) -> Bool {
+        agent.widgetAsksContact && thread.waitsUnanswered && !thread.hasContact
+    }
+
+    /// The privacy notice above the form: the agent's, or the default in its language.
+    public static func contactNotice(_ agent: Agent) -> String {
+        if let notice = agent.widgetContactNotice?.trimmingCharacters(in: .whitespacesAndNewlines), !notice.isEmpty { return notice }
+        return defaultContactNotice(language: agent.language)
+    }
+
+    /// The default privacy notice (pt-BR, en, es).
+    public static func defaultContactNotice(language: String) -> String {
+        switch language.lowercased().prefix(2) {
+        case "en":
+            "So that someone from our team can answer you later, leave your name and an e-mail or phone. We use them only to "
+                + "answer this conversation, and you can ask us to erase them at any time."
+        case "es":
+            "Para que alguien de nuestro equipo te responda más tarde, deja tu nombre y un correo o teléfono. Los usamos solo "
+                + "para responder esta conversación y puedes pedir que los borremos cuando quieras."
+        default:
+            "Para que uma pessoa da nossa equipe responda depois, deixe seu nome e um e-mail ou telefone. Usamos esses dados só "
+                + "para responder a este atendimento, e você pode pedir para apagá-los quando quiser."
+        }
     }
 
     /// The agent, the page's origin, the visitor and the cursor of a read, or the refusal.
@@ -302,7 +333,16 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         case .failure(let refusal): return refusal.response
         case .success(let (agent, origin, visitor, after)):
             let view = try thread(agent, visitor: visitor, after: after)
-            return try Self.json(PollJSON(messages: view.messages.map(MessageJSON.init), typing: view.typing), origin: origin)
+            let ask = Self.asksContact(agent, view)
+            return try Self.json(
+                PollJSON(
+                    messages: view.messages.map(MessageJSON.init),
+                    typing: view.typing,
+                    askContact: ask,
+                    contactNotice: ask ? Self.contactNotice(agent) : nil
+                ),
+                origin: origin
+            )
         }
     }
 
@@ -320,6 +360,8 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         let body = ResponseBody { writer in
             var after = start
             var typing: Bool?
+            var asking = false
+            let notice = Self.contactNotice(agent)
             let deadline = ContinuousClock.now + lifetime
             var buffer = ByteBuffer(string: "retry: 2000\n\n")
             let encoder = Self.encoder
@@ -336,6 +378,13 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
                     typing = view.typing
                     buffer.writeString("event: typing\ndata: {\"typing\":\(view.typing)}\n\n")
                 }
+                let ask = Self.asksContact(agent, view)
+                if ask != asking {
+                    asking = ask
+                    buffer.writeString("event: contact\ndata: ")
+                    buffer.writeBytes(try encoder.encode(ContactEventJSON(ask: ask, notice: ask ? notice : nil)))
+                    buffer.writeString("\n\n")
+                }
                 if buffer.readableBytes == 0 { buffer.writeString(":\n\n") }
                 try await writer.write(buffer)
                 buffer.clear()
@@ -347,6 +396,52 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    struct ContactEventJSON: Encodable {
+        var ask: Bool
+        var notice: String?
+    }
+
+    struct ContactJSON: Decodable {
+        var agent: String?
+        var visitor: String?
+        var name: String?
+        var contact: String?
+    }
+
+    /// `POST /widget/v1/contact` `{"agent","visitor","name","contact"}`: kept with the visitor's conversation, `204`.
+    func postContact(_ request: Request, context: Context) async throws -> Response {
+        let origin = Self.origin(of: request)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 4 * 1024) } catch { return WidgetRefusal.tooLarge.response(origin: nil) }
+        guard let input = try? JSONDecoder().decode(ContactJSON.self, from: Data(buffer: body)) else {
+            return WidgetRefusal.badRequest("The body must be {\"agent\", \"visitor\", \"name\", \"contact\"}.").response(origin: nil)
+        }
+        let agent: Agent
+        let allowed: String
+        switch try allowedAgent(input.agent, origin: origin) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (found, page)): (agent, allowed) = (found, page)
+        }
+        guard let token = input.visitor, Self.isToken(token) else {
+            return WidgetRefusal.badRequest("The visitor token is missing or malformed.").response(origin: allowed)
+        }
+        let name = (input.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let contact = (input.contact ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(name.count) else { return WidgetRefusal.badRequest("Write a name.").response(origin: allowed) }
+        guard CustomerContact.isReachable(contact) else { return WidgetRefusal.badContact.response(origin: allowed) }
+        let visitor = Self.visitorID(token: token)
+        if let wait = visitors?.take(agent.name + "/" + visitor) ?? addresses?.take(remoteAddress(request, context)) {
+            return WidgetRefusal.tooMany(retryAfter: wait).response(origin: allowed)
+        }
+        let saved = try await database.saveContact(
+            CustomerContact(name: String(name.prefix(100)), contact: contact, at: clock()),
+            accountID: WidgetDelivery.accountID(agent: agent.name),
+            customerID: visitor
+        )
+        guard saved else { return WidgetRefusal.badRequest("Write a message first.").response(origin: allowed) }
+        return Response(status: .noContent, headers: Self.corsHeaders(allowed))
     }
 
     // MARK: Answers
@@ -373,12 +468,13 @@ enum WidgetRefusal: Error {
     case tooLarge
     case tooMany(retryAfter: Int)
     case unavailable
+    case badContact
 
     var status: HTTPResponse.Status {
         switch self {
         case .unknownAgent: .notFound
         case .originNotAllowed: .forbidden
-        case .badRequest: .badRequest
+        case .badRequest, .badContact: .badRequest
         case .tooLarge: .contentTooLarge
         case .tooMany: .tooManyRequests
         case .unavailable: .serviceUnavailable
@@ -393,6 +489,7 @@ enum WidgetRefusal: Error {
         case .tooLarge: "too_large"
         case .tooMany: "rate_limited"
         case .unavailable: "unavailable"
+        case .badContact: "bad_contact"
         }
     }
 
@@ -404,6 +501,7 @@ enum WidgetRefusal: Error {
         case .tooLarge: "The message is too long."
         case .tooMany: "Too many messages: wait a moment."
         case .unavailable: "The message could not be stored; send it again in a moment."
+        case .badContact: "Write an e-mail address or a phone number with its area code."
         }
     }
 

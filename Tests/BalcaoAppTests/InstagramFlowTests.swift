@@ -95,6 +95,43 @@ struct InstagramFlowTests {
         #expect(harness.llm?.requestCount == 1)
     }
 
+    @Test("a photo sent on Direct is fetched from its attachment address and read: its words reach the prompt, one reply")
+    func photo() async throws {
+        let harness = try await Self.start()
+        defer { Task { await harness.stop() } }
+        let mediaID = harness.graph.addMedia(try PrintedPicture.png(CustomerMediaTests.printedQuestion), mimeType: "image/png")
+        // Meta's CDN serves Instagram's attachments; here the fake's own lookaside path, on the Graph API's host.
+        let url = "http://127.0.0.1:\(harness.graph.port)/whatsapp_business/attachments/?mid=\(mediaID)"
+        let attachment: [String: Any] = ["type": "image", "payload": ["url": url]]
+        let body = Self.delivery(["mid": "aWdfphoto", "attachments": [attachment]])
+        try await harness.run { client in
+            let status = try await Self.deliver(body, client: client).status
+            #expect(status == .ok)
+            let sent = await harness.waitForSends(1, settle: .seconds(1))
+            #expect(sent.count == 1 && sent.first?.isInstagram == true)
+        }
+        let system = try #require(harness.llm?.lastRequest?.messages.first { $0.role == "system" }?.content)
+        #expect(system.contains("devolução de"), "the photo's text is not in the prompt")
+        #expect(harness.graph.mediaDownloadCount == 1)
+    }
+
+    @Test("an attachment address off Meta's hosts is never fetched: the customer is told the file could not be used")
+    func foreignAttachment() async throws {
+        let harness = try await Self.start()
+        defer { Task { await harness.stop() } }
+        let attachment: [String: Any] = ["type": "image", "payload": ["url": "https://evil.example/steal-token.jpg"]]
+        let body = Self.delivery(["mid": "aWdfforeign", "attachments": [attachment]])
+        try await harness.run { client in
+            let status = try await Self.deliver(body, client: client).status
+            #expect(status == .ok)
+            let sent = await harness.waitForSends(1, settle: .seconds(1))
+            #expect(sent.count == 1)
+        }
+        let media = try CustomerMediaTests.onlyMedia(harness)
+        #expect(media.state == .failed && media.failureDetail?.contains("Meta's hosts") == true)
+        #expect(harness.graph.mediaDownloadCount == 0)
+    }
+
     @Test("forged and unsigned deliveries are refused and nothing is stored; the verification handshake takes only its token")
     func forged() async throws {
         let harness = try await Self.start()

@@ -86,6 +86,63 @@ struct WidgetFlowTests {
         }
     }
 
+    static func postJSON(_ client: some TestClientProtocol, _ path: String, _ object: [String: String]) async throws -> TestResponse {
+        let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("Origin")!: site]
+        return try await client.execute(
+            uri: path,
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: object))
+        )
+    }
+
+    @Test("a visitor handed to a person no one has answered is asked for a contact, after the notice; it is kept with the conversation")
+    func contact() async throws {
+        let harness = try await Self.start()
+        defer { Task { await harness.stop() } }
+        try await harness.run { client in
+            let handoff = ["agent": "loja", "visitor": Self.token, "text": "Quero falar com uma pessoa", "button": "balcao:handoff"]
+            #expect(try await Self.postJSON(client, "/widget/v1/messages", handoff).status == .accepted)
+            var poll: [String: Any] = [:]
+            #expect(
+                await eventually(timeout: .seconds(60)) {
+                    let response = try? await client.execute(
+                        uri: "/widget/v1/messages?agent=loja&visitor=\(Self.token)&after=0",
+                        method: .get,
+                        headers: [HTTPField.Name("Origin")!: Self.site]
+                    )
+                    poll = response.flatMap { (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] } ?? [:]
+                    return poll["askContact"] as? Bool == true
+                }
+            )
+            #expect((poll["contactNotice"] as? String)?.contains("apagá-los") == true)
+            let bad = try await Self.postJSON(
+                client,
+                "/widget/v1/contact",
+                ["agent": "loja", "visitor": Self.token, "name": "Maria", "contact": "amanhã"]
+            )
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("bad_contact"))
+            let good = try await Self.postJSON(
+                client,
+                "/widget/v1/contact",
+                ["agent": "loja", "visitor": Self.token, "name": "Maria <b>Silva</b>", "contact": "+55 (11) 91234-5678"]
+            )
+            #expect(good.status == .noContent && good.headers[Self.allowOrigin] == Self.site)
+            let (_, _) = try await Self.poll(client)
+            let after = try await client.execute(
+                uri: "/widget/v1/messages?agent=loja&visitor=\(Self.token)&after=0",
+                method: .get,
+                headers: [HTTPField.Name("Origin")!: Self.site]
+            )
+            #expect(String(buffer: after.body).contains(#""askContact":false"#))
+            // Another visitor, who never wrote, has no conversation to keep it with.
+            let stranger = ["agent": "loja", "visitor": "fedcba9876543210fedcba9876543210", "name": "Ana", "contact": "ana@example.com"]
+            #expect(try await Self.postJSON(client, "/widget/v1/contact", stranger).status == .badRequest)
+        }
+        let conversation = try #require(try await harness.daemon.balcao.database.reader.read { db in try Conversation.fetchOne(db) })
+        #expect(conversation.customerContact?.name == "Maria <b>Silva</b>" && conversation.customerContact?.contact == "+55 (11) 91234-5678")
+    }
+
     @Test("a page of another origin, or none, gets nothing: 403 without CORS headers, and nothing is stored")
     func disallowedOrigin() async throws {
         let harness = try await Self.start()

@@ -85,7 +85,9 @@ enum AgentsPages: AdminPageModule {
                 "handoffKeywords": agent.handoffKeywords.joined(separator: "\n"),
                 "outOfCreditsMessage": agent.outOfCreditsMessage ?? "", "outOfScopeMessage": agent.outOfScopeMessage ?? "",
                 "widgetOrigins": agent.widgetOrigins.joined(separator: "\n"), "widgetTitle": agent.widgetTitle ?? "",
-                "widgetShowsSources": agent.widgetShowsSources,
+                "widgetShowsSources": agent.widgetShowsSources, "widgetAsksContact": agent.widgetAsksContact,
+                "widgetContactNotice": agent.widgetContactNotice ?? "",
+                "widgetDefaultNotice": WidgetRoutes<BasicRequestContext>.defaultContactNotice(language: agent.language),
             ] as [String: Any],
             "documents": choices.map { choice -> [String: Any] in
                 [
@@ -153,6 +155,9 @@ enum AgentsPages: AdminPageModule {
             let title = form.text("widget_title")
             agent.widgetTitle = title.isEmpty ? nil : String(title.prefix(80))
             agent.widgetShowsSources = form["widget_shows_sources"] == "1"
+            agent.widgetAsksContact = form["widget_asks_contact"] == "1"
+            let notice = form.text("widget_contact_notice")
+            agent.widgetContactNotice = notice.isEmpty ? nil : String(notice.prefix(600))
         }
         // Forms that show the channels say so; one without them (an older page, a script) leaves them as they were.
         if form["channels_shown"] == "1" {

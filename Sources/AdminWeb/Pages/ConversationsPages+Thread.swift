@@ -133,6 +133,9 @@ extension ConversationsPages {
         let window = admin.environment.conversations.replyWindow(for: conversation, byPerson: true)
         let windowOpen = window != .templateOnly
         data.merge(channelBadge(conversation, admin: admin, context: context)) { _, new in new }
+        if let contact = conversation.customerContact {
+            data["contact"] = ["name": contact.name, "value": contact.contact, "at": PageSupport.dateTime(contact.at, context)]
+        }
         if window == .humanAgentOnly {
             let until = (conversation.lastInboundAt ?? conversation.updatedAt).addingTimeInterval(7 * 24 * 3600)
             data["windowNote"] = admin.text("conversations_window_human_agent", context, ["until": PageSupport.dateTime(until, context)])

@@ -49,6 +49,14 @@ public struct Conversation: Codable, Sendable, Hashable, Identifiable, Fetchable
     public var closedAt: Date? = nil
     /// Where it happens.
     public var channel: MessagingChannel = .whatsapp
+    /// How to reach the customer that they left (the widget's form, as JSON ``CustomerContact``), for a person to
+    /// answer later.
+    public var contact: String? = nil
+
+    /// ``contact`` read.
+    public var customerContact: CustomerContact? {
+        contact.flatMap { try? JSONDecoder().decode(CustomerContact.self, from: Data($0.utf8)) }
+    }
 
     /// Whether a conversation is going on.
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
@@ -286,5 +294,31 @@ public struct AnswerRecord: Codable, Sendable, Hashable, Identifiable, Fetchable
     /// `passages` as ``sources`` stores them.
     public static func encodeSources(_ passages: [Source]) -> String {
         (try? String(decoding: JSONEncoder().encode(passages), as: UTF8.self)) ?? "[]"
+    }
+}
+
+/// A name and an e-mail or phone a customer left for a person to answer them later.
+public struct CustomerContact: Codable, Sendable, Hashable {
+    public var name: String
+    /// An e-mail address or a phone number.
+    public var contact: String
+    /// When it was left.
+    public var at: Date
+
+    public init(name: String, contact: String, at: Date) {
+        self.name = name
+        self.contact = contact
+        self.at = at
+    }
+
+    /// Whether `text` is an e-mail address or a phone number (8 to 15 digits, with the usual `+ ( ) - .` and spaces).
+    public static func isReachable(_ text: String) -> Bool {
+        let value = text.trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty, value.count <= 120 else { return false }
+        if value.contains("@") {
+            return value.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"#, options: .regularExpression) != nil
+        }
+        guard value.allSatisfy({ $0.isNumber || " +()-.".contains($0) }) else { return false }
+        return (8...15).contains(value.filter(\.isNumber).count)
     }
 }

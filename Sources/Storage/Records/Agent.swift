@@ -43,6 +43,10 @@ public struct Agent: Codable, Sendable, Hashable, Identifiable, FetchableRecord,
     public var widgetTitle: String? = nil
     /// Whether the widget shows the documents an answer came from.
     public var widgetShowsSources = false
+    /// Whether the widget asks a visitor waiting for a person for a name and an e-mail or phone, to be answered later.
+    public var widgetAsksContact = true
+    /// The privacy notice above that form (`nil`: the localized default).
+    public var widgetContactNotice: String? = nil
 
     /// Whether it answers conversations on `channel`.
     public func answers(_ channel: MessagingChannel) -> Bool { channels.contains(channel) }

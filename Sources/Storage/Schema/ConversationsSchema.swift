@@ -263,5 +263,17 @@ extension AppDatabase {
                 t.add(column: "widgetShowsSources", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("conversations v9: a widget visitor's contact") { db in
+            try db.alter(table: "agent") { t in
+                // Whether the widget asks a visitor waiting for a person how to answer them later, and the privacy notice
+                // shown above the form (`nil`: the localized default).
+                t.add(column: "widgetAsksContact", .boolean).notNull().defaults(to: true)
+                t.add(column: "widgetContactNotice", .text)
+            }
+            try db.alter(table: "conversation") { t in
+                // What the visitor left (JSON: name, contact, when), erased with the conversation.
+                t.add(column: "contact", .text)
+            }
+        }
     }
 }
