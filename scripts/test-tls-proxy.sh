@@ -7,7 +7,8 @@
 #
 # Installs nginx with apt when missing (never starting the system's nginx). Checks: HTTPS /healthz is 200; a webhook
 # signed with the app secret (HMAC-SHA256 over the raw body, X-Hub-Signature-256) is 200; a forged signature is 403, a
-# missing one 401, a body altered after signing 403; /metrics is refused by the proxy; plain HTTP on the TLS port fails.
+# missing one 401, a body altered after signing 403; /metrics is refused by the proxy; plain HTTP on the TLS port fails;
+# from a public address (a network namespace), the webhooks and the widget answer while /admin, /api and /metrics do not.
 # Ends with "N passed, N failed"; exits non-zero when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,22 @@ fi
 work="$(mktemp -d)"
 balcao_pid=""
 nginx_pid=""
+# A client outside the private networks: a network namespace with 198.51.100.2 (TEST-NET-2, public for nginx's
+# `allow` rules) reaching nginx on 198.51.100.1 over a veth pair. Without namespaces (not root) those checks are skipped.
+netns="balcao-tls-$$"
+veth="vbt$$"
+outside=0
+if ip netns add "$netns" 2>/dev/null; then
+  if ip link add "$veth" type veth peer name "${veth}n" 2>/dev/null \
+    && ip link set "${veth}n" netns "$netns" && ip addr add 198.51.100.1/24 dev "$veth" && ip link set "$veth" up \
+    && ip netns exec "$netns" ip addr add 198.51.100.2/24 dev "${veth}n" && ip netns exec "$netns" ip link set "${veth}n" up \
+    && ip netns exec "$netns" ip link set lo up; then
+    outside=1
+  fi
+fi
 cleanup() {
+  ip link del "$veth" 2>/dev/null || true
+  ip netns del "$netns" 2>/dev/null || true
   [[ -n "$nginx_pid" ]] && kill "$nginx_pid" 2>/dev/null || true
   [[ -n "$balcao_pid" ]] && kill "$balcao_pid" 2>/dev/null || true
   sleep 0.5
@@ -87,7 +103,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
 # nginx with the shipped snippet: only the listen address, certificate paths and upstream port change.
 tls_port="$(free_port)"
 sed -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$balcao_port;|" \
-  -e "s|listen 443 ssl http2;|listen 127.0.0.1:$tls_port ssl http2;|" \
+  -e "s|listen 443 ssl http2;|listen 127.0.0.1:$tls_port ssl http2;$([[ $outside == 1 ]] && echo " listen 198.51.100.1:$tls_port ssl http2;")|" \
   -e '/listen \[::\]:/d' \
   -e "s|listen 80;|listen 127.0.0.1:$(free_port);|" \
   -e "s|/etc/letsencrypt/live/balcao.example.com/fullchain.pem|$work/cert.pem|" \
@@ -139,6 +155,20 @@ check "Instagram webhook signed with WhatsApp's secret is refused" 403 "$(post_i
 check "the chat widget's script is published" 200 "$("${curl_tls[@]}" "$base/widget.js")"
 check "the chat widget's endpoints reach the daemon (no such agent: 404 from it)" 404 "$("${curl_tls[@]}" -H 'Origin: https://shop.example' "$base/widget/v1/config?agent=nobody")"
 check "/metrics is not proxied" 403 "$("${curl_tls[@]}" "$base/metrics")"
+if [[ $outside == 1 ]]; then
+  # From the Internet (a public address): the webhooks and the widget answer, the admin page, the API and /metrics do not.
+  far=(ip netns exec "$netns" curl -sS --cacert "$work/cert.pem" --resolve "localhost:$tls_port:198.51.100.1" -o /dev/null -w '%{http_code}')
+  check "from a public address: /healthz" 200 "$("${far[@]}" "$base/healthz")"
+  check "from a public address: a signed webhook" 200 "$("${far[@]}" -X POST -H 'Content-Type: application/json' -H "X-Hub-Signature-256: $signature" --data-binary @"$work/body.json" "$base/webhooks/whatsapp")"
+  check "from a public address: the widget's script" 200 "$("${far[@]}" "$base/widget.js")"
+  check "from a public address: the widget's endpoints" 404 "$("${far[@]}" -H 'Origin: https://shop.example' "$base/widget/v1/config?agent=nobody")"
+  check "from a public address: /admin is refused" 403 "$("${far[@]}" "$base/admin/login")"
+  check "from a public address: /api is refused" 403 "$("${far[@]}" -H 'Authorization: Bearer proxy-test-token' "$base/api/v1/documents")"
+  check "from a public address: /metrics is refused" 403 "$("${far[@]}" "$base/metrics")"
+  check "from loopback (private): /admin reaches the daemon (first run: to its setup page)" 303 "$("${curl_tls[@]}" "$base/admin/login")"
+else
+  echo "skip the checks from a public address: no network namespace here (they need root)"
+fi
 check "TLS certificate is verified (a wrong CA fails)" 000 "$(curl -sS --resolve "localhost:$tls_port:127.0.0.1" -o /dev/null -w '%{http_code}' "$base/healthz" 2>/dev/null || true)"
 
 echo "test-tls-proxy: $pass passed, $fail failed"
