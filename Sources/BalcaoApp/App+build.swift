@@ -97,6 +97,7 @@ public func buildRouter(_ balcao: Balcao, admin: AdminWeb? = nil) throws -> Rout
     widgetLimits.maxMessageCharacters = balcao.configuration.widget.maxMessageChars
     WidgetRoutes<BalcaoRequestContext>(
         database: balcao.database,
+        originals: OriginalStore(directory: balcao.directory),
         assets: AdminConfiguration.locateWebRoot(configured: balcao.configuration.admin.webRoot).appendingPathComponent("widget", isDirectory: true),
         incoming: balcao.conversations.incoming,
         limits: widgetLimits,

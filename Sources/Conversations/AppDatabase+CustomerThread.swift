@@ -11,9 +11,16 @@ public struct CustomerThreadMessage: Sendable, Hashable {
     public var text: String
     public var createdAt: Date
     /// The documents an assistant answer came from, once per answer (empty unless asked for).
-    public var sources: [String]
+    public var sources: [CustomerThreadSource]
     /// The buttons under it.
     public var buttons: [ReplyButton]
+}
+
+/// A document an answer came from.
+public struct CustomerThreadSource: Sendable, Hashable {
+    public var documentID: Int64
+    /// Its file name.
+    public var title: String
 }
 
 /// A conversation as its customer sees it: its messages after a cursor, and whether an answer is being written.
@@ -74,11 +81,12 @@ extension AppDatabase {
         let passages = try passageSources(chunkIDs: answers.values.flatMap { $0.citedSources.map(\.chunkID) })
         var sourcesShown = Set<Int64>()
         let drawn = messages.map { message -> CustomerThreadMessage in
-            var sources: [String] = []
+            var sources: [CustomerThreadSource] = []
             // A reply split into several messages shows its sources once, under its first part.
             if let turn = message.turnId, message.author == "assistant", let answer = answers[turn], sourcesShown.insert(turn).inserted {
                 for source in answer.citedSources {
-                    if let title = passages[source.chunkID]?.filename, !sources.contains(title) { sources.append(title) }
+                    guard let passage = passages[source.chunkID], !sources.contains(where: { $0.documentID == passage.documentID }) else { continue }
+                    sources.append(CustomerThreadSource(documentID: passage.documentID, title: passage.filename))
                 }
             }
             return CustomerThreadMessage(

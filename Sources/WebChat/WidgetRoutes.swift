@@ -36,6 +36,8 @@ public struct WidgetLimits: Sendable, Hashable {
 /// visitor is the random token the widget keeps in the page's `localStorage`, stored only as a digest.
 public struct WidgetRoutes<Context: RequestContext>: Sendable {
     let database: AppDatabase
+    /// The documents' originals (a source's link opens one).
+    let originals: OriginalStore
     /// The folder that holds `widget.js` and `widget.css`.
     let assets: URL
     let incoming: IncomingDeliveries
@@ -53,6 +55,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
 
     public init(
         database: AppDatabase,
+        originals: OriginalStore,
         assets: URL,
         incoming: IncomingDeliveries,
         limits: WidgetLimits = WidgetLimits(),
@@ -62,6 +65,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         logger: Logger
     ) {
         self.database = database
+        self.originals = originals
         self.assets = assets
         self.incoming = incoming
         self.limits = limits
@@ -85,6 +89,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         router.post("widget/v1/messages") { request, context in try await post(request, context: context) }
         router.get("widget/v1/messages") { request, _ in try await poll(request) }
         router.get("widget/v1/events") { request, _ in try await events(request) }
+        router.get("widget/v1/documents/:id") { request, context in try document(request, id: context.parameters.get("id", as: Int64.self)) }
         router.on("widget/v1/contact", method: .options) { request, _ in try preflight(request) }
         router.post("widget/v1/contact") { request, context in try await postContact(request, context: context) }
     }
@@ -144,6 +149,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         var headers: HTTPFields = [:]
         headers[HTTPField.Name("Access-Control-Allow-Origin")!] = origin
         headers[HTTPField.Name("Vary")!] = "Origin"
+        headers[HTTPField.Name("Access-Control-Expose-Headers")!] = "Retry-After"
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; frame-ancestors \(origin)"
@@ -248,7 +254,11 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
 
     /// One message as the widget draws it.
     struct MessageJSON: Encodable {
-        struct Source: Encodable { var title: String }
+        struct Source: Encodable {
+            var title: String
+            /// Where the visitor opens the document (`/widget/v1/documents/{id}?agent=…` on this daemon).
+            var url: String?
+        }
         struct Button: Encodable {
             var id: String
             var title: String
@@ -260,12 +270,18 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         var sources: [Source]?
         var buttons: [Button]?
 
-        init(_ message: CustomerThreadMessage) {
+        init(_ message: CustomerThreadMessage, agent: String, base: String?) {
             id = message.id
             author = message.author
             text = message.text
             createdAt = message.createdAt
-            sources = message.sources.isEmpty ? nil : message.sources.map { Source(title: $0) }
+            let query = "?agent=" + (agent.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            sources =
+                message.sources.isEmpty
+                ? nil
+                : message.sources.map { source in
+                    Source(title: source.title, url: base.map { "\($0)/widget/v1/documents/\(source.documentID)\(query)" })
+                }
             buttons = message.buttons.isEmpty ? nil : message.buttons.map { Button(id: $0.id, title: $0.title) }
         }
     }
@@ -334,9 +350,10 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         case .success(let (agent, origin, visitor, after)):
             let view = try thread(agent, visitor: visitor, after: after)
             let ask = Self.asksContact(agent, view)
+            let base = Self.publicBase(of: request)
             return try Self.json(
                 PollJSON(
-                    messages: view.messages.map(MessageJSON.init),
+                    messages: view.messages.map { MessageJSON($0, agent: agent.name, base: base) },
                     typing: view.typing,
                     askContact: ask,
                     contactNotice: ask ? Self.contactNotice(agent) : nil
@@ -357,10 +374,12 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         }
         let changes = changes
         let lifetime = limits.streamLifetime
+        let base = Self.publicBase(of: request)
         let body = ResponseBody { writer in
             var after = start
             var typing: Bool?
-            var asking = false
+            // Said at the start of every stream, then at each change: a form left open while the stream was down closes.
+            var asking: Bool?
             let notice = Self.contactNotice(agent)
             let deadline = ContinuousClock.now + lifetime
             var buffer = ByteBuffer(string: "retry: 2000\n\n")
@@ -371,7 +390,7 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
                 for message in view.messages {
                     after = max(after, message.id)
                     buffer.writeString("id: \(message.id)\nevent: message\ndata: ")
-                    buffer.writeBytes(try encoder.encode(MessageJSON(message)))
+                    buffer.writeBytes(try encoder.encode(MessageJSON(message, agent: agent.name, base: base)))
                     buffer.writeString("\n\n")
                 }
                 if view.typing != typing {
@@ -442,6 +461,46 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         )
         guard saved else { return WidgetRefusal.badRequest("Write a message first.").response(origin: allowed) }
         return Response(status: .noContent, headers: Self.corsHeaders(allowed))
+    }
+
+    /// This daemon's address as the page reached it (`https://host` behind the packaged proxy, which names the scheme).
+    static func publicBase(of request: Request) -> String? {
+        guard let host = request.head.authority, !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) })
+        else { return nil }
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+        return "\(scheme)://\(host)"
+    }
+
+    /// `GET /widget/v1/documents/{id}?agent=`: the original of a document the agent answers from, when the agent shows
+    /// its sources — opened in the visitor's browser, so as a download that can run nothing (`sandbox`).
+    func document(_ request: Request, id: Int64?) throws -> Response {
+        guard let id, let name = Self.parameter("agent", of: request), let agent = try database.agent(named: name), agent.answers(.web),
+            agent.widgetShowsSources, !agent.widgetOrigins.isEmpty, let agentID = agent.id,
+            try database.documentIDs(ofAgent: agentID).contains(id), let document = try database.document(id: id), document.status == .indexed
+        else { return Response(status: .notFound) }
+        let file = originals.url(forSHA256: document.sha256)
+        guard let data = try? Data(contentsOf: file, options: .mappedIfSafe) else { return Response(status: .notFound) }
+        var headers: HTTPFields = [.contentType: Self.mediaType(of: document.filename), .cacheControl: "private, max-age=300"]
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+        let encoded = document.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "document"
+        headers[HTTPField.Name("Content-Disposition")!] = "inline; filename*=UTF-8''\(encoded)"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    /// The type a document is served as (text as plain text, whatever it holds).
+    static func mediaType(of filename: String) -> String {
+        switch (filename as NSString).pathExtension.lowercased() {
+        case "pdf": "application/pdf"
+        case "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "webp": "image/webp"
+        case "tif", "tiff": "image/tiff"
+        case "txt", "md", "csv": "text/plain; charset=utf-8"
+        default: "application/octet-stream"
+        }
     }
 
     // MARK: Answers

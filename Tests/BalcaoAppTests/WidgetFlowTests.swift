@@ -66,7 +66,17 @@ struct WidgetFlowTests {
             let answer = try #require(messages.first { $0["author"] as? String == "assistant" })
             let text = try #require(answer["text"] as? String)
             #expect(text.contains("7 dias") && !text.contains("**"), "\(text)")
-            #expect((answer["sources"] as? [[String: String]])?.first?["title"] == "politica.txt")
+            let source = try #require((answer["sources"] as? [[String: String]])?.first)
+            #expect(source["title"] == "politica.txt")
+            // The source's link opens the document, as plain text that can run nothing.
+            let link = try #require(source["url"].flatMap(URL.init(string:)))
+            #expect(link.path.hasPrefix("/widget/v1/documents/"))
+            let opened = try await client.execute(uri: link.path + "?" + (link.query ?? ""), method: .get)
+            #expect(opened.status == .ok && String(buffer: opened.body).contains("7 dias corridos"))
+            #expect(opened.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(opened.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("sandbox") == true)
+            #expect(try await client.execute(uri: link.path + "9?agent=loja", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: link.path + "?agent=outro", method: .get).status == .notFound)
             // Nothing went to WhatsApp.
             #expect(harness.graph.sentMessages.isEmpty)
 

@@ -1,7 +1,8 @@
 """The website chat widget in real Chromium: a page served from another origin (another loopback port) embeds the
 one-line script; a visitor asks and sees the answer with its source, asks for a person, and the operator's reply from
-the admin page (a second browser context) appears live; a `<script>` a visitor sends is text in the widget and in the
-admin page; a page of an origin not allowed gets nothing. Screenshots in test-artifacts/browser/widget-*.png."""
+the admin page (a second browser context) appears live; waiting for a person, they leave a contact below the privacy
+notice; a `<script>` a visitor sends is text in the widget and in the admin page; a page of an origin not allowed gets
+nothing. Screenshots in test-artifacts/browser/widget-*.png."""
 
 from __future__ import annotations
 
@@ -124,6 +125,12 @@ def test_a_visitor_asks_hands_off_and_gets_the_operators_reply_live(browser, dae
         sources = page.locator(".bw-sources")
         sources.first.wait_for(timeout=10_000)
         assert "ptlaw_01060115.pdf" in sources.first.inner_text()
+        link = sources.first.locator("a").first
+        href = link.get_attribute("href") or ""
+        assert href.startswith(daemon.base_url + "/widget/v1/documents/"), href
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        opened = guest.context.request.get(href)
+        assert opened.status == 200 and opened.headers.get("content-type") == "application/pdf"
         guest.shot("widget-desktop-answer")
 
         # A visitor's HTML is text, in the widget and on the admin page.
@@ -136,6 +143,25 @@ def test_a_visitor_asks_hands_off_and_gets_the_operators_reply_live(browser, dae
         page.locator(".bw-handoff").click()
         wait_for_message(page, "customer", lambda text: "pessoa" in text.lower())
 
+        # No one has answered yet: the widget asks for a way to answer later, below the privacy notice.
+        contact = page.locator(".bw-contact")
+        contact.wait_for(state="visible", timeout=20_000)
+        assert "apagá-los" in page.locator(".bw-contact-notice").inner_text()
+        page.locator(".bw-contact-name").fill("Joana <b>Visitante</b>")
+        page.locator(".bw-contact-value").fill("amanhã de manhã")
+        page.locator(".bw-contact-send").click()
+        page.locator(".bw-contact-error").wait_for(state="visible")
+        guest.shot("widget-desktop-contact-error")
+        # Chromium logs the deliberate 400 itself ("Failed to load resource"); nothing else may be logged.
+        expected = [error for error in guest.console_errors if "status of 400" in error]
+        assert len(expected) == 1, guest.console_errors
+        guest.console_errors.remove(expected[0])
+        page.locator(".bw-contact-value").fill("joana@example.com")
+        page.locator(".bw-contact-send").click()
+        page.locator(".bw-contact-thanks").wait_for(timeout=10_000)
+        assert contact.is_hidden()
+        guest.shot("widget-desktop-contact-sent")
+
         operator = new_owner_page(browser, daemon, owner_state)
         operator.open("/admin/conversations?channel=web")
         link = operator.page.locator("tr[data-channel='web'] a[href*='/admin/conversations/']").first
@@ -145,6 +171,8 @@ def test_a_visitor_asks_hands_off_and_gets_the_operators_reply_live(browser, dae
         operator.open(thread)
         body = operator.page.locator("#thread")
         assert HOSTILE in body.inner_text(), "the visitor's HTML is not shown as text on the admin page"
+        left = operator.page.locator("#customer-contact").inner_text()
+        assert "Joana <b>Visitante</b>" in left and "joana@example.com" in left
         assert operator.page.locator("#thread img[src='x']").count() == 0
         reply = "Olá! Aqui é a Rita, do atendimento: já vejo o seu pedido."
         form = operator.page.locator("#reply-form")

@@ -46,7 +46,13 @@
       sources: "Fonte",
       messages: "Mensagens",
       tooMany: "Muitas mensagens seguidas. Aguarde um momento.",
-      sendFailed: "Não foi possível enviar. Tente novamente."
+      sendFailed: "Não foi possível enviar. Tente novamente.",
+      contactName: "Seu nome",
+      contactValue: "E-mail ou telefone",
+      contactSend: "Enviar",
+      contactDismiss: "Agora não",
+      contactBad: "Informe um e-mail ou telefone válido.",
+      contactThanks: "Obrigado! Vamos responder em breve pelo contato informado."
     },
     en: {
       open: "Open chat",
@@ -62,7 +68,13 @@
       sources: "Source",
       messages: "Messages",
       tooMany: "Too many messages. Please wait a moment.",
-      sendFailed: "Could not send. Please try again."
+      sendFailed: "Could not send. Please try again.",
+      contactName: "Your name",
+      contactValue: "E-mail or phone",
+      contactSend: "Send",
+      contactDismiss: "Not now",
+      contactBad: "Please enter a valid e-mail or phone number.",
+      contactThanks: "Thank you! We'll get back to you soon at the contact you left."
     },
     es: {
       open: "Abrir chat",
@@ -78,7 +90,13 @@
       sources: "Fuente",
       messages: "Mensajes",
       tooMany: "Demasiados mensajes. Espera un momento.",
-      sendFailed: "No se pudo enviar. Inténtalo de nuevo."
+      sendFailed: "No se pudo enviar. Inténtalo de nuevo.",
+      contactName: "Tu nombre",
+      contactValue: "Correo o teléfono",
+      contactSend: "Enviar",
+      contactDismiss: "Ahora no",
+      contactBad: "Escribe un correo o teléfono válido.",
+      contactThanks: "¡Gracias! Te responderemos pronto en el contacto que dejaste."
     }
   };
 
@@ -200,6 +218,7 @@
     const title = typeof config.title === "string" && config.title.trim() ? config.title.trim() : "Chat";
     const visitor = visitorToken();
     const openKey = "balcao-open:" + AGENT;
+    const contactKey = "balcao-contact-sent:" + AGENT;
 
     // State
     let isOpen = false;
@@ -209,6 +228,8 @@
     const pending = []; // { text, node, confirmed }
     const answered = new Set(); // ids of messages whose buttons were used
     let noticeTimer = 0;
+    let contactDone = storageGet("sessionStorage", contactKey) !== null; // sent or "not now": never again this session
+    let contactBusy = false;
 
     // ---- DOM ----
 
@@ -255,7 +276,37 @@
     sendButton.appendChild(icon("bw-icon-fill", ["M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z"]));
     form.append(input, sendButton);
 
-    panel.append(header, scroller, notice, form);
+    // Asking for a way to answer later, when no person can answer now (after the business's privacy notice).
+    const contact = el("form", "bw-contact");
+    contact.hidden = true;
+    const contactNotice = el("p", "bw-contact-notice", { id: "bw-contact-notice" });
+    const contactName = el("input", "bw-contact-name", {
+      id: "bw-contact-name", type: "text", maxlength: "100", autocomplete: "name", required: ""
+    });
+    const contactValue = el("input", "bw-contact-value", {
+      id: "bw-contact-value", type: "text", maxlength: "120", autocomplete: "email", required: "",
+      "aria-describedby": "bw-contact-error"
+    });
+    const contactError = el("p", "bw-contact-error", { id: "bw-contact-error", role: "alert" });
+    contactError.hidden = true;
+    const contactSend = el("button", "bw-contact-send", { type: "submit" }, t.contactSend);
+    const contactDismiss = el("button", "bw-contact-dismiss", { type: "button" }, t.contactDismiss);
+    const field = (label, input) => {
+      const box = el("div", "bw-contact-field");
+      box.append(el("label", "bw-contact-label", { for: input.id }, label), input);
+      return box;
+    };
+    const contactActions = el("div", "bw-contact-actions");
+    contactActions.append(contactSend, contactDismiss);
+    contact.append(
+      contactNotice,
+      field(t.contactName, contactName),
+      field(t.contactValue, contactValue),
+      contactError,
+      contactActions
+    );
+
+    panel.append(header, scroller, contact, notice, form);
 
     const bubble = el("button", "bw-bubble", { type: "button", "aria-label": t.open, "aria-controls": "bw-panel", "aria-expanded": "false" });
     const badge = el("span", "bw-badge", { "aria-hidden": "true" });
@@ -476,6 +527,7 @@
       list.sort((a, b) => { return Number(a && a.id) - Number(b && b.id); });
       change(() => { list.forEach((m) => { upsert(m, live); }); });
       if (typeof data.typing === "boolean") setTyping(data.typing);
+      askContact(data.askContact === true, data.contactNotice);
       updateBadge();
       return list.length;
     }
@@ -542,6 +594,88 @@
       send(t.handoffText, HANDOFF).then(() => { handoff.disabled = false; });
     });
 
+    // ---- Leaving a contact ----
+
+    /** The server wants (or no longer wants) the contact form; `text` is its privacy notice, shown as text. */
+    function askContact(ask, text) {
+      if (typeof text === "string") {
+        contactNotice.textContent = text.trim();
+        contactNotice.hidden = !text.trim();
+      }
+      const show = ask && !contactDone;
+      if (contact.hidden === !show) return;
+      if (!show && contact.contains(shadow.activeElement)) input.focus();
+      change(() => { contact.hidden = !show; });
+    }
+
+    /** Sent, or "not now": the form goes for the rest of this session. */
+    function closeContact(how) {
+      contactDone = true;
+      storageSet("sessionStorage", contactKey, how);
+      askContact(false);
+    }
+
+    function showContactError(text, badField) {
+      contactError.textContent = text || "";
+      contactError.hidden = !text;
+      if (badField) contactValue.setAttribute("aria-invalid", "true");
+      else contactValue.removeAttribute("aria-invalid");
+    }
+
+    contactValue.addEventListener("input", () => { contactValue.removeAttribute("aria-invalid"); });
+
+    contactDismiss.addEventListener("click", () => { closeContact("dismissed"); });
+
+    contact.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (contactBusy) return;
+      const name = contactName.value.trim();
+      const value = contactValue.value.trim();
+      if (!name || !value) {
+        // Only spaces: emptied, so the browser's own "required" message shows.
+        if (!name) contactName.value = "";
+        if (!value) contactValue.value = "";
+        contact.reportValidity();
+        return;
+      }
+      // Busy, not disabled: a disabled button would drop the keyboard focus.
+      contactBusy = true;
+      contactSend.setAttribute("aria-disabled", "true");
+      showContactError(null);
+      let hold = 0; // after a 429, the button waits as long as the server asked
+      request("/widget/v1/contact", null, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ agent: AGENT, visitor: visitor, name: name, contact: value })
+      }).then(
+        (r) => {
+          if (r.ok) {
+            closeContact("sent");
+            change(() => { log.appendChild(el("p", "bw-contact-thanks", null, t.contactThanks)); }, true);
+            return;
+          }
+          if (r.status === 429) {
+            const wait = parseInt(r.headers.get("Retry-After"), 10);
+            hold = Math.min(Math.max(isNaN(wait) ? 5 : wait, 3), 60) * 1000;
+            showContactError(t.tooMany);
+            return;
+          }
+          return r.json().catch(() => null).then((d) => {
+            const bad = r.status === 400 && !!d && !!d.error && d.error.code === "bad_contact";
+            showContactError(bad ? t.contactBad : t.sendFailed, bad);
+            if (bad) contactValue.focus();
+          });
+        },
+        () => { showContactError(t.sendFailed); }
+      ).then(() => {
+        setTimeout(() => {
+          contactBusy = false;
+          contactSend.removeAttribute("aria-disabled");
+          if (hold) showContactError(null);
+        }, hold);
+      });
+    });
+
     // ---- Receiving: a stream, or polling; never both ----
 
     let mode = "none"; // "stream" | "poll"
@@ -573,6 +707,11 @@
         healthy();
         const d = parse(e.data);
         if (d) setTyping(d.typing === true);
+      });
+      source.addEventListener("contact", (e) => {
+        healthy();
+        const d = parse(e.data);
+        if (d) askContact(d.ask === true, d.notice);
       });
       source.onerror = () => {
         streamErrors++;
