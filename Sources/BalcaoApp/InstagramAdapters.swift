@@ -196,26 +196,10 @@ struct InstagramChannel: OutboundChannel {
 
     private func attempt(_ message: InstagramOutgoingMessage, from accountID: String) async -> SendOutcome {
         do {
-            let body = try InstagramWire.body(message)
-            let (status, data, retryAfter) = try await client.postMessages(body, accountID: accountID)
+            let (status, data, retryAfter) = try await client.postMessages(try InstagramWire.body(message), accountID: accountID)
             return .sent(messageID: try InstagramWire.parseSendResponse(status: status, body: data, retryAfter: retryAfter))
         } catch {
-            switch error {
-            case .api(let response):
-                let policy = InstagramSendPolicy.forError(code: response.code, subcode: response.subcode, httpStatus: response.httpStatus)
-                let reason = [response.message, response.details].compactMap { $0 }.joined(separator: " — ")
-                return .refused(WhatsAppChannel.refusal(policy), code: response.code, reason: reason.isEmpty ? "\(error)" : reason)
-            case .timeout(true), .transport(_, true):
-                return .unknown(reason: "\(error)")
-            case .invalidResponse(let status, _) where (200..<300).contains(status):
-                return .unknown(reason: "\(error)")
-            case .httpStatus(let status, _):
-                return .refused(status >= 500 || status == 429 ? .retry : .doNotRetry, code: nil, reason: "\(error)")
-            case .invalidRequest:
-                return .refused(.doNotRetry, code: nil, reason: "\(error)")
-            default:
-                return .refused(.retry, code: nil, reason: "\(error)")
-            }
+            return .failed(error) { InstagramSendPolicy.forError(code: $0.code, subcode: $0.subcode, httpStatus: $0.httpStatus) }
         }
     }
 }

@@ -180,31 +180,7 @@ struct WhatsAppChannel: OutboundChannel {
         do {
             return .sent(messageID: try await api.send(message, from: phoneNumberID).messageID)
         } catch {
-            switch error {
-            case .api(let response):
-                let policy = SendFailurePolicy.forError(code: response.code, httpStatus: response.httpStatus)
-                let reason = [response.message, response.details].compactMap { $0 }.joined(separator: " — ")
-                return .refused(Self.refusal(policy), code: response.code, reason: reason.isEmpty ? "\(error)" : reason)
-            case .timeout(true), .transport(_, true):
-                return .unknown(reason: "\(error)")
-            case .invalidResponse(let status, _) where (200..<300).contains(status):
-                // A success status with an unreadable answer: the message was most likely accepted.
-                return .unknown(reason: "\(error)")
-            case .httpStatus(let status, _), .invalidResponse(let status, _):
-                return .refused(Self.refusal(SendFailurePolicy.forError(code: nil, httpStatus: status)), code: nil, reason: "\(error)")
-            case .timeout(false), .transport(_, false), .cancelled:
-                return .refused(.retry, code: nil, reason: "\(error)")
-            case .invalidRequest:
-                return .refused(.doNotRetry, code: nil, reason: "\(error)")
-            }
-        }
-    }
-
-    static func refusal(_ policy: SendFailurePolicy) -> SendRefusal {
-        switch policy {
-        case .retry: return .retry
-        case .doNotRetry: return .doNotRetry
-        case .stopAndAlert: return .stopAndAlert
+            return .failed(error) { SendFailurePolicy.forError(code: $0.code, httpStatus: $0.httpStatus) }
         }
     }
 
@@ -270,6 +246,37 @@ struct WhatsAppMediaFetcher: MediaFetching {
             case .retry, .stopAndAlert: return .retry(detail: "\(error)")
             case .doNotRetry: return .failed(.unavailable, detail: "\(error)")
             }
+        }
+    }
+}
+
+extension SendOutcome {
+    /// What a failed Graph API call means for the outbox: Meta's own error objects judged by the product's `policy`
+    /// (WhatsApp and Instagram have their codes), the rest by whether the request may have gone out.
+    static func failed(_ error: GraphAPIError, policy: (GraphAPIErrorResponse) -> SendFailurePolicy) -> SendOutcome {
+        switch error {
+        case .api(let response):
+            let reason = [response.message, response.details].compactMap { $0 }.joined(separator: " — ")
+            return .refused(refusal(policy(response)), code: response.code, reason: reason.isEmpty ? "\(error)" : reason)
+        case .timeout(true), .transport(_, true):
+            return .unknown(reason: "\(error)")
+        case .invalidResponse(let status, _) where (200..<300).contains(status):
+            // A success status with an unreadable answer: the message was most likely accepted.
+            return .unknown(reason: "\(error)")
+        case .httpStatus(let status, _), .invalidResponse(let status, _):
+            return .refused(refusal(SendFailurePolicy.forError(code: nil, httpStatus: status)), code: nil, reason: "\(error)")
+        case .timeout(false), .transport(_, false), .cancelled:
+            return .refused(.retry, code: nil, reason: "\(error)")
+        case .invalidRequest:
+            return .refused(.doNotRetry, code: nil, reason: "\(error)")
+        }
+    }
+
+    static func refusal(_ policy: SendFailurePolicy) -> SendRefusal {
+        switch policy {
+        case .retry: return .retry
+        case .doNotRetry: return .doNotRetry
+        case .stopAndAlert: return .stopAndAlert
         }
     }
 }

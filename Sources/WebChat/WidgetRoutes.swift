@@ -188,7 +188,8 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    struct PostJSON: Decodable {
+    struct PostJSON: VisitorBody {
+        static var shape: String { #"{"agent", "visitor", "text"}"# }
         var agent: String?
         var visitor: String?
         var text: String?
@@ -210,30 +211,55 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         (16...128).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    func post(_ request: Request, context: Context) async throws -> Response {
-        let origin = Self.origin(of: request)
+    /// A visitor's `POST`: its JSON body, the agent it names, the page's origin that agent allows, and the visitor.
+    struct VisitorPost<Body: VisitorBody> {
+        var input: Body
+        var agent: Agent
+        var origin: String
+        var visitor: String
+    }
+
+    /// A post read, or the answer that refuses it.
+    enum Admission<Body: VisitorBody> {
+        case admitted(VisitorPost<Body>)
+        case refused(Response)
+    }
+
+    /// Reads a visitor's `POST` of `Body` (within `limit` bytes) from a page the named agent allows; or the refusal.
+    func admit<Body: VisitorBody>(_ request: Request, as type: Body.Type, limit: Int) async throws -> Admission<Body> {
         let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: 16 * 1024) } catch { return WidgetRefusal.tooLarge.response(origin: nil) }
-        guard let input = try? JSONDecoder().decode(PostJSON.self, from: Data(buffer: body)) else {
-            return WidgetRefusal.badRequest("The body must be {\"agent\", \"visitor\", \"text\"}.").response(origin: nil)
+        do { body = try await request.body.collect(upTo: limit) } catch { return .refused(WidgetRefusal.tooLarge.response) }
+        guard let input = try? JSONDecoder().decode(Body.self, from: Data(buffer: body)) else {
+            return .refused(WidgetRefusal.badRequest("The body must be \(Body.shape).").response)
         }
-        let agent: Agent
-        let allowed: String
-        switch try allowedAgent(input.agent, origin: origin) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (found, page)): (agent, allowed) = (found, page)
+        switch try allowedAgent(input.agent, origin: Self.origin(of: request)) {
+        case .failure(let refusal): return .refused(refusal.response)
+        case .success(let (agent, origin)):
+            guard let token = input.visitor, Self.isToken(token) else {
+                return .refused(WidgetRefusal.badRequest("The visitor token is missing or malformed.").response(origin: origin))
+            }
+            return .admitted(VisitorPost(input: input, agent: agent, origin: origin, visitor: Self.visitorID(token: token)))
         }
-        guard let token = input.visitor, Self.isToken(token) else {
-            return WidgetRefusal.badRequest("The visitor token is missing or malformed.").response(origin: allowed)
+    }
+
+    /// The refusal when the visitor, or their address, has sent too much lately.
+    func throttled<Body>(_ post: VisitorPost<Body>, request: Request, context: Context) -> Response? {
+        guard let wait = visitors?.take(post.agent.name + "/" + post.visitor) ?? addresses?.take(remoteAddress(request, context)) else { return nil }
+        return WidgetRefusal.tooMany(retryAfter: wait).response(origin: post.origin)
+    }
+
+    func post(_ request: Request, context: Context) async throws -> Response {
+        let post: VisitorPost<PostJSON>
+        switch try await admit(request, as: PostJSON.self, limit: 16 * 1024) {
+        case .refused(let refusal): return refusal
+        case .admitted(let admitted): post = admitted
         }
-        let text = (input.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let (agent, allowed, visitor) = (post.agent, post.origin, post.visitor)
+        let text = (post.input.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return WidgetRefusal.badRequest("Write a message.").response(origin: allowed) }
         guard text.count <= limits.maxMessageCharacters else { return WidgetRefusal.tooLarge.response(origin: allowed) }
-        let button = input.button.flatMap { $0.hasPrefix("balcao:") && $0.count <= 100 ? $0 : nil }
-        let visitor = Self.visitorID(token: token)
-        if let wait = visitors?.take(agent.name + "/" + visitor) ?? addresses?.take(remoteAddress(request, context)) {
-            return WidgetRefusal.tooMany(retryAfter: wait).response(origin: allowed)
-        }
+        let button = post.input.button.flatMap { $0.hasPrefix("balcao:") && $0.count <= 100 ? $0 : nil }
+        if let refusal = throttled(post, request: request, context: context) { return refusal }
         let delivery = WidgetDelivery(
             id: "web.\(UUID().uuidString.lowercased())",
             agent: agent.name,
@@ -422,7 +448,8 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         var notice: String?
     }
 
-    struct ContactJSON: Decodable {
+    struct ContactJSON: VisitorBody {
+        static var shape: String { #"{"agent", "visitor", "name", "contact"}"# }
         var agent: String?
         var visitor: String?
         var name: String?
@@ -431,33 +458,21 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
 
     /// `POST /widget/v1/contact` `{"agent","visitor","name","contact"}`: kept with the visitor's conversation, `204`.
     func postContact(_ request: Request, context: Context) async throws -> Response {
-        let origin = Self.origin(of: request)
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: 4 * 1024) } catch { return WidgetRefusal.tooLarge.response(origin: nil) }
-        guard let input = try? JSONDecoder().decode(ContactJSON.self, from: Data(buffer: body)) else {
-            return WidgetRefusal.badRequest("The body must be {\"agent\", \"visitor\", \"name\", \"contact\"}.").response(origin: nil)
+        let post: VisitorPost<ContactJSON>
+        switch try await admit(request, as: ContactJSON.self, limit: 4 * 1024) {
+        case .refused(let refusal): return refusal
+        case .admitted(let admitted): post = admitted
         }
-        let agent: Agent
-        let allowed: String
-        switch try allowedAgent(input.agent, origin: origin) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (found, page)): (agent, allowed) = (found, page)
-        }
-        guard let token = input.visitor, Self.isToken(token) else {
-            return WidgetRefusal.badRequest("The visitor token is missing or malformed.").response(origin: allowed)
-        }
-        let name = (input.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let contact = (input.contact ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let allowed = post.origin
+        let name = (post.input.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let contact = (post.input.contact ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { return WidgetRefusal.badRequest("Write a name.").response(origin: allowed) }
         guard CustomerContact.isReachable(contact) else { return WidgetRefusal.badContact.response(origin: allowed) }
-        let visitor = Self.visitorID(token: token)
-        if let wait = visitors?.take(agent.name + "/" + visitor) ?? addresses?.take(remoteAddress(request, context)) {
-            return WidgetRefusal.tooMany(retryAfter: wait).response(origin: allowed)
-        }
+        if let refusal = throttled(post, request: request, context: context) { return refusal }
         let saved = try await database.saveContact(
-            CustomerContact(name: String(name.prefix(100)), contact: contact, at: clock()),
-            accountID: WidgetDelivery.accountID(agent: agent.name),
-            customerID: visitor
+            CustomerContact(name: name, contact: contact, at: clock()),
+            accountID: WidgetDelivery.accountID(agent: post.agent.name),
+            customerID: post.visitor
         )
         guard saved else { return WidgetRefusal.badRequest("Write a message first.").response(origin: allowed) }
         return Response(status: .noContent, headers: Self.corsHeaders(allowed))
@@ -517,6 +532,14 @@ public struct WidgetRoutes<Context: RequestContext>: Sendable {
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
     }
+}
+
+/// The body of a visitor's `POST`: every one names the agent and the visitor's token.
+protocol VisitorBody: Decodable {
+    /// What the body must look like, for the error.
+    static var shape: String { get }
+    var agent: String? { get }
+    var visitor: String? { get }
 }
 
 /// Why a widget request is refused.
