@@ -108,14 +108,17 @@ extension AppDatabase {
 }
 
 extension AppDatabase {
-    /// Keeps the name and e-mail or phone the customer of `customerID` on `accountID` left; returns `false` when they
-    /// have no conversation there yet.
+    /// Keeps the name and e-mail or phone the customer of `customerID` on `accountID` left (the name also names the
+    /// conversation when nothing did); returns `false` when they have no conversation there yet.
     public func saveContact(_ contact: CustomerContact, accountID: String, customerID: String) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
         return try await writer.write { db in
             try db.execute(
-                sql: "UPDATE conversation SET contact = ?, updatedAt = ? WHERE phoneNumberID = ? AND customerID = ?",
-                arguments: [json, contact.at, accountID, customerID]
+                sql: """
+                    UPDATE conversation SET contact = ?, customerName = COALESCE(NULLIF(customerName, ''), ?), updatedAt = ?
+                    WHERE phoneNumberID = ? AND customerID = ?
+                    """,
+                arguments: [json, contact.name, contact.at, accountID, customerID]
             )
             return db.changesCount > 0
         }

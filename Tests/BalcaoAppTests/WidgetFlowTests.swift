@@ -151,6 +151,7 @@ struct WidgetFlowTests {
         }
         let conversation = try #require(try await harness.daemon.balcao.database.reader.read { db in try Conversation.fetchOne(db) })
         #expect(conversation.customerContact?.name == "Maria <b>Silva</b>" && conversation.customerContact?.contact == "+55 (11) 91234-5678")
+        #expect(conversation.customerName == "Maria <b>Silva</b>", "the name left names the conversation in the list")
     }
 
     @Test("a page of another origin, or none, gets nothing: 403 without CORS headers, and nothing is stored")
