@@ -1,5 +1,6 @@
 """make fuzz: the real daemon (a fresh data directory on a free loopback port, fake Graph API and LLM) under the webhook
-fuzzer (webhooks.py) and then schemathesis against its own /api/v1/openapi.json. Prints a table; exits 1 on any finding.
+fuzzer (webhooks.py), the Instagram and widget fuzzers (channels.py) and then schemathesis against its own
+/api/v1/openapi.json. Prints a table; exits 1 on any finding.
 
     python scripts/fuzz/run.py [--bounded] [--seed N] [--webhooks N] [--api-seconds S] [--api-examples N]
 
@@ -26,8 +27,12 @@ REPOSITORY = HERE.parents[1]
 sys.path.insert(0, str(REPOSITORY / "Tests" / "Browser"))
 sys.path.insert(0, str(HERE))
 
+import channels  # noqa: E402
 import harness  # noqa: E402
 import webhooks  # noqa: E402
+
+INSTAGRAM_SECRET = "fuzz-instagram-secret"
+WIDGET_ORIGIN = "http://shop.fuzz.test"
 
 MAX_BODY_BYTES = 1024 * 1024  # [whatsapp] max_body_bytes: the daemon's default, which the harness leaves alone
 # Every schemathesis check (no 5xx, only documented status codes, content types and bodies matching their schemas, the
@@ -43,7 +48,7 @@ def main() -> int:
     parser.add_argument("--webhooks", type=int, default=None, help="mutated webhook deliveries")
     parser.add_argument("--api-seconds", type=int, default=None, help="schemathesis' time budget")
     parser.add_argument("--api-examples", type=int, default=None, help="schemathesis' examples per operation")
-    parser.add_argument("--only", choices=["webhooks", "api"], default=None)
+    parser.add_argument("--only", choices=["webhooks", "channels", "api"], default=None)
     parser.add_argument("--binary", default=os.environ.get("BALCAO_BIN", str(REPOSITORY / ".build" / "debug" / "balcao")))
     parser.add_argument("--keep", action="store_true", help="keep the daemon's data directory and log")
     args = parser.parse_args()
@@ -59,7 +64,11 @@ def main() -> int:
 
     print(f"fuzz: seed {seed} (replay with --seed {seed}), {'bounded' if args.bounded else 'long'} run, daemon {binary}")
     llm, graph = harness.FakeLLM(), harness.FakeGraphAPI()
-    daemon = harness.Daemon(binary=binary, llm=llm, graph=graph, log_level="notice")
+    # Instagram on (signed with its own secret, replies to the fake Graph API), and the widget without its limits: the
+    # fuzzer is one visitor on one address sending hundreds of posts.
+    daemon = harness.Daemon(binary=binary, llm=llm, graph=graph, log_level="notice", extra_config=(
+        f'[instagram]\napp_secret = "{INSTAGRAM_SECRET}"\naccess_token = "{graph.access_token}"\ngraph_base_url = "{graph.base_url}"\n'
+        "[widget]\nvisitor_messages_per_minute = 0\naddress_messages_per_minute = 0\n"))
     results: dict[str, dict] = {}
     findings: list[str] = []
     try:
@@ -77,6 +86,16 @@ def main() -> int:
                 "lost": counts.lost, "duplicated": counts.duplicated,
             }
             findings += [f"webhooks: {f}" for f in counts.findings]
+        if args.only in (None, "channels") and daemon.process.poll() is None:
+            agent = allow_widget_origin(daemon, WIDGET_ORIGIN)
+            channel_counts = channels.run(
+                daemon=daemon, seed=seed, count=max(100, webhook_count // 3), instagram_secret=INSTAGRAM_SECRET,
+                fixtures_dir=REPOSITORY / "Tests" / "InstagramTests" / "Fixtures", max_body_bytes=MAX_BODY_BYTES,
+                widget_agent=agent, widget_origin=WIDGET_ORIGIN)
+            for name, counts in channel_counts.items():
+                results[name] = {"inputs": counts.inputs, "server_errors": counts.server_errors, "crashes": counts.crashes,
+                                 "violations": counts.wrong_status}
+                findings += [f"{name}: {f}" for f in counts.findings]
         if args.only in (None, "api") and daemon.process.poll() is None:
             api = run_schemathesis(daemon, seed, api_seconds, api_examples)
             results["api"] = api
@@ -124,6 +143,20 @@ def healthy(daemon) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def allow_widget_origin(daemon, origin: str) -> str:
+    """An agent whose widget `origin`'s pages may use (the agent page's setting, written in the database): its name."""
+    import sqlite3
+
+    name = "loja"
+    request = urllib.request.Request(f"{daemon.base_url}/api/v1/agents", data=json.dumps({"name": name}).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {harness.API_TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+    with sqlite3.connect(daemon.data_dir / "balcao.sqlite", timeout=30) as db:
+        db.execute("UPDATE agent SET widgetOrigins = ? WHERE name = ?", (json.dumps([origin]), name))
+    return name
 
 
 def seed_document(daemon) -> None:
