@@ -183,10 +183,7 @@ struct InstagramChannel: OutboundChannel {
 
     func markRead(messageID: String, in conversation: Conversation) async {}
 
-    func retryDelay(attempt: Int) -> TimeInterval {
-        let delay = backoff.delay(forAttempt: attempt)
-        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-    }
+    func retryDelay(attempt: Int) -> TimeInterval { backoff.interval(forAttempt: attempt) }
 
     private func send(_ message: InstagramOutgoingMessage, from accountID: String) async -> SendOutcome {
         let outcome = await attempt(message, from: accountID)
@@ -231,10 +228,7 @@ struct InstagramMediaFetcher: MediaFetching {
         return scheme == "https" && Self.metaHostSuffixes.contains { host.hasSuffix($0) }
     }
 
-    func retryDelay(attempt: Int) -> TimeInterval {
-        let delay = backoff.delay(forAttempt: attempt)
-        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-    }
+    func retryDelay(attempt: Int) -> TimeInterval { backoff.interval(forAttempt: attempt) }
 }
 
 /// Fetches each customer's file from the channel it came on: Instagram's attachments are addresses, WhatsApp's media

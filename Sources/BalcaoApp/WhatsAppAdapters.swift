@@ -165,10 +165,7 @@ struct WhatsAppChannel: OutboundChannel {
         }
     }
 
-    func retryDelay(attempt: Int) -> TimeInterval {
-        let delay = backoff.delay(forAttempt: attempt)
-        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-    }
+    func retryDelay(attempt: Int) -> TimeInterval { backoff.interval(forAttempt: attempt) }
 
     private func send(_ message: OutgoingMessage, from phoneNumberID: String) async -> SendOutcome {
         let outcome = await attempt(message, from: phoneNumberID)
@@ -228,10 +225,7 @@ struct WhatsAppMediaFetcher: MediaFetching {
         }
     }
 
-    func retryDelay(attempt: Int) -> TimeInterval {
-        let delay = backoff.delay(forAttempt: attempt)
-        return Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-    }
+    func retryDelay(attempt: Int) -> TimeInterval { backoff.interval(forAttempt: attempt) }
 
     /// What a failed download means for the customer: the file's own faults end it, the channel's retry by its policy
     /// (a token the operator must fix too: the attempts are bounded).

@@ -97,6 +97,11 @@ public struct RetryBackoff: Sendable, Equatable {
         return delay(forAttempt: attempt, after: error, using: &generator)
     }
 
+    /// ``delay(forAttempt:after:)`` in seconds, as the outbox and the media queue schedule their retries.
+    public func interval(forAttempt attempt: Int) -> Double {
+        Self.seconds(delay(forAttempt: attempt))
+    }
+
     private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exponent, significand: 1) }
 
     private static func seconds(_ duration: Duration) -> Double {
